@@ -1,9 +1,16 @@
 /** @type {import('jest').Config} */
+// @kubernetes/client-node 1.x and a few of its dependencies ship only ES modules; Node runs them through
+// require(esm), but jest's module system needs them transpiled to CommonJS, so they are not ignored.
+const esmPackages = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose', 'jsonpath-plus', 'rfc4648'];
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', {}],
+    '^.+\\.m?js$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true, module: 'commonjs', target: 'ES2022' } }],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
   testTimeout: 60000,
   // Integration tests start real processes (pods, Prometheus); two at a time suits this 2-core machine.
   maxWorkers: 2,

@@ -40,6 +40,16 @@ export type ApiServerState = 'idle' | 'listening' | 'closing' | 'closed';
 /** Counts of requests by verb and resource, for measuring what clients cost. */
 export type RequestCounts = Record<string, number>;
 
+/** One served request, kept in a bounded log so tests can check what a client asked. */
+export interface RequestRecord {
+  method: string;
+  url: string;
+  status: number;
+  userAgent: string;
+}
+
+const REQUEST_LOG_LIMIT = 2000;
+
 const OPEN_PATHS = new Set(['/healthz', '/livez', '/readyz']);
 
 class BodyTooLarge extends Error {}
@@ -93,6 +103,7 @@ function sendStatus(res: ServerResponse, err: StatusError, extraHeaders: Record<
 export class ApiServer {
   readonly faults: FaultInjector;
   readonly requestCounts: RequestCounts = {};
+  readonly requestLog: RequestRecord[] = [];
   private readonly server: Server;
   private stateValue: ApiServerState = 'idle';
   private closing?: Promise<void>;
@@ -101,6 +112,7 @@ export class ApiServer {
   constructor(private readonly opts: ApiServerOptions) {
     this.faults = opts.faults ?? new FaultInjector();
     this.server = createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => {
+      res.once('finish', () => this.logRequest(req, res.statusCode));
       this.handle(req, res).catch((err) => this.internalError(res, err, req));
     });
     this.server.keepAliveTimeout = 65_000;
@@ -140,6 +152,11 @@ export class ApiServer {
       this.stateValue = 'closed';
     });
     return this.closing;
+  }
+
+  private logRequest(req: IncomingMessage, status: number): void {
+    this.requestLog.push({ method: req.method ?? '', url: req.url ?? '', status, userAgent: String(req.headers['user-agent'] ?? '') });
+    if (this.requestLog.length > REQUEST_LOG_LIMIT) this.requestLog.splice(0, this.requestLog.length - REQUEST_LOG_LIMIT);
   }
 
   private internalError(res: ServerResponse, err: unknown, req: IncomingMessage): void {
