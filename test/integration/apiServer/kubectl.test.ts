@@ -95,7 +95,7 @@ describe('kubectl against the sandbox API server', () => {
     expect((await kubectl(h.kubeconfig, ['patch', 'deploy', 'web', '-n', 'shop', '--type=json', '-p', '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"ramp.dev/demo-app:v2"}]'])).stdout).toContain('patched');
     expect((await kubectl(h.kubeconfig, ['set', 'env', 'deploy/web', '-n', 'shop', 'MODE=fast'])).stdout).toContain('env updated');
     expect((await kubectl(h.kubeconfig, ['scale', 'deploy/web', '-n', 'shop', '--replicas=4'])).stdout).toContain('scaled');
-    const d = h.registry.get(resource('deployments'), 'shop', 'web') as { spec: { replicas: number; template: { spec: { containers: { image: string; env: { name: string }[] }[] } } } };
+    const d = h.registry.get(resource('deployments'), 'shop', 'web') as unknown as { spec: { replicas: number; template: { spec: { containers: { image: string; env: { name: string }[] }[] } } } };
     expect(d.spec.replicas).toBe(4);
     expect(d.spec.template.spec.containers[0].image).toBe('ramp.dev/demo-app:v2');
     expect(d.spec.template.spec.containers[0].env.map((e) => e.name)).toEqual(['MODE']);
