@@ -1,14 +1,14 @@
 import { RampError } from './rampError';
 
-/** A program Ramp runs (prometheus, redis-server, kubectl) is not installed. */
+/** A program Ramp runs (prometheus, redis-server, kubectl) is not installed, or not where it was said to be. */
 export class MissingBinaryError extends RampError {
   readonly code = 'MISSING_BINARY';
 
   constructor(
     readonly binary: string,
     readonly hint: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; path?: string },
   ) {
-    super(`${binary} not found: ${hint}`, options);
+    super(`${binary} not found${options?.path ? ` at ${options.path}` : ''}: ${hint}`, options);
   }
 }

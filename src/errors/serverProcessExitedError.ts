@@ -1,0 +1,15 @@
+import { RampError } from './rampError';
+
+/** A server program Ramp started (Prometheus, Redis) exited or hung before it was ready. */
+export class ServerProcessExitedError extends RampError {
+  readonly code = 'SERVER_PROCESS_EXITED';
+
+  constructor(
+    readonly program: string,
+    readonly how: string,
+    readonly logTail: string,
+    readonly logFile: string,
+  ) {
+    super(`${program} ${how} before it was ready; last lines of ${logFile}:\n${logTail || '(empty log)'}`);
+  }
+}
