@@ -11,6 +11,8 @@ import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersio
 import { FaultInjector, type FaultAction, type RequestInfo } from './faults';
 import { handleResource } from './handlers';
 import { openApiDocuments } from './openapi/schemas';
+import { OPENAPI_V2_PROTOBUF, openApiV2Document, wantsOpenApiV2Protobuf } from './openapi/v2';
+import { decodeKubeProtobuf, isKubeProtobuf } from './protobuf/decode';
 import { patchTypeOf, type PatchType } from './patch';
 import type { PodLogSource } from './podLogSource';
 import type { Registry } from './registry';
@@ -74,11 +76,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 function parseBody(raw: Buffer, contentType: string | undefined, patchType: PatchType | undefined): unknown {
   if (raw.length === 0) return undefined;
+  // kubectl ≥ 1.32 sends typed creates of built-in kinds as Kubernetes protobuf.
+  if (isKubeProtobuf(contentType) && patchType === undefined) return decodeKubeProtobuf(raw).object;
   const text = raw.toString('utf8');
   const ct = (contentType ?? '').split(';')[0].trim().toLowerCase();
   try {
     if (patchType === 'apply' || ct === 'application/yaml' || ct === 'application/x-yaml') return YAML.parse(text);
-    if (ct.includes('protobuf')) throw new StatusError('UnsupportedMediaType', 'the sandbox speaks JSON only; send application/json');
+    if (ct !== '' && !ct.includes('json')) throw new StatusError('UnsupportedMediaType', `unsupported content type ${ct}: send application/json, application/yaml or application/vnd.kubernetes.protobuf`);
     return JSON.parse(text);
   } catch (e) {
     if (e instanceof StatusError) throw e;
@@ -249,10 +253,16 @@ export class ApiServer {
       res.end(doc.text);
       return true;
     }
-    if (path === '/openapi/v2' || path.startsWith('/swagger')) {
-      // kubectl uses v2 only when v3 lacks what it needs; v3 has it, so a clean 404 is the honest answer.
-      throw new StatusError('NotFound', 'the sandbox serves OpenAPI v3 only (/openapi/v3)');
+    if (path === '/openapi/v2' || path === '/swagger-2.0.0.pb-v1') {
+      // kubectl 1.27/1.28 read v2 (protobuf only) to learn that fieldValidation is supported.
+      const doc = openApiV2Document();
+      if (!doc) throw new StatusError('NotFound', 'the sandbox serves OpenAPI v3 only (/openapi/v3)');
+      if (!wantsOpenApiV2Protobuf(accept)) throw new StatusError('NotAcceptable', `the sandbox serves OpenAPI v2 as ${OPENAPI_V2_PROTOBUF} only; use /openapi/v3 for JSON`);
+      res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF, 'Content-Length': String(doc.length), 'Cache-Control': 'no-cache, private' });
+      res.end(doc);
+      return true;
     }
+    if (path.startsWith('/swagger')) throw new StatusError('NotFound', 'the server could not find the requested resource');
     return false;
   }
 

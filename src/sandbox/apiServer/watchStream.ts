@@ -56,7 +56,7 @@ export function streamWatch(
     if (ended) return;
     ended = true;
     watch?.stop();
-    for (const t of timers) clearTimeout(t), clearInterval(t);
+    for (const t of timers) clearTimeout(t); // clearTimeout also clears intervals
     res.end();
   };
   res.on('close', end);
