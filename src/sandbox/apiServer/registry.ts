@@ -164,7 +164,8 @@ export class Registry {
     delete o.metadata.resourceVersion;
     delete o.metadata.deletionTimestamp;
     delete o.metadata.deletionGracePeriodSeconds;
-    if (o.spec !== undefined || t.kind === 'Deployment' || t.kind === 'ReplicaSet') o.metadata.generation = 1;
+    // Kinds with a desired state have a generation; Nodes (whose spec the kubelet owns) and Namespaces do not.
+    if ((o.spec !== undefined || t.kind === 'Deployment' || t.kind === 'ReplicaSet') && t.kind !== 'Node' && t.kind !== 'Namespace') o.metadata.generation = 1;
     if (hasStatusSubresource(t)) {
       const status = initialStatus(t);
       if (status) o.status = status;

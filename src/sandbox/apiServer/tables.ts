@@ -201,7 +201,12 @@ const PRINTERS: Record<string, Printer> = {
       const ready = a(st.conditions).find((c) => c.type === 'Ready');
       const info = o(st.nodeInfo);
       const ip = a(st.addresses).find((x) => x.type === 'InternalIP');
-      return [n.metadata.name, ready?.status === 'True' ? 'Ready' : 'NotReady', '<none>', age(n, now), s(info.kubeletVersion), s(ip?.address), s(info.osImage)];
+      const roles = Object.keys(n.metadata.labels ?? {})
+        .filter((l) => l.startsWith('node-role.kubernetes.io/'))
+        .map((l) => l.slice('node-role.kubernetes.io/'.length))
+        .join(',');
+      const state = ready?.status === 'True' ? 'Ready' : 'NotReady';
+      return [n.metadata.name, state, roles || '<none>', age(n, now), s(info.kubeletVersion), s(ip?.address), s(info.osImage)];
     },
   },
   Event: {
