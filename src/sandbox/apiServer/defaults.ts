@@ -156,6 +156,12 @@ export function applyDefaults(o: KubeObject): void {
       o.metadata.labels = { ...(o.metadata.labels ?? {}), 'kubernetes.io/metadata.name': o.metadata.name ?? '' };
       break;
     }
+    case 'Endpoints':
+      for (const sub of arr(o.subsets)) for (const p of arr(sub.ports)) setDefault(p, 'protocol', 'TCP');
+      break;
+    case 'EndpointSlice':
+      for (const p of arr(o.ports)) setDefault(p, 'protocol', 'TCP');
+      break;
     case 'Secret':
       if (o.type === undefined) o.type = 'Opaque';
       break;

@@ -68,6 +68,7 @@ function specOf(o: KubeObject): string {
 function initialStatus(t: ResourceType): Record<string, unknown> | undefined {
   if (t.kind === 'Pod') return { phase: 'Pending', qosClass: 'BestEffort' };
   if (t.kind === 'Namespace') return { phase: 'Active' };
+  if (t.kind === 'ReplicaSet') return { replicas: 0 };
   if (t.kind === 'Service') return { loadBalancer: {} };
   // Custom resources (HTTPRoute) have no status until their controller writes one.
   if (t.group === 'gateway.networking.k8s.io') return undefined;
@@ -158,7 +159,8 @@ export class Registry {
       o.metadata.namespace = namespace ?? o.metadata.namespace;
     } else delete o.metadata.namespace;
     this.checkNamespace(t, o.metadata.namespace);
-    if (!o.metadata.name && o.metadata.generateName) o.metadata.name = `${o.metadata.generateName}${randomSuffix()}`;
+    // As Kubernetes: the prefix is cut to 58 characters so the name stays within 63.
+    if (!o.metadata.name && o.metadata.generateName) o.metadata.name = `${o.metadata.generateName.slice(0, 58)}${randomSuffix()}`;
     o.metadata.uid = randomUUID();
     o.metadata.creationTimestamp = nowTimestamp();
     delete o.metadata.resourceVersion;
