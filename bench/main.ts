@@ -1,0 +1,26 @@
+/** `npm run bench -- <name> [--quick]`: runs one benchmark (or all) and writes bench/results/. */
+import { runSandboxBench } from './sandbox';
+
+const BENCHES: Record<string, (quick: boolean) => Promise<void>> = {
+  sandbox: runSandboxBench,
+};
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const names = args.filter((a) => !a.startsWith('--'));
+  const unknown = names.filter((n) => !BENCHES[n]);
+  if (unknown.length) {
+    process.stderr.write(`unknown benchmark ${unknown.join(', ')}; choose from: ${Object.keys(BENCHES).join(', ')}\n`);
+    process.exit(2);
+  }
+  for (const n of names.length ? names : Object.keys(BENCHES)) await BENCHES[n](quick);
+}
+
+void main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

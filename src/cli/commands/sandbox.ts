@@ -1,0 +1,125 @@
+/** `ramp sandbox up|down|status`. */
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { Sandbox } from '../../sandbox/sandbox';
+import { defaultSandboxDir, sandboxStatus, startDetached, stopSandbox } from '../../sandbox/up';
+import { progress } from '../progress';
+import { EXIT_CODES } from '../../errors/mapping';
+import { SandboxError } from '../../errors/sandboxError';
+
+interface UpFlags {
+  dir: string;
+  apiPort?: string;
+  gatewayPort?: string;
+  prometheus: boolean;
+  redis: boolean;
+  foreground?: boolean;
+  prometheusBinary?: string;
+}
+
+function port(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw Object.assign(new SandboxError(`${flag}: expected a port number 0–65535, got "${v}"`), { badInput: true as const });
+  return n;
+}
+
+function usage(dir: string, urls: { api: string; gateway: string; prometheus?: string; redis?: string }, pid: number): string {
+  const rows = [
+    ['API server', urls.api],
+    ['Gateway', `${urls.gateway}   (curl -H 'Host: <service>.<namespace>' ${urls.gateway}/)`],
+    ['Prometheus', urls.prometheus ?? '(not started)'],
+    ['Redis', urls.redis ?? '(not started)'],
+  ];
+  return [
+    `Sandbox running (pid ${pid}) in ${dir}`,
+    ...rows.map(([k, v]) => `  ${k.padEnd(11)} ${v}`),
+    '',
+    'Use it:',
+    `  export KUBECONFIG=${resolve(dir, 'kubeconfig')}`,
+    '  kubectl get pods -A',
+    '',
+    `Stop it: ramp sandbox down${dir === defaultSandboxDir() ? '' : ` --dir ${dir}`}`,
+  ].join('\n');
+}
+
+async function runForeground(flags: UpFlags): Promise<void> {
+  progress(`[sandbox] starting in ${resolve(flags.dir)}`);
+  const sb = await Sandbox.start({
+    dir: flags.dir,
+    apiPort: port(flags.apiPort, '--api-port'),
+    gatewayPort: port(flags.gatewayPort, '--gateway-port'),
+    prometheus: flags.prometheus,
+    redis: flags.redis,
+    prometheusBinary: flags.prometheusBinary,
+  });
+  progress('[sandbox] running');
+  process.stdout.write(usage(flags.dir, sb.urls, process.pid) + '\n');
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      progress('[sandbox] stopping');
+      void sb.close().then(done);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+export function registerSandbox(program: Command): void {
+  const sandbox = program.command('sandbox').description('a local Kubernetes (processes as pods), Prometheus and Redis for trying and testing Ramp');
+  sandbox
+    .command('up')
+    .description('start the sandbox in the background and print how to use it')
+    .option('--dir <dir>', 'where the sandbox keeps its kubeconfig, logs and data', defaultSandboxDir())
+    .option('--api-port <port>', 'API server port (default: a free one)')
+    .option('--gateway-port <port>', 'gateway port (default: a free one)')
+    .option('--no-prometheus', 'do not start Prometheus')
+    .option('--no-redis', 'do not reuse or start Redis')
+    .option('--prometheus-binary <path>', 'the prometheus program to run (default: prometheus on PATH)')
+    .option('--foreground', 'run in this process until interrupted')
+    .action(async (flags: UpFlags) => {
+      port(flags.apiPort, '--api-port');
+      port(flags.gatewayPort, '--gateway-port');
+      if (flags.foreground) return runForeground(flags);
+      const args = [
+        ...(flags.apiPort ? ['--api-port', flags.apiPort] : []),
+        ...(flags.gatewayPort ? ['--gateway-port', flags.gatewayPort] : []),
+        ...(flags.prometheus ? [] : ['--no-prometheus']),
+        ...(flags.redis ? [] : ['--no-redis']),
+        ...(flags.prometheusBinary ? ['--prometheus-binary', flags.prometheusBinary] : []),
+      ];
+      const rec = await startDetached({ dir: flags.dir, args, onProgress: (l) => progress(l) });
+      process.stdout.write(usage(flags.dir, rec.urls, rec.pid) + '\n');
+    });
+  sandbox
+    .command('down')
+    .description('stop the sandbox and every process it started')
+    .option('--dir <dir>', 'the sandbox directory', defaultSandboxDir())
+    .action(async (flags: { dir: string }) => {
+      const r = await stopSandbox(flags.dir);
+      const extra = r.leftoversKilled ? ` (and ${r.leftoversKilled} leftover process group${r.leftoversKilled === 1 ? '' : 's'})` : '';
+      process.stdout.write(r.wasRunning ? `Sandbox stopped${extra}.\n` : `No sandbox was running in ${resolve(flags.dir)}${extra}.\n`);
+    });
+  sandbox
+    .command('status')
+    .description('show whether the sandbox runs, where, and what it runs')
+    .option('--dir <dir>', 'the sandbox directory', defaultSandboxDir())
+    .option('-o, --output <format>', 'text or json', 'text')
+    .action(async (flags: { dir: string; output: string }) => {
+      const s = await sandboxStatus(flags.dir);
+      if ('error' in s) {
+        process.stderr.write(`${s.error}\n`);
+        process.exitCode = EXIT_CODES.unreachable;
+        return;
+      }
+      if (flags.output === 'json') {
+        process.stdout.write(JSON.stringify(s.status, null, 2) + '\n');
+        return;
+      }
+      const st = s.status as { pods: Record<string, number>; watches: number };
+      const pods = Object.entries(st.pods).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
+      process.stdout.write(`${usage(flags.dir, s.record.urls, s.record.pid)}\n\nPods: ${pods}; open watches: ${st.watches}\n`);
+    });
+}

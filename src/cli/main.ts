@@ -1,0 +1,34 @@
+/** The `ramp` command line. */
+import { Command, CommanderError } from 'commander';
+import { registerSandbox } from './commands/sandbox';
+import { registerDemo } from './commands/demo';
+import { EXIT_CODES, exitCodeFor, userMessage } from '../errors/mapping';
+
+export function buildProgram(): Command {
+  const program = new Command('ramp')
+    .description('Ramp: safe, metric-judged deployments for Kubernetes')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerSandbox(program);
+  registerDemo(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_CODES.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; unknown options and missing arguments are bad input.
+      return e.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.badInput;
+    }
+    process.stderr.write(`ramp: ${userMessage(e)}\n`);
+    return exitCodeFor(e);
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv).then((code) => process.exit(code));
+}

@@ -1,0 +1,96 @@
+/**
+ * `ramp sandbox up|status|down` as a user runs them: a background sandbox real kubectl can use, and
+ * nothing left behind after `down`. Needs the compiled CLI (npm test builds it first).
+ */
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isAlive } from '../../src/sandbox/util/processes';
+import { kubectl } from '../helpers/kubectl';
+
+const CLI = resolve(__dirname, '..', '..', 'bin', 'ramp');
+
+function ramp(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, CI: 'true', ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
+      done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+function recordedPids(dir: string): number[] {
+  const pidDir = join(dir, 'pids');
+  if (!existsSync(pidDir)) return [];
+  return readdirSync(pidDir).map((f) => Number(readFileSync(join(pidDir, f), 'utf8').split(' ')[0]));
+}
+
+describe('ramp sandbox up / status / down', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ramp-cli-'));
+  afterAll(async () => {
+    await ramp(['sandbox', 'down', '--dir', dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts in the background, serves kubectl, reports status, and stops everything', async () => {
+    const up = await ramp(['sandbox', 'up', '--dir', dir]);
+    expect(up.code).toBe(0);
+    expect(up.stdout).toContain(`export KUBECONFIG=${join(dir, 'kubeconfig')}`);
+    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { pid: number };
+    expect(isAlive(state.pid)).toBe(true);
+    const nodes = await kubectl(join(dir, 'kubeconfig'), ['get', 'nodes']);
+    expect(nodes.stdout).toMatch(/sandbox\s+Ready/);
+    const status = await ramp(['sandbox', 'status', '--dir', dir, '-o', 'json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ state: 'running', pid: state.pid });
+    const children = recordedPids(dir);
+    expect(children.length).toBeGreaterThan(0); // Prometheus, at least
+    const down = await ramp(['sandbox', 'down', '--dir', dir]);
+    expect(down.stdout).toContain('Sandbox stopped');
+    expect(isAlive(state.pid)).toBe(false);
+    expect(children.filter(isAlive)).toEqual([]);
+    const after = await ramp(['sandbox', 'status', '--dir', dir]);
+    expect(after.code).toBe(3);
+    expect(after.stderr).toContain('no sandbox');
+  });
+
+  it('says in one line what to do when a port is taken', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    const other = mkdtempSync(join(tmpdir(), 'ramp-cli-'));
+    try {
+      const r = await ramp(['sandbox', 'up', '--dir', other, '--api-port', String(port), '--no-prometheus', '--no-redis', '--foreground']);
+      expect(r.code).toBe(1);
+      const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('ramp:'));
+      expect(lines).toEqual([`ramp: the sandbox API server cannot listen on 127.0.0.1:${port}: the port is taken by another process; choose another with --api-port or stop what uses it`]);
+    } finally {
+      blocker.close();
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it('says in one line what to do when Prometheus is missing, and refuses a bad port', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'ramp-cli-'));
+    try {
+      const r = await ramp(['sandbox', 'up', '--dir', other, '--no-redis', '--foreground', '--prometheus-binary', '/nonexistent/prometheus']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^ramp: prometheus not found at \/nonexistent\/prometheus: install it \(Debian: apt-get install prometheus\)/m);
+      const bad = await ramp(['sandbox', 'up', '--dir', other, '--api-port', 'eighty']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--api-port: expected a port number 0–65535, got "eighty"');
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ramp demo --once', () => {
+  it('brings up the demo app under load, sees it in Prometheus, and exits 0', async () => {
+    const r = await ramp(['demo', '--once', '--duration', '8']);
+    expect(r.stderr).toContain('[demo] 3 pods ready; starting load');
+    expect(r.stderr).toMatch(/\[demo\] done: \d+ requests answered, Prometheus saw v1 at [\d.]+ req\/s/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/pods \(3\/3 ready\)/);
+  }, 120_000);
+});
