@@ -4,6 +4,7 @@
  * clients over HTTP only — the sandbox's own controllers and kubelet are never faulted.
  */
 import { z } from 'zod';
+import { createRng } from '../../util/random';
 
 export const faultRuleSchema = z.object({
   /** Which requests. Every given field must match; an empty match takes every request. */
@@ -50,18 +51,6 @@ interface ActiveRule {
   hits: number;
 }
 
-/** A small seeded PRNG (mulberry32): faults must be reproducible from a seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class FaultInjector {
   private rules: ActiveRule[] = [];
   private seq = 0;
@@ -69,11 +58,11 @@ export class FaultInjector {
   private readonly watchDroppers = new Set<{ info: RequestInfo; drop: () => void }>();
 
   constructor(seed = 1) {
-    this.random = mulberry32(seed);
+    this.random = createRng(seed);
   }
 
   reseed(seed: number): void {
-    this.random = mulberry32(seed);
+    this.random = createRng(seed);
   }
 
   /** Adds a rule (validated) and returns its id. Open watches a dropWatch rule matches are dropped now. */

@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { configPatchSchema, describeIssue, type DemoConfig } from './config';
-import { createRng, sampleLatency, seedFromString } from './random';
+import { createRng, seedFromString } from '../../util/random';
+import { sampleLatency } from './random';
 
 /** Latency buckets in seconds: 5 ms to 10 s. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];

@@ -4,6 +4,7 @@
  * answer is counted by the revision that gave it — so a benchmark can say how many bad responses users
  * of each revision saw, and when.
  */
+import { createRng } from '../../util/random';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { LoadTally, type LoadReport } from './loadReport';
@@ -57,17 +58,6 @@ export interface LoadGeneratorOptions {
   onResponse?: ResponseListener;
 }
 
-/** mulberry32: small, fast and good enough to space arrivals; the same seed gives the same run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function header(res: http.IncomingMessage, name: string): string | undefined {
   const v = res.headers[name];
@@ -109,7 +99,7 @@ export class LoadGenerator {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxInFlight = opts.maxInFlight ?? Math.max(64, Math.min(1024, Math.ceil(opts.ratePerSecond)));
     const mean = 1000 / opts.ratePerSecond;
-    const random = seededRandom(opts.seed ?? 1);
+    const random = createRng(opts.seed ?? 1);
     this.nextGap = opts.arrivals === 'poisson' ? () => -Math.log(1 - random()) * mean : () => mean;
     // Beyond 1024 sockets a request waits for one inside the agent; its latency still counts from its due time.
     this.agent = new http.Agent({ keepAlive: true, maxSockets: Math.min(this.maxInFlight, 1024), timeout: 4000 });
