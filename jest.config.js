@@ -11,6 +11,8 @@ module.exports = {
     '^.+\\.m?js$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true, module: 'commonjs', target: 'ES2022' } }],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
+  globalSetup: '<rootDir>/test/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/globalTeardown.ts',
   testTimeout: 60000,
   // Integration tests start real processes (pods, Prometheus); two at a time suits this 2-core machine.
   maxWorkers: 2,

@@ -4,7 +4,7 @@
  * walking the same schemas and handled as `fieldValidation` asks (Strict → 400, Warn → a warning).
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { docFor, kindSchema, type SchemaNode, type SchemaWalker } from './openapi/schemas';
+import { docFor, kindSchema, SchemaWalker, type SchemaNode } from './openapi/schemas';
 import { type ResourceType, typeKey } from './resources';
 import { StatusError, type StatusCause } from './statusError';
 import type { KubeObject } from './types';
@@ -30,6 +30,45 @@ function validatorFor(t: ResourceType): ValidateFunction | undefined {
   const v = ajv.getSchema(`${ks.docId}${ks.ref}`);
   if (v) validators.set(k, v);
   return v;
+}
+
+function validatorForSchema(docId: string, schemaName: string): ValidateFunction | undefined {
+  const key = `${docId}#${schemaName}`;
+  const cached = validators.get(key);
+  if (cached) return cached;
+  if (!addedDocs.has(docId)) {
+    const doc = docFor(docId);
+    if (!doc) return undefined;
+    ajv.addSchema({ components: doc.components }, docId);
+    addedDocs.add(docId);
+  }
+  const v = ajv.getSchema(`${docId}#/components/schemas/${schemaName}`);
+  if (v) validators.set(key, v);
+  return v;
+}
+
+/**
+ * Field errors of any value against a named schema of a vendored document (for example a plan's
+ * PodTemplateSpec against `apis/apps/v1` → `io.k8s.api.core.v1.PodTemplateSpec`), unknown fields
+ * included; paths start with `prefix`.
+ */
+export function schemaProblems(docId: string, schemaName: string, value: unknown, prefix: string): StatusCause[] {
+  const v = validatorForSchema(docId, schemaName);
+  const doc = docFor(docId);
+  if (!v || !doc) throw new Error(`no schema ${schemaName} in ${docId}`);
+  const causes: StatusCause[] = [];
+  const join = (f: string | undefined): string => (f ? `${prefix}.${f}` : prefix);
+  if (!v(value)) {
+    for (const e of v.errors ?? []) {
+      const c = causeOf(e, value);
+      if (c && !causes.some((x) => x.field === join(c.field) && x.message === c.message)) causes.push({ ...c, field: join(c.field) });
+    }
+  }
+  const walker = new SchemaWalker(doc);
+  const unknown: string[] = [];
+  walkUnknown(walker, walker.resolve(doc.components.schemas[schemaName]), value, '', unknown);
+  for (const f of unknown) causes.push({ reason: 'FieldValueUnknown', field: join(f), message: 'unknown field' });
+  return causes;
 }
 
 /** `/spec/template/spec/containers/0/image` → `spec.template.spec.containers[0].image`. */

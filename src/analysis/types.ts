@@ -1,0 +1,55 @@
+/**
+ * The analysis vocabulary: what providers answer, what measurements the engine stores, and what judges
+ * decide. Schemas (zod) because measurements and verdicts live in the rollout record in Redis and are
+ * read back by other workers.
+ */
+import { z } from 'zod';
+
+/** Request and error counts of one revision in one interval (increments of cumulative counters). */
+export const countWindowSchema = z.object({ requests: z.number().min(0), errors: z.number().min(0) });
+export type CountWindow = z.infer<typeof countWindowSchema>;
+
+/** Histogram bucket increments of one revision in one interval: `le` upper bounds ascending, counts cumulative per bucket (as Prometheus). */
+export const histogramWindowSchema = z.object({
+  buckets: z.array(z.object({ le: z.number(), count: z.number().min(0) })),
+  count: z.number().min(0),
+  sum: z.number().optional(),
+});
+export type HistogramWindow = z.infer<typeof histogramWindowSchema>;
+
+export const measurementSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('counts'), at: z.number(), canary: countWindowSchema, stable: countWindowSchema }),
+  z.object({ kind: z.literal('histogram'), at: z.number(), canary: histogramWindowSchema, stable: histogramWindowSchema }),
+  z.object({ kind: z.literal('value'), at: z.number(), value: z.number() }),
+  /** No usable data: no series, NaN, or the provider unavailable. Judges treat it as inconclusive, never as a pass. */
+  z.object({ kind: z.literal('missing'), at: z.number(), reason: z.string() }),
+]);
+export type Measurement = z.infer<typeof measurementSchema>;
+
+export const decisionSchema = z.enum(['continue', 'pass', 'fail', 'inconclusive']);
+export type Decision = z.infer<typeof decisionSchema>;
+
+/** A judge's answer for one metric, with the evidence a human needs to trust it. */
+export const verdictSchema = z.object({
+  metric: z.string(),
+  decision: decisionSchema,
+  reason: z.string(),
+  evidence: z.record(z.string(), z.union([z.number(), z.string()])),
+});
+export type Verdict = z.infer<typeof verdictSchema>;
+
+/** One labelled value of an instant query. */
+export interface Sample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * How a query went. `unavailable` (timeouts, connection refused, 5xx: worth retrying, inconclusive
+ * meanwhile) and `invalidQuery` (the query itself is wrong: the plan should be refused) are answers,
+ * not exceptions.
+ */
+export type ProviderResult =
+  | { kind: 'ok'; samples: Sample[] }
+  | { kind: 'unavailable'; reason: string }
+  | { kind: 'invalidQuery'; reason: string };

@@ -1,0 +1,59 @@
+/**
+ * Plan text (YAML or JSON) → a validated plan, or a PlanValidationError listing every problem with its
+ * field path (`spec.strategy.canary.steps[2].setWeight: expected an integer 0–100`). The API, the CLI's
+ * `lint` and the worker all come through here.
+ */
+import YAML from 'yaml';
+import type { z } from 'zod';
+import { PlanValidationError, type FieldProblem } from '../errors/planValidationError';
+import { schemaProblems } from '../sandbox/apiServer/validation';
+import { planSchema, type Plan } from './schema';
+
+/** `['spec', 'steps', 2, 'setWeight']` → `spec.steps[2].setWeight`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), '');
+}
+
+/** zod issues as field problems, unknown keys named one by one. */
+export function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  for (const i of issues) {
+    const path = [...prefix, ...i.path];
+    if (i.code === 'unrecognized_keys') {
+      for (const k of i.keys) out.push({ path: formatPath([...path, k]), message: 'unknown field' });
+    } else if (i.code === 'invalid_type' && i.input === undefined) {
+      out.push({ path: formatPath(path), message: `required: ${i.message}` });
+    } else out.push({ path: formatPath(path), message: i.message });
+  }
+  return out;
+}
+
+/** Validates a parsed document as a plan. */
+export function validatePlan(input: unknown): Plan {
+  const r = planSchema.safeParse(input);
+  if (!r.success) throw new PlanValidationError(issuesToProblems(r.error.issues));
+  const plan = r.data;
+  if (plan.spec.template) {
+    // The template is a Kubernetes PodTemplateSpec: checked against Kubernetes' own schema.
+    const problems = schemaProblems('apis/apps/v1', 'io.k8s.api.core.v1.PodTemplateSpec', plan.spec.template, 'spec.template').map((c) => ({
+      path: c.field ?? 'spec.template',
+      message: c.message,
+    }));
+    if (problems.length) throw new PlanValidationError(problems);
+  }
+  return plan;
+}
+
+/** Parses YAML or JSON text (one document) and validates it. */
+export function parsePlanText(text: string): Plan {
+  const docs = YAML.parseAllDocuments(text, { prettyErrors: false });
+  if (docs.length === 0 || (docs.length === 1 && docs[0].contents === null)) throw new PlanValidationError([{ path: '', message: 'the plan is empty' }]);
+  if (docs.length > 1) throw new PlanValidationError([{ path: '', message: `expected one plan document, found ${docs.length}` }]);
+  const doc = docs[0];
+  if (doc.errors.length) {
+    throw new PlanValidationError(
+      doc.errors.map((e) => ({ path: '', message: `not valid YAML or JSON${e.linePos ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : ''}: ${e.message.split('\n')[0]}` })),
+    );
+  }
+  return validatePlan(doc.toJS());
+}

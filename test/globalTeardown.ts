@@ -1,0 +1,5 @@
+import type { RedisHandle } from '../src/sandbox/redis';
+
+export default async function globalTeardown(): Promise<void> {
+  await (globalThis as { __rampTestRedis?: RedisHandle }).__rampTestRedis?.close();
+}
