@@ -1,0 +1,241 @@
+/**
+ * The rollout store: one record per rollout in Redis, changed only by a Lua compare-and-set on its
+ * `version`, with the indexes the engine and the API need (per namespace, per app, all active). A
+ * writer that loses the compare-and-set re-reads and recomputes (`mutate`); nobody needs to be the
+ * only writer.
+ */
+import type { Redis } from 'ioredis';
+import { isTerminal, recordSchema, type RolloutRecord } from './record';
+import { resolvePrefix, type RedisContext } from './redisConnection';
+import { runScript } from './lua/redisScript';
+import { CREATE_ROLLOUT, ScriptCode, UPDATE_ROLLOUT } from './lua/rolloutScripts';
+import { ActiveRolloutExistsError } from '../errors/activeRolloutExistsError';
+import { ConcurrentUpdateError } from '../errors/concurrentUpdateError';
+import { CorruptRecordError } from '../errors/corruptRecordError';
+import { InvalidOptionError } from '../errors/invalidOptionError';
+import { InvalidRecordError } from '../errors/invalidRecordError';
+import { RolloutExistsError } from '../errors/rolloutExistsError';
+import { RolloutNotFoundError } from '../errors/rolloutNotFoundError';
+import { UnexpectedScriptResultError } from '../errors/unexpectedScriptResultError';
+
+/** What `update` answers: written, lost the compare-and-set, or no such record. */
+export type UpdateResult = 'ok' | 'conflict' | 'missing';
+
+export interface RolloutStoreOptions extends RedisContext {
+  /** The clock for `updatedAt` (tests pin it). */
+  now?: () => number;
+}
+
+export interface MutateOptions {
+  /** How many read-apply-write rounds before giving up with ConcurrentUpdateError. Default 32. */
+  maxAttempts?: number;
+}
+
+const DEFAULT_MAX_ATTEMPTS = 32;
+const DEFAULT_LIST_LIMIT = 50;
+
+/** The store's Redis keys under a prefix (exported for tools and tests that look at Redis directly). */
+export function storeKeys(prefix: string) {
+  return {
+    /** Hash {v, json, app}: one rollout. */
+    record: (id: string) => `${prefix}:rollout:${id}`,
+    /** Hash {active, latest, seq}: one app's pointers and rollout counter. */
+    app: (namespace: string, app: string) => `${prefix}:app:${namespace}/${app}`,
+    /** Sorted set of rollout ids by createdAt: a namespace's index. */
+    namespace: (namespace: string) => `${prefix}:ns:${namespace}:rollouts`,
+    /** Set of every non-terminal rollout's id. */
+    active: `${prefix}:active`,
+  };
+}
+
+type ScriptResult = { kind: 'ok'; version: number } | { kind: 'conflict' } | { kind: 'missing' };
+
+interface ScriptContext {
+  script: string;
+  id: string;
+  key: string;
+  namespace: string;
+  app: string;
+}
+
+/** The one place script replies become results or errors. */
+function interpretReply(reply: unknown, ctx: ScriptContext): ScriptResult {
+  if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw new UnexpectedScriptResultError(ctx.script, reply);
+  const [code, detail] = reply as [number, unknown];
+  switch (code) {
+    case ScriptCode.Ok:
+      return { kind: 'ok', version: Number(detail) };
+    case ScriptCode.Conflict:
+      return { kind: 'conflict' };
+    case ScriptCode.Missing:
+      return { kind: 'missing' };
+    case ScriptCode.ActiveExists:
+      throw new ActiveRolloutExistsError(ctx.namespace, ctx.app, String(detail));
+    case ScriptCode.IdTaken:
+      throw new RolloutExistsError(ctx.id);
+    case ScriptCode.Corrupt:
+      throw new CorruptRecordError(ctx.id, ctx.key, String(detail));
+    case ScriptCode.IdentityChanged:
+      throw new InvalidRecordError(ctx.id, [`namespace/app cannot change (stored under ${String(detail)})`]);
+    default:
+      throw new UnexpectedScriptResultError(ctx.script, reply);
+  }
+}
+
+/** Rollout records in Redis with compare-and-set updates. Owns no connection: its owner closes it. */
+export class RolloutStore {
+  private readonly redis: Redis;
+  private readonly keys: ReturnType<typeof storeKeys>;
+  private readonly now: () => number;
+
+  constructor(options: RolloutStoreOptions) {
+    this.redis = options.connection;
+    this.keys = storeKeys(resolvePrefix(options.prefix));
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Stores a new rollout at version 1, indexes it, and makes it its app's latest (and active, unless
+   * terminal) — atomically refused with ActiveRolloutExistsError while the app has an active rollout,
+   * and with RolloutExistsError when the id is taken.
+   */
+  async create(record: RolloutRecord): Promise<RolloutRecord> {
+    const stored = this.validated({ ...record, version: 1 });
+    const key = this.keys.record(stored.id);
+    const reply = await runScript(
+      this.redis,
+      CREATE_ROLLOUT,
+      [key, this.keys.app(stored.namespace, stored.app), this.keys.namespace(stored.namespace), this.keys.active],
+      [stored.id, JSON.stringify(stored), stored.createdAt, isTerminal(stored.phase) ? '1' : '0', this.keys.record('')],
+    );
+    const result = interpretReply(reply, this.context(CREATE_ROLLOUT.name, stored));
+    if (result.kind !== 'ok') throw new UnexpectedScriptResultError(CREATE_ROLLOUT.name, reply);
+    return stored;
+  }
+
+  /** The record, validated; undefined when there is none. Corrupt data throws CorruptRecordError. */
+  async get(id: string): Promise<RolloutRecord | undefined> {
+    const key = this.keys.record(id);
+    let fields: (string | null)[];
+    try {
+      fields = await this.redis.hmget(key, 'v', 'json');
+    } catch (err) {
+      throw wrongType(err) ? new CorruptRecordError(id, key, 'not a hash', { cause: err }) : err;
+    }
+    return this.decode(id, key, fields[0], fields[1]);
+  }
+
+  /** The app's most recently created rollout, active or not. */
+  async getLatest(namespace: string, app: string): Promise<RolloutRecord | undefined> {
+    return this.getByPointer(namespace, app, 'latest');
+  }
+
+  /** The app's active (non-terminal) rollout, if any. */
+  async getActive(namespace: string, app: string): Promise<RolloutRecord | undefined> {
+    const record = await this.getByPointer(namespace, app, 'active');
+    return record && !isTerminal(record.phase) ? record : undefined;
+  }
+
+  /** A namespace's rollouts, newest first, at most `limit` (default 50). */
+  async list(namespace: string, options: { limit?: number } = {}): Promise<RolloutRecord[]> {
+    const limit = options.limit ?? DEFAULT_LIST_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1) throw new InvalidOptionError('limit', `expected a positive integer, got ${limit}`);
+    const ids = await this.redis.zrevrange(this.keys.namespace(namespace), 0, limit - 1);
+    const records = await Promise.all(ids.map((id) => this.get(id)));
+    return records.filter((r): r is RolloutRecord => r !== undefined);
+  }
+
+  /** Ids of every non-terminal rollout, in no order: what a sweeper re-enqueues. */
+  async listActiveIds(): Promise<string[]> {
+    return this.redis.smembers(this.keys.active);
+  }
+
+  /** The app's next rollout number (1, 2, …); never the same twice. */
+  async nextSeq(namespace: string, app: string): Promise<number> {
+    return this.redis.hincrby(this.keys.app(namespace, app), 'seq', 1);
+  }
+
+  /**
+   * Writes `next` if the stored version is still `expectedVersion`, as version expected + 1 with
+   * updatedAt now. A terminal phase leaves the app's active pointer in the same script. Throws
+   * InvalidRecordError for a record that is invalid or names another rollout or app.
+   */
+  async update(id: string, expectedVersion: number, next: RolloutRecord): Promise<UpdateResult> {
+    const result = await this.commit(id, expectedVersion, next);
+    return result.kind;
+  }
+
+  /**
+   * Read, apply `fn` to a copy, compare-and-set; on a lost race read again and re-apply. Returns the
+   * committed record, or the current one when `fn` returns undefined (no change wanted).
+   */
+  async mutate(id: string, fn: (record: RolloutRecord) => RolloutRecord | undefined, options: MutateOptions = {}): Promise<RolloutRecord> {
+    const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new InvalidOptionError('maxAttempts', `expected a positive integer, got ${maxAttempts}`);
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const current = await this.get(id);
+      if (!current) throw new RolloutNotFoundError(id);
+      const next = fn(structuredClone(current));
+      if (next === undefined) return current;
+      const result = await this.commit(id, current.version, next);
+      if (result.kind === 'ok') return result.record;
+      if (result.kind === 'missing') throw new RolloutNotFoundError(id);
+    }
+    throw new ConcurrentUpdateError(id, maxAttempts);
+  }
+
+  private async commit(id: string, expectedVersion: number, next: RolloutRecord): Promise<{ kind: 'ok'; record: RolloutRecord } | { kind: 'conflict' | 'missing' }> {
+    if (next.id !== id) throw new InvalidRecordError(id, [`id: the record says ${next.id}`]);
+    const record = this.validated({ ...next, version: expectedVersion + 1, updatedAt: this.now() });
+    const key = this.keys.record(id);
+    const reply = await runScript(
+      this.redis,
+      UPDATE_ROLLOUT,
+      [key, this.keys.app(record.namespace, record.app), this.keys.active],
+      [id, expectedVersion, JSON.stringify(record), isTerminal(record.phase) ? '1' : '0', this.keys.record('')],
+    );
+    const result = interpretReply(reply, this.context(UPDATE_ROLLOUT.name, record));
+    return result.kind === 'ok' ? { kind: 'ok', record } : result;
+  }
+
+  private async getByPointer(namespace: string, app: string, pointer: 'active' | 'latest'): Promise<RolloutRecord | undefined> {
+    const key = this.keys.app(namespace, app);
+    let id: string | null;
+    try {
+      id = await this.redis.hget(key, pointer);
+    } catch (err) {
+      throw wrongType(err) ? new CorruptRecordError(`${namespace}/${app}`, key, 'app key is not a hash', { cause: err }) : err;
+    }
+    return id === null ? undefined : this.get(id);
+  }
+
+  private decode(id: string, key: string, version: string | null, json: string | null): RolloutRecord | undefined {
+    if (version === null && json === null) return undefined;
+    if (json === null) throw new CorruptRecordError(id, key, 'no json field');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(json);
+    } catch (err) {
+      throw new CorruptRecordError(id, key, 'not JSON', { cause: err });
+    }
+    const parsed = recordSchema.safeParse(raw);
+    if (!parsed.success) throw new CorruptRecordError(id, key, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '), { cause: parsed.error });
+    if (parsed.data.id !== id) throw new CorruptRecordError(id, key, `holds rollout ${parsed.data.id}`);
+    if (String(parsed.data.version) !== version) throw new CorruptRecordError(id, key, `version field ${version} disagrees with the record's ${parsed.data.version}`);
+    return parsed.data;
+  }
+
+  private validated(record: RolloutRecord): RolloutRecord {
+    const parsed = recordSchema.safeParse(record);
+    if (!parsed.success) throw new InvalidRecordError(record.id, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`), { cause: parsed.error });
+    return parsed.data;
+  }
+
+  private context(script: string, record: RolloutRecord): ScriptContext {
+    return { script, id: record.id, key: this.keys.record(record.id), namespace: record.namespace, app: record.app };
+  }
+}
+
+function wrongType(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('WRONGTYPE');
+}
