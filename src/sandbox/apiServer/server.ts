@@ -269,7 +269,8 @@ export class ApiServer {
   private async applyFaults(info: RequestInfo): Promise<FaultAction[]> {
     const actions = this.faults.actionsFor(info);
     for (const a of actions) {
-      if (a.type === 'delay') await new Promise((r) => setTimeout(r, a.ms));
+      // unref: a pending injected delay must not keep a closing process alive.
+      if (a.type === 'delay') await new Promise((r) => setTimeout(r, a.ms).unref());
       if (a.type === 'status') {
         const reason = a.code === 409 ? 'Conflict' : a.code === 429 ? 'TooManyRequests' : a.code === 503 ? 'ServiceUnavailable' : a.code === 504 ? 'Timeout' : 'InternalError';
         const err = new StatusError(reason, `injected fault: ${a.code}`, a.retryAfterSeconds !== undefined ? { retryAfterSeconds: a.retryAfterSeconds } : {});

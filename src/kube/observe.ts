@@ -1,0 +1,121 @@
+/**
+ * What runs for an app, as the engine needs it each reconcile: the app's ReplicaSets (found by
+ * `ramp.dev/app`) with their readiness, and the stable and canary Services' selectors. Steady-state cost:
+ * one list and two gets, sent together.
+ */
+import type { V1PodTemplateSpec, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { KubeClient } from './client';
+import { ANNOTATIONS, appSelector, isRevisionRole, LABELS, type RevisionRole } from './names';
+import { readService } from './services';
+
+/** One ReplicaSet of the app. */
+export interface ObservedReplicaSet {
+  name: string;
+  /** Its `ramp.dev/revision` label. */
+  revision: string;
+  /** Its `ramp.dev/role` annotation, when it is one Ramp writes. */
+  role?: RevisionRole;
+  /** Its `ramp.dev/rollout` annotation. */
+  rolloutId?: string;
+  /** spec.replicas (unset means 1). */
+  replicas: number;
+  status: { replicas: number; readyReplicas: number; availableReplicas: number };
+  generation: number;
+  observedGeneration: number;
+  template: V1PodTemplateSpec;
+  /** ISO 8601. */
+  createdAt: string;
+  resourceVersion: string;
+}
+
+/** A Service's routing-relevant part. */
+export interface ObservedService {
+  name: string;
+  selector: Record<string, string>;
+  ports: { name?: string; port: number; targetPort?: number | string }[];
+}
+
+/** The app in the cluster at one moment. */
+export interface Observed {
+  namespace: string;
+  app: string;
+  /** Oldest first, then by name (creation times have one-second resolution), so the order is stable between reads. */
+  replicaSets: ObservedReplicaSet[];
+  /** The stable Service (`<service>`) and the canary Service (`<service>-canary`); absent when not there. */
+  service?: ObservedService;
+  canaryService?: ObservedService;
+  /** Epoch ms when the reads were sent. */
+  observedAt: number;
+}
+
+/** What to observe. */
+export interface ObserveTarget {
+  namespace: string;
+  app: string;
+  serviceName: string;
+  canaryServiceName: string;
+}
+
+function createdAt(rs: V1ReplicaSet): string {
+  const t = rs.metadata?.creationTimestamp as Date | string | undefined;
+  if (t instanceof Date) return t.toISOString();
+  return t ?? '';
+}
+
+/** The summary of one ReplicaSet read back, pure. */
+export function toObservedReplicaSet(rs: V1ReplicaSet): ObservedReplicaSet {
+  const annotations = rs.metadata?.annotations ?? {};
+  const role = annotations[ANNOTATIONS.role];
+  return {
+    name: rs.metadata?.name ?? '',
+    revision: rs.metadata?.labels?.[LABELS.revision] ?? '',
+    role: isRevisionRole(role) ? role : undefined,
+    rolloutId: annotations[ANNOTATIONS.rollout],
+    replicas: rs.spec?.replicas ?? 1,
+    status: { replicas: rs.status?.replicas ?? 0, readyReplicas: rs.status?.readyReplicas ?? 0, availableReplicas: rs.status?.availableReplicas ?? 0 },
+    generation: rs.metadata?.generation ?? 0,
+    observedGeneration: rs.status?.observedGeneration ?? 0,
+    template: rs.spec?.template ?? {},
+    createdAt: createdAt(rs),
+    resourceVersion: rs.metadata?.resourceVersion ?? '',
+  };
+}
+
+/** The summary of a Service read back, pure. */
+export function toObservedService(svc: V1Service): ObservedService {
+  return {
+    name: svc.metadata?.name ?? '',
+    selector: { ...svc.spec?.selector },
+    ports: (svc.spec?.ports ?? []).map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort })),
+  };
+}
+
+/** Reads the app's ReplicaSets and its two Services (one list and two gets, in parallel). */
+export async function observe(client: KubeClient, target: ObserveTarget): Promise<Observed> {
+  const { namespace, app } = target;
+  const observedAt = Date.now();
+  const [list, stable, canary] = await Promise.all([
+    client.call('list', 'replicasets', (o) => client.apps.listNamespacedReplicaSet({ namespace, labelSelector: appSelector(app) }, o)),
+    readService(client, namespace, target.serviceName),
+    readService(client, namespace, target.canaryServiceName),
+  ]);
+  const replicaSets = list.items.map(toObservedReplicaSet).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
+  return {
+    namespace,
+    app,
+    replicaSets,
+    service: stable && toObservedService(stable),
+    canaryService: canary && toObservedService(canary),
+    observedAt,
+  };
+}
+
+/** The observed ReplicaSet of a revision, if any. */
+export function replicaSetOf(observed: Observed, revision: string): ObservedReplicaSet | undefined {
+  return observed.replicaSets.find((rs) => rs.revision === revision);
+}
+
+/** Whether the ReplicaSet controller has seen the latest spec and every desired pod is ready. */
+export function isFullyReady(rs: ObservedReplicaSet): boolean {
+  return rs.observedGeneration >= rs.generation && rs.status.readyReplicas >= rs.replicas && rs.status.replicas === rs.replicas;
+}
