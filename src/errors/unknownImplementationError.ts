@@ -10,7 +10,8 @@ export class UnknownImplementationError extends RampError implements BadInput {
     readonly extensionPoint: string,
     readonly requested: string,
     readonly known: readonly string[],
+    hint?: string,
   ) {
-    super(`unknown ${extensionPoint} "${requested}"; expected one of: ${known.join(', ')}`);
+    super(`unknown ${extensionPoint} "${requested}"; expected one of: ${known.join(', ')}${hint ? ` (${hint})` : ''}`);
   }
 }

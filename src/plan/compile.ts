@@ -3,7 +3,7 @@
  * router and each step in a form the strategy reads without re-parsing.
  */
 import { parseDuration } from './duration';
-import type { MetricSpec, Plan, RouterSpec, Step } from './schema';
+import type { MetricSpec, Plan, PrometheusProviderSpec, RouterSpec, Step } from './schema';
 
 export type CompiledStep =
   | { kind: 'setWeight'; weight: number }
@@ -29,6 +29,8 @@ export interface CompiledPlan {
     onInconclusive: 'pause' | 'rollback';
     inconclusiveAfterMs: number;
     revisionLabel?: string;
+    /** The plan's own Prometheus; absent: the worker's default. */
+    prometheus?: PrometheusProviderSpec;
     metrics: MetricSpec[];
   };
 }
@@ -71,6 +73,7 @@ export function compilePlan(plan: Plan): CompiledPlan {
       onInconclusive: a.onInconclusive,
       inconclusiveAfterMs: ms(a.inconclusiveAfter),
       revisionLabel: a.revisionLabel,
+      prometheus: a.prometheus,
       metrics: a.metrics,
     },
   };

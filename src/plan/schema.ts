@@ -116,7 +116,7 @@ const judgeName = z.enum(['threshold', 'sequential'], { error: 'expected a judge
 const errorRateMetric = z.strictObject({
   /** Canary's error rate may be at most maxRatio × stable's. */
   maxRatio: z.number({ error: 'expected a number ≥ 1' }).min(1, { error: 'expected a number ≥ 1' }),
-  /** Below this many canary requests in a window the metric is inconclusive. */
+  /** Below this many canary requests in the judge's window there is not enough evidence yet (the judge continues). */
   minRequests: intRange(1, 1_000_000).optional(),
   judge: judgeName.optional(),
 });
@@ -144,7 +144,7 @@ export const metricSchema = z
     name: dnsLabel('a metric name'),
     errorRate: errorRateMetric.optional(),
     latency: latencyMetric.optional(),
-    /** Any PromQL; `{{app}}`, `{{namespace}}`, `{{canary.revision}}`, `{{stable.revision}}` are filled in, escaped. */
+    /** Any PromQL; `{{app}}`, `{{namespace}}`, `{{canary.revision}}`, `{{stable.revision}}`, `{{canary.selector}}`, `{{stable.selector}}`, `{{interval}}` are filled in, escaped. */
     query: z.string({ error: 'expected a PromQL query' }).min(1, { error: 'expected a PromQL query' }).optional(),
     threshold: thresholdSchema.optional(),
   })
@@ -218,10 +218,16 @@ export const planSchema = z
       }
     }
     const steps = s.strategy.canary?.steps ?? [];
-    if (s.analysis.metrics.length === 0) {
-      steps.forEach((st, i) => {
-        if ('analyze' in st) ctx.addIssue({ code: 'custom', path: ['spec', 'strategy', 'canary', 'steps', i, 'analyze'], message: 'an analyze step needs spec.analysis.metrics' });
-      });
+    let traffic = false;
+    steps.forEach((st, i) => {
+      if ('setWeight' in st && st.setWeight > 0) traffic = true;
+      if (!('analyze' in st)) return;
+      const path = ['spec', 'strategy', 'canary', 'steps', i, 'analyze'];
+      if (s.analysis.metrics.length === 0) ctx.addIssue({ code: 'custom', path, message: 'an analyze step needs spec.analysis.metrics' });
+      else if (!traffic) ctx.addIssue({ code: 'custom', path, message: 'an analyze step needs traffic to the canary first: put a setWeight step (above 0) before it' });
+    });
+    if (s.analysis.metrics.length > 0 && !traffic && s.strategy.canary) {
+      ctx.addIssue({ code: 'custom', path: ['spec', 'strategy', 'canary', 'steps'], message: 'the metrics can only judge a canary that gets traffic: add a setWeight step above 0' });
     }
   });
 

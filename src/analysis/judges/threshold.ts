@@ -1,0 +1,112 @@
+/**
+ * The threshold judge, in the style of existing tools (Argo Rollouts' failureLimit/consecutive): each
+ * measurement is checked on its own against a fixed bound, and failed checks are counted. Pure.
+ */
+import type { Judge, JudgeContext } from '../judge';
+import type { Measurement, Verdict } from '../types';
+import type { MetricSpec } from '../../plan/schema';
+import { tally, type Check, type CountingRules } from './checks';
+import { DEFAULT_MIN_REQUESTS, errorRateChecks, latencyChecks } from './windowChecks';
+
+/**
+ * The built-in metrics have no threshold block. Their default is Argo Rollouts' failureLimit 0: the
+ * first failed check fails the metric, so `consecutive` 3 only matters when failureLimit is raised
+ * (ThresholdJudgeOptions, e.g. for the benchmark). Protection against noise comes from judging a whole
+ * window (≥ minRequests canary requests) with an absolute slack, not from repetition.
+ */
+export const BUILT_IN_RULES = { failureLimit: 0, consecutive: 3 } as const;
+
+/** How many taken checks a pass needs. */
+export const MIN_CHECKS_TO_PASS = 3;
+
+/** The sliding window built-in metrics are judged over. */
+export const WINDOW_MS = 60_000;
+
+export interface ThresholdJudgeOptions {
+  /** failureLimit/consecutive for errorRate and latency (default BUILT_IN_RULES). */
+  builtInRules?: { failureLimit: number; consecutive?: number };
+  windowMs?: number;
+  minChecksToPass?: number;
+}
+
+function valueCheck(m: Measurement, min: number | undefined, max: number | undefined): Check {
+  if (m.kind !== 'value') {
+    const reason = m.kind === 'missing' ? m.reason : `expected a value measurement, got ${m.kind}`;
+    return { outcome: 'missing', reason, evidence: { missing: reason } };
+  }
+  const low = min !== undefined && m.value < min;
+  const high = max !== undefined && m.value > max;
+  const evidence: Record<string, number | string> = { value: m.value };
+  if (min !== undefined) evidence.min = min;
+  if (max !== undefined) evidence.max = max;
+  const range = `${min ?? '-∞'}…${max ?? '+∞'}`;
+  return { outcome: low || high ? 'fail' : 'pass', reason: `value ${m.value} ${low || high ? 'outside' : 'within'} ${range}`, evidence };
+}
+
+const SUMMARY: Record<Verdict['decision'], string> = {
+  fail: 'failed',
+  pass: 'passed',
+  inconclusive: 'inconclusive',
+  continue: 'not decided yet',
+};
+
+/** Judges query metrics against their threshold, errorRate and latency canary-vs-stable over a window. */
+export class ThresholdJudge implements Judge {
+  readonly kind = 'threshold';
+  private readonly builtIn: { failureLimit: number; consecutive?: number };
+  private readonly windowMs: number;
+  private readonly minChecks: number;
+
+  constructor(opts: ThresholdJudgeOptions = {}) {
+    this.builtIn = opts.builtInRules ?? BUILT_IN_RULES;
+    this.windowMs = opts.windowMs ?? WINDOW_MS;
+    this.minChecks = opts.minChecksToPass ?? MIN_CHECKS_TO_PASS;
+  }
+
+  judge(measurements: readonly Measurement[], ctx: JudgeContext): Verdict {
+    const { checks, rules } = this.checksFor(measurements, ctx.metric);
+    const t = tally(checks, rules);
+    const latest = checks[checks.length - 1];
+    const evidence: Record<string, number | string> = {
+      ...(latest?.evidence ?? {}),
+      measurements: measurements.length,
+      checks: t.taken,
+      failures: t.failures,
+      consecutiveFailures: t.currentRun,
+      failureLimit: rules.failureLimit,
+    };
+    if (rules.consecutive !== undefined) evidence.consecutive = rules.consecutive;
+    return { metric: ctx.metric.name, decision: t.decision, reason: this.reason(t, rules, latest), evidence };
+  }
+
+  private checksFor(ms: readonly Measurement[], metric: MetricSpec): { checks: Check[]; rules: CountingRules } {
+    const windowed = { windowMs: this.windowMs };
+    if (metric.errorRate) {
+      const o = metric.errorRate;
+      return { checks: errorRateChecks(ms, { ...windowed, maxRatio: o.maxRatio, minRequests: o.minRequests ?? DEFAULT_MIN_REQUESTS }), rules: { ...this.builtIn, minChecks: this.minChecks } };
+    }
+    if (metric.latency) {
+      const o = metric.latency;
+      const checks = latencyChecks(ms, { ...windowed, quantile: o.quantile, maxRatio: o.maxRatio, minRequests: o.minRequests ?? DEFAULT_MIN_REQUESTS });
+      return { checks, rules: { ...this.builtIn, minChecks: this.minChecks } };
+    }
+    const th = metric.threshold;
+    return {
+      checks: ms.map((m) => valueCheck(m, th?.min, th?.max)),
+      rules: { failureLimit: th?.failureLimit ?? 0, consecutive: th?.consecutive, minChecks: this.minChecks },
+    };
+  }
+
+  private reason(t: ReturnType<typeof tally>, rules: CountingRules, latest: Check | undefined): string {
+    if (!latest) return 'no measurements yet';
+    const counted = `${t.failures} failed of ${t.taken} checks (limit ${rules.failureLimit}${rules.consecutive !== undefined ? `, ${rules.consecutive} in a row` : ''})`;
+    if (t.decision === 'fail') {
+      const why = t.failures > rules.failureLimit ? `${t.failures} failed checks > failureLimit ${rules.failureLimit}` : `${t.longestRun} failed checks in a row`;
+      return `${SUMMARY.fail}: ${why}; latest: ${latest.reason}`;
+    }
+    if (t.decision === 'pass') return `${SUMMARY.pass}: ${counted}; latest: ${latest.reason}`;
+    if (t.decision === 'inconclusive') return `${SUMMARY.inconclusive}: ${latest.reason}`;
+    const need = latest.outcome === 'pass' ? `; a pass needs ${rules.minChecks} checks` : '';
+    return `${SUMMARY.continue}: ${latest.reason}; ${counted}${need}`;
+  }
+}

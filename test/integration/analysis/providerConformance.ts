@@ -1,0 +1,107 @@
+/**
+ * The conformance suite every MetricProvider passes against its real server: answers with labels and
+ * values, scalars, empty results, a refused query, a vanished server and a deadline — each as a
+ * result, never a throw — and validate() for each.
+ */
+import type { MetricProvider } from '../../../src/analysis/metricProvider';
+import type { ProviderResult } from '../../../src/analysis/types';
+import { waitFor } from '../../../src/sandbox/util/ports';
+
+export interface ConformanceTarget {
+  provider: MetricProvider;
+  /** A series the server has, with the labels and value below. */
+  seriesName: string;
+  /** What the series must come back with (labels as a subset). */
+  expected?: { labels: Record<string, string>; value: number };
+  /** The same provider with another deadline. */
+  withTimeout(ms: number): MetricProvider;
+  /** Makes the server unreachable (and back). */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Work that takes a PromQL server well over 100 ms: 1.8 M subquery steps. */
+export const SLOW_QUERY = 'count_over_time(vector(1)[30m:1ms])';
+
+function ok(r: ProviderResult): Extract<ProviderResult, { kind: 'ok' }> {
+  if (r.kind !== 'ok') throw new Error(`expected ok, got ${r.kind}: ${r.reason}`);
+  return r;
+}
+
+/** Registers the suite for one provider; `setup` runs once (beforeAll), `close` after all. */
+export function describeProviderConformance(name: string, setup: () => Promise<ConformanceTarget>): void {
+  describe(`MetricProvider conformance: ${name}`, () => {
+    let t: ConformanceTarget;
+
+    beforeAll(async () => {
+      t = await setup();
+    }, 90_000);
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    it('returns a known series with its labels and value', async () => {
+      const r = ok(await t.provider.query(t.seriesName));
+      expect(r.samples.length).toBeGreaterThan(0);
+      for (const s of r.samples) expect(s.labels.__name__).toBe(t.seriesName);
+      if (t.expected) {
+        const { labels, value } = t.expected;
+        const match = r.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+        expect(match).toBeDefined();
+        expect(match?.value).toBe(value);
+      }
+      expect(await t.provider.validate(t.seriesName)).toEqual({ ok: true });
+    });
+
+    it('returns a scalar as one sample without labels, and evaluates at the time asked', async () => {
+      expect(ok(await t.provider.query('scalar(vector(42))')).samples).toEqual([{ labels: {}, value: 42 }]);
+      const at = new Date(Date.now() - 3_600_000);
+      expect(ok(await t.provider.query('time()', { at })).samples[0].value).toBeCloseTo(at.getTime() / 1000, 2);
+      expect(await t.provider.validate('scalar(vector(42))')).toEqual({ ok: true });
+    });
+
+    it('keeps NaN and ±Inf as numbers', async () => {
+      const values = ok(await t.provider.query('vector(0/0) or label_replace(vector(1/0), "s", "+", "", "") or label_replace(vector(-1/0), "s", "-", "", "")')).samples;
+      expect(values.map((s) => s.value).sort()).toEqual([-Infinity, Infinity, NaN].sort());
+    });
+
+    it('answers an empty result as ok with no samples', async () => {
+      const q = `${t.seriesName}{conformance_label_that_does_not_exist="x"}`;
+      expect(await t.provider.query(q)).toEqual({ kind: 'ok', samples: [] });
+      expect(await t.provider.validate(q)).toEqual({ ok: true });
+    });
+
+    it("classifies a syntax error as invalidQuery with the server's message", async () => {
+      const r = await t.provider.query('sum(');
+      expect(r.kind).toBe('invalidQuery');
+      expect(r.kind !== 'ok' && r.reason).toMatch(/parse error/);
+      const v = await t.provider.validate('sum(');
+      expect(v.ok).toBe(false);
+      expect(!v.ok && v.reason).toMatch(/parse error/);
+    });
+
+    it('classifies a deadline passed as unavailable, promptly', async () => {
+      const fast = t.withTimeout(25);
+      const began = Date.now();
+      const r = await fast.query(SLOW_QUERY);
+      expect(r).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/timed out/) });
+      expect(Date.now() - began).toBeLessThan(1000);
+      expect((await fast.validate(SLOW_QUERY)).ok).toBeUndefined();
+    });
+
+    it('classifies a stopped server as unavailable (not a throw), and recovers when it is back', async () => {
+      await t.stop();
+      try {
+        const r = await t.provider.query(t.seriesName);
+        expect(r.kind).toBe('unavailable');
+        expect(r.kind !== 'ok' && r.reason.length).toBeGreaterThan(0);
+        const v = await t.provider.validate(t.seriesName);
+        expect(v.ok).toBeUndefined();
+      } finally {
+        await t.start();
+      }
+      await waitFor(async () => (await t.provider.query(t.seriesName)).kind === 'ok', 'the provider to answer again', 30_000, 200);
+    });
+  });
+}
