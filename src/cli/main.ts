@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerSandbox } from './commands/sandbox';
 import { registerDemo } from './commands/demo';
+import { registerWorker } from './commands/worker';
 import { EXIT_CODES, exitCodeFor, userMessage } from '../errors/mapping';
 
 export function buildProgram(): Command {
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerSandbox(program);
   registerDemo(program);
+  registerWorker(program);
   return program;
 }
 

@@ -73,7 +73,8 @@ export const recordSchema = z.object({
   analysis: analysisStateSchema,
   /** When the canary's pods must be ready by (progressDeadline after they were asked for). */
   progressDeadlineAt: z.number().optional(),
-  promotion: z.object({ since: z.number(), full: z.boolean() }).optional(),
+  /** Promotion moves through stages: canary to full size, all traffic to it, stable Service to it, traffic back to the stable Service. */
+  promotion: z.object({ since: z.number(), full: z.boolean(), stage: z.enum(['scaleUp', 'shift', 'switch', 'reset']) }).optional(),
   rollback: z.object({ since: z.number(), reason: z.string(), aborted: z.boolean() }).optional(),
   /** After promotion: the previous stable revision keeps its pods until then. */
   scaleDownAt: z.number().optional(),

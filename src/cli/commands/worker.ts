@@ -1,0 +1,73 @@
+/** `ramp worker`: runs reconcile jobs until SIGTERM, then finishes (or hands back) the job in flight. */
+import type { Command } from 'commander';
+import { createServer } from 'node:http';
+import { createEngine } from '../../engine/engine';
+import { RampWorker } from '../../engine/worker';
+import { createLogger } from '../../observability/logger';
+import { EngineMetrics } from '../../observability/metrics';
+import { PlanValidationError } from '../../errors/planValidationError';
+
+interface WorkerFlags {
+  redisUrl: string;
+  kubeconfig?: string;
+  prometheusUrl?: string;
+  prefix: string;
+  queue: string;
+  concurrency: string;
+  metricsPort?: string;
+  shutdownTimeout: string;
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new PlanValidationError([{ path: flag, message: `expected a positive integer, got "${v}"` }]);
+  return n;
+}
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('run rollout reconciles from the queue (run as many as you like)')
+    .option('--redis-url <url>', 'Redis holding rollouts and the queue', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
+    .option('--kubeconfig <path>', 'cluster to act on (default: $KUBECONFIG, then in-cluster)')
+    .option('--prometheus-url <url>', 'Prometheus for plans that name none', process.env.RAMP_PROMETHEUS_URL)
+    .option('--prefix <prefix>', 'Redis key prefix', 'ramp')
+    .option('--queue <name>', 'queue name', 'reconcile')
+    .option('--concurrency <n>', 'reconciles at once', '8')
+    .option('--metrics-port <port>', 'serve /metrics and /healthz on this port')
+    .option('--shutdown-timeout <seconds>', 'on SIGTERM, wait this long for the job in flight before handing it back', '30')
+    .action(async (flags: WorkerFlags) => {
+      const concurrency = positiveInt(flags.concurrency, '--concurrency');
+      const shutdownMs = positiveInt(flags.shutdownTimeout, '--shutdown-timeout') * 1000;
+      const logger = createLogger({ name: 'ramp-worker' });
+      const metrics = new EngineMetrics({ defaultMetrics: true });
+      const engine = createEngine({ redisUrl: flags.redisUrl, kubeconfig: flags.kubeconfig, prometheusUrl: flags.prometheusUrl, prefix: flags.prefix, queueName: flags.queue, logger, metrics });
+      const worker = new RampWorker({ deps: engine.deps, connection: engine.workerConnection(), prefix: flags.prefix, queueName: flags.queue, concurrency });
+      worker.start();
+      const server = flags.metricsPort
+        ? createServer((req, res) => {
+            if (req.url === '/healthz') return void res.end(worker.state === 'running' ? 'ok' : worker.state);
+            if (req.url === '/metrics') return void metrics.registry.metrics().then((t) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(t));
+            res.writeHead(404).end();
+          }).listen(Number(flags.metricsPort), '0.0.0.0')
+        : undefined;
+      logger.info({ concurrency, queue: flags.queue }, 'worker started');
+      await new Promise<void>((done) => {
+        const stop = (signal: string): void => {
+          logger.info({ signal }, 'worker stopping');
+          const force = setTimeout(() => void worker.close(true), shutdownMs);
+          void worker
+            .close()
+            .finally(() => clearTimeout(force))
+            .then(() => engine.close())
+            .then(() => {
+              server?.close();
+              done();
+            });
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      logger.info('worker stopped');
+    });
+}

@@ -1,0 +1,101 @@
+/**
+ * Builds the engine's dependencies from a configuration (Redis, kubeconfig, default Prometheus), for
+ * `ramp worker`, `ramp server` and tests. `close()` releases every connection, safe to call twice.
+ */
+import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import { createProvider } from '../analysis/providers/factory';
+import type { MetricProvider } from '../analysis/metricProvider';
+import { KubeClient } from '../kube/client';
+import { createRouter } from '../kube/routers/factory';
+import type { TrafficRouter } from '../kube/routers/trafficRouter';
+import type { CompiledPlan, RouterKind } from '../plan/compile';
+import { EngineMetrics } from '../observability/metrics';
+import type { EngineDeps } from './deps';
+import { RolloutEvents } from './events';
+import { ReconcileQueue } from './queue';
+import { createRedisConnection } from './redisConnection';
+import { RolloutStore } from './store';
+
+export interface EngineConfig {
+  redisUrl: string;
+  /** Key prefix for every Redis key (tests isolate with it). Default 'ramp'. */
+  prefix?: string;
+  queueName?: string;
+  kubeconfig?: string;
+  /** Prometheus for plans that name none. */
+  prometheusUrl?: string;
+  logger: Logger;
+  metrics?: EngineMetrics;
+  clock?: () => number;
+}
+
+export interface Engine {
+  deps: EngineDeps;
+  config: EngineConfig;
+  /** A connection for BullMQ workers (they block on it). */
+  workerConnection(): Redis;
+  close(): Promise<void>;
+}
+
+export function createEngine(config: EngineConfig): Engine {
+  const connection = createRedisConnection(config.redisUrl, { name: 'ramp-engine' });
+  const extra: Redis[] = [];
+  const metrics = config.metrics ?? new EngineMetrics();
+  const kube = KubeClient.fromKubeconfig(config.kubeconfig, {
+    onRequest: (verb, resource, outcome) => metrics.kubeRequests.inc({ verb, resource, outcome }),
+  });
+  const routers = new Map<RouterKind, TrafficRouter>();
+  const providers = new Map<string, MetricProvider>();
+  const events = new RolloutEvents({ connection, prefix: config.prefix });
+  const queue = new ReconcileQueue({ connection, prefix: config.prefix, name: config.queueName });
+  const deps: EngineDeps = {
+    store: new RolloutStore({ connection, prefix: config.prefix }),
+    events,
+    queue,
+    kube,
+    router(kind) {
+      let r = routers.get(kind);
+      if (!r) routers.set(kind, (r = createRouter(kind, kube)));
+      return r;
+    },
+    provider(plan: CompiledPlan) {
+      const own = plan.analysis.prometheus;
+      const key = JSON.stringify(own ?? 'default');
+      let p = providers.get(key);
+      if (!p) {
+        p = createProvider(own ? { prometheus: own } : undefined, {
+          prometheus: config.prometheusUrl ? { address: config.prometheusUrl } : undefined,
+          onRequest: (_kind, outcome) => metrics.prometheusQueries.inc({ outcome }),
+        });
+        providers.set(key, p);
+      }
+      return p;
+    },
+    clock: config.clock ?? Date.now,
+    logger: config.logger,
+    metrics,
+  };
+  let closing: Promise<void> | undefined;
+  return {
+    deps,
+    config,
+    workerConnection() {
+      const c = createRedisConnection(config.redisUrl, { name: 'ramp-worker' });
+      extra.push(c);
+      return c;
+    },
+    close() {
+      closing ??= (async () => {
+        for (const step of [() => queue.close(), () => events.close(), async () => kube.close(), async () => connection.disconnect(), async () => extra.forEach((c) => c.disconnect())]) {
+          try {
+            await step();
+          } catch (err) {
+            config.logger.warn({ err }, 'engine close step failed');
+          }
+        }
+      })();
+      return closing;
+    },
+  };
+}

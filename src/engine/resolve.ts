@@ -1,0 +1,65 @@
+/**
+ * A new rollout's first look at the cluster: which revision is stable now, what the new version's
+ * template is (the plan's, or the stable one with a new image), and its revision. Orphans — Ramp
+ * ReplicaSets left running by a rollout whose record is gone — are reported here.
+ */
+import type { V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { Observed, ObservedReplicaSet } from '../kube/observe';
+import { LABELS } from '../kube/names';
+import type { Plan } from '../plan/schema';
+import { revisionOf, templateWithImage } from '../plan/revision';
+import type { RolloutEvent, RolloutRecord } from './record';
+
+/** The stable ReplicaSet: the one the stable Service selects, else the ready-most one marked stable. */
+export function findStable(observed: Observed): ObservedReplicaSet | undefined {
+  const selected = observed.service?.selector[LABELS.revision];
+  const live = observed.replicaSets.filter((rs) => rs.replicas > 0 || rs.status.readyReplicas > 0);
+  const bySelector = selected ? live.find((rs) => rs.revision === selected) : undefined;
+  if (bySelector) return bySelector;
+  return live.filter((rs) => rs.role === 'stable').sort((a, b) => b.status.readyReplicas - a.status.readyReplicas)[0];
+}
+
+/** A template without the labels Ramp adds, so a revision is the user's template's identity alone. */
+function userTemplate(t: V1PodTemplateSpec): V1PodTemplateSpec {
+  const copy = structuredClone(t);
+  const labels = { ...(copy.metadata?.labels ?? {}) };
+  for (const k of Object.keys(labels)) if (k.startsWith('ramp.dev/') || k === LABELS.name) delete labels[k];
+  copy.metadata = { ...copy.metadata, labels };
+  return copy;
+}
+
+export type Resolution = { ok: true; record: RolloutRecord; events: RolloutEvent[] } | { ok: false; record: RolloutRecord; events: RolloutEvent[] };
+
+/** Fills in revisions and templates for a Pending record, or fails it with a message saying why. */
+export function resolveRevisions(plan: Plan, record: RolloutRecord, observed: Observed, now: number): Resolution {
+  const stable = findStable(observed);
+  const events: RolloutEvent[] = [];
+  const stableTemplate = stable ? userTemplate(stable.template) : undefined;
+  let template: V1PodTemplateSpec;
+  if (plan.spec.template) template = plan.spec.template as V1PodTemplateSpec;
+  else if (!stableTemplate) {
+    const message = `${record.app} has no stable revision to take the template from: give spec.template instead of spec.image for a first deploy`;
+    return { ok: false, record: { ...record, phase: 'Failed', outcome: 'failed', message }, events: [{ at: now, type: 'Failed', message, phase: 'Failed' }] };
+  } else {
+    const t = templateWithImage(stableTemplate as { spec: { containers: { name: string; image: string }[] } }, plan.spec.image ?? '');
+    if (typeof t === 'string') {
+      const message = `spec.image: ${t}`;
+      return { ok: false, record: { ...record, phase: 'Failed', outcome: 'failed', message }, events: [{ at: now, type: 'Failed', message, phase: 'Failed' }] };
+    }
+    template = t as V1PodTemplateSpec;
+  }
+  const canary = revisionOf(template);
+  for (const rs of observed.replicaSets) {
+    if (rs.revision !== canary && rs.revision !== stable?.revision && rs.replicas > 0) {
+      events.push({ at: now, type: 'Warning', message: `found ReplicaSet ${rs.name} (revision ${rs.revision}${rs.rolloutId ? `, rollout ${rs.rolloutId}` : ''}) still running without a rollout: scaling it down` });
+    }
+  }
+  const next: RolloutRecord = {
+    ...record,
+    template,
+    stableTemplate,
+    revisions: { stable: stable?.revision, canary },
+    firstDeploy: stable === undefined,
+  };
+  return { ok: true, record: next, events };
+}
