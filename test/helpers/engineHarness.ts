@@ -1,0 +1,149 @@
+/**
+ * The engine on a sandbox for integration tests: the sandbox (kubelet, gateway, Prometheus), the test
+ * run's Redis under a key prefix and queue of this test's own, an engine and one in-process worker.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Redis from 'ioredis';
+import { Sandbox } from '../../src/sandbox/sandbox';
+import { createEngine, type Engine } from '../../src/engine/engine';
+import { RampWorker } from '../../src/engine/worker';
+import type { EngineDeps } from '../../src/engine/deps';
+import type { Phase, RolloutRecord } from '../../src/engine/record';
+import { resource } from '../../src/sandbox/apiServer/resources';
+import { silentLogger } from '../../src/observability/logger';
+import { validatePlan } from '../../src/plan/parse';
+import type { Plan } from '../../src/plan/schema';
+import { waitFor } from '../../src/sandbox/util/ports';
+import { testRedisUrl } from './redis';
+
+export interface EngineHarness {
+  sb: Sandbox;
+  engine: Engine;
+  deps: EngineDeps;
+  worker: RampWorker;
+  prefix: string;
+  queueName: string;
+  close(): Promise<void>;
+}
+
+export function requireBuild(): void {
+  if (!existsSync(resolve(__dirname, '..', '..', 'dist', 'src', 'sandbox', 'demoApp', 'main.js'))) {
+    throw new Error('dist/ is missing: run `npm run build` (npm test does) before the engine tests');
+  }
+}
+
+export async function startEngineHarness(name: string, opts: { worker?: boolean } = {}): Promise<EngineHarness> {
+  requireBuild();
+  const dir = mkdtempSync(join(tmpdir(), `ramp-${name}-`));
+  const sb = await Sandbox.start({ dir, redis: false, logger: silentLogger(), backoff: { initialMs: 200, maxMs: 2000 } });
+  const prefix = `test-${name}-${randomBytes(3).toString('hex')}`;
+  const queueName = prefix;
+  const engine = createEngine({ redisUrl: testRedisUrl(), prefix, queueName, kubeconfig: sb.kubeconfigPath, prometheusUrl: sb.urls.prometheus, logger: silentLogger() });
+  const worker = new RampWorker({ deps: engine.deps, connection: engine.workerConnection(), prefix, queueName, lockDurationMs: 3000, stalledIntervalMs: 1000, sweepIntervalMs: 2000 });
+  if (opts.worker !== false) worker.start();
+  return {
+    sb,
+    engine,
+    deps: engine.deps,
+    worker,
+    prefix,
+    queueName,
+    async close() {
+      await worker.close(true);
+      await engine.close();
+      await sb.close();
+      const redis = new Redis(testRedisUrl());
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A namespace with the HTTPRoute `checkout` (host checkout.<ns>.test) that the gatewayApi plans name. */
+export function prepareNamespace(sb: Sandbox, ns: string): string {
+  sb.registry.ensureNamespace(ns);
+  const host = `checkout.${ns}.test`;
+  sb.registry.create(resource('httproutes'), ns, {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: 'checkout', namespace: ns },
+    spec: { parentRefs: [{ name: 'sandbox' }], hostnames: [host], rules: [{ backendRefs: [{ name: 'checkout', port: 80 }] }] },
+  });
+  return host;
+}
+
+export interface PlanOptions {
+  namespace: string;
+  version: string;
+  errorRate?: number;
+  latencyMs?: number;
+  replicas?: number;
+  steps?: unknown[];
+  metrics?: unknown[];
+  router?: 'gatewayApi' | 'replicaRatio';
+  progressDeadline?: string;
+  analysis?: Record<string, unknown>;
+  readinessPath?: string;
+}
+
+/** A demo-app plan: VERSION/ERROR_RATE in the template, a gatewayApi router, an error-rate metric. */
+export function demoPlan(o: PlanOptions): Plan {
+  return validatePlan({
+    apiVersion: 'ramp.dev/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'checkout', namespace: o.namespace },
+    spec: {
+      replicas: o.replicas ?? 2,
+      selector: { matchLabels: { app: 'checkout' } },
+      template: {
+        metadata: { labels: { app: 'checkout' } },
+        spec: {
+          containers: [
+            {
+              name: 'app',
+              image: `ramp.dev/demo-app:${o.version}`,
+              ports: [{ name: 'http', containerPort: 8080 }],
+              env: [
+                { name: 'VERSION', value: o.version },
+                { name: 'ERROR_RATE', value: String(o.errorRate ?? 0) },
+                { name: 'LATENCY_MS', value: String(o.latencyMs ?? 2) },
+              ],
+              readinessProbe: { httpGet: { path: o.readinessPath ?? '/readyz', port: 'http' }, periodSeconds: 1 },
+            },
+          ],
+        },
+      },
+      service: { name: 'checkout', port: 80, targetPort: 'http' },
+      strategy: {
+        canary: {
+          router: o.router === 'replicaRatio' ? { replicaRatio: {} } : { gatewayApi: { httpRoute: 'checkout' } },
+          steps: o.steps ?? [{ setWeight: 10 }, { pause: { duration: '2s' } }, { setWeight: 50 }, { pause: { duration: '2s' } }],
+          scaleDownDelay: '2s',
+        },
+      },
+      analysis: { interval: '1s', metrics: o.metrics ?? [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 20 } }], ...o.analysis },
+      progressDeadline: o.progressDeadline ?? '60s',
+    },
+  });
+}
+
+export async function waitForPhase(deps: EngineDeps, id: string, phases: Phase[], timeoutMs = 90_000): Promise<RolloutRecord> {
+  let last: RolloutRecord | undefined;
+  await waitFor(
+    async () => {
+      last = await deps.store.get(id);
+      return !!last && phases.includes(last.phase);
+    },
+    `rollout ${id} to reach ${phases.join(' or ')}`,
+    timeoutMs,
+    100,
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}; it is ${last?.phase}: ${last?.message}`);
+  });
+  return last as RolloutRecord;
+}
