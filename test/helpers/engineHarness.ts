@@ -88,7 +88,8 @@ export interface PlanOptions {
   router?: 'gatewayApi' | 'replicaRatio';
   progressDeadline?: string;
   analysis?: Record<string, unknown>;
-  readinessPath?: string;
+  /** Readiness probes a port nothing listens on: the pods run but never become ready. */
+  neverReady?: boolean;
 }
 
 /** A demo-app plan: VERSION/ERROR_RATE in the template, a gatewayApi router, an error-rate metric. */
@@ -113,7 +114,7 @@ export function demoPlan(o: PlanOptions): Plan {
                 { name: 'ERROR_RATE', value: String(o.errorRate ?? 0) },
                 { name: 'LATENCY_MS', value: String(o.latencyMs ?? 2) },
               ],
-              readinessProbe: { httpGet: { path: o.readinessPath ?? '/readyz', port: 'http' }, periodSeconds: 1 },
+              readinessProbe: { httpGet: { path: '/readyz', port: o.neverReady ? 9999 : 'http' }, periodSeconds: 1 },
             },
           ],
         },

@@ -16,6 +16,7 @@ interface WorkerFlags {
   concurrency: string;
   metricsPort?: string;
   shutdownTimeout: string;
+  lockDuration: string;
 }
 
 function positiveInt(v: string, flag: string): number {
@@ -36,13 +37,24 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'reconciles at once', '8')
     .option('--metrics-port <port>', 'serve /metrics and /healthz on this port')
     .option('--shutdown-timeout <seconds>', 'on SIGTERM, wait this long for the job in flight before handing it back', '30')
+    .option('--lock-duration <ms>', 'a dead worker\'s job is taken over after about this long', '30000')
     .action(async (flags: WorkerFlags) => {
       const concurrency = positiveInt(flags.concurrency, '--concurrency');
       const shutdownMs = positiveInt(flags.shutdownTimeout, '--shutdown-timeout') * 1000;
+      const lockDurationMs = positiveInt(flags.lockDuration, '--lock-duration');
       const logger = createLogger({ name: 'ramp-worker' });
       const metrics = new EngineMetrics({ defaultMetrics: true });
       const engine = createEngine({ redisUrl: flags.redisUrl, kubeconfig: flags.kubeconfig, prometheusUrl: flags.prometheusUrl, prefix: flags.prefix, queueName: flags.queue, logger, metrics });
-      const worker = new RampWorker({ deps: engine.deps, connection: engine.workerConnection(), prefix: flags.prefix, queueName: flags.queue, concurrency });
+      const worker = new RampWorker({
+        deps: engine.deps,
+        connection: engine.workerConnection(),
+        prefix: flags.prefix,
+        queueName: flags.queue,
+        concurrency,
+        lockDurationMs,
+        stalledIntervalMs: Math.max(500, Math.floor(lockDurationMs / 2)),
+        sweepIntervalMs: Math.max(1000, lockDurationMs),
+      });
       worker.start();
       const server = flags.metricsPort
         ? createServer((req, res) => {
