@@ -1,8 +1,10 @@
 /** `npm run bench -- <name> [--quick]`: runs one benchmark (or all) and writes bench/results/. */
 import { runSandboxBench } from './sandbox';
+import { runEngineBench } from './engine';
 
 const BENCHES: Record<string, (quick: boolean) => Promise<void>> = {
   sandbox: runSandboxBench,
+  engine: runEngineBench,
 };
 
 async function main(): Promise<void> {

@@ -24,6 +24,8 @@ export interface RampWorkerOptions {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   sweepIntervalMs?: number;
+  /** Called after every reconcile with how long it took (benchmarks). */
+  onReconcile?: (ms: number, result: string) => void;
 }
 
 export type RampWorkerState = 'idle' | 'running' | 'closing' | 'closed';
@@ -70,10 +72,12 @@ export class RampWorker {
     const due = job.timestamp + (job.opts.delay ?? 0);
     deps.metrics?.queueLagSeconds.observe(Math.max(0, Date.now() - due) / 1000);
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const end = deps.metrics?.reconcileSeconds.startTimer();
+      const started = performance.now();
       const r = await reconcile(deps, rolloutId, version);
-      end?.();
+      const ms = performance.now() - started;
+      deps.metrics?.reconcileSeconds.observe(ms / 1000);
       deps.metrics?.reconciles.inc({ result: r.kind });
+      this.opts.onReconcile?.(ms, r.kind);
       if (r.kind === 'missing') return;
       if (r.kind === 'stale') {
         // Make sure the version that moved on has its job (a crash may have lost it).

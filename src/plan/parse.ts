@@ -30,7 +30,7 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix: re
 
 /** Validates a parsed document as a plan. */
 export function validatePlan(input: unknown): Plan {
-  const r = planSchema.safeParse(input);
+  const r = planSchema.safeParse(input, { reportInput: true });
   if (!r.success) throw new PlanValidationError(issuesToProblems(r.error.issues));
   const plan = r.data;
   if (plan.spec.template) {
@@ -46,7 +46,7 @@ export function validatePlan(input: unknown): Plan {
 
 /** Parses YAML or JSON text (one document) and validates it. */
 export function parsePlanText(text: string): Plan {
-  const docs = YAML.parseAllDocuments(text, { prettyErrors: false });
+  const docs = YAML.parseAllDocuments(text, { prettyErrors: true });
   if (docs.length === 0 || (docs.length === 1 && docs[0].contents === null)) throw new PlanValidationError([{ path: '', message: 'the plan is empty' }]);
   if (docs.length > 1) throw new PlanValidationError([{ path: '', message: `expected one plan document, found ${docs.length}` }]);
   const doc = docs[0];
