@@ -26,7 +26,8 @@ export function stableReplicas(plan: CompiledPlan, record: RolloutRecord): numbe
   return Math.max(0, plan.replicas - Math.min(plan.replicas, canaryReplicas(plan, record)));
 }
 
-function describeStep(step: CompiledStep): string {
+/** A step as people read it: `setWeight 25`, `pause 30s`, `analyze (min 1m)`. */
+export function describeStep(step: CompiledStep): string {
   switch (step.kind) {
     case 'setWeight':
       return `setWeight ${step.weight}`;

@@ -1,0 +1,97 @@
+/**
+ * The rollout API's wire contract as zod schemas: what routes answer (rollout and event views, the
+ * error body) and what they take beyond the plan (operation bodies, query strings). The OpenAPI
+ * document is generated from these, the CLI parses answers with them, the routes are typed by them.
+ */
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+
+extendZodWithOpenApi(z);
+
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      /** Stable, machine-readable: INVALID_PLAN, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, ACTIVE_ROLLOUT_EXISTS, INVALID_OPERATION, … */
+      code: z.string(),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string(), message: z.string() })),
+    }),
+  })
+  .openapi('Error');
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+export const verdictViewSchema = z
+  .object({
+    name: z.string(),
+    decision: z.enum(['continue', 'pass', 'fail', 'inconclusive']).optional(),
+    reason: z.string().optional(),
+    evidence: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
+  })
+  .openapi('MetricVerdict');
+
+export const stepViewSchema = z
+  .object({
+    index: z.number().int(),
+    description: z.string(),
+    state: z.enum(['done', 'current', 'pending']),
+  })
+  .openapi('Step');
+
+export const rolloutViewSchema = z
+  .object({
+    id: z.string().openapi({ example: 'shop.checkout.3' }),
+    namespace: z.string(),
+    /** The app (the plan's metadata.name). */
+    name: z.string(),
+    attempt: z.number().int(),
+    phase: z.enum(['Pending', 'Progressing', 'Paused', 'Promoting', 'Succeeded', 'RollingBack', 'RolledBack', 'Failed']),
+    outcome: z.enum(['promoted', 'rolledBack', 'aborted', 'failed']).optional(),
+    message: z.string(),
+    createdAt: z.string().openapi({ format: 'date-time' }),
+    updatedAt: z.string().openapi({ format: 'date-time' }),
+    revisions: z.object({ stable: z.string().optional(), canary: z.string() }),
+    /** Canary traffic percentage the steps so far allow. */
+    weight: z.number().int(),
+    strategy: z.string(),
+    router: z.string(),
+    steps: z.array(stepViewSchema),
+    /** Index of the current step; equals steps.length once all are done. */
+    stepIndex: z.number().int(),
+    pause: z.object({ kind: z.enum(['step', 'user', 'inconclusive']), since: z.string() }).optional(),
+    analysis: z.object({ metrics: z.array(verdictViewSchema) }),
+    /** The record version: changes with every committed change. */
+    version: z.number().int(),
+  })
+  .openapi('Rollout');
+export type RolloutView = z.infer<typeof rolloutViewSchema>;
+
+export const eventViewSchema = z
+  .object({
+    /** The Redis stream id: pass it as Last-Event-ID to resume after it. */
+    id: z.string(),
+    at: z.string().openapi({ format: 'date-time' }),
+    type: z.string(),
+    message: z.string(),
+    phase: z.string().optional(),
+    step: z.number().int().optional(),
+    weight: z.number().optional(),
+    verdicts: z.array(verdictViewSchema).optional(),
+  })
+  .openapi('Event');
+export type EventView = z.infer<typeof eventViewSchema>;
+
+export const rolloutWithHistorySchema = rolloutViewSchema.extend({ history: z.array(eventViewSchema) }).openapi('RolloutWithHistory');
+export type RolloutWithHistory = z.infer<typeof rolloutWithHistorySchema>;
+
+export const rolloutListSchema = z.object({ items: z.array(rolloutViewSchema) }).openapi('RolloutList');
+
+export const dryRunResultSchema = z.object({ dryRun: z.literal(true), rollout: rolloutViewSchema }).openapi('DryRunResult');
+
+export const promoteBodySchema = z.strictObject({ full: z.boolean().optional() }).openapi('PromoteOptions');
+
+export const OPERATIONS = ['promote', 'abort', 'retry', 'pause', 'resume'] as const;
+export type OperationName = (typeof OPERATIONS)[number];
+
+/** Verbs a token can be granted; each route needs one. */
+export const VERBS = ['read', 'write', 'operate'] as const;
+export type Verb = (typeof VERBS)[number];
