@@ -98,7 +98,8 @@ function decide(c: Context): void {
   const out = canaryStrategy.decide({ plan: c.compiled, record: c.next, observed: c.view, analysis: c.analysis, now: c.now });
   c.next = out.record;
   c.events.push(...out.events);
-  if (c.analysis && c.loaded.analysis.metrics && describeVerdicts(c.loaded) !== describeVerdicts(c.next)) {
+  // An Analysis event when a metric's decision changes, not every interval.
+  if (c.analysis && describeVerdicts(c.loaded) !== describeVerdicts(c.next)) {
     c.events.push({ at: c.now, type: 'Analysis', message: c.analysis.reason, phase: c.next.phase, step: c.next.stepIndex, weight: c.next.weight, verdicts: c.analysis.verdicts });
   }
 }

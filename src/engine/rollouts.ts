@@ -9,6 +9,7 @@ import { PlanValidationError, type FieldProblem } from '../errors/planValidation
 import { InvalidOperationError } from '../errors/invalidOperationError';
 import { RolloutNotFoundError } from '../errors/rolloutNotFoundError';
 import { RouteNotFoundError } from '../errors/routeNotFoundError';
+import { KubeNotFoundError } from '../errors/kubeNotFoundError';
 import { enterStep, startPromotion, startRollback } from '../strategies/canary';
 import type { EngineDeps } from './deps';
 import { isTerminal, type RolloutEvent, type RolloutRecord } from './record';
@@ -21,7 +22,7 @@ export async function preflight(deps: Pick<EngineDeps, 'kube' | 'provider'>, pla
   try {
     await deps.kube.call('get', 'namespaces', (o) => deps.kube.core.readNamespace({ name: plan.namespace }, o));
   } catch (e) {
-    if ((e as { code?: string }).code === 'KUBE_NOT_FOUND') problems.push({ path: 'metadata.namespace', message: `namespace "${plan.namespace}" does not exist` });
+    if (e instanceof KubeNotFoundError) problems.push({ path: 'metadata.namespace', message: `namespace "${plan.namespace}" does not exist` });
     else throw e;
   }
   if (plan.router.kind === 'gatewayApi' && plan.router.httpRoute) {
@@ -30,7 +31,7 @@ export async function preflight(deps: Pick<EngineDeps, 'kube' | 'provider'>, pla
         deps.kube.custom.getNamespacedCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', namespace: plan.namespace, plural: 'httproutes', name: plan.router.httpRoute ?? '' }, o),
       );
     } catch (e) {
-      if ((e as { code?: string }).code === 'KUBE_NOT_FOUND') problems.push({ path: 'spec.strategy.canary.router.gatewayApi.httpRoute', message: new RouteNotFoundError(plan.namespace, plan.router.httpRoute).message });
+      if (e instanceof KubeNotFoundError) problems.push({ path: 'spec.strategy.canary.router.gatewayApi.httpRoute', message: new RouteNotFoundError(plan.namespace, plan.router.httpRoute).message });
       else throw e;
     }
   }
