@@ -25,6 +25,8 @@ export function planActions(desired: DesiredState, observed: StrategyObserved): 
   const downs: ClusterAction[] = [];
   for (const rs of desired.replicaSets) {
     const current = specOf(observed, rs.revision);
+    // A ReplicaSet that does not exist and should have no pods is not created (a rollback before the canary started).
+    if (current === undefined && rs.replicas === 0) continue;
     // Ensuring also fixes a role annotation; it never lowers replicas (that waits for the route).
     if (current === undefined || current <= rs.replicas) actions.push({ kind: 'scaleUp', revision: rs.revision, replicas: rs.replicas, role: rs.role });
     else downs.push({ kind: 'scaleDown', revision: rs.revision, replicas: rs.replicas, role: rs.role, afterRoute: desired.scaleDownAfterRoute && rs.role === 'canary' });

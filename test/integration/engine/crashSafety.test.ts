@@ -89,7 +89,7 @@ describe('crash safety', () => {
 
     const rollouts = await Promise.all(
       namespaces.map((ns, i) =>
-        createRollout(h.deps, demoPlan({ namespace: ns, version: 'v2', replicas: 1, errorRate: bad(i) ? 0.5 : 0, steps: [{ setWeight: 50 }, { pause: { duration: '2s' } }], metrics: [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 10 } }] })),
+        createRollout(h.deps, demoPlan({ namespace: ns, version: 'v2', replicas: 1, errorRate: bad(i) ? 0.5 : 0, progressDeadline: '5m', steps: [{ setWeight: 50 }, { pause: { duration: '2s' } }], metrics: [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 10, judge: 'threshold' } }] })),
       ),
     );
     const done: RolloutRecord[] = [];
@@ -114,6 +114,7 @@ describe('crash safety', () => {
       const stableName = `checkout-${bad(i) ? r.revisions.stable : r.previousStable}`;
       const stable = list.filter((c) => c.kind === 'rs' && c.name === stableName);
       if (bad(i)) {
+        expect({ what, reason: r.rollback?.reason }).toEqual({ what, reason: expect.stringMatching(/^analysis failed/) });
         // Invariant 1: never more than the step's 50%; invariant 2: route to 0 before the canary loses pods, stable untouched.
         expect({ what, route }).toEqual({ what, route: route.includes(50) ? [50, 0] : [] });
         expect({ what, canary }).toEqual({ what, canary: [1, 0] });
