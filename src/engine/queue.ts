@@ -119,6 +119,8 @@ export class ReconcileQueue {
     this.closing ??= (async () => {
       this.currentState = 'closing';
       try {
+        // Closing while BullMQ still sets up its connection makes it throw "Connection is closed" later, unhandled.
+        await this.queue.waitUntilReady().catch(() => undefined);
         await this.queue.close();
       } finally {
         this.currentState = 'closed';

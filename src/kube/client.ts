@@ -3,6 +3,7 @@
  * APIs, with a timeout on every request, bounded retries of transient failures, failures turned into
  * typed errors, and counts of what was asked. Everything in src/kube sends through `call()`.
  */
+import { shareAgents } from './agentCache';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -81,8 +82,10 @@ export class KubeClient {
   private readonly retry: RetryPolicy;
   private readonly userAgent: string;
   private readonly random: () => number;
+  private readonly destroyAgents: () => void;
 
   constructor(readonly kubeConfig: KubeConfig, options: KubeClientOptions = {}) {
+    this.destroyAgents = shareAgents(kubeConfig);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
     this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
@@ -154,6 +157,7 @@ export class KubeClient {
     if (this.stateValue === 'closed') return Promise.resolve();
     this.stateValue = 'closed';
     this.closer.abort();
+    this.destroyAgents();
     return Promise.resolve();
   }
 
