@@ -3,6 +3,17 @@ import { Command, CommanderError } from 'commander';
 import { registerSandbox } from './commands/sandbox';
 import { registerDemo } from './commands/demo';
 import { registerWorker } from './commands/worker';
+import { registerServer } from './commands/server';
+import { registerRollout } from './commands/rollout';
+import { registerStatus } from './commands/status';
+import { registerWatch } from './commands/watch';
+import { registerPromote } from './commands/promote';
+import { registerAbort } from './commands/abort';
+import { registerRetry } from './commands/retry';
+import { registerPause } from './commands/pause';
+import { registerResume } from './commands/resume';
+import { registerList } from './commands/list';
+import { registerLint } from './commands/lint';
 import { EXIT_CODES, exitCodeFor, userMessage } from '../errors/mapping';
 
 export function buildProgram(): Command {
@@ -14,6 +25,17 @@ export function buildProgram(): Command {
   registerSandbox(program);
   registerDemo(program);
   registerWorker(program);
+  registerServer(program);
+  registerRollout(program);
+  registerStatus(program);
+  registerWatch(program);
+  registerPromote(program);
+  registerAbort(program);
+  registerRetry(program);
+  registerPause(program);
+  registerResume(program);
+  registerList(program);
+  registerLint(program);
   return program;
 }
 

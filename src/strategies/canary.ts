@@ -91,7 +91,8 @@ export function startRollback(record: RolloutRecord, reason: string, now: number
 
 /** Starts promoting (after the last step, or `promote --full`). */
 export function startPromotion(record: RolloutRecord, now: number, full: boolean): { record: RolloutRecord; events: RolloutEvent[] } {
-  const next: RolloutRecord = { ...record, phase: 'Promoting', pause: undefined, promotion: { since: now, full, stage: 'scaleUp' }, message: 'promoting: scaling the new revision to full size' };
+  // A fresh progress deadline for scaling to full size: the one from the last weight step may have passed long ago.
+  const next: RolloutRecord = { ...record, phase: 'Promoting', pause: undefined, progressDeadlineAt: undefined, promotion: { since: now, full, stage: 'scaleUp' }, message: 'promoting: scaling the new revision to full size' };
   return { record: next, events: [event(now, 'Promoting', full ? 'promoting now (promote --full): steps and analysis skipped' : next.message, next)] };
 }
 

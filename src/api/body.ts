@@ -1,0 +1,95 @@
+/**
+ * Request bodies: read raw up to the size limit, then decoded by content type (JSON, or YAML for
+ * plans) into plain values. Everything that goes wrong here is the client's: 400, 413 or 415 —
+ * validation against a schema comes after, in the route.
+ */
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import YAML from 'yaml';
+import { BadRequestError } from '../errors/badRequestError';
+import { PayloadTooLargeError } from '../errors/payloadTooLargeError';
+import { UnsupportedMediaTypeError } from '../errors/unsupportedMediaTypeError';
+
+/** Default body limit: 1 MiB. */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+export const JSON_TYPES = ['application/json'] as const;
+export const PLAN_TYPES = ['application/json', 'application/yaml', 'text/yaml', 'application/x-yaml'] as const;
+
+const YAML_TYPES = new Set(['application/yaml', 'text/yaml', 'application/x-yaml']);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** What body-parser reports on its errors (http-errors). */
+interface ReaderError {
+  type?: string;
+  status?: number;
+}
+
+/** Reads the raw body (any content type) into `req.body` as a Buffer, refusing more than `limit` bytes with 413. */
+export function readRawBody(limit: number): RequestHandler {
+  const raw = express.raw({ type: () => true, limit });
+  return (req: Request, res: Response, next: NextFunction) => {
+    raw(req, res, (err?: unknown) => {
+      if (!err) return next();
+      const e = err as ReaderError;
+      if (e.type === 'entity.too.large') return next(new PayloadTooLargeError(limit));
+      if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return next(new UnsupportedMediaTypeError(req.get('content-encoding') ?? req.get('content-type'), ['identity, gzip or deflate encoding; utf-8']));
+      if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return next(new BadRequestError(`could not read the request body: ${(err as Error).message}`, [], { cause: err }));
+      next(err);
+    });
+  };
+}
+
+/** The body's media type and charset, lower-cased; undefined when there is no Content-Type. */
+function mediaType(req: Request): { type: string; charset?: string } | undefined {
+  const header = req.get('content-type');
+  if (!header) return undefined;
+  const [type, ...params] = header.split(';').map((s) => s.trim().toLowerCase());
+  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  return { type, charset };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new BadRequestError(`the body is not valid JSON: ${(err as Error).message}`, [{ path: 'body', message: 'not valid JSON' }], { cause: err });
+  }
+}
+
+function parseYaml(text: string): unknown {
+  const docs = YAML.parseAllDocuments(text, { prettyErrors: true });
+  if (!Array.isArray(docs)) throw new BadRequestError('the body is not valid YAML', [{ path: 'body', message: 'not valid YAML' }]);
+  if (docs.length > 1) throw new BadRequestError(`expected one YAML document, found ${docs.length}`, [{ path: 'body', message: `expected one document, found ${docs.length}` }]);
+  const doc = docs[0];
+  if (!doc) return undefined;
+  if (doc.errors.length) {
+    const problems = doc.errors.map((e) => ({ path: 'body', message: `not valid YAML${e.linePos ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : ''}: ${e.message.split('\n')[0]}` }));
+    throw new BadRequestError(problems[0].message, problems);
+  }
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // Alias bombs and the like: the document parses but cannot be expanded safely.
+    throw new BadRequestError(`the YAML cannot be read: ${(err as Error).message}`, [{ path: 'body', message: 'cannot be read as plain data' }], { cause: err });
+  }
+}
+
+/**
+ * The decoded body, or undefined when there is none. 415 for a content type outside `accepted` (or a
+ * charset other than UTF-8), 400 for text that does not parse.
+ */
+export function decodeBody(req: Request, accepted: readonly string[]): unknown {
+  const raw: unknown = req.body;
+  if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
+  const media = mediaType(req);
+  if (!media || !accepted.includes(media.type)) throw new UnsupportedMediaTypeError(media?.type, accepted);
+  if (media.charset && media.charset !== 'utf-8' && media.charset !== 'utf8') throw new UnsupportedMediaTypeError(`${media.type}; charset=${media.charset}`, ['charset utf-8']);
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch (err) {
+    throw new BadRequestError('the body is not valid UTF-8', [{ path: 'body', message: 'not valid UTF-8' }], { cause: err });
+  }
+  if (text.trim() === '') return undefined;
+  return YAML_TYPES.has(media.type) ? parseYaml(text) : parseJson(text);
+}

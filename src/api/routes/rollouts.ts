@@ -1,0 +1,122 @@
+/** Rollouts as a resource: create (or dry-run) from a plan, list a namespace's, show one with its history. */
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { createRollout } from '../../engine/rollouts';
+import { planSchema } from '../../plan/schema';
+import { decodeBody, PLAN_TYPES } from '../body';
+import { appParamsSchema, createQuerySchema, listQuerySchema, nsParamsSchema, parseRequestPart, rolloutQuerySchema } from '../params';
+import { planFromBody } from '../planBody';
+import { contextOf } from '../requestContext';
+import { COMMON_ERRORS, errors, json } from '../responses';
+import { findRollout, listAppRollouts } from '../rolloutLookup';
+import type { ApiContext, ApiRoute } from '../routeTable';
+import { dryRunResultSchema, rolloutListSchema, rolloutViewSchema, rolloutWithHistorySchema } from '../schemas';
+import { eventView, rolloutView } from '../views';
+
+const BASE = '/api/v1/namespaces/:ns/rollouts';
+const DEFAULT_LIMIT = 50;
+
+/** The path of an app's rollout resource (for Location headers). */
+export function rolloutPath(ns: string, app: string, rolloutId?: string): string {
+  return `/api/v1/namespaces/${ns}/rollouts/${app}${rolloutId ? `?rollout=${encodeURIComponent(rolloutId)}` : ''}`;
+}
+
+function create(api: ApiContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const { ns } = parseRequestPart(nsParamsSchema, req.params, 'path');
+    const query = parseRequestPart(createQuerySchema, req.query, 'query');
+    const plan = planFromBody(decodeBody(req, PLAN_TYPES), ns);
+    const dryRun = query.dryRun === 'true';
+    const record = await createRollout(api.deps, plan, { dryRun });
+    if (dryRun) {
+      res.status(200).json({ dryRun: true, rollout: rolloutView(record) });
+      return;
+    }
+    const ctx = contextOf(res);
+    ctx.rolloutId = record.id;
+    ctx.log.info({ rolloutId: record.id, app: record.app }, 'rollout created');
+    res.status(201).location(rolloutPath(ns, record.app, record.id)).json(rolloutView(record));
+  };
+}
+
+function list(api: ApiContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const { ns } = parseRequestPart(nsParamsSchema, req.params, 'path');
+    const query = parseRequestPart(listQuerySchema, req.query, 'query');
+    const limit = query.limit === undefined ? DEFAULT_LIMIT : Number(query.limit);
+    const records = query.app === undefined ? await api.deps.store.list(ns, { limit }) : await listAppRollouts(api.deps, ns, query.app, limit);
+    res.json({ items: records.map(rolloutView) });
+  };
+}
+
+function show(api: ApiContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const { ns, name } = parseRequestPart(appParamsSchema, req.params, 'path');
+    const query = parseRequestPart(rolloutQuerySchema, req.query, 'query');
+    const ctx = contextOf(res);
+    // Named in the error log line even when the lookup itself fails.
+    ctx.rolloutId = query.rollout;
+    const record = await findRollout(api.deps, ns, name, query.rollout);
+    ctx.rolloutId = record.id;
+    const history = await api.deps.events.read(record.id);
+    res.json({ ...rolloutView(record), history: history.map(eventView) });
+  };
+}
+
+const planBody = {
+  description: 'The plan (kind Rollout). metadata.namespace may be left out (the namespace in the path is used) or must equal it.',
+  required: true,
+  content: Object.fromEntries(PLAN_TYPES.map((t) => [t, { schema: planSchema }])),
+};
+
+/** The rollout resource routes. */
+export function rolloutRoutes(api: ApiContext): ApiRoute[] {
+  return [
+    {
+      method: 'post',
+      path: BASE,
+      verb: 'write',
+      params: nsParamsSchema,
+      body: true,
+      handler: create(api),
+      doc: {
+        operationId: 'createRollout',
+        summary: 'Start a rollout from a plan (or, with dryRun=true, only check it)',
+        description:
+          'Validates the plan against the schema and the cluster (namespace, HTTPRoute, Prometheus queries) before anything is written. With dryRun=true nothing is written and the rollout that would start is returned.',
+        request: { query: createQuerySchema, body: planBody },
+        responses: {
+          '201': { ...json('The rollout, created and queued.', rolloutViewSchema), headers: z.object({ Location: z.string().openapi({ description: 'The rollout resource' }) }) },
+          '200': json('Dry run: the plan is valid and fits the cluster; nothing was written.', dryRunResultSchema),
+          ...errors(...COMMON_ERRORS, 409, 413, 415, 422, 502),
+        },
+      },
+    },
+    {
+      method: 'get',
+      path: BASE,
+      verb: 'read',
+      params: nsParamsSchema,
+      handler: list(api),
+      doc: {
+        operationId: 'listRollouts',
+        summary: "A namespace's rollouts (or one app's), newest first",
+        request: { query: listQuerySchema },
+        responses: { '200': json('The rollouts.', rolloutListSchema), ...errors(...COMMON_ERRORS) },
+      },
+    },
+    {
+      method: 'get',
+      path: `${BASE}/:name`,
+      verb: 'read',
+      params: appParamsSchema,
+      handler: show(api),
+      doc: {
+        operationId: 'getRollout',
+        summary: "An app's latest rollout (or ?rollout=<id>) with its event history",
+        request: { query: rolloutQuerySchema },
+        responses: { '200': json('The rollout and every event it has recorded.', rolloutWithHistorySchema), ...errors(...COMMON_ERRORS, 404) },
+      },
+    },
+  ];
+}

@@ -1,0 +1,70 @@
+/**
+ * The TTY live view as a pure function: a state folded from the rollout's first view and its events,
+ * rendered to lines — header with phase and elapsed time, the step list with the current one marked, the
+ * weight bar, each metric's latest verdict, the latest message. terminal.ts draws it in place.
+ */
+import type { EventView, RolloutView } from '../../api/schemas';
+import { canaryLine, clip, elapsedMs, elapsedText, outcomeText, stepLines, stepPosition, verdictLines, viewStep } from './parts';
+
+/** What the live view knows: the latest view of the rollout, and a notice while disconnected. */
+export interface LiveState {
+  view: RolloutView;
+  /** Set while the event stream is down; cleared by the next event. */
+  notice?: string;
+}
+
+const PHASES: readonly RolloutView['phase'][] = ['Pending', 'Progressing', 'Paused', 'Promoting', 'Succeeded', 'RollingBack', 'RolledBack', 'Failed'];
+
+/** The state before any event: the view the API answered. */
+export function initialLiveState(view: RolloutView): LiveState {
+  return { view };
+}
+
+/** The state after one event: its phase, step, weight and verdicts replace what was known. */
+export function applyEvent(state: LiveState, e: EventView): LiveState {
+  const prev = state.view;
+  const phase = PHASES.find((p) => p === e.phase) ?? prev.phase;
+  const stepIndex = e.step ?? prev.stepIndex;
+  const verdicts = new Map((e.verdicts ?? []).map((v) => [v.name, v]));
+  const view: RolloutView = {
+    ...prev,
+    phase,
+    stepIndex,
+    weight: e.weight !== undefined ? Math.round(e.weight) : prev.weight,
+    message: e.message,
+    updatedAt: e.at,
+    steps: prev.steps.map((s) => ({ ...s, state: stepState(s.index, stepIndex, phase) })),
+    analysis: { metrics: prev.analysis.metrics.map((m) => verdicts.get(m.name) ?? m) },
+  };
+  for (const v of verdicts.values()) if (!view.analysis.metrics.some((m) => m.name === v.name)) view.analysis.metrics.push(v);
+  return { view };
+}
+
+/** The final state: the server's own last view wins over what the events implied. */
+export function applyEnd(_state: LiveState, view: RolloutView): LiveState {
+  return { view };
+}
+
+/** The state with a notice (the stream dropped) shown instead of the latest message. */
+export function withNotice(state: LiveState, notice: string): LiveState {
+  return { ...state, notice };
+}
+
+/** The lines of the live view at `now`, each cut to `columns` when given. */
+export function renderLive(state: LiveState, now: number, columns?: number): string[] {
+  const v = state.view;
+  const pos = stepPosition(viewStep(v), v.steps.length);
+  const lines = [
+    `${v.name} in ${v.namespace} · rollout ${v.id} · ${outcomeText(v)}${pos ? ` · ${pos}` : ''} · ${elapsedText(elapsedMs(v, now))}`,
+    ...stepLines(v).map((l) => `  ${l}`),
+    `  ${canaryLine(v)}`,
+    ...verdictLines(v.analysis.metrics).map((l) => `  ${l}`),
+    `  ${state.notice ?? v.message}`,
+  ];
+  return lines.map((l) => clip(l, columns ? columns - 1 : undefined));
+}
+
+function stepState(index: number, current: number, phase: RolloutView['phase']): RolloutView['steps'][number]['state'] {
+  if (phase === 'Promoting' || phase === 'Succeeded' || index < current) return 'done';
+  return index === current && phase !== 'Pending' ? 'current' : 'pending';
+}
