@@ -50,7 +50,8 @@ export function resolveRevisions(plan: Plan, record: RolloutRecord, observed: Ob
   }
   const canary = revisionOf(template);
   for (const rs of observed.replicaSets) {
-    if (rs.revision !== canary && rs.revision !== stable?.revision && rs.replicas > 0) {
+    // A previous stable waiting out its scale-down delay is expected; a canary left running is an orphan.
+    if (rs.revision !== canary && rs.revision !== stable?.revision && rs.replicas > 0 && rs.role !== 'stable') {
       events.push({ at: now, type: 'Warning', message: `found ReplicaSet ${rs.name} (revision ${rs.revision}${rs.rolloutId ? `, rollout ${rs.rolloutId}` : ''}) still running without a rollout: scaling it down` });
     }
   }

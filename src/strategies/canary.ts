@@ -125,15 +125,20 @@ function checkGuards(plan: CompiledPlan, record: RolloutRecord, input: DecideInp
   if (record.progressDeadlineAt !== undefined && now >= record.progressDeadlineAt && (observed.canary?.readyReplicas ?? 0) < want) {
     return startRollback(record, `the canary's pods were not ready within the progress deadline (${formatDuration(plan.progressDeadlineMs)}): ${observed.canary?.readyReplicas ?? 0}/${want} ready`, now);
   }
-  const step = plan.steps[record.stepIndex];
-  if (record.phase === 'Progressing' && step?.kind === 'analyze' && step.maxMs !== undefined && now >= record.stepStartedAt + step.maxMs && latestVerdict(record)?.decision !== 'pass') {
-    return inconclusive(plan, record, `the analysis did not pass within ${formatDuration(step.maxMs)}`, now);
+  if (record.phase === 'Progressing' && analyzeExpired(plan, record, now) && latestVerdict(record)?.decision !== 'pass') {
+    return inconclusive(plan, record, `the analysis did not pass within ${formatDuration(now - record.stepStartedAt)}`, now);
   }
   const since = record.analysis.inconclusiveSince;
   if (record.phase === 'Progressing' && since !== undefined && now - since >= plan.analysis.inconclusiveAfterMs) {
     return inconclusive(plan, record, `the analysis has been inconclusive for ${formatDuration(now - since)}: ${analysis?.reason ?? latestVerdict(record)?.reason ?? 'no data'}`, now);
   }
   return undefined;
+}
+
+/** Whether the current step is an analyze step whose max has passed. */
+function analyzeExpired(plan: CompiledPlan, record: RolloutRecord, now: number): boolean {
+  const step = plan.steps[record.stepIndex];
+  return step?.kind === 'analyze' && step.maxMs !== undefined && now >= record.stepStartedAt + step.maxMs;
 }
 
 function inconclusive(plan: CompiledPlan, record: RolloutRecord, why: string, now: number): Outcome {
@@ -169,7 +174,9 @@ function decideProgressing(plan: CompiledPlan, record: RolloutRecord, input: Dec
 function decidePaused(plan: CompiledPlan, record: RolloutRecord, input: DecideInput): Outcome {
   const { analysis, now } = input;
   if (analysis?.decision === 'fail') return startRollback(record, `analysis failed: ${analysis.reason}`, now);
-  if (record.pause?.kind === 'inconclusive' && analysis && analysis.decision !== 'inconclusive') {
+  // An analyze step that ran out of time waits for a pass; a data outage waits for data.
+  const resumeOn = analyzeExpired(plan, record, now) ? ['pass'] : ['pass', 'continue'];
+  if (record.pause?.kind === 'inconclusive' && analysis && resumeOn.includes(analysis.decision)) {
     const next: RolloutRecord = { ...record, phase: 'Progressing', pause: undefined, message: `resumed: the analysis is conclusive again (${analysis.decision})` };
     return { record: next, events: [event(now, 'Resumed', next.message, next)] };
   }

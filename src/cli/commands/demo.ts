@@ -1,127 +1,209 @@
 /**
- * `ramp demo` (`npm run demo`): the sandbox, a demo app (3 replicas of v1) behind a Service and an
- * HTTPRoute, steady load through the gateway, and a live summary — pods, and request rate per version
- * as Prometheus sees it. `--once` runs for a bounded time and exits 0 when everything worked.
+ * `ramp demo` (`npm run demo`): the whole story on the sandbox. Ramp (API server and worker) runs
+ * beside a demo app under steady load; through the CLI, with its live view, v2 (healthy) is rolled out
+ * and promoted, then v3 — which turns bad mid-rollout — is rolled back by the judge. `--once` exits 0
+ * when both outcomes were as expected (what CI runs); without it the sandbox stays up afterwards.
  */
 import type { Command } from 'commander';
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import YAML from 'yaml';
+import { createEngine, type Engine } from '../../engine/engine';
+import { RampWorker } from '../../engine/worker';
+import { RampApiServer } from '../../api/server';
+import { StaticTokenAuthenticator } from '../../api/auth/staticTokens';
 import { Sandbox } from '../../sandbox/sandbox';
 import { LoadGenerator, type LoadReport } from '../../sandbox/loadGen/loadGenerator';
-import { queryInstant } from '../../sandbox/prometheus/query';
 import { resource } from '../../sandbox/apiServer/resources';
-import type { KubeObject } from '../../sandbox/apiServer/types';
 import { waitFor } from '../../sandbox/util/ports';
-import { demoManifests, DEMO_HOST, DEMO_NAMESPACE } from '../../sandbox/demoManifests';
-import { applyManifests } from '../../kube/apply';
-import { isPlainOutput, progress, timestamp } from '../progress';
+import { createLogger, silentLogger } from '../../observability/logger';
+import { EngineMetrics } from '../../observability/metrics';
+import { progress } from '../progress';
 import { EXIT_CODES } from '../../errors/mapping';
-import { silentLogger } from '../../observability/logger';
+
+const NS = 'demo';
+const APP = 'checkout';
+const HOST = 'checkout.demo.sandbox';
 
 interface DemoFlags {
   once?: boolean;
-  duration: string;
   rate: string;
   dir?: string;
 }
 
-interface PodRow {
-  name: string;
-  ready: boolean;
-  phase: string;
-  ip: string;
-  version: string;
-}
-
-function podRows(sb: Sandbox): PodRow[] {
-  return sb.registry.list(resource('pods'), { namespace: DEMO_NAMESPACE }).items.map((p: KubeObject) => {
-    const st = (p.status ?? {}) as { phase?: string; podIP?: string; conditions?: { type: string; status: string }[] };
-    return {
-      name: p.metadata.name ?? '',
-      ready: st.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
-      phase: p.metadata.deletionTimestamp ? 'Terminating' : (st.phase ?? 'Unknown'),
-      ip: st.podIP ?? '-',
-      version: p.metadata.labels?.version ?? '?',
-    };
+/** The demo plan for one version: real services have a few errors, so every version serves 0.5% of them. */
+export function demoPlanYaml(version: string): string {
+  return YAML.stringify({
+    apiVersion: 'ramp.dev/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: APP, namespace: NS },
+    spec: {
+      replicas: 4,
+      selector: { matchLabels: { app: APP } },
+      template: {
+        metadata: { labels: { app: APP } },
+        spec: {
+          containers: [
+            {
+              name: 'app',
+              image: `ramp.dev/demo-app:${version}`,
+              ports: [{ name: 'http', containerPort: 8080 }],
+              env: [
+                { name: 'VERSION', value: version },
+                { name: 'ERROR_RATE', value: '0.005' },
+                { name: 'LATENCY_MS', value: '5' },
+              ],
+              readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1 },
+            },
+          ],
+        },
+      },
+      service: { name: APP, port: 80, targetPort: 'http' },
+      strategy: {
+        canary: {
+          router: { gatewayApi: { httpRoute: APP } },
+          steps: [{ setWeight: 20 }, { pause: { duration: '5s' } }, { setWeight: 50 }, { analyze: { min: '10s', max: '5m' } }],
+          scaleDownDelay: '5s',
+        },
+      },
+      analysis: { interval: '2s', metrics: [{ name: 'errors', errorRate: { maxRatio: 1.5 } }] },
+      progressDeadline: '2m',
+    },
   });
 }
 
-async function ratesByVersion(promUrl: string): Promise<Record<string, { rps: number; errors: number }>> {
-  const out: Record<string, { rps: number; errors: number }> = {};
-  const all = await queryInstant(promUrl, `sum by (version) (rate(http_requests_total{namespace="${DEMO_NAMESPACE}"}[5s]))`);
-  const bad = await queryInstant(promUrl, `sum by (version) (rate(http_requests_total{namespace="${DEMO_NAMESPACE}",code=~"5.."}[5s]))`);
-  for (const s of all) out[s.metric.version ?? '?'] = { rps: s.value, errors: 0 };
-  for (const s of bad) (out[s.metric.version ?? '?'] ??= { rps: 0, errors: 0 }).errors = s.value;
-  return out;
+interface Stack {
+  sb: Sandbox;
+  engine: Engine;
+  worker: RampWorker;
+  api: RampApiServer;
+  apiUrl: string;
+  token: string;
 }
 
-function summary(pods: PodRow[], rates: Record<string, { rps: number; errors: number }>, load: LoadReport): string[] {
-  const lines = pods.map((p) => `  ${p.name.padEnd(28)} ${p.ready ? 'Ready   ' : 'NotReady'} ${p.phase.padEnd(11)} ${p.ip.padEnd(14)} ${p.version}`);
-  const rateText = Object.entries(rates).map(([v, r]) => `${v} ${r.rps.toFixed(1)} req/s (${r.errors.toFixed(1)} 5xx/s)`).join(', ') || 'no data yet';
-  const byRev = Object.entries(load.byRevision).map(([rev, c]) => `${rev}: ${c.total} (${c.errors5xx} 5xx)`).join(', ');
-  return [`pods (${pods.filter((p) => p.ready).length}/${pods.length} ready):`, ...lines, `Prometheus: ${rateText}`, `load: sent ${load.sent}, answered ${load.completed}; ${byRev}`];
+async function startStack(dir: string): Promise<Stack> {
+  const sb = await Sandbox.start({ dir, logger: silentLogger() });
+  const logger = createLogger({ name: 'ramp', file: join(dir, 'ramp.log') });
+  const metrics = new EngineMetrics();
+  const prefix = `demo-${randomBytes(3).toString('hex')}`;
+  const engine = createEngine({ redisUrl: sb.urls.redis ?? '', prefix, kubeconfig: sb.kubeconfigPath, prometheusUrl: sb.urls.prometheus, logger, metrics });
+  const worker = new RampWorker({ deps: engine.deps, connection: engine.workerConnection(), prefix });
+  worker.start();
+  const token = randomBytes(24).toString('base64url');
+  const authenticator = StaticTokenAuthenticator.fromText(YAML.stringify({ tokens: [{ token, subject: 'demo', namespaces: ['*'], verbs: ['read', 'write', 'operate'] }] }), 'demo tokens');
+  const api = new RampApiServer({ deps: engine.deps, authenticator, logger, metrics });
+  const apiUrl = await api.listen(0, '127.0.0.1');
+  return { sb, engine, worker, api, apiUrl, token };
+}
+
+async function stopStack(s: Stack | undefined): Promise<void> {
+  if (!s) return;
+  await s.api.close();
+  await s.worker.close(true);
+  await s.engine.close();
+  await s.sb.close();
+}
+
+/** Runs the CLI as a user would, on this terminal (so a TTY gets the live view). Resolves with its exit code. */
+function ramp(stack: Stack, args: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [process.argv[1], ...args], { stdio: 'inherit', env: { ...process.env, RAMP_URL: stack.apiUrl, RAMP_TOKEN: stack.token } });
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+/** Once v3's canary takes traffic, turn it bad: 30% errors, through the demo app's admin endpoint. */
+async function injectRegression(stack: Stack, signal: AbortSignal): Promise<void> {
+  let canary = '';
+  await waitFor(
+    async () => {
+      if (signal.aborted) return true;
+      const latest = await stack.engine.deps.store.getLatest(NS, APP);
+      canary = latest?.revisions.canary ?? '';
+      return !!latest && latest.stepIndex >= 1 && latest.phase === 'Progressing' && JSON.stringify(latest.template).includes('demo-app:v3');
+    },
+    'v3 to take traffic',
+    180_000,
+    200,
+  );
+  if (signal.aborted) return;
+  const pods = stack.sb.registry.list(resource('pods'), { namespace: NS }).items.filter((p) => p.metadata.labels?.['ramp.dev/revision'] === canary);
+  for (const p of pods) {
+    const ip = (p.status as { podIP?: string } | undefined)?.podIP;
+    if (ip) await fetch(`http://${ip}:8080/admin/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ errorRate: 0.3 }) });
+  }
+  progress(`[demo] injected a regression: v3's ${pods.length} canary pod(s) now fail 30% of requests`);
+}
+
+function served(report: LoadReport): string {
+  return Object.entries(report.byRevision)
+    .map(([rev, c]) => `${rev}: ${c.total} answered, ${c.errors5xx} errors`)
+    .join('; ');
 }
 
 async function runDemo(flags: DemoFlags): Promise<number> {
-  const durationMs = Number(flags.duration) * 1000;
-  const rate = Number(flags.rate);
   const dir = flags.dir ?? mkdtempSync(join(tmpdir(), 'ramp-demo-'));
-  progress(`[demo] starting the sandbox in ${dir}`);
-  const sb = await Sandbox.start({ dir, logger: silentLogger() });
+  progress(`[demo] starting the sandbox and Ramp (API server + worker) in ${dir}`);
+  let stack: Stack | undefined;
   let load: LoadGenerator | undefined;
   try {
-    progress(`[demo] sandbox up: API ${sb.urls.api}, gateway ${sb.urls.gateway}, Prometheus ${sb.urls.prometheus}`);
-    progress(`[demo] kubectl works too: export KUBECONFIG=${sb.kubeconfigPath}`);
-    await applyManifests(sb.kubeconfigPath, demoManifests('v1', 3));
-    progress(`[demo] applied namespace ${DEMO_NAMESPACE}: Deployment checkout (3 × ramp.dev/demo-app:v1), Service, HTTPRoute ${DEMO_HOST}`);
-    await waitFor(() => podRows(sb).filter((p) => p.ready).length === 3, '3 ready demo pods', 60_000, 100);
-    progress('[demo] 3 pods ready; starting load');
-    load = new LoadGenerator({ url: sb.urls.gateway, host: DEMO_HOST, ratePerSecond: rate, seed: 1 });
+    stack = await startStack(dir);
+    progress(`[demo] Ramp API ${stack.apiUrl}; sandbox gateway ${stack.sb.urls.gateway}; Prometheus ${stack.sb.urls.prometheus}`);
+    progress(`[demo] kubectl works too: export KUBECONFIG=${stack.sb.kubeconfigPath}`);
+    stack.sb.registry.ensureNamespace(NS);
+    stack.sb.registry.create(resource('httproutes'), NS, {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: APP, namespace: NS },
+      spec: { parentRefs: [{ name: 'sandbox' }], hostnames: [HOST], rules: [{ backendRefs: [{ name: APP, port: 80 }] }] },
+    });
+    for (const v of ['v1', 'v2', 'v3']) writeFileSync(join(dir, `${v}.yaml`), demoPlanYaml(v));
+
+    progress('[demo] 1/3 first deploy of v1 (no stable version yet: straight to 4 pods, no analysis)');
+    const first = await ramp(stack, ['rollout', '-f', join(dir, 'v1.yaml'), '--wait', '--timeout', '5m']);
+    if (first !== 0) throw new Error(`the first deploy failed (exit ${first})`);
+    load = new LoadGenerator({ url: stack.sb.urls.gateway, host: HOST, ratePerSecond: Number(flags.rate), seed: 1 });
     load.start();
-    const started = Date.now();
-    const tty = !isPlainOutput();
-    let lastRates: Record<string, { rps: number; errors: number }> = {};
-    let interrupted = false;
-    const onSignal = (): void => void (interrupted = true);
-    process.once('SIGINT', onSignal);
-    while (!interrupted && (!flags.once || Date.now() - started < durationMs)) {
-      await new Promise((r) => setTimeout(r, 1000));
-      lastRates = await ratesByVersion(sb.urls.prometheus ?? '').catch(() => lastRates);
-      const lines = summary(podRows(sb), lastRates, load.snapshot());
-      if (tty) process.stdout.write(`\x1b[2J\x1b[H${timestamp()}  (Ctrl-C to stop)\n${lines.join('\n')}\n`);
-      else process.stdout.write(`${timestamp()} ${lines[0]} | ${lines[lines.length - 2]} | ${lines[lines.length - 1]}\n`);
-    }
-    process.off('SIGINT', onSignal);
+    progress(`[demo] steady load: ${flags.rate} requests/s through the gateway to ${HOST}`);
+
+    progress('[demo] 2/3 rolling out v2 (healthy): expect promoted, exit 0');
+    const good = await ramp(stack, ['rollout', '-f', join(dir, 'v2.yaml'), '--wait', '--timeout', '10m']);
+    progress(`[demo] ramp exited ${good} for v2; users saw ${served(load.snapshot())}`);
+
+    progress('[demo] 3/3 rolling out v3, which turns bad once it has traffic: expect rolled back, exit 1');
+    load.reset();
+    const stopInjecting = new AbortController();
+    const injecting = injectRegression(stack, stopInjecting.signal).catch((e: unknown) => progress(`[demo] could not inject the regression: ${(e as Error).message}`));
+    const bad = await ramp(stack, ['rollout', '-f', join(dir, 'v3.yaml'), '--wait', '--timeout', '10m']);
+    stopInjecting.abort();
+    await injecting;
     const report = await load.stop();
     load = undefined;
-    const pods = podRows(sb);
-    const ok = report.completed > 0 && Object.values(report.byRevision).reduce((n, r) => n + r.errors5xx, 0) <= report.completed * 0.01;
-    const problems = [
-      pods.filter((p) => p.ready).length === 3 ? '' : 'not all 3 pods are ready',
-      (lastRates.v1?.rps ?? 0) > 0 ? '' : 'Prometheus has no request rate for v1',
-      ok ? '' : 'more than 1% of requests failed',
-    ].filter(Boolean);
-    if (problems.length) {
-      progress(`[demo] FAILED: ${problems.join('; ')}`);
-      return EXIT_CODES.failed;
+    progress(`[demo] ramp exited ${bad} for v3; meanwhile users saw ${served(report)}`);
+
+    const ok = good === 0 && bad === 1;
+    progress(ok ? '[demo] both outcomes as expected: v2 promoted, v3 rolled back' : `[demo] FAILED: expected exit codes 0 and 1, got ${good} and ${bad}`);
+    if (!flags.once && ok) {
+      progress(`[demo] the sandbox stays up; try: RAMP_URL=${stack.apiUrl} RAMP_TOKEN=${stack.token} ramp list -n ${NS}   (Ctrl-C to stop)`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
-    progress(`[demo] done: ${report.completed} requests answered, Prometheus saw v1 at ${lastRates.v1.rps.toFixed(1)} req/s`);
-    return EXIT_CODES.ok;
+    return ok ? EXIT_CODES.ok : EXIT_CODES.failed;
   } finally {
     if (load) await load.stop();
-    progress('[demo] stopping the sandbox');
-    await sb.close();
+    progress('[demo] stopping');
+    await stopStack(stack);
   }
 }
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('start the sandbox with a demo app under load and show what happens')
-    .option('--once', 'run for --duration seconds, check the outcome, exit 0 if all went well')
-    .option('--duration <seconds>', 'how long --once runs the load', '15')
-    .option('--rate <perSecond>', 'requests per second through the gateway', '50')
+    .description('the whole story on the sandbox: a healthy version promoted, a bad one rolled back, through the CLI')
+    .option('--once', 'exit when the story is told: 0 if both outcomes were as expected')
+    .option('--rate <perSecond>', 'requests per second through the gateway', '200')
     .option('--dir <dir>', 'sandbox directory (default: a new temporary one)')
     .action(async (flags: DemoFlags) => {
       process.exitCode = await runDemo(flags);

@@ -95,6 +95,14 @@ describe('canary strategy (simulated cluster)', () => {
     expect(rb.record.phase).toBe('RolledBack');
   });
 
+  it('pauses once when an analyze step runs out of time, and goes on only when the analysis passes', () => {
+    const p = plan([{ setWeight: 10 }, { analyze: { min: '5s', max: '20s' } }, { setWeight: 50 }]);
+    const r = simulate(p, initialRecord(p), { analysis: (now) => (now < 90_000 ? 'continue' : 'pass') });
+    expect(r.phases).toEqual(['Pending', 'Progressing', 'Paused', 'Progressing', 'Promoting', 'Succeeded']);
+    expect(r.events.filter((e) => e.type === 'Paused')).toHaveLength(1);
+    expect(r.events.find((e) => e.type === 'Resumed')!.at).toBeGreaterThanOrEqual(90_000);
+  });
+
   it('waits at a manual pause until promoted, then continues', () => {
     const p = plan([{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }], { metrics: false });
     let promoted = false;
