@@ -35,7 +35,8 @@ function plan(version: string, steps: unknown[]): Plan {
       },
       service: { name: 'checkout', port: 80, targetPort: 'http' },
       strategy: { canary: { router: { gatewayApi: { httpRoute: 'checkout' } }, steps, scaleDownDelay: '5s' } },
-      analysis: { interval: '5s', metrics: [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 20 } }] },
+      // The threshold judge: this measures the engine's own pace, not how long a statistical test takes to be sure.
+      analysis: { interval: '5s', metrics: [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 20, judge: 'threshold' } }] },
     },
   });
 }

@@ -1,10 +1,16 @@
 /** `npm run bench -- <name> [--quick]`: runs one benchmark (or all) and writes bench/results/. */
 import { runSandboxBench } from './sandbox';
 import { runEngineBench } from './engine';
+import { runApiBench } from './api';
+import { runJudgementBench } from './judgement';
+import { runReactionBench } from './reaction';
 
 const BENCHES: Record<string, (quick: boolean) => Promise<void>> = {
   sandbox: runSandboxBench,
   engine: runEngineBench,
+  api: runApiBench,
+  judgement: runJudgementBench,
+  reaction: runReactionBench,
 };
 
 async function main(): Promise<void> {

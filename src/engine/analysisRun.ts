@@ -1,7 +1,8 @@
 /**
  * One round of background analysis for a reconcile: when a measurement is due, measure every metric,
- * keep its measurements (bounded) and cursor in the record, and ask its judge. Metrics share the
- * rollout's alpha equally (Bonferroni), so the combined false-rollback rate stays within it.
+ * keep its measurements (bounded) and cursor in the record, and ask its judge. Metrics judged
+ * sequentially share the rollout's alpha equally (Bonferroni), so the combined false-rollback rate
+ * stays within it.
  */
 import { judgeFor } from '../analysis/judges/factory';
 import { measure } from '../analysis/measure';
@@ -23,7 +24,9 @@ export function analysisDue(plan: CompiledPlan, record: RolloutRecord, now: numb
 export async function runAnalysis(deps: EngineDeps, plan: CompiledPlan, record: RolloutRecord, now: number): Promise<{ record: RolloutRecord; outcome?: AnalysisOutcome }> {
   if (!analysisDue(plan, record, now)) return { record };
   const provider = deps.provider(plan);
-  const alpha = plan.analysis.alpha / Math.max(1, plan.analysis.metrics.length);
+  // Only sequential judges spend alpha (threshold checks give no error-rate guarantee to share).
+  const spenders = plan.analysis.metrics.filter((m) => judgeFor(m).kind === 'sequential').length;
+  const alpha = plan.analysis.alpha / Math.max(1, spenders);
   const metrics = { ...record.analysis.metrics };
   const verdicts: Verdict[] = [];
   const startedAt = record.analysis.startedAt ?? now;

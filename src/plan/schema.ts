@@ -116,7 +116,7 @@ const judgeName = z.enum(['threshold', 'sequential'], { error: 'expected a judge
 const errorRateMetric = z.strictObject({
   /** Canary's error rate may be at most maxRatio × stable's. */
   maxRatio: z.number({ error: 'expected a number ≥ 1' }).min(1, { error: 'expected a number ≥ 1' }),
-  /** Below this many canary requests in the judge's window there is not enough evidence yet (the judge continues). */
+  /** sequential: canary requests before any pass (default 500); threshold: canary requests per window before a check counts (default 100). */
   minRequests: intRange(1, 1_000_000).optional(),
   judge: judgeName.optional(),
 });

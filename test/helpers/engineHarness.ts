@@ -92,7 +92,7 @@ export interface PlanOptions {
   neverReady?: boolean;
 }
 
-/** A demo-app plan: VERSION/ERROR_RATE in the template, a gatewayApi router, an error-rate metric. */
+/** A demo-app plan: VERSION/ERROR_RATE in the template, a gatewayApi router, an error-rate metric (threshold judge unless `metrics` says). */
 export function demoPlan(o: PlanOptions): Plan {
   return validatePlan({
     apiVersion: 'ramp.dev/v1alpha1',
@@ -127,7 +127,9 @@ export function demoPlan(o: PlanOptions): Plan {
           scaleDownDelay: '2s',
         },
       },
-      analysis: { interval: '1s', metrics: o.metrics ?? [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 20 } }], ...o.analysis },
+      // The engine tests judge error-free canaries within seconds: the threshold judge's behaviour. (The
+      // sequential judge, the default, needs errors to compare or ~3,300 error-free canary requests.)
+      analysis: { interval: '1s', metrics: o.metrics ?? [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 20, judge: 'threshold' } }], ...o.analysis },
       progressDeadline: o.progressDeadline ?? '60s',
     },
   });

@@ -34,7 +34,7 @@ interface DemoFlags {
   dir?: string;
 }
 
-/** The demo plan for one version: real services have a few errors, so every version serves 0.5% of them. */
+/** The demo plan for one version (healthy: no errors; v3 turns bad at run time). */
 export function demoPlanYaml(version: string): string {
   return YAML.stringify({
     apiVersion: 'ramp.dev/v1alpha1',
@@ -53,7 +53,7 @@ export function demoPlanYaml(version: string): string {
               ports: [{ name: 'http', containerPort: 8080 }],
               env: [
                 { name: 'VERSION', value: version },
-                { name: 'ERROR_RATE', value: '0.005' },
+                { name: 'ERROR_RATE', value: '0' },
                 { name: 'LATENCY_MS', value: '5' },
               ],
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1 },

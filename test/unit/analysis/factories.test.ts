@@ -30,20 +30,20 @@ describe('createProvider', () => {
 });
 
 describe('judgeFor', () => {
-  it('gives the threshold judge to query metrics and to built-ins by default', () => {
+  it('gives the threshold judge to query metrics, the sequential judge to built-ins by default', () => {
     expect(judgeFor(metricSchema.parse({ name: 'q', query: 'x', threshold: { max: 1 } }))).toBeInstanceOf(ThresholdJudge);
-    expect(judgeFor(metricSchema.parse({ name: 'e', errorRate: { maxRatio: 2 } })).kind).toBe('threshold');
+    expect(judgeFor(metricSchema.parse({ name: 'e', errorRate: { maxRatio: 2 } })).kind).toBe('sequential');
+    expect(judgeFor(metricSchema.parse({ name: 'e', errorRate: { maxRatio: 2, judge: 'threshold' } })).kind).toBe('threshold');
     expect(judgeFor(metricSchema.parse({ name: 'l', latency: { quantile: 0.99, maxRatio: 1.2, judge: 'threshold' } })).kind).toBe('threshold');
   });
 
-  it('refuses the sequential judge until it exists, saying so', () => {
-    const m = metricSchema.parse({ name: 'e', errorRate: { maxRatio: 2, judge: 'sequential' } });
-    expect(() => judgeFor(m)).toThrow(UnknownImplementationError);
-    expect(() => judgeFor(m)).toThrow(/sequential judge is not available yet/);
+  it('gives the sequential judge when a built-in metric names it', () => {
+    expect(judgeFor(metricSchema.parse({ name: 'e', errorRate: { maxRatio: 2, judge: 'sequential' } })).kind).toBe('sequential');
   });
 
   it('refuses a judge name it does not know', () => {
     const m = { ...metricSchema.parse({ name: 'e', errorRate: { maxRatio: 2 } }), errorRate: { maxRatio: 2, judge: 'magic' } } as never;
-    expect(() => judgeFor(m)).toThrow('unknown judge "magic"; expected one of: threshold');
+    expect(() => judgeFor(m)).toThrow(UnknownImplementationError);
+    expect(() => judgeFor(m)).toThrow('unknown judge "magic"; expected one of: sequential, threshold');
   });
 });

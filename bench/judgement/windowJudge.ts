@@ -1,0 +1,101 @@
+/**
+ * Threshold judges as existing tools configure them: every `windowMin` minutes one check of the last
+ * `windowMin` minutes; a check fails when the canary's success rate is below `floor` (errors) or its
+ * quantile is above `latencyBound` × the stable's (latency, Ramp's threshold judge's check); the
+ * analysis rolls back at the `failuresToRollback`-th failed check (Flagger's `threshold`, Argo's
+ * failureLimit + 1). A window without canary requests is no check. At the horizon it promotes.
+ */
+import { histogramQuantile } from '../../src/analysis/histogram';
+import type { HistogramWindow } from '../../src/analysis/types';
+import { INTERVAL_S, type Scenario } from './scenarios';
+import { decidedAfter, type BenchJudge, type IntervalData, type Outcome, type Served } from './benchJudge';
+
+export interface WindowRules {
+  windowMin: number;
+  failuresToRollback: number;
+  /** Minimum canary success rate (errors). */
+  floor: number;
+  /** Maximum canary/stable quantile ratio (latency). */
+  latencyBound: number;
+}
+
+/** Flagger's defaults: request-success-rate ≥ 99% over 1 m, checked every minute, rollback at 5 failed checks. */
+export const FLAGGER: Omit<WindowRules, 'latencyBound'> = { windowMin: 1, failuresToRollback: 5, floor: 0.99 };
+/** Argo Rollouts' documented example: success rate ≥ 95% over 5 m every 5 m, failureLimit 3. */
+export const ARGO: Omit<WindowRules, 'latencyBound'> = { windowMin: 5, failuresToRollback: 4, floor: 0.95 };
+
+/** One window's sums (bucket arrays share the scenario's layout). */
+export interface WindowSums {
+  canaryRequests: number;
+  canaryErrors: number;
+  canaryBuckets?: number[];
+  stableBuckets?: number[];
+  canaryCount: number;
+  stableCount: number;
+}
+
+function histogram(les: readonly number[], counts: readonly number[], count: number): HistogramWindow {
+  return { buckets: les.map((le, i) => ({ le, count: counts[i] })), count };
+}
+
+/** The canary/stable quantile ratio of a window (NaN when either has no observations). */
+export function windowLatencyRatio(w: WindowSums, les: readonly number[], quantile: number): number {
+  if (!w.canaryBuckets || !w.stableBuckets || w.canaryCount === 0 || w.stableCount === 0) return NaN;
+  return histogramQuantile(quantile, histogram(les, w.canaryBuckets, w.canaryCount)) / histogramQuantile(quantile, histogram(les, w.stableBuckets, w.stableCount));
+}
+
+/** Whether one window's check fails (undefined: no check). */
+export function windowFails(w: WindowSums, scenario: Scenario, rules: WindowRules, les: readonly number[]): boolean | undefined {
+  if (scenario.metric.kind === 'errors') {
+    if (w.canaryRequests === 0) return undefined;
+    return 1 - w.canaryErrors / w.canaryRequests < rules.floor;
+  }
+  const r = windowLatencyRatio(w, les, scenario.metric.quantile);
+  return Number.isNaN(r) ? undefined : r > rules.latencyBound;
+}
+
+export function emptySums(les: readonly number[] | undefined): WindowSums {
+  return { canaryRequests: 0, canaryErrors: 0, canaryCount: 0, stableCount: 0, canaryBuckets: les?.map(() => 0), stableBuckets: les?.map(() => 0) };
+}
+
+/** Adds an interval to window sums. */
+export function accumulate(w: WindowSums, iv: IntervalData): void {
+  w.canaryRequests += iv.canary.requests;
+  w.canaryErrors += iv.canary.errors;
+  const add = (into: number[] | undefined, h: HistogramWindow | undefined): number => {
+    if (!into || !h) return 0;
+    for (let i = 0; i < into.length; i++) into[i] += h.buckets[i].count;
+    return h.count;
+  };
+  w.canaryCount += add(w.canaryBuckets, iv.canaryHist);
+  w.stableCount += add(w.stableBuckets, iv.stableHist);
+}
+
+export class WindowJudge implements BenchJudge {
+  private sums: WindowSums;
+  private intervals = 0;
+  private failures = 0;
+  private readonly perWindow: number;
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly rules: WindowRules,
+    private readonly les: readonly number[],
+  ) {
+    this.perWindow = Math.round((rules.windowMin * 60) / INTERVAL_S);
+    this.sums = emptySums(scenario.metric.kind === 'latency' ? les : undefined);
+  }
+
+  observe(iv: IntervalData, served: Served): Outcome | undefined {
+    accumulate(this.sums, iv);
+    if (++this.intervals % this.perWindow !== 0) return undefined;
+    const failed = windowFails(this.sums, this.scenario, this.rules, this.les);
+    this.sums = emptySums(this.scenario.metric.kind === 'latency' ? this.les : undefined);
+    if (failed && ++this.failures >= this.rules.failuresToRollback) return decidedAfter(iv, served, true);
+    return undefined;
+  }
+
+  atHorizon(served: Served): Outcome {
+    return { decided: true, rolledBack: false, ...served };
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The reaction benchmark (`npm run bench -- reaction [--quick]`): on the sandbox under steady load, a
+ * canary at 10% that serves like stable (1% errors) turns bad — the demo app's admin endpoint sets its
+ * error rate to 10% — and we measure, per judge at the same 5 s analysis interval, the seconds from the
+ * injection to 0% canary traffic at the gateway (the HTTPRoute's canary weight back to 0, and the last
+ * answer from a canary pod), and how many bad answers users got from the canary meanwhile.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEngine } from '../src/engine/engine';
+import { createRollout } from '../src/engine/rollouts';
+import { RampWorker } from '../src/engine/worker';
+import type { EngineDeps } from '../src/engine/deps';
+import type { Phase, RolloutRecord } from '../src/engine/record';
+import { validatePlan } from '../src/plan/parse';
+import type { Plan } from '../src/plan/schema';
+import { resource } from '../src/sandbox/apiServer/resources';
+import type { KubeObject } from '../src/sandbox/apiServer/types';
+import { LoadGenerator, type ResponseEvent } from '../src/sandbox/loadGen/loadGenerator';
+import { Sandbox } from '../src/sandbox/sandbox';
+import { waitFor } from '../src/sandbox/util/ports';
+import { silentLogger } from '../src/observability/logger';
+import { median, writeResults, type BenchRow } from './report';
+
+const NS = 'reaction';
+const HOST = 'checkout.reaction.test';
+const BASE_ERROR_RATE = 0.01;
+const BAD_ERROR_RATE = 0.1;
+const RATE_PER_SECOND = 100;
+/** Time at 10% before the injection: Prometheus finds the new pod (≤ 5 s) and both judges have a baseline. */
+const WARMUP_MS = 20_000;
+type JudgeName = 'sequential' | 'threshold';
+
+function plan(version: string, judge: JudgeName, steps: unknown[]): Plan {
+  return validatePlan({
+    apiVersion: 'ramp.dev/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'checkout', namespace: NS },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: 'checkout' } },
+      template: {
+        metadata: { labels: { app: 'checkout' } },
+        spec: {
+          containers: [
+            {
+              name: 'app',
+              image: `ramp.dev/demo-app:${version}`,
+              ports: [{ name: 'http', containerPort: 8080 }],
+              env: [
+                { name: 'VERSION', value: version },
+                { name: 'ERROR_RATE', value: String(BASE_ERROR_RATE) },
+              ],
+              readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1 },
+            },
+          ],
+        },
+      },
+      service: { name: 'checkout', port: 80, targetPort: 'http' },
+      strategy: { canary: { router: { gatewayApi: { httpRoute: 'checkout' } }, steps, scaleDownDelay: '2s' } },
+      analysis: { interval: '5s', metrics: [{ name: 'errors', errorRate: { maxRatio: 2, judge } }] },
+    },
+  });
+}
+
+async function until(deps: EngineDeps, id: string, phases: Phase[], timeoutMs = 300_000): Promise<RolloutRecord> {
+  let r: RolloutRecord | undefined;
+  await waitFor(async () => {
+    r = await deps.store.get(id);
+    return !!r && phases.includes(r.phase);
+  }, `${id} to reach ${phases.join('/')}`, timeoutMs, 50);
+  return r as RolloutRecord;
+}
+
+/** The canary's weight in the HTTPRoute, as the gateway reads it from the store. */
+function canaryWeight(route: KubeObject): number {
+  const rules = ((route as { spec?: { rules?: { backendRefs?: { name: string; weight?: number }[] }[] } }).spec?.rules ?? []).flatMap((r) => r.backendRefs ?? []);
+  return rules.find((b) => b.name.endsWith('-canary'))?.weight ?? 0;
+}
+
+interface Reaction {
+  judge: JudgeName;
+  routeZeroSeconds: number;
+  lastCanaryAnswerSeconds: number;
+  badAnswers: number;
+  reason: string;
+}
+
+async function injectAndMeasure(sb: Sandbox, deps: EngineDeps, judge: JudgeName, version: string, responses: ResponseEvent[]): Promise<Reaction> {
+  const r = await createRollout(deps, plan(version, judge, [{ setWeight: 10 }, { pause: {} }]));
+  let rec: RolloutRecord | undefined;
+  await waitFor(async () => {
+    rec = await deps.store.get(r.id);
+    return !!rec && rec.stepIndex >= 1 && rec.weight === 10;
+  }, 'the canary at 10%', 120_000, 100);
+  const canary = (rec as RolloutRecord).revisions.canary;
+  await new Promise((res) => setTimeout(res, WARMUP_MS));
+  const pods = sb.registry.list(resource('pods'), { namespace: NS }).items.filter((p) => p.metadata.labels?.['ramp.dev/revision'] === canary);
+  let routeZeroAt: number | undefined;
+  const watch = sb.store.watch(resource('httproutes'), { namespace: NS }, (e) => {
+    if (routeZeroAt === undefined && canaryWeight(e.object) === 0) routeZeroAt = Date.now();
+  });
+  const from = responses.length;
+  const t0 = Date.now();
+  for (const p of pods) {
+    const res = await fetch(`http://${(p as { status?: { podIP?: string } }).status?.podIP}:8080/admin/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ errorRate: BAD_ERROR_RATE }) });
+    if (!res.ok) throw new Error(`admin endpoint of ${p.metadata.name}: ${res.status}`);
+  }
+  try {
+    const done = await until(deps, r.id, ['RolledBack', 'Succeeded', 'Failed']);
+    if (done.phase !== 'RolledBack') throw new Error(`${judge} run ended ${done.phase}: ${done.message}`);
+    await waitFor(() => routeZeroAt !== undefined, 'the route at 0%', 10_000, 20);
+    // Answers already in flight when the route changed still arrive: wait a moment for the last of them.
+    await new Promise((res) => setTimeout(res, 1000));
+    const after = responses.slice(from).filter((x) => x.revision === canary && x.at >= t0);
+    const lastAt = after.reduce((m, x) => Math.max(m, x.at), t0);
+    return {
+      judge,
+      routeZeroSeconds: ((routeZeroAt as number) - t0) / 1000,
+      lastCanaryAnswerSeconds: (lastAt - t0) / 1000,
+      badAnswers: after.filter((x) => (x.status ?? 0) >= 500).length,
+      reason: done.rollback?.reason ?? '',
+    };
+  } finally {
+    watch.stop();
+  }
+}
+
+export async function runReactionBench(quick: boolean): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ramp-bench-reaction-'));
+  const sb = await Sandbox.start({ dir, logger: silentLogger() });
+  const prefix = `bench-reaction-${Date.now()}`;
+  const engine = createEngine({ redisUrl: sb.urls.redis ?? '', prefix, queueName: prefix, kubeconfig: sb.kubeconfigPath, prometheusUrl: sb.urls.prometheus, logger: silentLogger() });
+  const worker = new RampWorker({ deps: engine.deps, connection: engine.workerConnection(), prefix, queueName: prefix });
+  worker.start();
+  const responses: ResponseEvent[] = [];
+  let load: LoadGenerator | undefined;
+  try {
+    sb.registry.ensureNamespace(NS);
+    sb.registry.create(resource('httproutes'), NS, {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'checkout', namespace: NS },
+      spec: { hostnames: [HOST], rules: [{ backendRefs: [{ name: 'checkout', port: 80 }] }] },
+    });
+    const first = await until(engine.deps, (await createRollout(engine.deps, plan('v1', 'threshold', [{ setWeight: 10 }]))).id, ['Succeeded']);
+    if (first.phase !== 'Succeeded') throw new Error('first deploy failed');
+    load = new LoadGenerator({ url: sb.urls.gateway, host: HOST, ratePerSecond: RATE_PER_SECOND, seed: 17, arrivals: 'poisson', onResponse: (e) => responses.push(e) });
+    load.start();
+    const runs = quick ? 1 : 3;
+    const results: Reaction[] = [];
+    let version = 2;
+    for (let i = 0; i < runs; i++) {
+      for (const judge of ['sequential', 'threshold'] as const) {
+        results.push(await injectAndMeasure(sb, engine.deps, judge, `v${version++}`, responses));
+        // Old answers are no longer needed; keep memory flat.
+        responses.length = 0;
+      }
+    }
+    const rows: BenchRow[] = (['sequential', 'threshold'] as const).flatMap((judge) => {
+      const mine = results.filter((x) => x.judge === judge);
+      const note = `${mine.length} run(s), median`;
+      return [
+        { metric: `${judge}: seconds from injection to 0% canary weight in the route`, value: median(mine.map((x) => x.routeZeroSeconds)), unit: 's', note },
+        { metric: `${judge}: seconds from injection to the last canary answer`, value: median(mine.map((x) => x.lastCanaryAnswerSeconds)), unit: 's', note },
+        { metric: `${judge}: bad answers from the canary after injection`, value: median(mine.map((x) => x.badAnswers)), unit: 'responses', note },
+      ];
+    });
+    writeResults('reaction', rows, {
+      quick,
+      setting: { ratePerSecond: RATE_PER_SECOND, canaryWeight: 10, baseErrorRate: BASE_ERROR_RATE, badErrorRate: BAD_ERROR_RATE, analysisInterval: '5s', maxRatio: 2, warmupSeconds: WARMUP_MS / 1000 },
+      runs: results,
+    });
+  } finally {
+    await load?.stop();
+    await worker.close(true);
+    await engine.close();
+    await sb.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

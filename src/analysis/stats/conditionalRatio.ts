@@ -1,0 +1,104 @@
+/**
+ * The likelihood of the rate ratio q between canary and stable, conditioned on the events (errors, or
+ * requests slower than a boundary) of each interval. Under a ratio q an event of interval t is the
+ * canary's with probability π_t(q) = s_t·q / (s_t·q + 1 − s_t), s_t the canary's share of the requests
+ * in t; whatever both versions' common rate did in t (a spike, a quiet night) cancels out. Pure.
+ */
+
+/** One interval's events, reduced to what the conditional likelihood needs. */
+export interface EventCounts {
+  /** The canary's share of requests in the interval, strictly between 0 and 1. */
+  share: number;
+  canaryEvents: number;
+  stableEvents: number;
+}
+
+/** The probability that one event of an interval with canary share `share` is the canary's, at ratio q. */
+export function canaryShareOfEvents(share: number, q: number): number {
+  return (share * q) / (share * q + 1 - share);
+}
+
+/**
+ * ln L(q) − ln L(1) for one interval: kc·ln q − (kc + ks)·ln(1 + s·(q − 1)). Its exponential has
+ * expectation 1 under q = 1 when the events are Poisson (the canary's count given the total is then
+ * binomial), and at most 1 when they are Bernoulli over fixed request counts (the count is then
+ * hypergeometric, which is below the binomial in the convex order — Hoeffding 1963, Thm 4); at most 1
+ * under any q < 1 too, since the ratio increases with the canary's count. That is what makes the sum a
+ * test martingale.
+ */
+export function intervalLogLikelihoodRatio(share: number, q: number, canaryEvents: number, stableEvents: number): number {
+  return canaryEvents * Math.log(q) - (canaryEvents + stableEvents) * Math.log1p(share * (q - 1));
+}
+
+/** ln L(q) − ln L(1) over intervals. */
+export function logLikelihoodRatio(intervals: readonly EventCounts[], q: number): number {
+  let sum = 0;
+  for (const iv of intervals) sum += intervalLogLikelihoodRatio(iv.share, q, iv.canaryEvents, iv.stableEvents);
+  return sum;
+}
+
+/** d/dθ of ln L(e^θ): events the canary had minus those the ratio e^θ expects it to have. Decreasing in θ. */
+function score(intervals: readonly EventCounts[], theta: number): number {
+  const q = Math.exp(theta);
+  let sum = 0;
+  for (const iv of intervals) sum += iv.canaryEvents - (iv.canaryEvents + iv.stableEvents) * canaryShareOfEvents(iv.share, q);
+  return sum;
+}
+
+const THETA_LIMIT = Math.log(1e6);
+const BISECTIONS = 60;
+
+/** Bisection for the θ in [lo, hi] where a decreasing f crosses 0. */
+function crossing(f: (theta: number) => number, lo: number, hi: number): number {
+  let a = lo;
+  let b = hi;
+  for (let i = 0; i < BISECTIONS; i++) {
+    const mid = (a + b) / 2;
+    if (f(mid) > 0) a = mid;
+    else b = mid;
+  }
+  return (a + b) / 2;
+}
+
+/**
+ * The maximum-likelihood ratio: 0 when the canary had no events, Infinity when only the canary had
+ * them, NaN when there were none. (With a constant share it is the plain ratio of the two event rates.)
+ */
+export function ratioEstimate(intervals: readonly EventCounts[]): number {
+  let kc = 0;
+  let ks = 0;
+  for (const iv of intervals) {
+    kc += iv.canaryEvents;
+    ks += iv.stableEvents;
+  }
+  if (kc + ks === 0) return NaN;
+  if (kc === 0) return 0;
+  if (ks === 0) return Infinity;
+  return Math.exp(crossing((t) => score(intervals, t), -THETA_LIMIT, THETA_LIMIT));
+}
+
+/**
+ * An anytime-valid upper confidence bound on q at level 1 − `error`: the largest q ≥ 1 that the test of
+ * "ratio q" against "ratio 1" has not rejected (ln L(1) − ln L(q) < ln(1/error)). For every true q ≥ 1
+ * that test is a Ville test, so the bound is below the truth with probability at most `error`, however
+ * often it is computed. Infinity when the data cannot exclude any ratio (no stable events).
+ */
+export function ratioUpperBound(intervals: readonly EventCounts[], error: number): number {
+  const target = Math.log(1 / error);
+  const excess = (theta: number) => target + logLikelihoodRatio(intervals, Math.exp(theta));
+  // ln L is concave in θ = ln q and equal to ln L(1) at θ = 0, so beyond max(0, θ̂) the gap only grows.
+  const estimate = ratioEstimate(intervals);
+  const from = Number.isFinite(estimate) && estimate > 1 ? Math.log(estimate) : 0;
+  if (!Number.isFinite(estimate) || excess(THETA_LIMIT) > 0) return Infinity;
+  return Math.exp(crossing(excess, from, THETA_LIMIT));
+}
+
+/**
+ * ln of the likelihood ratio of `good` against `bad` for a Bernoulli rate after `trials` with `events`:
+ * a test martingale under any rate ≥ bad when good < bad (so Ville bounds the chance it ever reaches
+ * ln(1/error) by error).
+ */
+export function bernoulliLogLikelihoodRatio(trials: number, events: number, good: number, bad: number): number {
+  const misses = Math.max(0, trials - events);
+  return events * Math.log(good / bad) + misses * Math.log((1 - good) / (1 - bad));
+}
