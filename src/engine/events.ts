@@ -30,7 +30,11 @@ export const STREAM_START = '0-0';
 /** For `follow`: only events appended from now on. */
 export const LATEST = '$';
 
-const FIELD = 'e';
+/** The stream entry field holding an event's JSON (the store appends with it too). */
+export const EVENT_FIELD = 'e';
+const FIELD = EVENT_FIELD;
+/** Events kept per rollout (approximately: trimming is by stream node). */
+export const DEFAULT_EVENTS_MAX_LEN = 1000;
 
 /** The key of a rollout's event stream under a prefix. */
 export function eventsKey(prefix: string, rolloutId: string): string {
@@ -50,7 +54,7 @@ export class RolloutEvents {
   constructor(options: RolloutEventsOptions) {
     this.redis = options.connection;
     this.prefix = resolvePrefix(options.prefix);
-    this.maxLen = positiveInteger('maxLen', options.maxLen ?? 1000);
+    this.maxLen = positiveInteger('maxLen', options.maxLen ?? DEFAULT_EVENTS_MAX_LEN);
     this.blockMs = positiveInteger('blockMs', options.blockMs ?? 5000);
   }
 

@@ -113,10 +113,10 @@ function describeVerdicts(r: RolloutRecord): string {
 /** Commits the next record; undefined when another writer got there first. */
 async function commit(c: Context): Promise<RolloutRecord | undefined> {
   if (comparable(c.next) === comparable(c.loaded)) return c.loaded;
-  const result = await c.deps.store.update(c.loaded.id, c.loaded.version, c.next);
+  // The events go in the same compare-and-set as the change they tell of.
+  const result = await c.deps.store.update(c.loaded.id, c.loaded.version, c.next, c.events);
   if (result !== 'ok') return undefined;
   const committed = { ...c.next, version: c.loaded.version + 1 };
-  for (const e of c.events) await c.deps.events.append(committed.id, e);
   if (committed.phase !== c.loaded.phase) {
     c.deps.metrics?.transitions.inc({ phase: committed.phase });
     c.log.info({ from: c.loaded.phase, to: committed.phase, message: committed.message }, 'phase changed');

@@ -82,8 +82,8 @@ export async function createRollout(deps: EngineDeps, plan: Plan, opts: { dryRun
   const now = deps.clock();
   if (opts.dryRun) return newRecord(plan, compiled, 0, now, opts.attempt ?? 1);
   const seq = await deps.store.nextSeq(compiled.namespace, compiled.app);
-  const record = await deps.store.create(newRecord(plan, compiled, seq, now, opts.attempt ?? 1));
-  await deps.events.append(record.id, { at: now, type: 'Created', message: `rollout ${record.id} created (attempt ${record.attempt})`, phase: record.phase });
+  const fresh = newRecord(plan, compiled, seq, now, opts.attempt ?? 1);
+  const record = await deps.store.create(fresh, [{ at: now, type: 'Created', message: `rollout ${fresh.id} created (attempt ${fresh.attempt})`, phase: fresh.phase }]);
   await deps.queue.enqueue(record.id, record.version);
   deps.metrics?.transitions.inc({ phase: 'Pending' });
   return record;
@@ -143,13 +143,7 @@ export async function operate(deps: EngineDeps, id: string, op: Operation): Prom
     return next;
   }
   const compiled = compilePlan(plan);
-  let events: RolloutEvent[] = [];
-  const committed = await deps.store.mutate(id, (r) => {
-    const out = applyOperation(compiled, r, op, deps.clock());
-    events = out.events;
-    return out.record;
-  });
-  for (const e of events) await deps.events.append(id, e);
+  const committed = await deps.store.mutate(id, (r) => applyOperation(compiled, r, op, deps.clock()));
   await deps.queue.enqueue(id, committed.version);
   return committed;
 }

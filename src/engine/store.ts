@@ -5,7 +5,8 @@
  * only writer.
  */
 import type { Redis } from 'ioredis';
-import { isTerminal, recordSchema, type RolloutRecord } from './record';
+import { eventSchema, isTerminal, recordSchema, type RolloutEvent, type RolloutRecord } from './record';
+import { DEFAULT_EVENTS_MAX_LEN, EVENT_FIELD, eventsKey } from './events';
 import { resolvePrefix, type RedisContext } from './redisConnection';
 import { runScript } from './lua/redisScript';
 import { CREATE_ROLLOUT, ScriptCode, UPDATE_ROLLOUT } from './lua/rolloutScripts';
@@ -24,7 +25,12 @@ export type UpdateResult = 'ok' | 'conflict' | 'missing';
 export interface RolloutStoreOptions extends RedisContext {
   /** The clock for `updatedAt` (tests pin it). */
   now?: () => number;
+  /** Events kept per rollout stream (events written with a change are appended in the same script). */
+  eventsMaxLen?: number;
 }
+
+/** What a mutate function may answer: the next record, optionally with the events that tell of it. */
+export type Mutation = RolloutRecord | { record: RolloutRecord; events: RolloutEvent[] } | undefined;
 
 export interface MutateOptions {
   /** How many read-apply-write rounds before giving up with ConcurrentUpdateError. Default 32. */
@@ -87,11 +93,25 @@ export class RolloutStore {
   private readonly redis: Redis;
   private readonly keys: ReturnType<typeof storeKeys>;
   private readonly now: () => number;
+  private readonly prefix: string;
+  private readonly eventsMaxLen: number;
 
   constructor(options: RolloutStoreOptions) {
     this.redis = options.connection;
-    this.keys = storeKeys(resolvePrefix(options.prefix));
+    this.prefix = resolvePrefix(options.prefix);
+    this.keys = storeKeys(this.prefix);
     this.now = options.now ?? Date.now;
+    this.eventsMaxLen = options.eventsMaxLen ?? DEFAULT_EVENTS_MAX_LEN;
+  }
+
+  /** Stream key, trim length, field and the validated events' JSON: the script arguments that append events. */
+  private eventArgs(id: string, events: readonly RolloutEvent[]): { key: string; argv: (string | number)[] } {
+    const json = events.map((e, i) => {
+      const parsed = eventSchema.safeParse(e);
+      if (!parsed.success) throw new InvalidRecordError(id, parsed.error.issues.map((x) => `events[${i}].${x.path.join('.')}: ${x.message}`));
+      return JSON.stringify(parsed.data);
+    });
+    return { key: eventsKey(this.prefix, id), argv: [this.eventsMaxLen, EVENT_FIELD, ...json] };
   }
 
   /**
@@ -99,14 +119,15 @@ export class RolloutStore {
    * terminal) — atomically refused with ActiveRolloutExistsError while the app has an active rollout,
    * and with RolloutExistsError when the id is taken.
    */
-  async create(record: RolloutRecord): Promise<RolloutRecord> {
+  async create(record: RolloutRecord, events: readonly RolloutEvent[] = []): Promise<RolloutRecord> {
     const stored = this.validated({ ...record, version: 1 });
     const key = this.keys.record(stored.id);
+    const ev = this.eventArgs(stored.id, events);
     const reply = await runScript(
       this.redis,
       CREATE_ROLLOUT,
-      [key, this.keys.app(stored.namespace, stored.app), this.keys.namespace(stored.namespace), this.keys.active],
-      [stored.id, JSON.stringify(stored), stored.createdAt, isTerminal(stored.phase) ? '1' : '0', this.keys.record('')],
+      [key, this.keys.app(stored.namespace, stored.app), this.keys.namespace(stored.namespace), this.keys.active, ev.key],
+      [stored.id, JSON.stringify(stored), stored.createdAt, isTerminal(stored.phase) ? '1' : '0', this.keys.record(''), ...ev.argv],
     );
     const result = interpretReply(reply, this.context(CREATE_ROLLOUT.name, stored));
     if (result.kind !== 'ok') throw new UnexpectedScriptResultError(CREATE_ROLLOUT.name, reply);
@@ -160,8 +181,8 @@ export class RolloutStore {
    * updatedAt now. A terminal phase leaves the app's active pointer in the same script. Throws
    * InvalidRecordError for a record that is invalid or names another rollout or app.
    */
-  async update(id: string, expectedVersion: number, next: RolloutRecord): Promise<UpdateResult> {
-    const result = await this.commit(id, expectedVersion, next);
+  async update(id: string, expectedVersion: number, next: RolloutRecord, events: readonly RolloutEvent[] = []): Promise<UpdateResult> {
+    const result = await this.commit(id, expectedVersion, next, events);
     return result.kind;
   }
 
@@ -169,30 +190,32 @@ export class RolloutStore {
    * Read, apply `fn` to a copy, compare-and-set; on a lost race read again and re-apply. Returns the
    * committed record, or the current one when `fn` returns undefined (no change wanted).
    */
-  async mutate(id: string, fn: (record: RolloutRecord) => RolloutRecord | undefined, options: MutateOptions = {}): Promise<RolloutRecord> {
+  async mutate(id: string, fn: (record: RolloutRecord) => Mutation, options: MutateOptions = {}): Promise<RolloutRecord> {
     const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new InvalidOptionError('maxAttempts', `expected a positive integer, got ${maxAttempts}`);
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const current = await this.get(id);
       if (!current) throw new RolloutNotFoundError(id);
-      const next = fn(structuredClone(current));
-      if (next === undefined) return current;
-      const result = await this.commit(id, current.version, next);
+      const out = fn(structuredClone(current));
+      if (out === undefined) return current;
+      const [next, events] = 'record' in out && 'events' in out ? [out.record, out.events] : [out as RolloutRecord, []];
+      const result = await this.commit(id, current.version, next, events);
       if (result.kind === 'ok') return result.record;
       if (result.kind === 'missing') throw new RolloutNotFoundError(id);
     }
     throw new ConcurrentUpdateError(id, maxAttempts);
   }
 
-  private async commit(id: string, expectedVersion: number, next: RolloutRecord): Promise<{ kind: 'ok'; record: RolloutRecord } | { kind: 'conflict' | 'missing' }> {
+  private async commit(id: string, expectedVersion: number, next: RolloutRecord, events: readonly RolloutEvent[]): Promise<{ kind: 'ok'; record: RolloutRecord } | { kind: 'conflict' | 'missing' }> {
     if (next.id !== id) throw new InvalidRecordError(id, [`id: the record says ${next.id}`]);
     const record = this.validated({ ...next, version: expectedVersion + 1, updatedAt: this.now() });
     const key = this.keys.record(id);
+    const ev = this.eventArgs(id, events);
     const reply = await runScript(
       this.redis,
       UPDATE_ROLLOUT,
-      [key, this.keys.app(record.namespace, record.app), this.keys.active],
-      [id, expectedVersion, JSON.stringify(record), isTerminal(record.phase) ? '1' : '0', this.keys.record('')],
+      [key, this.keys.app(record.namespace, record.app), this.keys.active, ev.key],
+      [id, expectedVersion, JSON.stringify(record), isTerminal(record.phase) ? '1' : '0', this.keys.record(''), ...ev.argv],
     );
     const result = interpretReply(reply, this.context(UPDATE_ROLLOUT.name, record));
     return result.kind === 'ok' ? { kind: 'ok', record } : result;

@@ -23,6 +23,16 @@ export enum ScriptCode {
   IdentityChanged = -6,
 }
 
+// Events are appended in the same script as the record changes they tell of: a worker killed right
+// after a commit must not lose the event that says a rollout was promoted or rolled back.
+const APPEND_EVENTS = `
+local function appendEvents(streamKey, maxLen, field, first)
+  for i = first, #ARGV do
+    redis.call('XADD', streamKey, 'MAXLEN', '~', maxLen, '*', field, ARGV[i])
+  end
+end
+`;
+
 // Shared by both scripts: the app hash must be a hash (or absent), and its active pointer only counts
 // when the record it names still exists.
 const LIVE_ACTIVE = `
@@ -36,13 +46,14 @@ end
 `;
 
 /**
- * KEYS: record, app hash, namespace index (zset), active set.
- * ARGV: id, json, createdAt (index score), terminal ('1'|'0'), record key prefix.
+ * KEYS: record, app hash, namespace index (zset), active set, event stream.
+ * ARGV: id, json, createdAt (index score), terminal ('1'|'0'), record key prefix, stream max length,
+ * event field, then the events (JSON) to append.
  */
 export const CREATE_ROLLOUT = defineScript(
   'createRollout',
-  4,
-  `${LIVE_ACTIVE}
+  5,
+  `${LIVE_ACTIVE}${APPEND_EVENTS}
 if redis.call('EXISTS', KEYS[1]) == 1 then return {${ScriptCode.IdTaken}} end
 local active, problem = liveActive(KEYS[2], ARGV[5])
 if problem then return {${ScriptCode.Corrupt}, problem} end
@@ -56,20 +67,22 @@ else
   redis.call('HSET', KEYS[2], 'active', ARGV[1])
   redis.call('SADD', KEYS[4], ARGV[1])
 end
+appendEvents(KEYS[5], ARGV[6], ARGV[7], 8)
 return {${ScriptCode.Ok}, 1}
 `,
 );
 
 /**
- * KEYS: record, app hash, active set.
- * ARGV: id, expected version, json, terminal ('1'|'0'), record key prefix.
+ * KEYS: record, app hash, active set, event stream.
+ * ARGV: id, expected version, json, terminal ('1'|'0'), record key prefix, stream max length, event
+ * field, then the events (JSON) to append.
  * A terminal record leaves the active pointer and set; a non-terminal one (a retried rollout) takes
  * them back, unless another rollout of the app became active meanwhile.
  */
 export const UPDATE_ROLLOUT = defineScript(
   'updateRollout',
-  3,
-  `${LIVE_ACTIVE}
+  4,
+  `${LIVE_ACTIVE}${APPEND_EVENTS}
 local t = redis.call('TYPE', KEYS[1]).ok
 if t == 'none' then return {${ScriptCode.Missing}} end
 if t ~= 'hash' then return {${ScriptCode.Corrupt}, 'record key is a ' .. t} end
@@ -89,6 +102,7 @@ else
   redis.call('SADD', KEYS[3], ARGV[1])
 end
 redis.call('HSET', KEYS[1], 'v', v + 1, 'json', ARGV[3])
+appendEvents(KEYS[4], ARGV[6], ARGV[7], 8)
 return {${ScriptCode.Ok}, v + 1}
 `,
 );

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { RolloutStore, storeKeys } from '../../../src/engine/store';
+import { RolloutEvents } from '../../../src/engine/events';
 import type { Phase, RolloutRecord } from '../../../src/engine/record';
 import { ActiveRolloutExistsError } from '../../../src/errors/activeRolloutExistsError';
 import { ConcurrentUpdateError } from '../../../src/errors/concurrentUpdateError';
@@ -249,5 +250,18 @@ describe('RolloutStore', () => {
       await expect(store.create(newRecord('cart', 2))).rejects.toBeInstanceOf(CorruptRecordError);
       await expect(store.getLatest(NS, 'cart')).rejects.toBeInstanceOf(CorruptRecordError);
     });
+  });
+
+  it('appends the events of a change in the same compare-and-set: all of them when it commits, none when it loses', async () => {
+    const events = new RolloutEvents({ connection: ctx.redis, prefix: ctx.prefix });
+    const r = await store.create(newRecord('evented', 1), [{ at: T0, type: 'Created', message: 'created' }]);
+    expect((await events.read(r.id)).map((e) => e.event.type)).toEqual(['Created']);
+    const lost = await store.update(r.id, r.version + 5, withPhase(r, 'Progressing'), [{ at: T0, type: 'StepStarted', message: 'never' }]);
+    expect(lost).toBe('conflict');
+    expect(await store.update(r.id, r.version, withPhase(r, 'RolledBack'), [{ at: T0, type: 'RollingBack', message: 'a' }, { at: T0, type: 'RolledBack', message: 'b' }])).toBe('ok');
+    expect((await events.read(r.id)).map((e) => e.event.message)).toEqual(['created', 'a', 'b']);
+    await store.mutate(r.id, (x) => ({ record: { ...x, message: 'noted' }, events: [{ at: T0, type: 'Operation', message: 'c' }] }));
+    expect((await events.read(r.id)).map((e) => e.event.message)).toEqual(['created', 'a', 'b', 'c']);
+    await events.close();
   });
 });
