@@ -13,7 +13,9 @@ function log(line: string): void {
 async function main(): Promise<void> {
   let startup: DemoStartup;
   try {
-    startup = startupFromEnv(process.env);
+    // The image tag (passed by the sandbox's image registry) is the version unless VERSION says otherwise.
+    const tag = process.argv.find((a) => a.startsWith('--default-version='))?.slice('--default-version='.length);
+    startup = startupFromEnv({ ...(tag ? { VERSION: tag } : {}), ...process.env });
   } catch (e) {
     process.stderr.write(`demo-app: ${(e as Error).message}\n`);
     process.exit(1);

@@ -95,15 +95,18 @@ export function demoAppMainPath(root: string = packageRoot()): string {
   return join(root, 'dist', 'src', 'sandbox', 'demoApp', 'main.js');
 }
 
-/** `ramp.dev/demo-app:<tag>` → node running the compiled demo app, container args appended. */
+/**
+ * `ramp.dev/demo-app:<tag>` → node running the compiled demo app, container args appended. The tag
+ * is the app's VERSION unless the container's env sets one, so `:v2` answers as v2.
+ */
 export function demoAppImage(root: string = packageRoot()): ImageDefinition {
   const main = demoAppMainPath(root);
   return {
     pattern: 'ramp.dev/demo-app:*',
-    build: (c) =>
+    build: (c, image) =>
       c.command && c.command.length > 0
         ? { command: c.command[0], args: [...c.command.slice(1), ...(c.args ?? [])] }
-        : { command: process.execPath, args: [main, ...(c.args ?? [])] },
+        : { command: process.execPath, args: [main, ...(image.tag ? [`--default-version=${image.tag}`] : []), ...(c.args ?? [])] },
     unavailable: () => (existsSync(main) ? undefined : `${main} is missing: compile the sandbox first (npx tsc -p tsconfig.build.json)`),
   };
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ImageRegistry, parseImageReference } from '../../../src/sandbox/kubelet/imageRegistry';
+import { demoAppImage, ImageRegistry, parseImageReference } from '../../../src/sandbox/kubelet/imageRegistry';
 import { IpAllocator } from '../../../src/sandbox/kubelet/ipAllocator';
 
 describe('image references', () => {
@@ -31,6 +31,13 @@ describe('ImageRegistry', () => {
     expect(unknown).toEqual({ ok: false, message: 'failed to resolve reference "example.com/x:1": example.com/x:1: not found' });
     const demo = images.pull('ramp.dev/demo-app:v1');
     expect(!demo.ok && demo.message).toContain('compile the sandbox first');
+  });
+
+  it("runs the demo app with its tag as the default VERSION, and a container's command as given", () => {
+    const def = demoAppImage('/repo');
+    const ref = parseImageReference('ramp.dev/demo-app:v7');
+    expect(def.build({ args: ['--x'] }, ref)).toEqual({ command: process.execPath, args: ['/repo/dist/src/sandbox/demoApp/main.js', '--default-version=v7', '--x'] });
+    expect(def.build({ command: ['sleep', '5'] }, ref)).toEqual({ command: 'sleep', args: ['5'] });
   });
 
   it('takes extra definitions, first match winning', () => {
