@@ -4,7 +4,7 @@
  * validation against a schema comes after, in the route.
  */
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import YAML from 'yaml';
+import { readOneDocument } from '../plan/document';
 import { BadRequestError } from '../errors/badRequestError';
 import { PayloadTooLargeError } from '../errors/payloadTooLargeError';
 import { UnsupportedMediaTypeError } from '../errors/unsupportedMediaTypeError';
@@ -57,21 +57,10 @@ function parseJson(text: string): unknown {
 }
 
 function parseYaml(text: string): unknown {
-  const docs = YAML.parseAllDocuments(text, { prettyErrors: true });
-  if (!Array.isArray(docs)) throw new BadRequestError('the body is not valid YAML', [{ path: 'body', message: 'not valid YAML' }]);
-  if (docs.length > 1) throw new BadRequestError(`expected one YAML document, found ${docs.length}`, [{ path: 'body', message: `expected one document, found ${docs.length}` }]);
-  const doc = docs[0];
-  if (!doc) return undefined;
-  if (doc.errors.length) {
-    const problems = doc.errors.map((e) => ({ path: 'body', message: `not valid YAML${e.linePos ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : ''}: ${e.message.split('\n')[0]}` }));
-    throw new BadRequestError(problems[0].message, problems);
-  }
-  try {
-    return doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    // Alias bombs and the like: the document parses but cannot be expanded safely.
-    throw new BadRequestError(`the YAML cannot be read: ${(err as Error).message}`, [{ path: 'body', message: 'cannot be read as plain data' }], { cause: err });
-  }
+  if (text.trim() === '') return undefined;
+  const doc = readOneDocument(text, 'body');
+  if (!doc.ok) throw new BadRequestError(doc.problems[0].message, doc.problems);
+  return doc.value;
 }
 
 /**

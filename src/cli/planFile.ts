@@ -3,9 +3,9 @@
  * plain YAML/JSON value for the commands that change it before sending (`--image`).
  */
 import { readFile } from 'node:fs/promises';
-import YAML from 'yaml';
 import { CliUsageError } from '../errors/cliUsageError';
 import { PlanValidationError } from '../errors/planValidationError';
+import { readOneDocument } from '../plan/document';
 
 /** The plan's text; `-` reads standard input to its end. */
 export async function readPlanText(file: string | undefined, stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
@@ -25,16 +25,9 @@ export async function readPlanText(file: string | undefined, stdin: NodeJS.Reada
 
 /** One YAML or JSON document as a plain value; syntax errors name the line, like the server's. */
 export function parsePlanDocument(text: string): Record<string, unknown> {
-  const docs = YAML.parseAllDocuments(text, { prettyErrors: true });
-  if (docs.length === 0 || (docs.length === 1 && docs[0].contents === null)) throw new PlanValidationError([{ path: '', message: 'the plan is empty' }]);
-  if (docs.length > 1) throw new PlanValidationError([{ path: '', message: `expected one plan document, found ${docs.length}` }]);
-  const doc = docs[0];
-  if (doc.errors.length) {
-    throw new PlanValidationError(
-      doc.errors.map((e) => ({ path: '', message: `not valid YAML or JSON${e.linePos ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : ''}: ${e.message.split('\n')[0]}` })),
-    );
-  }
-  const value: unknown = doc.toJS();
+  const doc = readOneDocument(text);
+  if (!doc.ok) throw new PlanValidationError(doc.problems);
+  const value = doc.value;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new PlanValidationError([{ path: '', message: 'expected a plan: a mapping with apiVersion, kind, metadata and spec' }]);
   return value as Record<string, unknown>;
 }

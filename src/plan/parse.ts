@@ -3,11 +3,11 @@
  * field path (`spec.strategy.canary.steps[2].setWeight: expected an integer 0–100`). The API, the CLI's
  * `lint` and the worker all come through here.
  */
-import YAML from 'yaml';
 import type { z } from 'zod';
 import { PlanValidationError, type FieldProblem } from '../errors/planValidationError';
 import { schemaProblems } from '../sandbox/apiServer/validation';
 import { planSchema, type Plan } from './schema';
+import { readOneDocument } from './document';
 
 /** `['spec', 'steps', 2, 'setWeight']` → `spec.steps[2].setWeight`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -46,14 +46,7 @@ export function validatePlan(input: unknown): Plan {
 
 /** Parses YAML or JSON text (one document) and validates it. */
 export function parsePlanText(text: string): Plan {
-  const docs = YAML.parseAllDocuments(text, { prettyErrors: true });
-  if (docs.length === 0 || (docs.length === 1 && docs[0].contents === null)) throw new PlanValidationError([{ path: '', message: 'the plan is empty' }]);
-  if (docs.length > 1) throw new PlanValidationError([{ path: '', message: `expected one plan document, found ${docs.length}` }]);
-  const doc = docs[0];
-  if (doc.errors.length) {
-    throw new PlanValidationError(
-      doc.errors.map((e) => ({ path: '', message: `not valid YAML or JSON${e.linePos ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : ''}: ${e.message.split('\n')[0]}` })),
-    );
-  }
-  return validatePlan(doc.toJS());
+  const doc = readOneDocument(text);
+  if (!doc.ok) throw new PlanValidationError(doc.problems);
+  return validatePlan(doc.value);
 }
