@@ -18,8 +18,11 @@ function specOf(observed: StrategyObserved, revision: string): number | undefine
   return observed.others.find((o) => o.revision === revision)?.specReplicas;
 }
 
-/** The actions that take the observed cluster to `desired`, in a safe order. */
-export function planActions(desired: DesiredState, observed: StrategyObserved): ClusterAction[] {
+/**
+ * The actions that take the observed cluster to `desired`, in a safe order. `routerAt` is the weight
+ * the router was just verified to be at, if any: no need to set (and read) it again.
+ */
+export function planActions(desired: DesiredState, observed: StrategyObserved, routerAt?: number): ClusterAction[] {
   const actions: ClusterAction[] = [{ kind: 'ensureStableService', revision: desired.stableServiceRevision }];
   if (desired.canaryServiceRevision) actions.push({ kind: 'ensureCanaryService', revision: desired.canaryServiceRevision });
   const downs: ClusterAction[] = [];
@@ -31,7 +34,7 @@ export function planActions(desired: DesiredState, observed: StrategyObserved): 
     if (current === undefined || current <= rs.replicas) actions.push({ kind: 'scaleUp', revision: rs.revision, replicas: rs.replicas, role: rs.role });
     else downs.push({ kind: 'scaleDown', revision: rs.revision, replicas: rs.replicas, role: rs.role, afterRoute: desired.scaleDownAfterRoute && rs.role === 'canary' });
   }
-  if (desired.routerWeight !== 'hold') actions.push({ kind: 'route', weight: desired.routerWeight });
+  if (desired.routerWeight !== 'hold' && desired.routerWeight !== routerAt) actions.push({ kind: 'route', weight: desired.routerWeight });
   for (const revision of desired.scaleToZero) downs.push({ kind: 'scaleDown', revision, replicas: 0, afterRoute: false });
   return [...actions, ...downs];
 }

@@ -41,6 +41,8 @@ interface Context {
   events: RolloutEvent[];
   observed?: Observed;
   view?: StrategyObserved;
+  /** The weight the router was verified to be at in this reconcile. */
+  routerAt?: number;
   analysis?: AnalysisOutcome;
 }
 
@@ -84,6 +86,7 @@ async function checkRouter(c: Context): Promise<void> {
   // Only routers that can tell, and only once there is a stable revision to route between.
   if (c.compiled.router.kind === 'replicaRatio' || c.next.firstDeploy || !c.next.revisions.stable || c.next.phase === 'Pending' || isTerminal(c.next.phase)) return;
   c.view.routerAtWeight = await c.deps.router(c.compiled.router.kind).verify(c.routerCtx, c.next.weight);
+  if (c.view.routerAtWeight === true) c.routerAt = c.next.weight;
 }
 
 async function analyse(c: Context): Promise<void> {
@@ -135,7 +138,7 @@ async function applyDesired(c: Context, committed: RolloutRecord): Promise<{ cha
   }
   const view = { ...c.view, ...strategyView(c.observed, committed) };
   const desired = canaryStrategy.desired(c.compiled, committed, view, c.now);
-  const result = await applyActions({ deps: c.deps, plan: c.compiled, record: committed, observed: c.observed, routerCtx: c.routerCtx }, planActions(desired, view));
+  const result = await applyActions({ deps: c.deps, plan: c.compiled, record: committed, observed: c.observed, routerCtx: c.routerCtx }, planActions(desired, view, c.routerAt));
   if (result.changed.length) c.log.info({ changes: result.changed }, 'cluster updated');
   return { changes: result.changed, waited: result.waitedOnRouter };
 }
