@@ -72,17 +72,17 @@ describe('crash safety', () => {
       if (o.kind === 'ReplicaSet') list.push({ at: Date.now(), kind: 'rs', name: o.metadata.name ?? '', value: Number(o.spec?.replicas ?? 0) });
     });
 
-    // Chaos: every 0.5–3 s (seeded) one of the two workers is killed -9 and started again.
+    // Chaos: every 0.3–1.5 s (seeded) one of the two workers is killed -9 and started again.
     const rng = createRng(42);
     let chaos = true;
     const chaosLoop = (async () => {
       while (chaos) {
-        await new Promise((r) => setTimeout(r, 500 + rng() * 2500));
+        await new Promise((r) => setTimeout(r, 300 + rng() * 1200));
         if (!chaos) break;
         const i = rng() < 0.5 ? 0 : 1;
         workers[i]?.kill('SIGKILL');
         kills++;
-        await new Promise((r) => setTimeout(r, rng() * 1000));
+        await new Promise((r) => setTimeout(r, rng() * 500));
         startWorker(i);
       }
     })();
@@ -98,7 +98,7 @@ describe('crash safety', () => {
     await chaosLoop;
     watch.stop();
     await Promise.all(loads.map((l) => l.stop()));
-    expect(kills).toBeGreaterThan(5);
+    expect(kills).toBeGreaterThanOrEqual(5);
     process.stderr.write(`crash test: ${kills} worker kills\n`);
 
     for (const [i, r] of done.entries()) {
