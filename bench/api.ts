@@ -18,7 +18,7 @@ import { silentLogger } from '../src/observability/logger';
 import { EngineMetrics } from '../src/observability/metrics';
 import { resource } from '../src/sandbox/apiServer/resources';
 import { Sandbox } from '../src/sandbox/sandbox';
-import { writeResults, type BenchRow } from './report';
+import { writeResults, type BenchRow, percentile } from './report';
 
 const NS = 'bench-api';
 const CLIENTS = 50;
@@ -80,11 +80,6 @@ async function load(total: number, send: (i: number) => Promise<Answer>, clients
     }),
   );
   return { ms, wallMs: performance.now() - t0, failures };
-}
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 
 function rows(name: string, r: { ms: number[]; wallMs: number; failures: Record<string, number> }, note: string, clients = CLIENTS): BenchRow[] {

@@ -8,8 +8,6 @@ import { join } from 'node:path';
 import { createEngine } from '../src/engine/engine';
 import { createRollout } from '../src/engine/rollouts';
 import { RampWorker } from '../src/engine/worker';
-import type { EngineDeps } from '../src/engine/deps';
-import type { Phase, RolloutRecord } from '../src/engine/record';
 import { validatePlan } from '../src/plan/parse';
 import type { Plan } from '../src/plan/schema';
 import { resource } from '../src/sandbox/apiServer/resources';
@@ -17,7 +15,8 @@ import { LoadGenerator } from '../src/sandbox/loadGen/loadGenerator';
 import { Sandbox } from '../src/sandbox/sandbox';
 import { waitFor } from '../src/sandbox/util/ports';
 import { silentLogger } from '../src/observability/logger';
-import { median, writeResults, type BenchRow } from './report';
+import { untilPhase } from './rolloutWait';
+import { median, writeResults, type BenchRow, percentile } from './report';
 
 const NS = 'bench';
 
@@ -43,20 +42,6 @@ function plan(version: string, steps: unknown[]): Plan {
 
 const STANDARD = [{ setWeight: 5 }, { pause: { duration: '5s' } }, { setWeight: 25 }, { pause: { duration: '5s' } }, { setWeight: 50 }, { pause: { duration: '5s' } }];
 
-async function until(deps: EngineDeps, id: string, phases: Phase[], timeoutMs = 300_000): Promise<RolloutRecord> {
-  let r: RolloutRecord | undefined;
-  await waitFor(async () => {
-    r = await deps.store.get(id);
-    return !!r && phases.includes(r.phase);
-  }, `${id} to reach ${phases.join('/')}`, timeoutMs, 50);
-  return r as RolloutRecord;
-}
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
-
 export async function runEngineBench(quick: boolean): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ramp-bench-engine-'));
   const sb = await Sandbox.start({ dir, logger: silentLogger() });
@@ -75,7 +60,7 @@ export async function runEngineBench(quick: boolean): Promise<void> {
       metadata: { name: 'checkout', namespace: NS },
       spec: { hostnames: ['checkout.bench.test'], rules: [{ backendRefs: [{ name: 'checkout', port: 80 }] }] },
     });
-    await until(deps, (await createRollout(deps, plan('v1', STANDARD))).id, ['Succeeded']);
+    await untilPhase(deps, (await createRollout(deps, plan('v1', STANDARD))).id, ['Succeeded']);
     load = new LoadGenerator({ url: sb.urls.gateway, host: 'checkout.bench.test', ratePerSecond: 200, seed: 9 });
     load.start();
 
@@ -86,7 +71,7 @@ export async function runEngineBench(quick: boolean): Promise<void> {
     for (let i = 0; i < runs; i++) {
       const t0 = Date.now();
       const r = await createRollout(deps, plan(`v${version++}`, STANDARD));
-      const done = await until(deps, r.id, ['Succeeded', 'RolledBack', 'Failed']);
+      const done = await untilPhase(deps, r.id, ['Succeeded', 'RolledBack', 'Failed']);
       if (done.phase !== 'Succeeded') throw new Error(`bench rollout ${r.id} ended ${done.phase}: ${done.message}`);
       walls.push((Date.now() - t0) / 1000);
     }
@@ -103,7 +88,7 @@ export async function runEngineBench(quick: boolean): Promise<void> {
     const reconciles = durations.length - reconcilesBefore;
     await deps.store.mutate(r.id, (x) => ({ ...x, phase: 'RollingBack', weight: 0, rollback: { since: Date.now(), reason: 'bench done', aborted: true } }));
     await deps.queue.enqueue(r.id, (await deps.store.get(r.id))?.version ?? 0);
-    await until(deps, r.id, ['RolledBack']);
+    await untilPhase(deps, r.id, ['RolledBack']);
 
     const reads = after.reads - before.reads;
     const writes = after.writes - before.writes;

@@ -12,7 +12,7 @@ import { createEngine } from '../src/engine/engine';
 import { createRollout } from '../src/engine/rollouts';
 import { RampWorker } from '../src/engine/worker';
 import type { EngineDeps } from '../src/engine/deps';
-import type { Phase, RolloutRecord } from '../src/engine/record';
+import type { RolloutRecord } from '../src/engine/record';
 import { validatePlan } from '../src/plan/parse';
 import type { Plan } from '../src/plan/schema';
 import { resource } from '../src/sandbox/apiServer/resources';
@@ -21,6 +21,7 @@ import { LoadGenerator, type ResponseEvent } from '../src/sandbox/loadGen/loadGe
 import { Sandbox } from '../src/sandbox/sandbox';
 import { waitFor } from '../src/sandbox/util/ports';
 import { silentLogger } from '../src/observability/logger';
+import { untilPhase } from './rolloutWait';
 import { median, writeResults, type BenchRow } from './report';
 
 const NS = 'reaction';
@@ -64,15 +65,6 @@ function plan(version: string, judge: JudgeName, steps: unknown[]): Plan {
   });
 }
 
-async function until(deps: EngineDeps, id: string, phases: Phase[], timeoutMs = 300_000): Promise<RolloutRecord> {
-  let r: RolloutRecord | undefined;
-  await waitFor(async () => {
-    r = await deps.store.get(id);
-    return !!r && phases.includes(r.phase);
-  }, `${id} to reach ${phases.join('/')}`, timeoutMs, 50);
-  return r as RolloutRecord;
-}
-
 /** The canary's weight in the HTTPRoute, as the gateway reads it from the store. */
 function canaryWeight(route: KubeObject): number {
   const rules = ((route as { spec?: { rules?: { backendRefs?: { name: string; weight?: number }[] }[] } }).spec?.rules ?? []).flatMap((r) => r.backendRefs ?? []);
@@ -108,7 +100,7 @@ async function injectAndMeasure(sb: Sandbox, deps: EngineDeps, judge: JudgeName,
     if (!res.ok) throw new Error(`admin endpoint of ${p.metadata.name}: ${res.status}`);
   }
   try {
-    const done = await until(deps, r.id, ['RolledBack', 'Succeeded', 'Failed']);
+    const done = await untilPhase(deps, r.id, ['RolledBack', 'Succeeded', 'Failed']);
     if (done.phase !== 'RolledBack') throw new Error(`${judge} run ended ${done.phase}: ${done.message}`);
     await waitFor(() => routeZeroAt !== undefined, 'the route at 0%', 10_000, 20);
     // Answers already in flight when the route changed still arrive: wait a moment for the last of them.
@@ -144,7 +136,7 @@ export async function runReactionBench(quick: boolean): Promise<void> {
       metadata: { name: 'checkout', namespace: NS },
       spec: { hostnames: [HOST], rules: [{ backendRefs: [{ name: 'checkout', port: 80 }] }] },
     });
-    const first = await until(engine.deps, (await createRollout(engine.deps, plan('v1', 'threshold', [{ setWeight: 10 }]))).id, ['Succeeded']);
+    const first = await untilPhase(engine.deps, (await createRollout(engine.deps, plan('v1', 'threshold', [{ setWeight: 10 }]))).id, ['Succeeded']);
     if (first.phase !== 'Succeeded') throw new Error('first deploy failed');
     load = new LoadGenerator({ url: sb.urls.gateway, host: HOST, ratePerSecond: RATE_PER_SECOND, seed: 17, arrivals: 'poisson', onResponse: (e) => responses.push(e) });
     load.start();

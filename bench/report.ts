@@ -39,3 +39,9 @@ export function writeResults(name: string, rows: BenchRow[], extra: Record<strin
   writeFileSync(join(dir, `${name}.md`), md);
   process.stdout.write(md + '\n');
 }
+
+/** The nearest-rank percentile (p in 0–100) of a sample. */
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.max(0, Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1))];
+}
