@@ -7,8 +7,9 @@
 import { createRng, seedFromString } from '../../src/util/random';
 import { calibrate } from './calibrate';
 import { StreamSource } from './runner';
-import type { Scenario } from './scenarios';
-import { FLAGGER } from './windowJudge';
+import { BUCKETS, type Scenario } from './scenarios';
+import { FLAGGER, WindowJudge } from './windowJudge';
+import type { Outcome } from './benchJudge';
 
 export interface HorizonRow {
   horizonMinutes: number;
@@ -26,16 +27,20 @@ export function matchedByHorizon(identical: Scenario, regressed: Scenario, runs:
     let errors = 0;
     for (let run = 0; run < runs; run++) {
       const source = new StreamSource(regressed, createRng(seedFromString(`horizon:${regressed.name}:${h}:${run}`)));
-      let failures = 0;
-      let served = 0;
-      for (let minute = 0; minute < h; minute++) {
-        const w = source.interval(minute, 60);
-        served += w.canary.errors;
-        if (w.canary.requests > 0 && 1 - w.canary.errors / w.canary.requests < floor && ++failures >= FLAGGER.failuresToRollback) {
-          rollbacks++;
-          errors += served;
-          break;
-        }
+      // Minute-long intervals: the judge's windows are a minute, so nothing finer changes its decisions.
+      const judge = new WindowJudge(regressed, { ...FLAGGER, floor, latencyBound: Infinity }, BUCKETS, 60);
+      const served = { canaryRequests: 0, canaryErrors: 0 };
+      let outcome: Outcome | undefined;
+      for (let minute = 0; minute < h && !outcome; minute++) {
+        const iv = source.interval(minute, 60);
+        outcome = judge.observe(iv, served);
+        served.canaryRequests += iv.canary.requests;
+        served.canaryErrors += iv.canary.errors;
+      }
+      outcome ??= judge.atHorizon(served);
+      if (outcome.rolledBack) {
+        rollbacks++;
+        errors += outcome.canaryErrors;
       }
     }
     return { horizonMinutes: h, floor, calibrationFalseRollbackRate: falseRollbackRate, rollbackRate: rollbacks / runs, meanCanaryErrorsBeforeRollback: rollbacks ? errors / rollbacks : null };

@@ -117,7 +117,7 @@ function markdown(meta: Record<string, unknown>, f: Record<string, Record<JudgeN
     '',
     `${meta.date as string}, Node ${meta.node as string}, ${meta.cpus as number} CPUs, ${meta.runs as number} runs per scenario${meta.quick ? ' (quick)' : ''}, ${fmt(meta.seconds as number)} s. Rerun: \`npm run bench -- judgement\` (\`--quick\`: ${1000} runs).`,
     '',
-    `Setting: stable error rate ${P0 * 100}%, canary share ${SHARE * 100}%, alpha ${ALPHA}, β ${DEFAULT_BETA}, judged every ${INTERVAL_S} s, at most ${HORIZON_MIN} min of analysis per run (threshold judges promote at the end; sequential and SPRT runs undecided by then count as not rolled back, with the requests served so far). errorRate maxRatio 2; sequential minimum exposure ${DEFAULT_MIN_EXPOSURE} canary requests. Latency buckets: the demo app's (${BUCKETS.length}); stable latency lognormal, median 45 ms, shape 0.6.`,
+    `Setting: stable error rate ${P0 * 100}%, canary share ${SHARE * 100}%, alpha ${ALPHA}, β ${DEFAULT_BETA}, judged every ${INTERVAL_S} s, at most ${HORIZON_MIN} min of analysis per run (threshold judges promote at the end; sequential and SPRT runs undecided by then count as not rolled back, with the requests served so far). The Flagger-style and matched judges roll back at the tick after their 5th failed check, as Flagger does (it compares failedChecks with the threshold before running a tick's analysis); the Argo example as its 4th check fails. errorRate maxRatio 2; sequential minimum exposure ${DEFAULT_MIN_EXPOSURE} canary requests. Latency buckets: the demo app's (${BUCKETS.length}); stable latency lognormal, median 45 ms, shape 0.6.`,
     '',
     '## Checks from the issue',
     '',

@@ -3,7 +3,13 @@
  * `windowMin` minutes; a check fails when the canary's success rate is below `floor` (errors) or its
  * quantile is above `latencyBound` × the stable's (latency, Ramp's threshold judge's check); the
  * analysis rolls back at the `failuresToRollback`-th failed check (Flagger's `threshold`, Argo's
- * failureLimit + 1). A window without canary requests is no check. At the horizon it promotes.
+ * failureLimit + 1). A window without canary requests is no check. At the horizon it promotes, unless
+ * a rollback is already due.
+ *
+ * Flagger checks `failedChecks >= threshold` at the start of a tick, before that tick's analysis
+ * (pkg/controller/scheduler.go, advanceCanary), so the check that reaches the threshold only rolls back
+ * at the next tick, one interval later, while the canary keeps its traffic. Argo's AnalysisRun turns
+ * Failed as the measurement that exceeds failureLimit is taken, and the rollout aborts on it at once.
  */
 import { histogramQuantile } from '../../src/analysis/histogram';
 import type { HistogramWindow } from '../../src/analysis/types';
@@ -13,6 +19,8 @@ import { decidedAfter, type BenchJudge, type IntervalData, type Outcome, type Se
 export interface WindowRules {
   windowMin: number;
   failuresToRollback: number;
+  /** Whether the rollback waits for the next tick after the failing check (Flagger) or not (Argo). */
+  rollbackAtNextTick: boolean;
   /** Minimum canary success rate (errors). */
   floor: number;
   /** Maximum canary/stable quantile ratio (latency). */
@@ -20,9 +28,9 @@ export interface WindowRules {
 }
 
 /** Flagger's defaults: request-success-rate ≥ 99% over 1 m, checked every minute, rollback at 5 failed checks. */
-export const FLAGGER: Omit<WindowRules, 'latencyBound'> = { windowMin: 1, failuresToRollback: 5, floor: 0.99 };
+export const FLAGGER: Omit<WindowRules, 'latencyBound'> = { windowMin: 1, failuresToRollback: 5, rollbackAtNextTick: true, floor: 0.99 };
 /** Argo Rollouts' documented example: success rate ≥ 95% over 5 m every 5 m, failureLimit 3. */
-export const ARGO: Omit<WindowRules, 'latencyBound'> = { windowMin: 5, failuresToRollback: 4, floor: 0.95 };
+export const ARGO: Omit<WindowRules, 'latencyBound'> = { windowMin: 5, failuresToRollback: 4, rollbackAtNextTick: false, floor: 0.95 };
 
 /** One window's sums (bucket arrays share the scenario's layout). */
 export interface WindowSums {
@@ -75,27 +83,35 @@ export class WindowJudge implements BenchJudge {
   private sums: WindowSums;
   private intervals = 0;
   private failures = 0;
+  /** Set once the threshold is reached by a judge that rolls back at the next tick. */
+  private rollbackDue = false;
   private readonly perWindow: number;
 
   constructor(
     private readonly scenario: Scenario,
     private readonly rules: WindowRules,
     private readonly les: readonly number[],
+    /** The length of the intervals it is fed. */
+    intervalS = INTERVAL_S,
   ) {
-    this.perWindow = Math.round((rules.windowMin * 60) / INTERVAL_S);
+    this.perWindow = Math.round((rules.windowMin * 60) / intervalS);
     this.sums = emptySums(scenario.metric.kind === 'latency' ? les : undefined);
   }
 
   observe(iv: IntervalData, served: Served): Outcome | undefined {
     accumulate(this.sums, iv);
     if (++this.intervals % this.perWindow !== 0) return undefined;
+    if (this.rollbackDue) return decidedAfter(iv, served, true);
     const failed = windowFails(this.sums, this.scenario, this.rules, this.les);
     this.sums = emptySums(this.scenario.metric.kind === 'latency' ? this.les : undefined);
-    if (failed && ++this.failures >= this.rules.failuresToRollback) return decidedAfter(iv, served, true);
+    if (!failed || ++this.failures < this.rules.failuresToRollback) return undefined;
+    if (!this.rules.rollbackAtNextTick) return decidedAfter(iv, served, true);
+    this.rollbackDue = true;
     return undefined;
   }
 
   atHorizon(served: Served): Outcome {
-    return { decided: true, rolledBack: false, ...served };
+    // A rollback already due happens at the next tick instead of the promotion.
+    return { decided: true, rolledBack: this.rollbackDue, ...served };
   }
 }

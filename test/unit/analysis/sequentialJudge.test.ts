@@ -2,7 +2,7 @@
 import { SequentialJudge } from '../../../src/analysis/judges/sequential';
 import { ErrorRateStream } from '../../../src/analysis/judges/sequentialErrors';
 import { DEFAULT_MIN_EXPOSURE, sequentialSettings } from '../../../src/analysis/judges/sequentialSettings';
-import { failBoundary } from '../../../src/analysis/judges/sequentialTest';
+import { FIRST_EPOCH_WEIGHT, failBoundary } from '../../../src/analysis/judges/sequentialTest';
 import { judgeFor } from '../../../src/analysis/judges/factory';
 import { ThresholdJudge } from '../../../src/analysis/judges/threshold';
 import type { JudgeContext } from '../../../src/analysis/judge';
@@ -32,7 +32,7 @@ describe('SequentialJudge: errors', () => {
     expect(v.reason).toMatch(/false-rollback risk ≤ 1\.00%/);
     expect(v.evidence).toMatchObject({ canaryErrors: expect.any(Number), stableErrors: expect.any(Number), ratio: 2, maxRatio: 2, alternative: 2, epoch: 1, alpha: 0.01, beta: 0.05, minExposure: DEFAULT_MIN_EXPOSURE });
     expect(v.evidence.llr as number).toBeGreaterThanOrEqual(v.evidence.failBoundary as number);
-    expect(v.evidence.failBoundary).toBeCloseTo(Math.log(1 / (0.01 * 0.8)), 2);
+    expect(v.evidence.failBoundary).toBeCloseTo(Math.log(1 / (0.01 * FIRST_EPOCH_WEIGHT)), 2);
   });
 
   it('stays failed whatever comes after (a fail is final)', () => {
