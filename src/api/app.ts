@@ -1,7 +1,7 @@
 /**
  * The rollout API as an express app: request ids and metrics on every request, bearer-token auth on
  * all but the open paths, the routes of the route table (each with its verb checked in the URL's
- * namespace), then 404 and the one error middleware. No cluster writes here: the engine's
+ * namespace, and refused with 503 while Redis is disconnected), then 404 and the one error middleware. No cluster writes here: the engine's
  * createRollout/operate write records and wake workers.
  */
 import express from 'express';
@@ -18,6 +18,7 @@ import { measureRequests, requestDurationHistogram } from './httpMetrics';
 import { buildOpenApiDocument } from './openapi';
 import { validatePath } from './params';
 import { redisReadiness } from './readiness';
+import { requireRedis } from './redisGate';
 import { requestContext } from './requestContext';
 import type { ApiContext, ApiRoute } from './routeTable';
 import { eventRoutes } from './routes/events';
@@ -81,7 +82,7 @@ export function createApp(opts: ApiOptions): express.Express {
   for (const r of routes) {
     const chain: express.RequestHandler[] = [];
     if (r.params) chain.push(validatePath(r.params));
-    if (r.verb) chain.push(authorize(opts.authenticator, r.verb));
+    if (r.verb) chain.push(authorize(opts.authenticator, r.verb), requireRedis(opts.deps));
     if (r.body) chain.push(readRawBody(bodyLimit));
     app[r.method](r.path, ...chain, r.handler);
   }

@@ -104,6 +104,15 @@ export class RolloutStore {
     this.eventsMaxLen = options.eventsMaxLen ?? DEFAULT_EVENTS_MAX_LEN;
   }
 
+  /**
+   * Whether its connection is up now. While ioredis reconnects, commands wait for Redis to come back
+   * rather than fail (the engine's connections must, for BullMQ); callers that answer people check this
+   * first so they can refuse at once.
+   */
+  get connected(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   /** Stream key, trim length, field and the validated events' JSON: the script arguments that append events. */
   private eventArgs(id: string, events: readonly RolloutEvent[]): { key: string; argv: (string | number)[] } {
     const json = events.map((e, i) => {

@@ -75,14 +75,17 @@ export interface ApiHarnessOptions {
   kubeconfig?: string;
   prometheusUrl?: string;
   api?: Partial<ApiOptions>;
+  /** Default: the test run's Redis. */
+  redisUrl?: string;
 }
 
 export async function startApi(name: string, opts: ApiHarnessOptions = {}): Promise<ApiHarness> {
   const dir = mkdtempSync(join(tmpdir(), `ramp-api-${name}-`));
   const prefix = `test-api-${name}-${randomBytes(3).toString('hex')}`;
+  const redisUrl = opts.redisUrl ?? testRedisUrl();
   const engine = opts.deps
     ? undefined
-    : createEngine({ redisUrl: testRedisUrl(), prefix, queueName: prefix, kubeconfig: opts.kubeconfig ?? unreachableKubeconfig(dir), prometheusUrl: opts.prometheusUrl, logger: silentLogger() });
+    : createEngine({ redisUrl, prefix, queueName: prefix, kubeconfig: opts.kubeconfig ?? unreachableKubeconfig(dir), prometheusUrl: opts.prometheusUrl, logger: silentLogger() });
   const deps = opts.deps ?? (engine as Engine).deps;
   const metrics = new EngineMetrics();
   const streams = new SseRegistry();
@@ -110,7 +113,7 @@ export async function startApi(name: string, opts: ApiHarnessOptions = {}): Prom
         // Closing the queue while BullMQ still sets up its connection surfaces as an unhandled error.
         await engine.deps.queue.queue.waitUntilReady();
         await engine.close();
-        const redis = new Redis(testRedisUrl());
+        const redis = new Redis(redisUrl);
         const keys = await redis.keys(`${prefix}*`);
         if (keys.length) await redis.del(...keys);
         redis.disconnect();
