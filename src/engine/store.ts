@@ -9,7 +9,7 @@ import { eventSchema, isTerminal, recordSchema, type RolloutEvent, type RolloutR
 import { DEFAULT_EVENTS_MAX_LEN, EVENT_FIELD, eventsKey } from './events';
 import { resolvePrefix, type RedisContext } from './redisConnection';
 import { runScript } from './lua/redisScript';
-import { CREATE_ROLLOUT, ScriptCode, UPDATE_ROLLOUT } from './lua/rolloutScripts';
+import { CREATE_ROLLOUT, PRUNE_ROLLOUT, ScriptCode, UPDATE_ROLLOUT } from './lua/rolloutScripts';
 import { ActiveRolloutExistsError } from '../errors/activeRolloutExistsError';
 import { ConcurrentUpdateError } from '../errors/concurrentUpdateError';
 import { CorruptRecordError } from '../errors/corruptRecordError';
@@ -39,6 +39,23 @@ export interface MutateOptions {
 
 const DEFAULT_MAX_ATTEMPTS = 32;
 const DEFAULT_LIST_LIMIT = 50;
+/** Index entries read per round while pruning. */
+const PRUNE_BATCH = 200;
+
+/** What one prune did. */
+export interface PruneResult {
+  /** Rollouts deleted with their events. */
+  deleted: number;
+  /** Old enough but kept: their app's latest rollout (so `GET …/{app}` keeps answering). */
+  kept: number;
+  /** Records that could not be read (corrupt): left for a human, and counted. */
+  unreadable: number;
+}
+
+/** `text` matched literally by a Redis glob (SCAN MATCH, KEYS). */
+function globLiteral(text: string): string {
+  return text.replace(/[\\*?[\]]/g, (c) => `\\${c}`);
+}
 
 /** The store's Redis keys under a prefix (exported for tools and tests that look at Redis directly). */
 export function storeKeys(prefix: string) {
@@ -49,6 +66,8 @@ export function storeKeys(prefix: string) {
     app: (namespace: string, app: string) => `${prefix}:app:${namespace}/${app}`,
     /** Sorted set of rollout ids by createdAt: a namespace's index. */
     namespace: (namespace: string) => `${prefix}:ns:${namespace}:rollouts`,
+    /** A SCAN pattern for every namespace's index. */
+    namespaces: `${globLiteral(prefix)}:ns:*:rollouts`,
     /** Set of every non-terminal rollout's id. */
     active: `${prefix}:active`,
   };
@@ -178,6 +197,62 @@ export class RolloutStore {
   /** Ids of every non-terminal rollout, in no order: what a sweeper re-enqueues. */
   async listActiveIds(): Promise<string[]> {
     return this.redis.smembers(this.keys.active);
+  }
+
+  /**
+   * Deletes every terminal rollout last updated before `cutoff` (ms since the epoch), with its event
+   * stream, except each app's latest rollout. Idempotent, and safe beside workers and other pruners:
+   * each deletion re-checks in one script that the record is still at the version judged here (a
+   * retry revives a terminal rollout) and is not its app's latest or active one.
+   */
+  async prune(cutoff: number): Promise<PruneResult> {
+    const result: PruneResult = { deleted: 0, kept: 0, unreadable: 0 };
+    let cursor = '0';
+    do {
+      const [next, indexes] = await this.redis.scan(cursor, 'MATCH', this.keys.namespaces, 'COUNT', 100);
+      cursor = next;
+      for (const index of indexes) await this.pruneIndex(index, cutoff, result);
+    } while (cursor !== '0');
+    return result;
+  }
+
+  /** One namespace's index: entries created before the cutoff (a record is updated after it is created). */
+  private async pruneIndex(index: string, cutoff: number, result: PruneResult): Promise<void> {
+    // Deleting shifts later entries down, so the offset only moves past the entries left in place.
+    let offset = 0;
+    for (;;) {
+      const ids = await this.redis.zrangebyscore(index, '-inf', `(${cutoff}`, 'LIMIT', offset, PRUNE_BATCH);
+      for (const id of ids) {
+        if (await this.pruneOne(index, id, cutoff, result)) continue;
+        offset++;
+      }
+      if (ids.length < PRUNE_BATCH) return;
+    }
+  }
+
+  /** Whether the entry left the index. */
+  private async pruneOne(index: string, id: string, cutoff: number, result: PruneResult): Promise<boolean> {
+    let record: RolloutRecord | undefined;
+    try {
+      record = await this.get(id);
+    } catch (err) {
+      if (!(err instanceof CorruptRecordError)) throw err;
+      result.unreadable++;
+      return false;
+    }
+    if (!record) {
+      // An index entry without its record (deleted by hand): nothing to keep it for.
+      await this.redis.zrem(index, id);
+      return true;
+    }
+    if (!isTerminal(record.phase) || record.updatedAt >= cutoff) return false;
+    const keys = [this.keys.record(id), this.keys.app(record.namespace, record.app), index, eventsKey(this.prefix, id)];
+    const reply = await runScript(this.redis, PRUNE_ROLLOUT, keys, [id, record.version]);
+    const code = Array.isArray(reply) ? reply[0] : undefined;
+    if (code === ScriptCode.Ok) result.deleted++;
+    else if (code === ScriptCode.Kept) result.kept++;
+    else if (code !== ScriptCode.Missing && code !== ScriptCode.Conflict) throw new UnexpectedScriptResultError(PRUNE_ROLLOUT.name, reply);
+    return code === ScriptCode.Ok || code === ScriptCode.Missing;
   }
 
   /** The app's next rollout number (1, 2, …); never the same twice. */

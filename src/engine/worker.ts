@@ -1,7 +1,8 @@
 /**
  * A Ramp worker: takes reconcile jobs from the queue (any worker, any job), re-queues each rollout for
- * its next wake-up, and sweeps now and then for active rollouts whose job went missing (a crash
- * between a commit and its enqueue). Stateless: killing it loses nothing.
+ * its next wake-up, sweeps now and then for active rollouts whose job went missing (a crash between a
+ * commit and its enqueue), and prunes finished rollouts past their retention. Stateless: killing it
+ * loses nothing.
  */
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -12,6 +13,7 @@ import type { EngineDeps } from './deps';
 import { bullPrefix, delayJob, reconcileJobId, type ReconcileJobData } from './queue';
 import { reconcile } from './reconcile';
 import { isTerminal } from './record';
+import type { PruneResult } from './store';
 
 export interface RampWorkerOptions {
   deps: EngineDeps;
@@ -24,6 +26,13 @@ export interface RampWorkerOptions {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   sweepIntervalMs?: number;
+  /**
+   * How long a finished rollout and its events are kept after its last change. Default 30 days; 0
+   * keeps them forever. Each app's latest rollout is always kept.
+   */
+  retentionMs?: number;
+  /** How often to prune. Default 10 minutes. */
+  pruneIntervalMs?: number;
   /** Called after every reconcile with how long it took (benchmarks). */
   onReconcile?: (ms: number, result: string) => void;
 }
@@ -33,9 +42,13 @@ export type RampWorkerState = 'idle' | 'running' | 'closing' | 'closed';
 /** Reconciles before giving up on a job whose compare-and-set keeps losing (it is re-queued). */
 const MAX_ROUNDS = 5;
 
+export const DEFAULT_RETENTION_MS = 30 * 24 * 3_600_000;
+const DEFAULT_PRUNE_INTERVAL_MS = 10 * 60_000;
+
 export class RampWorker {
   private worker?: Worker<ReconcileJobData>;
   private sweeper?: NodeJS.Timeout;
+  private pruner?: NodeJS.Timeout;
   private stateValue: RampWorkerState = 'idle';
   private closing?: Promise<void>;
 
@@ -61,6 +74,12 @@ export class RampWorker {
     this.worker.on('error', (err) => o.deps.logger.error({ err }, 'worker error'));
     this.sweeper = setInterval(() => void this.sweep().catch((err) => o.deps.logger.warn({ err }, 'sweep failed')), o.sweepIntervalMs ?? 15_000);
     this.sweeper.unref();
+    if ((o.retentionMs ?? DEFAULT_RETENTION_MS) > 0) {
+      const prune = () => void this.prune().catch((err) => o.deps.logger.warn({ err }, 'prune failed'));
+      this.pruner = setInterval(prune, o.pruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS);
+      this.pruner.unref();
+      prune();
+    }
     this.stateValue = 'running';
     void this.sweep().catch((err) => o.deps.logger.warn({ err }, 'sweep failed'));
   }
@@ -116,12 +135,23 @@ export class RampWorker {
     return added;
   }
 
+  /** Deletes finished rollouts older than the retention (every worker may: deletions re-check atomically). */
+  async prune(): Promise<PruneResult> {
+    const { deps } = this.opts;
+    const retentionMs = this.opts.retentionMs ?? DEFAULT_RETENTION_MS;
+    if (retentionMs <= 0) return { deleted: 0, kept: 0, unreadable: 0 };
+    const result = await deps.store.prune(deps.clock() - retentionMs);
+    if (result.deleted > 0 || result.unreadable > 0) deps.logger.info({ ...result, retentionMs }, 'pruned finished rollouts');
+    return result;
+  }
+
   /** Stops taking jobs; waits for the ones in flight (or, with `force`, hands them back as stalled). Safe twice. */
   close(force = false): Promise<void> {
     if (this.closing) return this.closing;
     this.stateValue = 'closing';
     this.closing = (async () => {
       if (this.sweeper) clearInterval(this.sweeper);
+      if (this.pruner) clearInterval(this.pruner);
       try {
         await this.worker?.close(force);
       } finally {

@@ -34,12 +34,15 @@ describe('ramp worker', () => {
     expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['worker started', 'worker stopping', 'worker stopped']));
   }, 60_000);
 
-  it('refuses a bad flag with exit code 2', async () => {
-    const child = spawn(process.execPath, [CLI, 'worker', '--concurrency', 'lots', '--redis-url', testRedisUrl(), '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+  it.each([
+    [['--concurrency', 'lots'], '--concurrency: expected a positive integer, got "lots"'],
+    [['--retention', '30d'], '--retention: expected a duration like 720h or 168h (0 keeps them forever), got "30d"'],
+  ])('refuses a bad flag with exit code 2: %j', async (flag, message) => {
+    const child = spawn(process.execPath, [CLI, 'worker', ...flag, '--redis-url', testRedisUrl(), '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     expect(code).toBe(2);
-    expect(err).toContain('--concurrency: expected a positive integer, got "lots"');
+    expect(err).toContain(message);
   });
 });

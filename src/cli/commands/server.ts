@@ -9,6 +9,7 @@ import { RampApiServer } from '../../api/server';
 import { createEngine, type Engine } from '../../engine/engine';
 import { RampWorker } from '../../engine/worker';
 import { PlanValidationError } from '../../errors/planValidationError';
+import { DEFAULT_RETENTION, RETENTION_HELP, parseRetention } from '../retention';
 import { PortInUseError } from '../../errors/portInUseError';
 import { createLogger, type Logger } from '../../observability/logger';
 import { EngineMetrics } from '../../observability/metrics';
@@ -27,6 +28,7 @@ interface ServerFlags {
   prefix: string;
   queue: string;
   shutdownTimeout: string;
+  retention: string;
 }
 
 function integer(v: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -51,8 +53,8 @@ async function listen(server: RampApiServer, port: number, host: string): Promis
   }
 }
 
-function startWorker(engine: Engine, flags: ServerFlags): RampWorker {
-  const worker = new RampWorker({ deps: engine.deps, connection: engine.workerConnection(), prefix: flags.prefix, queueName: flags.queue, concurrency: integer(flags.concurrency, '--concurrency', 1, 1000) });
+function startWorker(engine: Engine, flags: ServerFlags, settings: { concurrency: number; retentionMs: number }): RampWorker {
+  const worker = new RampWorker({ deps: engine.deps, connection: engine.workerConnection(), prefix: flags.prefix, queueName: flags.queue, ...settings });
   worker.start();
   return worker;
 }
@@ -93,16 +95,18 @@ export function registerServer(program: Command): void {
     .option('--prefix <prefix>', 'Redis key prefix', 'ramp')
     .option('--queue <name>', 'queue name', 'reconcile')
     .option('--shutdown-timeout <seconds>', 'on SIGTERM, how long requests and the job in flight may take to finish', '10')
+    .option('--retention <duration>', `${RETENTION_HELP} (with --worker)`, DEFAULT_RETENTION)
     .action(async (flags: ServerFlags) => {
       const port = integer(flags.port, '--port', 0, 65535);
       const bodyLimit = integer(flags.bodyLimit, '--body-limit', 1);
       const shutdownMs = integer(flags.shutdownTimeout, '--shutdown-timeout', 0, 3600) * 1000;
       const paths = openPaths(flags.openPaths);
+      const workerSettings = { concurrency: integer(flags.concurrency, '--concurrency', 1, 1000), retentionMs: parseRetention(flags.retention) };
       const authenticator = StaticTokenAuthenticator.fromFile(flags.tokensFile);
       const logger = createLogger({ name: 'ramp-server' });
       const metrics = new EngineMetrics({ defaultMetrics: true });
       const engine = createEngine({ redisUrl: flags.redisUrl, kubeconfig: flags.kubeconfig, prometheusUrl: flags.prometheusUrl, prefix: flags.prefix, queueName: flags.queue, logger, metrics });
-      const worker = flags.worker ? startWorker(engine, flags) : undefined;
+      const worker = flags.worker ? startWorker(engine, flags, workerSettings) : undefined;
       const server = new RampApiServer({ deps: engine.deps, authenticator, logger, metrics, openPaths: paths, bodyLimit, drainMs: shutdownMs });
       let url: string;
       try {

@@ -6,6 +6,7 @@ import { RampWorker } from '../../engine/worker';
 import { createLogger } from '../../observability/logger';
 import { EngineMetrics } from '../../observability/metrics';
 import { PlanValidationError } from '../../errors/planValidationError';
+import { DEFAULT_RETENTION, RETENTION_HELP, parseRetention } from '../retention';
 
 interface WorkerFlags {
   redisUrl: string;
@@ -17,6 +18,7 @@ interface WorkerFlags {
   metricsPort?: string;
   shutdownTimeout: string;
   lockDuration: string;
+  retention: string;
 }
 
 function positiveInt(v: string, flag: string): number {
@@ -38,10 +40,12 @@ export function registerWorker(program: Command): void {
     .option('--metrics-port <port>', 'serve /metrics and /healthz on this port')
     .option('--shutdown-timeout <seconds>', 'on SIGTERM, wait this long for the job in flight before handing it back', '30')
     .option('--lock-duration <ms>', 'a dead worker\'s job is taken over after about this long', '30000')
+    .option('--retention <duration>', RETENTION_HELP, DEFAULT_RETENTION)
     .action(async (flags: WorkerFlags) => {
       const concurrency = positiveInt(flags.concurrency, '--concurrency');
       const shutdownMs = positiveInt(flags.shutdownTimeout, '--shutdown-timeout') * 1000;
       const lockDurationMs = positiveInt(flags.lockDuration, '--lock-duration');
+      const retentionMs = parseRetention(flags.retention);
       const logger = createLogger({ name: 'ramp-worker' });
       const metrics = new EngineMetrics({ defaultMetrics: true });
       const engine = createEngine({ redisUrl: flags.redisUrl, kubeconfig: flags.kubeconfig, prometheusUrl: flags.prometheusUrl, prefix: flags.prefix, queueName: flags.queue, logger, metrics });
@@ -54,6 +58,7 @@ export function registerWorker(program: Command): void {
         lockDurationMs,
         stalledIntervalMs: Math.max(500, Math.floor(lockDurationMs / 2)),
         sweepIntervalMs: Math.max(1000, lockDurationMs),
+        retentionMs,
       });
       worker.start();
       const server = flags.metricsPort

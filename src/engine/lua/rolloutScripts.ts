@@ -21,6 +21,8 @@ export enum ScriptCode {
   Corrupt = -5,
   /** The update names another app than the stored record; detail: the stored app key. */
   IdentityChanged = -6,
+  /** Not deleted: the record is its app's latest or active one; detail: which. */
+  Kept = -7,
 }
 
 // Events are appended in the same script as the record changes they tell of: a worker killed right
@@ -104,5 +106,35 @@ end
 redis.call('HSET', KEYS[1], 'v', v + 1, 'json', ARGV[3])
 appendEvents(KEYS[4], ARGV[6], ARGV[7], 8)
 return {${ScriptCode.Ok}, v + 1}
+`,
+);
+
+/**
+ * KEYS: record, app hash, namespace index (zset), event stream.
+ * ARGV: id, expected version.
+ * Deletes a rollout and its events, and drops it from its namespace's index, if it is still at the
+ * version the caller judged (terminal and old enough: a retry could have revived it since) and is
+ * neither its app's latest nor active rollout. An index entry whose record is gone is dropped too.
+ */
+export const PRUNE_ROLLOUT = defineScript(
+  'pruneRollout',
+  4,
+  `
+local t = redis.call('TYPE', KEYS[1]).ok
+if t == 'none' then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  return {${ScriptCode.Missing}}
+end
+if t ~= 'hash' then return {${ScriptCode.Corrupt}, 'record key is a ' .. t} end
+local fields = redis.call('HMGET', KEYS[1], 'v', 'app')
+if fields[2] ~= KEYS[2] then return {${ScriptCode.IdentityChanged}, tostring(fields[2])} end
+local v = tonumber(fields[1])
+if v ~= tonumber(ARGV[2]) then return {${ScriptCode.Conflict}, v or -1} end
+local pointers = redis.call('HMGET', KEYS[2], 'latest', 'active')
+if pointers[1] == ARGV[1] then return {${ScriptCode.Kept}, 'latest'} end
+if pointers[2] == ARGV[1] then return {${ScriptCode.Kept}, 'active'} end
+redis.call('DEL', KEYS[1], KEYS[4])
+redis.call('ZREM', KEYS[3], ARGV[1])
+return {${ScriptCode.Ok}, v}
 `,
 );
