@@ -114,6 +114,8 @@ export class RolloutStore {
   private readonly now: () => number;
   private readonly prefix: string;
   private readonly eventsMaxLen: number;
+  /** Whether the connection closed and has not been ready since (see `available`). */
+  private lost: boolean;
 
   constructor(options: RolloutStoreOptions) {
     this.redis = options.connection;
@@ -121,15 +123,19 @@ export class RolloutStore {
     this.keys = storeKeys(this.prefix);
     this.now = options.now ?? Date.now;
     this.eventsMaxLen = options.eventsMaxLen ?? DEFAULT_EVENTS_MAX_LEN;
+    this.lost = ['reconnecting', 'close', 'end'].includes(this.redis.status);
+    this.redis.on('close', () => (this.lost = true));
+    this.redis.on('ready', () => (this.lost = false));
   }
 
   /**
-   * Whether its connection is up now. While ioredis reconnects, commands wait for Redis to come back
-   * rather than fail (the engine's connections must, for BullMQ); callers that answer people check this
-   * first so they can refuse at once.
+   * False once its connection has closed (a failed connect attempt included) until it is ready again.
+   * While ioredis reconnects, commands wait for Redis to come back rather than fail (the engine's
+   * connections must, for BullMQ); callers that answer people check this first so they can refuse at
+   * once. A first connect still under way counts as available: its commands run as soon as it is up.
    */
-  get connected(): boolean {
-    return this.redis.status === 'ready';
+  get available(): boolean {
+    return !this.lost && this.redis.status !== 'end';
   }
 
   /** Stream key, trim length, field and the validated events' JSON: the script arguments that append events. */

@@ -44,7 +44,7 @@ it('refuses with 503 NOT_READY while Redis is down, writes nothing, and serves a
   const port = Number(new URL(redis.url).port);
   await redis.close();
   stopped = port;
-  await waitFor(() => !h.deps.store.connected, 'the engine to notice Redis is gone');
+  await waitFor(() => !h.deps.store.available, 'the engine to notice Redis is gone');
 
   for (const res of [
     await request(h.app).get(LIST).set(admin).timeout(HANG_MS),
@@ -62,8 +62,18 @@ it('refuses with 503 NOT_READY while Redis is down, writes nothing, and serves a
   redis = await ensureRedis({ stateDir: dir, url: NOBODY, port });
   stopped = undefined;
   expect(Number(new URL(redis.url).port)).toBe(port);
-  await waitFor(() => h.deps.store.connected, 'the engine to reconnect');
+  await waitFor(() => h.deps.store.available, 'the engine to reconnect');
   const list = await request(h.app).get(LIST).set(admin).timeout(HANG_MS).expect(200);
   // The refused create left nothing behind.
   expect(list.body.items).toEqual([]);
+});
+
+it('serves a request that arrives while its first connection to Redis is still being made', async () => {
+  const fresh = await startApi('redis-fresh', { redisUrl: redis.url });
+  try {
+    expect(fresh.deps.store.available).toBe(true);
+    await request(fresh.app).get(LIST).set(admin).timeout(HANG_MS).expect(200);
+  } finally {
+    await fresh.close();
+  }
 });
