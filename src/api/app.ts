@@ -1,8 +1,8 @@
 /**
  * The rollout API as an express app: request ids and metrics on every request, bearer-token auth on
  * all but the open paths, the routes of the route table (each with its verb checked in the URL's
- * namespace, and refused with 503 while Redis is disconnected), then 404 and the one error middleware. No cluster writes here: the engine's
- * createRollout/operate write records and wake workers.
+ * namespace, and refused with 503 while Redis is unreachable), then 404 and the one error middleware.
+ * No cluster writes here: the engine's createRollout/operate write records and wake workers.
  */
 import express from 'express';
 import type { Logger } from 'pino';
