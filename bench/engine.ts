@@ -2,6 +2,7 @@
  * The engine benchmark on the sandbox: Kubernetes requests per reconcile in steady state (reads and
  * writes), reconcile duration p50/p99, and the wall time of promoting the standard plan with 5 s pauses.
  */
+import { demoPlanInput } from '../src/sandbox/demoPlan';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,23 +22,17 @@ import { median, writeResults, type BenchRow, percentile } from './report';
 const NS = 'bench';
 
 function plan(version: string, steps: unknown[]): Plan {
-  return validatePlan({
-    apiVersion: 'ramp.dev/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'checkout', namespace: NS },
-    spec: {
+  return validatePlan(
+    demoPlanInput({
+      namespace: NS,
+      version,
       replicas: 4,
-      selector: { matchLabels: { app: 'checkout' } },
-      template: {
-        metadata: { labels: { app: 'checkout' } },
-        spec: { containers: [{ name: 'app', image: `ramp.dev/demo-app:${version}`, ports: [{ name: 'http', containerPort: 8080 }], env: [{ name: 'VERSION', value: version }], readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1 } }] },
-      },
-      service: { name: 'checkout', port: 80, targetPort: 'http' },
-      strategy: { canary: { router: { gatewayApi: { httpRoute: 'checkout' } }, steps, scaleDownDelay: '5s' } },
+      steps,
+      scaleDownDelay: '5s',
       // The threshold judge: this measures the engine's own pace, not how long a statistical test takes to be sure.
       analysis: { interval: '5s', metrics: [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 20, judge: 'threshold' } }] },
-    },
-  });
+    }),
+  );
 }
 
 const STANDARD = [{ setWeight: 5 }, { pause: { duration: '5s' } }, { setWeight: 25 }, { pause: { duration: '5s' } }, { setWeight: 50 }, { pause: { duration: '5s' } }];

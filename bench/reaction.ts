@@ -5,6 +5,7 @@
  * injection to 0% canary traffic at the gateway (the HTTPRoute's canary weight back to 0, and the last
  * answer from a canary pod), and how many bad answers users got from the canary meanwhile.
  */
+import { demoPlanInput } from '../src/sandbox/demoPlan';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,35 +35,17 @@ const WARMUP_MS = 20_000;
 type JudgeName = 'sequential' | 'threshold';
 
 function plan(version: string, judge: JudgeName, steps: unknown[]): Plan {
-  return validatePlan({
-    apiVersion: 'ramp.dev/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'checkout', namespace: NS },
-    spec: {
+  return validatePlan(
+    demoPlanInput({
+      namespace: NS,
+      version,
       replicas: 2,
-      selector: { matchLabels: { app: 'checkout' } },
-      template: {
-        metadata: { labels: { app: 'checkout' } },
-        spec: {
-          containers: [
-            {
-              name: 'app',
-              image: `ramp.dev/demo-app:${version}`,
-              ports: [{ name: 'http', containerPort: 8080 }],
-              env: [
-                { name: 'VERSION', value: version },
-                { name: 'ERROR_RATE', value: String(BASE_ERROR_RATE) },
-              ],
-              readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1 },
-            },
-          ],
-        },
-      },
-      service: { name: 'checkout', port: 80, targetPort: 'http' },
-      strategy: { canary: { router: { gatewayApi: { httpRoute: 'checkout' } }, steps, scaleDownDelay: '2s' } },
+      env: { ERROR_RATE: String(BASE_ERROR_RATE) },
+      steps,
+      scaleDownDelay: '2s',
       analysis: { interval: '5s', metrics: [{ name: 'errors', errorRate: { maxRatio: 2, judge } }] },
-    },
-  });
+    }),
+  );
 }
 
 /** The canary's weight in the HTTPRoute, as the gateway reads it from the store. */

@@ -2,6 +2,7 @@
  * The engine on a sandbox for integration tests: the sandbox (kubelet, gateway, Prometheus), the test
  * run's Redis under a key prefix and queue of this test's own, an engine and one in-process worker.
  */
+import { demoPlanInput } from '../../src/sandbox/demoPlan';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,45 +95,22 @@ export interface PlanOptions {
 
 /** A demo-app plan: VERSION/ERROR_RATE in the template, a gatewayApi router, an error-rate metric (threshold judge unless `metrics` says). */
 export function demoPlan(o: PlanOptions): Plan {
-  return validatePlan({
-    apiVersion: 'ramp.dev/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'checkout', namespace: o.namespace },
-    spec: {
+  return validatePlan(
+    demoPlanInput({
+      namespace: o.namespace,
+      version: o.version,
       replicas: o.replicas ?? 2,
-      selector: { matchLabels: { app: 'checkout' } },
-      template: {
-        metadata: { labels: { app: 'checkout' } },
-        spec: {
-          containers: [
-            {
-              name: 'app',
-              image: `ramp.dev/demo-app:${o.version}`,
-              ports: [{ name: 'http', containerPort: 8080 }],
-              env: [
-                { name: 'VERSION', value: o.version },
-                { name: 'ERROR_RATE', value: String(o.errorRate ?? 0) },
-                { name: 'LATENCY_MS', value: String(o.latencyMs ?? 2) },
-              ],
-              readinessProbe: { httpGet: { path: '/readyz', port: o.neverReady ? 9999 : 'http' }, periodSeconds: 1 },
-            },
-          ],
-        },
-      },
-      service: { name: 'checkout', port: 80, targetPort: 'http' },
-      strategy: {
-        canary: {
-          router: o.router === 'replicaRatio' ? { replicaRatio: {} } : { gatewayApi: { httpRoute: 'checkout' } },
-          steps: o.steps ?? [{ setWeight: 10 }, { pause: { duration: '2s' } }, { setWeight: 50 }, { pause: { duration: '2s' } }],
-          scaleDownDelay: '2s',
-        },
-      },
+      env: { ERROR_RATE: String(o.errorRate ?? 0), LATENCY_MS: String(o.latencyMs ?? 2) },
+      readinessPort: o.neverReady ? 9999 : undefined,
+      router: o.router,
+      steps: o.steps ?? [{ setWeight: 10 }, { pause: { duration: '2s' } }, { setWeight: 50 }, { pause: { duration: '2s' } }],
+      scaleDownDelay: '2s',
       // The engine tests judge error-free canaries within seconds: the threshold judge's behaviour. (The
       // sequential judge, the default, needs errors to compare or ~3,300 error-free canary requests.)
       analysis: { interval: '1s', metrics: o.metrics ?? [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 20, judge: 'threshold' } }], ...o.analysis },
       progressDeadline: o.progressDeadline ?? '60s',
-    },
-  });
+    }),
+  );
 }
 
 export async function waitForPhase(deps: EngineDeps, id: string, phases: Phase[], timeoutMs = 90_000): Promise<RolloutRecord> {

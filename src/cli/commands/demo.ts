@@ -4,6 +4,7 @@
  * and promoted, then v3 — which turns bad mid-rollout — is rolled back by the judge. `--once` exits 0
  * when both outcomes were as expected (what CI runs); without it the sandbox stays up afterwards.
  */
+import { demoPlanInput } from '../../sandbox/demoPlan';
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,43 +37,19 @@ interface DemoFlags {
 
 /** The demo plan for one version (healthy: no errors; v3 turns bad at run time). */
 export function demoPlanYaml(version: string): string {
-  return YAML.stringify({
-    apiVersion: 'ramp.dev/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: APP, namespace: NS },
-    spec: {
+  return YAML.stringify(
+    demoPlanInput({
+      namespace: NS,
+      app: APP,
+      version,
       replicas: 4,
-      selector: { matchLabels: { app: APP } },
-      template: {
-        metadata: { labels: { app: APP } },
-        spec: {
-          containers: [
-            {
-              name: 'app',
-              image: `ramp.dev/demo-app:${version}`,
-              ports: [{ name: 'http', containerPort: 8080 }],
-              env: [
-                { name: 'VERSION', value: version },
-                { name: 'ERROR_RATE', value: '0' },
-                { name: 'LATENCY_MS', value: '5' },
-              ],
-              readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1 },
-            },
-          ],
-        },
-      },
-      service: { name: APP, port: 80, targetPort: 'http' },
-      strategy: {
-        canary: {
-          router: { gatewayApi: { httpRoute: APP } },
-          steps: [{ setWeight: 20 }, { pause: { duration: '5s' } }, { setWeight: 50 }, { analyze: { min: '10s', max: '5m' } }],
-          scaleDownDelay: '5s',
-        },
-      },
+      env: { ERROR_RATE: '0', LATENCY_MS: '5' },
+      steps: [{ setWeight: 20 }, { pause: { duration: '5s' } }, { setWeight: 50 }, { analyze: { min: '10s', max: '5m' } }],
+      scaleDownDelay: '5s',
       analysis: { interval: '2s', metrics: [{ name: 'errors', errorRate: { maxRatio: 1.5 } }] },
       progressDeadline: '2m',
-    },
-  });
+    }),
+  );
 }
 
 interface Stack {
