@@ -1,13 +1,11 @@
 /** `ramp rollout -f plan.yaml [--image c=ref]… [--wait] [--timeout 30m] [--dry-run]`: starts a rollout, optionally waits for its outcome. */
 import type { Command } from 'commander';
-import { exitCodeForOutcome } from '../../errors/mapping';
 import { apiContext, processIO } from '../commandContext';
 import { addApiOptions, parseTimeout, resolveNamespace, type ApiFlags } from '../config';
 import { applyImageOverrides, parseImageOverride } from '../imageOverride';
-import { finalLine, printResult, rolloutText } from '../output/results';
+import { followRollout } from '../followRollout';
+import { printResult, rolloutText } from '../output/results';
 import { parsePlanDocument, planNamespace, readPlanText, withNamespace } from '../planFile';
-import { rolloutProgress } from '../progress';
-import { waitForRollout } from '../waitForRollout';
 
 interface RolloutFlags extends ApiFlags {
   filename?: string;
@@ -36,8 +34,8 @@ export function registerRollout(program: Command): void {
 }
 
 async function runRollout(flags: RolloutFlags): Promise<number> {
-  const io = processIO();
-  const { client, format } = apiContext(flags, io);
+  const ctx = apiContext(flags, processIO());
+  const { client, format, io } = ctx;
   const timeoutMs = parseTimeout(flags.timeout);
   const overrides = flags.image.map(parseImageOverride);
   const doc = parsePlanDocument(await readPlanText(flags.filename));
@@ -53,13 +51,5 @@ async function runRollout(flags: RolloutFlags): Promise<number> {
     printResult(io.stdout, format, view, () => rolloutText(view, 'started'));
     return 0;
   }
-  const final = await waitForRollout(client, view, {
-    progress: rolloutProgress(io.stderr),
-    timeoutMs,
-    timeoutText: flags.timeout,
-    summaryFile: io.env.GITHUB_STEP_SUMMARY || undefined,
-    warn: (m) => io.stderr.write(`ramp: warning: ${m}\n`),
-  });
-  printResult(io.stdout, format, final, () => finalLine(final, Date.now()));
-  return exitCodeForOutcome(final.outcome);
+  return followRollout(ctx, view, { ms: timeoutMs, text: flags.timeout });
 }

@@ -1,11 +1,8 @@
 /** `ramp watch NAME [--rollout ID] [--timeout 30m]`: follows the app's latest rollout to its end; exits by outcome like `rollout --wait`. */
 import type { Command } from 'commander';
-import { exitCodeForOutcome } from '../../errors/mapping';
 import { apiContext, processIO } from '../commandContext';
 import { addApiOptions, parseTimeout, resolveNamespace, type ApiFlags } from '../config';
-import { finalLine, printResult } from '../output/results';
-import { rolloutProgress } from '../progress';
-import { waitForRollout } from '../waitForRollout';
+import { followRollout } from '../followRollout';
 
 interface WatchFlags extends ApiFlags {
   rollout?: string;
@@ -22,18 +19,9 @@ export function registerWatch(program: Command): void {
       .option('--rollout <id>', 'a particular rollout of the app (default: the latest)')
       .option('--timeout <duration>', 'stop waiting after this long (exit 3; the rollout keeps going)'),
   ).action(async (name: string, flags: WatchFlags) => {
-    const io = processIO();
-    const { client, format } = apiContext(flags, io);
+    const ctx = apiContext(flags, processIO());
     const timeoutMs = parseTimeout(flags.timeout);
-    const { history: _history, ...view } = await client.getRollout(resolveNamespace(flags.namespace), name, { rollout: flags.rollout });
-    const final = await waitForRollout(client, view, {
-      progress: rolloutProgress(io.stderr),
-      timeoutMs,
-      timeoutText: flags.timeout,
-      summaryFile: io.env.GITHUB_STEP_SUMMARY || undefined,
-      warn: (m) => io.stderr.write(`ramp: warning: ${m}\n`),
-    });
-    printResult(io.stdout, format, final, () => finalLine(final, Date.now()));
-    process.exitCode = exitCodeForOutcome(final.outcome);
+    const { history: _history, ...view } = await ctx.client.getRollout(resolveNamespace(flags.namespace), name, { rollout: flags.rollout });
+    process.exitCode = await followRollout(ctx, view, { ms: timeoutMs, text: flags.timeout });
   });
 }
