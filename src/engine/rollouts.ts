@@ -48,7 +48,8 @@ export async function preflight(deps: Pick<EngineDeps, 'kube' | 'provider'>, pla
   if (problems.length) throw new PlanValidationError(problems);
 }
 
-function newRecord(plan: Plan, compiled: CompiledPlan, seq: number, now: number, attempt: number): RolloutRecord {
+/** The record of a rollout just created: Pending at version 1, revisions still to be worked out by a worker. */
+export function newRecord(plan: Plan, compiled: CompiledPlan, seq: number, now: number, attempt: number): RolloutRecord {
   return {
     id: `${compiled.namespace}.${compiled.app}.${seq}`,
     namespace: compiled.namespace,

@@ -1,5 +1,7 @@
 /** Rollout records and events written straight to the store, for API tests that need no cluster. */
 import type { EngineDeps } from '../../../src/engine/deps';
+import { newRecord } from '../../../src/engine/rollouts';
+import { compilePlan } from '../../../src/plan/compile';
 import type { Phase, RolloutEvent, RolloutRecord } from '../../../src/engine/record';
 import { validatePlan } from '../../../src/plan/parse';
 import type { Plan } from '../../../src/plan/schema';
@@ -33,26 +35,8 @@ export async function storeRollout(deps: EngineDeps, ns: string, app: string, ph
   const seq = await deps.store.nextSeq(ns, app);
   const now = Date.now();
   const plan = smallPlan(ns, app);
-  const created = await deps.store.create({
-    id: `${ns}.${app}.${seq}`,
-    namespace: ns,
-    app,
-    seq,
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-    plan,
-    template: plan.spec.template ?? null,
-    revisions: { canary: 'abc123def0', stable: 'fedcba9876' },
-    firstDeploy: false,
-    phase: 'Pending',
-    message: 'waiting for a worker to start the rollout',
-    stepIndex: 0,
-    stepStartedAt: now,
-    weight: 0,
-    analysis: { metrics: {} },
-    attempt: 1,
-  });
+  // As the engine creates it, with revisions as if a worker had already worked them out.
+  const created = await deps.store.create({ ...newRecord(plan, compilePlan(plan), seq, now, 1), revisions: { canary: 'abc123def0', stable: 'fedcba9876' } });
   await deps.events.append(created.id, { at: now, type: 'Created', message: `rollout ${created.id} created`, phase: 'Pending' });
   if (phase === 'Pending' && Object.keys(more).length === 0) return created;
   return setPhase(deps, created, phase, more);

@@ -7,32 +7,10 @@ import { RolloutStore, storeKeys } from '../../../src/engine/store';
 import { eventsKey } from '../../../src/engine/events';
 import type { Phase, RolloutRecord } from '../../../src/engine/record';
 import { isolatedRedis } from '../../helpers/redis';
+import { recordFixture } from '../../helpers/recordFixture';
 
 const T0 = 1_700_000_000_000;
 const DAY = 24 * 3_600_000;
-
-function record(ns: string, app: string, seq: number, createdAt: number): RolloutRecord {
-  return {
-    id: `${ns}.${app}.${seq}`,
-    namespace: ns,
-    app,
-    seq,
-    version: 0,
-    createdAt,
-    updatedAt: createdAt,
-    plan: { spec: { replicas: 1 } },
-    template: { spec: { containers: [{ name: 'app', image: `ramp.dev/demo-app:v${seq}` }] } },
-    revisions: { stable: 'aaaaaaaaaa', canary: `c${String(seq).padStart(9, '0')}` },
-    firstDeploy: false,
-    phase: 'Pending',
-    message: 'created',
-    stepIndex: 0,
-    stepStartedAt: createdAt,
-    weight: 0,
-    analysis: { metrics: {} },
-    attempt: 1,
-  };
-}
 
 describe('RolloutStore.prune', () => {
   let ctx: Awaited<ReturnType<typeof isolatedRedis>>;
@@ -53,7 +31,7 @@ describe('RolloutStore.prune', () => {
 
   /** Creates a rollout at `clock` and moves it to `phase` (terminal ones leave the active pointer). */
   async function rollout(ns: string, app: string, seq: number, phase: Phase): Promise<RolloutRecord> {
-    const created = await store.create(record(ns, app, seq, clock), [{ type: 'Created', at: clock, message: 'created' }]);
+    const created = await store.create(recordFixture(ns, app, seq, clock), [{ type: 'Created', at: clock, message: 'created' }]);
     if (phase === 'Pending') return created;
     return store.mutate(created.id, (r) => ({ record: { ...r, phase, message: phase }, events: [{ type: 'Operation', at: clock, message: phase, phase }] }));
   }
@@ -73,8 +51,8 @@ describe('RolloutStore.prune', () => {
     await rollout('shop', 'search', 2, 'Pending');
     // A rollout at another deployment whose prefix the unescaped pattern would match.
     const neighbour = new RolloutStore({ connection: ctx.redis, prefix: `${ctx.prefix}a`, now: () => T0 });
-    const theirs = await neighbour.create({ ...record('shop', 'web', 9, T0), phase: 'Succeeded' });
-    await neighbour.create(record('shop', 'web', 10, T0));
+    const theirs = await neighbour.create({ ...recordFixture('shop', 'web', 9, T0), phase: 'Succeeded' });
+    await neighbour.create(recordFixture('shop', 'web', 10, T0));
 
     const result = await store.prune(T0 + 10 * DAY);
     // Kept: shop/web and blog/api's latest rollouts, old and finished as they are.

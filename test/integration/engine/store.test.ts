@@ -9,6 +9,7 @@ import { InvalidRecordError } from '../../../src/errors/invalidRecordError';
 import { RolloutExistsError } from '../../../src/errors/rolloutExistsError';
 import { RolloutNotFoundError } from '../../../src/errors/rolloutNotFoundError';
 import { isolatedRedis, testRedisUrl } from '../../helpers/redis';
+import { recordFixture } from '../../helpers/recordFixture';
 
 jest.setTimeout(30_000);
 
@@ -16,28 +17,7 @@ const NS = 'shop';
 const T0 = 1_700_000_000_000;
 
 function newRecord(app: string, seq: number, over: Partial<RolloutRecord> = {}): RolloutRecord {
-  const at = T0 + seq * 1000;
-  return {
-    id: `${NS}.${app}.${seq}`,
-    namespace: NS,
-    app,
-    seq,
-    version: 0,
-    createdAt: at,
-    updatedAt: at,
-    plan: { spec: { replicas: 3 } },
-    template: { spec: { containers: [{ name: 'app', image: `ramp.dev/demo-app:v${seq}` }] } },
-    revisions: { stable: 'aaaaaaaaaa', canary: `c${String(seq).padStart(9, '0')}` },
-    firstDeploy: false,
-    phase: 'Pending',
-    message: 'created',
-    stepIndex: 0,
-    stepStartedAt: at,
-    weight: 0,
-    analysis: { metrics: {} },
-    attempt: 1,
-    ...over,
-  };
+  return { ...recordFixture(NS, app, seq, T0 + seq * 1000), ...over };
 }
 
 function withPhase(r: RolloutRecord, phase: Phase): RolloutRecord {
