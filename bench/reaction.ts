@@ -1,9 +1,15 @@
 /**
  * The reaction benchmark (`npm run bench -- reaction [--quick]`): on the sandbox under steady load, a
  * canary at 10% that serves like stable (1% errors) turns bad — the demo app's admin endpoint sets its
- * error rate to 10% — and we measure, per judge at the same 5 s analysis interval, the seconds from the
- * injection to 0% canary traffic at the gateway (the HTTPRoute's canary weight back to 0, and the last
- * answer from a canary pod), and how many bad answers users got from the canary meanwhile.
+ * error rate to 10% — and we measure, per judge and analysis interval (both judges at 5 s, and both at
+ * 1 s), the seconds from the injection to 0% canary traffic at the gateway (the HTTPRoute's canary
+ * weight back to 0, and the last answer from a canary pod), and how many bad answers users got from the
+ * canary meanwhile.
+ *
+ * The injection lands at a seeded random point of the analysis interval, so the figures average over
+ * where in its tick a regression starts instead of always catching the same phase. A rollout that rolls
+ * back before the injection (while both versions still serve alike) is a false rollback: it is counted
+ * as such, never as a fast reaction, and the run is repeated.
  */
 import { demoPlanInput } from '../src/sandbox/demoPlan';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,8 +28,10 @@ import { LoadGenerator, type ResponseEvent } from '../src/sandbox/loadGen/loadGe
 import { Sandbox } from '../src/sandbox/sandbox';
 import { waitFor } from '../src/sandbox/util/ports';
 import { silentLogger } from '../src/observability/logger';
+import { createRng, type Rng } from '../src/util/random';
 import { untilPhase } from './rolloutWait';
 import { median, writeResults, type BenchRow } from './report';
+import { falseRollbackRates, type FalseRollbackSetting } from './reactionFalseRollbacks';
 
 const NS = 'reaction';
 const HOST = 'checkout.reaction.test';
@@ -32,9 +40,28 @@ const BAD_ERROR_RATE = 0.1;
 const RATE_PER_SECOND = 100;
 /** Time at 10% before the injection: Prometheus finds the new pod (≤ 5 s) and both judges have a baseline. */
 const WARMUP_MS = 20_000;
+/** Minutes of analysis over which the configurations' false-rollback rates are compared. */
+const ANALYSIS_MINUTES = 10;
+/** Runs that rolled back before the injection are repeated, up to this many times per configuration. */
+const MAX_FALSE_ROLLBACKS = 5;
 type JudgeName = 'sequential' | 'threshold';
 
-function plan(version: string, judge: JudgeName, steps: unknown[]): Plan {
+/** One configuration: a judge at an analysis interval. */
+interface Config {
+  judge: JudgeName;
+  intervalSeconds: number;
+}
+
+const CONFIGS: Config[] = [
+  { judge: 'sequential', intervalSeconds: 5 },
+  { judge: 'threshold', intervalSeconds: 5 },
+  { judge: 'sequential', intervalSeconds: 1 },
+  { judge: 'threshold', intervalSeconds: 1 },
+];
+
+const label = (c: Config) => `${c.judge} every ${c.intervalSeconds} s`;
+
+function plan(version: string, c: Config, steps: unknown[]): Plan {
   return validatePlan(
     demoPlanInput({
       namespace: NS,
@@ -43,7 +70,7 @@ function plan(version: string, judge: JudgeName, steps: unknown[]): Plan {
       env: { ERROR_RATE: String(BASE_ERROR_RATE) },
       steps,
       scaleDownDelay: '2s',
-      analysis: { interval: '5s', metrics: [{ name: 'errors', errorRate: { maxRatio: 2, judge } }] },
+      analysis: { interval: `${c.intervalSeconds}s`, metrics: [{ name: 'errors', errorRate: { maxRatio: 2, judge: c.judge } }] },
     }),
   );
 }
@@ -54,23 +81,30 @@ function canaryWeight(route: KubeObject): number {
   return rules.find((b) => b.name.endsWith('-canary'))?.weight ?? 0;
 }
 
-interface Reaction {
-  judge: JudgeName;
+interface Reaction extends Config {
   routeZeroSeconds: number;
   lastCanaryAnswerSeconds: number;
   badAnswers: number;
   reason: string;
 }
 
-async function injectAndMeasure(sb: Sandbox, deps: EngineDeps, judge: JudgeName, version: string, responses: ResponseEvent[]): Promise<Reaction> {
-  const r = await createRollout(deps, plan(version, judge, [{ setWeight: 10 }, { pause: {} }]));
+/** What a run came to: a reaction to the injection, or a rollback before it. */
+type RunOutcome = { kind: 'reaction'; reaction: Reaction } | { kind: 'falseRollback'; reason: string };
+
+async function injectAndMeasure(sb: Sandbox, deps: EngineDeps, c: Config, version: string, responses: ResponseEvent[], rng: Rng): Promise<RunOutcome> {
+  const r = await createRollout(deps, plan(version, c, [{ setWeight: 10 }, { pause: {} }]));
   let rec: RolloutRecord | undefined;
   await waitFor(async () => {
     rec = await deps.store.get(r.id);
     return !!rec && rec.stepIndex >= 1 && rec.weight === 10;
   }, 'the canary at 10%', 120_000, 100);
   const canary = (rec as RolloutRecord).revisions.canary;
-  await new Promise((res) => setTimeout(res, WARMUP_MS));
+  await new Promise((res) => setTimeout(res, WARMUP_MS + rng() * c.intervalSeconds * 1000));
+  const before = (await deps.store.get(r.id)) as RolloutRecord;
+  if (before.phase !== 'Progressing' && before.phase !== 'Paused') {
+    await untilPhase(deps, r.id, ['RolledBack', 'Succeeded', 'Failed']);
+    return { kind: 'falseRollback', reason: `${before.phase} before the injection: ${before.rollback?.reason ?? before.message ?? ''}` };
+  }
   const pods = sb.registry.list(resource('pods'), { namespace: NS }).items.filter((p) => p.metadata.labels?.['ramp.dev/revision'] === canary);
   let routeZeroAt: number | undefined;
   const watch = sb.store.watch(resource('httproutes'), { namespace: NS }, (e) => {
@@ -84,25 +118,28 @@ async function injectAndMeasure(sb: Sandbox, deps: EngineDeps, judge: JudgeName,
   }
   try {
     const done = await untilPhase(deps, r.id, ['RolledBack', 'Succeeded', 'Failed']);
-    if (done.phase !== 'RolledBack') throw new Error(`${judge} run ended ${done.phase}: ${done.message}`);
+    if (done.phase !== 'RolledBack') throw new Error(`${label(c)}: the run ended ${done.phase}: ${done.message}`);
     await waitFor(() => routeZeroAt !== undefined, 'the route at 0%', 10_000, 20);
     // Answers already in flight when the route changed still arrive: wait a moment for the last of them.
     await new Promise((res) => setTimeout(res, 1000));
     const after = responses.slice(from).filter((x) => x.revision === canary && x.at >= t0);
     const lastAt = after.reduce((m, x) => Math.max(m, x.at), t0);
-    return {
-      judge,
+    const reaction: Reaction = {
+      ...c,
       routeZeroSeconds: ((routeZeroAt as number) - t0) / 1000,
       lastCanaryAnswerSeconds: (lastAt - t0) / 1000,
       badAnswers: after.filter((x) => (x.status ?? 0) >= 500).length,
       reason: done.rollback?.reason ?? '',
     };
+    return { kind: 'reaction', reaction };
   } finally {
     watch.stop();
   }
 }
 
 export async function runReactionBench(quick: boolean): Promise<void> {
+  const odds: FalseRollbackSetting = { ratePerSecond: RATE_PER_SECOND, canaryShare: 0.1, errorRate: BASE_ERROR_RATE, maxRatio: 2, alpha: 0.01, analysisSeconds: ANALYSIS_MINUTES * 60, runs: quick ? 500 : 5000 };
+  const oddsRates = falseRollbackRates(odds, CONFIGS);
   const dir = mkdtempSync(join(tmpdir(), 'ramp-bench-reaction-'));
   const sb = await Sandbox.start({ dir, logger: silentLogger() });
   const prefix = `bench-reaction-${Date.now()}`;
@@ -119,33 +156,60 @@ export async function runReactionBench(quick: boolean): Promise<void> {
       metadata: { name: 'checkout', namespace: NS },
       spec: { hostnames: [HOST], rules: [{ backendRefs: [{ name: 'checkout', port: 80 }] }] },
     });
-    const first = await untilPhase(engine.deps, (await createRollout(engine.deps, plan('v1', 'threshold', [{ setWeight: 10 }]))).id, ['Succeeded']);
+    const first = await untilPhase(engine.deps, (await createRollout(engine.deps, plan('v1', CONFIGS[0], [{ setWeight: 10 }]))).id, ['Succeeded']);
     if (first.phase !== 'Succeeded') throw new Error('first deploy failed');
     load = new LoadGenerator({ url: sb.urls.gateway, host: HOST, ratePerSecond: RATE_PER_SECOND, seed: 17, arrivals: 'poisson', onResponse: (e) => responses.push(e) });
     load.start();
-    const runs = quick ? 1 : 3;
+    const runs = quick ? 1 : 5;
+    const rng = createRng(20261204);
     const results: Reaction[] = [];
+    const falseRollbacks: (Config & { reason: string })[] = [];
     let version = 2;
+    // Configurations take turns, so a slow patch of the machine does not land on one of them only.
     for (let i = 0; i < runs; i++) {
-      for (const judge of ['sequential', 'threshold'] as const) {
-        results.push(await injectAndMeasure(sb, engine.deps, judge, `v${version++}`, responses));
-        // Old answers are no longer needed; keep memory flat.
-        responses.length = 0;
+      for (const c of CONFIGS) {
+        for (let tries = 0; ; tries++) {
+          const out = await injectAndMeasure(sb, engine.deps, c, `v${version++}`, responses, rng);
+          // Old answers are no longer needed; keep memory flat.
+          responses.length = 0;
+          if (out.kind === 'reaction') {
+            results.push(out.reaction);
+            process.stderr.write(`[reaction] ${label(c)}: ${out.reaction.routeZeroSeconds.toFixed(2)} s, ${out.reaction.badAnswers} bad answers\n`);
+            break;
+          }
+          falseRollbacks.push({ ...c, reason: out.reason });
+          process.stderr.write(`[reaction] ${label(c)}: rolled back before the injection (${out.reason})\n`);
+          if (tries + 1 >= MAX_FALSE_ROLLBACKS) throw new Error(`${label(c)}: ${MAX_FALSE_ROLLBACKS} rollbacks before the injection in a row`);
+        }
       }
     }
-    const rows: BenchRow[] = (['sequential', 'threshold'] as const).flatMap((judge) => {
-      const mine = results.filter((x) => x.judge === judge);
+    const rows: BenchRow[] = CONFIGS.flatMap((c) => {
+      const mine = results.filter((x) => x.judge === c.judge && x.intervalSeconds === c.intervalSeconds);
       const note = `${mine.length} run(s), median`;
       return [
-        { metric: `${judge}: seconds from injection to 0% canary weight in the route`, value: median(mine.map((x) => x.routeZeroSeconds)), unit: 's', note },
-        { metric: `${judge}: seconds from injection to the last canary answer`, value: median(mine.map((x) => x.lastCanaryAnswerSeconds)), unit: 's', note },
-        { metric: `${judge}: bad answers from the canary after injection`, value: median(mine.map((x) => x.badAnswers)), unit: 'responses', note },
+        { metric: `${label(c)}: seconds from injection to 0% canary weight in the route`, value: median(mine.map((x) => x.routeZeroSeconds)), unit: 's', note },
+        { metric: `${label(c)}: seconds from injection to the last canary answer`, value: median(mine.map((x) => x.lastCanaryAnswerSeconds)), unit: 's', note },
+        { metric: `${label(c)}: bad answers from the canary after injection`, value: median(mine.map((x) => x.badAnswers)), unit: 'responses', note },
+        {
+          metric: `${label(c)}: false rollbacks before the injection`,
+          value: falseRollbacks.filter((x) => x.judge === c.judge && x.intervalSeconds === c.intervalSeconds).length,
+          unit: 'rollouts',
+          note: `of ${mine.length} + these; both versions at ${BASE_ERROR_RATE * 100}% errors for ≥ ${WARMUP_MS / 1000} s`,
+        },
+        {
+          metric: `${label(c)}: false-rollback rate of identical versions in ${ANALYSIS_MINUTES} min of analysis`,
+          value: oddsRates[CONFIGS.indexOf(c)] * 100,
+          unit: '%',
+          note: `offline, ${odds.runs} seeded runs at this traffic`,
+        },
       ];
     });
     writeResults('reaction', rows, {
       quick,
-      setting: { ratePerSecond: RATE_PER_SECOND, canaryWeight: 10, baseErrorRate: BASE_ERROR_RATE, badErrorRate: BAD_ERROR_RATE, analysisInterval: '5s', maxRatio: 2, warmupSeconds: WARMUP_MS / 1000 },
+      setting: { ratePerSecond: RATE_PER_SECOND, canaryWeight: 10, baseErrorRate: BASE_ERROR_RATE, badErrorRate: BAD_ERROR_RATE, analysisIntervals: [...new Set(CONFIGS.map((c) => `${c.intervalSeconds}s`))], maxRatio: 2, warmupSeconds: WARMUP_MS / 1000, injectionPhase: 'seeded uniform within the interval' },
       runs: results,
+      falseRollbacks,
+      falseRollbackOdds: { ...odds, rates: CONFIGS.map((c, i) => ({ ...c, rate: oddsRates[i] })) },
     });
   } finally {
     await load?.stop();
