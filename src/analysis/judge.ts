@@ -8,6 +8,11 @@ export interface JudgeContext {
   /** When analysis started and what time it is now (ms since the epoch); judges never read a clock. */
   analysisStartedAt: number;
   now: number;
+  /**
+   * What this judge folded from measurements the engine no longer keeps (`fold`'s answer, stored with
+   * the rollout), or undefined when nothing was dropped. Opaque outside the judge.
+   */
+  carried?: unknown;
 }
 
 /**
@@ -24,4 +29,13 @@ export interface Judge {
    * did not. The verdict's evidence explains the decision with numbers.
    */
   judge(measurements: readonly Measurement[], ctx: JudgeContext): Verdict;
+
+  /**
+   * Folds the oldest measurements, which the engine is about to drop to keep the record bounded, into a
+   * carry (JSON), starting from `ctx.carried`. Pure. The contract: judging the rest with the new carry
+   * decides exactly as judging all of them with the old one would, so a long analysis loses nothing.
+   * Undefined means the judge keeps no carry: it then judges only the measurements it is given (the
+   * latest ones), which is all a windowed threshold check needs.
+   */
+  fold(measurements: readonly Measurement[], ctx: JudgeContext): unknown;
 }

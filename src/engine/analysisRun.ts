@@ -1,21 +1,44 @@
 /**
  * One round of background analysis for a reconcile: when a measurement is due, measure every metric,
- * keep its measurements (bounded) and cursor in the record, and ask its judge. Metrics judged
+ * keep its measurements (bounded: the judge folds what is dropped into its carry) and cursor in the
+ * record, and ask its judge. Metrics judged
  * sequentially share the rollout's alpha equally (Bonferroni), so the combined false-rollback rate
  * stays within it.
  */
 import { judgeFor } from '../analysis/judges/factory';
 import { measure } from '../analysis/measure';
-import type { Verdict } from '../analysis/types';
+import type { Judge, JudgeContext } from '../analysis/judge';
+import type { Measurement, Verdict } from '../analysis/types';
 import { combineVerdicts } from '../analysis/verdict';
 import type { CompiledPlan } from '../plan/compile';
 import { analysisActive } from '../strategies/canary';
 import type { AnalysisOutcome } from '../strategies/strategy';
 import type { EngineDeps } from './deps';
-import type { RolloutRecord } from './record';
+import type { MetricState, RolloutRecord } from './record';
 
-/** Measurements kept per metric (at a 5 s interval: almost three hours). */
-export const MAX_MEASUREMENTS = 2000;
+/**
+ * Measurements kept per metric in the record. Older ones are folded into the judge's carry, so the
+ * verdict still rests on the whole analysis; the bound only keeps the record, which is written on every
+ * tick, small (120 latency histograms are about 100 KB) at any interval and analysis length.
+ */
+export const MAX_MEASUREMENTS = 120;
+
+/**
+ * The measurements to keep after `measurement` arrives: at most `limit`, the oldest folded into the
+ * judge's carry as they are dropped, so the judge still decides on the whole analysis.
+ */
+export function keepMeasurements(
+  judge: Judge,
+  ctx: Omit<JudgeContext, 'carried'>,
+  state: Pick<MetricState, 'measurements' | 'carry'>,
+  measurement: Measurement | undefined,
+  limit = MAX_MEASUREMENTS,
+): Pick<MetricState, 'measurements' | 'carry'> {
+  const all = measurement ? [...state.measurements, measurement] : state.measurements;
+  if (all.length <= limit) return { measurements: all, carry: state.carry };
+  const dropped = all.slice(0, all.length - limit);
+  return { measurements: all.slice(-limit), carry: judge.fold(dropped, { ...ctx, carried: state.carry }) };
+}
 
 export function analysisDue(plan: CompiledPlan, record: RolloutRecord, now: number): boolean {
   return analysisActive(plan, record) && now >= (record.analysis.lastAt ?? 0) + plan.analysis.intervalMs;
@@ -42,9 +65,11 @@ export async function runAnalysis(deps: EngineDeps, plan: CompiledPlan, record: 
       metricIndex: i,
     };
     const { measurement, cursor } = await measure(provider, metric, target, state.cursor, now);
-    const measurements = measurement ? [...state.measurements, measurement].slice(-MAX_MEASUREMENTS) : state.measurements;
-    const verdict = judgeFor(metric).judge(measurements, { metric, alpha, analysisStartedAt: startedAt, now });
-    metrics[metric.name] = { measurements, cursor, verdict };
+    const judge = judgeFor(metric);
+    const ctx = { metric, alpha, analysisStartedAt: startedAt, now };
+    const { measurements, carry } = keepMeasurements(judge, ctx, state, measurement);
+    const verdict = judge.judge(measurements, { ...ctx, carried: carry });
+    metrics[metric.name] = { measurements, cursor, ...(carry !== undefined ? { carry } : {}), verdict };
     verdicts.push(verdict);
   }
   const combined = combineVerdicts(verdicts);

@@ -30,6 +30,8 @@ export const metricStateSchema = z.object({
   measurements: z.array(measurementSchema),
   /** Provider-specific memory between measurements (last cumulative counter values per pod). */
   cursor: z.unknown().optional(),
+  /** The judge's fold of measurements no longer kept (Judge.fold); opaque here. */
+  carry: z.unknown().optional(),
   verdict: verdictSchema.optional(),
 });
 export type MetricState = z.infer<typeof metricStateSchema>;

@@ -30,16 +30,20 @@ export interface Tally {
   currentRun: number;
 }
 
+/** The counts of earlier checks (whose measurements are no longer kept) to go on from. */
+export type TallyCounts = Pick<Tally, 'failures' | 'taken' | 'longestRun' | 'currentRun'>;
+
 /**
- * The decision for a metric's checks, oldest first. A fail is final (counts never go down); then the
- * latest check decides: missing → inconclusive, not enough data → continue, failed → continue (still
- * within the limits), passed → pass once `minChecks` were taken.
+ * The decision for a metric's checks, oldest first, after the earlier checks counted in `from`. A fail
+ * is final (counts never go down); then the latest check decides: missing → inconclusive, not enough
+ * data → continue, failed → continue (still within the limits), passed → pass once `minChecks` were
+ * taken.
  */
-export function tally(checks: readonly Check[], rules: CountingRules): Tally {
-  let failures = 0;
-  let taken = 0;
-  let run = 0;
-  let longestRun = 0;
+export function tally(checks: readonly Check[], rules: CountingRules, from?: TallyCounts): Tally {
+  let failures = from?.failures ?? 0;
+  let taken = from?.taken ?? 0;
+  let run = from?.currentRun ?? 0;
+  let longestRun = from?.longestRun ?? 0;
   for (const c of checks) {
     if (c.outcome === 'pass' || c.outcome === 'fail') taken++;
     if (c.outcome === 'pass') run = 0;

@@ -5,10 +5,22 @@
  * an interval where one version served nothing, or nobody failed, carries no information about the
  * ratio and only adds exposure. Pure.
  */
+import { z } from 'zod';
 import type { CountWindow } from '../types';
-import { bernoulliLogLikelihoodRatio, type EventCounts } from '../stats/conditionalRatio';
-import { SequentialTest, informative, shareOf } from './sequentialTest';
+import { bernoulliLogLikelihoodRatio, compactIntervals, type EventCounts } from '../stats/conditionalRatio';
+import { SequentialTest, informative, shareOf, testStateSchema } from './sequentialTest';
 import { NEGLIGIBLE_ERROR_RATE, clampAlternative, type SequentialSettings } from './sequentialSettings';
+
+export const eventCountsSchema = z.object({ share: z.number().gt(0).lt(1), canaryEvents: z.number().min(0), stableEvents: z.number().min(0) });
+
+/** What an error stream has learnt, to resume from (a judge's carry). */
+export const errorStreamStateSchema = z.object({
+  test: testStateSchema,
+  totals: z.object({ canaryRequests: z.number(), canaryErrors: z.number(), stableRequests: z.number(), stableErrors: z.number() }),
+  negligibleLlr: z.number(),
+  intervals: z.array(eventCountsSchema),
+});
+export type ErrorStreamState = z.infer<typeof errorStreamStateSchema>;
 
 /** The error judge's state after some intervals. */
 export class ErrorRateStream {
@@ -23,9 +35,20 @@ export class ErrorRateStream {
   constructor(
     readonly settings: SequentialSettings,
     private readonly keepIntervals = true,
+    from?: ErrorStreamState,
   ) {
-    this.test = new SequentialTest(settings);
+    this.test = new SequentialTest(settings, from?.test);
     this.alternative = clampAlternative(settings.maxRatio);
+    if (from) {
+      Object.assign(this.totals, from.totals);
+      this.negligibleLlr = from.negligibleLlr;
+      this.intervals.push(...from.intervals);
+    }
+  }
+
+  /** The state to resume from; its intervals are compacted (they only feed the estimate and the bound shown). */
+  state(): ErrorStreamState {
+    return { test: this.test.state(), totals: { ...this.totals }, negligibleLlr: this.negligibleLlr, intervals: compactIntervals(this.intervals) };
   }
 
   add(canary: CountWindow, stable: CountWindow): void {

@@ -14,10 +14,12 @@
  * Tail-only and spread-only regressions raise the canary's fraction above x as well and are caught the
  * same way. Pure.
  */
+import { z } from 'zod';
 import { addHistograms, histogramQuantile } from '../histogram';
-import type { HistogramWindow } from '../types';
-import { bernoulliLogLikelihoodRatio, type EventCounts } from '../stats/conditionalRatio';
-import { SequentialTest, informative, shareOf } from './sequentialTest';
+import { histogramWindowSchema, type HistogramWindow } from '../types';
+import { bernoulliLogLikelihoodRatio, compactIntervals, type EventCounts } from '../stats/conditionalRatio';
+import { SequentialTest, informative, shareOf, testStateSchema } from './sequentialTest';
+import { eventCountsSchema } from './sequentialErrors';
 import { MAX_ALTERNATIVE, clampAlternative, type SequentialSettings } from './sequentialSettings';
 
 /** Bucket upper bounds with cumulative counts, ascending, made monotonic (partial resets can dip). */
@@ -61,6 +63,19 @@ function above(w: HistogramWindow, le: number): number | undefined {
   return b === undefined ? undefined : Math.max(0, w.count - b.count);
 }
 
+/** What a latency stream has learnt, to resume from (a judge's carry). */
+export const latencyStreamStateSchema = z.object({
+  test: testStateSchema,
+  intervals: z.array(eventCountsSchema),
+  stablePast: histogramWindowSchema,
+  canaryAll: histogramWindowSchema,
+  boundary: z.number().optional(),
+  alternative: z.number().optional(),
+  slow: z.object({ canary: z.number(), stable: z.number(), canaryRequests: z.number(), stableRequests: z.number() }),
+  absoluteLlr: z.number(),
+});
+export type LatencyStreamState = z.infer<typeof latencyStreamStateSchema>;
+
 /** The latency judge's state after some intervals. */
 export class LatencyStream {
   readonly test: SequentialTest;
@@ -77,8 +92,32 @@ export class LatencyStream {
   constructor(
     readonly settings: SequentialSettings & { quantile: number },
     private readonly keepIntervals = true,
+    from?: LatencyStreamState,
   ) {
-    this.test = new SequentialTest(settings);
+    this.test = new SequentialTest(settings, from?.test);
+    if (from) {
+      this.intervals.push(...from.intervals);
+      this.stablePast = from.stablePast;
+      this.canaryAll = from.canaryAll;
+      this.boundary = from.boundary;
+      this.alternative = from.alternative;
+      Object.assign(this.slow, from.slow);
+      this.absoluteLlr = from.absoluteLlr;
+    }
+  }
+
+  /** The state to resume from; its intervals are compacted (they only feed the estimate and the bound shown). */
+  state(): LatencyStreamState {
+    return {
+      test: this.test.state(),
+      intervals: compactIntervals(this.intervals),
+      stablePast: this.stablePast,
+      canaryAll: this.canaryAll,
+      ...(this.boundary !== undefined ? { boundary: this.boundary } : {}),
+      ...(this.alternative !== undefined ? { alternative: this.alternative } : {}),
+      slow: { ...this.slow },
+      absoluteLlr: this.absoluteLlr,
+    };
   }
 
   add(canary: HistogramWindow, stable: HistogramWindow): void {

@@ -18,6 +18,7 @@
  *   After a pass, w_k = 0.05 / (k(k − 1)): a canary that turns bad later needs ln 38 ≈ 3.6 more nats
  *   in epoch 2 than one bad from the start, about 21 more canary errors at 2×.
  */
+import { z } from 'zod';
 import { intervalLogLikelihoodRatio } from '../stats/conditionalRatio';
 
 /** One interval, reduced to the test's inputs. */
@@ -62,6 +63,18 @@ export function shareOf(iv: Pick<TestInterval, 'canaryRequests' | 'stableRequest
   return iv.canaryRequests / (iv.canaryRequests + iv.stableRequests);
 }
 
+/** Everything the test has learnt, as stored in a judge's carry (numbers only: exact in JSON). */
+export const testStateSchema = z.object({
+  exposure: z.number(),
+  epoch: z.number().int().min(1),
+  epochLlr: z.number(),
+  passLlr: z.number(),
+  failed: z.boolean(),
+  failedAtExposure: z.number().optional(),
+  passedOnce: z.boolean(),
+});
+export type TestState = z.infer<typeof testStateSchema>;
+
 /** The fail/pass state of one metric, fed interval by interval. */
 export class SequentialTest {
   /** Canary requests seen. */
@@ -78,8 +91,18 @@ export class SequentialTest {
   passedOnce = false;
   readonly passBoundary: number;
 
-  constructor(readonly opts: SequentialTestOptions) {
+  constructor(
+    readonly opts: SequentialTestOptions,
+    from?: TestState,
+  ) {
     this.passBoundary = Math.log(1 / opts.beta);
+    if (from) Object.assign(this, from);
+  }
+
+  /** The state to resume from: `new SequentialTest(opts, t.state())` goes on exactly as `t` would. */
+  state(): TestState {
+    const { exposure, epoch, epochLlr, passLlr, failed, failedAtExposure, passedOnce } = this;
+    return { exposure, epoch, epochLlr, passLlr, failed, passedOnce, ...(failedAtExposure !== undefined ? { failedAtExposure } : {}) };
   }
 
   /** The current epoch's fail boundary. */

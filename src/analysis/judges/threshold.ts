@@ -1,9 +1,14 @@
 /**
  * The threshold judge, in the style of existing tools (Argo Rollouts' failureLimit/consecutive): each
  * measurement is checked on its own against a fixed bound, and failed checks are counted. Pure.
+ *
+ * Its carry (what the engine no longer keeps) is the count of the dropped measurements' checks and the
+ * last window of them, which later checks still reach back into: failureLimit counts over the whole
+ * analysis, and every check sees its full window, however few measurements the engine keeps.
  */
+import { z } from 'zod';
 import type { Judge, JudgeContext } from '../judge';
-import type { Measurement, Verdict } from '../types';
+import { measurementSchema, type Measurement, type Verdict } from '../types';
 import type { MetricSpec } from '../../plan/schema';
 import { tally, type Check, type CountingRules } from './checks';
 import { DEFAULT_MIN_REQUESTS, errorRateChecks, latencyChecks } from './windowChecks';
@@ -28,6 +33,17 @@ export interface ThresholdJudgeOptions {
   windowMs?: number;
   minChecksToPass?: number;
 }
+
+const carrySchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('threshold'),
+  counts: z.object({ failures: z.number().int().min(0), taken: z.number().int().min(0), longestRun: z.number().int().min(0), currentRun: z.number().int().min(0) }),
+  /** The dropped measurements later checks' windows still reach. */
+  tail: z.array(measurementSchema),
+});
+type Carry = z.infer<typeof carrySchema>;
+
+const NO_CARRY: Carry = { v: 1, kind: 'threshold', counts: { failures: 0, taken: 0, longestRun: 0, currentRun: 0 }, tail: [] };
 
 function valueCheck(m: Measurement, min: number | undefined, max: number | undefined): Check {
   if (m.kind !== 'value') {
@@ -64,8 +80,13 @@ export class ThresholdJudge implements Judge {
   }
 
   judge(measurements: readonly Measurement[], ctx: JudgeContext): Verdict {
-    const { checks, rules } = this.checksFor(measurements, ctx.metric);
-    const t = tally(checks, rules);
+    const from = carrySchema.safeParse(ctx.carried ?? NO_CARRY);
+    if (!from.success) {
+      const why = "the counts of checks older than the latest measurements cannot be read back (written by another version of Ramp?)";
+      return { metric: ctx.metric.name, decision: 'inconclusive', reason: `${SUMMARY.inconclusive}: ${why}`, evidence: { missing: why } };
+    }
+    const { checks, rules } = this.checksAfter(from.data, measurements, ctx.metric);
+    const t = tally(checks, rules, from.data.counts);
     const latest = checks[checks.length - 1];
     const evidence: Record<string, number | string> = {
       ...(latest?.evidence ?? {}),
@@ -77,6 +98,25 @@ export class ThresholdJudge implements Judge {
     };
     if (rules.consecutive !== undefined) evidence.consecutive = rules.consecutive;
     return { metric: ctx.metric.name, decision: t.decision, reason: this.reason(t, rules, latest), evidence };
+  }
+
+  fold(measurements: readonly Measurement[], ctx: JudgeContext): unknown {
+    const from = carrySchema.safeParse(ctx.carried ?? NO_CARRY);
+    // An unreadable carry stays as it is: the verdict stays inconclusive rather than forgetting failures.
+    if (!from.success) return ctx.carried;
+    const { checks, rules } = this.checksAfter(from.data, measurements, ctx.metric);
+    const { failures, taken, longestRun, currentRun } = tally(checks, rules, from.data.counts);
+    const all = [...from.data.tail, ...measurements];
+    const last = all[all.length - 1];
+    // Query checks look at their own measurement only; windowed ones at the last windowMs.
+    const tail = ctx.metric.query !== undefined || last === undefined ? [] : all.filter((m) => m.at > last.at - this.windowMs);
+    return { v: 1, kind: 'threshold', counts: { failures, taken, longestRun, currentRun }, tail } satisfies Carry;
+  }
+
+  /** The checks of `measurements`, each on its full window (reaching into the carry's tail). */
+  private checksAfter(from: Carry, measurements: readonly Measurement[], metric: MetricSpec): { checks: Check[]; rules: CountingRules } {
+    const { checks, rules } = this.checksFor([...from.tail, ...measurements], metric);
+    return { checks: checks.slice(from.tail.length), rules };
   }
 
   private checksFor(ms: readonly Measurement[], metric: MetricSpec): { checks: Check[]; rules: CountingRules } {

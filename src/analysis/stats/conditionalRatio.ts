@@ -13,6 +13,31 @@ export interface EventCounts {
   stableEvents: number;
 }
 
+/**
+ * Intervals with nearly the same share merged into one (shares equal to three significant digits; the
+ * merged share is the event-weighted mean), so a long history keeps its likelihood in a few hundred
+ * entries. The log-likelihood is linear in the events and smooth in the share, so the merge changes it
+ * by second-order terms in the spread of shares inside a bin: far below what the estimate's digits show.
+ */
+export function compactIntervals(intervals: readonly EventCounts[]): EventCounts[] {
+  const bins = new Map<number, { weighted: number; canaryEvents: number; stableEvents: number }>();
+  for (const iv of intervals) {
+    const key = Number(iv.share.toPrecision(3));
+    const b = bins.get(key) ?? { weighted: 0, canaryEvents: 0, stableEvents: 0 };
+    const n = iv.canaryEvents + iv.stableEvents;
+    b.weighted += iv.share * n;
+    b.canaryEvents += iv.canaryEvents;
+    b.stableEvents += iv.stableEvents;
+    bins.set(key, b);
+  }
+  return [...bins.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([key, b]) => {
+      const n = b.canaryEvents + b.stableEvents;
+      return { share: n > 0 ? b.weighted / n : key, canaryEvents: b.canaryEvents, stableEvents: b.stableEvents };
+    });
+}
+
 /** The probability that one event of an interval with canary share `share` is the canary's, at ratio q. */
 export function canaryShareOfEvents(share: number, q: number): number {
   return (share * q) / (share * q + 1 - share);
