@@ -4,6 +4,7 @@ import { runEngineBench } from './engine';
 import { runApiBench } from './api';
 import { runJudgementBench } from './judgement';
 import { runReactionBench } from './reaction';
+import { ProcessTracker } from '../src/sandbox/util/processes';
 
 const BENCHES: Record<string, (quick: boolean) => Promise<void>> = {
   sandbox: runSandboxBench,
@@ -12,6 +13,16 @@ const BENCHES: Record<string, (quick: boolean) => Promise<void>> = {
   judgement: runJudgementBench,
   reaction: runReactionBench,
 };
+
+// Sandboxes' pods, Prometheus and Redis are detached processes: on Ctrl-C or a kill they would outlive
+// the benchmark, so they go with it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    const killed = ProcessTracker.killStartedHere();
+    process.stderr.write(`bench: ${signal}, stopped ${killed} sandbox process(es)\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

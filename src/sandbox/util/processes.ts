@@ -46,11 +46,25 @@ export function exited(child: ChildProcess): Promise<void> {
 }
 
 export class ProcessTracker {
+  /** The state directories of the trackers this process made, for killStartedHere(). */
+  private static readonly started = new Set<string>();
   private readonly dir: string;
 
   constructor(stateDir: string) {
     this.dir = join(stateDir, 'pids');
     mkdirSync(this.dir, { recursive: true });
+    ProcessTracker.started.add(stateDir);
+  }
+
+  /**
+   * Kills every process recorded by any tracker of this process: synchronous, for a signal handler of a
+   * program that runs sandboxes as a library (the benchmarks), whose children are detached and would
+   * outlive it. Returns how many it killed.
+   */
+  static killStartedHere(): number {
+    let killed = 0;
+    for (const dir of ProcessTracker.started) killed += ProcessTracker.killRecorded(dir);
+    return killed;
   }
 
   /**
