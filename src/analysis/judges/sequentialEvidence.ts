@@ -1,9 +1,9 @@
 /**
- * What the sequential judge tells humans: the counts, the ratio's estimate and its anytime-valid upper
- * bound, the log-likelihood ratios against their boundaries, and the exposure — as verdict evidence
+ * What the sequential judge tells humans: the counts, the ratio's estimate and its anytime-valid bound
+ * (upper while deciding, lower on a fail), the log-likelihood ratios against their boundaries, and the exposure — as verdict evidence
  * (numbers) and one sentence. Pure.
  */
-import { ratioEstimate, ratioUpperBound } from '../stats/conditionalRatio';
+import { ratioEstimate, ratioLowerBound, ratioUpperBound, type EventCounts } from '../stats/conditionalRatio';
 import { num, pct } from './checks';
 import type { ErrorRateStream } from './sequentialErrors';
 import type { LatencyStream } from './sequentialLatency';
@@ -30,6 +30,22 @@ function testEvidence(t: SequentialTest): Evidence {
     alpha: num(t.opts.alpha),
     beta: t.opts.beta,
   };
+}
+
+/**
+ * The ratio as a human should read it: on a fail, how much worse the canary is at least (the lower
+ * bound at the test's own confidence); otherwise how much worse it could still be (the upper bound a
+ * pass needs below maxRatio).
+ */
+function ratioClause(intervals: readonly EventCounts[], t: SequentialTest, alternative: number, maxRatio: number | undefined, decision: string, name: string): { clause: string; lower?: number } {
+  const estimate = ratioEstimate(intervals);
+  const max = maxRatio === undefined ? '' : ` (max ${maxRatio})`;
+  if (decision === 'fail') {
+    const lower = ratioLowerBound(intervals, alternative, t.opts.alpha);
+    return { clause: `${name} ${fmt(estimate)}, at least ${fmt(lower)} with ${pct(1 - t.opts.alpha)} confidence${max}`, lower };
+  }
+  const bound = ratioUpperBound(intervals, t.opts.beta);
+  return { clause: `${name} ${fmt(estimate)}, ${pct(1 - t.opts.beta)} bound ${fmt(bound)}${max}` };
 }
 
 /** Why the test stands where it does, in one clause. */
@@ -61,7 +77,9 @@ export function errorEvidence(s: ErrorRateStream, decision: string): { evidence:
     negligibleLlr: num(s.negligibleLlr, 4),
     ...testEvidence(s.test),
   };
-  const counts = `canary ${t.canaryErrors}/${t.canaryRequests} errors (${pct(canaryRate)}) vs stable ${t.stableErrors}/${t.stableRequests} (${pct(stableRate)}); ratio ${fmt(estimate)}, ${pct(1 - s.settings.beta)} bound ${fmt(bound)} (max ${s.settings.maxRatio})`;
+  const ratio = ratioClause(s.intervals, s.test, s.alternative, s.settings.maxRatio, decision, 'ratio');
+  if (ratio.lower !== undefined) evidence.ratioLowerBound = num(ratio.lower);
+  const counts = `canary ${t.canaryErrors}/${t.canaryRequests} errors (${pct(canaryRate)}) vs stable ${t.stableErrors}/${t.stableRequests} (${pct(stableRate)}); ${ratio.clause}`;
   if (decision === 'pass' && !s.test.passing) return { evidence, reason: `${counts}; the canary's error rate is below the negligible ${pct(NEGLIGIBLE_ERROR_RATE)} with ${pct(1 - s.settings.beta)} confidence` };
   return { evidence, reason: `${counts}; ${standing(s.test, decision, 'error')}` };
 }
@@ -90,8 +108,11 @@ export function latencyEvidence(s: LatencyStream, decision: string): { evidence:
     absoluteLlr: num(s.absoluteLlr, 4),
     ...testEvidence(s.test),
   };
+  // No alternative yet means nothing was tested, so there is no fail to bound from below.
+  const ratio = s.alternative === undefined ? { clause: `slow ratio ${fmt(estimate)}, bound ${fmt(bound)}` } : ratioClause(s.intervals, s.test, s.alternative, undefined, decision, 'slow ratio');
+  if (ratio.lower !== undefined) evidence.slowRatioLowerBound = num(ratio.lower);
   const where = s.boundary === undefined ? 'no boundary yet (the stable needs more observations)' : `above ${fmt(s.boundary * 1000)} ms: canary ${s.slow.canary}/${s.slow.canaryRequests}, stable ${s.slow.stable}/${s.slow.stableRequests}`;
-  const head = `canary ${p} ${fmt(q.canary * 1000)} ms vs stable ${fmt(q.stable * 1000)} ms (max ${s.settings.maxRatio}×); slow requests ${where}; slow ratio ${fmt(estimate)}, bound ${fmt(bound)}`;
+  const head = `canary ${p} ${fmt(q.canary * 1000)} ms vs stable ${fmt(q.stable * 1000)} ms (max ${s.settings.maxRatio}×); slow requests ${where}; ${ratio.clause}`;
   if (decision === 'pass' && !s.test.passing) return { evidence, reason: `${head}; the stable never exceeded the boundary and the canary's ${p} is at or below it with ${pct(1 - s.settings.beta)} confidence` };
   return { evidence, reason: `${head}; ${standing(s.test, decision, 'slow-request')}` };
 }

@@ -119,6 +119,23 @@ export function ratioUpperBound(intervals: readonly EventCounts[], error: number
 }
 
 /**
+ * An anytime-valid lower confidence bound on q at level 1 − `error`, the mirror of the fail test: the
+ * largest q ≥ 1 that the test of "ratio q" against "ratio alternative·q" rejects (ln L(alternative·q) −
+ * ln L(q) ≥ ln(1/error)). For the true q that test is a Ville test, so the bound exceeds the truth with
+ * probability at most `error`, however often it is computed. 1 when not even q = 1 is rejected; finite
+ * even when the stable had no events (the evidence against ever larger q runs out).
+ */
+export function ratioLowerBound(intervals: readonly EventCounts[], alternative: number, error: number): number {
+  const target = Math.log(1 / error);
+  const c = Math.log(alternative);
+  // Decreasing in θ: its derivative is score(θ + ln alternative) − score(θ) ≤ 0.
+  const excess = (theta: number) => logLikelihoodRatio(intervals, Math.exp(theta + c)) - logLikelihoodRatio(intervals, Math.exp(theta)) - target;
+  if (excess(0) < 0) return 1;
+  if (excess(THETA_LIMIT) >= 0) return Math.exp(THETA_LIMIT);
+  return Math.exp(crossing(excess, 0, THETA_LIMIT));
+}
+
+/**
  * ln of the likelihood ratio of `good` against `bad` for a Bernoulli rate after `trials` with `events`:
  * a test martingale under any rate ≥ bad when good < bad (so Ville bounds the chance it ever reaches
  * ln(1/error) by error).

@@ -28,7 +28,10 @@ describe('SequentialJudge: errors', () => {
     // Canary 4% vs stable 2% at a 10% share: every interval 100 vs 900 requests.
     const v = judge.judge(repeat(40, [100, 4], [900, 18]), ctx());
     expect(v.decision).toBe('fail');
-    expect(v.reason).toMatch(/^failed: canary \d+\/\d+ errors \(4\.00%\) vs stable \d+\/\d+ \(2\.00%\); ratio 2\.00/);
+    expect(v.reason).toMatch(/^failed: canary \d+\/\d+ errors \(4\.00%\) vs stable \d+\/\d+ \(2\.00%\); ratio 2\.00, at least 1\.\d+ with 99\.00% confidence \(max 2\)/);
+    // How much worse the canary is at least: above 1 (it failed), below the estimate.
+    expect(v.evidence.ratioLowerBound as number).toBeGreaterThan(1);
+    expect(v.evidence.ratioLowerBound as number).toBeLessThan(2);
     expect(v.reason).toMatch(/false-rollback risk ≤ 1\.00%/);
     expect(v.evidence).toMatchObject({ canaryErrors: expect.any(Number), stableErrors: expect.any(Number), ratio: 2, maxRatio: 2, alternative: 2, epoch: 1, alpha: 0.01, beta: 0.05, minExposure: DEFAULT_MIN_EXPOSURE });
     expect(v.evidence.llr as number).toBeGreaterThanOrEqual(v.evidence.failBoundary as number);

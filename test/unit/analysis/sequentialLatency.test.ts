@@ -2,7 +2,10 @@
 import lognormalCdf from '@stdlib/stats-base-dists-lognormal-cdf';
 import { SequentialJudge } from '../../../src/analysis/judges/sequential';
 import { quantileBoundary, survivalAt } from '../../../src/analysis/judges/sequentialLatency';
-import { ratioEstimate, ratioUpperBound, logLikelihoodRatio, type EventCounts } from '../../../src/analysis/stats/conditionalRatio';
+import { ratioEstimate, ratioLowerBound, ratioUpperBound, logLikelihoodRatio, type EventCounts } from '../../../src/analysis/stats/conditionalRatio';
+import binomial from '@stdlib/random-base-binomial';
+import binomialQuantile from '@stdlib/stats-base-dists-binomial-quantile';
+import { createRng } from '../../../src/util/random';
 import type { JudgeContext } from '../../../src/analysis/judge';
 import type { HistogramWindow, Measurement } from '../../../src/analysis/types';
 import { metricSchema } from '../../../src/plan/schema';
@@ -103,5 +106,40 @@ describe('conditional ratio statistics', () => {
     expect(bound).toBeGreaterThan(2);
     expect(-logLikelihoodRatio(ivs, bound)).toBeCloseTo(Math.log(20), 6);
     expect(ratioUpperBound([{ share: 0.5, canaryEvents: 3, stableEvents: 0 }], 0.05)).toBe(Infinity);
+  });
+  it('bounds the ratio from below where the fail test turns: ln L(2·bound) − ln L(bound) = ln(1/error)', () => {
+    const strong: EventCounts[] = [{ share: 0.2, canaryEvents: 40, stableEvents: 40 }];
+    const lower = ratioLowerBound(strong, 2, 0.01);
+    expect(lower).toBeGreaterThan(1);
+    expect(lower).toBeLessThan(ratioEstimate(strong));
+    expect(logLikelihoodRatio(strong, 2 * lower) - logLikelihoodRatio(strong, lower)).toBeCloseTo(Math.log(100), 6);
+    // Not even q = 1 rejected: no evidence the canary is worse.
+    expect(ratioLowerBound(ivs, 2, 0.01)).toBe(1);
+    // A stable without events still leaves a finite bound: ever larger ratios are not all excluded.
+    const onlyCanary = ratioLowerBound([{ share: 0.38, canaryEvents: 43, stableEvents: 0 }], 1.5, 0.01);
+    expect(Number.isFinite(onlyCanary) && onlyCanary > 1).toBe(true);
+  });
+  it('covers the true ratio from below at any look but alpha of the time (300 seeded streams at ratio 3)', () => {
+    const draw = binomial.factory({ prng: createRng(31) });
+    const alpha = 0.05;
+    const runs = 300;
+    let above = 0;
+    for (let run = 0; run < runs; run++) {
+      // At a constant share the intervals add up into one without changing the likelihood.
+      const history: EventCounts = { share: 0.1, canaryEvents: 0, stableEvents: 0 };
+      for (let i = 0; i < 120; i++) {
+        // 50 canary and 450 stable requests, stable at 1%, canary at 3%.
+        history.canaryEvents += draw(50, 0.03);
+        history.stableEvents += draw(450, 0.01);
+        if (ratioLowerBound([history], 2, alpha) > 3) {
+          above++;
+          break;
+        }
+      }
+    }
+    // At most alpha; the tolerance is what a bound exactly at alpha exceeds 0.1% of the time.
+    const tolerance = binomialQuantile(0.999, runs, alpha);
+    process.stderr.write(`lower bound above the true ratio 3 at some look: ${above} of ${runs} streams (tolerance ${tolerance})\n`);
+    expect(above).toBeLessThanOrEqual(tolerance);
   });
 });
