@@ -17,9 +17,17 @@ export const histogramWindowSchema = z.object({
 });
 export type HistogramWindow = z.infer<typeof histogramWindowSchema>;
 
+/**
+ * Set when the canary's traffic weight changed during the interval: its share of requests was not steady
+ * inside it, so the interval's share does not say where its events were likely to fall (a spike in both
+ * versions at the new, larger share would look like the canary's). Tests conditioned on the share count
+ * such an interval as exposure only.
+ */
+const shifted = z.boolean().optional();
+
 export const measurementSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('counts'), at: z.number(), canary: countWindowSchema, stable: countWindowSchema }),
-  z.object({ kind: z.literal('histogram'), at: z.number(), canary: histogramWindowSchema, stable: histogramWindowSchema }),
+  z.object({ kind: z.literal('counts'), at: z.number(), canary: countWindowSchema, stable: countWindowSchema, shifted }),
+  z.object({ kind: z.literal('histogram'), at: z.number(), canary: histogramWindowSchema, stable: histogramWindowSchema, shifted }),
   z.object({ kind: z.literal('value'), at: z.number(), value: z.number() }),
   /** No usable data: no series, NaN, or the provider unavailable. Judges treat it as inconclusive, never as a pass. */
   z.object({ kind: z.literal('missing'), at: z.number(), reason: z.string() }),

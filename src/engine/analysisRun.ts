@@ -40,11 +40,27 @@ export function keepMeasurements(
   return { measurements: all.slice(-limit), carry: judge.fold(dropped, { ...ctx, carried: state.carry }) };
 }
 
+/**
+ * How traffic is split now, as far as the engine knows: the weight the steps allow and, where the router
+ * can tell, the weight it verified (a route set some reconciles after the step, once pods were ready,
+ * moves the share then). Two looks with the same answer had steady traffic between them.
+ */
+export function trafficAt(weight: number, routerAt: number | undefined): string {
+  return `${weight}/${routerAt ?? '?'}`;
+}
+
+/** The measurement, marked `shifted` when the traffic split changed since the last look (its share moved inside the interval). */
+export function markShifted(measurement: Measurement | undefined, before: string | undefined, now: string): Measurement | undefined {
+  if (!measurement || before === undefined || before === now) return measurement;
+  return measurement.kind === 'counts' || measurement.kind === 'histogram' ? { ...measurement, shifted: true } : measurement;
+}
+
 export function analysisDue(plan: CompiledPlan, record: RolloutRecord, now: number): boolean {
   return analysisActive(plan, record) && now >= (record.analysis.lastAt ?? 0) + plan.analysis.intervalMs;
 }
 
-export async function runAnalysis(deps: EngineDeps, plan: CompiledPlan, record: RolloutRecord, now: number): Promise<{ record: RolloutRecord; outcome?: AnalysisOutcome }> {
+/** `traffic`: trafficAt() for this look. */
+export async function runAnalysis(deps: EngineDeps, plan: CompiledPlan, record: RolloutRecord, now: number, traffic: string): Promise<{ record: RolloutRecord; outcome?: AnalysisOutcome }> {
   if (!analysisDue(plan, record, now)) return { record };
   const provider = deps.provider(plan);
   // Only sequential judges spend alpha (threshold checks give no error-rate guarantee to share).
@@ -64,7 +80,9 @@ export async function runAnalysis(deps: EngineDeps, plan: CompiledPlan, record: 
       intervalMs: plan.analysis.intervalMs,
       metricIndex: i,
     };
-    const { measurement, cursor } = await measure(provider, metric, target, state.cursor, now);
+    const measured = await measure(provider, metric, target, state.cursor, now);
+    const { cursor } = measured;
+    const measurement = markShifted(measured.measurement, record.analysis.trafficAtLastLook, traffic);
     const judge = judgeFor(metric);
     const ctx = { metric, alpha, analysisStartedAt: startedAt, now };
     const { measurements, carry } = keepMeasurements(judge, ctx, state, measurement);
@@ -74,7 +92,7 @@ export async function runAnalysis(deps: EngineDeps, plan: CompiledPlan, record: 
   }
   const combined = combineVerdicts(verdicts);
   return {
-    record: { ...record, analysis: { ...record.analysis, startedAt, lastAt: now, metrics } },
+    record: { ...record, analysis: { ...record.analysis, startedAt, lastAt: now, trafficAtLastLook: traffic, metrics } },
     outcome: { decision: combined.decision, reason: combined.reason, verdicts },
   };
 }

@@ -15,7 +15,7 @@ import type { Plan } from '../plan/schema';
 import { canaryStrategy, CONVERGE_POLL_MS } from '../strategies/canary';
 import type { AnalysisOutcome, StrategyObserved } from '../strategies/strategy';
 import { planActions } from './actions';
-import { runAnalysis } from './analysisRun';
+import { runAnalysis, trafficAt } from './analysisRun';
 import { applyActions } from './applyActions';
 import type { EngineDeps } from './deps';
 import { isTerminal, type RolloutEvent, type RolloutRecord } from './record';
@@ -90,7 +90,7 @@ async function checkRouter(c: Context): Promise<void> {
 }
 
 async function analyse(c: Context): Promise<void> {
-  const r = await runAnalysis(c.deps, c.compiled, c.next, c.now);
+  const r = await runAnalysis(c.deps, c.compiled, c.next, c.now, trafficAt(c.next.weight, c.routerAt));
   c.next = r.record;
   c.analysis = r.outcome;
   if (r.outcome) c.log.debug({ analysis: r.outcome.decision, reason: r.outcome.reason }, 'analysis');

@@ -39,6 +39,8 @@ export type MetricState = z.infer<typeof metricStateSchema>;
 export const analysisStateSchema = z.object({
   startedAt: z.number().optional(),
   lastAt: z.number().optional(),
+  /** How traffic was split at the last look (trafficAt in analysisRun.ts): a measurement across a change is marked `shifted`. */
+  trafficAtLastLook: z.string().optional(),
   /** Since when the combined verdict has been inconclusive without a break. */
   inconclusiveSince: z.number().optional(),
   metrics: z.record(z.string(), metricStateSchema),

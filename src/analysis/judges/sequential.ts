@@ -54,14 +54,14 @@ function carried(ctx: JudgeContext): Carry | UnreadableCarry | undefined {
 /** Replays counts through the error stream, from the carry. */
 function errorStream(ms: readonly Measurement[], ctx: JudgeContext, from: Carry | undefined): ErrorRateStream {
   const stream = new ErrorRateStream(sequentialSettings(ctx.metric, ctx.alpha), true, from?.kind === 'errorRate' ? from.state : undefined);
-  for (const m of ms) if (m.kind === 'counts') stream.add(m.canary, m.stable);
+  for (const m of ms) if (m.kind === 'counts') stream.add(m.canary, m.stable, m.shifted);
   return stream;
 }
 
 /** Replays histograms through the latency stream, from the carry. */
 function latencyStream(ms: readonly Measurement[], ctx: JudgeContext, quantile: number, from: Carry | undefined): LatencyStream {
   const stream = new LatencyStream({ ...sequentialSettings(ctx.metric, ctx.alpha), quantile }, true, from?.kind === 'latency' ? from.state : undefined);
-  for (const m of ms) if (m.kind === 'histogram') stream.add(m.canary, m.stable);
+  for (const m of ms) if (m.kind === 'histogram') stream.add(m.canary, m.stable, m.shifted);
   return stream;
 }
 

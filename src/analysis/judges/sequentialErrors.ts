@@ -3,7 +3,8 @@
  * revision become one interval of the sequential test, with errors as the events and maxRatio as the
  * alternative. Counter resets and empty intervals arrive already folded into increments (measure.ts);
  * an interval where one version served nothing, or nobody failed, carries no information about the
- * ratio and only adds exposure. Pure.
+ * ratio and only adds exposure; so does one whose share moved inside it (a weight step), where the
+ * share does not say where its errors were likely to fall. Pure.
  */
 import { z } from 'zod';
 import type { CountWindow } from '../types';
@@ -51,11 +52,13 @@ export class ErrorRateStream {
     return { test: this.test.state(), totals: { ...this.totals }, negligibleLlr: this.negligibleLlr, intervals: compactIntervals(this.intervals) };
   }
 
-  add(canary: CountWindow, stable: CountWindow): void {
+  /** `shifted`: the share moved inside the interval (Measurement.shifted), so its errors are exposure only. */
+  add(canary: CountWindow, stable: CountWindow, shifted = false): void {
     // More errors than requests only happens when two counters were scraped apart; count what is possible.
     const canaryErrors = Math.min(canary.errors, canary.requests);
     const stableErrors = Math.min(stable.errors, stable.requests);
-    const iv = { canaryRequests: canary.requests, stableRequests: stable.requests, canaryEvents: canaryErrors, stableEvents: stableErrors, alternative: this.alternative };
+    const tested = shifted ? { canaryEvents: 0, stableEvents: 0 } : { canaryEvents: canaryErrors, stableEvents: stableErrors };
+    const iv = { canaryRequests: canary.requests, stableRequests: stable.requests, ...tested, alternative: this.alternative };
     this.totals.canaryRequests += canary.requests;
     this.totals.canaryErrors += canaryErrors;
     this.totals.stableRequests += stable.requests;

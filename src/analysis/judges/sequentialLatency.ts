@@ -120,12 +120,13 @@ export class LatencyStream {
     };
   }
 
-  add(canary: HistogramWindow, stable: HistogramWindow): void {
+  /** `shifted`: the share moved inside the interval (Measurement.shifted), so its slow requests are exposure only. */
+  add(canary: HistogramWindow, stable: HistogramWindow, shifted = false): void {
     this.chooseBoundary();
     const x = this.boundary;
     const canarySlow = x === undefined ? undefined : above(canary, x);
     const stableSlow = x === undefined ? undefined : above(stable, x);
-    if (canarySlow === undefined || stableSlow === undefined || this.alternative === undefined) {
+    if (shifted || canarySlow === undefined || stableSlow === undefined || this.alternative === undefined) {
       this.test.add({ canaryRequests: canary.count, stableRequests: stable.count, canaryEvents: 0, stableEvents: 0, alternative: MAX_ALTERNATIVE });
     } else {
       this.observe(canary.count, stable.count, canarySlow, stableSlow, this.alternative);

@@ -71,6 +71,22 @@ describe('SequentialJudge: errors', () => {
     expect(judge.judge(ramp, ctx()).decision).not.toBe('fail');
   });
 
+  it('does not roll back a spike in both versions that comes with a weight step inside an interval, once the interval is marked shifted', () => {
+    // 10% of 1,000 requests per interval at 1% errors; then, half-way through an interval of 5,000, the
+    // weight goes to 50% as both versions spike to 10%. The interval's share (30%) understates where its
+    // errors fell (mostly at 50%), so the canary seems to have far more than its share.
+    const calm = repeat(20, [100, 1], [900, 9]);
+    const mixed = { kind: 'counts', at: 20 * 5000, canary: { requests: 250 + 1250, errors: 3 + 125 }, stable: { requests: 2250 + 1250, errors: 23 + 125 } } as const;
+    const after = repeat(10, [500, 5], [500, 5], 21);
+    const naive = judge.judge([...calm, mixed, ...after], ctx());
+    expect(naive.decision).toBe('fail');
+    const v = judge.judge([...calm, { ...mixed, shifted: true }, ...after], ctx());
+    expect(v.decision).not.toBe('fail');
+    // The marked interval still counts as exposure; the errors before and after it as evidence.
+    expect(v.evidence.exposure).toBe(naive.evidence.exposure);
+    expect(v.evidence.llr as number).toBeLessThan(0);
+  });
+
   it('takes intervals where one version served nothing or nobody failed as exposure only (resets arrive as increments)', () => {
     const empty = [counts(1, [0, 0], [900, 9]), counts(2, [100, 0], [0, 0]), counts(3, [0, 0], [0, 0]), counts(4, [100, 0], [900, 0])];
     const v = judge.judge(empty, ctx());
