@@ -35,7 +35,7 @@ export interface Judge {
    * carry (JSON), starting from `ctx.carried`. Pure. The contract: judging the rest with the new carry
    * decides exactly as judging all of them with the old one would, so a long analysis loses nothing.
    * Undefined means the judge keeps no carry: it then judges only the measurements it is given (the
-   * latest ones), which is all a windowed threshold check needs.
+   * latest ones).
    */
   fold(measurements: readonly Measurement[], ctx: JudgeContext): unknown;
 }

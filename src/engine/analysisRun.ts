@@ -1,9 +1,8 @@
 /**
  * One round of background analysis for a reconcile: when a measurement is due, measure every metric,
  * keep its measurements (bounded: the judge folds what is dropped into its carry) and cursor in the
- * record, and ask its judge. Metrics judged
- * sequentially share the rollout's alpha equally (Bonferroni), so the combined false-rollback rate
- * stays within it.
+ * record, and ask its judge. Metrics judged sequentially share the rollout's alpha equally
+ * (Bonferroni), so the combined false-rollback rate stays within it.
  */
 import { judgeFor } from '../analysis/judges/factory';
 import { measure } from '../analysis/measure';

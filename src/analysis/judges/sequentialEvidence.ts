@@ -1,7 +1,7 @@
 /**
  * What the sequential judge tells humans: the counts, the ratio's estimate and its anytime-valid bound
- * (upper while deciding, lower on a fail), the log-likelihood ratios against their boundaries, and the exposure — as verdict evidence
- * (numbers) and one sentence. Pure.
+ * (upper while deciding, lower on a fail), the log-likelihood ratios against their boundaries, and the
+ * exposure — as verdict evidence (numbers) and one sentence. Pure.
  */
 import { ratioEstimate, ratioLowerBound, ratioUpperBound, type EventCounts } from '../stats/conditionalRatio';
 import { num, pct } from './checks';
@@ -37,15 +37,19 @@ function testEvidence(t: SequentialTest): Evidence {
  * bound at the test's own confidence); otherwise how much worse it could still be (the upper bound a
  * pass needs below maxRatio).
  */
-function ratioClause(intervals: readonly EventCounts[], t: SequentialTest, alternative: number, maxRatio: number | undefined, decision: string, name: string): { clause: string; lower?: number } {
-  const estimate = ratioEstimate(intervals);
+function ratioClause(
+  r: { intervals: readonly EventCounts[]; estimate: number; upper: number; alternative: number },
+  t: SequentialTest,
+  maxRatio: number | undefined,
+  decision: string,
+  name: string,
+): { clause: string; lower?: number } {
   const max = maxRatio === undefined ? '' : ` (max ${maxRatio})`;
   if (decision === 'fail') {
-    const lower = ratioLowerBound(intervals, alternative, t.opts.alpha);
-    return { clause: `${name} ${fmt(estimate)}, at least ${fmt(lower)} with ${pct(1 - t.opts.alpha)} confidence${max}`, lower };
+    const lower = ratioLowerBound(r.intervals, r.alternative, t.opts.alpha);
+    return { clause: `${name} ${fmt(r.estimate)}, at least ${fmt(lower)} with ${pct(1 - t.opts.alpha)} confidence${max}`, lower };
   }
-  const bound = ratioUpperBound(intervals, t.opts.beta);
-  return { clause: `${name} ${fmt(estimate)}, ${pct(1 - t.opts.beta)} bound ${fmt(bound)}${max}` };
+  return { clause: `${name} ${fmt(r.estimate)}, ${pct(1 - t.opts.beta)} bound ${fmt(r.upper)}${max}` };
 }
 
 /** Why the test stands where it does, in one clause. */
@@ -77,7 +81,7 @@ export function errorEvidence(s: ErrorRateStream, decision: string): { evidence:
     negligibleLlr: num(s.negligibleLlr, 4),
     ...testEvidence(s.test),
   };
-  const ratio = ratioClause(s.intervals, s.test, s.alternative, s.settings.maxRatio, decision, 'ratio');
+  const ratio = ratioClause({ intervals: s.intervals, estimate, upper: bound, alternative: s.alternative }, s.test, s.settings.maxRatio, decision, 'ratio');
   if (ratio.lower !== undefined) evidence.ratioLowerBound = num(ratio.lower);
   const counts = `canary ${t.canaryErrors}/${t.canaryRequests} errors (${pct(canaryRate)}) vs stable ${t.stableErrors}/${t.stableRequests} (${pct(stableRate)}); ${ratio.clause}`;
   if (decision === 'pass' && !s.test.passing) return { evidence, reason: `${counts}; the canary's error rate is below the negligible ${pct(NEGLIGIBLE_ERROR_RATE)} with ${pct(1 - s.settings.beta)} confidence` };
@@ -109,7 +113,10 @@ export function latencyEvidence(s: LatencyStream, decision: string): { evidence:
     ...testEvidence(s.test),
   };
   // No alternative yet means nothing was tested, so there is no fail to bound from below.
-  const ratio = s.alternative === undefined ? { clause: `slow ratio ${fmt(estimate)}, bound ${fmt(bound)}` } : ratioClause(s.intervals, s.test, s.alternative, undefined, decision, 'slow ratio');
+  const ratio =
+    s.alternative === undefined
+      ? { clause: `slow ratio ${fmt(estimate)}, bound ${fmt(bound)}`, lower: undefined }
+      : ratioClause({ intervals: s.intervals, estimate, upper: bound, alternative: s.alternative }, s.test, undefined, decision, 'slow ratio');
   if (ratio.lower !== undefined) evidence.slowRatioLowerBound = num(ratio.lower);
   const where = s.boundary === undefined ? 'no boundary yet (the stable needs more observations)' : `above ${fmt(s.boundary * 1000)} ms: canary ${s.slow.canary}/${s.slow.canaryRequests}, stable ${s.slow.stable}/${s.slow.stableRequests}`;
   const head = `canary ${p} ${fmt(q.canary * 1000)} ms vs stable ${fmt(q.stable * 1000)} ms (max ${s.settings.maxRatio}×); slow requests ${where}; ${ratio.clause}`;

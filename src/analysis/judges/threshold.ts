@@ -82,7 +82,7 @@ export class ThresholdJudge implements Judge {
   judge(measurements: readonly Measurement[], ctx: JudgeContext): Verdict {
     const from = carrySchema.safeParse(ctx.carried ?? NO_CARRY);
     if (!from.success) {
-      const why = "the counts of checks older than the latest measurements cannot be read back (written by another version of Ramp?)";
+      const why = 'the counts of checks older than the latest measurements cannot be read back (written by another version of Ramp?)';
       return { metric: ctx.metric.name, decision: 'inconclusive', reason: `${SUMMARY.inconclusive}: ${why}`, evidence: { missing: why } };
     }
     const { checks, rules } = this.checksAfter(from.data, measurements, ctx.metric);
