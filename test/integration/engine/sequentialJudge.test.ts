@@ -59,7 +59,8 @@ describe('the sequential judge on the sandbox', () => {
     expect(verdict?.evidence.exposure as number).toBeGreaterThanOrEqual(300);
     const types = (await h.deps.events.read(r.id)).map((e) => e.event.type);
     expect(types).toEqual(expect.arrayContaining(['Analysis', 'Promoting', 'Promoted']));
-    // The look across the step from 25% to 50% is marked: its share moved inside it. Only such looks are.
+    // The look across the step from 25% to 50% is marked (its share moved inside it), and only the few
+    // looks across a change of the split are: the first route at 25%, the step to 50%.
     const measurements = done.analysis.metrics.errors?.measurements ?? [];
     const shifted = measurements.filter((m) => m.kind === 'counts' && m.shifted);
     expect(shifted.length).toBeGreaterThanOrEqual(1);
