@@ -160,7 +160,7 @@ export async function runReactionBench(quick: boolean): Promise<void> {
     if (first.phase !== 'Succeeded') throw new Error('first deploy failed');
     load = new LoadGenerator({ url: sb.urls.gateway, host: HOST, ratePerSecond: RATE_PER_SECOND, seed: 17, arrivals: 'poisson', onResponse: (e) => responses.push(e) });
     load.start();
-    const runs = quick ? 1 : 5;
+    const runs = quick ? 1 : 10;
     const rng = createRng(20261204);
     const results: Reaction[] = [];
     const falseRollbacks: (Config & { reason: string })[] = [];
