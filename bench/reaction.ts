@@ -37,6 +37,11 @@ const NS = 'reaction';
 const HOST = 'checkout.reaction.test';
 const BASE_ERROR_RATE = 0.01;
 const BAD_ERROR_RATE = 0.1;
+/** The canary's weight while it is judged, and the regression the judges look for. */
+const CANARY_WEIGHT = 10;
+const MAX_RATIO = 2;
+/** The plans' alpha (the default). */
+const ALPHA = 0.01;
 const RATE_PER_SECOND = 100;
 /** Time at 10% before the injection: Prometheus finds the new pod (≤ 5 s) and both judges have a baseline. */
 const WARMUP_MS = 20_000;
@@ -60,6 +65,7 @@ const CONFIGS: Config[] = [
 ];
 
 const label = (c: Config) => `${c.judge} every ${c.intervalSeconds} s`;
+const sameConfig = (c: Config) => (x: Config) => x.judge === c.judge && x.intervalSeconds === c.intervalSeconds;
 
 function plan(version: string, c: Config, steps: unknown[]): Plan {
   return validatePlan(
@@ -70,7 +76,7 @@ function plan(version: string, c: Config, steps: unknown[]): Plan {
       env: { ERROR_RATE: String(BASE_ERROR_RATE) },
       steps,
       scaleDownDelay: '2s',
-      analysis: { interval: `${c.intervalSeconds}s`, metrics: [{ name: 'errors', errorRate: { maxRatio: 2, judge: c.judge } }] },
+      analysis: { interval: `${c.intervalSeconds}s`, metrics: [{ name: 'errors', errorRate: { maxRatio: MAX_RATIO, judge: c.judge } }], alpha: ALPHA },
     }),
   );
 }
@@ -92,12 +98,12 @@ interface Reaction extends Config {
 type RunOutcome = { kind: 'reaction'; reaction: Reaction } | { kind: 'falseRollback'; reason: string };
 
 async function injectAndMeasure(sb: Sandbox, deps: EngineDeps, c: Config, version: string, responses: ResponseEvent[], rng: Rng): Promise<RunOutcome> {
-  const r = await createRollout(deps, plan(version, c, [{ setWeight: 10 }, { pause: {} }]));
+  const r = await createRollout(deps, plan(version, c, [{ setWeight: CANARY_WEIGHT }, { pause: {} }]));
   let rec: RolloutRecord | undefined;
   await waitFor(async () => {
     rec = await deps.store.get(r.id);
-    return !!rec && rec.stepIndex >= 1 && rec.weight === 10;
-  }, 'the canary at 10%', 120_000, 100);
+    return !!rec && rec.stepIndex >= 1 && rec.weight === CANARY_WEIGHT;
+  }, `the canary at ${CANARY_WEIGHT}%`, 120_000, 100);
   const canary = (rec as RolloutRecord).revisions.canary;
   await new Promise((res) => setTimeout(res, WARMUP_MS + rng() * c.intervalSeconds * 1000));
   const before = (await deps.store.get(r.id)) as RolloutRecord;
@@ -138,7 +144,7 @@ async function injectAndMeasure(sb: Sandbox, deps: EngineDeps, c: Config, versio
 }
 
 export async function runReactionBench(quick: boolean): Promise<void> {
-  const odds: FalseRollbackSetting = { ratePerSecond: RATE_PER_SECOND, canaryShare: 0.1, errorRate: BASE_ERROR_RATE, maxRatio: 2, alpha: 0.01, analysisSeconds: ANALYSIS_MINUTES * 60, runs: quick ? 500 : 5000 };
+  const odds: FalseRollbackSetting = { ratePerSecond: RATE_PER_SECOND, canaryShare: CANARY_WEIGHT / 100, errorRate: BASE_ERROR_RATE, maxRatio: MAX_RATIO, alpha: ALPHA, analysisSeconds: ANALYSIS_MINUTES * 60, runs: quick ? 500 : 5000 };
   const oddsRates = falseRollbackRates(odds, CONFIGS);
   const dir = mkdtempSync(join(tmpdir(), 'ramp-bench-reaction-'));
   const sb = await Sandbox.start({ dir, logger: silentLogger() });
@@ -156,7 +162,7 @@ export async function runReactionBench(quick: boolean): Promise<void> {
       metadata: { name: 'checkout', namespace: NS },
       spec: { hostnames: [HOST], rules: [{ backendRefs: [{ name: 'checkout', port: 80 }] }] },
     });
-    const first = await untilPhase(engine.deps, (await createRollout(engine.deps, plan('v1', CONFIGS[0], [{ setWeight: 10 }]))).id, ['Succeeded']);
+    const first = await untilPhase(engine.deps, (await createRollout(engine.deps, plan('v1', CONFIGS[0], [{ setWeight: CANARY_WEIGHT }]))).id, ['Succeeded']);
     if (first.phase !== 'Succeeded') throw new Error('first deploy failed');
     load = new LoadGenerator({ url: sb.urls.gateway, host: HOST, ratePerSecond: RATE_PER_SECOND, seed: 17, arrivals: 'poisson', onResponse: (e) => responses.push(e) });
     load.start();
@@ -183,8 +189,8 @@ export async function runReactionBench(quick: boolean): Promise<void> {
         }
       }
     }
-    const rows: BenchRow[] = CONFIGS.flatMap((c) => {
-      const mine = results.filter((x) => x.judge === c.judge && x.intervalSeconds === c.intervalSeconds);
+    const rows: BenchRow[] = CONFIGS.flatMap((c, i) => {
+      const mine = results.filter(sameConfig(c));
       const note = `${mine.length} run(s), median`;
       return [
         { metric: `${label(c)}: seconds from injection to 0% canary weight in the route`, value: median(mine.map((x) => x.routeZeroSeconds)), unit: 's', note },
@@ -192,13 +198,13 @@ export async function runReactionBench(quick: boolean): Promise<void> {
         { metric: `${label(c)}: bad answers from the canary after injection`, value: median(mine.map((x) => x.badAnswers)), unit: 'responses', note },
         {
           metric: `${label(c)}: false rollbacks before the injection`,
-          value: falseRollbacks.filter((x) => x.judge === c.judge && x.intervalSeconds === c.intervalSeconds).length,
+          value: falseRollbacks.filter(sameConfig(c)).length,
           unit: 'rollouts',
           note: `of ${mine.length} + these; both versions at ${BASE_ERROR_RATE * 100}% errors for ≥ ${WARMUP_MS / 1000} s`,
         },
         {
           metric: `${label(c)}: false-rollback rate of identical versions in ${ANALYSIS_MINUTES} min of analysis`,
-          value: oddsRates[CONFIGS.indexOf(c)] * 100,
+          value: oddsRates[i] * 100,
           unit: '%',
           note: `offline, ${odds.runs} seeded runs at this traffic`,
         },
@@ -206,7 +212,7 @@ export async function runReactionBench(quick: boolean): Promise<void> {
     });
     writeResults('reaction', rows, {
       quick,
-      setting: { ratePerSecond: RATE_PER_SECOND, canaryWeight: 10, baseErrorRate: BASE_ERROR_RATE, badErrorRate: BAD_ERROR_RATE, analysisIntervals: [...new Set(CONFIGS.map((c) => `${c.intervalSeconds}s`))], maxRatio: 2, warmupSeconds: WARMUP_MS / 1000, injectionPhase: 'seeded uniform within the interval' },
+      setting: { ratePerSecond: RATE_PER_SECOND, canaryWeight: CANARY_WEIGHT, baseErrorRate: BASE_ERROR_RATE, badErrorRate: BAD_ERROR_RATE, analysisIntervals: [...new Set(CONFIGS.map((c) => `${c.intervalSeconds}s`))], maxRatio: MAX_RATIO, warmupSeconds: WARMUP_MS / 1000, injectionPhase: 'seeded uniform within the interval' },
       runs: results,
       falseRollbacks,
       falseRollbackOdds: { ...odds, rates: CONFIGS.map((c, i) => ({ ...c, rate: oddsRates[i] })) },
