@@ -34,10 +34,30 @@ function plan(app: string): string {
       selector: { matchLabels: { app } },
       template: {
         metadata: { labels: { app } },
-        spec: { containers: [{ name: 'app', image: 'ramp.dev/demo-app:v2', ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1 } }] },
+        spec: {
+          containers: [
+            {
+              name: 'app',
+              image: 'ramp.dev/demo-app:v2',
+              ports: [{ name: 'http', containerPort: 8080 }],
+              readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1 },
+            },
+          ],
+        },
       },
       service: { name: app, port: 80, targetPort: 'http' },
-      strategy: { canary: { router: { gatewayApi: { httpRoute: 'checkout' } }, steps: [{ setWeight: 5 }, { pause: { duration: '5s' } }, { setWeight: 25 }, { analyze: { min: '30s' } }, { setWeight: 50 }] } },
+      strategy: {
+        canary: {
+          router: { gatewayApi: { httpRoute: 'checkout' } },
+          steps: [
+            { setWeight: 5 },
+            { pause: { duration: '5s' } },
+            { setWeight: 25 },
+            { analyze: { min: '30s' } },
+            { setWeight: 50 },
+          ],
+        },
+      },
       analysis: { interval: '5s', metrics: [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 20 } }] },
     },
   });
@@ -53,7 +73,17 @@ function call(agent: http.Agent, base: string, method: string, path: string, bod
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { hostname: u.hostname, port: u.port, path: u.pathname + u.search, method, agent, headers: { Authorization: `Bearer ${TOKEN}`, ...(body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}) } },
+      {
+        hostname: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method,
+        agent,
+        headers: {
+          Authorization: `Bearer ${TOKEN}`,
+          ...(body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
+        },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
@@ -65,7 +95,11 @@ function call(agent: http.Agent, base: string, method: string, path: string, bod
 }
 
 /** Runs `total` requests from `CLIENTS` concurrent clients; each client sends its next request when the last one answered. */
-async function load(total: number, send: (i: number) => Promise<Answer>, clients = CLIENTS): Promise<{ ms: number[]; wallMs: number; failures: Record<string, number> }> {
+async function load(
+  total: number,
+  send: (i: number) => Promise<Answer>,
+  clients = CLIENTS,
+): Promise<{ ms: number[]; wallMs: number; failures: Record<string, number> }> {
   const ms: number[] = [];
   const failures: Record<string, number> = {};
   let next = 0;
@@ -82,13 +116,23 @@ async function load(total: number, send: (i: number) => Promise<Answer>, clients
   return { ms, wallMs: performance.now() - t0, failures };
 }
 
-function rows(name: string, r: { ms: number[]; wallMs: number; failures: Record<string, number> }, note: string, clients = CLIENTS): BenchRow[] {
+function rows(
+  name: string,
+  r: { ms: number[]; wallMs: number; failures: Record<string, number> },
+  note: string,
+  clients = CLIENTS,
+): BenchRow[] {
   const failed = Object.values(r.failures).reduce((a, b) => a + b, 0);
   if (failed) throw new Error(`${name}: ${failed} requests failed: ${JSON.stringify(r.failures)}`);
   return [
     { metric: `${name} p50`, value: percentile(r.ms, 50), unit: 'ms', note },
     { metric: `${name} p99`, value: percentile(r.ms, 99), unit: 'ms', note },
-    { metric: `${name} throughput`, value: r.ms.length / (r.wallMs / 1000), unit: 'req/s', note: `${r.ms.length} requests, ${clients} client${clients === 1 ? '' : 's'}` },
+    {
+      metric: `${name} throughput`,
+      value: r.ms.length / (r.wallMs / 1000),
+      unit: 'req/s',
+      note: `${r.ms.length} requests, ${clients} client${clients === 1 ? '' : 's'}`,
+    },
   ];
 }
 
@@ -99,8 +143,18 @@ export async function runApiBench(quick: boolean): Promise<void> {
   const prefix = `bench-api-${Date.now()}`;
   const redisUrl = sb.urls.redis ?? '';
   const metrics = new EngineMetrics();
-  const engine = createEngine({ redisUrl, prefix, queueName: prefix, kubeconfig: sb.kubeconfigPath, prometheusUrl: sb.urls.prometheus, logger: silentLogger(), metrics });
-  const authenticator = new StaticTokenAuthenticator({ tokens: [{ token: TOKEN, subject: 'bench', namespaces: ['*'], verbs: ['read', 'write', 'operate'] }] });
+  const engine = createEngine({
+    redisUrl,
+    prefix,
+    queueName: prefix,
+    kubeconfig: sb.kubeconfigPath,
+    prometheusUrl: sb.urls.prometheus,
+    logger: silentLogger(),
+    metrics,
+  });
+  const authenticator = new StaticTokenAuthenticator({
+    tokens: [{ token: TOKEN, subject: 'bench', namespaces: ['*'], verbs: ['read', 'write', 'operate'] }],
+  });
   const server = new RampApiServer({ deps: engine.deps, authenticator, logger: silentLogger(), metrics });
   const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
   try {
@@ -126,12 +180,21 @@ export async function runApiBench(quick: boolean): Promise<void> {
     writeResults(
       'api',
       [
-        ...rows('create (dryRun=false)', created, 'distinct apps; record + event + enqueue; pre-flight reads the namespace and the HTTPRoute'),
+        ...rows(
+          'create (dryRun=false)',
+          created,
+          'distinct apps; record + event + enqueue; pre-flight reads the namespace and the HTTPRoute',
+        ),
         ...rows('create, 1 client', alone, 'the same create without concurrency', 1),
         ...rows('create (dryRun=true)', dry, 'schema + cluster pre-flight, nothing written'),
         ...rows('get rollout', got, 'GET …/rollouts/{name}: latest record + its event history'),
         ...rows('list rollouts', listed, `GET …/rollouts?limit=50 in a namespace of ${n} rollouts`),
-        { metric: 'Kubernetes requests per create', value: kubePerCreate, unit: 'requests', note: 'pre-flight reads (the API never writes to the cluster)' },
+        {
+          metric: 'Kubernetes requests per create',
+          value: kubePerCreate,
+          unit: 'requests',
+          note: 'pre-flight reads (the API never writes to the cluster)',
+        },
       ],
       { clients: CLIENTS, requestsPerPhase: n, keepAlive: true, worker: false },
     );

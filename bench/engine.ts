@@ -30,20 +30,43 @@ function plan(version: string, steps: unknown[]): Plan {
       steps,
       scaleDownDelay: '5s',
       // The threshold judge: this measures the engine's own pace, not how long a statistical test takes to be sure.
-      analysis: { interval: '5s', metrics: [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 20, judge: 'threshold' } }] },
+      analysis: {
+        interval: '5s',
+        metrics: [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 20, judge: 'threshold' } }],
+      },
     }),
   );
 }
 
-const STANDARD = [{ setWeight: 5 }, { pause: { duration: '5s' } }, { setWeight: 25 }, { pause: { duration: '5s' } }, { setWeight: 50 }, { pause: { duration: '5s' } }];
+const STANDARD = [
+  { setWeight: 5 },
+  { pause: { duration: '5s' } },
+  { setWeight: 25 },
+  { pause: { duration: '5s' } },
+  { setWeight: 50 },
+  { pause: { duration: '5s' } },
+];
 
 export async function runEngineBench(quick: boolean): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ramp-bench-engine-'));
   const sb = await Sandbox.start({ dir, logger: silentLogger() });
   const prefix = `bench-${Date.now()}`;
-  const engine = createEngine({ redisUrl: sb.urls.redis ?? '', prefix, queueName: prefix, kubeconfig: sb.kubeconfigPath, prometheusUrl: sb.urls.prometheus, logger: silentLogger() });
+  const engine = createEngine({
+    redisUrl: sb.urls.redis ?? '',
+    prefix,
+    queueName: prefix,
+    kubeconfig: sb.kubeconfigPath,
+    prometheusUrl: sb.urls.prometheus,
+    logger: silentLogger(),
+  });
   const durations: number[] = [];
-  const worker = new RampWorker({ deps: engine.deps, connection: engine.workerConnection(), prefix, queueName: prefix, onReconcile: (ms) => durations.push(ms) });
+  const worker = new RampWorker({
+    deps: engine.deps,
+    connection: engine.workerConnection(),
+    prefix,
+    queueName: prefix,
+    onReconcile: (ms) => durations.push(ms),
+  });
   worker.start();
   const deps = engine.deps;
   let load: LoadGenerator | undefined;
@@ -81,18 +104,43 @@ export async function runEngineBench(quick: boolean): Promise<void> {
     await new Promise((res) => setTimeout(res, windowMs));
     const after = deps.kube.stats();
     const reconciles = durations.length - reconcilesBefore;
-    await deps.store.mutate(r.id, (x) => ({ ...x, phase: 'RollingBack', weight: 0, rollback: { since: Date.now(), reason: 'bench done', aborted: true } }));
+    await deps.store.mutate(r.id, (x) => ({
+      ...x,
+      phase: 'RollingBack',
+      weight: 0,
+      rollback: { since: Date.now(), reason: 'bench done', aborted: true },
+    }));
     await deps.queue.enqueue(r.id, (await deps.store.get(r.id))?.version ?? 0);
     await untilPhase(deps, r.id, ['RolledBack']);
 
     const reads = after.reads - before.reads;
     const writes = after.writes - before.writes;
     const rows: BenchRow[] = [
-      { metric: 'promote wall time, standard plan (5/25/50%, three 5 s pauses, median)', value: median(walls), unit: 's', note: `${runs} run(s); the pauses alone are 15 s` },
-      { metric: 'steady-state reconciles in the window', value: reconciles, unit: 'reconciles', note: `${windowMs / 1000} s inside a timed pause, analysis every 5 s` },
-      { metric: 'Kubernetes reads per steady-state reconcile', value: reconciles ? reads / reconciles : 0, unit: 'requests', note: 'observe (list RS + 2 Services) and the router check' },
+      {
+        metric: 'promote wall time, standard plan (5/25/50%, three 5 s pauses, median)',
+        value: median(walls),
+        unit: 's',
+        note: `${runs} run(s); the pauses alone are 15 s`,
+      },
+      {
+        metric: 'steady-state reconciles in the window',
+        value: reconciles,
+        unit: 'reconciles',
+        note: `${windowMs / 1000} s inside a timed pause, analysis every 5 s`,
+      },
+      {
+        metric: 'Kubernetes reads per steady-state reconcile',
+        value: reconciles ? reads / reconciles : 0,
+        unit: 'requests',
+        note: 'observe (list RS + 2 Services) and the router check',
+      },
       { metric: 'Kubernetes writes in steady state', value: writes, unit: 'requests', note: 'invariant 5: none' },
-      { metric: 'reconcile duration p50', value: percentile(durations, 50), unit: 'ms', note: `${durations.length} reconciles, analysis included` },
+      {
+        metric: 'reconcile duration p50',
+        value: percentile(durations, 50),
+        unit: 'ms',
+        note: `${durations.length} reconciles, analysis included`,
+      },
       { metric: 'reconcile duration p99', value: percentile(durations, 99), unit: 'ms' },
     ];
     writeResults('engine', rows, { quick });

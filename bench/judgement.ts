@@ -22,7 +22,10 @@ const QUICK_RUNS = 1_000;
 const CHUNK = 500;
 
 /** Runs every task on a pool of worker threads, one per CPU. */
-async function runTasks(tasks: Task[], onResult: (task: Task, tallies: Record<JudgeName, Tally>) => void): Promise<void> {
+async function runTasks(
+  tasks: Task[],
+  onResult: (task: Task, tallies: Record<JudgeName, Tally>) => void,
+): Promise<void> {
   const size = Math.max(1, Math.min(cpus().length, tasks.length));
   const queue = [...tasks];
   const workers = Array.from({ length: size }, () => new Worker(join(__dirname, 'judgement', 'worker.js')));
@@ -54,15 +57,35 @@ export async function runJudgementBench(quick: boolean): Promise<void> {
   const runs = quick ? QUICK_RUNS : FULL_RUNS;
   const started = Date.now();
   const calibrations = new Map<string, ReturnType<typeof calibrate>>();
-  for (const s of SCENARIOS) if (!calibrations.has(calibrationKey(s))) calibrations.set(calibrationKey(s), calibrate(s, runs));
+  for (const s of SCENARIOS)
+    if (!calibrations.has(calibrationKey(s))) calibrations.set(calibrationKey(s), calibrate(s, runs));
   const matched = (s: Scenario): Matched => calibrations.get(calibrationKey(s)) as Matched;
-  const tasks: Task[] = SCENARIOS.flatMap((s) => Array.from({ length: Math.ceil(runs / CHUNK) }, (_, i) => ({ scenario: s.name, matched: matched(s), from: i * CHUNK, to: Math.min(runs, (i + 1) * CHUNK) })));
-  const totals = new Map<string, Record<JudgeName, Tally>>(SCENARIOS.map((s) => [s.name, Object.fromEntries(JUDGES.map((j) => [j, emptyTally()])) as Record<JudgeName, Tally>]));
+  const tasks: Task[] = SCENARIOS.flatMap((s) =>
+    Array.from({ length: Math.ceil(runs / CHUNK) }, (_, i) => ({
+      scenario: s.name,
+      matched: matched(s),
+      from: i * CHUNK,
+      to: Math.min(runs, (i + 1) * CHUNK),
+    })),
+  );
+  const totals = new Map<string, Record<JudgeName, Tally>>(
+    SCENARIOS.map((s) => [
+      s.name,
+      Object.fromEntries(JUDGES.map((j) => [j, emptyTally()])) as Record<JudgeName, Tally>,
+    ]),
+  );
   await runTasks(tasks, (task, tallies) => {
     const into = totals.get(task.scenario) as Record<JudgeName, Tally>;
     for (const j of JUDGES) into[j] = mergeTally(into[j], tallies[j]);
   });
   const byName = (n: string) => SCENARIOS.find((s) => s.name === n) as Scenario;
   const horizons = matchedByHorizon(byName('identical'), byName('2x'), runs, HORIZONS);
-  writeJudgementResults({ runs, quick, seconds: (Date.now() - started) / 1000, totals, calibrations: Object.fromEntries(calibrations), horizons });
+  writeJudgementResults({
+    runs,
+    quick,
+    seconds: (Date.now() - started) / 1000,
+    totals,
+    calibrations: Object.fromEntries(calibrations),
+    horizons,
+  });
 }

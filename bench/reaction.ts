@@ -76,14 +76,20 @@ function plan(version: string, c: Config, steps: unknown[]): Plan {
       env: { ERROR_RATE: String(BASE_ERROR_RATE) },
       steps,
       scaleDownDelay: '2s',
-      analysis: { interval: `${c.intervalSeconds}s`, metrics: [{ name: 'errors', errorRate: { maxRatio: MAX_RATIO, judge: c.judge } }], alpha: ALPHA },
+      analysis: {
+        interval: `${c.intervalSeconds}s`,
+        metrics: [{ name: 'errors', errorRate: { maxRatio: MAX_RATIO, judge: c.judge } }],
+        alpha: ALPHA,
+      },
     }),
   );
 }
 
 /** The canary's weight in the HTTPRoute, as the gateway reads it from the store. */
 function canaryWeight(route: KubeObject): number {
-  const rules = ((route as { spec?: { rules?: { backendRefs?: { name: string; weight?: number }[] }[] } }).spec?.rules ?? []).flatMap((r) => r.backendRefs ?? []);
+  const rules = (
+    (route as { spec?: { rules?: { backendRefs?: { name: string; weight?: number }[] }[] } }).spec?.rules ?? []
+  ).flatMap((r) => r.backendRefs ?? []);
   return rules.find((b) => b.name.endsWith('-canary'))?.weight ?? 0;
 }
 
@@ -97,21 +103,38 @@ interface Reaction extends Config {
 /** What a run came to: a reaction to the injection, or a rollback before it. */
 type RunOutcome = { kind: 'reaction'; reaction: Reaction } | { kind: 'falseRollback'; reason: string };
 
-async function injectAndMeasure(sb: Sandbox, deps: EngineDeps, c: Config, version: string, responses: ResponseEvent[], rng: Rng): Promise<RunOutcome> {
+async function injectAndMeasure(
+  sb: Sandbox,
+  deps: EngineDeps,
+  c: Config,
+  version: string,
+  responses: ResponseEvent[],
+  rng: Rng,
+): Promise<RunOutcome> {
   const r = await createRollout(deps, plan(version, c, [{ setWeight: CANARY_WEIGHT }, { pause: {} }]));
   let rec: RolloutRecord | undefined;
-  await waitFor(async () => {
-    rec = await deps.store.get(r.id);
-    return !!rec && rec.stepIndex >= 1 && rec.weight === CANARY_WEIGHT;
-  }, `the canary at ${CANARY_WEIGHT}%`, 120_000, 100);
+  await waitFor(
+    async () => {
+      rec = await deps.store.get(r.id);
+      return !!rec && rec.stepIndex >= 1 && rec.weight === CANARY_WEIGHT;
+    },
+    `the canary at ${CANARY_WEIGHT}%`,
+    120_000,
+    100,
+  );
   const canary = (rec as RolloutRecord).revisions.canary;
   await new Promise((res) => setTimeout(res, WARMUP_MS + rng() * c.intervalSeconds * 1000));
   const before = (await deps.store.get(r.id)) as RolloutRecord;
   if (before.phase !== 'Progressing' && before.phase !== 'Paused') {
     await untilPhase(deps, r.id, ['RolledBack', 'Succeeded', 'Failed']);
-    return { kind: 'falseRollback', reason: `${before.phase} before the injection: ${before.rollback?.reason ?? before.message ?? ''}` };
+    return {
+      kind: 'falseRollback',
+      reason: `${before.phase} before the injection: ${before.rollback?.reason ?? before.message ?? ''}`,
+    };
   }
-  const pods = sb.registry.list(resource('pods'), { namespace: NS }).items.filter((p) => p.metadata.labels?.['ramp.dev/revision'] === canary);
+  const pods = sb.registry
+    .list(resource('pods'), { namespace: NS })
+    .items.filter((p) => p.metadata.labels?.['ramp.dev/revision'] === canary);
   let routeZeroAt: number | undefined;
   const watch = sb.store.watch(resource('httproutes'), { namespace: NS }, (e) => {
     if (routeZeroAt === undefined && canaryWeight(e.object) === 0) routeZeroAt = Date.now();
@@ -119,7 +142,11 @@ async function injectAndMeasure(sb: Sandbox, deps: EngineDeps, c: Config, versio
   const from = responses.length;
   const t0 = Date.now();
   for (const p of pods) {
-    const res = await fetch(`http://${(p as { status?: { podIP?: string } }).status?.podIP}:8080/admin/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ errorRate: BAD_ERROR_RATE }) });
+    const res = await fetch(`http://${(p as { status?: { podIP?: string } }).status?.podIP}:8080/admin/config`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ errorRate: BAD_ERROR_RATE }),
+    });
     if (!res.ok) throw new Error(`admin endpoint of ${p.metadata.name}: ${res.status}`);
   }
   try {
@@ -144,13 +171,33 @@ async function injectAndMeasure(sb: Sandbox, deps: EngineDeps, c: Config, versio
 }
 
 export async function runReactionBench(quick: boolean): Promise<void> {
-  const odds: FalseRollbackSetting = { ratePerSecond: RATE_PER_SECOND, canaryShare: CANARY_WEIGHT / 100, errorRate: BASE_ERROR_RATE, maxRatio: MAX_RATIO, alpha: ALPHA, analysisSeconds: ANALYSIS_MINUTES * 60, runs: quick ? 500 : 5000 };
+  const odds: FalseRollbackSetting = {
+    ratePerSecond: RATE_PER_SECOND,
+    canaryShare: CANARY_WEIGHT / 100,
+    errorRate: BASE_ERROR_RATE,
+    maxRatio: MAX_RATIO,
+    alpha: ALPHA,
+    analysisSeconds: ANALYSIS_MINUTES * 60,
+    runs: quick ? 500 : 5000,
+  };
   const oddsRates = falseRollbackRates(odds, CONFIGS);
   const dir = mkdtempSync(join(tmpdir(), 'ramp-bench-reaction-'));
   const sb = await Sandbox.start({ dir, logger: silentLogger() });
   const prefix = `bench-reaction-${Date.now()}`;
-  const engine = createEngine({ redisUrl: sb.urls.redis ?? '', prefix, queueName: prefix, kubeconfig: sb.kubeconfigPath, prometheusUrl: sb.urls.prometheus, logger: silentLogger() });
-  const worker = new RampWorker({ deps: engine.deps, connection: engine.workerConnection(), prefix, queueName: prefix });
+  const engine = createEngine({
+    redisUrl: sb.urls.redis ?? '',
+    prefix,
+    queueName: prefix,
+    kubeconfig: sb.kubeconfigPath,
+    prometheusUrl: sb.urls.prometheus,
+    logger: silentLogger(),
+  });
+  const worker = new RampWorker({
+    deps: engine.deps,
+    connection: engine.workerConnection(),
+    prefix,
+    queueName: prefix,
+  });
   worker.start();
   const responses: ResponseEvent[] = [];
   let load: LoadGenerator | undefined;
@@ -162,9 +209,20 @@ export async function runReactionBench(quick: boolean): Promise<void> {
       metadata: { name: 'checkout', namespace: NS },
       spec: { hostnames: [HOST], rules: [{ backendRefs: [{ name: 'checkout', port: 80 }] }] },
     });
-    const first = await untilPhase(engine.deps, (await createRollout(engine.deps, plan('v1', CONFIGS[0], [{ setWeight: CANARY_WEIGHT }]))).id, ['Succeeded']);
+    const first = await untilPhase(
+      engine.deps,
+      (await createRollout(engine.deps, plan('v1', CONFIGS[0], [{ setWeight: CANARY_WEIGHT }]))).id,
+      ['Succeeded'],
+    );
     if (first.phase !== 'Succeeded') throw new Error('first deploy failed');
-    load = new LoadGenerator({ url: sb.urls.gateway, host: HOST, ratePerSecond: RATE_PER_SECOND, seed: 17, arrivals: 'poisson', onResponse: (e) => responses.push(e) });
+    load = new LoadGenerator({
+      url: sb.urls.gateway,
+      host: HOST,
+      ratePerSecond: RATE_PER_SECOND,
+      seed: 17,
+      arrivals: 'poisson',
+      onResponse: (e) => responses.push(e),
+    });
     load.start();
     const runs = quick ? 1 : 10;
     const rng = createRng(20261204);
@@ -180,12 +238,15 @@ export async function runReactionBench(quick: boolean): Promise<void> {
           responses.length = 0;
           if (out.kind === 'reaction') {
             results.push(out.reaction);
-            process.stderr.write(`[reaction] ${label(c)}: ${out.reaction.routeZeroSeconds.toFixed(2)} s, ${out.reaction.badAnswers} bad answers\n`);
+            process.stderr.write(
+              `[reaction] ${label(c)}: ${out.reaction.routeZeroSeconds.toFixed(2)} s, ${out.reaction.badAnswers} bad answers\n`,
+            );
             break;
           }
           falseRollbacks.push({ ...c, reason: out.reason });
           process.stderr.write(`[reaction] ${label(c)}: rolled back before the injection (${out.reason})\n`);
-          if (tries + 1 >= MAX_FALSE_ROLLBACKS) throw new Error(`${label(c)}: ${MAX_FALSE_ROLLBACKS} rollbacks before the injection in a row`);
+          if (tries + 1 >= MAX_FALSE_ROLLBACKS)
+            throw new Error(`${label(c)}: ${MAX_FALSE_ROLLBACKS} rollbacks before the injection in a row`);
         }
       }
     }
@@ -193,9 +254,24 @@ export async function runReactionBench(quick: boolean): Promise<void> {
       const mine = results.filter(sameConfig(c));
       const note = `${mine.length} run(s), median`;
       return [
-        { metric: `${label(c)}: seconds from injection to 0% canary weight in the route`, value: median(mine.map((x) => x.routeZeroSeconds)), unit: 's', note },
-        { metric: `${label(c)}: seconds from injection to the last canary answer`, value: median(mine.map((x) => x.lastCanaryAnswerSeconds)), unit: 's', note },
-        { metric: `${label(c)}: bad answers from the canary after injection`, value: median(mine.map((x) => x.badAnswers)), unit: 'responses', note },
+        {
+          metric: `${label(c)}: seconds from injection to 0% canary weight in the route`,
+          value: median(mine.map((x) => x.routeZeroSeconds)),
+          unit: 's',
+          note,
+        },
+        {
+          metric: `${label(c)}: seconds from injection to the last canary answer`,
+          value: median(mine.map((x) => x.lastCanaryAnswerSeconds)),
+          unit: 's',
+          note,
+        },
+        {
+          metric: `${label(c)}: bad answers from the canary after injection`,
+          value: median(mine.map((x) => x.badAnswers)),
+          unit: 'responses',
+          note,
+        },
         {
           metric: `${label(c)}: false rollbacks before the injection`,
           value: falseRollbacks.filter(sameConfig(c)).length,
@@ -212,7 +288,16 @@ export async function runReactionBench(quick: boolean): Promise<void> {
     });
     writeResults('reaction', rows, {
       quick,
-      setting: { ratePerSecond: RATE_PER_SECOND, canaryWeight: CANARY_WEIGHT, baseErrorRate: BASE_ERROR_RATE, badErrorRate: BAD_ERROR_RATE, analysisIntervals: [...new Set(CONFIGS.map((c) => `${c.intervalSeconds}s`))], maxRatio: MAX_RATIO, warmupSeconds: WARMUP_MS / 1000, injectionPhase: 'seeded uniform within the interval' },
+      setting: {
+        ratePerSecond: RATE_PER_SECOND,
+        canaryWeight: CANARY_WEIGHT,
+        baseErrorRate: BASE_ERROR_RATE,
+        badErrorRate: BAD_ERROR_RATE,
+        analysisIntervals: [...new Set(CONFIGS.map((c) => `${c.intervalSeconds}s`))],
+        maxRatio: MAX_RATIO,
+        warmupSeconds: WARMUP_MS / 1000,
+        injectionPhase: 'seeded uniform within the interval',
+      },
       runs: results,
       falseRollbacks,
       falseRollbackOdds: { ...odds, rates: CONFIGS.map((c, i) => ({ ...c, rate: oddsRates[i] })) },

@@ -65,7 +65,12 @@ export function falseRollbackRates(s: FalseRollbackSetting, configs: readonly Ju
     const perSecond = seconds(s, run);
     configs.forEach((c, k) => {
       const metric = metricSchema.parse({ name: 'errors', errorRate: { maxRatio: s.maxRatio, judge: c.judge } });
-      const verdict = judgeFor(metric).judge(intervals(perSecond, c.intervalSeconds), { metric, alpha: s.alpha, analysisStartedAt: 0, now: s.analysisSeconds * 1000 });
+      const verdict = judgeFor(metric).judge(intervals(perSecond, c.intervalSeconds), {
+        metric,
+        alpha: s.alpha,
+        analysisStartedAt: 0,
+        now: s.analysisSeconds * 1000,
+      });
       if (verdict.decision === 'fail') failed[k]++;
     });
   }

@@ -24,7 +24,13 @@ export function median(xs: number[]): number {
 export function writeResults(name: string, rows: BenchRow[], extra: Record<string, unknown> = {}): void {
   const dir = resultsDir();
   mkdirSync(dir, { recursive: true });
-  const meta = { benchmark: name, date: new Date().toISOString(), node: process.version, cpus: cpus().length, ...extra };
+  const meta = {
+    benchmark: name,
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    ...extra,
+  };
   writeFileSync(join(dir, `${name}.json`), JSON.stringify({ ...meta, rows }, null, 2) + '\n');
   const md = [
     `# ${name} benchmark`,
@@ -33,7 +39,10 @@ export function writeResults(name: string, rows: BenchRow[], extra: Record<strin
     '',
     '| metric | value | unit | note |',
     '| --- | ---: | --- | --- |',
-    ...rows.map((r) => `| ${r.metric} | ${Number.isInteger(r.value) ? r.value : r.value.toFixed(2)} | ${r.unit} | ${r.note ?? ''} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.metric} | ${Number.isInteger(r.value) ? r.value : r.value.toFixed(2)} | ${r.unit} | ${r.note ?? ''} |`,
+    ),
     '',
   ].join('\n');
   writeFileSync(join(dir, `${name}.md`), md);

@@ -3,7 +3,12 @@ import type { EngineDeps } from '../src/engine/deps';
 import type { Phase, RolloutRecord } from '../src/engine/record';
 import { waitFor } from '../src/sandbox/util/ports';
 
-export async function untilPhase(deps: EngineDeps, id: string, phases: Phase[], timeoutMs = 300_000): Promise<RolloutRecord> {
+export async function untilPhase(
+  deps: EngineDeps,
+  id: string,
+  phases: Phase[],
+  timeoutMs = 300_000,
+): Promise<RolloutRecord> {
   let r: RolloutRecord | undefined;
   await waitFor(
     async () => {

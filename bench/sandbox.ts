@@ -17,7 +17,11 @@ import { median, writeResults, type BenchRow } from './report';
 function readyPods(sb: Sandbox, ns: string): number {
   return sb.registry
     .list(resource('pods'), { namespace: ns })
-    .items.filter((p) => ((p.status as { conditions?: { type: string; status: string }[] })?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    .items.filter((p) =>
+      ((p.status as { conditions?: { type: string; status: string }[] })?.conditions ?? []).some(
+        (c) => c.type === 'Ready' && c.status === 'True',
+      ),
+    ).length;
 }
 
 async function startup(runs: number): Promise<{ toRunning: number[]; toReady: number[] }> {
@@ -45,7 +49,10 @@ async function throughput(objects: number): Promise<{ createPerSec: number; list
     kc.loadFromFile(sb.kubeconfigPath);
     const core = kc.makeApiClient(CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: 'bench' } } });
-    const cm = (i: number, prefix: string): V1ConfigMap => ({ metadata: { name: `${prefix}-${i}`, labels: { bench: prefix } }, data: { index: String(i), payload: 'x'.repeat(200) } });
+    const cm = (i: number, prefix: string): V1ConfigMap => ({
+      metadata: { name: `${prefix}-${i}`, labels: { bench: prefix } },
+      data: { index: String(i), payload: 'x'.repeat(200) },
+    });
 
     // Creates over HTTPS through the client, 16 in flight.
     const t0 = performance.now();
@@ -60,10 +67,15 @@ async function throughput(objects: number): Promise<{ createPerSec: number; list
     // Watch delivery: objects written in-process as fast as the store takes them, received by the client.
     let received = 0;
     let lastEventAt = 0;
-    const watch = await new Watch(kc).watch('/api/v1/namespaces/bench/configmaps', { resourceVersion: sb.store.currentResourceVersion(), labelSelector: 'bench=watch' }, () => {
-      received++;
-      lastEventAt = performance.now();
-    }, () => undefined);
+    const watch = await new Watch(kc).watch(
+      '/api/v1/namespaces/bench/configmaps',
+      { resourceVersion: sb.store.currentResourceVersion(), labelSelector: 'bench=watch' },
+      () => {
+        received++;
+        lastEventAt = performance.now();
+      },
+      () => undefined,
+    );
     const t1 = performance.now();
     for (let i = 0; i < objects; i++) sb.registry.create(resource('configmaps'), 'bench', cm(i, 'watch'));
     await waitFor(() => received >= objects, 'every watch event', 60_000, 5);
@@ -93,7 +105,9 @@ function rssKb(pid: number): number {
   }
 }
 
-async function memoryWith(pods: number): Promise<{ sandboxMb: number; podsMb: number; perPodMb: number; childrenMb: number }> {
+async function memoryWith(
+  pods: number,
+): Promise<{ sandboxMb: number; podsMb: number; perPodMb: number; childrenMb: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'ramp-bench-'));
   const sb = await Sandbox.start({ dir, logger: silentLogger() });
   try {
@@ -109,7 +123,12 @@ async function memoryWith(pods: number): Promise<{ sandboxMb: number; podsMb: nu
       if (!/prometheus|redis/.test(f)) podKb += kb;
     }
     const sandboxKb = rssKb(process.pid);
-    return { sandboxMb: sandboxKb / 1024, podsMb: podKb / 1024, perPodMb: podKb / 1024 / pods, childrenMb: children / 1024 };
+    return {
+      sandboxMb: sandboxKb / 1024,
+      podsMb: podKb / 1024,
+      perPodMb: podKb / 1024 / pods,
+      childrenMb: children / 1024,
+    };
   } finally {
     await sb.close();
     rmSync(dir, { recursive: true, force: true });
@@ -123,13 +142,33 @@ export async function runSandboxBench(quick: boolean): Promise<void> {
   const podCount = quick ? 10 : 50;
   const m = await memoryWith(podCount);
   const rows: BenchRow[] = [
-    { metric: 'start-up to sandbox running (median)', value: median(s.toRunning) / 1000, unit: 's', note: `${runs} runs; includes Prometheus ready` },
-    { metric: 'start-up to 3 demo pods ready (median)', value: median(s.toReady) / 1000, unit: 's', note: `${runs} runs: start, apply Deployment, all pods Ready` },
+    {
+      metric: 'start-up to sandbox running (median)',
+      value: median(s.toRunning) / 1000,
+      unit: 's',
+      note: `${runs} runs; includes Prometheus ready`,
+    },
+    {
+      metric: 'start-up to 3 demo pods ready (median)',
+      value: median(s.toReady) / 1000,
+      unit: 's',
+      note: `${runs} runs: start, apply Deployment, all pods Ready`,
+    },
     { metric: 'create throughput (client-node, 16 in flight)', value: Math.round(t.createPerSec), unit: 'objects/s' },
     { metric: 'list throughput (client-node, full lists)', value: Math.round(t.listPerSec), unit: 'objects/s' },
-    { metric: 'watch delivery (client-node)', value: Math.round(t.watchPerSec), unit: 'events/s', note: 'objects written in-process, received over HTTPS' },
+    {
+      metric: 'watch delivery (client-node)',
+      value: Math.round(t.watchPerSec),
+      unit: 'events/s',
+      note: 'objects written in-process, received over HTTPS',
+    },
     { metric: `sandbox process RSS with ${podCount} pods`, value: m.sandboxMb, unit: 'MiB' },
-    { metric: `pod processes RSS, ${podCount} pods`, value: m.podsMb, unit: 'MiB', note: `${m.perPodMb.toFixed(1)} MiB per pod` },
+    {
+      metric: `pod processes RSS, ${podCount} pods`,
+      value: m.podsMb,
+      unit: 'MiB',
+      note: `${m.perPodMb.toFixed(1)} MiB per pod`,
+    },
     { metric: `all children RSS (pods + Prometheus + Redis)`, value: m.childrenMb, unit: 'MiB' },
   ];
   writeResults('sandbox', rows, { quick });

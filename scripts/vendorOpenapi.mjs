@@ -21,7 +21,17 @@ const outDir = join(here, '..', 'src', 'sandbox', 'apiServer', 'openapi', 'specs
 
 /** Which resources (plural names) of which group-version we keep. */
 const KEEP = {
-  'api/v1': ['pods', 'services', 'endpoints', 'events', 'secrets', 'configmaps', 'namespaces', 'nodes', 'serviceaccounts'],
+  'api/v1': [
+    'pods',
+    'services',
+    'endpoints',
+    'events',
+    'secrets',
+    'configmaps',
+    'namespaces',
+    'nodes',
+    'serviceaccounts',
+  ],
   'apis/apps/v1': ['deployments', 'replicasets'],
   'apis/discovery.k8s.io/v1': ['endpointslices'],
   'apis/networking.k8s.io/v1': ['ingresses'],
@@ -41,7 +51,10 @@ function gvFileName(gv) {
 function keepPath(path, gv, resources) {
   const prefix = `/${gv}/`;
   if (!path.startsWith(prefix)) return false;
-  const rest = path.slice(prefix.length).split('/').filter((s) => s !== 'watch');
+  const rest = path
+    .slice(prefix.length)
+    .split('/')
+    .filter((s) => s !== 'watch');
   if (rest.length === 0 || (rest.length === 1 && rest[0] === '')) return true; // resource list
   let i = 0;
   if (rest[0] === 'namespaces' && rest.length > 2) i = 2; // namespaces/{namespace}/<resource>
@@ -90,7 +103,12 @@ function trimDoc(doc, gv, resources) {
   }
   const kept = {};
   for (const name of [...seen].sort()) kept[name] = schemas[name];
-  return strip({ openapi: doc.openapi, info: doc.info, paths, components: { schemas: kept, securitySchemes: doc.components.securitySchemes } });
+  return strip({
+    openapi: doc.openapi,
+    info: doc.info,
+    paths,
+    components: { schemas: kept, securitySchemes: doc.components.securitySchemes },
+  });
 }
 
 /** The OpenAPI v3 document an API server publishes for a CRD, built from the CRD's schema. */
@@ -159,7 +177,12 @@ function crdDoc(crd, version, template) {
   };
   const sorted = {};
   for (const k of Object.keys(metaSchemas).sort()) sorted[k] = metaSchemas[k];
-  return strip({ openapi: template.openapi, info: { title: 'Kubernetes CRD Swagger', version: 'v0.1.0' }, paths, components: { schemas: sorted } });
+  return strip({
+    openapi: template.openapi,
+    info: { title: 'Kubernetes CRD Swagger', version: 'v0.1.0' },
+    paths,
+    components: { schemas: sorted },
+  });
 }
 
 function main() {
@@ -169,7 +192,14 @@ function main() {
   execFileSync('unzip', ['-q', '-o', k8sZip, `k8s.io/kubernetes@${K8S_VERSION}/api/openapi-spec/v3/*`, '-d', work]);
   const gwZip = join(work, 'gw.zip');
   download(`https://proxy.golang.org/sigs.k8s.io/gateway-api/@v/${GATEWAY_API_VERSION}.zip`, gwZip);
-  execFileSync('unzip', ['-q', '-o', gwZip, `sigs.k8s.io/gateway-api@${GATEWAY_API_VERSION}/config/crd/standard/*`, '-d', work]);
+  execFileSync('unzip', [
+    '-q',
+    '-o',
+    gwZip,
+    `sigs.k8s.io/gateway-api@${GATEWAY_API_VERSION}/config/crd/standard/*`,
+    '-d',
+    work,
+  ]);
   const specDir = join(work, `k8s.io/kubernetes@${K8S_VERSION}/api/openapi-spec/v3`);
   if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
   let networking;
@@ -178,10 +208,18 @@ function main() {
     if (gv === 'apis/networking.k8s.io/v1') networking = doc;
     const trimmed = trimDoc(doc, gv, resources);
     writeFileSync(join(outDir, gvFileName(gv)), JSON.stringify(trimmed) + '\n');
-    console.log(`${gv}: ${Object.keys(trimmed.paths).length} paths, ${Object.keys(trimmed.components.schemas).length} schemas`);
+    console.log(
+      `${gv}: ${Object.keys(trimmed.paths).length} paths, ${Object.keys(trimmed.components.schemas).length} schemas`,
+    );
   }
   const crd = YAML.parse(
-    readFileSync(join(work, `sigs.k8s.io/gateway-api@${GATEWAY_API_VERSION}/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml`), 'utf8'),
+    readFileSync(
+      join(
+        work,
+        `sigs.k8s.io/gateway-api@${GATEWAY_API_VERSION}/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml`,
+      ),
+      'utf8',
+    ),
   );
   const gw = crdDoc(crd, 'v1', networking);
   writeFileSync(join(outDir, gvFileName('apis/gateway.networking.k8s.io/v1')), JSON.stringify(gw) + '\n');

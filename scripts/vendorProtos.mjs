@@ -48,7 +48,17 @@ const ROOT_PACKAGES = [
 
 /** Which resources (plural names) of which group-version the OpenAPI v2 document keeps. */
 const KEEP = {
-  'api/v1': ['pods', 'services', 'endpoints', 'events', 'secrets', 'configmaps', 'namespaces', 'nodes', 'serviceaccounts'],
+  'api/v1': [
+    'pods',
+    'services',
+    'endpoints',
+    'events',
+    'secrets',
+    'configmaps',
+    'namespaces',
+    'nodes',
+    'serviceaccounts',
+  ],
   'apis/apps/v1': ['deployments', 'replicasets'],
   'apis/discovery.k8s.io/v1': ['endpointslices'],
   'apis/networking.k8s.io/v1': ['ingresses'],
@@ -96,7 +106,10 @@ function vendorProtoFiles(work) {
 function keepPath(path, gv, resources) {
   const prefix = `/${gv}/`;
   if (!path.startsWith(prefix)) return false;
-  const rest = path.slice(prefix.length).split('/').filter((s) => s !== 'watch');
+  const rest = path
+    .slice(prefix.length)
+    .split('/')
+    .filter((s) => s !== 'watch');
   if (rest.length === 0 || (rest.length === 1 && rest[0] === '')) return true;
   let i = 0;
   if (rest[0] === 'namespaces' && rest.length > 2) i = 2;
@@ -113,7 +126,8 @@ function strip(node, inResponses = false) {
     const out = {};
     for (const [k, v] of Object.entries(node)) {
       if (k === 'description' && typeof v === 'string' && !inResponses) continue;
-      out[k] = k === 'responses' ? Object.fromEntries(Object.entries(v).map(([code, r]) => [code, strip(r, true)])) : strip(v);
+      out[k] =
+        k === 'responses' ? Object.fromEntries(Object.entries(v).map(([code, r]) => [code, strip(r, true)])) : strip(v);
     }
     return out;
   }
@@ -161,7 +175,8 @@ function toV2Schema(node) {
   const out = {};
   for (const [k, v] of Object.entries(node)) {
     if (['nullable', 'oneOf', 'anyOf', 'not', 'x-kubernetes-validations'].includes(k)) continue;
-    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, toV2Schema(s)])) : toV2Schema(v);
+    out[k] =
+      k === 'properties' ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, toV2Schema(s)])) : toV2Schema(v);
   }
   // An int-or-string has no single v2 type; the API server leaves the type out.
   if (out['x-kubernetes-int-or-string']) delete out.type;
@@ -188,16 +203,19 @@ function httpRouteV2(crd, swagger) {
     );
     for (const op of Object.values(out)) {
       const gvk = op && typeof op === 'object' ? op['x-kubernetes-group-version-kind'] : undefined;
-      if (gvk) op['x-kubernetes-group-version-kind'] = { group, version, kind: gvk.kind === listKind ? listKind : kind };
+      if (gvk)
+        op['x-kubernetes-group-version-kind'] = { group, version, kind: gvk.kind === listKind ? listKind : kind };
       // Custom resources have no strategic merge patch, and their documents say so.
-      if (op?.['x-kubernetes-action'] === 'patch') op.consumes = op.consumes.filter((c) => c !== 'application/strategic-merge-patch+json');
+      if (op?.['x-kubernetes-action'] === 'patch')
+        op.consumes = op.consumes.filter((c) => c !== 'application/strategic-merge-patch+json');
     }
     return out;
   };
   const paths = {};
   for (const [p, item] of Object.entries(swagger.paths)) {
     if (!p.startsWith('/apis/networking.k8s.io/v1/') || !p.includes('ingresses')) continue;
-    paths[p.replace('/apis/networking.k8s.io/v1', `/apis/${group}/${version}`).replace('ingresses', plural)] = rename(item);
+    paths[p.replace('/apis/networking.k8s.io/v1', `/apis/${group}/${version}`).replace('ingresses', plural)] =
+      rename(item);
   }
   const ref = (n) => ({ $ref: `#/definitions/${n}` });
   const schema = toV2Schema(JSON.parse(JSON.stringify(v.schema.openAPIV3Schema)));
@@ -265,12 +283,21 @@ function generate(work) {
 
   const k8sZip = join(work, 'k8s.zip');
   download(`https://proxy.golang.org/k8s.io/kubernetes/@v/${K8S_VERSION}.zip`, k8sZip);
-  execFileSync('unzip', ['-q', '-o', k8sZip, `k8s.io/kubernetes@${K8S_VERSION}/api/openapi-spec/swagger.json`, '-d', work]);
+  execFileSync('unzip', [
+    '-q',
+    '-o',
+    k8sZip,
+    `k8s.io/kubernetes@${K8S_VERSION}/api/openapi-spec/swagger.json`,
+    '-d',
+    work,
+  ]);
   const gwZip = join(work, 'gw.zip');
   download(`https://proxy.golang.org/sigs.k8s.io/gateway-api/@v/${GATEWAY_API_VERSION}.zip`, gwZip);
   const crdPath = `sigs.k8s.io/gateway-api@${GATEWAY_API_VERSION}/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml`;
   execFileSync('unzip', ['-q', '-o', gwZip, crdPath, '-d', work]);
-  const swagger = JSON.parse(readFileSync(join(work, `k8s.io/kubernetes@${K8S_VERSION}/api/openapi-spec/swagger.json`), 'utf8'));
+  const swagger = JSON.parse(
+    readFileSync(join(work, `k8s.io/kubernetes@${K8S_VERSION}/api/openapi-spec/swagger.json`), 'utf8'),
+  );
   const trimmed = trimSwagger(swagger, YAML.parse(readFileSync(join(work, crdPath), 'utf8')));
   const trimmedFile = join(work, 'swagger.json');
   writeFileSync(trimmedFile, JSON.stringify(trimmed));

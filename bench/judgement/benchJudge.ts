@@ -40,5 +40,10 @@ export interface BenchJudge {
 
 /** The outcome "decided at the end of this interval". */
 export function decidedAfter(iv: IntervalData, served: Served, rolledBack: boolean): Outcome {
-  return { decided: true, rolledBack, canaryRequests: served.canaryRequests + iv.canary.requests, canaryErrors: served.canaryErrors + iv.canary.errors };
+  return {
+    decided: true,
+    rolledBack,
+    canaryRequests: served.canaryRequests + iv.canary.requests,
+    canaryErrors: served.canaryErrors + iv.canary.errors,
+  };
 }

@@ -23,12 +23,24 @@ function kthWorst(values: number[], k: number, worseIsLower: boolean): number | 
 }
 
 /** The tuned setting for scenarios like `s`, from `runs` calibration runs. */
-export function calibrate(s: Scenario, runs: number, horizonMin = HORIZON_MIN): Matched & { falseRollbackRate: number; runs: number } {
-  const identical: Scenario = { ...s, canaryErrorRate: s.stableErrorRate, canaryLatency: STABLE_LATENCY, share: () => SHARE };
+export function calibrate(
+  s: Scenario,
+  runs: number,
+  horizonMin = HORIZON_MIN,
+): Matched & { falseRollbackRate: number; runs: number } {
+  const identical: Scenario = {
+    ...s,
+    canaryErrorRate: s.stableErrorRate,
+    canaryLatency: STABLE_LATENCY,
+    share: () => SHARE,
+  };
   const k = FLAGGER.failuresToRollback;
   const worst: number[] = [];
   for (let run = 0; run < runs; run++) {
-    const source = new StreamSource(identical, createRng(seedFromString(`calibrate:${calibrationKey(s)}:${horizonMin}:${run}`)));
+    const source = new StreamSource(
+      identical,
+      createRng(seedFromString(`calibrate:${calibrationKey(s)}:${horizonMin}:${run}`)),
+    );
     const values: number[] = [];
     for (let minute = 0; minute < horizonMin; minute++) {
       const w = emptySums(s.metric.kind === 'latency' ? BUCKETS : undefined);

@@ -20,7 +20,12 @@ export interface HorizonRow {
 }
 
 /** The matched judge tuned for each horizon, then run on `regressed` (an errors scenario) for that horizon. */
-export function matchedByHorizon(identical: Scenario, regressed: Scenario, runs: number, horizons: readonly number[]): HorizonRow[] {
+export function matchedByHorizon(
+  identical: Scenario,
+  regressed: Scenario,
+  runs: number,
+  horizons: readonly number[],
+): HorizonRow[] {
   return horizons.map((h) => {
     const { floor, falseRollbackRate } = calibrate(identical, runs, h);
     let rollbacks = 0;
@@ -43,6 +48,12 @@ export function matchedByHorizon(identical: Scenario, regressed: Scenario, runs:
         errors += outcome.canaryErrors;
       }
     }
-    return { horizonMinutes: h, floor, calibrationFalseRollbackRate: falseRollbackRate, rollbackRate: rollbacks / runs, meanCanaryErrorsBeforeRollback: rollbacks ? errors / rollbacks : null };
+    return {
+      horizonMinutes: h,
+      floor,
+      calibrationFalseRollbackRate: falseRollbackRate,
+      rollbackRate: rollbacks / runs,
+      meanCanaryErrorsBeforeRollback: rollbacks ? errors / rollbacks : null,
+    };
   });
 }

@@ -118,11 +118,21 @@ export class StreamSource {
     const mean = (this.s.rpm * seconds) / 60;
     const share = this.s.share(t);
     if (this.s.metric.kind === 'errors') {
-      return { minute, canary: drawCounts(this.draw, mean * share, this.s.canaryErrorRate(t)), stable: drawCounts(this.draw, mean * (1 - share), this.s.stableErrorRate(t)) };
+      return {
+        minute,
+        canary: drawCounts(this.draw, mean * share, this.s.canaryErrorRate(t)),
+        stable: drawCounts(this.draw, mean * (1 - share), this.s.stableErrorRate(t)),
+      };
     }
     const canaryHist = drawHistogram(this.draw, mean * share, BUCKETS, this.canaryProbs);
     const stableHist = drawHistogram(this.draw, mean * (1 - share), BUCKETS, this.stableProbs);
-    return { minute, canary: { requests: canaryHist.count, errors: 0 }, stable: { requests: stableHist.count, errors: 0 }, canaryHist, stableHist };
+    return {
+      minute,
+      canary: { requests: canaryHist.count, errors: 0 },
+      stable: { requests: stableHist.count, errors: 0 },
+      canaryHist,
+      stableHist,
+    };
   }
 }
 

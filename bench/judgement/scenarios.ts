@@ -49,7 +49,13 @@ const errors: ErrorMetric = { kind: 'errors', maxRatio: ERROR_MAX_RATIO };
 const p99: LatencyMetric = { kind: 'latency', quantile: 0.99, maxRatio: 1.2 };
 const p50: LatencyMetric = { kind: 'latency', quantile: 0.5, maxRatio: 1.1 };
 
-function errorScenario(name: string, description: string, rpm: number, ratio: number, extra: Partial<Scenario> = {}): Scenario {
+function errorScenario(
+  name: string,
+  description: string,
+  rpm: number,
+  ratio: number,
+  extra: Partial<Scenario> = {},
+): Scenario {
   return {
     name,
     description,
@@ -64,8 +70,24 @@ function errorScenario(name: string, description: string, rpm: number, ratio: nu
   };
 }
 
-function latencyScenario(name: string, description: string, metric: LatencyMetric, canaryLatency: LatencyModel, regression: boolean): Scenario {
-  return { name, description, rpm: 6000, metric, share: () => SHARE, stableErrorRate: () => P0, canaryErrorRate: () => P0, canaryLatency, regression };
+function latencyScenario(
+  name: string,
+  description: string,
+  metric: LatencyMetric,
+  canaryLatency: LatencyModel,
+  regression: boolean,
+): Scenario {
+  return {
+    name,
+    description,
+    rpm: 6000,
+    metric,
+    share: () => SHARE,
+    stableErrorRate: () => P0,
+    canaryErrorRate: () => P0,
+    canaryLatency,
+    regression,
+  };
 }
 
 /** A spike: both versions at 10× their error rate from minute 1 to minute 3. */
@@ -80,16 +102,43 @@ export const SCENARIOS: Scenario[] = [
   errorScenario('1.5x', 'canary error rate 1.5× stable', 6000, 1.5),
   errorScenario('2x', 'canary error rate 2× stable (the regression the judges are set for)', 6000, 2),
   errorScenario('5x', 'canary error rate 5× stable', 6000, 5),
-  errorScenario('spike', 'identical versions; both at 10× errors from minute 1 to 3', 6000, 1, { stableErrorRate: spike, canaryErrorRate: spike }),
+  errorScenario('spike', 'identical versions; both at 10× errors from minute 1 to 3', 6000, 1, {
+    stableErrorRate: spike,
+    canaryErrorRate: spike,
+  }),
   errorScenario('ramp', 'identical versions; canary share 5% → 10% → 25% → 50%, 2 min each', 6000, 1, { share: ramp }),
   errorScenario('identical-60rpm', 'identical versions, 60 req/min', 60, 1),
   errorScenario('2x-60rpm', 'canary error rate 2× stable, 60 req/min', 60, 2),
   latencyScenario('latency-identical-p99', 'identical latency; judged on p99 (max 1.2×)', p99, STABLE_LATENCY, false),
-  latencyScenario('latency-identical-p50', 'identical latency; judged on the median (max 1.1×)', p50, STABLE_LATENCY, false),
-  latencyScenario('latency-median+10%', 'canary 10% slower across the board; judged on the median (max 1.1×)', p50, [{ weight: 1, median: 0.045 * 1.1, sigma: 0.6 }], true),
-  latencyScenario('latency-tail', '2% of canary requests 5× slower (p99 ≈ 1.4×); judged on p99 (max 1.2×)', p99, [
-    { weight: 0.98, median: 0.045, sigma: 0.6 },
-    { weight: 0.02, median: 0.045 * 5, sigma: 0.6 },
-  ], true),
-  latencyScenario('latency-variance', 'canary latency spread 0.6 → 0.75, same median (p99 ≈ 1.4×); judged on p99 (max 1.2×)', p99, [{ weight: 1, median: 0.045, sigma: 0.75 }], true),
+  latencyScenario(
+    'latency-identical-p50',
+    'identical latency; judged on the median (max 1.1×)',
+    p50,
+    STABLE_LATENCY,
+    false,
+  ),
+  latencyScenario(
+    'latency-median+10%',
+    'canary 10% slower across the board; judged on the median (max 1.1×)',
+    p50,
+    [{ weight: 1, median: 0.045 * 1.1, sigma: 0.6 }],
+    true,
+  ),
+  latencyScenario(
+    'latency-tail',
+    '2% of canary requests 5× slower (p99 ≈ 1.4×); judged on p99 (max 1.2×)',
+    p99,
+    [
+      { weight: 0.98, median: 0.045, sigma: 0.6 },
+      { weight: 0.02, median: 0.045 * 5, sigma: 0.6 },
+    ],
+    true,
+  ),
+  latencyScenario(
+    'latency-variance',
+    'canary latency spread 0.6 → 0.75, same median (p99 ≈ 1.4×); judged on p99 (max 1.2×)',
+    p99,
+    [{ weight: 1, median: 0.045, sigma: 0.75 }],
+    true,
+  ),
 ];

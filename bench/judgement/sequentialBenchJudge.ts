@@ -14,7 +14,12 @@ export class SequentialBenchJudge implements BenchJudge {
   private readonly latency?: LatencyStream;
 
   constructor(scenario: Scenario, alpha: number) {
-    const settings = { alpha, beta: DEFAULT_BETA, minExposure: DEFAULT_MIN_EXPOSURE, maxRatio: scenario.metric.maxRatio };
+    const settings = {
+      alpha,
+      beta: DEFAULT_BETA,
+      minExposure: DEFAULT_MIN_EXPOSURE,
+      maxRatio: scenario.metric.maxRatio,
+    };
     if (scenario.metric.kind === 'errors') this.errors = new ErrorRateStream(settings, false);
     else this.latency = new LatencyStream({ ...settings, quantile: scenario.metric.quantile }, false);
   }
@@ -25,7 +30,10 @@ export class SequentialBenchJudge implements BenchJudge {
       this.errors.add(iv.canary, iv.stable);
       decision = this.errors.decision;
     } else {
-      (this.latency as LatencyStream).add(iv.canaryHist as NonNullable<IntervalData['canaryHist']>, iv.stableHist as NonNullable<IntervalData['stableHist']>);
+      (this.latency as LatencyStream).add(
+        iv.canaryHist as NonNullable<IntervalData['canaryHist']>,
+        iv.stableHist as NonNullable<IntervalData['stableHist']>,
+      );
       decision = (this.latency as LatencyStream).decision;
     }
     return decision === 'continue' ? undefined : decidedAfter(iv, served, decision === 'fail');

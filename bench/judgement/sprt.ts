@@ -19,7 +19,13 @@ export interface SprtRates {
 }
 
 /** Wald's expected sample size when the truth is p (p = p0 or p = p1), by his approximation. */
-export function sprtExpectedRequests(p0: number, p1: number, truth: 'p0' | 'p1', alpha: number, beta = DEFAULT_BETA): number {
+export function sprtExpectedRequests(
+  p0: number,
+  p1: number,
+  truth: 'p0' | 'p1',
+  alpha: number,
+  beta = DEFAULT_BETA,
+): number {
   const lnA = Math.log((1 - beta) / alpha);
   const lnB = Math.log(beta / (1 - alpha));
   const p = truth === 'p0' ? p0 : p1;
@@ -56,7 +62,12 @@ export class SprtJudge implements BenchJudge {
       if (event && this.rates.eventsAreErrors) errorsSoFar++;
       this.llr += event ? up : down;
       if (this.llr >= this.lnA || this.llr <= this.lnB) {
-        return { decided: true, rolledBack: this.llr >= this.lnA, canaryRequests: served.canaryRequests + j + 1, canaryErrors: served.canaryErrors + errorsSoFar };
+        return {
+          decided: true,
+          rolledBack: this.llr >= this.lnA,
+          canaryRequests: served.canaryRequests + j + 1,
+          canaryErrors: served.canaryErrors + errorsSoFar,
+        };
       }
     }
     return undefined;

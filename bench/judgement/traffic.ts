@@ -46,7 +46,12 @@ export function drawCounts(draw: PoissonDraw, meanRequests: number, errorRate: n
 }
 
 /** A histogram increment for one interval: bucket counts cumulative per `le`, as Prometheus exposes them. */
-export function drawHistogram(draw: PoissonDraw, meanRequests: number, les: readonly number[], probabilities: readonly number[]): HistogramWindow {
+export function drawHistogram(
+  draw: PoissonDraw,
+  meanRequests: number,
+  les: readonly number[],
+  probabilities: readonly number[],
+): HistogramWindow {
   let running = 0;
   const buckets = les.map((le, i) => ({ le, count: (running += draw(meanRequests * probabilities[i])) }));
   return { buckets, count: running + draw(meanRequests * probabilities[les.length]) };

@@ -28,9 +28,19 @@ export interface WindowRules {
 }
 
 /** Flagger's defaults: request-success-rate ≥ 99% over 1 m, checked every minute, rollback at 5 failed checks. */
-export const FLAGGER: Omit<WindowRules, 'latencyBound'> = { windowMin: 1, failuresToRollback: 5, rollbackAtNextTick: true, floor: 0.99 };
+export const FLAGGER: Omit<WindowRules, 'latencyBound'> = {
+  windowMin: 1,
+  failuresToRollback: 5,
+  rollbackAtNextTick: true,
+  floor: 0.99,
+};
 /** Argo Rollouts' documented example: success rate ≥ 95% over 5 m every 5 m, failureLimit 3. */
-export const ARGO: Omit<WindowRules, 'latencyBound'> = { windowMin: 5, failuresToRollback: 4, rollbackAtNextTick: false, floor: 0.95 };
+export const ARGO: Omit<WindowRules, 'latencyBound'> = {
+  windowMin: 5,
+  failuresToRollback: 4,
+  rollbackAtNextTick: false,
+  floor: 0.95,
+};
 
 /** One window's sums (bucket arrays share the scenario's layout). */
 export interface WindowSums {
@@ -49,11 +59,19 @@ function histogram(les: readonly number[], counts: readonly number[], count: num
 /** The canary/stable quantile ratio of a window (NaN when either has no observations). */
 export function windowLatencyRatio(w: WindowSums, les: readonly number[], quantile: number): number {
   if (!w.canaryBuckets || !w.stableBuckets || w.canaryCount === 0 || w.stableCount === 0) return NaN;
-  return histogramQuantile(quantile, histogram(les, w.canaryBuckets, w.canaryCount)) / histogramQuantile(quantile, histogram(les, w.stableBuckets, w.stableCount));
+  return (
+    histogramQuantile(quantile, histogram(les, w.canaryBuckets, w.canaryCount)) /
+    histogramQuantile(quantile, histogram(les, w.stableBuckets, w.stableCount))
+  );
 }
 
 /** Whether one window's check fails (undefined: no check). */
-export function windowFails(w: WindowSums, scenario: Scenario, rules: WindowRules, les: readonly number[]): boolean | undefined {
+export function windowFails(
+  w: WindowSums,
+  scenario: Scenario,
+  rules: WindowRules,
+  les: readonly number[],
+): boolean | undefined {
   if (scenario.metric.kind === 'errors') {
     if (w.canaryRequests === 0) return undefined;
     return 1 - w.canaryErrors / w.canaryRequests < rules.floor;
@@ -63,7 +81,14 @@ export function windowFails(w: WindowSums, scenario: Scenario, rules: WindowRule
 }
 
 export function emptySums(les: readonly number[] | undefined): WindowSums {
-  return { canaryRequests: 0, canaryErrors: 0, canaryCount: 0, stableCount: 0, canaryBuckets: les?.map(() => 0), stableBuckets: les?.map(() => 0) };
+  return {
+    canaryRequests: 0,
+    canaryErrors: 0,
+    canaryCount: 0,
+    stableCount: 0,
+    canaryBuckets: les?.map(() => 0),
+    stableBuckets: les?.map(() => 0),
+  };
 }
 
 /** Adds an interval to window sums. */

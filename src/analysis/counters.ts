@@ -59,7 +59,12 @@ export function counterIncrements(
     const key = seriesKey(s.labels);
     const before = Object.prototype.hasOwnProperty.call(prev, key) ? prev[key] : undefined;
     const kind: IncrementKind = before === undefined ? 'new' : s.value < before.value ? 'reset' : 'continued';
-    increments.push({ key, labels: s.labels, increment: kind === 'continued' ? s.value - (before as CounterState).value : s.value, kind });
+    increments.push({
+      key,
+      labels: s.labels,
+      increment: kind === 'continued' ? s.value - (before as CounterState).value : s.value,
+      kind,
+    });
     next[key] = { value: s.value, seenAt: opts.now };
   }
   const gone: string[] = [];

@@ -9,7 +9,14 @@ import { renderQuery } from '../plan/template';
 import { PlanValidationError } from '../errors/planValidationError';
 import { counterIncrements, counterSnapshotSchema, type CounterSnapshot } from './counters';
 import type { MetricProvider } from './metricProvider';
-import { countsFrom, hasSeries, histogramsFrom, latencyQuery, requestsQuery, type RevisionTarget } from './revisionSeries';
+import {
+  countsFrom,
+  hasSeries,
+  histogramsFrom,
+  latencyQuery,
+  requestsQuery,
+  type RevisionTarget,
+} from './revisionSeries';
 import type { Measurement, Sample } from './types';
 
 export { counterIncrements } from './counters';
@@ -28,15 +35,26 @@ export interface MeasureResult {
   cursor: unknown;
 }
 
-const cursorSchema = z.object({ v: z.literal(1), metric: z.enum(['errorRate', 'latency']), series: counterSnapshotSchema });
+const cursorSchema = z.object({
+  v: z.literal(1),
+  metric: z.enum(['errorRate', 'latency']),
+  series: counterSnapshotSchema,
+});
 type Cursor = z.infer<typeof cursorSchema>;
 
 function metricPath(metric: MetricSpec, target: MeasureTarget): string {
-  return target.metricIndex !== undefined ? `spec.analysis.metrics[${target.metricIndex}]` : `spec.analysis.metrics[name=${metric.name}]`;
+  return target.metricIndex !== undefined
+    ? `spec.analysis.metrics[${target.metricIndex}]`
+    : `spec.analysis.metrics[name=${metric.name}]`;
 }
 
 function refused(path: string, reason: string): PlanValidationError {
-  return new PlanValidationError([{ path, message: `Prometheus refused the query: ${reason} (the plan should have been refused before the rollout started)` }]);
+  return new PlanValidationError([
+    {
+      path,
+      message: `Prometheus refused the query: ${reason} (the plan should have been refused before the rollout started)`,
+    },
+  ]);
 }
 
 /** The last look, or undefined when there is none (or it is not ours: a changed metric starts over). */
@@ -45,25 +63,48 @@ function readCursor(cursor: unknown, metric: Cursor['metric']): CounterSnapshot 
   return parsed.success && parsed.data.metric === metric ? parsed.data.series : undefined;
 }
 
-async function measureCounters(provider: MetricProvider, metric: MetricSpec, target: MeasureTarget, cursor: unknown, now: number): Promise<MeasureResult> {
+async function measureCounters(
+  provider: MetricProvider,
+  metric: MetricSpec,
+  target: MeasureTarget,
+  cursor: unknown,
+  now: number,
+): Promise<MeasureResult> {
   const kind = metric.errorRate ? 'errorRate' : 'latency';
   const promql = kind === 'errorRate' ? requestsQuery(target) : latencyQuery(target);
   const r = await provider.query(promql, { at: new Date(now) });
-  if (r.kind === 'unavailable') return { measurement: { kind: 'missing', at: now, reason: `metrics unavailable: ${r.reason}` }, cursor };
+  if (r.kind === 'unavailable')
+    return { measurement: { kind: 'missing', at: now, reason: `metrics unavailable: ${r.reason}` }, cursor };
   if (r.kind === 'invalidQuery') throw refused(`${metricPath(metric, target)}.${kind}`, r.reason);
   const prev = readCursor(cursor, kind);
   const { increments, next } = counterIncrements(prev ?? {}, r.samples, { now });
   const nextCursor: Cursor = { v: 1, metric: kind, series: next };
   if (prev === undefined) return { cursor: nextCursor };
-  if (!hasSeries(r.samples.map((s: Sample) => s.labels), target, 'canary')) {
+  if (
+    !hasSeries(
+      r.samples.map((s: Sample) => s.labels),
+      target,
+      'canary',
+    )
+  ) {
     const what = kind === 'errorRate' ? 'http_requests_total' : 'http_request_duration_seconds_bucket';
-    return { measurement: { kind: 'missing', at: now, reason: `no ${what} series for the canary's pods yet (${promql})` }, cursor: nextCursor };
+    return {
+      measurement: { kind: 'missing', at: now, reason: `no ${what} series for the canary's pods yet (${promql})` },
+      cursor: nextCursor,
+    };
   }
-  if (kind === 'errorRate') return { measurement: { kind: 'counts', at: now, ...countsFrom(increments, target) }, cursor: nextCursor };
+  if (kind === 'errorRate')
+    return { measurement: { kind: 'counts', at: now, ...countsFrom(increments, target) }, cursor: nextCursor };
   return { measurement: { kind: 'histogram', at: now, ...histogramsFrom(increments, target) }, cursor: nextCursor };
 }
 
-async function measureQuery(provider: MetricProvider, metric: MetricSpec, target: MeasureTarget, cursor: unknown, now: number): Promise<MeasureResult> {
+async function measureQuery(
+  provider: MetricProvider,
+  metric: MetricSpec,
+  target: MeasureTarget,
+  cursor: unknown,
+  now: number,
+): Promise<MeasureResult> {
   const path = `${metricPath(metric, target)}.query`;
   const promql = renderQuery(metric.query as string, target, { path });
   const r = await provider.query(promql, { at: new Date(now) });
@@ -71,7 +112,10 @@ async function measureQuery(provider: MetricProvider, metric: MetricSpec, target
   if (r.kind === 'unavailable') return missing(`metrics unavailable: ${r.reason}`);
   if (r.kind === 'invalidQuery') throw refused(path, r.reason);
   if (r.samples.length === 0) return missing('no data: the query returned no series');
-  if (r.samples.length > 1) return missing(`the query returned ${r.samples.length} series; expected one (aggregate it, e.g. with sum() or max())`);
+  if (r.samples.length > 1)
+    return missing(
+      `the query returned ${r.samples.length} series; expected one (aggregate it, e.g. with sum() or max())`,
+    );
   const value = r.samples[0].value;
   if (!Number.isFinite(value)) return missing(`the query returned ${value} (no usable value)`);
   return { measurement: { kind: 'value', at: now, value }, cursor };
@@ -81,8 +125,18 @@ async function measureQuery(provider: MetricProvider, metric: MetricSpec, target
  * One measurement of `metric` at `now`. Provider unavailable → a `missing` measurement and the cursor
  * unchanged; a query Prometheus refuses → PlanValidationError naming the metric's field.
  */
-export function measure(provider: MetricProvider, metric: MetricSpec, target: MeasureTarget, cursor: unknown, now: number): Promise<MeasureResult> {
+export function measure(
+  provider: MetricProvider,
+  metric: MetricSpec,
+  target: MeasureTarget,
+  cursor: unknown,
+  now: number,
+): Promise<MeasureResult> {
   if (metric.errorRate || metric.latency) return measureCounters(provider, metric, target, cursor, now);
   if (metric.query !== undefined) return measureQuery(provider, metric, target, cursor, now);
-  return Promise.reject(new PlanValidationError([{ path: metricPath(metric, target), message: 'expected exactly one of errorRate, latency or query' }]));
+  return Promise.reject(
+    new PlanValidationError([
+      { path: metricPath(metric, target), message: 'expected exactly one of errorRate, latency or query' },
+    ]),
+  );
 }

@@ -18,7 +18,9 @@ export interface RevisionTarget {
 export type Role = 'canary' | 'stable';
 
 function revisions(t: RevisionTarget): string[] {
-  return t.stableRevision !== undefined && t.stableRevision !== t.canaryRevision ? [t.canaryRevision, t.stableRevision] : [t.canaryRevision];
+  return t.stableRevision !== undefined && t.stableRevision !== t.canaryRevision
+    ? [t.canaryRevision, t.stableRevision]
+    : [t.canaryRevision];
 }
 
 /** Labels a series is kept apart by: the pod (a counter lives in one process), and the revision label if used. */
@@ -28,13 +30,23 @@ function groupLabels(t: RevisionTarget, extra: string): string {
 
 /** Request counters of both revisions, per pod and status code. */
 export function requestsQuery(t: RevisionTarget): string {
-  const sel = revisionsSelector({ namespace: t.namespace, app: t.app, revisions: revisions(t), revisionLabel: t.revisionLabel });
+  const sel = revisionsSelector({
+    namespace: t.namespace,
+    app: t.app,
+    revisions: revisions(t),
+    revisionLabel: t.revisionLabel,
+  });
   return `sum by (${groupLabels(t, 'code')}) (http_requests_total{${sel}})`;
 }
 
 /** Latency histogram buckets of both revisions, per pod and bucket. */
 export function latencyQuery(t: RevisionTarget): string {
-  const sel = revisionsSelector({ namespace: t.namespace, app: t.app, revisions: revisions(t), revisionLabel: t.revisionLabel });
+  const sel = revisionsSelector({
+    namespace: t.namespace,
+    app: t.app,
+    revisions: revisions(t),
+    revisionLabel: t.revisionLabel,
+  });
   return `sum by (${groupLabels(t, 'le')}) (http_request_duration_seconds_bucket{${sel}})`;
 }
 

@@ -26,8 +26,20 @@ export type HistogramWindow = z.infer<typeof histogramWindowSchema>;
 const shifted = z.boolean().optional();
 
 export const measurementSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('counts'), at: z.number(), canary: countWindowSchema, stable: countWindowSchema, shifted }),
-  z.object({ kind: z.literal('histogram'), at: z.number(), canary: histogramWindowSchema, stable: histogramWindowSchema, shifted }),
+  z.object({
+    kind: z.literal('counts'),
+    at: z.number(),
+    canary: countWindowSchema,
+    stable: countWindowSchema,
+    shifted,
+  }),
+  z.object({
+    kind: z.literal('histogram'),
+    at: z.number(),
+    canary: histogramWindowSchema,
+    stable: histogramWindowSchema,
+    shifted,
+  }),
   z.object({ kind: z.literal('value'), at: z.number(), value: z.number() }),
   /** No usable data: no series, NaN, or the provider unavailable. Judges treat it as inconclusive, never as a pass. */
   z.object({ kind: z.literal('missing'), at: z.number(), reason: z.string() }),

@@ -24,6 +24,7 @@ export function combineVerdicts(verdicts: readonly Verdict[]): { decision: Decis
   const unsure = of('inconclusive');
   if (unsure.length) return { decision: 'inconclusive', reason: `inconclusive: ${names(unsure)} — ${details(unsure)}` };
   const waiting = of('continue');
-  if (waiting.length) return { decision: 'continue', reason: `waiting on ${names(waiting)} (passed: ${names(of('pass')) || 'none'})` };
+  if (waiting.length)
+    return { decision: 'continue', reason: `waiting on ${names(waiting)} (passed: ${names(of('pass')) || 'none'})` };
   return { decision: 'pass', reason: `all ${verdicts.length} metrics passed: ${names(verdicts)}` };
 }

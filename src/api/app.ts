@@ -53,7 +53,8 @@ export function apiRoutes(api: ApiContext): ApiRoute[] {
 }
 
 function positive(option: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new InvalidOptionError(option, `expected a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new InvalidOptionError(option, `expected a positive integer, got ${value}`);
   return value;
 }
 

@@ -32,8 +32,16 @@ export function readRawBody(limit: number): RequestHandler {
       if (!err) return next();
       const e = err as ReaderError;
       if (e.type === 'entity.too.large') return next(new PayloadTooLargeError(limit));
-      if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return next(new UnsupportedMediaTypeError(req.get('content-encoding') ?? req.get('content-type'), ['identity, gzip or deflate encoding; utf-8']));
-      if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return next(new BadRequestError(`could not read the request body: ${(err as Error).message}`, [], { cause: err }));
+      if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported')
+        return next(
+          new UnsupportedMediaTypeError(req.get('content-encoding') ?? req.get('content-type'), [
+            'identity, gzip or deflate encoding; utf-8',
+          ]),
+        );
+      if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+        return next(
+          new BadRequestError(`could not read the request body: ${(err as Error).message}`, [], { cause: err }),
+        );
       next(err);
     });
   };
@@ -44,7 +52,10 @@ function mediaType(req: Request): { type: string; charset?: string } | undefined
   const header = req.get('content-type');
   if (!header) return undefined;
   const [type, ...params] = header.split(';').map((s) => s.trim().toLowerCase());
-  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   return { type, charset };
 }
 
@@ -52,7 +63,11 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new BadRequestError(`the body is not valid JSON: ${(err as Error).message}`, [{ path: 'body', message: 'not valid JSON' }], { cause: err });
+    throw new BadRequestError(
+      `the body is not valid JSON: ${(err as Error).message}`,
+      [{ path: 'body', message: 'not valid JSON' }],
+      { cause: err },
+    );
   }
 }
 
@@ -72,12 +87,15 @@ export function decodeBody(req: Request, accepted: readonly string[]): unknown {
   if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
   const media = mediaType(req);
   if (!media || !accepted.includes(media.type)) throw new UnsupportedMediaTypeError(media?.type, accepted);
-  if (media.charset && media.charset !== 'utf-8' && media.charset !== 'utf8') throw new UnsupportedMediaTypeError(`${media.type}; charset=${media.charset}`, ['charset utf-8']);
+  if (media.charset && media.charset !== 'utf-8' && media.charset !== 'utf8')
+    throw new UnsupportedMediaTypeError(`${media.type}; charset=${media.charset}`, ['charset utf-8']);
   let text: string;
   try {
     text = utf8.decode(raw);
   } catch (err) {
-    throw new BadRequestError('the body is not valid UTF-8', [{ path: 'body', message: 'not valid UTF-8' }], { cause: err });
+    throw new BadRequestError('the body is not valid UTF-8', [{ path: 'body', message: 'not valid UTF-8' }], {
+      cause: err,
+    });
   }
   if (text.trim() === '') return undefined;
   return YAML_TYPES.has(media.type) ? parseYaml(text) : parseJson(text);

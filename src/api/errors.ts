@@ -23,7 +23,8 @@ type Details = ErrorBody['error']['details'];
 const INTERNAL_MESSAGE = 'internal error; the server log has the details under this request id';
 
 function detailsOf(err: RampError): Details {
-  if (err instanceof PlanValidationError || err instanceof BadRequestError) return err.problems.map((p) => ({ path: p.path, message: p.message }));
+  if (err instanceof PlanValidationError || err instanceof BadRequestError)
+    return err.problems.map((p) => ({ path: p.path, message: p.message }));
   if (err instanceof ActiveRolloutExistsError) return [{ path: 'activeRollout', message: err.activeRolloutId }];
   if (err instanceof InvalidOperationError) return [{ path: 'phase', message: err.phase }];
   if (err instanceof ConcurrentUpdateError) return [{ path: 'rollout', message: err.rolloutId }];
@@ -34,10 +35,15 @@ function detailsOf(err: RampError): Details {
 /** The status and body an error answers with. */
 export function errorResponse(err: unknown, requestId: string): { status: number; body: ErrorBody } {
   const status = httpStatusFor(err);
-  if (err instanceof RampError && status < 500) return { status, body: { error: { code: err.code, message: err.message, details: detailsOf(err) } } };
+  if (err instanceof RampError && status < 500)
+    return { status, body: { error: { code: err.code, message: err.message, details: detailsOf(err) } } };
   // 5xx from our own classes (Kubernetes or Redis unavailable) still say what was unavailable; their messages hold no secrets.
-  if (err instanceof RampError && status !== 500) return { status, body: { error: { code: err.code, message: err.message, details: [] } } };
-  return { status: 500, body: { error: { code: 'INTERNAL', message: `${INTERNAL_MESSAGE} (${requestId})`, details: [] } } };
+  if (err instanceof RampError && status !== 500)
+    return { status, body: { error: { code: err.code, message: err.message, details: [] } } };
+  return {
+    status: 500,
+    body: { error: { code: 'INTERNAL', message: `${INTERNAL_MESSAGE} (${requestId})`, details: [] } },
+  };
 }
 
 /** Answers unmatched requests with 404 in the error shape. */
@@ -50,7 +56,14 @@ export function errorHandler() {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const ctx = contextOf(res);
     const { status, body } = errorResponse(err, ctx.requestId);
-    const fields = { err, status, rolloutId: ctx.rolloutId, method: req.method, path: req.path, subject: ctx.principal?.subject };
+    const fields = {
+      err,
+      status,
+      rolloutId: ctx.rolloutId,
+      method: req.method,
+      path: req.path,
+      subject: ctx.principal?.subject,
+    };
     if (status >= 500) ctx.log.error(fields, 'request failed');
     else ctx.log.info({ ...fields, err: undefined, code: body.error.code }, 'request refused');
     if (res.headersSent) {
@@ -58,7 +71,11 @@ export function errorHandler() {
       res.destroy();
       return;
     }
-    if (err instanceof UnauthorizedError) res.setHeader('WWW-Authenticate', err.reason === 'missing' ? 'Bearer realm="ramp"' : 'Bearer realm="ramp", error="invalid_token"');
+    if (err instanceof UnauthorizedError)
+      res.setHeader(
+        'WWW-Authenticate',
+        err.reason === 'missing' ? 'Bearer realm="ramp"' : 'Bearer realm="ramp", error="invalid_token"',
+      );
     res.status(status).json(body);
   };
 }

@@ -92,7 +92,14 @@ class Feed {
 }
 
 /** Feeds the events after `after` to `sink` until the rollout ends (then `sink.end`) or `signal` aborts. */
-export async function feedRolloutEvents(deps: EngineDeps, rolloutId: string, after: string, sink: FeedSink, signal: AbortSignal, opts: FeedOptions = {}): Promise<FeedResult> {
+export async function feedRolloutEvents(
+  deps: EngineDeps,
+  rolloutId: string,
+  after: string,
+  sink: FeedSink,
+  signal: AbortSignal,
+  opts: FeedOptions = {},
+): Promise<FeedResult> {
   const feed = new Feed(deps, rolloutId, sink, opts.graceMs ?? 3000, after);
   const onAbort = (): void => feed.stop.abort();
   signal.addEventListener('abort', onAbort, { once: true });

@@ -23,7 +23,11 @@ export function measureRequests(histogram: Histogram<'method' | 'route' | 'statu
     const end = histogram.startTimer();
     res.once('close', () => {
       const pattern = (req.route as { path?: unknown } | undefined)?.path;
-      end({ method: req.method, route: typeof pattern === 'string' ? pattern : 'unmatched', status: String(res.statusCode) });
+      end({
+        method: req.method,
+        route: typeof pattern === 'string' ? pattern : 'unmatched',
+        status: String(res.statusCode),
+      });
     });
     next();
   };

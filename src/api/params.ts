@@ -20,12 +20,10 @@ export const appParam = dnsLabel('an app name').openapi({ param: { name: 'name',
 export const nsParamsSchema = z.object({ ns: namespaceParam });
 export const appParamsSchema = z.object({ ns: namespaceParam, name: appParam });
 
-const rolloutIdQuery = z
-  .string()
-  .min(1)
-  .max(512)
-  .optional()
-  .openapi({ description: 'A specific rollout of the app (its id) instead of the latest.', example: 'shop.checkout.3' });
+const rolloutIdQuery = z.string().min(1).max(512).optional().openapi({
+  description: 'A specific rollout of the app (its id) instead of the latest.',
+  example: 'shop.checkout.3',
+});
 
 export const createQuerySchema = z.strictObject({
   dryRun: z
@@ -59,15 +57,25 @@ export const lastEventIdHeader = z
   .string()
   .regex(STREAM_ID, { error: 'expected an event id like 1700000000000-0' })
   .optional()
-  .openapi({ param: { name: 'Last-Event-ID', in: 'header' }, description: 'Resume after this event id (what a reconnecting EventSource sends).' });
+  .openapi({
+    param: { name: 'Last-Event-ID', in: 'header' },
+    description: 'Resume after this event id (what a reconnecting EventSource sends).',
+  });
 export const eventsHeadersSchema = z.object({ 'Last-Event-ID': lastEventIdHeader });
 
 /** Parses a request part or throws BadRequestError naming each bad field (prefixed with where it was). */
-export function parseRequestPart<T extends z.ZodType>(schema: T, input: unknown, where: 'path' | 'query' | 'header' | 'body'): z.output<T> {
+export function parseRequestPart<T extends z.ZodType>(
+  schema: T,
+  input: unknown,
+  where: 'path' | 'query' | 'header' | 'body',
+): z.output<T> {
   const parsed = schema.safeParse(input ?? {});
   if (parsed.success) return parsed.data;
   const problems = issuesToProblems(parsed.error.issues, [where]);
-  throw new BadRequestError(`invalid ${where === 'path' ? 'path' : where === 'query' ? 'query string' : where}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
+  throw new BadRequestError(
+    `invalid ${where === 'path' ? 'path' : where === 'query' ? 'query string' : where}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+    problems,
+  );
 }
 
 /** Middleware: 400 unless the path parameters fit `schema` (before any verb is checked or body read). */

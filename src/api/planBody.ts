@@ -13,12 +13,17 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** The plan a body holds, in namespace `ns`; PlanValidationError naming every problem (422), BadRequestError when there is no body (400). */
 export function planFromBody(body: unknown, ns: string): Plan {
-  if (body === undefined) throw new BadRequestError('the body must hold the plan (JSON or YAML)', [{ path: 'body', message: 'required' }]);
+  if (body === undefined)
+    throw new BadRequestError('the body must hold the plan (JSON or YAML)', [{ path: 'body', message: 'required' }]);
   const problems: FieldProblem[] = [];
   let input = body;
   if (isObject(body) && isObject(body.metadata)) {
     const given = body.metadata.namespace;
-    if (given !== undefined && given !== ns) problems.push({ path: 'metadata.namespace', message: `expected "${ns}" (the namespace in the URL) or nothing, got ${JSON.stringify(given)}` });
+    if (given !== undefined && given !== ns)
+      problems.push({
+        path: 'metadata.namespace',
+        message: `expected "${ns}" (the namespace in the URL) or nothing, got ${JSON.stringify(given)}`,
+      });
     // Validated in the URL's namespace either way, so one answer lists every problem at once.
     input = { ...body, metadata: { ...body.metadata, namespace: ns } };
   }

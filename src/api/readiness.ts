@@ -6,7 +6,10 @@ import { NotReadyError } from '../errors/notReadyError';
 export const DEFAULT_READY_TIMEOUT_MS = 2000;
 
 /** A check that reads one (absent) record through the store's connection; NotReadyError when Redis does not answer in time. */
-export function redisReadiness(deps: Pick<EngineDeps, 'store'>, timeoutMs = DEFAULT_READY_TIMEOUT_MS): () => Promise<void> {
+export function redisReadiness(
+  deps: Pick<EngineDeps, 'store'>,
+  timeoutMs = DEFAULT_READY_TIMEOUT_MS,
+): () => Promise<void> {
   return async () => {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -15,7 +18,9 @@ export function redisReadiness(deps: Pick<EngineDeps, 'store'>, timeoutMs = DEFA
     try {
       await Promise.race([deps.store.get('readyz-probe'), deadline]);
     } catch (err) {
-      throw err instanceof NotReadyError ? err : new NotReadyError('redis', `failed: ${(err as Error).message}`, { cause: err });
+      throw err instanceof NotReadyError
+        ? err
+        : new NotReadyError('redis', `failed: ${(err as Error).message}`, { cause: err });
     } finally {
       clearTimeout(timer);
     }

@@ -7,7 +7,12 @@ import type { EngineDeps } from '../engine/deps';
 import type { RolloutRecord } from '../engine/record';
 
 /** The app's latest rollout, or the one with `rolloutId` if it belongs to the app; AppRolloutNotFoundError otherwise. */
-export async function findRollout(deps: EngineDeps, ns: string, app: string, rolloutId?: string): Promise<RolloutRecord> {
+export async function findRollout(
+  deps: EngineDeps,
+  ns: string,
+  app: string,
+  rolloutId?: string,
+): Promise<RolloutRecord> {
   const record = rolloutId === undefined ? await deps.store.getLatest(ns, app) : await deps.store.get(rolloutId);
   if (!record || record.namespace !== ns || record.app !== app) throw new AppRolloutNotFoundError(ns, app, rolloutId);
   return record;
@@ -18,7 +23,12 @@ export async function findRollout(deps: EngineDeps, ns: string, app: string, rol
  * (src/engine/rollouts.ts; a create refused with 409 leaves a gap), so walking down from the latest's
  * seq reads exactly the app's records, in batches, without scanning the namespace.
  */
-export async function listAppRollouts(deps: EngineDeps, ns: string, app: string, limit: number): Promise<RolloutRecord[]> {
+export async function listAppRollouts(
+  deps: EngineDeps,
+  ns: string,
+  app: string,
+  limit: number,
+): Promise<RolloutRecord[]> {
   const latest = await deps.store.getLatest(ns, app);
   if (!latest) return [];
   const out = [latest];

@@ -22,7 +22,9 @@ export interface ApiRoute {
   /** Whether a body is read (up to the limit) before the handler. */
   body?: boolean;
   /** The OpenAPI operation, less what the entry already says. */
-  doc: Omit<RouteConfig, 'method' | 'path' | 'request'> & { request?: Omit<NonNullable<RouteConfig['request']>, 'params'> };
+  doc: Omit<RouteConfig, 'method' | 'path' | 'request'> & {
+    request?: Omit<NonNullable<RouteConfig['request']>, 'params'>;
+  };
   handler: RequestHandler;
 }
 

@@ -44,7 +44,16 @@ export const rolloutViewSchema = z
     /** The app (the plan's metadata.name). */
     name: z.string(),
     attempt: z.number().int(),
-    phase: z.enum(['Pending', 'Progressing', 'Paused', 'Promoting', 'Succeeded', 'RollingBack', 'RolledBack', 'Failed']),
+    phase: z.enum([
+      'Pending',
+      'Progressing',
+      'Paused',
+      'Promoting',
+      'Succeeded',
+      'RollingBack',
+      'RolledBack',
+      'Failed',
+    ]),
     outcome: z.enum(['promoted', 'rolledBack', 'aborted', 'failed']).optional(),
     message: z.string(),
     createdAt: z.string().openapi({ format: 'date-time' }),
@@ -80,12 +89,16 @@ export const eventViewSchema = z
   .openapi('Event');
 export type EventView = z.infer<typeof eventViewSchema>;
 
-export const rolloutWithHistorySchema = rolloutViewSchema.extend({ history: z.array(eventViewSchema) }).openapi('RolloutWithHistory');
+export const rolloutWithHistorySchema = rolloutViewSchema
+  .extend({ history: z.array(eventViewSchema) })
+  .openapi('RolloutWithHistory');
 export type RolloutWithHistory = z.infer<typeof rolloutWithHistorySchema>;
 
 export const rolloutListSchema = z.object({ items: z.array(rolloutViewSchema) }).openapi('RolloutList');
 
-export const dryRunResultSchema = z.object({ dryRun: z.literal(true), rollout: rolloutViewSchema }).openapi('DryRunResult');
+export const dryRunResultSchema = z
+  .object({ dryRun: z.literal(true), rollout: rolloutViewSchema })
+  .openapi('DryRunResult');
 
 export const promoteBodySchema = z.strictObject({ full: z.boolean().optional() }).openapi('PromoteOptions');
 

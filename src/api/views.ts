@@ -28,7 +28,12 @@ export function rolloutView(r: RolloutRecord): RolloutView {
     steps: plan.steps.map((s, index) => ({
       index,
       description: describeStep(s),
-      state: done || index < r.stepIndex ? 'done' : index === r.stepIndex && !r.firstDeploy && r.phase !== 'Pending' ? 'current' : 'pending',
+      state:
+        done || index < r.stepIndex
+          ? 'done'
+          : index === r.stepIndex && !r.firstDeploy && r.phase !== 'Pending'
+            ? 'current'
+            : 'pending',
     })),
     stepIndex: r.stepIndex,
     pause: r.pause ? { kind: r.pause.kind, since: iso(r.pause.since) } : undefined,

@@ -52,40 +52,91 @@ export class RampApiClient {
 
   /** POST …/rollouts: starts a rollout of the plan (a JS value, sent as JSON) → its view. */
   createRollout(ns: string, plan: unknown, opts: { signal?: AbortSignal } = {}): Promise<RolloutView> {
-    return this.call({ method: 'POST', path: rolloutsPath(ns), body: plan, schema: rolloutViewSchema, signal: opts.signal });
+    return this.call({
+      method: 'POST',
+      path: rolloutsPath(ns),
+      body: plan,
+      schema: rolloutViewSchema,
+      signal: opts.signal,
+    });
   }
 
   /** POST …/rollouts?dryRun=true: validates against the schema and the cluster, writes nothing. */
   dryRun(ns: string, plan: unknown, opts: { signal?: AbortSignal } = {}): Promise<DryRunResult> {
-    return this.call({ method: 'POST', path: rolloutsPath(ns), query: { dryRun: 'true' }, body: plan, schema: dryRunResultSchema, signal: opts.signal });
+    return this.call({
+      method: 'POST',
+      path: rolloutsPath(ns),
+      query: { dryRun: 'true' },
+      body: plan,
+      schema: dryRunResultSchema,
+      signal: opts.signal,
+    });
   }
 
   /** GET …/rollouts: newest first as the server orders them, optionally one app's. */
-  async listRollouts(ns: string, opts: { app?: string; limit?: number; signal?: AbortSignal } = {}): Promise<RolloutView[]> {
-    const list = await this.call({ method: 'GET', path: rolloutsPath(ns), query: { app: opts.app, limit: opts.limit }, schema: rolloutListSchema, signal: opts.signal });
+  async listRollouts(
+    ns: string,
+    opts: { app?: string; limit?: number; signal?: AbortSignal } = {},
+  ): Promise<RolloutView[]> {
+    const list = await this.call({
+      method: 'GET',
+      path: rolloutsPath(ns),
+      query: { app: opts.app, limit: opts.limit },
+      schema: rolloutListSchema,
+      signal: opts.signal,
+    });
     return list.items;
   }
 
   /** GET …/rollouts/{name}: the app's latest rollout (or the one given) with its events. */
-  getRollout(ns: string, name: string, opts: { rollout?: string; signal?: AbortSignal } = {}): Promise<RolloutWithHistory> {
-    return this.call({ method: 'GET', path: rolloutPath(ns, name), query: { rollout: opts.rollout }, schema: rolloutWithHistorySchema, signal: opts.signal });
+  getRollout(
+    ns: string,
+    name: string,
+    opts: { rollout?: string; signal?: AbortSignal } = {},
+  ): Promise<RolloutWithHistory> {
+    return this.call({
+      method: 'GET',
+      path: rolloutPath(ns, name),
+      query: { rollout: opts.rollout },
+      schema: rolloutWithHistorySchema,
+      signal: opts.signal,
+    });
   }
 
   /** POST …/rollouts/{name}/{op}: promote (`full` for promote --full), abort, retry (→ the new attempt), pause, resume. */
-  operate(ns: string, name: string, op: OperationName, opts: { full?: boolean; signal?: AbortSignal } = {}): Promise<RolloutView> {
+  operate(
+    ns: string,
+    name: string,
+    op: OperationName,
+    opts: { full?: boolean; signal?: AbortSignal } = {},
+  ): Promise<RolloutView> {
     const body = op === 'promote' && opts.full ? { full: true } : {};
-    return this.call({ method: 'POST', path: `${rolloutPath(ns, name)}/${op}`, body, schema: rolloutViewSchema, signal: opts.signal });
+    return this.call({
+      method: 'POST',
+      path: `${rolloutPath(ns, name)}/${op}`,
+      body,
+      schema: rolloutViewSchema,
+      signal: opts.signal,
+    });
   }
 
   /** GET …/events as Server-Sent Events, reconnecting with Last-Event-ID until the rollout ends (see eventStream.ts). */
   followEvents(ns: string, name: string, opts: FollowOptions = {}): AsyncGenerator<FollowItem, void, undefined> {
-    return followEvents({ server: this.server, token: this.options.token, fetch: this.options.fetch, ...this.options.stream }, ns, name, opts);
+    return followEvents(
+      { server: this.server, token: this.options.token, fetch: this.options.fetch, ...this.options.stream },
+      ns,
+      name,
+      opts,
+    );
   }
 
   private async call<S extends z.ZodType>(c: Call<S>): Promise<z.output<S>> {
     const url = `${this.server}/api/v1${c.path}${queryString(c.query)}`;
     const request = `${c.method} ${url}`;
-    const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}`, accept: 'application/json' };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.options.token}`,
+      accept: 'application/json',
+    };
     if (c.body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
@@ -118,5 +169,7 @@ function rolloutPath(ns: string, name: string): string {
 
 function queryString(q: Record<string, string | number | undefined> | undefined): string {
   const entries = Object.entries(q ?? {}).filter((e): e is [string, string | number] => e[1] !== undefined);
-  return entries.length ? `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';
+  return entries.length
+    ? `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)])).toString()}`
+    : '';
 }

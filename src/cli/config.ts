@@ -49,7 +49,8 @@ export function resolveConnection(flags: ApiFlags, env: Env = process.env): Conn
   } catch {
     throw new CliUsageError(`--server / RAMP_URL: expected a URL like http://ramp:8080, got "${server}"`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliUsageError(`--server / RAMP_URL: expected an http or https URL, got "${server}"`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new CliUsageError(`--server / RAMP_URL: expected an http or https URL, got "${server}"`);
   const token = nonEmpty(flags.token) ?? nonEmpty(env.RAMP_TOKEN);
   if (!token) throw new CliUsageError('no API token given: pass --token TOKEN or set RAMP_TOKEN');
   return { server: server.replace(/\/+$/, ''), token };
@@ -62,7 +63,9 @@ export function resolveConnection(flags: ApiFlags, env: Env = process.env): Conn
 export function resolveNamespace(flag: string | undefined, planNamespace?: string): string {
   const given = nonEmpty(flag);
   if (given && planNamespace && given !== planNamespace) {
-    throw new CliUsageError(`-n ${given} does not match the plan's metadata.namespace "${planNamespace}": drop -n or change the plan`);
+    throw new CliUsageError(
+      `-n ${given} does not match the plan's metadata.namespace "${planNamespace}": drop -n or change the plan`,
+    );
   }
   return given ?? planNamespace ?? DEFAULT_NAMESPACE;
 }
@@ -70,7 +73,8 @@ export function resolveNamespace(flag: string | undefined, planNamespace?: strin
 /** `-o` checked against OUTPUT_FORMATS; CliUsageError otherwise. */
 export function parseOutputFormat(value: string | undefined): OutputFormat {
   const v = value ?? 'text';
-  if (!(OUTPUT_FORMATS as readonly string[]).includes(v)) throw new CliUsageError(`-o/--output: expected one of ${OUTPUT_FORMATS.join(', ')}, got "${v}"`);
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(v))
+    throw new CliUsageError(`-o/--output: expected one of ${OUTPUT_FORMATS.join(', ')}, got "${v}"`);
   return v as OutputFormat;
 }
 
@@ -78,7 +82,8 @@ export function parseOutputFormat(value: string | undefined): OutputFormat {
 export function parseTimeout(value: string | undefined, flag = '--timeout'): number | undefined {
   if (value === undefined) return undefined;
   const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) throw new CliUsageError(`${flag}: expected a duration like 90s, 30m or 1h, got "${value}"`);
+  if (ms === undefined || ms <= 0)
+    throw new CliUsageError(`${flag}: expected a duration like 90s, 30m or 1h, got "${value}"`);
   return ms;
 }
 

@@ -43,7 +43,12 @@ export interface StreamTarget {
 class StreamDropped extends Error {}
 
 /** Yields every event after `lastEventId` once, in order, then `end` with the final view. */
-export async function* followEvents(target: StreamTarget, ns: string, name: string, opts: FollowOptions = {}): AsyncGenerator<FollowItem, void, undefined> {
+export async function* followEvents(
+  target: StreamTarget,
+  ns: string,
+  name: string,
+  opts: FollowOptions = {},
+): AsyncGenerator<FollowItem, void, undefined> {
   const backoff = target.backoff ?? { initialMs: 250, maxMs: 5000 };
   const maxDownMs = target.maxDownMs ?? 300_000;
   let last = opts.lastEventId;
@@ -66,7 +71,13 @@ export async function* followEvents(target: StreamTarget, ns: string, name: stri
       if (!retryable(err)) throw err;
       downSince ??= Date.now();
       if (Date.now() - downSince > maxDownMs) {
-        throw err instanceof ApiUnreachableError ? err : new ApiUnreachableError(target.server, `gave up reconnecting after ${Math.round(maxDownMs / 1000)}s: ${reasonOf(err)}`, { cause: err });
+        throw err instanceof ApiUnreachableError
+          ? err
+          : new ApiUnreachableError(
+              target.server,
+              `gave up reconnecting after ${Math.round(maxDownMs / 1000)}s: ${reasonOf(err)}`,
+              { cause: err },
+            );
       }
       attempt += 1;
       const delayMs = Math.min(backoff.maxMs, backoff.initialMs * 2 ** (attempt - 1));
@@ -90,14 +101,20 @@ function decode(msg: SseMessage, last: string | undefined): FollowItem | undefin
   if (msg.event === 'rollout') {
     const event = parseData(msg, eventViewSchema, 'event');
     // A resumed server might start at or before the id we asked to follow; each event is shown once.
-    if (last !== undefined && isStreamId(last) && isStreamId(event.id) && compareStreamIds(event.id, last) <= 0) return undefined;
+    if (last !== undefined && isStreamId(last) && isStreamId(event.id) && compareStreamIds(event.id, last) <= 0)
+      return undefined;
     return { type: 'event', event };
   }
   if (msg.event === 'end') return { type: 'end', rollout: parseData(msg, rolloutViewSchema, 'end') };
   if (msg.event === 'error') {
     // The server failed mid-stream (Redis gone, say) and closes it next: worth reconnecting, like a 5xx.
     const body = parseData(msg, errorBodySchema, 'error');
-    throw new ApiRequestError(500, body.error.code, `the event stream failed: ${body.error.message}`, body.error.details);
+    throw new ApiRequestError(
+      500,
+      body.error.code,
+      `the event stream failed: ${body.error.message}`,
+      body.error.details,
+    );
   }
   return undefined;
 }
@@ -107,15 +124,28 @@ function parseData<S extends z.ZodType>(msg: SseMessage, schema: S, what: string
   try {
     json = JSON.parse(msg.data);
   } catch (err) {
-    throw new InvalidApiResponseError(`the ${what} event stream`, [`data is not JSON: ${msg.data.slice(0, 100)}`], { cause: err });
+    throw new InvalidApiResponseError(`the ${what} event stream`, [`data is not JSON: ${msg.data.slice(0, 100)}`], {
+      cause: err,
+    });
   }
   const r = schema.safeParse(json);
-  if (!r.success) throw new InvalidApiResponseError(`the ${what} event stream`, r.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`));
+  if (!r.success)
+    throw new InvalidApiResponseError(
+      `the ${what} event stream`,
+      r.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`),
+    );
   return r.data;
 }
 
 /** One connection: the parsed messages until the server closes it; throws on errors, idle and aborts. */
-async function* connect(target: StreamTarget, ns: string, name: string, opts: FollowOptions, last: string | undefined, onData: () => void): AsyncGenerator<SseMessage> {
+async function* connect(
+  target: StreamTarget,
+  ns: string,
+  name: string,
+  opts: FollowOptions,
+  last: string | undefined,
+  onData: () => void,
+): AsyncGenerator<SseMessage> {
   const idleMs = target.idleTimeoutMs ?? 45_000;
   const url = `${target.server}/api/v1/namespaces/${encodeURIComponent(ns)}/rollouts/${encodeURIComponent(name)}/events${opts.rollout ? `?rollout=${encodeURIComponent(opts.rollout)}` : ''}`;
   const request = `GET ${url}`;
@@ -125,7 +155,13 @@ async function* connect(target: StreamTarget, ns: string, name: string, opts: Fo
   let idle: NodeJS.Timeout | undefined;
   const touch = (): void => {
     clearTimeout(idle);
-    idle = setTimeout(() => conn.abort(new ApiUnreachableError(target.server, `no data on the event stream for ${Math.round(idleMs / 1000)}s`)), idleMs);
+    idle = setTimeout(
+      () =>
+        conn.abort(
+          new ApiUnreachableError(target.server, `no data on the event stream for ${Math.round(idleMs / 1000)}s`),
+        ),
+      idleMs,
+    );
   };
   try {
     touch();
@@ -135,7 +171,9 @@ async function* connect(target: StreamTarget, ns: string, name: string, opts: Fo
     try {
       res = await (target.fetch ?? fetch)(url, { headers, signal: conn.signal });
     } catch (err) {
-      throw conn.signal.aborted && !opts.signal?.aborted ? conn.signal.reason : fetchFailure(err, target.server, opts.signal, idleMs);
+      throw conn.signal.aborted && !opts.signal?.aborted
+        ? conn.signal.reason
+        : fetchFailure(err, target.server, opts.signal, idleMs);
     }
     if (!res.ok) throw await errorFromResponse(res, request);
     if (!res.body) throw new StreamDropped('the event stream has no body');

@@ -9,7 +9,11 @@ import { finalLine, printResult } from './output/results';
 import { rolloutProgress } from './progress';
 import { waitForRollout } from './waitForRollout';
 
-export async function followRollout(ctx: ApiContext, view: RolloutView, timeout: { ms?: number; text?: string }): Promise<number> {
+export async function followRollout(
+  ctx: ApiContext,
+  view: RolloutView,
+  timeout: { ms?: number; text?: string },
+): Promise<number> {
   const { client, format, io } = ctx;
   const final = await waitForRollout(client, view, {
     progress: rolloutProgress(io.stderr),

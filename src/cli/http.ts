@@ -22,13 +22,30 @@ export async function errorFromResponse(res: Response, request: string): Promise
     json = undefined;
   }
   const body = errorBodySchema.safeParse(json);
-  if (body.success) return new ApiRequestError(res.status, body.data.error.code, body.data.error.message, body.data.error.details, request);
+  if (body.success)
+    return new ApiRequestError(
+      res.status,
+      body.data.error.code,
+      body.data.error.message,
+      body.data.error.details,
+      request,
+    );
   const snippet = text.trim().split('\n')[0]?.slice(0, 200);
-  return new ApiRequestError(res.status, `HTTP_${res.status}`, `${request}: HTTP ${res.status}${snippet ? ` ${snippet}` : ` ${res.statusText}`}`, [], request);
+  return new ApiRequestError(
+    res.status,
+    `HTTP_${res.status}`,
+    `${request}: HTTP ${res.status}${snippet ? ` ${snippet}` : ` ${res.statusText}`}`,
+    [],
+    request,
+  );
 }
 
 /** Parses a 2xx body with the contract's schema. */
-export async function parseAnswer<S extends z.ZodType>(res: Response, schema: S, request: string): Promise<z.output<S>> {
+export async function parseAnswer<S extends z.ZodType>(
+  res: Response,
+  schema: S,
+  request: string,
+): Promise<z.output<S>> {
   const text = await res.text();
   let json: unknown;
   try {
@@ -37,7 +54,12 @@ export async function parseAnswer<S extends z.ZodType>(res: Response, schema: S,
     throw new InvalidApiResponseError(request, [`not JSON: ${text.slice(0, 100)}`], { cause: err });
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new InvalidApiResponseError(request, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`), { cause: parsed.error });
+  if (!parsed.success)
+    throw new InvalidApiResponseError(
+      request,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+      { cause: parsed.error },
+    );
   return parsed.data;
 }
 
@@ -45,7 +67,12 @@ export async function parseAnswer<S extends z.ZodType>(res: Response, schema: S,
  * What went wrong when fetch itself rejected: our own abort passes through (the caller decides what it
  * means); a timeout or a network failure becomes ApiUnreachableError.
  */
-export function fetchFailure(err: unknown, server: string, signal: AbortSignal | undefined, timeoutMs: number): unknown {
+export function fetchFailure(
+  err: unknown,
+  server: string,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+): unknown {
   if (signal?.aborted) return signal.reason ?? err;
   // DOMException is not an Error in every realm (jest's vm contexts), so look at the name only.
   const name = (err as { name?: unknown } | null)?.name;

@@ -8,7 +8,10 @@ import { PlanValidationError } from '../errors/planValidationError';
 import { readOneDocument } from '../plan/document';
 
 /** The plan's text; `-` reads standard input to its end. */
-export async function readPlanText(file: string | undefined, stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
+export async function readPlanText(
+  file: string | undefined,
+  stdin: NodeJS.ReadableStream = process.stdin,
+): Promise<string> {
   if (!file) throw new CliUsageError('no plan given: pass -f plan.yaml (or -f - to read it from standard input)');
   if (file === '-') {
     let text = '';
@@ -19,7 +22,10 @@ export async function readPlanText(file: string | undefined, stdin: NodeJS.Reada
     return await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new CliUsageError(`-f ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message}`, { cause: err });
+    throw new CliUsageError(
+      `-f ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
@@ -28,7 +34,10 @@ export function parsePlanDocument(text: string): Record<string, unknown> {
   const doc = readOneDocument(text);
   if (!doc.ok) throw new PlanValidationError(doc.problems);
   const value = doc.value;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new PlanValidationError([{ path: '', message: 'expected a plan: a mapping with apiVersion, kind, metadata and spec' }]);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new PlanValidationError([
+      { path: '', message: 'expected a plan: a mapping with apiVersion, kind, metadata and spec' },
+    ]);
   return value as Record<string, unknown>;
 }
 

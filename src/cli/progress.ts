@@ -12,7 +12,10 @@ export function isPlainOutput(stream: NodeJS.WriteStream = process.stdout): bool
 }
 
 export function timestamp(d = new Date()): string {
-  return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** Prints one progress line to stderr (stdout stays for results, e.g. `-o json`). */

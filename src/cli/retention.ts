@@ -2,7 +2,8 @@
 import { PlanValidationError } from '../errors/planValidationError';
 import { parseDuration } from '../plan/duration';
 
-export const RETENTION_HELP = 'keep finished rollouts and their events this long after their last change (each app keeps its latest anyway); 0 keeps them forever';
+export const RETENTION_HELP =
+  'keep finished rollouts and their events this long after their last change (each app keeps its latest anyway); 0 keeps them forever';
 /** 30 days. */
 export const DEFAULT_RETENTION = '720h';
 
@@ -10,6 +11,9 @@ export const DEFAULT_RETENTION = '720h';
 export function parseRetention(value: string): number {
   if (value === '0') return 0;
   const ms = parseDuration(value);
-  if (ms === undefined) throw new PlanValidationError([{ path: '--retention', message: `expected a duration like 720h or 168h (0 keeps them forever), got "${value}"` }]);
+  if (ms === undefined)
+    throw new PlanValidationError([
+      { path: '--retention', message: `expected a duration like 720h or 168h (0 keeps them forever), got "${value}"` },
+    ]);
   return ms;
 }

@@ -52,7 +52,11 @@ export class SseParser {
 
   private dispatch(): SseMessage | undefined {
     const had = this.sawField && (this.data.length > 0 || this.event !== '');
-    const msg: SseMessage = { event: this.event || 'message', data: this.data.join('\n'), ...(this.id !== undefined ? { id: this.id } : {}) };
+    const msg: SseMessage = {
+      event: this.event || 'message',
+      data: this.data.join('\n'),
+      ...(this.id !== undefined ? { id: this.id } : {}),
+    };
     this.event = '';
     this.data = [];
     this.id = undefined;

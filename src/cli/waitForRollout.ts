@@ -25,9 +25,14 @@ export interface WaitOptions {
 }
 
 /** Follows `view`'s rollout from its first event until it ends → the final view. */
-export async function waitForRollout(client: RampApiClient, view: RolloutView, opts: WaitOptions): Promise<RolloutView> {
+export async function waitForRollout(
+  client: RampApiClient,
+  view: RolloutView,
+  opts: WaitOptions,
+): Promise<RolloutView> {
   const timeout = new AbortController();
-  const timer = opts.timeoutMs !== undefined ? setTimeout(() => timeout.abort(new Error('timeout')), opts.timeoutMs) : undefined;
+  const timer =
+    opts.timeoutMs !== undefined ? setTimeout(() => timeout.abort(new Error('timeout')), opts.timeoutMs) : undefined;
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
   opts.progress.start(view);
   try {
@@ -46,7 +51,12 @@ export async function waitForRollout(client: RampApiClient, view: RolloutView, o
     const last = opts.progress.current ?? view;
     opts.progress.close();
     summarize(opts, last, true);
-    throw new WaitTimeoutError(view.id, opts.timeoutText ?? formatDuration(opts.timeoutMs ?? 0), last.phase, `ramp watch ${view.name} -n ${view.namespace} --rollout ${view.id}`);
+    throw new WaitTimeoutError(
+      view.id,
+      opts.timeoutText ?? formatDuration(opts.timeoutMs ?? 0),
+      last.phase,
+      `ramp watch ${view.name} -n ${view.namespace} --rollout ${view.id}`,
+    );
   } finally {
     clearTimeout(timer);
     opts.progress.close();

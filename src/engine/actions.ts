@@ -24,17 +24,28 @@ function specOf(observed: StrategyObserved, revision: string): number | undefine
  */
 export function planActions(desired: DesiredState, observed: StrategyObserved, routerAt?: number): ClusterAction[] {
   const actions: ClusterAction[] = [{ kind: 'ensureStableService', revision: desired.stableServiceRevision }];
-  if (desired.canaryServiceRevision) actions.push({ kind: 'ensureCanaryService', revision: desired.canaryServiceRevision });
+  if (desired.canaryServiceRevision)
+    actions.push({ kind: 'ensureCanaryService', revision: desired.canaryServiceRevision });
   const downs: ClusterAction[] = [];
   for (const rs of desired.replicaSets) {
     const current = specOf(observed, rs.revision);
     // A ReplicaSet that does not exist and should have no pods is not created (a rollback before the canary started).
     if (current === undefined && rs.replicas === 0) continue;
     // Ensuring also fixes a role annotation; it never lowers replicas (that waits for the route).
-    if (current === undefined || current <= rs.replicas) actions.push({ kind: 'scaleUp', revision: rs.revision, replicas: rs.replicas, role: rs.role });
-    else downs.push({ kind: 'scaleDown', revision: rs.revision, replicas: rs.replicas, role: rs.role, afterRoute: desired.scaleDownAfterRoute && rs.role === 'canary' });
+    if (current === undefined || current <= rs.replicas)
+      actions.push({ kind: 'scaleUp', revision: rs.revision, replicas: rs.replicas, role: rs.role });
+    else
+      downs.push({
+        kind: 'scaleDown',
+        revision: rs.revision,
+        replicas: rs.replicas,
+        role: rs.role,
+        afterRoute: desired.scaleDownAfterRoute && rs.role === 'canary',
+      });
   }
-  if (desired.routerWeight !== 'hold' && desired.routerWeight !== routerAt) actions.push({ kind: 'route', weight: desired.routerWeight });
-  for (const revision of desired.scaleToZero) downs.push({ kind: 'scaleDown', revision, replicas: 0, afterRoute: false });
+  if (desired.routerWeight !== 'hold' && desired.routerWeight !== routerAt)
+    actions.push({ kind: 'route', weight: desired.routerWeight });
+  for (const revision of desired.scaleToZero)
+    downs.push({ kind: 'scaleDown', revision, replicas: 0, afterRoute: false });
   return [...actions, ...downs];
 }

@@ -49,9 +49,15 @@ export function trafficAt(weight: number, routerAt: number | undefined): string 
 }
 
 /** The measurement, marked `shifted` when the traffic split changed since the last look (its share moved inside the interval). */
-export function markShifted(measurement: Measurement | undefined, before: string | undefined, now: string): Measurement | undefined {
+export function markShifted(
+  measurement: Measurement | undefined,
+  before: string | undefined,
+  now: string,
+): Measurement | undefined {
   if (!measurement || before === undefined || before === now) return measurement;
-  return measurement.kind === 'counts' || measurement.kind === 'histogram' ? { ...measurement, shifted: true } : measurement;
+  return measurement.kind === 'counts' || measurement.kind === 'histogram'
+    ? { ...measurement, shifted: true }
+    : measurement;
 }
 
 export function analysisDue(plan: CompiledPlan, record: RolloutRecord, now: number): boolean {
@@ -59,7 +65,13 @@ export function analysisDue(plan: CompiledPlan, record: RolloutRecord, now: numb
 }
 
 /** `traffic`: trafficAt() for this look. */
-export async function runAnalysis(deps: EngineDeps, plan: CompiledPlan, record: RolloutRecord, now: number, traffic: string): Promise<{ record: RolloutRecord; outcome?: AnalysisOutcome }> {
+export async function runAnalysis(
+  deps: EngineDeps,
+  plan: CompiledPlan,
+  record: RolloutRecord,
+  now: number,
+  traffic: string,
+): Promise<{ record: RolloutRecord; outcome?: AnalysisOutcome }> {
   if (!analysisDue(plan, record, now)) return { record };
   const provider = deps.provider(plan);
   // Only sequential judges spend alpha (threshold checks give no error-rate guarantee to share).
@@ -91,7 +103,10 @@ export async function runAnalysis(deps: EngineDeps, plan: CompiledPlan, record: 
   }
   const combined = combineVerdicts(verdicts);
   return {
-    record: { ...record, analysis: { ...record.analysis, startedAt, lastAt: now, trafficAtLastLook: traffic, metrics } },
+    record: {
+      ...record,
+      analysis: { ...record.analysis, startedAt, lastAt: now, trafficAtLastLook: traffic, metrics },
+    },
     outcome: { decision: combined.decision, reason: combined.reason, verdicts },
   };
 }

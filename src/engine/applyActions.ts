@@ -42,11 +42,27 @@ function templateFor(record: RolloutRecord, revision: string): V1PodTemplateSpec
   return (t ?? { spec: { containers: [] } }) as V1PodTemplateSpec;
 }
 
-async function ensureSvc(c: ApplyContext, name: string, revision: string, current: Observed['service']): Promise<boolean> {
+async function ensureSvc(
+  c: ApplyContext,
+  name: string,
+  revision: string,
+  current: Observed['service'],
+): Promise<boolean> {
   const selector = selectorFor(c.plan, revision);
-  if (current && sameSelector(current.selector, selector) && current.ports.some((p) => p.port === c.plan.service.port)) return false;
-  const targetPort = c.plan.service.targetPort ?? (c.record.template as V1PodTemplateSpec | undefined)?.spec?.containers?.[0]?.ports?.[0]?.containerPort ?? c.plan.service.port;
-  const r = await ensureService(c.deps.kube, { namespace: c.plan.namespace, name, selector, port: c.plan.service.port, targetPort, labels: { [LABELS.app]: c.plan.app } });
+  if (current && sameSelector(current.selector, selector) && current.ports.some((p) => p.port === c.plan.service.port))
+    return false;
+  const targetPort =
+    c.plan.service.targetPort ??
+    (c.record.template as V1PodTemplateSpec | undefined)?.spec?.containers?.[0]?.ports?.[0]?.containerPort ??
+    c.plan.service.port;
+  const r = await ensureService(c.deps.kube, {
+    namespace: c.plan.namespace,
+    name,
+    selector,
+    port: c.plan.service.port,
+    targetPort,
+    labels: { [LABELS.app]: c.plan.app },
+  });
   return r !== 'unchanged';
 }
 
@@ -58,10 +74,12 @@ export async function applyActions(c: ApplyContext, actions: readonly ClusterAct
   for (const a of actions) {
     switch (a.kind) {
       case 'ensureStableService':
-        if (await ensureSvc(c, c.plan.service.name, a.revision, c.observed.service)) changed.push(`service ${c.plan.service.name} → ${a.revision}`);
+        if (await ensureSvc(c, c.plan.service.name, a.revision, c.observed.service))
+          changed.push(`service ${c.plan.service.name} → ${a.revision}`);
         break;
       case 'ensureCanaryService':
-        if (await ensureSvc(c, c.plan.service.canaryName, a.revision, c.observed.canaryService)) changed.push(`service ${c.plan.service.canaryName} → ${a.revision}`);
+        if (await ensureSvc(c, c.plan.service.canaryName, a.revision, c.observed.canaryService))
+          changed.push(`service ${c.plan.service.canaryName} → ${a.revision}`);
         break;
       case 'scaleUp': {
         const rs = rsOf(a.revision);
@@ -93,7 +111,8 @@ export async function applyActions(c: ApplyContext, actions: readonly ClusterAct
         }
         const rs = rsOf(a.revision);
         if (!rs || rs.replicas === a.replicas) break;
-        if ((await scaleReplicaSet(c.deps.kube, c.plan.namespace, rs.name, a.replicas)) === 'updated') changed.push(`${rs.name} scaled to ${a.replicas}`);
+        if ((await scaleReplicaSet(c.deps.kube, c.plan.namespace, rs.name, a.replicas)) === 'updated')
+          changed.push(`${rs.name} scaled to ${a.replicas}`);
         break;
       }
     }

@@ -87,7 +87,13 @@ export function createEngine(config: EngineConfig): Engine {
     },
     close() {
       closing ??= (async () => {
-        for (const step of [() => queue.close(), () => events.close(), async () => kube.close(), async () => connection.disconnect(), async () => extra.forEach((c) => c.disconnect())]) {
+        for (const step of [
+          () => queue.close(),
+          () => events.close(),
+          async () => kube.close(),
+          async () => connection.disconnect(),
+          async () => extra.forEach((c) => c.disconnect()),
+        ]) {
           try {
             await step();
           } catch (err) {

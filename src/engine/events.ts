@@ -65,16 +65,33 @@ export class RolloutEvents {
   /** Validates and appends an event; returns its stream id. Trims the stream to about maxLen entries. */
   async append(rolloutId: string, event: RolloutEvent): Promise<string> {
     const parsed = eventSchema.safeParse(event);
-    if (!parsed.success) throw new InvalidRecordError(rolloutId, parsed.error.issues.map((i) => `event.${i.path.join('.')}: ${i.message}`), { cause: parsed.error });
-    const id = await this.redis.xadd(eventsKey(this.prefix, rolloutId), 'MAXLEN', '~', this.maxLen, '*', FIELD, JSON.stringify(parsed.data));
+    if (!parsed.success)
+      throw new InvalidRecordError(
+        rolloutId,
+        parsed.error.issues.map((i) => `event.${i.path.join('.')}: ${i.message}`),
+        { cause: parsed.error },
+      );
+    const id = await this.redis.xadd(
+      eventsKey(this.prefix, rolloutId),
+      'MAXLEN',
+      '~',
+      this.maxLen,
+      '*',
+      FIELD,
+      JSON.stringify(parsed.data),
+    );
     return id as string;
   }
 
   /** Events after the stream id `after` (exclusive; default: from the start), oldest first, at most `count`. */
   async read(rolloutId: string, options: { after?: string; count?: number } = {}): Promise<StoredEvent[]> {
-    const start = options.after === undefined || options.after === STREAM_START ? '-' : `(${streamId('after', options.after)}`;
+    const start =
+      options.after === undefined || options.after === STREAM_START ? '-' : `(${streamId('after', options.after)}`;
     const key = eventsKey(this.prefix, rolloutId);
-    const entries = options.count === undefined ? await this.redis.xrange(key, start, '+') : await this.redis.xrange(key, start, '+', 'COUNT', positiveInteger('count', options.count));
+    const entries =
+      options.count === undefined
+        ? await this.redis.xrange(key, start, '+')
+        : await this.redis.xrange(key, start, '+', 'COUNT', positiveInteger('count', options.count));
     return entries.map(([id, fields]) => decodeEntry(rolloutId, id, fields));
   }
 
@@ -88,7 +105,12 @@ export class RolloutEvents {
    * new ones as they are appended — until `signal` aborts or the events object closes; then resolves.
    * `after` is a stream id, STREAM_START or LATEST. Rejects when `onEvent` throws or an entry is corrupt.
    */
-  async follow(rolloutId: string, after: string, onEvent: (e: StoredEvent) => void | Promise<void>, signal: AbortSignal): Promise<void> {
+  async follow(
+    rolloutId: string,
+    after: string,
+    onEvent: (e: StoredEvent) => void | Promise<void>,
+    signal: AbortSignal,
+  ): Promise<void> {
     if (this.currentState !== 'open') throw new ClosedError('RolloutEvents');
     const start = after === LATEST ? await this.lastId(rolloutId) : streamId('after', after);
     // close() may have begun while we looked up the latest id; it would not know to stop us.
@@ -139,7 +161,13 @@ export class RolloutEvents {
     return this.closing;
   }
 
-  private async followLoop(conn: Redis, rolloutId: string, after: string, onEvent: (e: StoredEvent) => void | Promise<void>, signal: AbortSignal): Promise<void> {
+  private async followLoop(
+    conn: Redis,
+    rolloutId: string,
+    after: string,
+    onEvent: (e: StoredEvent) => void | Promise<void>,
+    signal: AbortSignal,
+  ): Promise<void> {
     const key = eventsKey(this.prefix, rolloutId);
     let cursor = after;
     while (!signal.aborted) {
@@ -170,17 +198,25 @@ function decodeEntry(rolloutId: string, id: string, fields: string[]): StoredEve
     throw new CorruptEventError(rolloutId, id, 'not JSON', { cause: err });
   }
   const parsed = eventSchema.safeParse(raw);
-  if (!parsed.success) throw new CorruptEventError(rolloutId, id, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '), { cause: parsed.error });
+  if (!parsed.success)
+    throw new CorruptEventError(
+      rolloutId,
+      id,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
+      { cause: parsed.error },
+    );
   return { id, event: parsed.data };
 }
 
 /** A stream id as Redis writes them (`ms-seq`, or `ms`), else InvalidOptionError naming the option. */
 function streamId(option: string, value: string): string {
-  if (!/^\d+(-\d+)?$/.test(value)) throw new InvalidOptionError(option, `expected a stream id like 1700000000000-0, got "${value}"`);
+  if (!/^\d+(-\d+)?$/.test(value))
+    throw new InvalidOptionError(option, `expected a stream id like 1700000000000-0, got "${value}"`);
   return value;
 }
 
 function positiveInteger(option: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new InvalidOptionError(option, `expected a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new InvalidOptionError(option, `expected a positive integer, got ${value}`);
   return value;
 }

@@ -41,7 +41,8 @@ export function bullPrefix(prefix?: string): string {
 export function reconcileJobId(rolloutId: string, version: number): string {
   if (rolloutId === '') throw new InvalidJobIdError(rolloutId, 'the rollout id is empty');
   if (rolloutId.includes(':')) throw new InvalidJobIdError(rolloutId, 'BullMQ refuses ":" in job ids');
-  if (!Number.isSafeInteger(version) || version < 0) throw new InvalidJobIdError(`${rolloutId}.${version}`, 'the version must be a non-negative integer');
+  if (!Number.isSafeInteger(version) || version < 0)
+    throw new InvalidJobIdError(`${rolloutId}.${version}`, 'the version must be a non-negative integer');
   return `${rolloutId}.${version}`;
 }
 
@@ -49,7 +50,8 @@ export function reconcileJobId(rolloutId: string, version: number): string {
 export function parseReconcileJobId(jobId: string): ReconcileJobData {
   const dot = jobId.lastIndexOf('.');
   const version = Number(jobId.slice(dot + 1));
-  if (dot <= 0 || !/^\d+$/.test(jobId.slice(dot + 1)) || !Number.isSafeInteger(version)) throw new InvalidJobIdError(jobId, 'expected <rolloutId>.<version>');
+  if (dot <= 0 || !/^\d+$/.test(jobId.slice(dot + 1)) || !Number.isSafeInteger(version))
+    throw new InvalidJobIdError(jobId, 'expected <rolloutId>.<version>');
   return { rolloutId: jobId.slice(0, dot), version };
 }
 
@@ -59,7 +61,8 @@ export function parseReconcileJobId(jobId: string): ReconcileJobData {
  * through (`return delayJob(job, token, at)`), so the worker neither completes nor fails the job.
  */
 export async function delayJob(job: Job, token: string | undefined, atMs: number): Promise<never> {
-  if (token === undefined) throw new InvalidOptionError('token', 'moving an active job needs the lock token the processor was given');
+  if (token === undefined)
+    throw new InvalidOptionError('token', 'moving an active job needs the lock token the processor was given');
   await job.moveToDelayed(atMs, token);
   throw new DelayedError(`re-run at ${new Date(atMs).toISOString()}`);
 }
@@ -104,8 +107,10 @@ export class ReconcileQueue {
     if (this.currentState !== 'open') throw new ClosedError(`reconcile queue ${this.name}`);
     const jobId = reconcileJobId(rolloutId, version);
     const delay = options.delayMs ?? 0;
-    if (!Number.isFinite(delay) || delay < 0) throw new InvalidOptionError('delayMs', `expected a duration ≥ 0 ms, got ${delay}`);
-    const add = (): Promise<unknown> => this.queue.add(JOB_NAME, { rolloutId, version }, { jobId, delay: Math.round(delay) });
+    if (!Number.isFinite(delay) || delay < 0)
+      throw new InvalidOptionError('delayMs', `expected a duration ≥ 0 ms, got ${delay}`);
+    const add = (): Promise<unknown> =>
+      this.queue.add(JOB_NAME, { rolloutId, version }, { jobId, delay: Math.round(delay) });
     await add();
     if ((await this.queue.getJobState(jobId)) === 'failed') {
       await this.queue.remove(jobId);
@@ -131,6 +136,7 @@ export class ReconcileQueue {
 }
 
 function positiveInteger(option: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new InvalidOptionError(option, `expected a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new InvalidOptionError(option, `expected a positive integer, got ${value}`);
   return value;
 }

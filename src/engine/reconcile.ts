@@ -55,7 +55,9 @@ function comparable(r: RolloutRecord): string {
 export function strategyView(o: Observed, r: RolloutRecord): StrategyObserved {
   const view = (rev: string | undefined) => {
     const rs = rev ? o.replicaSets.find((x) => x.revision === rev) : undefined;
-    return rs ? { revision: rs.revision, specReplicas: rs.replicas, readyReplicas: rs.status.readyReplicas } : undefined;
+    return rs
+      ? { revision: rs.revision, specReplicas: rs.replicas, readyReplicas: rs.status.readyReplicas }
+      : undefined;
   };
   return {
     stable: view(r.revisions.stable),
@@ -68,7 +70,12 @@ export function strategyView(o: Observed, r: RolloutRecord): StrategyObserved {
 }
 
 async function observeCluster(c: Context): Promise<void> {
-  c.observed = await observe(c.deps.kube, { namespace: c.compiled.namespace, app: c.compiled.app, serviceName: c.compiled.service.name, canaryServiceName: c.compiled.service.canaryName });
+  c.observed = await observe(c.deps.kube, {
+    namespace: c.compiled.namespace,
+    app: c.compiled.app,
+    serviceName: c.compiled.service.name,
+    canaryServiceName: c.compiled.service.canaryName,
+  });
 }
 
 /** A new rollout: find the stable revision, fix the new one, and make sure no stale route sends traffic to an old canary. */
@@ -77,14 +84,22 @@ async function resolvePending(c: Context): Promise<void> {
   const r = resolveRevisions(c.plan, c.next, c.observed, c.now);
   c.next = r.record;
   c.events.push(...r.events);
-  if (r.ok && !c.next.firstDeploy && c.compiled.router.kind !== 'replicaRatio') await c.deps.router(c.compiled.router.kind).reset(c.routerCtx);
+  if (r.ok && !c.next.firstDeploy && c.compiled.router.kind !== 'replicaRatio')
+    await c.deps.router(c.compiled.router.kind).reset(c.routerCtx);
 }
 
 async function checkRouter(c: Context): Promise<void> {
   if (!c.observed) return;
   c.view = strategyView(c.observed, c.next);
   // Only routers that can tell, and only once there is a stable revision to route between.
-  if (c.compiled.router.kind === 'replicaRatio' || c.next.firstDeploy || !c.next.revisions.stable || c.next.phase === 'Pending' || isTerminal(c.next.phase)) return;
+  if (
+    c.compiled.router.kind === 'replicaRatio' ||
+    c.next.firstDeploy ||
+    !c.next.revisions.stable ||
+    c.next.phase === 'Pending' ||
+    isTerminal(c.next.phase)
+  )
+    return;
   c.view.routerAtWeight = await c.deps.router(c.compiled.router.kind).verify(c.routerCtx, c.next.weight);
   if (c.view.routerAtWeight === true) c.routerAt = c.next.weight;
 }
@@ -98,12 +113,26 @@ async function analyse(c: Context): Promise<void> {
 
 function decide(c: Context): void {
   if (!c.view) return;
-  const out = canaryStrategy.decide({ plan: c.compiled, record: c.next, observed: c.view, analysis: c.analysis, now: c.now });
+  const out = canaryStrategy.decide({
+    plan: c.compiled,
+    record: c.next,
+    observed: c.view,
+    analysis: c.analysis,
+    now: c.now,
+  });
   c.next = out.record;
   c.events.push(...out.events);
   // An Analysis event when a metric's decision changes, not every interval.
   if (c.analysis && describeVerdicts(c.loaded) !== describeVerdicts(c.next)) {
-    c.events.push({ at: c.now, type: 'Analysis', message: c.analysis.reason, phase: c.next.phase, step: c.next.stepIndex, weight: c.next.weight, verdicts: c.analysis.verdicts });
+    c.events.push({
+      at: c.now,
+      type: 'Analysis',
+      message: c.analysis.reason,
+      phase: c.next.phase,
+      step: c.next.stepIndex,
+      weight: c.next.weight,
+      verdicts: c.analysis.verdicts,
+    });
   }
 }
 
@@ -130,7 +159,8 @@ async function commit(c: Context): Promise<RolloutRecord | undefined> {
 
 async function applyDesired(c: Context, committed: RolloutRecord): Promise<{ changes: string[]; waited: boolean }> {
   // Nothing to act on before the new revision is known (or when it never was: a failed start).
-  if (!c.observed || !c.view || committed.phase === 'Pending' || !committed.revisions.canary) return { changes: [], waited: false };
+  if (!c.observed || !c.view || committed.phase === 'Pending' || !committed.revisions.canary)
+    return { changes: [], waited: false };
   // A rollout that ended before a newer one began must not touch what the newer one runs.
   if (isTerminal(committed.phase) && isTerminal(c.loaded.phase)) {
     const active = await c.deps.store.getActive(committed.namespace, committed.app);
@@ -138,7 +168,10 @@ async function applyDesired(c: Context, committed: RolloutRecord): Promise<{ cha
   }
   const view = { ...c.view, ...strategyView(c.observed, committed) };
   const desired = canaryStrategy.desired(c.compiled, committed, view, c.now);
-  const result = await applyActions({ deps: c.deps, plan: c.compiled, record: committed, observed: c.observed, routerCtx: c.routerCtx }, planActions(desired, view, c.routerAt));
+  const result = await applyActions(
+    { deps: c.deps, plan: c.compiled, record: committed, observed: c.observed, routerCtx: c.routerCtx },
+    planActions(desired, view, c.routerAt),
+  );
   if (result.changed.length) c.log.info({ changes: result.changed }, 'cluster updated');
   return { changes: result.changed, waited: result.waitedOnRouter };
 }
@@ -151,7 +184,8 @@ export async function reconcile(deps: EngineDeps, id: string, version: number): 
   const now = deps.clock();
   const plan = loaded.plan as Plan;
   const compiled = compilePlan(plan);
-  if (isTerminal(loaded.phase) && loaded.scaleDownAt === undefined) return { kind: 'done', record: loaded, committed: false, requeueAt: Infinity, changes: [] };
+  if (isTerminal(loaded.phase) && loaded.scaleDownAt === undefined)
+    return { kind: 'done', record: loaded, committed: false, requeueAt: Infinity, changes: [] };
   const c: Context = {
     deps,
     log: deps.logger.child({ rolloutId: id }),
@@ -159,7 +193,12 @@ export async function reconcile(deps: EngineDeps, id: string, version: number): 
     loaded,
     plan,
     compiled,
-    routerCtx: { namespace: compiled.namespace, app: compiled.app, service: { name: compiled.service.name, canaryName: compiled.service.canaryName, port: compiled.service.port }, httpRoute: compiled.router.httpRoute },
+    routerCtx: {
+      namespace: compiled.namespace,
+      app: compiled.app,
+      service: { name: compiled.service.name, canaryName: compiled.service.canaryName, port: compiled.service.port },
+      httpRoute: compiled.router.httpRoute,
+    },
     next: loaded,
     events: [],
   };

@@ -5,7 +5,16 @@
 import { z } from 'zod';
 import { measurementSchema, verdictSchema } from '../analysis/types';
 
-export const PHASES = ['Pending', 'Progressing', 'Paused', 'Promoting', 'Succeeded', 'RollingBack', 'RolledBack', 'Failed'] as const;
+export const PHASES = [
+  'Pending',
+  'Progressing',
+  'Paused',
+  'Promoting',
+  'Succeeded',
+  'RollingBack',
+  'RolledBack',
+  'Failed',
+] as const;
 export const phaseSchema = z.enum(PHASES);
 export type Phase = z.infer<typeof phaseSchema>;
 
@@ -72,13 +81,21 @@ export const recordSchema = z.object({
   /** The canary weight the steps so far allow (the last setWeight). */
   weight: z.number().int().min(0).max(100),
   /** A setCanaryScale override of the canary's replica count. */
-  canaryScale: z.object({ replicas: z.number().int().optional(), weight: z.number().int().optional(), matchTrafficWeight: z.boolean().optional() }).optional(),
+  canaryScale: z
+    .object({
+      replicas: z.number().int().optional(),
+      weight: z.number().int().optional(),
+      matchTrafficWeight: z.boolean().optional(),
+    })
+    .optional(),
   pause: pauseSchema.optional(),
   analysis: analysisStateSchema,
   /** When the canary's pods must be ready by (progressDeadline after they were asked for). */
   progressDeadlineAt: z.number().optional(),
   /** Promotion moves through stages: canary to full size, all traffic to it, stable Service to it, traffic back to the stable Service. */
-  promotion: z.object({ since: z.number(), full: z.boolean(), stage: z.enum(['scaleUp', 'shift', 'switch', 'reset']) }).optional(),
+  promotion: z
+    .object({ since: z.number(), full: z.boolean(), stage: z.enum(['scaleUp', 'shift', 'switch', 'reset']) })
+    .optional(),
   rollback: z.object({ since: z.number(), reason: z.string(), aborted: z.boolean() }).optional(),
   /** After promotion: the previous stable revision keeps its pods until then. */
   scaleDownAt: z.number().optional(),
@@ -91,7 +108,21 @@ export type RolloutRecord = z.infer<typeof recordSchema>;
 /** Event kinds appended to a rollout's stream (what the CLI, SSE and dashboards read). */
 export const eventSchema = z.object({
   at: z.number(),
-  type: z.enum(['Created', 'StepStarted', 'WeightChanged', 'Analysis', 'Paused', 'Resumed', 'Promoting', 'Promoted', 'RollingBack', 'RolledBack', 'Failed', 'Warning', 'Operation']),
+  type: z.enum([
+    'Created',
+    'StepStarted',
+    'WeightChanged',
+    'Analysis',
+    'Paused',
+    'Resumed',
+    'Promoting',
+    'Promoted',
+    'RollingBack',
+    'RolledBack',
+    'Failed',
+    'Warning',
+    'Operation',
+  ]),
   message: z.string(),
   phase: phaseSchema.optional(),
   step: z.number().int().optional(),

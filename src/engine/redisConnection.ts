@@ -46,6 +46,7 @@ export function redisOptions(options: ConnectionOptions = {}): RedisOptions {
 /** The prefix a context asks for, checked: empty prefixes and ':' at the ends would make odd keys. */
 export function resolvePrefix(prefix: string | undefined): string {
   const p = prefix ?? DEFAULT_KEY_PREFIX;
-  if (p === '' || p.startsWith(':') || p.endsWith(':')) throw new InvalidOptionError('prefix', `"${p}" is not a usable redis key prefix (empty, or a ":" at an end)`);
+  if (p === '' || p.startsWith(':') || p.endsWith(':'))
+    throw new InvalidOptionError('prefix', `"${p}" is not a usable redis key prefix (empty, or a ":" at an end)`);
   return p;
 }

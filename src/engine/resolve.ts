@@ -28,7 +28,9 @@ function userTemplate(t: V1PodTemplateSpec): V1PodTemplateSpec {
   return copy;
 }
 
-export type Resolution = { ok: true; record: RolloutRecord; events: RolloutEvent[] } | { ok: false; record: RolloutRecord; events: RolloutEvent[] };
+export type Resolution =
+  | { ok: true; record: RolloutRecord; events: RolloutEvent[] }
+  | { ok: false; record: RolloutRecord; events: RolloutEvent[] };
 
 /** Fills in revisions and templates for a Pending record, or fails it with a message saying why. */
 export function resolveRevisions(plan: Plan, record: RolloutRecord, observed: Observed, now: number): Resolution {
@@ -39,12 +41,23 @@ export function resolveRevisions(plan: Plan, record: RolloutRecord, observed: Ob
   if (plan.spec.template) template = plan.spec.template as V1PodTemplateSpec;
   else if (!stableTemplate) {
     const message = `${record.app} has no stable revision to take the template from: give spec.template instead of spec.image for a first deploy`;
-    return { ok: false, record: { ...record, phase: 'Failed', outcome: 'failed', message }, events: [{ at: now, type: 'Failed', message, phase: 'Failed' }] };
+    return {
+      ok: false,
+      record: { ...record, phase: 'Failed', outcome: 'failed', message },
+      events: [{ at: now, type: 'Failed', message, phase: 'Failed' }],
+    };
   } else {
-    const t = templateWithImage(stableTemplate as { spec: { containers: { name: string; image: string }[] } }, plan.spec.image ?? '');
+    const t = templateWithImage(
+      stableTemplate as { spec: { containers: { name: string; image: string }[] } },
+      plan.spec.image ?? '',
+    );
     if (typeof t === 'string') {
       const message = `spec.image: ${t}`;
-      return { ok: false, record: { ...record, phase: 'Failed', outcome: 'failed', message }, events: [{ at: now, type: 'Failed', message, phase: 'Failed' }] };
+      return {
+        ok: false,
+        record: { ...record, phase: 'Failed', outcome: 'failed', message },
+        events: [{ at: now, type: 'Failed', message, phase: 'Failed' }],
+      };
     }
     template = t as V1PodTemplateSpec;
   }
@@ -52,7 +65,11 @@ export function resolveRevisions(plan: Plan, record: RolloutRecord, observed: Ob
   for (const rs of observed.replicaSets) {
     // A previous stable waiting out its scale-down delay is expected; a canary left running is an orphan.
     if (rs.revision !== canary && rs.revision !== stable?.revision && rs.replicas > 0 && rs.role !== 'stable') {
-      events.push({ at: now, type: 'Warning', message: `found ReplicaSet ${rs.name} (revision ${rs.revision}${rs.rolloutId ? `, rollout ${rs.rolloutId}` : ''}) still running without a rollout: scaling it down` });
+      events.push({
+        at: now,
+        type: 'Warning',
+        message: `found ReplicaSet ${rs.name} (revision ${rs.revision}${rs.rolloutId ? `, rollout ${rs.rolloutId}` : ''}) still running without a rollout: scaling it down`,
+      });
     }
   }
   const next: RolloutRecord = {

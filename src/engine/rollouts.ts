@@ -22,16 +22,30 @@ export async function preflight(deps: Pick<EngineDeps, 'kube' | 'provider'>, pla
   try {
     await deps.kube.call('get', 'namespaces', (o) => deps.kube.core.readNamespace({ name: plan.namespace }, o));
   } catch (e) {
-    if (e instanceof KubeNotFoundError) problems.push({ path: 'metadata.namespace', message: `namespace "${plan.namespace}" does not exist` });
+    if (e instanceof KubeNotFoundError)
+      problems.push({ path: 'metadata.namespace', message: `namespace "${plan.namespace}" does not exist` });
     else throw e;
   }
   if (plan.router.kind === 'gatewayApi' && plan.router.httpRoute) {
     try {
       await deps.kube.call('get', 'httproutes', (o) =>
-        deps.kube.custom.getNamespacedCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', namespace: plan.namespace, plural: 'httproutes', name: plan.router.httpRoute ?? '' }, o),
+        deps.kube.custom.getNamespacedCustomObject(
+          {
+            group: 'gateway.networking.k8s.io',
+            version: 'v1',
+            namespace: plan.namespace,
+            plural: 'httproutes',
+            name: plan.router.httpRoute ?? '',
+          },
+          o,
+        ),
       );
     } catch (e) {
-      if (e instanceof KubeNotFoundError) problems.push({ path: 'spec.strategy.canary.router.gatewayApi.httpRoute', message: new RouteNotFoundError(plan.namespace, plan.router.httpRoute).message });
+      if (e instanceof KubeNotFoundError)
+        problems.push({
+          path: 'spec.strategy.canary.router.gatewayApi.httpRoute',
+          message: new RouteNotFoundError(plan.namespace, plan.router.httpRoute).message,
+        });
       else throw e;
     }
   }
@@ -42,14 +56,24 @@ export async function preflight(deps: Pick<EngineDeps, 'kube' | 'provider'>, pla
     for (const { m, i } of queries) {
       const probe = (m.query ?? '').replace(/\{\{[^}]*\}\}/g, 'x');
       const v = await provider.validate(probe);
-      if (v.ok === false) problems.push({ path: `spec.analysis.metrics[${i}].query`, message: `Prometheus refuses the query: ${v.reason}` });
+      if (v.ok === false)
+        problems.push({
+          path: `spec.analysis.metrics[${i}].query`,
+          message: `Prometheus refuses the query: ${v.reason}`,
+        });
     }
   }
   if (problems.length) throw new PlanValidationError(problems);
 }
 
 /** The record of a rollout just created: Pending at version 1, revisions still to be worked out by a worker. */
-export function newRecord(plan: Plan, compiled: CompiledPlan, seq: number, now: number, attempt: number): RolloutRecord {
+export function newRecord(
+  plan: Plan,
+  compiled: CompiledPlan,
+  seq: number,
+  now: number,
+  attempt: number,
+): RolloutRecord {
   return {
     id: `${compiled.namespace}.${compiled.app}.${seq}`,
     namespace: compiled.namespace,
@@ -77,14 +101,20 @@ export function newRecord(plan: Plan, compiled: CompiledPlan, seq: number, now: 
  * cluster or Prometheus says the plan cannot work; ActiveRolloutExistsError when the app already has
  * one running. `dryRun` stops after the checks and returns the record that would be created.
  */
-export async function createRollout(deps: EngineDeps, plan: Plan, opts: { dryRun?: boolean; attempt?: number } = {}): Promise<RolloutRecord> {
+export async function createRollout(
+  deps: EngineDeps,
+  plan: Plan,
+  opts: { dryRun?: boolean; attempt?: number } = {},
+): Promise<RolloutRecord> {
   const compiled = compilePlan(plan);
   await preflight(deps, compiled);
   const now = deps.clock();
   if (opts.dryRun) return newRecord(plan, compiled, 0, now, opts.attempt ?? 1);
   const seq = await deps.store.nextSeq(compiled.namespace, compiled.app);
   const fresh = newRecord(plan, compiled, seq, now, opts.attempt ?? 1);
-  const record = await deps.store.create(fresh, [{ at: now, type: 'Created', message: `rollout ${fresh.id} created (attempt ${fresh.attempt})`, phase: fresh.phase }]);
+  const record = await deps.store.create(fresh, [
+    { at: now, type: 'Created', message: `rollout ${fresh.id} created (attempt ${fresh.attempt})`, phase: fresh.phase },
+  ]);
   await deps.queue.enqueue(record.id, record.version);
   deps.metrics?.transitions.inc({ phase: 'Pending' });
   return record;
@@ -95,18 +125,39 @@ function refuse(r: RolloutRecord, op: Operation, why: string): never {
 }
 
 /** The record after an operation (pure), with the event that tells it. */
-export function applyOperation(plan: CompiledPlan, r: RolloutRecord, op: Operation, now: number): { record: RolloutRecord; events: RolloutEvent[] } {
+export function applyOperation(
+  plan: CompiledPlan,
+  r: RolloutRecord,
+  op: Operation,
+  now: number,
+): { record: RolloutRecord; events: RolloutEvent[] } {
   if (isTerminal(r.phase)) refuse(r, op, op === 'retry' ? 'retry starts a new rollout' : 'the rollout has finished');
-  const note = (record: RolloutRecord, message: string, more: RolloutEvent[] = []) => ({ record, events: [{ at: now, type: 'Operation' as const, message, phase: record.phase, step: record.stepIndex, weight: record.weight }, ...more] });
+  const note = (record: RolloutRecord, message: string, more: RolloutEvent[] = []) => ({
+    record,
+    events: [
+      {
+        at: now,
+        type: 'Operation' as const,
+        message,
+        phase: record.phase,
+        step: record.stepIndex,
+        weight: record.weight,
+      },
+      ...more,
+    ],
+  });
   switch (op) {
     case 'promote': {
-      if (r.phase !== 'Progressing' && r.phase !== 'Paused') refuse(r, op, 'only a progressing or paused rollout can be promoted a step');
+      if (r.phase !== 'Progressing' && r.phase !== 'Paused')
+        refuse(r, op, 'only a progressing or paused rollout can be promoted a step');
       if (r.firstDeploy) refuse(r, op, 'a first deploy has no steps');
-      const next = r.stepIndex >= plan.steps.length ? startPromotion(r, now, false) : enterStep(plan, r, r.stepIndex + 1, now);
+      const next =
+        r.stepIndex >= plan.steps.length ? startPromotion(r, now, false) : enterStep(plan, r, r.stepIndex + 1, now);
       return note(next.record, `promote: skipped step ${r.stepIndex + 1}`, next.events);
     }
     case 'promoteFull': {
-      if (r.phase !== 'Progressing' && r.phase !== 'Paused' && r.phase !== 'Pending') refuse(r, op, 'only a rollout that has not started promoting or rolling back can be promoted');
+      if (r.phase !== 'Progressing' && r.phase !== 'Paused' && r.phase !== 'Pending')
+        refuse(r, op, 'only a rollout that has not started promoting or rolling back can be promoted');
       if (r.phase === 'Pending') refuse(r, op, 'the rollout has not started yet; try again in a moment');
       const next = startPromotion(r, now, true);
       return note(next.record, 'promote --full: skipping the remaining steps and analysis', next.events);
@@ -118,13 +169,24 @@ export function applyOperation(plan: CompiledPlan, r: RolloutRecord, op: Operati
     }
     case 'pause': {
       if (r.phase !== 'Progressing') refuse(r, op, 'only a progressing rollout can be paused');
-      const record: RolloutRecord = { ...r, phase: 'Paused', pause: { kind: 'user', since: now }, message: 'paused by request' };
+      const record: RolloutRecord = {
+        ...r,
+        phase: 'Paused',
+        pause: { kind: 'user', since: now },
+        message: 'paused by request',
+      };
       return note(record, 'pause: paused by request');
     }
     case 'resume': {
       if (r.phase !== 'Paused') refuse(r, op, 'the rollout is not paused');
       if (r.pause?.kind === 'step') refuse(r, op, 'it waits at a pause step: use promote to go on');
-      const record: RolloutRecord = { ...r, phase: 'Progressing', pause: undefined, analysis: { ...r.analysis, inconclusiveSince: undefined }, message: 'resumed by request' };
+      const record: RolloutRecord = {
+        ...r,
+        phase: 'Progressing',
+        pause: undefined,
+        analysis: { ...r.analysis, inconclusiveSince: undefined },
+        message: 'resumed by request',
+      };
       return note(record, 'resume: progressing again');
     }
     case 'retry':
@@ -138,9 +200,15 @@ export async function operate(deps: EngineDeps, id: string, op: Operation): Prom
   if (!current) throw new RolloutNotFoundError(id);
   const plan = current.plan as Plan;
   if (op === 'retry') {
-    if (current.phase !== 'RolledBack' && current.phase !== 'Failed') refuse(current, op, 'only a rolled-back or failed rollout can be retried');
+    if (current.phase !== 'RolledBack' && current.phase !== 'Failed')
+      refuse(current, op, 'only a rolled-back or failed rollout can be retried');
     const next = await createRollout(deps, plan, { attempt: current.attempt + 1 });
-    await deps.events.append(current.id, { at: deps.clock(), type: 'Operation', message: `retry: started ${next.id}`, phase: current.phase });
+    await deps.events.append(current.id, {
+      at: deps.clock(),
+      type: 'Operation',
+      message: `retry: started ${next.id}`,
+      phase: current.phase,
+    });
     return next;
   }
   const compiled = compilePlan(plan);

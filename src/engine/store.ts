@@ -142,7 +142,11 @@ export class RolloutStore {
   private eventArgs(id: string, events: readonly RolloutEvent[]): { key: string; argv: (string | number)[] } {
     const json = events.map((e, i) => {
       const parsed = eventSchema.safeParse(e);
-      if (!parsed.success) throw new InvalidRecordError(id, parsed.error.issues.map((x) => `events[${i}].${x.path.join('.')}: ${x.message}`));
+      if (!parsed.success)
+        throw new InvalidRecordError(
+          id,
+          parsed.error.issues.map((x) => `events[${i}].${x.path.join('.')}: ${x.message}`),
+        );
       return JSON.stringify(parsed.data);
     });
     return { key: eventsKey(this.prefix, id), argv: [this.eventsMaxLen, EVENT_FIELD, ...json] };
@@ -160,8 +164,21 @@ export class RolloutStore {
     const reply = await runScript(
       this.redis,
       CREATE_ROLLOUT,
-      [key, this.keys.app(stored.namespace, stored.app), this.keys.namespace(stored.namespace), this.keys.active, ev.key],
-      [stored.id, JSON.stringify(stored), stored.createdAt, isTerminal(stored.phase) ? '1' : '0', this.keys.record(''), ...ev.argv],
+      [
+        key,
+        this.keys.app(stored.namespace, stored.app),
+        this.keys.namespace(stored.namespace),
+        this.keys.active,
+        ev.key,
+      ],
+      [
+        stored.id,
+        JSON.stringify(stored),
+        stored.createdAt,
+        isTerminal(stored.phase) ? '1' : '0',
+        this.keys.record(''),
+        ...ev.argv,
+      ],
     );
     const result = interpretReply(reply, this.context(CREATE_ROLLOUT.name, stored));
     if (result.kind !== 'ok') throw new UnexpectedScriptResultError(CREATE_ROLLOUT.name, reply);
@@ -194,7 +211,8 @@ export class RolloutStore {
   /** A namespace's rollouts, newest first, at most `limit` (default 50). */
   async list(namespace: string, options: { limit?: number } = {}): Promise<RolloutRecord[]> {
     const limit = options.limit ?? DEFAULT_LIST_LIMIT;
-    if (!Number.isInteger(limit) || limit < 1) throw new InvalidOptionError('limit', `expected a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new InvalidOptionError('limit', `expected a positive integer, got ${limit}`);
     const ids = await this.redis.zrevrange(this.keys.namespace(namespace), 0, limit - 1);
     const records = await Promise.all(ids.map((id) => this.get(id)));
     return records.filter((r): r is RolloutRecord => r !== undefined);
@@ -257,7 +275,8 @@ export class RolloutStore {
     const code = Array.isArray(reply) ? reply[0] : undefined;
     if (code === ScriptCode.Ok) result.deleted++;
     else if (code === ScriptCode.Kept) result.kept++;
-    else if (code !== ScriptCode.Missing && code !== ScriptCode.Conflict) throw new UnexpectedScriptResultError(PRUNE_ROLLOUT.name, reply);
+    else if (code !== ScriptCode.Missing && code !== ScriptCode.Conflict)
+      throw new UnexpectedScriptResultError(PRUNE_ROLLOUT.name, reply);
     return code === ScriptCode.Ok || code === ScriptCode.Missing;
   }
 
@@ -271,7 +290,12 @@ export class RolloutStore {
    * updatedAt now. A terminal phase leaves the app's active pointer in the same script. Throws
    * InvalidRecordError for a record that is invalid or names another rollout or app.
    */
-  async update(id: string, expectedVersion: number, next: RolloutRecord, events: readonly RolloutEvent[] = []): Promise<UpdateResult> {
+  async update(
+    id: string,
+    expectedVersion: number,
+    next: RolloutRecord,
+    events: readonly RolloutEvent[] = [],
+  ): Promise<UpdateResult> {
     const result = await this.commit(id, expectedVersion, next, events);
     return result.kind;
   }
@@ -280,9 +304,14 @@ export class RolloutStore {
    * Read, apply `fn` to a copy, compare-and-set; on a lost race read again and re-apply. Returns the
    * committed record, or the current one when `fn` returns undefined (no change wanted).
    */
-  async mutate(id: string, fn: (record: RolloutRecord) => Mutation, options: MutateOptions = {}): Promise<RolloutRecord> {
+  async mutate(
+    id: string,
+    fn: (record: RolloutRecord) => Mutation,
+    options: MutateOptions = {},
+  ): Promise<RolloutRecord> {
     const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new InvalidOptionError('maxAttempts', `expected a positive integer, got ${maxAttempts}`);
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+      throw new InvalidOptionError('maxAttempts', `expected a positive integer, got ${maxAttempts}`);
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const current = await this.get(id);
       if (!current) throw new RolloutNotFoundError(id);
@@ -296,7 +325,12 @@ export class RolloutStore {
     throw new ConcurrentUpdateError(id, maxAttempts);
   }
 
-  private async commit(id: string, expectedVersion: number, next: RolloutRecord, events: readonly RolloutEvent[]): Promise<{ kind: 'ok'; record: RolloutRecord } | { kind: 'conflict' | 'missing' }> {
+  private async commit(
+    id: string,
+    expectedVersion: number,
+    next: RolloutRecord,
+    events: readonly RolloutEvent[],
+  ): Promise<{ kind: 'ok'; record: RolloutRecord } | { kind: 'conflict' | 'missing' }> {
     if (next.id !== id) throw new InvalidRecordError(id, [`id: the record says ${next.id}`]);
     const record = this.validated({ ...next, version: expectedVersion + 1, updatedAt: this.now() });
     const key = this.keys.record(id);
@@ -305,19 +339,32 @@ export class RolloutStore {
       this.redis,
       UPDATE_ROLLOUT,
       [key, this.keys.app(record.namespace, record.app), this.keys.active, ev.key],
-      [id, expectedVersion, JSON.stringify(record), isTerminal(record.phase) ? '1' : '0', this.keys.record(''), ...ev.argv],
+      [
+        id,
+        expectedVersion,
+        JSON.stringify(record),
+        isTerminal(record.phase) ? '1' : '0',
+        this.keys.record(''),
+        ...ev.argv,
+      ],
     );
     const result = interpretReply(reply, this.context(UPDATE_ROLLOUT.name, record));
     return result.kind === 'ok' ? { kind: 'ok', record } : result;
   }
 
-  private async getByPointer(namespace: string, app: string, pointer: 'active' | 'latest'): Promise<RolloutRecord | undefined> {
+  private async getByPointer(
+    namespace: string,
+    app: string,
+    pointer: 'active' | 'latest',
+  ): Promise<RolloutRecord | undefined> {
     const key = this.keys.app(namespace, app);
     let id: string | null;
     try {
       id = await this.redis.hget(key, pointer);
     } catch (err) {
-      throw wrongType(err) ? new CorruptRecordError(`${namespace}/${app}`, key, 'app key is not a hash', { cause: err }) : err;
+      throw wrongType(err)
+        ? new CorruptRecordError(`${namespace}/${app}`, key, 'app key is not a hash', { cause: err })
+        : err;
     }
     return id === null ? undefined : this.get(id);
   }
@@ -332,15 +379,31 @@ export class RolloutStore {
       throw new CorruptRecordError(id, key, 'not JSON', { cause: err });
     }
     const parsed = recordSchema.safeParse(raw);
-    if (!parsed.success) throw new CorruptRecordError(id, key, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '), { cause: parsed.error });
+    if (!parsed.success)
+      throw new CorruptRecordError(
+        id,
+        key,
+        parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
+        { cause: parsed.error },
+      );
     if (parsed.data.id !== id) throw new CorruptRecordError(id, key, `holds rollout ${parsed.data.id}`);
-    if (String(parsed.data.version) !== version) throw new CorruptRecordError(id, key, `version field ${version} disagrees with the record's ${parsed.data.version}`);
+    if (String(parsed.data.version) !== version)
+      throw new CorruptRecordError(
+        id,
+        key,
+        `version field ${version} disagrees with the record's ${parsed.data.version}`,
+      );
     return parsed.data;
   }
 
   private validated(record: RolloutRecord): RolloutRecord {
     const parsed = recordSchema.safeParse(record);
-    if (!parsed.success) throw new InvalidRecordError(record.id, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`), { cause: parsed.error });
+    if (!parsed.success)
+      throw new InvalidRecordError(
+        record.id,
+        parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+        { cause: parsed.error },
+      );
     return parsed.data;
   }
 

@@ -70,9 +70,14 @@ export class RampWorker {
       // A job that stalled because its worker died is simply run again, however often that happens.
       maxStalledCount: 1000,
     });
-    this.worker.on('failed', (job, err) => o.deps.logger.error({ err, jobId: job?.id, rolloutId: job?.data.rolloutId }, 'reconcile failed'));
+    this.worker.on('failed', (job, err) =>
+      o.deps.logger.error({ err, jobId: job?.id, rolloutId: job?.data.rolloutId }, 'reconcile failed'),
+    );
     this.worker.on('error', (err) => o.deps.logger.error({ err }, 'worker error'));
-    this.sweeper = setInterval(() => void this.sweep().catch((err) => o.deps.logger.warn({ err }, 'sweep failed')), o.sweepIntervalMs ?? 15_000);
+    this.sweeper = setInterval(
+      () => void this.sweep().catch((err) => o.deps.logger.warn({ err }, 'sweep failed')),
+      o.sweepIntervalMs ?? 15_000,
+    );
     this.sweeper.unref();
     if ((o.retentionMs ?? DEFAULT_RETENTION_MS) > 0) {
       const prune = () => void this.prune().catch((err) => o.deps.logger.warn({ err }, 'prune failed'));
@@ -129,7 +134,9 @@ export class RampWorker {
       if (!Number.isFinite(wake) && r.phase !== 'Pending') continue;
       const existing = await deps.queue.queue.getJob(reconcileJobId(id, r.version));
       if (existing) continue;
-      await deps.queue.enqueue(id, r.version, { delayMs: Number.isFinite(wake) ? Math.max(0, wake - deps.clock()) : 0 });
+      await deps.queue.enqueue(id, r.version, {
+        delayMs: Number.isFinite(wake) ? Math.max(0, wake - deps.clock()) : 0,
+      });
       added++;
     }
     return added;
@@ -141,7 +148,8 @@ export class RampWorker {
     const retentionMs = this.opts.retentionMs ?? DEFAULT_RETENTION_MS;
     if (retentionMs <= 0) return { deleted: 0, kept: 0, unreadable: 0 };
     const result = await deps.store.prune(deps.clock() - retentionMs);
-    if (result.deleted > 0 || result.unreadable > 0) deps.logger.info({ ...result, retentionMs }, 'pruned finished rollouts');
+    if (result.deleted > 0 || result.unreadable > 0)
+      deps.logger.info({ ...result, retentionMs }, 'pruned finished rollouts');
     return result;
   }
 

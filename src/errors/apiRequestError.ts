@@ -22,7 +22,9 @@ export class ApiRequestError extends RampError {
     readonly request = '',
   ) {
     // Every detail on its own line with its path — unless the server's message already says it (one problem).
-    const lines = details.map((d) => `${d.path ? `${d.path}: ` : ''}${d.message}`).filter((l) => !apiMessage.includes(l));
+    const lines = details
+      .map((d) => `${d.path ? `${d.path}: ` : ''}${d.message}`)
+      .filter((l) => !apiMessage.includes(l));
     super(`${apiMessage}${lines.map((l) => `\n  ${l}`).join('')}`);
     this.code = apiCode;
     this.badInput = BAD_INPUT_STATUSES.has(status);

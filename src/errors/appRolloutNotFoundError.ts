@@ -10,6 +10,10 @@ export class AppRolloutNotFoundError extends RampError {
     /** The rollout id asked for, when one was. */
     readonly rolloutId?: string,
   ) {
-    super(rolloutId === undefined ? `app ${namespace}/${app} has no rollout` : `app ${namespace}/${app} has no rollout ${rolloutId}`);
+    super(
+      rolloutId === undefined
+        ? `app ${namespace}/${app} has no rollout`
+        : `app ${namespace}/${app} has no rollout ${rolloutId}`,
+    );
   }
 }

@@ -9,6 +9,9 @@ export class InvalidApiResponseError extends RampError {
     readonly problems: readonly string[],
     options?: { cause?: unknown },
   ) {
-    super(`unexpected answer to ${request}: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`, options);
+    super(
+      `unexpected answer to ${request}: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`,
+      options,
+    );
   }
 }

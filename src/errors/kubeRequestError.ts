@@ -17,6 +17,9 @@ export class KubeRequestError extends RampError {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(`Kubernetes API: ${verb} ${resource}${status ? ` (${status}${reason ? ` ${reason}` : ''})` : ''}: ${message}`, options);
+    super(
+      `Kubernetes API: ${verb} ${resource}${status ? ` (${status}${reason ? ` ${reason}` : ''})` : ''}: ${message}`,
+      options,
+    );
   }
 }

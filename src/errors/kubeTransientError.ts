@@ -15,6 +15,9 @@ export class KubeTransientError extends RampError {
     readonly lastFailure: string,
     options?: { cause?: unknown },
   ) {
-    super(`Kubernetes API: ${verb} ${resource} failed ${attempts} times (last: ${lastFailure}); giving up for now`, options);
+    super(
+      `Kubernetes API: ${verb} ${resource} failed ${attempts} times (last: ${lastFailure}); giving up for now`,
+      options,
+    );
   }
 }

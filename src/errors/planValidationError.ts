@@ -13,6 +13,10 @@ export class PlanValidationError extends RampError implements BadInput {
   readonly badInput = true as const;
 
   constructor(readonly problems: FieldProblem[]) {
-    super(problems.length === 1 ? `${problems[0].path ? problems[0].path + ': ' : ''}${problems[0].message}` : `the plan has ${problems.length} problems:\n${problems.map((p) => `  ${p.path ? p.path + ': ' : ''}${p.message}`).join('\n')}`);
+    super(
+      problems.length === 1
+        ? `${problems[0].path ? problems[0].path + ': ' : ''}${problems[0].message}`
+        : `the plan has ${problems.length} problems:\n${problems.map((p) => `  ${p.path ? p.path + ': ' : ''}${p.message}`).join('\n')}`,
+    );
   }
 }

@@ -9,6 +9,8 @@ export class RouteHasNoServiceRuleError extends RampError {
     readonly route: string,
     readonly service: string,
   ) {
-    super(`HTTPRoute ${namespace}/${route} has no rule whose backendRefs name the Service ${service} (or ${service}-canary): add one, e.g. backendRefs: [{name: ${service}, port: …}]`);
+    super(
+      `HTTPRoute ${namespace}/${route} has no rule whose backendRefs name the Service ${service} (or ${service}-canary): add one, e.g. backendRefs: [{name: ${service}, port: …}]`,
+    );
   }
 }

@@ -9,6 +9,9 @@ export class RouteNotFoundError extends RampError {
     readonly route: string,
     options?: { cause?: unknown },
   ) {
-    super(`HTTPRoute ${namespace}/${route} not found: create it (with a rule whose backendRefs name the stable Service) or name another in spec.strategy.canary.router.gatewayApi.httpRoute`, options);
+    super(
+      `HTTPRoute ${namespace}/${route} not found: create it (with a rule whose backendRefs name the stable Service) or name another in spec.strategy.canary.router.gatewayApi.httpRoute`,
+      options,
+    );
   }
 }

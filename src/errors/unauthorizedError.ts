@@ -5,6 +5,10 @@ export class UnauthorizedError extends RampError {
   readonly code = 'UNAUTHORIZED';
 
   constructor(readonly reason: 'missing' | 'invalid') {
-    super(reason === 'missing' ? 'a bearer token is required (Authorization: Bearer <token>)' : 'the bearer token is not valid');
+    super(
+      reason === 'missing'
+        ? 'a bearer token is required (Authorization: Bearer <token>)'
+        : 'the bearer token is not valid',
+    );
   }
 }

@@ -10,6 +10,8 @@ export class UnsupportedMediaTypeError extends RampError implements BadInput {
     readonly contentType: string | undefined,
     readonly accepted: readonly string[],
   ) {
-    super(`${contentType ? `content type ${contentType} is not accepted` : 'a body needs a Content-Type'}; send one of: ${accepted.join(', ')}`);
+    super(
+      `${contentType ? `content type ${contentType} is not accepted` : 'a body needs a Content-Type'}; send one of: ${accepted.join(', ')}`,
+    );
   }
 }

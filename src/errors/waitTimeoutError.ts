@@ -12,6 +12,8 @@ export class WaitTimeoutError extends RampError implements TimedOut {
     readonly phase: string,
     readonly followCommand: string,
   ) {
-    super(`gave up waiting after ${timeout}: rollout ${rolloutId} is ${phase} and keeps going without us (follow it with \`${followCommand}\`)`);
+    super(
+      `gave up waiting after ${timeout}: rollout ${rolloutId} is ${phase} and keeps going without us (follow it with \`${followCommand}\`)`,
+    );
   }
 }

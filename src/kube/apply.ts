@@ -9,15 +9,27 @@ function isNotFound(e: unknown): boolean {
 }
 
 /** Applies objects in order; namespaces first if you list them first. Returns the stored objects. */
-export async function applyManifests(kubeconfigPath: string, objects: readonly KubernetesObject[]): Promise<KubernetesObject[]> {
+export async function applyManifests(
+  kubeconfigPath: string,
+  objects: readonly KubernetesObject[],
+): Promise<KubernetesObject[]> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   const client = KubernetesObjectApi.makeApiClient(kc);
   const out: KubernetesObject[] = [];
   for (const obj of objects) {
     try {
-      const current = await client.read({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata?.name ?? '', namespace: obj.metadata?.namespace } });
-      out.push(await client.replace({ ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata?.resourceVersion } }));
+      const current = await client.read({
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        metadata: { name: obj.metadata?.name ?? '', namespace: obj.metadata?.namespace },
+      });
+      out.push(
+        await client.replace({
+          ...obj,
+          metadata: { ...obj.metadata, resourceVersion: current.metadata?.resourceVersion },
+        }),
+      );
     } catch (e) {
       if (!isNotFound(e)) throw e;
       out.push(await client.create(obj));

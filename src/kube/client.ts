@@ -8,14 +8,29 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { AppsV1Api, type ConfigurationOptions, CoreV1Api, CustomObjectsApi, KubeConfig, Observable, type ObservableMiddleware } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  type ConfigurationOptions,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  Observable,
+  type ObservableMiddleware,
+} from '@kubernetes/client-node';
 import { KubeClientClosedError } from '../errors/kubeClientClosedError';
 import { KubeConfigError } from '../errors/kubeConfigError';
 import { KubeConflictError } from '../errors/kubeConflictError';
 import { KubeNotFoundError } from '../errors/kubeNotFoundError';
 import { KubeRequestError } from '../errors/kubeRequestError';
 import { KubeTransientError } from '../errors/kubeTransientError';
-import { classifyFailure, DEFAULT_RETRY_POLICY, type Failure, type RequestOutcome, retryDelayMs, type RetryPolicy } from './requestPolicy';
+import {
+  classifyFailure,
+  DEFAULT_RETRY_POLICY,
+  type Failure,
+  type RequestOutcome,
+  retryDelayMs,
+  type RetryPolicy,
+} from './requestPolicy';
 import { type KubeRequestStats, type KubeVerb, RequestCounter } from './requestStats';
 
 export type { KubeRequestStats, KubeVerb } from './requestStats';
@@ -48,12 +63,18 @@ export function loadKubeConfig(path?: string): KubeConfig {
     else if (process.env.KUBECONFIG) kc.loadFromDefault();
     else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(IN_CLUSTER_TOKEN)) kc.loadFromCluster();
     else if (existsSync(join(homedir(), '.kube', 'config'))) kc.loadFromFile(join(homedir(), '.kube', 'config'));
-    else throw new KubeConfigError('no Kubernetes configuration: pass a kubeconfig path, set KUBECONFIG, run in a cluster, or create ~/.kube/config');
+    else
+      throw new KubeConfigError(
+        'no Kubernetes configuration: pass a kubeconfig path, set KUBECONFIG, run in a cluster, or create ~/.kube/config',
+      );
   } catch (e) {
     if (e instanceof KubeConfigError) throw e;
-    throw new KubeConfigError(`cannot load the kubeconfig${path ? ` ${path}` : ''}: ${(e as Error).message}`, { cause: e });
+    throw new KubeConfigError(`cannot load the kubeconfig${path ? ` ${path}` : ''}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
-  if (!kc.getCurrentCluster()) throw new KubeConfigError(`the kubeconfig${path ? ` ${path}` : ''} has no current context with a cluster`);
+  if (!kc.getCurrentCluster())
+    throw new KubeConfigError(`the kubeconfig${path ? ` ${path}` : ''} has no current context with a cluster`);
   return kc;
 }
 
@@ -84,7 +105,10 @@ export class KubeClient {
   private readonly random: () => number;
   private readonly destroyAgents: () => void;
 
-  constructor(readonly kubeConfig: KubeConfig, options: KubeClientOptions = {}) {
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    options: KubeClientOptions = {},
+  ) {
     this.destroyAgents = shareAgents(kubeConfig);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
@@ -136,14 +160,18 @@ export class KubeClient {
         const failure = classifyFailure(e, timeout.aborted);
         this.record(verb, resource, failure.kind, attempt, started);
         if (failure.kind !== 'transient') throw errorFor(verb, resource, failure, e);
-        if (attempt >= this.retry.maxAttempts) throw new KubeTransientError(verb, resource, attempt, failure.label, { cause: e });
+        if (attempt >= this.retry.maxAttempts)
+          throw new KubeTransientError(verb, resource, attempt, failure.label, { cause: e });
         await this.pause(retryDelayMs(this.retry, attempt, failure.retryAfterMs, this.random), verb, resource);
       }
     }
   }
 
   /** A get through `call()` that answers undefined for 404 instead of throwing. */
-  async readOrUndefined<T>(resource: string, send: (options: ConfigurationOptions) => Promise<T>): Promise<T | undefined> {
+  async readOrUndefined<T>(
+    resource: string,
+    send: (options: ConfigurationOptions) => Promise<T>,
+  ): Promise<T | undefined> {
     try {
       return await this.call('get', resource, send);
     } catch (e) {

@@ -66,7 +66,8 @@ export function labelKeyProblem(key: string): string | undefined {
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return 'the prefix must be a DNS subdomain (like example.com) of at most 253 characters';
+  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)))
+    return 'the prefix must be a DNS subdomain (like example.com) of at most 253 characters';
   if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) {
     return "the name must be 1–63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
   }
@@ -75,7 +76,8 @@ export function labelKeyProblem(key: string): string | undefined {
 
 /** Why `value` is not a valid label value, or undefined when it is. */
 export function labelValueProblem(value: string): string | undefined {
-  if (value.length > 63 || !LABEL_VALUE.test(value)) return "a value must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
+  if (value.length > 63 || !LABEL_VALUE.test(value))
+    return "a value must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
   return undefined;
 }
 

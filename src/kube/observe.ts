@@ -72,7 +72,11 @@ export function toObservedReplicaSet(rs: V1ReplicaSet): ObservedReplicaSet {
     role: isRevisionRole(role) ? role : undefined,
     rolloutId: annotations[ANNOTATIONS.rollout],
     replicas: rs.spec?.replicas ?? 1,
-    status: { replicas: rs.status?.replicas ?? 0, readyReplicas: rs.status?.readyReplicas ?? 0, availableReplicas: rs.status?.availableReplicas ?? 0 },
+    status: {
+      replicas: rs.status?.replicas ?? 0,
+      readyReplicas: rs.status?.readyReplicas ?? 0,
+      availableReplicas: rs.status?.availableReplicas ?? 0,
+    },
     generation: rs.metadata?.generation ?? 0,
     observedGeneration: rs.status?.observedGeneration ?? 0,
     template: rs.spec?.template ?? {},
@@ -95,11 +99,15 @@ export async function observe(client: KubeClient, target: ObserveTarget): Promis
   const { namespace, app } = target;
   const observedAt = Date.now();
   const [list, stable, canary] = await Promise.all([
-    client.call('list', 'replicasets', (o) => client.apps.listNamespacedReplicaSet({ namespace, labelSelector: appSelector(app) }, o)),
+    client.call('list', 'replicasets', (o) =>
+      client.apps.listNamespacedReplicaSet({ namespace, labelSelector: appSelector(app) }, o),
+    ),
     readService(client, namespace, target.serviceName),
     readService(client, namespace, target.canaryServiceName),
   ]);
-  const replicaSets = list.items.map(toObservedReplicaSet).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
+  const replicaSets = list.items
+    .map(toObservedReplicaSet)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
   return {
     namespace,
     app,
@@ -117,5 +125,9 @@ export function replicaSetOf(observed: Observed, revision: string): ObservedRepl
 
 /** Whether the ReplicaSet controller has seen the latest spec and every desired pod is ready. */
 export function isFullyReady(rs: ObservedReplicaSet): boolean {
-  return rs.observedGeneration >= rs.generation && rs.status.readyReplicas >= rs.replicas && rs.status.replicas === rs.replicas;
+  return (
+    rs.observedGeneration >= rs.generation &&
+    rs.status.readyReplicas >= rs.replicas &&
+    rs.status.replicas === rs.replicas
+  );
 }

@@ -36,13 +36,21 @@ export function replicaSetManifest(d: DesiredReplicaSet): V1ReplicaSet {
   return {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
-    metadata: { name: replicaSetName(d.app, d.revision), namespace: d.namespace, labels, annotations: revisionAnnotations(d.rolloutId, d.role) },
+    metadata: {
+      name: replicaSetName(d.app, d.revision),
+      namespace: d.namespace,
+      labels,
+      annotations: revisionAnnotations(d.rolloutId, d.role),
+    },
     spec: { replicas: d.replicas, selector: { matchLabels: revisionSelector(d.selector, d.revision) }, template },
   };
 }
 
 /** A merge patch of what differs among replicas, role and rollout; undefined when nothing does. Pure. */
-export function replicaSetChanges(current: V1ReplicaSet, d: Pick<DesiredReplicaSet, 'replicas' | 'role' | 'rolloutId'>): Record<string, unknown> | undefined {
+export function replicaSetChanges(
+  current: V1ReplicaSet,
+  d: Pick<DesiredReplicaSet, 'replicas' | 'role' | 'rolloutId'>,
+): Record<string, unknown> | undefined {
   const patch: { metadata?: { annotations: Record<string, string> }; spec?: { replicas: number } } = {};
   const want = revisionAnnotations(d.rolloutId, d.role);
   const have = current.metadata?.annotations ?? {};
@@ -58,8 +66,18 @@ export function readReplicaSet(client: KubeClient, namespace: string, name: stri
   return client.readOrUndefined(RESOURCE, (o) => client.apps.readNamespacedReplicaSet({ name, namespace }, o));
 }
 
-function patchReplicaSet(client: KubeClient, namespace: string, name: string, body: Record<string, unknown>): Promise<V1ReplicaSet> {
-  return client.call('patch', RESOURCE, (o) => client.apps.patchNamespacedReplicaSet({ name, namespace, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch, o)));
+function patchReplicaSet(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  body: Record<string, unknown>,
+): Promise<V1ReplicaSet> {
+  return client.call('patch', RESOURCE, (o) =>
+    client.apps.patchNamespacedReplicaSet(
+      { name, namespace, body },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch, o),
+    ),
+  );
 }
 
 /**
@@ -72,7 +90,9 @@ export function ensureReplicaSet(client: KubeClient, d: DesiredReplicaSet): Prom
   return retryOnConflict(async () => {
     const current = await readReplicaSet(client, d.namespace, name);
     if (!current) {
-      await client.call('create', RESOURCE, (o) => client.apps.createNamespacedReplicaSet({ namespace: d.namespace, body: replicaSetManifest(d) }, o));
+      await client.call('create', RESOURCE, (o) =>
+        client.apps.createNamespacedReplicaSet({ namespace: d.namespace, body: replicaSetManifest(d) }, o),
+      );
       return 'created';
     }
     const patch = replicaSetChanges(current, d);
@@ -83,9 +103,16 @@ export function ensureReplicaSet(client: KubeClient, d: DesiredReplicaSet): Prom
 }
 
 /** Sets a ReplicaSet's spec.replicas; no write when it already has that many. KubeNotFoundError when it does not exist. */
-export function scaleReplicaSet(client: KubeClient, namespace: string, name: string, replicas: number): Promise<'updated' | 'unchanged'> {
+export function scaleReplicaSet(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  replicas: number,
+): Promise<'updated' | 'unchanged'> {
   return retryOnConflict(async () => {
-    const current = await client.call('get', RESOURCE, (o) => client.apps.readNamespacedReplicaSet({ name, namespace }, o));
+    const current = await client.call('get', RESOURCE, (o) =>
+      client.apps.readNamespacedReplicaSet({ name, namespace }, o),
+    );
     if ((current.spec?.replicas ?? 1) === replicas) return 'unchanged';
     await patchReplicaSet(client, namespace, name, { spec: { replicas } });
     return 'updated';

@@ -25,10 +25,25 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 200, maxBackoffMs: 5_000, maxRetryAfterMs: 10_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 5,
+  initialBackoffMs: 200,
+  maxBackoffMs: 5_000,
+  maxRetryAfterMs: 10_000,
+};
 
 const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
-const TRANSIENT_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'ENOTCONN']);
+const TRANSIENT_SOCKET = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+  'ENOTCONN',
+]);
 
 interface StatusBody {
   reason: string;
@@ -45,7 +60,10 @@ function statusBody(body: unknown): StatusBody {
     }
   }
   const o = (parsed && typeof parsed === 'object' ? parsed : {}) as { reason?: unknown; message?: unknown };
-  return { reason: typeof o.reason === 'string' ? o.reason : '', message: typeof o.message === 'string' ? o.message : '' };
+  return {
+    reason: typeof o.reason === 'string' ? o.reason : '',
+    message: typeof o.message === 'string' ? o.message : '',
+  };
 }
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
@@ -59,7 +77,8 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 
 function headerOf(headers: unknown, name: string): string | undefined {
   if (!headers || typeof headers !== 'object') return undefined;
-  for (const [k, v] of Object.entries(headers as Record<string, unknown>)) if (k.toLowerCase() === name && typeof v === 'string') return v;
+  for (const [k, v] of Object.entries(headers as Record<string, unknown>))
+    if (k.toLowerCase() === name && typeof v === 'string') return v;
   return undefined;
 }
 
@@ -80,10 +99,19 @@ function classifyStatus(code: number, body: unknown, headers: unknown): Failure 
  * node-fetch FetchError (a socket `code`), or an abort, which is a timeout when `timedOut` says so.
  */
 export function classifyFailure(e: unknown, timedOut: boolean): Failure {
-  const err = (e && typeof e === 'object' ? e : {}) as { code?: unknown; body?: unknown; headers?: unknown; name?: unknown; type?: unknown; message?: unknown };
+  const err = (e && typeof e === 'object' ? e : {}) as {
+    code?: unknown;
+    body?: unknown;
+    headers?: unknown;
+    name?: unknown;
+    type?: unknown;
+    message?: unknown;
+  };
   if (typeof err.code === 'number') return classifyStatus(err.code, err.body, err.headers);
   if (err.name === 'AbortError' || err.type === 'aborted') {
-    return timedOut ? { kind: 'transient', label: 'timeout' } : { kind: 'error', status: 0, reason: 'Aborted', message: 'request aborted' };
+    return timedOut
+      ? { kind: 'transient', label: 'timeout' }
+      : { kind: 'error', status: 0, reason: 'Aborted', message: 'request aborted' };
   }
   const socketCode = typeof err.code === 'string' ? err.code : undefined;
   if (socketCode && TRANSIENT_SOCKET.has(socketCode)) return { kind: 'transient', label: socketCode };
@@ -101,7 +129,12 @@ export function outcomeOf(f: Failure): RequestOutcome {
  * How long to wait after failed attempt number `attempt` (1-based) before the next: exponential back-off
  * with equal jitter, or the server's Retry-After when that is longer (capped by the policy).
  */
-export function retryDelayMs(policy: RetryPolicy, attempt: number, retryAfterMs: number | undefined, random: () => number): number {
+export function retryDelayMs(
+  policy: RetryPolicy,
+  attempt: number,
+  retryAfterMs: number | undefined,
+  random: () => number,
+): number {
   const exp = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** (attempt - 1));
   const backoff = exp / 2 + random() * (exp / 2);
   if (retryAfterMs === undefined) return Math.round(backoff);

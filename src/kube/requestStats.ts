@@ -36,6 +36,12 @@ export class RequestCounter {
   }
 
   snapshot(): KubeRequestStats {
-    return { total: this.total, reads: this.reads, writes: this.writes, retries: this.retries, byKey: Object.fromEntries(this.byKey) };
+    return {
+      total: this.total,
+      reads: this.reads,
+      writes: this.writes,
+      retries: this.retries,
+      byKey: Object.fromEntries(this.byKey),
+    };
   }
 }

@@ -30,7 +30,10 @@ export function serviceManifest(d: DesiredService): V1Service {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: d.name, namespace: d.namespace, ...(d.labels ? { labels: checkedLabels({ ...d.labels }) } : {}) },
-    spec: { selector: checkedLabels({ ...d.selector }), ports: [{ name: 'http', protocol: 'TCP', port: d.port, targetPort: d.targetPort }] },
+    spec: {
+      selector: checkedLabels({ ...d.selector }),
+      ports: [{ name: 'http', protocol: 'TCP', port: d.port, targetPort: d.targetPort }],
+    },
   };
 }
 
@@ -47,7 +50,12 @@ function portsChange(current: readonly V1ServicePort[], d: DesiredService): V1Se
   if (i >= 0) ports[i] = { ...ports[i], port: d.port, targetPort: d.targetPort };
   else {
     const taken = new Set(current.map((p) => p.name));
-    ports.push({ name: taken.has('http') ? `port-${d.port}` : 'http', protocol: 'TCP', port: d.port, targetPort: d.targetPort });
+    ports.push({
+      name: taken.has('http') ? `port-${d.port}` : 'http',
+      protocol: 'TCP',
+      port: d.port,
+      targetPort: d.targetPort,
+    });
   }
   return ports;
 }
@@ -63,7 +71,9 @@ export function serviceChanges(current: V1Service, d: DesiredService): Record<st
   const ports = portsChange(current.spec?.ports ?? [], d);
   if (ports) spec.ports = ports;
   const haveLabels = current.metadata?.labels ?? {};
-  const labels = Object.fromEntries(Object.entries(checkedLabels({ ...d.labels })).filter(([k, v]) => haveLabels[k] !== v));
+  const labels = Object.fromEntries(
+    Object.entries(checkedLabels({ ...d.labels })).filter(([k, v]) => haveLabels[k] !== v),
+  );
   const patch: Record<string, unknown> = {};
   if (Object.keys(spec).length > 0) patch.spec = spec;
   if (Object.keys(labels).length > 0) patch.metadata = { labels };
@@ -80,13 +90,18 @@ export function ensureService(client: KubeClient, d: DesiredService): Promise<En
   return retryOnConflict(async () => {
     const current = await readService(client, d.namespace, d.name);
     if (!current) {
-      await client.call('create', RESOURCE, (o) => client.core.createNamespacedService({ namespace: d.namespace, body: serviceManifest(d) }, o));
+      await client.call('create', RESOURCE, (o) =>
+        client.core.createNamespacedService({ namespace: d.namespace, body: serviceManifest(d) }, o),
+      );
       return 'created';
     }
     const body = serviceChanges(current, d);
     if (!body) return 'unchanged';
     await client.call('patch', RESOURCE, (o) =>
-      client.core.patchNamespacedService({ name: d.name, namespace: d.namespace, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch, o)),
+      client.core.patchNamespacedService(
+        { name: d.name, namespace: d.namespace, body },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch, o),
+      ),
     );
     return 'updated';
   });

@@ -15,7 +15,10 @@ export interface LoggerOptions {
 
 export function createLogger(opts: LoggerOptions): Logger {
   const destination = opts.file ? pino.destination({ dest: opts.file, mkdir: true, sync: false }) : pino.destination(2);
-  return pino({ name: opts.name, level: opts.level ?? process.env.LOG_LEVEL ?? 'info', base: { pid: process.pid } }, destination);
+  return pino(
+    { name: opts.name, level: opts.level ?? process.env.LOG_LEVEL ?? 'info', base: { pid: process.pid } },
+    destination,
+  );
 }
 
 /** A logger that drops everything (library use in tests that do not want output). */

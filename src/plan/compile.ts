@@ -43,8 +43,14 @@ function ms(d: string): number {
 
 function compileStep(s: Step): CompiledStep {
   if ('setWeight' in s) return { kind: 'setWeight', weight: s.setWeight };
-  if ('pause' in s) return { kind: 'pause', durationMs: s.pause.duration !== undefined ? ms(s.pause.duration) : undefined };
-  if ('analyze' in s) return { kind: 'analyze', minMs: s.analyze.min ? ms(s.analyze.min) : 0, maxMs: s.analyze.max ? ms(s.analyze.max) : undefined };
+  if ('pause' in s)
+    return { kind: 'pause', durationMs: s.pause.duration !== undefined ? ms(s.pause.duration) : undefined };
+  if ('analyze' in s)
+    return {
+      kind: 'analyze',
+      minMs: s.analyze.min ? ms(s.analyze.min) : 0,
+      maxMs: s.analyze.max ? ms(s.analyze.max) : undefined,
+    };
   return { kind: 'setCanaryScale', ...s.setCanaryScale };
 }
 
@@ -62,7 +68,12 @@ export function compilePlan(plan: Plan): CompiledPlan {
     app: plan.metadata.name,
     replicas: plan.spec.replicas,
     selector: plan.spec.selector.matchLabels,
-    service: { name: plan.spec.service.name, canaryName: `${plan.spec.service.name}-canary`, port: plan.spec.service.port, targetPort: plan.spec.service.targetPort },
+    service: {
+      name: plan.spec.service.name,
+      canaryName: `${plan.spec.service.name}-canary`,
+      port: plan.spec.service.port,
+      targetPort: plan.spec.service.targetPort,
+    },
     router: compileRouter(canary.router),
     steps: canary.steps.map(compileStep),
     scaleDownDelayMs: ms(canary.scaleDownDelay),

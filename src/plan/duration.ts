@@ -35,7 +35,9 @@ export function durationSchema(opts: { min?: number; max?: number } = {}) {
   return z.string({ error: `expected ${what}` }).refine(
     (v) => {
       const ms = parseDuration(v);
-      return ms !== undefined && (opts.min === undefined || ms >= opts.min) && (opts.max === undefined || ms <= opts.max);
+      return (
+        ms !== undefined && (opts.min === undefined || ms >= opts.min) && (opts.max === undefined || ms <= opts.max)
+      );
     },
     { error: `expected ${what}` },
   );

@@ -11,11 +11,17 @@ import { readOneDocument } from './document';
 
 /** `['spec', 'steps', 2, 'setWeight']` → `spec.steps[2].setWeight`. */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), '');
+  return path.reduce<string>(
+    (acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)),
+    '',
+  );
 }
 
 /** zod issues as field problems, unknown keys named one by one. */
-export function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): FieldProblem[] {
+export function issuesToProblems(
+  issues: readonly z.core.$ZodIssue[],
+  prefix: readonly PropertyKey[] = [],
+): FieldProblem[] {
   const out: FieldProblem[] = [];
   for (const i of issues) {
     const path = [...prefix, ...i.path];
@@ -35,7 +41,12 @@ export function validatePlan(input: unknown): Plan {
   const plan = r.data;
   if (plan.spec.template) {
     // The template is a Kubernetes PodTemplateSpec: checked against Kubernetes' own schema.
-    const problems = schemaProblems('apis/apps/v1', 'io.k8s.api.core.v1.PodTemplateSpec', plan.spec.template, 'spec.template').map((c) => ({
+    const problems = schemaProblems(
+      'apis/apps/v1',
+      'io.k8s.api.core.v1.PodTemplateSpec',
+      plan.spec.template,
+      'spec.template',
+    ).map((c) => ({
       path: c.field ?? 'spec.template',
       message: c.message,
     }));

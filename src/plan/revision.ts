@@ -39,13 +39,15 @@ interface TemplateLike {
  */
 export function templateWithImage<T extends TemplateLike>(stable: T, image: string): T | string {
   const eq = image.indexOf('=');
-  const [container, ref] = eq > 0 && !image.slice(0, eq).includes('/') ? [image.slice(0, eq), image.slice(eq + 1)] : [undefined, image];
+  const [container, ref] =
+    eq > 0 && !image.slice(0, eq).includes('/') ? [image.slice(0, eq), image.slice(eq + 1)] : [undefined, image];
   const containers = stable.spec.containers;
   if (container === undefined && containers.length !== 1) {
     return `the pods have ${containers.length} containers (${containers.map((c) => c.name).join(', ')}); write image as container=reference`;
   }
   const name = container ?? containers[0].name;
-  if (!containers.some((c) => c.name === name)) return `no container "${name}" in the stable template (it has ${containers.map((c) => c.name).join(', ')})`;
+  if (!containers.some((c) => c.name === name))
+    return `no container "${name}" in the stable template (it has ${containers.map((c) => c.name).join(', ')})`;
   const next = structuredClone(stable);
   for (const c of next.spec.containers) if (c.name === name) c.image = ref;
   return next;

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { durationSchema, parseDuration } from './duration';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** A Kubernetes DNS-1123 label (names of apps, services, containers). */
@@ -23,9 +24,12 @@ function intRange(min: number, max: number) {
 
 export const labelsSchema = z.record(
   z.string().regex(LABEL_KEY, { error: 'expected a label key like app or example.com/tier' }),
-  z.string({ error: 'expected a label value (a string)' }).max(63, { error: 'expected a label value of at most 63 characters' }).regex(LABEL_VALUE, {
-    error: "expected a label value: letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
-  }),
+  z
+    .string({ error: 'expected a label value (a string)' })
+    .max(63, { error: 'expected a label value of at most 63 characters' })
+    .regex(LABEL_VALUE, {
+      error: "expected a label value: letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+    }),
 );
 
 export const selectorSchema = z.strictObject({
@@ -39,16 +43,22 @@ const containerSchema = z.looseObject({
 
 /** A PodTemplateSpec: the essentials here; the rest is checked against the Kubernetes schema (parse.ts). */
 export const podTemplateSchema = z.looseObject({
-  metadata: z.looseObject({ labels: labelsSchema.optional(), annotations: z.record(z.string(), z.string()).optional() }).optional(),
+  metadata: z
+    .looseObject({ labels: labelsSchema.optional(), annotations: z.record(z.string(), z.string()).optional() })
+    .optional(),
   spec: z.looseObject({
-    containers: z.array(containerSchema, { error: 'expected a list of containers' }).min(1, { error: 'expected at least one container' }),
+    containers: z
+      .array(containerSchema, { error: 'expected a list of containers' })
+      .min(1, { error: 'expected at least one container' }),
   }),
 });
 
 /** `image: ref` (the only container) or `image: container=ref`. */
 export const imageSchema = z
   .string({ error: 'expected an image reference, or container=reference' })
-  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?=)?[^\s=]+$/, { error: 'expected an image reference, or container=reference' });
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?=)?[^\s=]+$/, {
+    error: 'expected an image reference, or container=reference',
+  });
 
 export const serviceSchema = z.strictObject({
   name: dnsLabel('a Service name'),
@@ -71,27 +81,37 @@ export const routerSchema = z
 const setWeightStep = z.strictObject({ setWeight: intRange(0, 100) });
 const pauseStep = z.strictObject({ pause: z.strictObject({ duration: durationSchema({ min: 0 }).optional() }) });
 const analyzeStep = z.strictObject({
-  analyze: z.strictObject({ min: durationSchema().optional(), max: durationSchema().optional() }).refine(
-    (a) => !a.min || !a.max || (parseDuration(a.min) ?? 0) <= (parseDuration(a.max) ?? 0),
-    { error: 'expected min to be at most max' },
-  ),
+  analyze: z
+    .strictObject({ min: durationSchema().optional(), max: durationSchema().optional() })
+    .refine((a) => !a.min || !a.max || (parseDuration(a.min) ?? 0) <= (parseDuration(a.max) ?? 0), {
+      error: 'expected min to be at most max',
+    }),
 });
 const setCanaryScaleStep = z.strictObject({
   setCanaryScale: z
-    .strictObject({ replicas: intRange(0, 10_000).optional(), weight: intRange(0, 100).optional(), matchTrafficWeight: z.literal(true).optional() })
-    .refine((s) => Object.keys(s).length === 1, { error: 'expected exactly one of replicas, weight or matchTrafficWeight' }),
+    .strictObject({
+      replicas: intRange(0, 10_000).optional(),
+      weight: intRange(0, 100).optional(),
+      matchTrafficWeight: z.literal(true).optional(),
+    })
+    .refine((s) => Object.keys(s).length === 1, {
+      error: 'expected exactly one of replicas, weight or matchTrafficWeight',
+    }),
 });
 
 export const STEP_KINDS = ['setWeight', 'pause', 'analyze', 'setCanaryScale'] as const;
 
 /** One canary step; exactly one key. */
 export const stepSchema = z
-  .custom<Record<string, unknown>>((v) => v !== null && typeof v === 'object' && !Array.isArray(v), { error: `expected a step: one of ${STEP_KINDS.join(', ')}` })
+  .custom<Record<string, unknown>>((v) => v !== null && typeof v === 'object' && !Array.isArray(v), {
+    error: `expected a step: one of ${STEP_KINDS.join(', ')}`,
+  })
   .pipe(
     z.union([setWeightStep, pauseStep, analyzeStep, setCanaryScaleStep], {
       error: (iss) => {
         const keys = iss.input && typeof iss.input === 'object' ? Object.keys(iss.input) : [];
-        if (keys.length !== 1 || !STEP_KINDS.includes(keys[0] as never)) return `expected exactly one of ${STEP_KINDS.join(', ')}`;
+        if (keys.length !== 1 || !STEP_KINDS.includes(keys[0] as never))
+          return `expected exactly one of ${STEP_KINDS.join(', ')}`;
         return undefined;
       },
     }),
@@ -109,7 +129,9 @@ export const strategySchema = z
     canary: canarySchema.optional(),
     // blueGreen, rolling and gray come in later milestones; the schema refuses them clearly until then.
   })
-  .refine((s) => s.canary !== undefined, { error: 'expected a strategy: canary (blueGreen, rolling and gray are not available yet)' });
+  .refine((s) => s.canary !== undefined, {
+    error: 'expected a strategy: canary (blueGreen, rolling and gray are not available yet)',
+  });
 
 const judgeName = z.enum(['threshold', 'sequential'], { error: 'expected a judge: threshold or sequential' });
 
@@ -122,7 +144,10 @@ const errorRateMetric = z.strictObject({
 });
 
 const latencyMetric = z.strictObject({
-  quantile: z.number({ error: 'expected a quantile between 0 and 1, like 0.99' }).gt(0, { error: 'expected a quantile between 0 and 1, like 0.99' }).lt(1, { error: 'expected a quantile between 0 and 1, like 0.99' }),
+  quantile: z
+    .number({ error: 'expected a quantile between 0 and 1, like 0.99' })
+    .gt(0, { error: 'expected a quantile between 0 and 1, like 0.99' })
+    .lt(1, { error: 'expected a quantile between 0 and 1, like 0.99' }),
   maxRatio: z.number({ error: 'expected a number ≥ 1' }).min(1, { error: 'expected a number ≥ 1' }),
   minRequests: intRange(1, 1_000_000).optional(),
   judge: judgeName.optional(),
@@ -150,9 +175,16 @@ export const metricSchema = z
   })
   .superRefine((m, ctx) => {
     const kinds = (['errorRate', 'latency', 'query'] as const).filter((k) => m[k] !== undefined);
-    if (kinds.length !== 1) ctx.addIssue({ code: 'custom', message: 'expected exactly one of errorRate, latency or query' });
-    if (m.query !== undefined && m.threshold === undefined) ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'expected a threshold (min and/or max) for a query metric' });
-    if (m.query === undefined && m.threshold !== undefined) ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'threshold applies to query metrics only' });
+    if (kinds.length !== 1)
+      ctx.addIssue({ code: 'custom', message: 'expected exactly one of errorRate, latency or query' });
+    if (m.query !== undefined && m.threshold === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['threshold'],
+        message: 'expected a threshold (min and/or max) for a query metric',
+      });
+    if (m.query === undefined && m.threshold !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'threshold applies to query metrics only' });
   });
 
 export const prometheusProviderSchema = z.strictObject({
@@ -167,12 +199,19 @@ export const analysisSchema = z
   .strictObject({
     interval: durationSchema({ min: 1000, max: 600_000 }).default('5s'),
     /** The false-rollback rate the sequential judge guarantees (shared by its metrics). */
-    alpha: z.number({ error: 'expected a probability between 0 and 0.5' }).gt(0, { error: 'expected a probability between 0 and 0.5' }).max(0.5, { error: 'expected a probability between 0 and 0.5' }).default(0.01),
+    alpha: z
+      .number({ error: 'expected a probability between 0 and 0.5' })
+      .gt(0, { error: 'expected a probability between 0 and 0.5' })
+      .max(0.5, { error: 'expected a probability between 0 and 0.5' })
+      .default(0.01),
     /** What to do when the metrics stay inconclusive (no data, Prometheus down) longer than `inconclusiveAfter`. */
     onInconclusive: z.enum(['pause', 'rollback'], { error: 'expected pause or rollback' }).default('pause'),
     inconclusiveAfter: durationSchema({ min: 1000 }).default('2m'),
     /** Select a revision by this Prometheus label instead of the pod name. */
-    revisionLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'expected a Prometheus label name' }).optional(),
+    revisionLabel: z
+      .string()
+      .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'expected a Prometheus label name' })
+      .optional(),
     /** Where Prometheus is; default: the worker's configured Prometheus. */
     prometheus: prometheusProviderSchema.optional(),
     metrics: z.array(metricSchema).default([]),
@@ -180,7 +219,12 @@ export const analysisSchema = z
   .superRefine((a, ctx) => {
     const seen = new Set<string>();
     a.metrics.forEach((m, i) => {
-      if (seen.has(m.name)) ctx.addIssue({ code: 'custom', path: ['metrics', i, 'name'], message: `expected a unique name; "${m.name}" is used twice` });
+      if (seen.has(m.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['metrics', i, 'name'],
+          message: `expected a unique name; "${m.name}" is used twice`,
+        });
       seen.add(m.name);
     });
   });
@@ -209,12 +253,21 @@ export const planSchema = z
   .superRefine((p, ctx) => {
     const s = p.spec;
     if ((s.template === undefined) === (s.image === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['spec', 'template'], message: 'expected exactly one of template (the new version) or image (a new image for the stable template)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['spec', 'template'],
+        message: 'expected exactly one of template (the new version) or image (a new image for the stable template)',
+      });
     }
     const labels = s.template?.metadata?.labels ?? {};
     if (s.template) {
       for (const [k, v] of Object.entries(s.selector.matchLabels)) {
-        if (labels[k] !== v) ctx.addIssue({ code: 'custom', path: ['spec', 'template', 'metadata', 'labels'], message: `expected the selector's label ${k}: ${v}` });
+        if (labels[k] !== v)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['spec', 'template', 'metadata', 'labels'],
+            message: `expected the selector's label ${k}: ${v}`,
+          });
       }
     }
     const steps = s.strategy.canary?.steps ?? [];
@@ -223,11 +276,21 @@ export const planSchema = z
       if ('setWeight' in st && st.setWeight > 0) traffic = true;
       if (!('analyze' in st)) return;
       const path = ['spec', 'strategy', 'canary', 'steps', i, 'analyze'];
-      if (s.analysis.metrics.length === 0) ctx.addIssue({ code: 'custom', path, message: 'an analyze step needs spec.analysis.metrics' });
-      else if (!traffic) ctx.addIssue({ code: 'custom', path, message: 'an analyze step needs traffic to the canary first: put a setWeight step (above 0) before it' });
+      if (s.analysis.metrics.length === 0)
+        ctx.addIssue({ code: 'custom', path, message: 'an analyze step needs spec.analysis.metrics' });
+      else if (!traffic)
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: 'an analyze step needs traffic to the canary first: put a setWeight step (above 0) before it',
+        });
     });
     if (s.analysis.metrics.length > 0 && !traffic && s.strategy.canary) {
-      ctx.addIssue({ code: 'custom', path: ['spec', 'strategy', 'canary', 'steps'], message: 'the metrics can only judge a canary that gets traffic: add a setWeight step above 0' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['spec', 'strategy', 'canary', 'steps'],
+        message: 'the metrics can only judge a canary that gets traffic: add a setWeight step above 0',
+      });
     }
   });
 

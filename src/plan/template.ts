@@ -49,7 +49,12 @@ export function escapeRegex(s: string): string {
 
 function checkLabelName(label: string): void {
   if (!LABEL_NAME.test(label)) {
-    throw new PlanValidationError([{ path: 'spec.analysis.revisionLabel', message: `expected a Prometheus label name, got ${JSON.stringify(label)}` }]);
+    throw new PlanValidationError([
+      {
+        path: 'spec.analysis.revisionLabel',
+        message: `expected a Prometheus label name, got ${JSON.stringify(label)}`,
+      },
+    ]);
   }
 }
 
@@ -57,7 +62,12 @@ function checkLabelName(label: string): void {
  * The label matchers (no braces) selecting the pods of any of `revisions`: by pod name
  * `<app>-<revision>-<suffix>` (DESIGN §5) or, with `revisionLabel`, by that label.
  */
-export function revisionsSelector(opts: { namespace: string; app: string; revisions: readonly string[]; revisionLabel?: string }): string {
+export function revisionsSelector(opts: {
+  namespace: string;
+  app: string;
+  revisions: readonly string[];
+  revisionLabel?: string;
+}): string {
   if (opts.revisions.length === 0) throw new Error('revisionsSelector needs at least one revision');
   const ns = `namespace="${escapeLabelValue(opts.namespace)}"`;
   const alternatives = opts.revisions.map(escapeRegex);
@@ -71,8 +81,18 @@ export function revisionsSelector(opts: { namespace: string; app: string; revisi
 }
 
 /** The label matchers (no braces) selecting one revision's pods: `namespace="shop",pod=~"checkout-abc123-.+"`. */
-export function revisionSelector(opts: { namespace: string; app: string; revision: string; revisionLabel?: string }): string {
-  return revisionsSelector({ namespace: opts.namespace, app: opts.app, revisions: [opts.revision], revisionLabel: opts.revisionLabel });
+export function revisionSelector(opts: {
+  namespace: string;
+  app: string;
+  revision: string;
+  revisionLabel?: string;
+}): string {
+  return revisionsSelector({
+    namespace: opts.namespace,
+    app: opts.app,
+    revisions: [opts.revision],
+    revisionLabel: opts.revisionLabel,
+  });
 }
 
 /** Milliseconds as a PromQL duration Prometheus 2.x accepts: `5s`, `1500ms`. */
@@ -94,11 +114,17 @@ interface Placeholder {
 
 function placeholders(vars: TemplateVars): Record<string, Placeholder> {
   const stable = (): string => {
-    if (vars.stableRevision === undefined) throw new Error('there is no stable revision yet (a first deploy has nothing to compare with)');
+    if (vars.stableRevision === undefined)
+      throw new Error('there is no stable revision yet (a first deploy has nothing to compare with)');
     return vars.stableRevision;
   };
   const selector = (revision: () => string) => () =>
-    revisionSelector({ namespace: vars.namespace, app: vars.app, revision: revision(), revisionLabel: vars.revisionLabel });
+    revisionSelector({
+      namespace: vars.namespace,
+      app: vars.app,
+      revision: revision(),
+      revisionLabel: vars.revisionLabel,
+    });
   return {
     app: { value: () => vars.app },
     namespace: { value: () => vars.namespace },
@@ -111,13 +137,24 @@ function placeholders(vars: TemplateVars): Record<string, Placeholder> {
 }
 
 /** The names renderQuery fills in, for messages and docs. */
-export const PLACEHOLDERS = ['app', 'namespace', 'canary.revision', 'stable.revision', 'canary.selector', 'stable.selector', 'interval'] as const;
+export const PLACEHOLDERS = [
+  'app',
+  'namespace',
+  'canary.revision',
+  'stable.revision',
+  'canary.selector',
+  'stable.selector',
+  'interval',
+] as const;
 
 function fill(name: string, p: Placeholder, ctx: Context, quote: '"' | "'"): string {
-  if (ctx === 'raw') throw new Error(`{{${name}}} is inside a \`raw\` string, which cannot escape values: use double quotes`);
+  if (ctx === 'raw')
+    throw new Error(`{{${name}}} is inside a \`raw\` string, which cannot escape values: use double quotes`);
   if (p.code) {
     if (ctx === 'code' || p.codeInStrings) return p.code();
-    throw new Error(`{{${name}}} is label matchers: put it between braces, like metric{ {{${name}}} }, not inside a string`);
+    throw new Error(
+      `{{${name}}} is label matchers: put it between braces, like metric{ {{${name}}} }, not inside a string`,
+    );
   }
   const value = (p.value as () => string)();
   if (ctx === 'code') throw new Error(`{{${name}}} must be inside a quoted string, like label="{{${name}}}"`);
@@ -169,7 +206,7 @@ export function renderQuery(template: string, vars: TemplateVars, opts: { path?:
   const refuse = (message: string) => new PlanValidationError([{ path: opts.path ?? '', message }]);
   const st: ScanState = { ctx: 'code', quote: '"' };
   let out = '';
-  for (let i = 0; i < template.length; ) {
+  for (let i = 0; i < template.length;) {
     PLACEHOLDER.lastIndex = i;
     const m = PLACEHOLDER.exec(template);
     if (!m) {
@@ -180,7 +217,10 @@ export function renderQuery(template: string, vars: TemplateVars, opts: { path?:
     }
     const name = m[1].trim();
     const p = Object.prototype.hasOwnProperty.call(known, name) ? known[name] : undefined;
-    if (!p) throw refuse(`unknown placeholder {{${name}}}; expected one of ${PLACEHOLDERS.map((n) => `{{${n}}}`).join(', ')}`);
+    if (!p)
+      throw refuse(
+        `unknown placeholder {{${name}}}; expected one of ${PLACEHOLDERS.map((n) => `{{${n}}}`).join(', ')}`,
+      );
     try {
       out += st.ctx === 'comment' ? m[0] : fill(name, p, st.ctx, st.quote === '`' ? '"' : st.quote);
     } catch (e) {

@@ -39,7 +39,13 @@ export class ControlServer {
     app.use((req: Request, res: Response, next: NextFunction) => {
       const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
       if (!m || !this.opts.auth.authenticate(m[1])) {
-        res.status(401).json({ error: { code: 'UNAUTHORIZED', message: 'a bearer token from the sandbox token file is required', details: [] } });
+        res.status(401).json({
+          error: {
+            code: 'UNAUTHORIZED',
+            message: 'a bearer token from the sandbox token file is required',
+            details: [],
+          },
+        });
         return;
       }
       next();
@@ -51,7 +57,9 @@ export class ControlServer {
         res.status(201).json({ id: this.opts.faults.add(req.body) });
       } catch (e) {
         if (e instanceof z.ZodError) {
-          res.status(400).json({ error: { code: 'INVALID_FAULT', message: 'the fault rule is invalid', details: zodDetails(e) } });
+          res
+            .status(400)
+            .json({ error: { code: 'INVALID_FAULT', message: 'the fault rule is invalid', details: zodDetails(e) } });
           return;
         }
         throw e;
@@ -76,7 +84,13 @@ export class ControlServer {
     });
     app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
       const bad = err instanceof SyntaxError || (err as { type?: string }).type === 'entity.parse.failed';
-      res.status(bad ? 400 : 500).json({ error: { code: bad ? 'BAD_JSON' : 'INTERNAL', message: bad ? 'the body is not valid JSON' : 'internal error', details: [] } });
+      res.status(bad ? 400 : 500).json({
+        error: {
+          code: bad ? 'BAD_JSON' : 'INTERNAL',
+          message: bad ? 'the body is not valid JSON' : 'internal error',
+          details: [],
+        },
+      });
     });
     return app;
   }

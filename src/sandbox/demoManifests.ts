@@ -25,7 +25,10 @@ export function demoManifests(version: string, replicas: number, env: Record<str
                 name: 'app',
                 image: `ramp.dev/demo-app:${version}`,
                 ports: [{ name: 'http', containerPort: 8080 }],
-                env: [{ name: 'VERSION', value: version }, ...Object.entries(env).map(([name, value]) => ({ name, value }))],
+                env: [
+                  { name: 'VERSION', value: version },
+                  ...Object.entries(env).map(([name, value]) => ({ name, value })),
+                ],
                 readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1 },
                 livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 5 },
               },
@@ -44,7 +47,11 @@ export function demoManifests(version: string, replicas: number, env: Record<str
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
       metadata: { name: DEMO_APP, namespace: DEMO_NAMESPACE },
-      spec: { parentRefs: [{ name: 'sandbox' }], hostnames: [DEMO_HOST], rules: [{ backendRefs: [{ name: DEMO_APP, port: 80 }] }] },
+      spec: {
+        parentRefs: [{ name: 'sandbox' }],
+        hostnames: [DEMO_HOST],
+        rules: [{ backendRefs: [{ name: DEMO_APP, port: 80 }] }],
+      },
     } as KubernetesObject,
   ];
 }

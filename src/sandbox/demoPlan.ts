@@ -39,7 +39,10 @@ export function demoPlanInput(o: DemoPlanOptions): Record<string, unknown> {
               name: 'app',
               image: `ramp.dev/demo-app:${o.version}`,
               ports: [{ name: 'http', containerPort: 8080 }],
-              env: [{ name: 'VERSION', value: o.version }, ...Object.entries(o.env ?? {}).map(([name, value]) => ({ name, value }))],
+              env: [
+                { name: 'VERSION', value: o.version },
+                ...Object.entries(o.env ?? {}).map(([name, value]) => ({ name, value })),
+              ],
               readinessProbe: { httpGet: { path: '/readyz', port: o.readinessPort ?? 'http' }, periodSeconds: 1 },
             },
           ],

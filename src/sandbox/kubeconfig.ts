@@ -15,7 +15,9 @@ export function kubeconfigYaml(k: KubeconfigInput): string {
   return YAML.stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name, cluster: { server: k.server, 'certificate-authority-data': Buffer.from(k.caPem).toString('base64') } }],
+    clusters: [
+      { name, cluster: { server: k.server, 'certificate-authority-data': Buffer.from(k.caPem).toString('base64') } },
+    ],
     users: [{ name: `${name}-admin`, user: { token: k.token } }],
     contexts: [{ name, context: { cluster: name, user: `${name}-admin`, namespace: k.namespace ?? 'default' } }],
     'current-context': name,

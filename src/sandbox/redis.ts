@@ -36,7 +36,11 @@ const DEFAULT_BINARY = 'redis-server';
 /** redis-server is missing or cannot be run, and no Redis answered. (To move to src/errors.) */
 /** The one-line error for a missing redis-server, saying what to do. */
 export function redisNotFound(binary: string, cause?: unknown): MissingBinaryError {
-  return new MissingBinaryError('redis-server', 'install it (Debian: apt-get install redis-server) or set REDIS_URL to a running Redis', { cause, path: binary === DEFAULT_BINARY ? undefined : binary });
+  return new MissingBinaryError(
+    'redis-server',
+    'install it (Debian: apt-get install redis-server) or set REDIS_URL to a running Redis',
+    { cause, path: binary === DEFAULT_BINARY ? undefined : binary },
+  );
 }
 
 /** True when a Redis at `url` answers PING within `timeoutMs`; never throws. */

@@ -125,7 +125,9 @@ export class Sandbox {
   static async start(opts: SandboxOptions): Promise<Sandbox> {
     const existing = readSandboxRecord(resolve(opts.dir));
     if (existing && existing.pid !== process.pid && isAlive(existing.pid)) {
-      throw new SandboxError(`a sandbox is already running in ${resolve(opts.dir)} (pid ${existing.pid}); stop it with \`ramp sandbox down --dir ${opts.dir}\` or use another --dir`);
+      throw new SandboxError(
+        `a sandbox is already running in ${resolve(opts.dir)} (pid ${existing.pid}); stop it with \`ramp sandbox down --dir ${opts.dir}\` or use another --dir`,
+      );
     }
     // A sandbox that died without cleaning up leaves pid files: its children go now.
     ProcessTracker.killRecorded(resolve(opts.dir));
@@ -150,7 +152,12 @@ export class Sandbox {
     this.token = writeAdminTokenFile(join(this.dir, 'tokens.csv'));
     const auth = TokenAuthenticator.fromFile(join(this.dir, 'tokens.csv'));
 
-    this.kubelet = new Kubelet({ registry: this.registry, stateDir: this.dir, tracker: this.tracker, backoff: o.backoff });
+    this.kubelet = new Kubelet({
+      registry: this.registry,
+      stateDir: this.dir,
+      tracker: this.tracker,
+      backoff: o.backoff,
+    });
     this.apiServer = new ApiServer({
       registry: this.registry,
       auth,
@@ -182,7 +189,12 @@ export class Sandbox {
     if (o.prometheus !== false) {
       this.httpSd = new HttpSdServer({ registry: this.registry });
       const sdUrl = await this.httpSd.listen();
-      this.prometheus = new PrometheusServer({ stateDir: this.dir, sdUrl, tracker: this.tracker, binary: o.prometheusBinary });
+      this.prometheus = new PrometheusServer({
+        stateDir: this.dir,
+        sdUrl,
+        tracker: this.tracker,
+        binary: o.prometheusBinary,
+      });
       this.urls.prometheus = await this.prometheus.start();
     }
     if (o.redis !== false) {
@@ -198,15 +210,32 @@ export class Sandbox {
       status: () => this.status(),
     });
     this.urls.control = await this.control.listen();
-    const record: SandboxRecord = { pid: process.pid, dir: this.dir, startedAt: this.startedAt, urls: this.urls, kubeconfig: this.kubeconfigPath };
+    const record: SandboxRecord = {
+      pid: process.pid,
+      dir: this.dir,
+      startedAt: this.startedAt,
+      urls: this.urls,
+      kubeconfig: this.kubeconfigPath,
+    };
     writeFileSync(join(this.dir, STATE_FILE), JSON.stringify(record, null, 2) + '\n');
   }
 
   /** A summary for `ramp sandbox status` and the control endpoint. */
-  status(): { state: SandboxState; dir: string; pid: number; startedAt: string; urls: SandboxUrls; pods: Record<string, number>; watches: number; resourceVersion: string } {
+  status(): {
+    state: SandboxState;
+    dir: string;
+    pid: number;
+    startedAt: string;
+    urls: SandboxUrls;
+    pods: Record<string, number>;
+    watches: number;
+    resourceVersion: string;
+  } {
     const pods: Record<string, number> = {};
     for (const p of this.registry.list(resource('pods')).items) {
-      const phase = p.metadata.deletionTimestamp ? 'Terminating' : String((p.status as { phase?: string } | undefined)?.phase ?? 'Unknown');
+      const phase = p.metadata.deletionTimestamp
+        ? 'Terminating'
+        : String((p.status as { phase?: string } | undefined)?.phase ?? 'Unknown');
       pods[phase] = (pods[phase] ?? 0) + 1;
     }
     return {
@@ -246,7 +275,8 @@ export class Sandbox {
       }
       ProcessTracker.killRecorded(this.dir);
       const rec = readSandboxRecord(this.dir);
-      if (rec && rec.pid === process.pid && existsSync(join(this.dir, STATE_FILE))) rmSync(join(this.dir, STATE_FILE), { force: true });
+      if (rec && rec.pid === process.pid && existsSync(join(this.dir, STATE_FILE)))
+        rmSync(join(this.dir, STATE_FILE), { force: true });
       this.stateValue = 'closed';
       this.logger.info('sandbox closed');
       this.logger.flush?.();

@@ -55,7 +55,9 @@ export async function startDetached(opts: UpOptions): Promise<SandboxRecord> {
   for (;;) {
     const rec = readSandboxRecord(dir);
     if (rec && rec.pid === child.pid) return rec;
-    const lines = lastLines(outFile, 200).split('\n').filter((l) => l.startsWith('['));
+    const lines = lastLines(outFile, 200)
+      .split('\n')
+      .filter((l) => l.startsWith('['));
     for (const l of lines.slice(shown)) opts.onProgress?.(l);
     shown = Math.max(shown, lines.length);
     if (exitCode !== null) {
@@ -63,14 +65,19 @@ export async function startDetached(opts: UpOptions): Promise<SandboxRecord> {
       throw new SandboxError(`the sandbox did not start: ${why}`);
     }
     if (Date.now() > deadline) {
-      throw new SandboxError(`the sandbox did not answer within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s; see ${outFile} and ${join(dir, 'sandbox.log')}`);
+      throw new SandboxError(
+        `the sandbox did not answer within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s; see ${outFile} and ${join(dir, 'sandbox.log')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 /** Stops the sandbox of `dir` and everything it started. Resolves with what it did. */
-export async function stopSandbox(dirIn: string, timeoutMs = 30_000): Promise<{ wasRunning: boolean; leftoversKilled: number }> {
+export async function stopSandbox(
+  dirIn: string,
+  timeoutMs = 30_000,
+): Promise<{ wasRunning: boolean; leftoversKilled: number }> {
   const dir = resolve(dirIn);
   const rec = readSandboxRecord(dir);
   let wasRunning = false;
@@ -88,17 +95,27 @@ export async function stopSandbox(dirIn: string, timeoutMs = 30_000): Promise<{ 
 
 /** The admin token a sandbox wrote in its directory. */
 export function sandboxToken(dir: string): string {
-  return readFileSync(join(resolve(dir), 'tokens.csv'), 'utf8').split(',')[0].trim();
+  return readFileSync(join(resolve(dir), 'tokens.csv'), 'utf8')
+    .split(',')[0]
+    .trim();
 }
 
 /** The running sandbox's own status (from its control endpoint), or why there is none. */
-export async function sandboxStatus(dirIn: string): Promise<{ record: SandboxRecord; status: unknown } | { error: string }> {
+export async function sandboxStatus(
+  dirIn: string,
+): Promise<{ record: SandboxRecord; status: unknown } | { error: string }> {
   const dir = resolve(dirIn);
   const rec = readSandboxRecord(dir);
   if (!rec) return { error: `no sandbox in ${dir} (start one with \`ramp sandbox up --dir ${dirIn}\`)` };
-  if (!isAlive(rec.pid)) return { error: `the sandbox in ${dir} (pid ${rec.pid}) is not running; \`ramp sandbox down --dir ${dirIn}\` cleans up after it` };
+  if (!isAlive(rec.pid))
+    return {
+      error: `the sandbox in ${dir} (pid ${rec.pid}) is not running; \`ramp sandbox down --dir ${dirIn}\` cleans up after it`,
+    };
   try {
-    const res = await fetch(`${rec.urls.control}/status`, { headers: { authorization: `Bearer ${sandboxToken(dir)}` }, signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${rec.urls.control}/status`, {
+      headers: { authorization: `Bearer ${sandboxToken(dir)}` },
+      signal: AbortSignal.timeout(5000),
+    });
     if (!res.ok) return { error: `the sandbox's control endpoint answered ${res.status}` };
     return { record: rec, status: await res.json() };
   } catch (e) {

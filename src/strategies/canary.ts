@@ -40,13 +40,24 @@ export function describeStep(step: CompiledStep): string {
   }
 }
 
-function event(now: number, type: RolloutEvent['type'], message: string, record: RolloutRecord, extra: Partial<RolloutEvent> = {}): RolloutEvent {
+function event(
+  now: number,
+  type: RolloutEvent['type'],
+  message: string,
+  record: RolloutRecord,
+  extra: Partial<RolloutEvent> = {},
+): RolloutEvent {
   return { at: now, type, message, phase: record.phase, step: record.stepIndex, weight: record.weight, ...extra };
 }
 
 /** Whether background analysis runs: from the first traffic step until promotion. */
 export function analysisActive(plan: CompiledPlan, record: RolloutRecord): boolean {
-  return !record.firstDeploy && plan.analysis.metrics.length > 0 && (record.phase === 'Progressing' || record.phase === 'Paused') && (record.weight > 0 || record.analysis.startedAt !== undefined);
+  return (
+    !record.firstDeploy &&
+    plan.analysis.metrics.length > 0 &&
+    (record.phase === 'Progressing' || record.phase === 'Paused') &&
+    (record.weight > 0 || record.analysis.startedAt !== undefined)
+  );
 }
 
 /** The combined verdict of the latest measurement of every metric. */
@@ -59,41 +70,86 @@ export function latestVerdict(record: RolloutRecord): ReturnType<typeof combineV
  * Moves the record to step `index` and applies the step's entry effects (weights, scale, pauses).
  * Used by reconciles and by the `promote` operation (which skips the current step).
  */
-export function enterStep(plan: CompiledPlan, record: RolloutRecord, index: number, now: number): { record: RolloutRecord; events: RolloutEvent[] } {
-  const next: RolloutRecord = { ...record, stepIndex: index, stepStartedAt: now, pause: undefined, phase: 'Progressing' };
+export function enterStep(
+  plan: CompiledPlan,
+  record: RolloutRecord,
+  index: number,
+  now: number,
+): { record: RolloutRecord; events: RolloutEvent[] } {
+  const next: RolloutRecord = {
+    ...record,
+    stepIndex: index,
+    stepStartedAt: now,
+    pause: undefined,
+    phase: 'Progressing',
+  };
   const events: RolloutEvent[] = [];
   if (index >= plan.steps.length) {
-    next.message = plan.analysis.metrics.length ? 'all steps done; promoting once the analysis passes' : 'all steps done; promoting';
+    next.message = plan.analysis.metrics.length
+      ? 'all steps done; promoting once the analysis passes'
+      : 'all steps done; promoting';
     events.push(event(now, 'StepStarted', next.message, next));
     return { record: next, events };
   }
   const step = plan.steps[index];
   const before = canaryReplicas(plan, record);
   if (step.kind === 'setWeight') next.weight = step.weight;
-  if (step.kind === 'setCanaryScale') next.canaryScale = step.matchTrafficWeight ? undefined : { replicas: step.replicas, weight: step.weight };
+  if (step.kind === 'setCanaryScale')
+    next.canaryScale = step.matchTrafficWeight ? undefined : { replicas: step.replicas, weight: step.weight };
   if (step.kind === 'pause' && step.durationMs === undefined) next.pause = { kind: 'step', since: now };
   if (next.pause) next.phase = 'Paused';
-  if (next.weight > 0 && next.analysis.startedAt === undefined && plan.analysis.metrics.length > 0) next.analysis = { ...next.analysis, startedAt: now };
+  if (next.weight > 0 && next.analysis.startedAt === undefined && plan.analysis.metrics.length > 0)
+    next.analysis = { ...next.analysis, startedAt: now };
   if (canaryReplicas(plan, next) > before) next.progressDeadlineAt = now + plan.progressDeadlineMs;
   next.message = `step ${index + 1}/${plan.steps.length}: ${describeStep(step)}`;
   events.push(event(now, 'StepStarted', next.message, next));
-  if (next.weight !== record.weight) events.push(event(now, 'WeightChanged', `canary weight ${record.weight}% → ${next.weight}%`, next));
+  if (next.weight !== record.weight)
+    events.push(event(now, 'WeightChanged', `canary weight ${record.weight}% → ${next.weight}%`, next));
   if (next.phase === 'Paused') events.push(event(now, 'Paused', `paused at step ${index + 1} until promoted`, next));
   return { record: next, events };
 }
 
 /** Starts rolling back: the router goes to stable first, then the canary loses its pods. */
-export function startRollback(record: RolloutRecord, reason: string, now: number, aborted = false): { record: RolloutRecord; events: RolloutEvent[] } {
+export function startRollback(
+  record: RolloutRecord,
+  reason: string,
+  now: number,
+  aborted = false,
+): { record: RolloutRecord; events: RolloutEvent[] } {
   // weight 0: the router's target from now on, so verifying it tells when the traffic has left the canary.
-  const next: RolloutRecord = { ...record, phase: 'RollingBack', weight: 0, pause: undefined, promotion: undefined, rollback: { since: now, reason, aborted }, message: `rolling back: ${reason}` };
+  const next: RolloutRecord = {
+    ...record,
+    phase: 'RollingBack',
+    weight: 0,
+    pause: undefined,
+    promotion: undefined,
+    rollback: { since: now, reason, aborted },
+    message: `rolling back: ${reason}`,
+  };
   return { record: next, events: [event(now, 'RollingBack', next.message, next)] };
 }
 
 /** Starts promoting (after the last step, or `promote --full`). */
-export function startPromotion(record: RolloutRecord, now: number, full: boolean): { record: RolloutRecord; events: RolloutEvent[] } {
+export function startPromotion(
+  record: RolloutRecord,
+  now: number,
+  full: boolean,
+): { record: RolloutRecord; events: RolloutEvent[] } {
   // A fresh progress deadline for scaling to full size: the one from the last weight step may have passed long ago.
-  const next: RolloutRecord = { ...record, phase: 'Promoting', pause: undefined, progressDeadlineAt: undefined, promotion: { since: now, full, stage: 'scaleUp' }, message: 'promoting: scaling the new revision to full size' };
-  return { record: next, events: [event(now, 'Promoting', full ? 'promoting now (promote --full): steps and analysis skipped' : next.message, next)] };
+  const next: RolloutRecord = {
+    ...record,
+    phase: 'Promoting',
+    pause: undefined,
+    progressDeadlineAt: undefined,
+    promotion: { since: now, full, stage: 'scaleUp' },
+    message: 'promoting: scaling the new revision to full size',
+  };
+  return {
+    record: next,
+    events: [
+      event(now, 'Promoting', full ? 'promoting now (promote --full): steps and analysis skipped' : next.message, next),
+    ],
+  };
 }
 
 function canaryReady(plan: CompiledPlan, record: RolloutRecord, observed: StrategyObserved): boolean {
@@ -122,15 +178,37 @@ function checkGuards(plan: CompiledPlan, record: RolloutRecord, input: DecideInp
   const { analysis, now, observed } = input;
   if (analysis?.decision === 'fail') return startRollback(record, `analysis failed: ${analysis.reason}`, now);
   const want = canaryReplicas(plan, record);
-  if (record.progressDeadlineAt !== undefined && now >= record.progressDeadlineAt && (observed.canary?.readyReplicas ?? 0) < want) {
-    return startRollback(record, `the canary's pods were not ready within the progress deadline (${formatDuration(plan.progressDeadlineMs)}): ${observed.canary?.readyReplicas ?? 0}/${want} ready`, now);
+  if (
+    record.progressDeadlineAt !== undefined &&
+    now >= record.progressDeadlineAt &&
+    (observed.canary?.readyReplicas ?? 0) < want
+  ) {
+    return startRollback(
+      record,
+      `the canary's pods were not ready within the progress deadline (${formatDuration(plan.progressDeadlineMs)}): ${observed.canary?.readyReplicas ?? 0}/${want} ready`,
+      now,
+    );
   }
-  if (record.phase === 'Progressing' && analyzeExpired(plan, record, now) && latestVerdict(record)?.decision !== 'pass') {
-    return inconclusive(plan, record, `the analysis did not pass within ${formatDuration(now - record.stepStartedAt)}`, now);
+  if (
+    record.phase === 'Progressing' &&
+    analyzeExpired(plan, record, now) &&
+    latestVerdict(record)?.decision !== 'pass'
+  ) {
+    return inconclusive(
+      plan,
+      record,
+      `the analysis did not pass within ${formatDuration(now - record.stepStartedAt)}`,
+      now,
+    );
   }
   const since = record.analysis.inconclusiveSince;
   if (record.phase === 'Progressing' && since !== undefined && now - since >= plan.analysis.inconclusiveAfterMs) {
-    return inconclusive(plan, record, `the analysis has been inconclusive for ${formatDuration(now - since)}: ${analysis?.reason ?? latestVerdict(record)?.reason ?? 'no data'}`, now);
+    return inconclusive(
+      plan,
+      record,
+      `the analysis has been inconclusive for ${formatDuration(now - since)}: ${analysis?.reason ?? latestVerdict(record)?.reason ?? 'no data'}`,
+      now,
+    );
   }
   return undefined;
 }
@@ -143,7 +221,12 @@ function analyzeExpired(plan: CompiledPlan, record: RolloutRecord, now: number):
 
 function inconclusive(plan: CompiledPlan, record: RolloutRecord, why: string, now: number): Outcome {
   if (plan.analysis.onInconclusive === 'rollback') return startRollback(record, why, now);
-  const next: RolloutRecord = { ...record, phase: 'Paused', pause: { kind: 'inconclusive', since: now }, message: `paused: ${why}` };
+  const next: RolloutRecord = {
+    ...record,
+    phase: 'Paused',
+    pause: { kind: 'inconclusive', since: now },
+    message: `paused: ${why}`,
+  };
   return { record: next, events: [event(now, 'Paused', next.message, next)] };
 }
 
@@ -177,7 +260,12 @@ function decidePaused(plan: CompiledPlan, record: RolloutRecord, input: DecideIn
   // An analyze step that ran out of time waits for a pass; a data outage waits for data.
   const resumeOn = analyzeExpired(plan, record, now) ? ['pass'] : ['pass', 'continue'];
   if (record.pause?.kind === 'inconclusive' && analysis && resumeOn.includes(analysis.decision)) {
-    const next: RolloutRecord = { ...record, phase: 'Progressing', pause: undefined, message: `resumed: the analysis is conclusive again (${analysis.decision})` };
+    const next: RolloutRecord = {
+      ...record,
+      phase: 'Progressing',
+      pause: undefined,
+      message: `resumed: the analysis is conclusive again (${analysis.decision})`,
+    };
     return { record: next, events: [event(now, 'Resumed', next.message, next)] };
   }
   return { record, events: [] };
@@ -186,7 +274,11 @@ function decidePaused(plan: CompiledPlan, record: RolloutRecord, input: DecideIn
 function decidePromoting(plan: CompiledPlan, record: RolloutRecord, input: DecideInput): Outcome {
   const { observed, now } = input;
   const promotion = record.promotion ?? { since: now, full: false, stage: 'scaleUp' as const };
-  const stage = (s: NonNullable<RolloutRecord['promotion']>['stage'], message: string, changes: Partial<RolloutRecord> = {}): Outcome => {
+  const stage = (
+    s: NonNullable<RolloutRecord['promotion']>['stage'],
+    message: string,
+    changes: Partial<RolloutRecord> = {},
+  ): Outcome => {
     const next: RolloutRecord = { ...record, ...changes, promotion: { ...promotion, stage: s }, message };
     return { record: next, events: [event(now, 'Promoting', message, next)] };
   };
@@ -195,17 +287,31 @@ function decidePromoting(plan: CompiledPlan, record: RolloutRecord, input: Decid
     case 'scaleUp': {
       const ready = (observed.canary?.readyReplicas ?? 0) >= plan.replicas;
       if (!ready) {
-        if (record.progressDeadlineAt !== undefined && now >= record.progressDeadlineAt) return startRollback(record, `the new revision did not reach ${plan.replicas} ready pods within the progress deadline`, now);
+        if (record.progressDeadlineAt !== undefined && now >= record.progressDeadlineAt)
+          return startRollback(
+            record,
+            `the new revision did not reach ${plan.replicas} ready pods within the progress deadline`,
+            now,
+          );
         const deadline = record.progressDeadlineAt ?? now + plan.progressDeadlineMs;
-        return deadline === record.progressDeadlineAt ? { record, events: [] } : { record: { ...record, progressDeadlineAt: deadline }, events: [] };
+        return deadline === record.progressDeadlineAt
+          ? { record, events: [] }
+          : { record: { ...record, progressDeadlineAt: deadline }, events: [] };
       }
       if (plan.router.kind === 'replicaRatio') return finishPromotion(plan, record, now);
-      return stage('shift', 'promoting: all traffic to the new revision', { weight: 100, progressDeadlineAt: undefined });
+      return stage('shift', 'promoting: all traffic to the new revision', {
+        weight: 100,
+        progressDeadlineAt: undefined,
+      });
     }
     case 'shift':
-      return observed.routerAtWeight === false ? { record, events: [] } : stage('switch', 'promoting: the stable Service now selects the new revision');
+      return observed.routerAtWeight === false
+        ? { record, events: [] }
+        : stage('switch', 'promoting: the stable Service now selects the new revision');
     case 'switch':
-      return observed.stableServiceRevision === canary ? stage('reset', 'promoting: traffic back to the stable Service', { weight: 0 }) : { record, events: [] };
+      return observed.stableServiceRevision === canary
+        ? stage('reset', 'promoting: traffic back to the stable Service', { weight: 0 })
+        : { record, events: [] };
     case 'reset':
       return observed.routerAtWeight === false ? { record, events: [] } : finishPromotion(plan, record, now);
   }
@@ -223,7 +329,9 @@ function finishPromotion(plan: CompiledPlan, record: RolloutRecord, now: number)
     previousStable: record.revisions.stable,
     revisions: { ...record.revisions, stable: record.revisions.canary },
     // replicaRatio's Service selects every revision: the old one must go now, not after a delay.
-    scaleDownAt: record.revisions.stable ? now + (plan.router.kind === 'replicaRatio' ? 0 : plan.scaleDownDelayMs) : undefined,
+    scaleDownAt: record.revisions.stable
+      ? now + (plan.router.kind === 'replicaRatio' ? 0 : plan.scaleDownDelayMs)
+      : undefined,
     message: `promoted: revision ${record.revisions.canary} is stable`,
   };
   return { record: next, events: [event(now, 'Promoted', next.message, next)] };
@@ -257,24 +365,48 @@ function decideRollingBack(plan: CompiledPlan, record: RolloutRecord, input: Dec
 function decideFirstDeploy(plan: CompiledPlan, record: RolloutRecord, input: DecideInput): Outcome {
   const { observed, now } = input;
   if ((observed.canary?.readyReplicas ?? 0) >= plan.replicas) {
-    const next: RolloutRecord = { ...record, phase: 'Succeeded', outcome: 'promoted', revisions: { ...record.revisions, stable: record.revisions.canary }, progressDeadlineAt: undefined, message: `first deploy: revision ${record.revisions.canary} is stable` };
+    const next: RolloutRecord = {
+      ...record,
+      phase: 'Succeeded',
+      outcome: 'promoted',
+      revisions: { ...record.revisions, stable: record.revisions.canary },
+      progressDeadlineAt: undefined,
+      message: `first deploy: revision ${record.revisions.canary} is stable`,
+    };
     return { record: next, events: [event(now, 'Promoted', next.message, next)] };
   }
   if (record.progressDeadlineAt !== undefined && now >= record.progressDeadlineAt) {
-    const next: RolloutRecord = { ...record, phase: 'Failed', outcome: 'failed', message: `first deploy failed: ${observed.canary?.readyReplicas ?? 0}/${plan.replicas} pods ready within the progress deadline (${formatDuration(plan.progressDeadlineMs)})` };
+    const next: RolloutRecord = {
+      ...record,
+      phase: 'Failed',
+      outcome: 'failed',
+      message: `first deploy failed: ${observed.canary?.readyReplicas ?? 0}/${plan.replicas} pods ready within the progress deadline (${formatDuration(plan.progressDeadlineMs)})`,
+    };
     return { record: next, events: [event(now, 'Failed', next.message, next)] };
   }
-  if (record.progressDeadlineAt === undefined) return { record: { ...record, progressDeadlineAt: now + plan.progressDeadlineMs }, events: [] };
+  if (record.progressDeadlineAt === undefined)
+    return { record: { ...record, progressDeadlineAt: now + plan.progressDeadlineMs }, events: [] };
   return { record, events: [] };
 }
 
 function decidePending(plan: CompiledPlan, record: RolloutRecord, now: number): Outcome {
   if (record.revisions.stable === record.revisions.canary) {
-    const next: RolloutRecord = { ...record, phase: 'Succeeded', outcome: 'promoted', message: `revision ${record.revisions.canary} is already stable; nothing to do` };
+    const next: RolloutRecord = {
+      ...record,
+      phase: 'Succeeded',
+      outcome: 'promoted',
+      message: `revision ${record.revisions.canary} is already stable; nothing to do`,
+    };
     return { record: next, events: [event(now, 'Promoted', next.message, next)] };
   }
   if (record.firstDeploy) {
-    const next: RolloutRecord = { ...record, phase: 'Progressing', stepStartedAt: now, progressDeadlineAt: now + plan.progressDeadlineMs, message: `first deploy of ${record.app}: revision ${record.revisions.canary} at ${plan.replicas} replicas, no analysis` };
+    const next: RolloutRecord = {
+      ...record,
+      phase: 'Progressing',
+      stepStartedAt: now,
+      progressDeadlineAt: now + plan.progressDeadlineMs,
+      message: `first deploy of ${record.app}: revision ${record.revisions.canary} at ${plan.replicas} replicas, no analysis`,
+    };
     return { record: next, events: [event(now, 'StepStarted', next.message, next)] };
   }
   return enterStep(plan, { ...record, phase: 'Progressing' }, 0, now);
@@ -324,7 +456,11 @@ export const canaryStrategy: Strategy = {
         scaleDownAfterRoute: false,
       };
     }
-    const base = { scaleToZero, stableServiceRevision: stableService, canaryServiceRevision: ratio ? undefined : canary };
+    const base = {
+      scaleToZero,
+      stableServiceRevision: stableService,
+      canaryServiceRevision: ratio ? undefined : canary,
+    };
     if (!stable) return { ...base, replicaSets: [], routerWeight: 0, scaleDownAfterRoute: true };
     if (record.phase === 'RollingBack' || record.phase === 'RolledBack' || record.phase === 'Failed') {
       // replicaRatio shifts traffic by pods: the stable revision must be back at full strength first.
@@ -368,13 +504,16 @@ export const canaryStrategy: Strategy = {
 
   nextWakeup(plan: CompiledPlan, record: RolloutRecord, now: number): number {
     const at: number[] = [];
-    if (record.phase === 'Succeeded') return record.scaleDownAt !== undefined ? Math.max(now, record.scaleDownAt) : Infinity;
+    if (record.phase === 'Succeeded')
+      return record.scaleDownAt !== undefined ? Math.max(now, record.scaleDownAt) : Infinity;
     if (TERMINAL.includes(record.phase)) return Infinity;
     if (analysisActive(plan, record)) at.push(Math.max(now, (record.analysis.lastAt ?? 0) + plan.analysis.intervalMs));
     if (record.progressDeadlineAt !== undefined) at.push(record.progressDeadlineAt);
     const step = plan.steps[record.stepIndex];
-    const waitingOnTimerOnly = record.phase === 'Progressing' && step !== undefined && (step.kind === 'pause' || step.kind === 'analyze');
-    if (record.phase === 'Progressing' && step?.kind === 'pause' && step.durationMs !== undefined) at.push(record.stepStartedAt + step.durationMs);
+    const waitingOnTimerOnly =
+      record.phase === 'Progressing' && step !== undefined && (step.kind === 'pause' || step.kind === 'analyze');
+    if (record.phase === 'Progressing' && step?.kind === 'pause' && step.durationMs !== undefined)
+      at.push(record.stepStartedAt + step.durationMs);
     if (record.phase === 'Progressing' && step?.kind === 'analyze') {
       at.push(record.stepStartedAt + step.minMs);
       if (step.maxMs !== undefined) at.push(record.stepStartedAt + step.maxMs);

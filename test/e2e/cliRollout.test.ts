@@ -21,7 +21,13 @@ import { LoadGenerator } from '../../src/sandbox/loadGen/loadGenerator';
 import { EngineMetrics } from '../../src/observability/metrics';
 import { silentLogger } from '../../src/observability/logger';
 import { freePort, waitFor } from '../../src/sandbox/util/ports';
-import { demoPlan, prepareNamespace, startEngineHarness, type EngineHarness, type PlanOptions } from '../helpers/engineHarness';
+import {
+  demoPlan,
+  prepareNamespace,
+  startEngineHarness,
+  type EngineHarness,
+  type PlanOptions,
+} from '../helpers/engineHarness';
 
 const ROOT = resolve(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'ramp');
@@ -56,7 +62,9 @@ describe('the ramp CLI against the API on the sandbox', () => {
   function startApi(port: number): Promise<string> {
     api = new RampApiServer({
       deps: h.deps,
-      authenticator: new StaticTokenAuthenticator({ tokens: [{ token: TOKEN, subject: 'ci', namespaces: ['*'], verbs: ['read', 'write', 'operate'] }] }),
+      authenticator: new StaticTokenAuthenticator({
+        tokens: [{ token: TOKEN, subject: 'ci', namespaces: ['*'], verbs: ['read', 'write', 'operate'] }],
+      }),
       logger: silentLogger(),
       metrics: new EngineMetrics(),
       drainMs: 1000,
@@ -65,7 +73,8 @@ describe('the ramp CLI against the API on the sandbox', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` before the CLI e2e tests');
+    if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js')))
+      throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` before the CLI e2e tests');
     h = await startEngineHarness('cli');
     dir = mkdtempSync(join(tmpdir(), 'ramp-cli-e2e-'));
     apiUrl = await startApi(0);
@@ -86,17 +95,31 @@ describe('the ramp CLI against the API on the sandbox', () => {
 
   /** Starts `node bin/ramp args…` with CI=true and the API's URL and token. */
   function startCli(args: string[], env: Record<string, string | undefined> = {}): RunningCli {
-    const fullEnv: Record<string, string | undefined> = { ...process.env, CI: 'true', RAMP_URL: apiUrl, RAMP_TOKEN: TOKEN, GITHUB_STEP_SUMMARY: undefined, ...env };
+    const fullEnv: Record<string, string | undefined> = {
+      ...process.env,
+      CI: 'true',
+      RAMP_URL: apiUrl,
+      RAMP_TOKEN: TOKEN,
+      GITHUB_STEP_SUMMARY: undefined,
+      ...env,
+    };
     for (const k of Object.keys(fullEnv)) if (fullEnv[k] === undefined) delete fullEnv[k];
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: fullEnv as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: fullEnv as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const output = { stdout: '', stderr: '' };
     child.stdout.on('data', (c: Buffer) => (output.stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output.stderr += c.toString()));
-    const done = new Promise<CliResult>((res) => child.on('close', (code) => res({ code, ...output, exitedAt: Date.now() })));
+    const done = new Promise<CliResult>((res) =>
+      child.on('close', (code) => res({ code, ...output, exitedAt: Date.now() })),
+    );
     return { output, done };
   }
 
-  const runCli = (args: string[], env?: Record<string, string | undefined>): Promise<CliResult> => startCli(args, env).done;
+  const runCli = (args: string[], env?: Record<string, string | undefined>): Promise<CliResult> =>
+    startCli(args, env).done;
 
   function planFile(name: string, o: PlanOptions): string {
     const path = join(dir, `${name}.yaml`);
@@ -114,7 +137,14 @@ describe('the ramp CLI against the API on the sandbox', () => {
   /** First deploy of v1 through the CLI (no stable yet: no analysis), then steady load through the gateway. */
   async function deployV1(ns: string, load = true): Promise<void> {
     const host = prepareNamespace(h.sb, ns);
-    const r = await runCli(['rollout', '-f', planFile(`${ns}-v1`, { namespace: ns, version: 'v1', metrics: [] }), '--wait', '-o', 'json']);
+    const r = await runCli([
+      'rollout',
+      '-f',
+      planFile(`${ns}-v1`, { namespace: ns, version: 'v1', metrics: [] }),
+      '--wait',
+      '-o',
+      'json',
+    ]);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     expect(finalView(r).outcome).toBe('promoted');
     if (load) {
@@ -129,14 +159,20 @@ describe('the ramp CLI against the API on the sandbox', () => {
     return (await h.deps.events.read(rolloutId)).map((e) => eventLine(eventView(e), steps));
   }
 
-  const eventLines = (stderr: string): string[] => stderr.split('\n').filter((l) => l && !l.includes('connection to the API lost'));
+  const eventLines = (stderr: string): string[] =>
+    stderr.split('\n').filter((l) => l && !l.includes('connection to the API lost'));
 
   it('lint: exit 0 for a valid plan, 2 with every problem and its path (offline)', async () => {
-    const good = await runCli(['lint', '-f', planFile('lint-good', { namespace: 'x', version: 'v2' })], { RAMP_URL: undefined, RAMP_TOKEN: undefined });
+    const good = await runCli(['lint', '-f', planFile('lint-good', { namespace: 'x', version: 'v2' })], {
+      RAMP_URL: undefined,
+      RAMP_TOKEN: undefined,
+    });
     expect(good.code).toBe(0);
     expect(good.stdout).toMatch(/valid — checkout in x/);
     const badPath = join(dir, 'lint-bad.yaml');
-    const bad = demoPlan({ namespace: 'x', version: 'v2' }) as unknown as { spec: { replicas: number; strategy: { canary: { steps: unknown[] } } } };
+    const bad = demoPlan({ namespace: 'x', version: 'v2' }) as unknown as {
+      spec: { replicas: number; strategy: { canary: { steps: unknown[] } } };
+    };
     bad.spec.replicas = 0;
     bad.spec.strategy.canary.steps[0] = { setWeight: 150 };
     writeFileSync(badPath, YAML.stringify(bad));
@@ -148,7 +184,9 @@ describe('the ramp CLI against the API on the sandbox', () => {
 
   it('bad input and no server: a refused plan exits 2 with its field path, missing config 2, no server 3', async () => {
     prepareNamespace(h.sb, 'refused');
-    const bad = demoPlan({ namespace: 'refused', version: 'v2' }) as unknown as { spec: { strategy: { canary: { steps: unknown[] } } } };
+    const bad = demoPlan({ namespace: 'refused', version: 'v2' }) as unknown as {
+      spec: { strategy: { canary: { steps: unknown[] } } };
+    };
     bad.spec.strategy.canary.steps[0] = { setWeight: 150 };
     const badPath = join(dir, 'refused.yaml');
     writeFileSync(badPath, YAML.stringify(bad));
@@ -170,7 +208,9 @@ describe('the ramp CLI against the API on the sandbox', () => {
     expect(wrongNs.code).toBe(2);
     expect(wrongNs.stderr).toMatch(/-n other does not match the plan's metadata.namespace "refused"/);
 
-    const nobody = await runCli(['rollout', '-f', good, '--wait'], { RAMP_URL: `http://127.0.0.1:${await freePort()}` });
+    const nobody = await runCli(['rollout', '-f', good, '--wait'], {
+      RAMP_URL: `http://127.0.0.1:${await freePort()}`,
+    });
     expect(nobody.code).toBe(3);
     expect(nobody.stderr).toMatch(/cannot reach the Ramp API .*connection refused/);
   });
@@ -180,7 +220,19 @@ describe('the ramp CLI against the API on the sandbox', () => {
     await deployV1(ns);
     const summary = join(dir, 'summary-good.md');
     // A generous progress deadline: under load the analysis can take a minute to pass (see the report).
-    const r = await runCli(['rollout', '-f', planFile('good-v2', { namespace: ns, version: 'v2', progressDeadline: '5m' }), '--wait', '--timeout', '5m', '-o', 'json'], { GITHUB_STEP_SUMMARY: summary });
+    const r = await runCli(
+      [
+        'rollout',
+        '-f',
+        planFile('good-v2', { namespace: ns, version: 'v2', progressDeadline: '5m' }),
+        '--wait',
+        '--timeout',
+        '5m',
+        '-o',
+        'json',
+      ],
+      { GITHUB_STEP_SUMMARY: summary },
+    );
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     const view = finalView(r);
     expect(view.outcome).toBe('promoted');
@@ -199,7 +251,12 @@ describe('the ramp CLI against the API on the sandbox', () => {
   it('rollout --wait exits 1 for a version with 20% errors (rolled back)', async () => {
     const ns = 'bad';
     await deployV1(ns);
-    const plan = planFile('bad-v2', { namespace: ns, version: 'v2', errorRate: 0.2, steps: [{ setWeight: 20 }, { analyze: { min: '30s' } }, { setWeight: 50 }] });
+    const plan = planFile('bad-v2', {
+      namespace: ns,
+      version: 'v2',
+      errorRate: 0.2,
+      steps: [{ setWeight: 20 }, { analyze: { min: '30s' } }, { setWeight: 50 }],
+    });
     const r = await runCli(['rollout', '-f', plan, '--wait', '-o', 'json']);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 1, stderr: expect.any(String) });
     const view = finalView(r);
@@ -211,9 +268,19 @@ describe('the ramp CLI against the API on the sandbox', () => {
   it('reconnects when the API server is killed and restarted mid-rollout: right outcome, no event lost or repeated', async () => {
     const ns = 'restart';
     await deployV1(ns, false);
-    const plan = planFile('restart-v2', { namespace: ns, version: 'v2', metrics: [], steps: [{ setWeight: 10 }, { pause: { duration: '4s' } }, { setWeight: 50 }, { pause: { duration: '4s' } }] });
+    const plan = planFile('restart-v2', {
+      namespace: ns,
+      version: 'v2',
+      metrics: [],
+      steps: [{ setWeight: 10 }, { pause: { duration: '4s' } }, { setWeight: 50 }, { pause: { duration: '4s' } }],
+    });
     const cli = startCli(['rollout', '-f', plan, '--wait', '-o', 'json']);
-    await waitFor(() => cli.output.stderr.includes('canary weight 0% → 10%'), 'the CLI to show the first weight change', 90_000, 50);
+    await waitFor(
+      () => cli.output.stderr.includes('canary weight 0% → 10%'),
+      'the CLI to show the first weight change',
+      90_000,
+      50,
+    );
     await api.close();
     // A second attempt means the first found no server at all: a real outage, not just a closed stream.
     await waitFor(() => cli.output.stderr.includes('(attempt 2)'), 'the CLI to find the API server gone', 20_000, 50);
@@ -226,30 +293,49 @@ describe('the ramp CLI against the API on the sandbox', () => {
     expect(new Set(lines).size).toBe(lines.length);
     expect(lines).toEqual(await expectedLines(view.id, view.steps.length));
     expect(r.stderr).toMatch(/^\S+Z connection to the API lost \(.+\); reconnecting in \S+ \(attempt 1\)$/m);
-    expect(r.stderr).toMatch(/^\S+Z connection to the API lost \(.*connection refused.*\); reconnecting in \S+ \(attempt 2\)$/m);
+    expect(r.stderr).toMatch(
+      /^\S+Z connection to the API lost \(.*connection refused.*\); reconnecting in \S+ \(attempt 2\)$/m,
+    );
   }, 240_000);
 
   it('--timeout on a long rollout exits 3 and says it keeps going; --image, status, list, pause, resume, abort, retry, promote --full and watch work on it', async () => {
     const ns = 'slow';
     await deployV1(ns, false);
     // The deployed v1 template with another image: --image alone makes it a new revision.
-    const plan = planFile('slow-v1', { namespace: ns, version: 'v1', metrics: [], steps: [{ setWeight: 10 }, { pause: { duration: '5m' } }] });
+    const plan = planFile('slow-v1', {
+      namespace: ns,
+      version: 'v1',
+      metrics: [],
+      steps: [{ setWeight: 10 }, { pause: { duration: '5m' } }],
+    });
     const summary = join(dir, 'summary-slow.md');
-    const timedOut = await runCli(['rollout', '-f', plan, '--image', 'app=ramp.dev/demo-app:v2', '--wait', '--timeout', '1s'], { GITHUB_STEP_SUMMARY: summary });
+    const timedOut = await runCli(
+      ['rollout', '-f', plan, '--image', 'app=ramp.dev/demo-app:v2', '--wait', '--timeout', '1s'],
+      { GITHUB_STEP_SUMMARY: summary },
+    );
     expect(timedOut.code).toBe(3);
     expect(timedOut.stderr).toMatch(/gave up waiting after 1s: rollout slow\.checkout\.2 is \w+ and keeps going/);
     expect(readFileSync(summary, 'utf8')).toContain('stopped waiting; the rollout keeps going');
 
-    await waitFor(async () => (await runCli(['status', 'checkout', '-n', ns])).stdout.includes('▶ 2. pause 5m'), 'the rollout to reach its pause', 60_000, 500);
+    await waitFor(
+      async () => (await runCli(['status', 'checkout', '-n', ns])).stdout.includes('▶ 2. pause 5m'),
+      'the rollout to reach its pause',
+      60_000,
+      500,
+    );
     const status = JSON.parse((await runCli(['status', 'checkout', '-n', ns, '-o', 'json'])).stdout) as RolloutView;
-    const canaryRs = h.sb.registry.list(resource('replicasets'), { namespace: ns }).items.find((rs) => rs.metadata.name === `checkout-${status.revisions.canary}`) as KubeObject & {
+    const canaryRs = h.sb.registry
+      .list(resource('replicasets'), { namespace: ns })
+      .items.find((rs) => rs.metadata.name === `checkout-${status.revisions.canary}`) as KubeObject & {
       spec: { template: { spec: { containers: { image: string }[] } } };
     };
     expect(status.revisions.canary).not.toBe(status.revisions.stable);
     expect(canaryRs.spec.template.spec.containers[0].image).toBe('ramp.dev/demo-app:v2');
     const list = await runCli(['list', '-n', ns, '-o', 'json']);
     expect(list.code).toBe(0);
-    expect((JSON.parse(list.stdout) as { items: RolloutView[] }).items.map((i) => i.phase)).toEqual(expect.arrayContaining(['Progressing', 'Succeeded']));
+    expect((JSON.parse(list.stdout) as { items: RolloutView[] }).items.map((i) => i.phase)).toEqual(
+      expect.arrayContaining(['Progressing', 'Succeeded']),
+    );
 
     const pause = await runCli(['pause', 'checkout', '-n', ns]);
     expect({ code: pause.code, out: pause.stdout }).toEqual({ code: 0, out: expect.stringMatching(/paused: Paused/) });
@@ -269,7 +355,12 @@ describe('the ramp CLI against the API on the sandbox', () => {
     expect(retry.code).toBe(0);
     const second = JSON.parse(retry.stdout) as RolloutView;
     expect(second.attempt).toBe(2);
-    await waitFor(async () => (await runCli(['status', 'checkout', '-n', ns])).stdout.includes('▶ 2. pause 5m'), 'the retry to reach its pause', 60_000, 500);
+    await waitFor(
+      async () => (await runCli(['status', 'checkout', '-n', ns])).stdout.includes('▶ 2. pause 5m'),
+      'the retry to reach its pause',
+      60_000,
+      500,
+    );
     expect((await runCli(['promote', 'checkout', '-n', ns, '--full'])).code).toBe(0);
     const promoted = await runCli(['watch', 'checkout', '-n', ns, '--rollout', second.id, '-o', 'json']);
     expect(promoted.code).toBe(0);
@@ -279,7 +370,12 @@ describe('the ramp CLI against the API on the sandbox', () => {
   it('on a terminal (pseudo-terminal via script), shows the live view: steps with the current one marked and the weight bar', async () => {
     const ns = 'tty';
     await deployV1(ns, false);
-    const plan = planFile('tty-v2', { namespace: ns, version: 'v2', metrics: [], steps: [{ setWeight: 20 }, { pause: { duration: '3s' } }, { setWeight: 60 }, { pause: { duration: '2s' } }] });
+    const plan = planFile('tty-v2', {
+      namespace: ns,
+      version: 'v2',
+      metrics: [],
+      steps: [{ setWeight: 20 }, { pause: { duration: '3s' } }, { setWeight: 60 }, { pause: { duration: '2s' } }],
+    });
     const cmd = `stty cols 120 rows 40; ${process.execPath} ${BIN} rollout -f ${plan} --wait`;
     const env: NodeJS.ProcessEnv = { ...process.env, RAMP_URL: apiUrl, RAMP_TOKEN: TOKEN, TERM: 'xterm' };
     delete env.CI;

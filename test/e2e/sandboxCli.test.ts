@@ -12,11 +12,24 @@ import { kubectl } from '../helpers/kubectl';
 
 const CLI = resolve(__dirname, '..', '..', 'bin', 'ramp');
 
-function ramp(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
+function ramp(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 120_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, CI: 'true', ...env }, timeout: timeoutMs }, (err, stdout, stderr) => {
-      done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { ...process.env, CI: 'true', ...env }, timeout: timeoutMs },
+      (err, stdout, stderr) => {
+        done({
+          code: err ? Number((err as { code?: number }).code ?? 1) : 0,
+          stdout: String(stdout),
+          stderr: String(stderr),
+        });
+      },
+    );
   });
 }
 
@@ -60,10 +73,25 @@ describe('ramp sandbox up / status / down', () => {
     const port = (blocker.address() as { port: number }).port;
     const other = mkdtempSync(join(tmpdir(), 'ramp-cli-'));
     try {
-      const r = await ramp(['sandbox', 'up', '--dir', other, '--api-port', String(port), '--no-prometheus', '--no-redis', '--foreground']);
+      const r = await ramp([
+        'sandbox',
+        'up',
+        '--dir',
+        other,
+        '--api-port',
+        String(port),
+        '--no-prometheus',
+        '--no-redis',
+        '--foreground',
+      ]);
       expect(r.code).toBe(1);
-      const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('ramp:'));
-      expect(lines).toEqual([`ramp: the sandbox API server cannot listen on 127.0.0.1:${port}: the port is taken by another process; choose another with --api-port or stop what uses it`]);
+      const lines = r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('ramp:'));
+      expect(lines).toEqual([
+        `ramp: the sandbox API server cannot listen on 127.0.0.1:${port}: the port is taken by another process; choose another with --api-port or stop what uses it`,
+      ]);
     } finally {
       blocker.close();
       rmSync(other, { recursive: true, force: true });
@@ -73,9 +101,20 @@ describe('ramp sandbox up / status / down', () => {
   it('says in one line what to do when Prometheus is missing, and refuses a bad port', async () => {
     const other = mkdtempSync(join(tmpdir(), 'ramp-cli-'));
     try {
-      const r = await ramp(['sandbox', 'up', '--dir', other, '--no-redis', '--foreground', '--prometheus-binary', '/nonexistent/prometheus']);
+      const r = await ramp([
+        'sandbox',
+        'up',
+        '--dir',
+        other,
+        '--no-redis',
+        '--foreground',
+        '--prometheus-binary',
+        '/nonexistent/prometheus',
+      ]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/^ramp: prometheus not found at \/nonexistent\/prometheus: install it \(Debian: apt-get install prometheus\)/m);
+      expect(r.stderr).toMatch(
+        /^ramp: prometheus not found at \/nonexistent\/prometheus: install it \(Debian: apt-get install prometheus\)/m,
+      );
       const bad = await ramp(['sandbox', 'up', '--dir', other, '--api-port', 'eighty']);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain('--api-port: expected a port number 0–65535, got "eighty"');

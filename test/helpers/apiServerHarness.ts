@@ -21,7 +21,9 @@ export interface ApiHarness {
 
 let certs: ReturnType<typeof createServingCertificates> | undefined;
 
-export async function startApiServer(opts: { store?: StoreOptions; bookmarkIntervalMs?: number } = {}): Promise<ApiHarness> {
+export async function startApiServer(
+  opts: { store?: StoreOptions; bookmarkIntervalMs?: number } = {},
+): Promise<ApiHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'ramp-api-'));
   certs ??= createServingCertificates();
   const token = writeAdminTokenFile(join(dir, 'tokens.csv'));

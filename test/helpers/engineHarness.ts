@@ -39,11 +39,31 @@ export function requireBuild(): void {
 export async function startEngineHarness(name: string, opts: { worker?: boolean } = {}): Promise<EngineHarness> {
   requireBuild();
   const dir = mkdtempSync(join(tmpdir(), `ramp-${name}-`));
-  const sb = await Sandbox.start({ dir, redis: false, logger: silentLogger(), backoff: { initialMs: 200, maxMs: 2000 } });
+  const sb = await Sandbox.start({
+    dir,
+    redis: false,
+    logger: silentLogger(),
+    backoff: { initialMs: 200, maxMs: 2000 },
+  });
   const prefix = `test-${name}-${randomBytes(3).toString('hex')}`;
   const queueName = prefix;
-  const engine = createEngine({ redisUrl: testRedisUrl(), prefix, queueName, kubeconfig: sb.kubeconfigPath, prometheusUrl: sb.urls.prometheus, logger: silentLogger() });
-  const worker = new RampWorker({ deps: engine.deps, connection: engine.workerConnection(), prefix, queueName, lockDurationMs: 3000, stalledIntervalMs: 1000, sweepIntervalMs: 2000 });
+  const engine = createEngine({
+    redisUrl: testRedisUrl(),
+    prefix,
+    queueName,
+    kubeconfig: sb.kubeconfigPath,
+    prometheusUrl: sb.urls.prometheus,
+    logger: silentLogger(),
+  });
+  const worker = new RampWorker({
+    deps: engine.deps,
+    connection: engine.workerConnection(),
+    prefix,
+    queueName,
+    lockDurationMs: 3000,
+    stalledIntervalMs: 1000,
+    sweepIntervalMs: 2000,
+  });
   if (opts.worker !== false) worker.start();
   return {
     sb,
@@ -73,7 +93,11 @@ export function prepareNamespace(sb: Sandbox, ns: string): string {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
     metadata: { name: 'checkout', namespace: ns },
-    spec: { parentRefs: [{ name: 'sandbox' }], hostnames: [host], rules: [{ backendRefs: [{ name: 'checkout', port: 80 }] }] },
+    spec: {
+      parentRefs: [{ name: 'sandbox' }],
+      hostnames: [host],
+      rules: [{ backendRefs: [{ name: 'checkout', port: 80 }] }],
+    },
   });
   return host;
 }
@@ -103,17 +127,31 @@ export function demoPlan(o: PlanOptions): Plan {
       env: { ERROR_RATE: String(o.errorRate ?? 0), LATENCY_MS: String(o.latencyMs ?? 2) },
       readinessPort: o.neverReady ? 9999 : undefined,
       router: o.router,
-      steps: o.steps ?? [{ setWeight: 10 }, { pause: { duration: '2s' } }, { setWeight: 50 }, { pause: { duration: '2s' } }],
+      steps: o.steps ?? [
+        { setWeight: 10 },
+        { pause: { duration: '2s' } },
+        { setWeight: 50 },
+        { pause: { duration: '2s' } },
+      ],
       scaleDownDelay: '2s',
       // The engine tests judge error-free canaries within seconds: the threshold judge's behaviour. (The
       // sequential judge, the default, needs errors to compare or ~3,300 error-free canary requests.)
-      analysis: { interval: '1s', metrics: o.metrics ?? [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 20, judge: 'threshold' } }], ...o.analysis },
+      analysis: {
+        interval: '1s',
+        metrics: o.metrics ?? [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 20, judge: 'threshold' } }],
+        ...o.analysis,
+      },
       progressDeadline: o.progressDeadline ?? '60s',
     }),
   );
 }
 
-export async function waitForPhase(deps: EngineDeps, id: string, phases: Phase[], timeoutMs = 90_000): Promise<RolloutRecord> {
+export async function waitForPhase(
+  deps: EngineDeps,
+  id: string,
+  phases: Phase[],
+  timeoutMs = 90_000,
+): Promise<RolloutRecord> {
   let last: RolloutRecord | undefined;
   await waitFor(
     async () => {

@@ -10,12 +10,26 @@ export interface Answer {
 /** One request through the gateway with a chosen Host header (fetch would not let us set it). */
 export function request(
   url: string,
-  opts: { host: string; path?: string; method?: string; headers?: Record<string, string>; body?: string; agent?: http.Agent },
+  opts: {
+    host: string;
+    path?: string;
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    agent?: http.Agent;
+  },
 ): Promise<Answer> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { hostname: u.hostname, port: u.port, path: opts.path ?? '/', method: opts.method ?? 'GET', headers: { ...opts.headers, host: opts.host }, agent: opts.agent ?? false },
+      {
+        hostname: u.hostname,
+        port: u.port,
+        path: opts.path ?? '/',
+        method: opts.method ?? 'GET',
+        headers: { ...opts.headers, host: opts.host },
+        agent: opts.agent ?? false,
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');

@@ -8,14 +8,25 @@ export interface KubectlResult {
   stderr: string;
 }
 
-export function kubectl(kubeconfig: string, args: string[], opts: { input?: string; binary?: string; timeoutMs?: number } = {}): Promise<KubectlResult> {
+export function kubectl(
+  kubeconfig: string,
+  args: string[],
+  opts: { input?: string; binary?: string; timeoutMs?: number } = {},
+): Promise<KubectlResult> {
   return new Promise((resolve) => {
     const child = execFile(
       opts.binary ?? 'kubectl',
       args,
-      { env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig, HOME: dirname(kubeconfig) }, timeout: opts.timeoutMs ?? 60_000 },
+      {
+        env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig, HOME: dirname(kubeconfig) },
+        timeout: opts.timeoutMs ?? 60_000,
+      },
       (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       },
     );
@@ -24,8 +35,13 @@ export function kubectl(kubeconfig: string, args: string[], opts: { input?: stri
 }
 
 /** Starts a long-running kubectl (e.g. `get pods -w`) and collects its output as it comes. */
-export function kubectlStream(kubeconfig: string, args: string[]): { child: ChildProcess; output: () => string; stop: () => Promise<void> } {
-  const child = spawn('kubectl', args, { env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig, HOME: dirname(kubeconfig) } });
+export function kubectlStream(
+  kubeconfig: string,
+  args: string[],
+): { child: ChildProcess; output: () => string; stop: () => Promise<void> } {
+  const child = spawn('kubectl', args, {
+    env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig, HOME: dirname(kubeconfig) },
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));

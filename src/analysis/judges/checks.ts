@@ -55,7 +55,8 @@ export function tally(checks: readonly Check[], rules: CountingRules, from?: Tal
   }
   const latest = checks[checks.length - 1];
   const base = { failures, taken, longestRun, currentRun: run };
-  if (failures > rules.failureLimit || (rules.consecutive !== undefined && longestRun >= rules.consecutive)) return { ...base, decision: 'fail' };
+  if (failures > rules.failureLimit || (rules.consecutive !== undefined && longestRun >= rules.consecutive))
+    return { ...base, decision: 'fail' };
   if (!latest || latest.outcome === 'missing') return { ...base, decision: latest ? 'inconclusive' : 'continue' };
   if (latest.outcome === 'pass' && taken >= rules.minChecks) return { ...base, decision: 'pass' };
   return { ...base, decision: 'continue' };

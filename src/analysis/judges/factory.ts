@@ -17,7 +17,10 @@ export const DEFAULT_BUILT_IN_JUDGE = 'sequential';
 
 /** The judge `metric` asks for; throws UnknownImplementationError for one that is not available. */
 export function judgeFor(metric: MetricSpec): Judge {
-  const name: string = metric.query !== undefined ? 'threshold' : (metric.errorRate?.judge ?? metric.latency?.judge ?? DEFAULT_BUILT_IN_JUDGE);
+  const name: string =
+    metric.query !== undefined
+      ? 'threshold'
+      : (metric.errorRate?.judge ?? metric.latency?.judge ?? DEFAULT_BUILT_IN_JUDGE);
   const judge = Object.prototype.hasOwnProperty.call(JUDGES, name) ? JUDGES[name] : undefined;
   if (judge) return judge;
   throw new UnknownImplementationError('judge', name, Object.keys(JUDGES));

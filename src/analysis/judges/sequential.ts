@@ -45,32 +45,60 @@ function carried(ctx: JudgeContext): Carry | UnreadableCarry | undefined {
   if (ctx.carried === undefined) return undefined;
   const parsed = carrySchema.safeParse(ctx.carried);
   const kind = ctx.metric.errorRate ? 'errorRate' : 'latency';
-  if (!parsed.success || parsed.data.kind !== kind || (parsed.data.kind === 'latency' && parsed.data.quantile !== ctx.metric.latency?.quantile)) {
-    return new UnreadableCarry(`the judge's saved state of measurements older than the latest ones cannot be read back (written by another version of Ramp?); the test cannot go on from it`);
+  if (
+    !parsed.success ||
+    parsed.data.kind !== kind ||
+    (parsed.data.kind === 'latency' && parsed.data.quantile !== ctx.metric.latency?.quantile)
+  ) {
+    return new UnreadableCarry(
+      `the judge's saved state of measurements older than the latest ones cannot be read back (written by another version of Ramp?); the test cannot go on from it`,
+    );
   }
   return parsed.data;
 }
 
 /** Replays counts through the error stream, from the carry. */
 function errorStream(ms: readonly Measurement[], ctx: JudgeContext, from: Carry | undefined): ErrorRateStream {
-  const stream = new ErrorRateStream(sequentialSettings(ctx.metric, ctx.alpha), true, from?.kind === 'errorRate' ? from.state : undefined);
+  const stream = new ErrorRateStream(
+    sequentialSettings(ctx.metric, ctx.alpha),
+    true,
+    from?.kind === 'errorRate' ? from.state : undefined,
+  );
   for (const m of ms) if (m.kind === 'counts') stream.add(m.canary, m.stable, m.shifted);
   return stream;
 }
 
 /** Replays histograms through the latency stream, from the carry. */
-function latencyStream(ms: readonly Measurement[], ctx: JudgeContext, quantile: number, from: Carry | undefined): LatencyStream {
-  const stream = new LatencyStream({ ...sequentialSettings(ctx.metric, ctx.alpha), quantile }, true, from?.kind === 'latency' ? from.state : undefined);
+function latencyStream(
+  ms: readonly Measurement[],
+  ctx: JudgeContext,
+  quantile: number,
+  from: Carry | undefined,
+): LatencyStream {
+  const stream = new LatencyStream(
+    { ...sequentialSettings(ctx.metric, ctx.alpha), quantile },
+    true,
+    from?.kind === 'latency' ? from.state : undefined,
+  );
   for (const m of ms) if (m.kind === 'histogram') stream.add(m.canary, m.stable, m.shifted);
   return stream;
 }
 
-function judgeErrors(ms: readonly Measurement[], ctx: JudgeContext, from: Carry | undefined): { decision: 'fail' | 'pass' | 'continue'; evidence: Evidence; reason: string } {
+function judgeErrors(
+  ms: readonly Measurement[],
+  ctx: JudgeContext,
+  from: Carry | undefined,
+): { decision: 'fail' | 'pass' | 'continue'; evidence: Evidence; reason: string } {
   const stream = errorStream(ms, ctx, from);
   return { decision: stream.decision, ...errorEvidence(stream, stream.decision) };
 }
 
-function judgeLatency(ms: readonly Measurement[], ctx: JudgeContext, quantile: number, from: Carry | undefined): { decision: 'fail' | 'pass' | 'continue'; evidence: Evidence; reason: string } {
+function judgeLatency(
+  ms: readonly Measurement[],
+  ctx: JudgeContext,
+  quantile: number,
+  from: Carry | undefined,
+): { decision: 'fail' | 'pass' | 'continue'; evidence: Evidence; reason: string } {
   const stream = latencyStream(ms, ctx, quantile, from);
   return { decision: stream.decision, ...latencyEvidence(stream, stream.decision) };
 }
@@ -82,17 +110,39 @@ export class SequentialJudge implements Judge {
   judge(measurements: readonly Measurement[], ctx: JudgeContext): Verdict {
     const metric = ctx.metric;
     if (!metric.errorRate && !metric.latency) {
-      return { metric: metric.name, decision: 'inconclusive', reason: 'the sequential judge compares canary with stable: it judges errorRate and latency metrics, not queries', evidence: {} };
+      return {
+        metric: metric.name,
+        decision: 'inconclusive',
+        reason:
+          'the sequential judge compares canary with stable: it judges errorRate and latency metrics, not queries',
+        evidence: {},
+      };
     }
     const kind = metric.errorRate ? 'counts' : 'histogram';
     const from = carried(ctx);
-    if (from instanceof UnreadableCarry) return { metric: metric.name, decision: 'inconclusive', reason: `${SUMMARY.inconclusive}: ${from.reason}`, evidence: { missing: from.reason } };
-    const r = metric.latency ? judgeLatency(measurements, ctx, metric.latency.quantile, from) : judgeErrors(measurements, ctx, from);
+    if (from instanceof UnreadableCarry)
+      return {
+        metric: metric.name,
+        decision: 'inconclusive',
+        reason: `${SUMMARY.inconclusive}: ${from.reason}`,
+        evidence: { missing: from.reason },
+      };
+    const r = metric.latency
+      ? judgeLatency(measurements, ctx, metric.latency.quantile, from)
+      : judgeErrors(measurements, ctx, from);
     const evidence = { ...r.evidence, measurements: measurements.length };
-    if (r.decision === 'fail') return { metric: metric.name, decision: 'fail', reason: `${SUMMARY.fail}: ${r.reason}`, evidence };
+    if (r.decision === 'fail')
+      return { metric: metric.name, decision: 'fail', reason: `${SUMMARY.fail}: ${r.reason}`, evidence };
     const missing = missingReason(measurements[measurements.length - 1], kind);
-    if (missing !== undefined) return { metric: metric.name, decision: 'inconclusive', reason: `${SUMMARY.inconclusive}: ${missing}`, evidence: { ...evidence, missing } };
-    if (measurements.length === 0) return { metric: metric.name, decision: 'continue', reason: 'no measurements yet', evidence };
+    if (missing !== undefined)
+      return {
+        metric: metric.name,
+        decision: 'inconclusive',
+        reason: `${SUMMARY.inconclusive}: ${missing}`,
+        evidence: { ...evidence, missing },
+      };
+    if (measurements.length === 0)
+      return { metric: metric.name, decision: 'continue', reason: 'no measurements yet', evidence };
     return { metric: metric.name, decision: r.decision, reason: `${SUMMARY[r.decision]}: ${r.reason}`, evidence };
   }
 
@@ -101,8 +151,15 @@ export class SequentialJudge implements Judge {
     const from = carried(ctx);
     // An unreadable carry stays as it is: the verdict stays inconclusive rather than restarting the test.
     if (from instanceof UnreadableCarry) return ctx.carried;
-    if (metric.errorRate) return { v: 1, kind: 'errorRate', state: errorStream(measurements, ctx, from).state() } satisfies Carry;
-    if (metric.latency) return { v: 1, kind: 'latency', quantile: metric.latency.quantile, state: latencyStream(measurements, ctx, metric.latency.quantile, from).state() } satisfies Carry;
+    if (metric.errorRate)
+      return { v: 1, kind: 'errorRate', state: errorStream(measurements, ctx, from).state() } satisfies Carry;
+    if (metric.latency)
+      return {
+        v: 1,
+        kind: 'latency',
+        quantile: metric.latency.quantile,
+        state: latencyStream(measurements, ctx, metric.latency.quantile, from).state(),
+      } satisfies Carry;
     return undefined;
   }
 }

@@ -12,12 +12,21 @@ import { bernoulliLogLikelihoodRatio, compactIntervals, type EventCounts } from 
 import { SequentialTest, informative, shareOf, testStateSchema } from './sequentialTest';
 import { NEGLIGIBLE_ERROR_RATE, clampAlternative, type SequentialSettings } from './sequentialSettings';
 
-export const eventCountsSchema = z.object({ share: z.number().gt(0).lt(1), canaryEvents: z.number().min(0), stableEvents: z.number().min(0) });
+export const eventCountsSchema = z.object({
+  share: z.number().gt(0).lt(1),
+  canaryEvents: z.number().min(0),
+  stableEvents: z.number().min(0),
+});
 
 /** What an error stream has learnt, to resume from (a judge's carry). */
 export const errorStreamStateSchema = z.object({
   test: testStateSchema,
-  totals: z.object({ canaryRequests: z.number(), canaryErrors: z.number(), stableRequests: z.number(), stableErrors: z.number() }),
+  totals: z.object({
+    canaryRequests: z.number(),
+    canaryErrors: z.number(),
+    stableRequests: z.number(),
+    stableErrors: z.number(),
+  }),
   negligibleLlr: z.number(),
   intervals: z.array(eventCountsSchema),
 });
@@ -49,7 +58,12 @@ export class ErrorRateStream {
 
   /** The state to resume from; its intervals are compacted (they only feed the estimate and the bound shown). */
   state(): ErrorStreamState {
-    return { test: this.test.state(), totals: { ...this.totals }, negligibleLlr: this.negligibleLlr, intervals: compactIntervals(this.intervals) };
+    return {
+      test: this.test.state(),
+      totals: { ...this.totals },
+      negligibleLlr: this.negligibleLlr,
+      intervals: compactIntervals(this.intervals),
+    };
   }
 
   /** `shifted`: the share moved inside the interval (Measurement.shifted), so its errors are exposure only. */
@@ -57,14 +71,27 @@ export class ErrorRateStream {
     // More errors than requests only happens when two counters were scraped apart; count what is possible.
     const canaryErrors = Math.min(canary.errors, canary.requests);
     const stableErrors = Math.min(stable.errors, stable.requests);
-    const tested = shifted ? { canaryEvents: 0, stableEvents: 0 } : { canaryEvents: canaryErrors, stableEvents: stableErrors };
-    const iv = { canaryRequests: canary.requests, stableRequests: stable.requests, ...tested, alternative: this.alternative };
+    const tested = shifted
+      ? { canaryEvents: 0, stableEvents: 0 }
+      : { canaryEvents: canaryErrors, stableEvents: stableErrors };
+    const iv = {
+      canaryRequests: canary.requests,
+      stableRequests: stable.requests,
+      ...tested,
+      alternative: this.alternative,
+    };
     this.totals.canaryRequests += canary.requests;
     this.totals.canaryErrors += canaryErrors;
     this.totals.stableRequests += stable.requests;
     this.totals.stableErrors += stableErrors;
-    this.negligibleLlr += bernoulliLogLikelihoodRatio(canary.requests, canaryErrors, NEGLIGIBLE_ERROR_RATE / 10, NEGLIGIBLE_ERROR_RATE);
-    if (this.keepIntervals && informative(iv)) this.intervals.push({ share: shareOf(iv), canaryEvents: canaryErrors, stableEvents: stableErrors });
+    this.negligibleLlr += bernoulliLogLikelihoodRatio(
+      canary.requests,
+      canaryErrors,
+      NEGLIGIBLE_ERROR_RATE / 10,
+      NEGLIGIBLE_ERROR_RATE,
+    );
+    if (this.keepIntervals && informative(iv))
+      this.intervals.push({ share: shareOf(iv), canaryEvents: canaryErrors, stableEvents: stableErrors });
     this.test.add(iv);
     if (!this.test.failed && this.negligiblePassing) this.test.markPassed();
   }

@@ -47,7 +47,10 @@ function ratioClause(
   const max = maxRatio === undefined ? '' : ` (max ${maxRatio})`;
   if (decision === 'fail') {
     const lower = ratioLowerBound(r.intervals, r.alternative, t.opts.alpha);
-    return { clause: `${name} ${fmt(r.estimate)}, at least ${fmt(lower)} with ${pct(1 - t.opts.alpha)} confidence${max}`, lower };
+    return {
+      clause: `${name} ${fmt(r.estimate)}, at least ${fmt(lower)} with ${pct(1 - t.opts.alpha)} confidence${max}`,
+      lower,
+    };
   }
   return { clause: `${name} ${fmt(r.estimate)}, ${pct(1 - t.opts.beta)} bound ${fmt(r.upper)}${max}` };
 }
@@ -55,8 +58,10 @@ function ratioClause(
 /** Why the test stands where it does, in one clause. */
 function standing(t: SequentialTest, decision: string, what: string): string {
   const fail = `evidence of a regression ${fmt(t.epochLlr)} of ${fmt(t.failBoundary)} needed to roll back`;
-  if (decision === 'fail') return `the ${what} ratio is above 1 beyond doubt: evidence ${fmt(t.epochLlr)} ≥ ${fmt(t.failBoundary)} (false-rollback risk ≤ ${pct(t.opts.alpha)})`;
-  if (t.exposure < t.opts.minExposure) return `${fail}; a pass needs ${t.opts.minExposure} canary requests, ${t.exposure} so far`;
+  if (decision === 'fail')
+    return `the ${what} ratio is above 1 beyond doubt: evidence ${fmt(t.epochLlr)} ≥ ${fmt(t.failBoundary)} (false-rollback risk ≤ ${pct(t.opts.alpha)})`;
+  if (t.exposure < t.opts.minExposure)
+    return `${fail}; a pass needs ${t.opts.minExposure} canary requests, ${t.exposure} so far`;
   return `${fail}; evidence of no regression ${fmt(t.passLlr)} of ${fmt(t.passBoundary)} needed to pass`;
 }
 
@@ -81,10 +86,20 @@ export function errorEvidence(s: ErrorRateStream, decision: string): { evidence:
     negligibleLlr: num(s.negligibleLlr, 4),
     ...testEvidence(s.test),
   };
-  const ratio = ratioClause({ intervals: s.intervals, estimate, upper: bound, alternative: s.alternative }, s.test, s.settings.maxRatio, decision, 'ratio');
+  const ratio = ratioClause(
+    { intervals: s.intervals, estimate, upper: bound, alternative: s.alternative },
+    s.test,
+    s.settings.maxRatio,
+    decision,
+    'ratio',
+  );
   if (ratio.lower !== undefined) evidence.ratioLowerBound = num(ratio.lower);
   const counts = `canary ${t.canaryErrors}/${t.canaryRequests} errors (${pct(canaryRate)}) vs stable ${t.stableErrors}/${t.stableRequests} (${pct(stableRate)}); ${ratio.clause}`;
-  if (decision === 'pass' && !s.test.passing) return { evidence, reason: `${counts}; the canary's error rate is below the negligible ${pct(NEGLIGIBLE_ERROR_RATE)} with ${pct(1 - s.settings.beta)} confidence` };
+  if (decision === 'pass' && !s.test.passing)
+    return {
+      evidence,
+      reason: `${counts}; the canary's error rate is below the negligible ${pct(NEGLIGIBLE_ERROR_RATE)} with ${pct(1 - s.settings.beta)} confidence`,
+    };
   return { evidence, reason: `${counts}; ${standing(s.test, decision, 'error')}` };
 }
 
@@ -116,10 +131,23 @@ export function latencyEvidence(s: LatencyStream, decision: string): { evidence:
   const ratio =
     s.alternative === undefined
       ? { clause: `slow ratio ${fmt(estimate)}, bound ${fmt(bound)}`, lower: undefined }
-      : ratioClause({ intervals: s.intervals, estimate, upper: bound, alternative: s.alternative }, s.test, undefined, decision, 'slow ratio');
+      : ratioClause(
+          { intervals: s.intervals, estimate, upper: bound, alternative: s.alternative },
+          s.test,
+          undefined,
+          decision,
+          'slow ratio',
+        );
   if (ratio.lower !== undefined) evidence.slowRatioLowerBound = num(ratio.lower);
-  const where = s.boundary === undefined ? 'no boundary yet (the stable needs more observations)' : `above ${fmt(s.boundary * 1000)} ms: canary ${s.slow.canary}/${s.slow.canaryRequests}, stable ${s.slow.stable}/${s.slow.stableRequests}`;
+  const where =
+    s.boundary === undefined
+      ? 'no boundary yet (the stable needs more observations)'
+      : `above ${fmt(s.boundary * 1000)} ms: canary ${s.slow.canary}/${s.slow.canaryRequests}, stable ${s.slow.stable}/${s.slow.stableRequests}`;
   const head = `canary ${p} ${fmt(q.canary * 1000)} ms vs stable ${fmt(q.stable * 1000)} ms (max ${s.settings.maxRatio}×); slow requests ${where}; ${ratio.clause}`;
-  if (decision === 'pass' && !s.test.passing) return { evidence, reason: `${head}; the stable never exceeded the boundary and the canary's ${p} is at or below it with ${pct(1 - s.settings.beta)} confidence` };
+  if (decision === 'pass' && !s.test.passing)
+    return {
+      evidence,
+      reason: `${head}; the stable never exceeded the boundary and the canary's ${p} is at or below it with ${pct(1 - s.settings.beta)} confidence`,
+    };
   return { evidence, reason: `${head}; ${standing(s.test, decision, 'slow-request')}` };
 }

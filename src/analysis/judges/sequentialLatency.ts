@@ -27,7 +27,9 @@ type Cumulative = { le: number; count: number }[];
 
 function cumulative(w: HistogramWindow): Cumulative {
   let running = 0;
-  return [...w.buckets].sort((a, b) => a.le - b.le).map((b) => ({ le: b.le, count: (running = Math.max(running, b.count)) }));
+  return [...w.buckets]
+    .sort((a, b) => a.le - b.le)
+    .map((b) => ({ le: b.le, count: (running = Math.max(running, b.count)) }));
 }
 
 /** Stable observations needed before its quantile's bucket is trusted: five expected beyond the quantile. */
@@ -127,7 +129,13 @@ export class LatencyStream {
     const canarySlow = x === undefined ? undefined : above(canary, x);
     const stableSlow = x === undefined ? undefined : above(stable, x);
     if (shifted || canarySlow === undefined || stableSlow === undefined || this.alternative === undefined) {
-      this.test.add({ canaryRequests: canary.count, stableRequests: stable.count, canaryEvents: 0, stableEvents: 0, alternative: MAX_ALTERNATIVE });
+      this.test.add({
+        canaryRequests: canary.count,
+        stableRequests: stable.count,
+        canaryEvents: 0,
+        stableEvents: 0,
+        alternative: MAX_ALTERNATIVE,
+      });
     } else {
       this.observe(canary.count, stable.count, canarySlow, stableSlow, this.alternative);
     }
@@ -135,7 +143,13 @@ export class LatencyStream {
     if (this.keepIntervals) this.canaryAll = addHistograms([this.canaryAll, canary]);
   }
 
-  private observe(canaryRequests: number, stableRequests: number, canaryEvents: number, stableEvents: number, alternative: number): void {
+  private observe(
+    canaryRequests: number,
+    stableRequests: number,
+    canaryEvents: number,
+    stableEvents: number,
+    alternative: number,
+  ): void {
     const iv = { canaryRequests, stableRequests, canaryEvents, stableEvents, alternative };
     this.slow.canary += canaryEvents;
     this.slow.stable += stableEvents;
@@ -157,7 +171,8 @@ export class LatencyStream {
     this.boundary = x;
     if (x === undefined) return;
     const atX = survivalAt(cum, total, x);
-    this.alternative = atX <= 0 ? MAX_ALTERNATIVE : clampAlternative(survivalAt(cum, total, x / this.settings.maxRatio) / atX);
+    this.alternative =
+      atX <= 0 ? MAX_ALTERNATIVE : clampAlternative(survivalAt(cum, total, x / this.settings.maxRatio) / atX);
   }
 
   /**
@@ -166,7 +181,12 @@ export class LatencyStream {
    * 1 − β: its quantile lies at or below the stable's bucket.
    */
   get absolutePassing(): boolean {
-    return this.slow.stable === 0 && this.slow.stableRequests > 0 && this.test.exposure >= this.settings.minExposure && this.absoluteLlr >= this.test.passBoundary;
+    return (
+      this.slow.stable === 0 &&
+      this.slow.stableRequests > 0 &&
+      this.test.exposure >= this.settings.minExposure &&
+      this.absoluteLlr >= this.test.passBoundary
+    );
   }
 
   get decision(): 'fail' | 'pass' | 'continue' {
@@ -176,6 +196,9 @@ export class LatencyStream {
 
   /** The chosen quantile of each version over everything seen (NaN without observations). */
   quantiles(): { canary: number; stable: number } {
-    return { canary: histogramQuantile(this.settings.quantile, this.canaryAll), stable: histogramQuantile(this.settings.quantile, this.stablePast) };
+    return {
+      canary: histogramQuantile(this.settings.quantile, this.canaryAll),
+      stable: histogramQuantile(this.settings.quantile, this.stablePast),
+    };
   }
 }

@@ -54,7 +54,9 @@ export function failBoundary(alpha: number, k: number): number {
 }
 
 /** Whether an interval says anything about the ratio: both versions served requests and something happened. */
-export function informative(iv: Pick<TestInterval, 'canaryRequests' | 'stableRequests' | 'canaryEvents' | 'stableEvents'>): boolean {
+export function informative(
+  iv: Pick<TestInterval, 'canaryRequests' | 'stableRequests' | 'canaryEvents' | 'stableEvents'>,
+): boolean {
   return iv.canaryRequests > 0 && iv.stableRequests > 0 && iv.canaryEvents + iv.stableEvents > 0;
 }
 
@@ -102,7 +104,15 @@ export class SequentialTest {
   /** The state to resume from: `new SequentialTest(opts, t.state())` goes on exactly as `t` would. */
   state(): TestState {
     const { exposure, epoch, epochLlr, passLlr, failed, failedAtExposure, passedOnce } = this;
-    return { exposure, epoch, epochLlr, passLlr, failed, passedOnce, ...(failedAtExposure !== undefined ? { failedAtExposure } : {}) };
+    return {
+      exposure,
+      epoch,
+      epochLlr,
+      passLlr,
+      failed,
+      passedOnce,
+      ...(failedAtExposure !== undefined ? { failedAtExposure } : {}),
+    };
   }
 
   /** The current epoch's fail boundary. */

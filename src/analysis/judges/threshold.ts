@@ -37,13 +37,23 @@ export interface ThresholdJudgeOptions {
 const carrySchema = z.object({
   v: z.literal(1),
   kind: z.literal('threshold'),
-  counts: z.object({ failures: z.number().int().min(0), taken: z.number().int().min(0), longestRun: z.number().int().min(0), currentRun: z.number().int().min(0) }),
+  counts: z.object({
+    failures: z.number().int().min(0),
+    taken: z.number().int().min(0),
+    longestRun: z.number().int().min(0),
+    currentRun: z.number().int().min(0),
+  }),
   /** The dropped measurements later checks' windows still reach. */
   tail: z.array(measurementSchema),
 });
 type Carry = z.infer<typeof carrySchema>;
 
-const NO_CARRY: Carry = { v: 1, kind: 'threshold', counts: { failures: 0, taken: 0, longestRun: 0, currentRun: 0 }, tail: [] };
+const NO_CARRY: Carry = {
+  v: 1,
+  kind: 'threshold',
+  counts: { failures: 0, taken: 0, longestRun: 0, currentRun: 0 },
+  tail: [],
+};
 
 function valueCheck(m: Measurement, min: number | undefined, max: number | undefined): Check {
   if (m.kind !== 'value') {
@@ -56,7 +66,11 @@ function valueCheck(m: Measurement, min: number | undefined, max: number | undef
   if (min !== undefined) evidence.min = min;
   if (max !== undefined) evidence.max = max;
   const range = `${min ?? '-∞'}…${max ?? '+∞'}`;
-  return { outcome: low || high ? 'fail' : 'pass', reason: `value ${m.value} ${low || high ? 'outside' : 'within'} ${range}`, evidence };
+  return {
+    outcome: low || high ? 'fail' : 'pass',
+    reason: `value ${m.value} ${low || high ? 'outside' : 'within'} ${range}`,
+    evidence,
+  };
 }
 
 const SUMMARY: Record<Verdict['decision'], string> = {
@@ -82,8 +96,14 @@ export class ThresholdJudge implements Judge {
   judge(measurements: readonly Measurement[], ctx: JudgeContext): Verdict {
     const from = carrySchema.safeParse(ctx.carried ?? NO_CARRY);
     if (!from.success) {
-      const why = 'the counts of checks older than the latest measurements cannot be read back (written by another version of Ramp?)';
-      return { metric: ctx.metric.name, decision: 'inconclusive', reason: `${SUMMARY.inconclusive}: ${why}`, evidence: { missing: why } };
+      const why =
+        'the counts of checks older than the latest measurements cannot be read back (written by another version of Ramp?)';
+      return {
+        metric: ctx.metric.name,
+        decision: 'inconclusive',
+        reason: `${SUMMARY.inconclusive}: ${why}`,
+        evidence: { missing: why },
+      };
     }
     const { checks, rules } = this.checksAfter(from.data, measurements, ctx.metric);
     const t = tally(checks, rules, from.data.counts);
@@ -109,12 +129,17 @@ export class ThresholdJudge implements Judge {
     const all = [...from.data.tail, ...measurements];
     const last = all[all.length - 1];
     // Query checks look at their own measurement only; windowed ones at the last windowMs.
-    const tail = ctx.metric.query !== undefined || last === undefined ? [] : all.filter((m) => m.at > last.at - this.windowMs);
+    const tail =
+      ctx.metric.query !== undefined || last === undefined ? [] : all.filter((m) => m.at > last.at - this.windowMs);
     return { v: 1, kind: 'threshold', counts: { failures, taken, longestRun, currentRun }, tail } satisfies Carry;
   }
 
   /** The checks of `measurements`, each on its full window (reaching into the carry's tail). */
-  private checksAfter(from: Carry, measurements: readonly Measurement[], metric: MetricSpec): { checks: Check[]; rules: CountingRules } {
+  private checksAfter(
+    from: Carry,
+    measurements: readonly Measurement[],
+    metric: MetricSpec,
+  ): { checks: Check[]; rules: CountingRules } {
     const { checks, rules } = this.checksFor([...from.tail, ...measurements], metric);
     return { checks: checks.slice(from.tail.length), rules };
   }
@@ -123,11 +148,23 @@ export class ThresholdJudge implements Judge {
     const windowed = { windowMs: this.windowMs };
     if (metric.errorRate) {
       const o = metric.errorRate;
-      return { checks: errorRateChecks(ms, { ...windowed, maxRatio: o.maxRatio, minRequests: o.minRequests ?? DEFAULT_MIN_REQUESTS }), rules: { ...this.builtIn, minChecks: this.minChecks } };
+      return {
+        checks: errorRateChecks(ms, {
+          ...windowed,
+          maxRatio: o.maxRatio,
+          minRequests: o.minRequests ?? DEFAULT_MIN_REQUESTS,
+        }),
+        rules: { ...this.builtIn, minChecks: this.minChecks },
+      };
     }
     if (metric.latency) {
       const o = metric.latency;
-      const checks = latencyChecks(ms, { ...windowed, quantile: o.quantile, maxRatio: o.maxRatio, minRequests: o.minRequests ?? DEFAULT_MIN_REQUESTS });
+      const checks = latencyChecks(ms, {
+        ...windowed,
+        quantile: o.quantile,
+        maxRatio: o.maxRatio,
+        minRequests: o.minRequests ?? DEFAULT_MIN_REQUESTS,
+      });
       return { checks, rules: { ...this.builtIn, minChecks: this.minChecks } };
     }
     const th = metric.threshold;
@@ -141,7 +178,10 @@ export class ThresholdJudge implements Judge {
     if (!latest) return 'no measurements yet';
     const counted = `${t.failures} failed of ${t.taken} checks (limit ${rules.failureLimit}${rules.consecutive !== undefined ? `, ${rules.consecutive} in a row` : ''})`;
     if (t.decision === 'fail') {
-      const why = t.failures > rules.failureLimit ? `${t.failures} failed checks > failureLimit ${rules.failureLimit}` : `${t.longestRun} failed checks in a row`;
+      const why =
+        t.failures > rules.failureLimit
+          ? `${t.failures} failed checks > failureLimit ${rules.failureLimit}`
+          : `${t.longestRun} failed checks in a row`;
       return `${SUMMARY.fail}: ${why}; latest: ${latest.reason}`;
     }
     if (t.decision === 'pass') return `${SUMMARY.pass}: ${counted}; latest: ${latest.reason}`;

@@ -21,7 +21,11 @@ export const ERROR_RATE_SLACK = 0.001;
 export const DEFAULT_MIN_REQUESTS = 100;
 
 /** The same-kind measurements in (at − windowMs, at], for each measurement (oldest first). */
-function windows<M extends Measurement>(ms: readonly Measurement[], kind: M['kind'], windowMs: number): { latest: Measurement; inWindow: M[] }[] {
+function windows<M extends Measurement>(
+  ms: readonly Measurement[],
+  kind: M['kind'],
+  windowMs: number,
+): { latest: Measurement; inWindow: M[] }[] {
   return ms.map((m, i) => {
     const inWindow: M[] = [];
     // Measurements come oldest first: walk back only as far as the window reaches.
@@ -36,11 +40,17 @@ function missingCheck(m: Measurement, kind: string): Check {
 }
 
 function sumCounts(ms: readonly Counts[], role: 'canary' | 'stable'): CountWindow {
-  return ms.reduce((s, m) => ({ requests: s.requests + m[role].requests, errors: s.errors + m[role].errors }), { requests: 0, errors: 0 });
+  return ms.reduce((s, m) => ({ requests: s.requests + m[role].requests, errors: s.errors + m[role].errors }), {
+    requests: 0,
+    errors: 0,
+  });
 }
 
 /** One error-rate check: canary rate > maxRatio × stable rate + slack fails. */
-export function errorRateCheck(inWindow: readonly Counts[], opts: { maxRatio: number; minRequests: number; windowMs: number }): Check {
+export function errorRateCheck(
+  inWindow: readonly Counts[],
+  opts: { maxRatio: number; minRequests: number; windowMs: number },
+): Check {
   const c = sumCounts(inWindow, 'canary');
   const s = sumCounts(inWindow, 'stable');
   const evidence: Record<string, number | string> = {
@@ -52,22 +62,43 @@ export function errorRateCheck(inWindow: readonly Counts[], opts: { maxRatio: nu
     minRequests: opts.minRequests,
   };
   if (c.requests < opts.minRequests) {
-    return { outcome: 'notEnoughData', reason: `${c.requests} canary requests in the last ${opts.windowMs / 1000} s; judging needs ${opts.minRequests}`, evidence };
+    return {
+      outcome: 'notEnoughData',
+      reason: `${c.requests} canary requests in the last ${opts.windowMs / 1000} s; judging needs ${opts.minRequests}`,
+      evidence,
+    };
   }
-  if (s.requests === 0) return { outcome: 'missing', reason: `stable served no requests in the last ${opts.windowMs / 1000} s: nothing to compare with`, evidence };
+  if (s.requests === 0)
+    return {
+      outcome: 'missing',
+      reason: `stable served no requests in the last ${opts.windowMs / 1000} s: nothing to compare with`,
+      evidence,
+    };
   const canaryRate = c.errors / c.requests;
   const stableRate = s.errors / s.requests;
   const slack = Math.max(ERROR_RATE_SLACK, 1 / c.requests);
   const bound = opts.maxRatio * stableRate + slack;
-  Object.assign(evidence, { canaryRate: num(canaryRate), stableRate: num(stableRate), ratio: num(canaryRate / stableRate), maxRatio: opts.maxRatio, slack: num(slack), bound: num(bound) });
+  Object.assign(evidence, {
+    canaryRate: num(canaryRate),
+    stableRate: num(stableRate),
+    ratio: num(canaryRate / stableRate),
+    maxRatio: opts.maxRatio,
+    slack: num(slack),
+    bound: num(bound),
+  });
   const failed = canaryRate > bound;
   const reason = `canary error rate ${pct(canaryRate)} (${c.errors}/${c.requests}) ${failed ? '>' : '≤'} bound ${pct(bound)} = ${opts.maxRatio} × stable ${pct(stableRate)} (${s.errors}/${s.requests}) + ${pct(slack)}`;
   return { outcome: failed ? 'fail' : 'pass', reason, evidence };
 }
 
 /** Error-rate checks, one per measurement. */
-export function errorRateChecks(ms: readonly Measurement[], opts: { maxRatio: number; minRequests: number; windowMs: number }): Check[] {
-  return windows<Counts>(ms, 'counts', opts.windowMs).map(({ latest, inWindow }) => (latest.kind === 'counts' ? errorRateCheck(inWindow, opts) : missingCheck(latest, 'counts')));
+export function errorRateChecks(
+  ms: readonly Measurement[],
+  opts: { maxRatio: number; minRequests: number; windowMs: number },
+): Check[] {
+  return windows<Counts>(ms, 'counts', opts.windowMs).map(({ latest, inWindow }) =>
+    latest.kind === 'counts' ? errorRateCheck(inWindow, opts) : missingCheck(latest, 'counts'),
+  );
 }
 
 function seconds(x: number): number | string {
@@ -75,20 +106,43 @@ function seconds(x: number): number | string {
 }
 
 /** One latency check: canary's quantile > maxRatio × stable's fails. */
-export function latencyCheck(inWindow: readonly Histograms[], opts: { quantile: number; maxRatio: number; minRequests: number; windowMs: number }): Check {
+export function latencyCheck(
+  inWindow: readonly Histograms[],
+  opts: { quantile: number; maxRatio: number; minRequests: number; windowMs: number },
+): Check {
   const c: HistogramWindow = addHistograms(inWindow.map((m) => m.canary));
   const s: HistogramWindow = addHistograms(inWindow.map((m) => m.stable));
-  const evidence: Record<string, number | string> = { windowSeconds: opts.windowMs / 1000, quantile: opts.quantile, canaryCount: c.count, stableCount: s.count, minRequests: opts.minRequests };
+  const evidence: Record<string, number | string> = {
+    windowSeconds: opts.windowMs / 1000,
+    quantile: opts.quantile,
+    canaryCount: c.count,
+    stableCount: s.count,
+    minRequests: opts.minRequests,
+  };
   if (c.count < opts.minRequests) {
-    return { outcome: 'notEnoughData', reason: `${c.count} canary requests in the last ${opts.windowMs / 1000} s; judging needs ${opts.minRequests}`, evidence };
+    return {
+      outcome: 'notEnoughData',
+      reason: `${c.count} canary requests in the last ${opts.windowMs / 1000} s; judging needs ${opts.minRequests}`,
+      evidence,
+    };
   }
   const qc = histogramQuantile(opts.quantile, c);
   const qs = histogramQuantile(opts.quantile, s);
   if (s.count === 0 || !Number.isFinite(qs) || !Number.isFinite(qc)) {
-    return { outcome: 'missing', reason: `no usable stable latency in the last ${opts.windowMs / 1000} s (${s.count} requests): nothing to compare with`, evidence };
+    return {
+      outcome: 'missing',
+      reason: `no usable stable latency in the last ${opts.windowMs / 1000} s (${s.count} requests): nothing to compare with`,
+      evidence,
+    };
   }
   const bound = opts.maxRatio * qs;
-  Object.assign(evidence, { canaryMs: seconds(qc), stableMs: seconds(qs), ratio: qs > 0 ? num(qc / qs) : 'Infinity', maxRatio: opts.maxRatio, boundMs: seconds(bound) });
+  Object.assign(evidence, {
+    canaryMs: seconds(qc),
+    stableMs: seconds(qs),
+    ratio: qs > 0 ? num(qc / qs) : 'Infinity',
+    maxRatio: opts.maxRatio,
+    boundMs: seconds(bound),
+  });
   const failed = qc > bound;
   const p = `p${num(opts.quantile * 100, 4)}`;
   const reason = `canary ${p} ${seconds(qc)} ms ${failed ? '>' : '≤'} bound ${seconds(bound)} ms = ${opts.maxRatio} × stable ${p} ${seconds(qs)} ms`;
@@ -96,6 +150,11 @@ export function latencyCheck(inWindow: readonly Histograms[], opts: { quantile: 
 }
 
 /** Latency checks, one per measurement. */
-export function latencyChecks(ms: readonly Measurement[], opts: { quantile: number; maxRatio: number; minRequests: number; windowMs: number }): Check[] {
-  return windows<Histograms>(ms, 'histogram', opts.windowMs).map(({ latest, inWindow }) => (latest.kind === 'histogram' ? latencyCheck(inWindow, opts) : missingCheck(latest, 'histogram')));
+export function latencyChecks(
+  ms: readonly Measurement[],
+  opts: { quantile: number; maxRatio: number; minRequests: number; windowMs: number },
+): Check[] {
+  return windows<Histograms>(ms, 'histogram', opts.windowMs).map(({ latest, inWindow }) =>
+    latest.kind === 'histogram' ? latencyCheck(inWindow, opts) : missingCheck(latest, 'histogram'),
+  );
 }

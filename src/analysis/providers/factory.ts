@@ -25,13 +25,21 @@ export const PROVIDER_KINDS = ['prometheus'] as const;
 export function compilePrometheusSpec(spec: PrometheusProviderSpec): Omit<PrometheusProviderOptions, 'onRequest'> {
   const timeoutMs = parseDuration(spec.timeout);
   if (timeoutMs === undefined) throw new Error(`not a duration: ${spec.timeout} (the schema should have refused it)`);
-  return { address: spec.address, timeoutMs, bearerTokenFile: spec.bearerTokenFile, basicAuth: spec.basicAuth, insecureSkipVerify: spec.insecureSkipVerify };
+  return {
+    address: spec.address,
+    timeoutMs,
+    bearerTokenFile: spec.bearerTokenFile,
+    basicAuth: spec.basicAuth,
+    insecureSkipVerify: spec.insecureSkipVerify,
+  };
 }
 
 function parsePrometheus(input: unknown, path: string): PrometheusProviderSpec {
   const parsed = prometheusProviderSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  throw new PlanValidationError(parsed.error.issues.map((i) => ({ path: [path, ...i.path.map(String)].join('.'), message: i.message })));
+  throw new PlanValidationError(
+    parsed.error.issues.map((i) => ({ path: [path, ...i.path.map(String)].join('.'), message: i.message })),
+  );
 }
 
 /**
@@ -41,13 +49,28 @@ function parsePrometheus(input: unknown, path: string): PrometheusProviderSpec {
  */
 export function createProvider(spec: ProviderSpec | undefined, defaults: ProviderDefaults = {}): MetricProvider {
   const kinds = Object.keys(spec ?? {}).filter((k) => spec?.[k] !== undefined);
-  if (kinds.length > 1) throw new PlanValidationError([{ path: 'spec.analysis', message: `expected one metric provider, got ${kinds.join(' and ')}` }]);
+  if (kinds.length > 1)
+    throw new PlanValidationError([
+      { path: 'spec.analysis', message: `expected one metric provider, got ${kinds.join(' and ')}` },
+    ]);
   const kind = kinds[0];
-  if (kind !== undefined && !(PROVIDER_KINDS as readonly string[]).includes(kind)) throw new UnknownImplementationError('metric provider', kind, PROVIDER_KINDS);
-  const settings = kind !== undefined ? parsePrometheus(spec?.[kind], `spec.analysis.${kind}`) : defaults.prometheus && parsePrometheus(defaults.prometheus, 'worker prometheus');
+  if (kind !== undefined && !(PROVIDER_KINDS as readonly string[]).includes(kind))
+    throw new UnknownImplementationError('metric provider', kind, PROVIDER_KINDS);
+  const settings =
+    kind !== undefined
+      ? parsePrometheus(spec?.[kind], `spec.analysis.${kind}`)
+      : defaults.prometheus && parsePrometheus(defaults.prometheus, 'worker prometheus');
   if (!settings) {
-    throw new PlanValidationError([{ path: 'spec.analysis.prometheus', message: 'expected a Prometheus address: the plan names none and the worker has no default' }]);
+    throw new PlanValidationError([
+      {
+        path: 'spec.analysis.prometheus',
+        message: 'expected a Prometheus address: the plan names none and the worker has no default',
+      },
+    ]);
   }
   const onRequest = defaults.onRequest;
-  return new PrometheusProvider({ ...compilePrometheusSpec(settings), onRequest: onRequest && ((outcome, ms) => onRequest('prometheus', outcome, ms)) });
+  return new PrometheusProvider({
+    ...compilePrometheusSpec(settings),
+    onRequest: onRequest && ((outcome, ms) => onRequest('prometheus', outcome, ms)),
+  });
 }

@@ -6,7 +6,8 @@ import http from 'node:http';
 import https from 'node:https';
 
 /** What came back: a status and a body, or why nothing (complete) came back. */
-export type PostResult = { kind: 'answer'; status: number; contentType: string; body: string } | { kind: 'noAnswer'; reason: string };
+export type PostResult =
+  { kind: 'answer'; status: number; contentType: string; body: string } | { kind: 'noAnswer'; reason: string };
 
 export interface PostOptions {
   headers: Record<string, string>;
@@ -37,7 +38,8 @@ export function postForm(url: URL, form: URLSearchParams, opts: PostOptions): Pr
       if (!settled) resolve(r);
       settled = true;
     };
-    const fail = (e: unknown): void => finish({ kind: 'noAnswer', reason: describe(e, timeout.aborted, opts.timeoutMs, url) });
+    const fail = (e: unknown): void =>
+      finish({ kind: 'noAnswer', reason: describe(e, timeout.aborted, opts.timeoutMs, url) });
     const req = lib.request(
       url,
       {
@@ -45,7 +47,12 @@ export function postForm(url: URL, form: URLSearchParams, opts: PostOptions): Pr
         agent: false,
         signal,
         rejectUnauthorized: !opts.insecureSkipVerify,
-        headers: { ...opts.headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), accept: 'application/json' },
+        headers: {
+          ...opts.headers,
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+          accept: 'application/json',
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -58,7 +65,12 @@ export function postForm(url: URL, form: URLSearchParams, opts: PostOptions): Pr
           } else chunks.push(c);
         });
         res.on('end', () =>
-          finish({ kind: 'answer', status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }),
+          finish({
+            kind: 'answer',
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers['content-type'] ?? ''),
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
         );
         res.on('error', fail);
         res.on('close', () => res.complete || fail(new Error('the answer was cut off')));

@@ -57,7 +57,10 @@ function samplesOf(data: ApiBody['data']): ProviderResult {
     return { kind: 'ok', samples };
   }
   if (type === 'matrix' || type === 'string') {
-    return { kind: 'invalidQuery', reason: `the query returns a ${type === 'matrix' ? 'range vector' : 'string'}; expected an instant vector or a scalar` };
+    return {
+      kind: 'invalidQuery',
+      reason: `the query returns a ${type === 'matrix' ? 'range vector' : 'string'}; expected an instant vector or a scalar`,
+    };
   }
   return { kind: 'unavailable', reason: `prometheus answered an unknown result type ${JSON.stringify(type)}` };
 }
@@ -72,11 +75,15 @@ export function classifyAnswer(r: PostResult): ProviderResult {
     body = undefined;
   }
   if (!body || typeof body !== 'object') {
-    return { kind: 'unavailable', reason: `prometheus answered HTTP ${r.status} without its JSON: ${r.body.slice(0, 200).trim()}` };
+    return {
+      kind: 'unavailable',
+      reason: `prometheus answered HTTP ${r.status} without its JSON: ${r.body.slice(0, 200).trim()}`,
+    };
   }
   if (body.status === 'success' && r.status >= 200 && r.status < 300) return samplesOf(body.data);
   const what = `${body.errorType ?? 'error'}: ${body.error ?? r.body.slice(0, 200)}`;
-  if ((r.status === 400 || r.status === 422) && QUERY_ERRORS.has(body.errorType ?? '')) return { kind: 'invalidQuery', reason: what };
+  if ((r.status === 400 || r.status === 422) && QUERY_ERRORS.has(body.errorType ?? ''))
+    return { kind: 'invalidQuery', reason: what };
   return { kind: 'unavailable', reason: `prometheus answered HTTP ${r.status}: ${what}` };
 }
 
@@ -102,7 +109,9 @@ export class PrometheusProvider implements MetricProvider {
     return result;
   }
 
-  async validate(promql: string): Promise<{ ok: true } | { ok: false; reason: string } | { ok: undefined; reason: string }> {
+  async validate(
+    promql: string,
+  ): Promise<{ ok: true } | { ok: false; reason: string } | { ok: undefined; reason: string }> {
     const r = await this.query(promql);
     if (r.kind === 'ok') return { ok: true };
     if (r.kind === 'invalidQuery') return { ok: false, reason: r.reason };

@@ -51,7 +51,12 @@ export function canaryShareOfEvents(share: number, q: number): number {
  * under any q < 1 too, since the ratio increases with the canary's count. That is what makes the sum a
  * test martingale.
  */
-export function intervalLogLikelihoodRatio(share: number, q: number, canaryEvents: number, stableEvents: number): number {
+export function intervalLogLikelihoodRatio(
+  share: number,
+  q: number,
+  canaryEvents: number,
+  stableEvents: number,
+): number {
   return canaryEvents * Math.log(q) - (canaryEvents + stableEvents) * Math.log1p(share * (q - 1));
 }
 
@@ -66,7 +71,8 @@ export function logLikelihoodRatio(intervals: readonly EventCounts[], q: number)
 function score(intervals: readonly EventCounts[], theta: number): number {
   const q = Math.exp(theta);
   let sum = 0;
-  for (const iv of intervals) sum += iv.canaryEvents - (iv.canaryEvents + iv.stableEvents) * canaryShareOfEvents(iv.share, q);
+  for (const iv of intervals)
+    sum += iv.canaryEvents - (iv.canaryEvents + iv.stableEvents) * canaryShareOfEvents(iv.share, q);
   return sum;
 }
 
@@ -129,7 +135,8 @@ export function ratioLowerBound(intervals: readonly EventCounts[], alternative: 
   const target = Math.log(1 / error);
   const c = Math.log(alternative);
   // Decreasing in θ: its derivative is score(θ + ln alternative) − score(θ) ≤ 0.
-  const excess = (theta: number) => logLikelihoodRatio(intervals, Math.exp(theta + c)) - logLikelihoodRatio(intervals, Math.exp(theta)) - target;
+  const excess = (theta: number) =>
+    logLikelihoodRatio(intervals, Math.exp(theta + c)) - logLikelihoodRatio(intervals, Math.exp(theta)) - target;
   if (excess(0) < 0) return 1;
   if (excess(THETA_LIMIT) >= 0) return Math.exp(THETA_LIMIT);
   return Math.exp(crossing(excess, 0, THETA_LIMIT));

@@ -4,10 +4,16 @@ import type { Authenticator } from './authenticator';
 import { StaticTokenAuthenticator } from './staticTokens';
 
 /** `staticTokens` from a file or from an inline document (tests, embedding). */
-export type AuthenticatorConfig = { kind: 'staticTokens'; file: string } | { kind: 'staticTokens'; tokens: unknown } | { kind: string; [option: string]: unknown };
+export type AuthenticatorConfig =
+  | { kind: 'staticTokens'; file: string }
+  | { kind: 'staticTokens'; tokens: unknown }
+  | { kind: string; [option: string]: unknown };
 
 const BUILDERS: Record<string, (config: Record<string, unknown>) => Authenticator> = {
-  staticTokens: (c) => (typeof c.file === 'string' ? StaticTokenAuthenticator.fromFile(c.file) : new StaticTokenAuthenticator({ tokens: c.tokens }, 'staticTokens.tokens')),
+  staticTokens: (c) =>
+    typeof c.file === 'string'
+      ? StaticTokenAuthenticator.fromFile(c.file)
+      : new StaticTokenAuthenticator({ tokens: c.tokens }, 'staticTokens.tokens'),
 };
 
 /** Kinds designed but not built yet, with where they come from. */
@@ -20,6 +26,7 @@ export const AUTHENTICATOR_KINDS = Object.keys(BUILDERS);
 
 /** The authenticator of `config.kind`; UnknownImplementationError for a kind there is none for. */
 export function createAuthenticator(config: AuthenticatorConfig): Authenticator {
-  if (!Object.hasOwn(BUILDERS, config.kind)) throw new UnknownImplementationError('authenticator', config.kind, AUTHENTICATOR_KINDS, PLANNED[config.kind]);
+  if (!Object.hasOwn(BUILDERS, config.kind))
+    throw new UnknownImplementationError('authenticator', config.kind, AUTHENTICATOR_KINDS, PLANNED[config.kind]);
   return BUILDERS[config.kind](config);
 }

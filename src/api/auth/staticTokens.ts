@@ -24,18 +24,33 @@ export const MIN_TOKEN_LENGTH = 16;
 
 const grantSchema = z
   .strictObject({
-    token: z.string({ error: 'expected the token (a string)' }).min(MIN_TOKEN_LENGTH, { error: `expected a token of at least ${MIN_TOKEN_LENGTH} characters` }).optional(),
+    token: z
+      .string({ error: 'expected the token (a string)' })
+      .min(MIN_TOKEN_LENGTH, { error: `expected a token of at least ${MIN_TOKEN_LENGTH} characters` })
+      .optional(),
     tokenSha256: z
       .string({ error: 'expected the sha256 of the token, 64 hex digits' })
       .regex(/^[0-9a-fA-F]{64}$/, { error: 'expected the sha256 of the token, 64 hex digits' })
       .optional(),
-    subject: z.string({ error: 'expected a subject (who holds the token)' }).min(1, { error: 'expected a subject (who holds the token)' }),
-    namespaces: z.union([z.tuple([z.literal('*')]), z.array(dnsLabel('a namespace')).min(1, { error: "expected at least one namespace, or ['*']" })], {
-      error: "expected a list of namespaces, or ['*'] for all",
-    }),
-    verbs: z.array(z.enum(VERBS, { error: `expected one of ${VERBS.join(', ')}` })).min(1, { error: 'expected at least one verb' }),
+    subject: z
+      .string({ error: 'expected a subject (who holds the token)' })
+      .min(1, { error: 'expected a subject (who holds the token)' }),
+    namespaces: z.union(
+      [
+        z.tuple([z.literal('*')]),
+        z.array(dnsLabel('a namespace')).min(1, { error: "expected at least one namespace, or ['*']" }),
+      ],
+      {
+        error: "expected a list of namespaces, or ['*'] for all",
+      },
+    ),
+    verbs: z
+      .array(z.enum(VERBS, { error: `expected one of ${VERBS.join(', ')}` }))
+      .min(1, { error: 'expected at least one verb' }),
   })
-  .refine((g) => (g.token === undefined) !== (g.tokenSha256 === undefined), { error: 'expected exactly one of token or tokenSha256' });
+  .refine((g) => (g.token === undefined) !== (g.tokenSha256 === undefined), {
+    error: 'expected exactly one of token or tokenSha256',
+  });
 
 export const tokenFileSchema = z.strictObject({ tokens: z.array(grantSchema, { error: 'expected a list of tokens' }) });
 export type TokenFile = z.input<typeof tokenFileSchema>;
@@ -57,10 +72,14 @@ function grantsFrom(doc: unknown, source: string): Grant[] {
   return parsed.data.tokens.map((g, i) => {
     const hash = g.token !== undefined ? sha256(g.token) : Buffer.from(g.tokenSha256 ?? '', 'hex');
     const first = seen.get(hash.toString('hex'));
-    if (first !== undefined) throw new TokenFileError(source, [{ path: `tokens[${i}]`, message: `the same token as tokens[${first}]` }]);
+    if (first !== undefined)
+      throw new TokenFileError(source, [{ path: `tokens[${i}]`, message: `the same token as tokens[${first}]` }]);
     seen.set(hash.toString('hex'), i);
     const namespaces = g.namespaces[0] === '*' ? '*' : Object.freeze([...g.namespaces]);
-    return { hash, principal: Object.freeze({ subject: g.subject, namespaces, verbs: Object.freeze([...new Set(g.verbs)]) }) };
+    return {
+      hash,
+      principal: Object.freeze({ subject: g.subject, namespaces, verbs: Object.freeze([...new Set(g.verbs)]) }),
+    };
   });
 }
 
@@ -78,7 +97,9 @@ export class StaticTokenAuthenticator implements Authenticator {
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new TokenFileError(path, [{ path: '', message: `cannot read the file: ${(err as Error).message}` }], { cause: err });
+      throw new TokenFileError(path, [{ path: '', message: `cannot read the file: ${(err as Error).message}` }], {
+        cause: err,
+      });
     }
     return StaticTokenAuthenticator.fromText(text, path);
   }
@@ -86,7 +107,11 @@ export class StaticTokenAuthenticator implements Authenticator {
   /** Parses YAML (or JSON) text as a tokens file. */
   static fromText(text: string, source = 'tokens'): StaticTokenAuthenticator {
     const doc = YAML.parseDocument(text, { prettyErrors: false });
-    if (doc.errors.length) throw new TokenFileError(source, doc.errors.map((e) => ({ path: '', message: `not valid YAML: ${e.message.split('\n')[0]}` })));
+    if (doc.errors.length)
+      throw new TokenFileError(
+        source,
+        doc.errors.map((e) => ({ path: '', message: `not valid YAML: ${e.message.split('\n')[0]}` })),
+      );
     return new StaticTokenAuthenticator(doc.toJS(), source);
   }
 

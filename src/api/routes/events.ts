@@ -26,7 +26,11 @@ function follow(api: ApiContext) {
   return async (req: Request, res: Response): Promise<void> => {
     const { ns, name } = parseRequestPart(appParamsSchema, req.params, 'path');
     const query = parseRequestPart(eventsQuerySchema, req.query, 'query');
-    const headers = parseRequestPart(eventsHeadersSchema, { 'Last-Event-ID': req.get('last-event-id') || undefined }, 'header');
+    const headers = parseRequestPart(
+      eventsHeadersSchema,
+      { 'Last-Event-ID': req.get('last-event-id') || undefined },
+      'header',
+    );
     const ctx = contextOf(res);
     // Named in the error log line even when the lookup itself fails.
     ctx.rolloutId = query.rollout;

@@ -57,10 +57,15 @@ export function operationRoutes(api: ApiContext): ApiRoute[] {
       summary: SUMMARIES[name],
       request: {
         query: rolloutQuerySchema,
-        body: { required: false, content: { 'application/json': { schema: name === 'promote' ? promoteBodySchema : noOptionsSchema } } },
+        body: {
+          required: false,
+          content: { 'application/json': { schema: name === 'promote' ? promoteBodySchema : noOptionsSchema } },
+        },
       },
       responses: {
-        ...(name === 'retry' ? { '201': json('The new attempt, created and queued.', rolloutViewSchema) } : { '200': json('The rollout after the operation.', rolloutViewSchema) }),
+        ...(name === 'retry'
+          ? { '201': json('The new attempt, created and queued.', rolloutViewSchema) }
+          : { '200': json('The rollout after the operation.', rolloutViewSchema) }),
         ...errors(...COMMON_ERRORS, 404, 409, 413, 415, ...(name === 'retry' ? [422, 502] : [])),
       },
     },

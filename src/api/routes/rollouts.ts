@@ -4,7 +4,14 @@ import { z } from 'zod';
 import { createRollout } from '../../engine/rollouts';
 import { planSchema } from '../../plan/schema';
 import { decodeBody, PLAN_TYPES } from '../body';
-import { appParamsSchema, createQuerySchema, listQuerySchema, nsParamsSchema, parseRequestPart, rolloutQuerySchema } from '../params';
+import {
+  appParamsSchema,
+  createQuerySchema,
+  listQuerySchema,
+  nsParamsSchema,
+  parseRequestPart,
+  rolloutQuerySchema,
+} from '../params';
 import { planFromBody } from '../planBody';
 import { contextOf } from '../requestContext';
 import { COMMON_ERRORS, errors, json } from '../responses';
@@ -35,7 +42,10 @@ function create(api: ApiContext) {
     const ctx = contextOf(res);
     ctx.rolloutId = record.id;
     ctx.log.info({ rolloutId: record.id, app: record.app }, 'rollout created');
-    res.status(201).location(rolloutPath(ns, record.app, record.id)).json(rolloutView(record));
+    res
+      .status(201)
+      .location(rolloutPath(ns, record.app, record.id))
+      .json(rolloutView(record));
   };
 }
 
@@ -44,7 +54,10 @@ function list(api: ApiContext) {
     const { ns } = parseRequestPart(nsParamsSchema, req.params, 'path');
     const query = parseRequestPart(listQuerySchema, req.query, 'query');
     const limit = query.limit === undefined ? DEFAULT_LIMIT : Number(query.limit);
-    const records = query.app === undefined ? await api.deps.store.list(ns, { limit }) : await listAppRollouts(api.deps, ns, query.app, limit);
+    const records =
+      query.app === undefined
+        ? await api.deps.store.list(ns, { limit })
+        : await listAppRollouts(api.deps, ns, query.app, limit);
     res.json({ items: records.map(rolloutView) });
   };
 }
@@ -64,7 +77,8 @@ function show(api: ApiContext) {
 }
 
 const planBody = {
-  description: 'The plan (kind Rollout). metadata.namespace may be left out (the namespace in the path is used) or must equal it.',
+  description:
+    'The plan (kind Rollout). metadata.namespace may be left out (the namespace in the path is used) or must equal it.',
   required: true,
   content: Object.fromEntries(PLAN_TYPES.map((t) => [t, { schema: planSchema }])),
 };
@@ -86,7 +100,10 @@ export function rolloutRoutes(api: ApiContext): ApiRoute[] {
           'Validates the plan against the schema and the cluster (namespace, HTTPRoute, Prometheus queries) before anything is written. With dryRun=true nothing is written and the rollout that would start is returned.',
         request: { query: createQuerySchema, body: planBody },
         responses: {
-          '201': { ...json('The rollout, created and queued.', rolloutViewSchema), headers: z.object({ Location: z.string().openapi({ description: 'The rollout resource' }) }) },
+          '201': {
+            ...json('The rollout, created and queued.', rolloutViewSchema),
+            headers: z.object({ Location: z.string().openapi({ description: 'The rollout resource' }) }),
+          },
           '200': json('Dry run: the plan is valid and fits the cluster; nothing was written.', dryRunResultSchema),
           ...errors(...COMMON_ERRORS, 409, 413, 415, 422, 502),
         },
@@ -115,7 +132,10 @@ export function rolloutRoutes(api: ApiContext): ApiRoute[] {
         operationId: 'getRollout',
         summary: "An app's latest rollout (or ?rollout=<id>) with its event history",
         request: { query: rolloutQuerySchema },
-        responses: { '200': json('The rollout and every event it has recorded.', rolloutWithHistorySchema), ...errors(...COMMON_ERRORS, 404) },
+        responses: {
+          '200': json('The rollout and every event it has recorded.', rolloutWithHistorySchema),
+          ...errors(...COMMON_ERRORS, 404),
+        },
       },
     },
   ];

@@ -23,7 +23,11 @@ export function systemRoutes(api: ApiContext): ApiRoute[] {
         await api.ready();
         res.json({ status: 'ready' });
       },
-      doc: { operationId: 'readyz', summary: 'Redis answers: the server can serve', responses: { '200': json('Ready.', readySchema), ...errors(503) } },
+      doc: {
+        operationId: 'readyz',
+        summary: 'Redis answers: the server can serve',
+        responses: { '200': json('Ready.', readySchema), ...errors(503) },
+      },
     },
     {
       method: 'get',
@@ -35,14 +39,25 @@ export function systemRoutes(api: ApiContext): ApiRoute[] {
       doc: {
         operationId: 'metrics',
         summary: "Ramp's metrics and the API's request durations (Prometheus text format)",
-        responses: { '200': { description: 'Prometheus exposition format.', content: { 'text/plain': { schema: z.string() } } } },
+        responses: {
+          '200': { description: 'Prometheus exposition format.', content: { 'text/plain': { schema: z.string() } } },
+        },
       },
     },
     {
       method: 'get',
       path: '/openapi.json',
       handler: (_req: Request, res: Response) => void res.json(api.openapi()),
-      doc: { operationId: 'openapi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1.', content: { 'application/json': { schema: z.looseObject({ openapi: z.string() }) } } } } },
+      doc: {
+        operationId: 'openapi',
+        summary: 'This document',
+        responses: {
+          '200': {
+            description: 'OpenAPI 3.1.',
+            content: { 'application/json': { schema: z.looseObject({ openapi: z.string() }) } },
+          },
+        },
+      },
     },
   ];
 }

@@ -44,7 +44,12 @@ export function demoPlanYaml(version: string): string {
       version,
       replicas: 4,
       env: { ERROR_RATE: '0', LATENCY_MS: '5' },
-      steps: [{ setWeight: 20 }, { pause: { duration: '5s' } }, { setWeight: 50 }, { analyze: { min: '10s', max: '5m' } }],
+      steps: [
+        { setWeight: 20 },
+        { pause: { duration: '5s' } },
+        { setWeight: 50 },
+        { analyze: { min: '10s', max: '5m' } },
+      ],
       scaleDownDelay: '5s',
       analysis: { interval: '2s', metrics: [{ name: 'errors', errorRate: { maxRatio: 1.5 } }] },
       progressDeadline: '2m',
@@ -66,11 +71,21 @@ async function startStack(dir: string): Promise<Stack> {
   const logger = createLogger({ name: 'ramp', file: join(dir, 'ramp.log') });
   const metrics = new EngineMetrics();
   const prefix = `demo-${randomBytes(3).toString('hex')}`;
-  const engine = createEngine({ redisUrl: sb.urls.redis ?? '', prefix, kubeconfig: sb.kubeconfigPath, prometheusUrl: sb.urls.prometheus, logger, metrics });
+  const engine = createEngine({
+    redisUrl: sb.urls.redis ?? '',
+    prefix,
+    kubeconfig: sb.kubeconfigPath,
+    prometheusUrl: sb.urls.prometheus,
+    logger,
+    metrics,
+  });
   const worker = new RampWorker({ deps: engine.deps, connection: engine.workerConnection(), prefix });
   worker.start();
   const token = randomBytes(24).toString('base64url');
-  const authenticator = StaticTokenAuthenticator.fromText(YAML.stringify({ tokens: [{ token, subject: 'demo', namespaces: ['*'], verbs: ['read', 'write', 'operate'] }] }), 'demo tokens');
+  const authenticator = StaticTokenAuthenticator.fromText(
+    YAML.stringify({ tokens: [{ token, subject: 'demo', namespaces: ['*'], verbs: ['read', 'write', 'operate'] }] }),
+    'demo tokens',
+  );
   const api = new RampApiServer({ deps: engine.deps, authenticator, logger, metrics });
   const apiUrl = await api.listen(0, '127.0.0.1');
   return { sb, engine, worker, api, apiUrl, token };
@@ -87,7 +102,10 @@ async function stopStack(s: Stack | undefined): Promise<void> {
 /** Runs the CLI as a user would, on this terminal (so a TTY gets the live view). Resolves with its exit code. */
 function ramp(stack: Stack, args: string[]): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [process.argv[1], ...args], { stdio: 'inherit', env: { ...process.env, RAMP_URL: stack.apiUrl, RAMP_TOKEN: stack.token } });
+    const child = spawn(process.execPath, [process.argv[1], ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, RAMP_URL: stack.apiUrl, RAMP_TOKEN: stack.token },
+    });
     child.once('exit', (code) => resolve(code ?? 1));
   });
 }
@@ -100,17 +118,29 @@ async function injectRegression(stack: Stack, signal: AbortSignal): Promise<void
       if (signal.aborted) return true;
       const latest = await stack.engine.deps.store.getLatest(NS, APP);
       canary = latest?.revisions.canary ?? '';
-      return !!latest && latest.stepIndex >= 1 && latest.phase === 'Progressing' && JSON.stringify(latest.template).includes('demo-app:v3');
+      return (
+        !!latest &&
+        latest.stepIndex >= 1 &&
+        latest.phase === 'Progressing' &&
+        JSON.stringify(latest.template).includes('demo-app:v3')
+      );
     },
     'v3 to take traffic',
     180_000,
     200,
   );
   if (signal.aborted) return;
-  const pods = stack.sb.registry.list(resource('pods'), { namespace: NS }).items.filter((p) => p.metadata.labels?.['ramp.dev/revision'] === canary);
+  const pods = stack.sb.registry
+    .list(resource('pods'), { namespace: NS })
+    .items.filter((p) => p.metadata.labels?.['ramp.dev/revision'] === canary);
   for (const p of pods) {
     const ip = (p.status as { podIP?: string } | undefined)?.podIP;
-    if (ip) await fetch(`http://${ip}:8080/admin/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ errorRate: 0.3 }) });
+    if (ip)
+      await fetch(`http://${ip}:8080/admin/config`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ errorRate: 0.3 }),
+      });
   }
   progress(`[demo] injected a regression: v3's ${pods.length} canary pod(s) now fail 30% of requests`);
 }
@@ -128,14 +158,20 @@ async function runDemo(flags: DemoFlags): Promise<number> {
   let load: LoadGenerator | undefined;
   try {
     stack = await startStack(dir);
-    progress(`[demo] Ramp API ${stack.apiUrl}; sandbox gateway ${stack.sb.urls.gateway}; Prometheus ${stack.sb.urls.prometheus}`);
+    progress(
+      `[demo] Ramp API ${stack.apiUrl}; sandbox gateway ${stack.sb.urls.gateway}; Prometheus ${stack.sb.urls.prometheus}`,
+    );
     progress(`[demo] kubectl works too: export KUBECONFIG=${stack.sb.kubeconfigPath}`);
     stack.sb.registry.ensureNamespace(NS);
     stack.sb.registry.create(resource('httproutes'), NS, {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
       metadata: { name: APP, namespace: NS },
-      spec: { parentRefs: [{ name: 'sandbox' }], hostnames: [HOST], rules: [{ backendRefs: [{ name: APP, port: 80 }] }] },
+      spec: {
+        parentRefs: [{ name: 'sandbox' }],
+        hostnames: [HOST],
+        rules: [{ backendRefs: [{ name: APP, port: 80 }] }],
+      },
     });
     for (const v of ['v1', 'v2', 'v3']) writeFileSync(join(dir, `${v}.yaml`), demoPlanYaml(v));
 
@@ -153,7 +189,9 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     progress('[demo] 3/3 rolling out v3, which turns bad once it has traffic: expect rolled back, exit 1');
     load.reset();
     const stopInjecting = new AbortController();
-    const injecting = injectRegression(stack, stopInjecting.signal).catch((e: unknown) => progress(`[demo] could not inject the regression: ${(e as Error).message}`));
+    const injecting = injectRegression(stack, stopInjecting.signal).catch((e: unknown) =>
+      progress(`[demo] could not inject the regression: ${(e as Error).message}`),
+    );
     const bad = await ramp(stack, ['rollout', '-f', join(dir, 'v3.yaml'), '--wait', '--timeout', '10m']);
     stopInjecting.abort();
     await injecting;
@@ -162,9 +200,15 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     progress(`[demo] ramp exited ${bad} for v3; meanwhile users saw ${served(report)}`);
 
     const ok = good === 0 && bad === 1;
-    progress(ok ? '[demo] both outcomes as expected: v2 promoted, v3 rolled back' : `[demo] FAILED: expected exit codes 0 and 1, got ${good} and ${bad}`);
+    progress(
+      ok
+        ? '[demo] both outcomes as expected: v2 promoted, v3 rolled back'
+        : `[demo] FAILED: expected exit codes 0 and 1, got ${good} and ${bad}`,
+    );
     if (!flags.once && ok) {
-      progress(`[demo] the sandbox stays up; try: RAMP_URL=${stack.apiUrl} RAMP_TOKEN=${stack.token} ramp list -n ${NS}   (Ctrl-C to stop)`);
+      progress(
+        `[demo] the sandbox stays up; try: RAMP_URL=${stack.apiUrl} RAMP_TOKEN=${stack.token} ramp list -n ${NS}   (Ctrl-C to stop)`,
+      );
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
     return ok ? EXIT_CODES.ok : EXIT_CODES.failed;

@@ -29,7 +29,9 @@ export interface LintResult {
 export function registerLint(program: Command): void {
   program
     .command('lint')
-    .description('check a plan offline against the schema the API uses; exit 0 valid, 2 with every problem and its field path')
+    .description(
+      'check a plan offline against the schema the API uses; exit 0 valid, 2 with every problem and its field path',
+    )
     .option('-f, --filename <file>', 'the plan (YAML or JSON); - reads standard input')
     .option('-o, --output <format>', 'output format: text, json, yaml', 'text')
     .action(async (flags: LintFlags) => {
@@ -54,7 +56,10 @@ export function lint(file: string, text: string): { result: LintResult; plan?: P
 }
 
 function problemsText(r: LintResult): string {
-  return [`${r.file}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}`, ...r.problems.map((p) => `  ${p.path || '(document)'}: ${p.message}`)].join('\n');
+  return [
+    `${r.file}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}`,
+    ...r.problems.map((p) => `  ${p.path || '(document)'}: ${p.message}`),
+  ].join('\n');
 }
 
 function validText(file: string, plan: Plan): string {

@@ -22,7 +22,8 @@ export function registerList(program: Command): void {
     const io = processIO();
     const { client, format } = apiContext(flags, io);
     const limit = flags.limit === undefined ? undefined : Number(flags.limit);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new CliUsageError(`--limit: expected a positive integer, got "${flags.limit}"`);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+      throw new CliUsageError(`--limit: expected a positive integer, got "${flags.limit}"`);
     const items = await client.listRollouts(resolveNamespace(flags.namespace), { app: flags.app, limit });
     printResult(io.stdout, format, { items }, () => listText(items, Date.now()));
   });

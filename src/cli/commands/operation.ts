@@ -11,7 +11,13 @@ export interface OperationFlags extends ApiFlags {
 }
 
 /** Declares `ramp <op> NAME` with the API options; `configure` adds the command's own flags. */
-export function registerOperation(program: Command, op: OperationName, description: string, done: string, configure: (cmd: Command) => Command = (c) => c): void {
+export function registerOperation(
+  program: Command,
+  op: OperationName,
+  description: string,
+  done: string,
+  configure: (cmd: Command) => Command = (c) => c,
+): void {
   const cmd = program.command(op).description(description).argument('<name>', 'the app (the plan’s metadata.name)');
   addApiOptions(configure(cmd)).action(async (name: string, flags: OperationFlags) => {
     const io = processIO();

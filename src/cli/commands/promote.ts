@@ -4,7 +4,11 @@ import { registerOperation } from './operation';
 
 /** Adds `ramp promote` to the program. */
 export function registerPromote(program: Command): void {
-  registerOperation(program, 'promote', 'promote the rollout one step (past a pause or analysis); --full promotes it now', 'promoted', (cmd) =>
-    cmd.option('--full', 'skip the remaining steps and analysis and promote now'),
+  registerOperation(
+    program,
+    'promote',
+    'promote the rollout one step (past a pause or analysis); --full promotes it now',
+    'promoted',
+    (cmd) => cmd.option('--full', 'skip the remaining steps and analysis and promote now'),
   );
 }

@@ -4,5 +4,10 @@ import { registerOperation } from './operation';
 
 /** Adds `ramp retry` to the program. */
 export function registerRetry(program: Command): void {
-  registerOperation(program, 'retry', 'start the last rolled-back, aborted or failed rollout again as a new attempt', 'started (retry)');
+  registerOperation(
+    program,
+    'retry',
+    'start the last rolled-back, aborted or failed rollout again as a new attempt',
+    'started (retry)',
+  );
 }

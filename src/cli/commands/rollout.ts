@@ -22,11 +22,21 @@ export function registerRollout(program: Command): void {
   addApiOptions(
     program
       .command('rollout')
-      .description('start a rollout of a plan; with --wait, follow it and exit 0 promoted, 1 rolled back/failed/aborted, 3 timeout')
+      .description(
+        'start a rollout of a plan; with --wait, follow it and exit 0 promoted, 1 rolled back/failed/aborted, 3 timeout',
+      )
       .option('-f, --filename <file>', 'the plan (YAML or JSON); - reads standard input')
-      .option('--image <container=ref>', "replace a container's image in the plan's template (or set spec.image); repeatable", collect, [])
+      .option(
+        '--image <container=ref>',
+        "replace a container's image in the plan's template (or set spec.image); repeatable",
+        collect,
+        [],
+      )
       .option('--wait', 'follow the rollout until it ends; the exit code says how it ended')
-      .option('--timeout <duration>', 'with --wait: stop waiting after this long (exit 3; the rollout keeps going); implies --wait')
+      .option(
+        '--timeout <duration>',
+        'with --wait: stop waiting after this long (exit 3; the rollout keeps going); implies --wait',
+      )
       .option('--dry-run', 'validate against the schema and the cluster; start nothing'),
   ).action(async (flags: RolloutFlags) => {
     process.exitCode = await runRollout(flags);
@@ -43,7 +53,9 @@ async function runRollout(flags: RolloutFlags): Promise<number> {
   const plan = withNamespace(applyImageOverrides(doc, overrides), ns);
   if (flags.dryRun) {
     const result = await client.dryRun(ns, plan);
-    printResult(io.stdout, format, result, () => rolloutText(result.rollout, 'would start (dry run: nothing written)').split('\n').slice(0, 2).join('\n'));
+    printResult(io.stdout, format, result, () =>
+      rolloutText(result.rollout, 'would start (dry run: nothing written)').split('\n').slice(0, 2).join('\n'),
+    );
     return 0;
   }
   const view = await client.createRollout(ns, plan);

@@ -20,11 +20,18 @@ interface UpFlags {
 function port(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw Object.assign(new SandboxError(`${flag}: expected a port number 0–65535, got "${v}"`), { badInput: true as const });
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw Object.assign(new SandboxError(`${flag}: expected a port number 0–65535, got "${v}"`), {
+      badInput: true as const,
+    });
   return n;
 }
 
-function usage(dir: string, urls: { api: string; gateway: string; prometheus?: string; redis?: string }, pid: number): string {
+function usage(
+  dir: string,
+  urls: { api: string; gateway: string; prometheus?: string; redis?: string },
+  pid: number,
+): string {
   const rows = [
     ['API server', urls.api],
     ['Gateway', `${urls.gateway}   (curl -H 'Host: <service>.<namespace>' ${urls.gateway}/)`],
@@ -68,7 +75,9 @@ async function runForeground(flags: UpFlags): Promise<void> {
 }
 
 export function registerSandbox(program: Command): void {
-  const sandbox = program.command('sandbox').description('a local Kubernetes (processes as pods), Prometheus and Redis for trying and testing Ramp');
+  const sandbox = program
+    .command('sandbox')
+    .description('a local Kubernetes (processes as pods), Prometheus and Redis for trying and testing Ramp');
   sandbox
     .command('up')
     .description('start the sandbox in the background and print how to use it')
@@ -99,8 +108,12 @@ export function registerSandbox(program: Command): void {
     .option('--dir <dir>', 'the sandbox directory', defaultSandboxDir())
     .action(async (flags: { dir: string }) => {
       const r = await stopSandbox(flags.dir);
-      const extra = r.leftoversKilled ? ` (and ${r.leftoversKilled} leftover process group${r.leftoversKilled === 1 ? '' : 's'})` : '';
-      process.stdout.write(r.wasRunning ? `Sandbox stopped${extra}.\n` : `No sandbox was running in ${resolve(flags.dir)}${extra}.\n`);
+      const extra = r.leftoversKilled
+        ? ` (and ${r.leftoversKilled} leftover process group${r.leftoversKilled === 1 ? '' : 's'})`
+        : '';
+      process.stdout.write(
+        r.wasRunning ? `Sandbox stopped${extra}.\n` : `No sandbox was running in ${resolve(flags.dir)}${extra}.\n`,
+      );
     });
   sandbox
     .command('status')
@@ -119,7 +132,12 @@ export function registerSandbox(program: Command): void {
         return;
       }
       const st = s.status as { pods: Record<string, number>; watches: number };
-      const pods = Object.entries(st.pods).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
-      process.stdout.write(`${usage(flags.dir, s.record.urls, s.record.pid)}\n\nPods: ${pods}; open watches: ${st.watches}\n`);
+      const pods =
+        Object.entries(st.pods)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ') || 'none';
+      process.stdout.write(
+        `${usage(flags.dir, s.record.urls, s.record.pid)}\n\nPods: ${pods}; open watches: ${st.watches}\n`,
+      );
     });
 }

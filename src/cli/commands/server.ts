@@ -33,14 +33,19 @@ interface ServerFlags {
 
 function integer(v: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(v);
-  if (!/^\d+$/.test(v) || n < min || n > max) throw new PlanValidationError([{ path: flag, message: `expected an integer ${min}–${max}, got "${v}"` }]);
+  if (!/^\d+$/.test(v) || n < min || n > max)
+    throw new PlanValidationError([{ path: flag, message: `expected an integer ${min}–${max}, got "${v}"` }]);
   return n;
 }
 
 function openPaths(v: string): string[] {
-  const paths = v.split(',').map((p) => p.trim()).filter(Boolean);
+  const paths = v
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const bad = paths.find((p) => !p.startsWith('/'));
-  if (bad) throw new PlanValidationError([{ path: '--open-paths', message: `expected paths starting with /, got "${bad}"` }]);
+  if (bad)
+    throw new PlanValidationError([{ path: '--open-paths', message: `expected paths starting with /, got "${bad}"` }]);
   return paths;
 }
 
@@ -48,13 +53,24 @@ async function listen(server: RampApiServer, port: number, host: string): Promis
   try {
     return await server.listen(port, host);
   } catch (err) {
-    if ((err as { code?: string }).code === 'EADDRINUSE') throw new PortInUseError('ramp server', `${host}:${port}`, 'choose another with --port', { cause: err });
+    if ((err as { code?: string }).code === 'EADDRINUSE')
+      throw new PortInUseError('ramp server', `${host}:${port}`, 'choose another with --port', { cause: err });
     throw err;
   }
 }
 
-function startWorker(engine: Engine, flags: ServerFlags, settings: { concurrency: number; retentionMs: number }): RampWorker {
-  const worker = new RampWorker({ deps: engine.deps, connection: engine.workerConnection(), prefix: flags.prefix, queueName: flags.queue, ...settings });
+function startWorker(
+  engine: Engine,
+  flags: ServerFlags,
+  settings: { concurrency: number; retentionMs: number },
+): RampWorker {
+  const worker = new RampWorker({
+    deps: engine.deps,
+    connection: engine.workerConnection(),
+    prefix: flags.prefix,
+    queueName: flags.queue,
+    ...settings,
+  });
   worker.start();
   return worker;
 }
@@ -82,32 +98,67 @@ export function registerServer(program: Command): void {
   program
     .command('server')
     .description('serve the rollout API (with --worker, also run reconciles in this process)')
-    .requiredOption('--tokens-file <path>', 'bearer tokens: subject, namespaces and verbs per token (YAML)', process.env.RAMP_TOKENS_FILE)
+    .requiredOption(
+      '--tokens-file <path>',
+      'bearer tokens: subject, namespaces and verbs per token (YAML)',
+      process.env.RAMP_TOKENS_FILE,
+    )
     .option('--port <port>', 'port to listen on (0: any free port)', process.env.RAMP_PORT ?? '8080')
     .option('--host <host>', 'address to listen on', '0.0.0.0')
-    .option('--redis-url <url>', 'Redis holding rollouts and the queue', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
+    .option(
+      '--redis-url <url>',
+      'Redis holding rollouts and the queue',
+      process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    )
     .option('--kubeconfig <path>', 'cluster for dry runs and --worker (default: $KUBECONFIG, then in-cluster)')
     .option('--prometheus-url <url>', 'Prometheus for plans that name none', process.env.RAMP_PROMETHEUS_URL)
-    .option('--open-paths <paths>', 'comma-separated paths served without a token', '/healthz,/readyz,/metrics,/openapi.json')
+    .option(
+      '--open-paths <paths>',
+      'comma-separated paths served without a token',
+      '/healthz,/readyz,/metrics,/openapi.json',
+    )
     .option('--body-limit <bytes>', 'largest request body', String(1024 * 1024))
     .option('--worker', 'also run a reconcile worker in this process')
     .option('--concurrency <n>', 'reconciles at once (with --worker)', '8')
     .option('--prefix <prefix>', 'Redis key prefix', 'ramp')
     .option('--queue <name>', 'queue name', 'reconcile')
-    .option('--shutdown-timeout <seconds>', 'on SIGTERM, how long requests and the job in flight may take to finish', '10')
+    .option(
+      '--shutdown-timeout <seconds>',
+      'on SIGTERM, how long requests and the job in flight may take to finish',
+      '10',
+    )
     .option('--retention <duration>', `${RETENTION_HELP} (with --worker)`, DEFAULT_RETENTION)
     .action(async (flags: ServerFlags) => {
       const port = integer(flags.port, '--port', 0, 65535);
       const bodyLimit = integer(flags.bodyLimit, '--body-limit', 1);
       const shutdownMs = integer(flags.shutdownTimeout, '--shutdown-timeout', 0, 3600) * 1000;
       const paths = openPaths(flags.openPaths);
-      const workerSettings = { concurrency: integer(flags.concurrency, '--concurrency', 1, 1000), retentionMs: parseRetention(flags.retention) };
+      const workerSettings = {
+        concurrency: integer(flags.concurrency, '--concurrency', 1, 1000),
+        retentionMs: parseRetention(flags.retention),
+      };
       const authenticator = StaticTokenAuthenticator.fromFile(flags.tokensFile);
       const logger = createLogger({ name: 'ramp-server' });
       const metrics = new EngineMetrics({ defaultMetrics: true });
-      const engine = createEngine({ redisUrl: flags.redisUrl, kubeconfig: flags.kubeconfig, prometheusUrl: flags.prometheusUrl, prefix: flags.prefix, queueName: flags.queue, logger, metrics });
+      const engine = createEngine({
+        redisUrl: flags.redisUrl,
+        kubeconfig: flags.kubeconfig,
+        prometheusUrl: flags.prometheusUrl,
+        prefix: flags.prefix,
+        queueName: flags.queue,
+        logger,
+        metrics,
+      });
       const worker = flags.worker ? startWorker(engine, flags, workerSettings) : undefined;
-      const server = new RampApiServer({ deps: engine.deps, authenticator, logger, metrics, openPaths: paths, bodyLimit, drainMs: shutdownMs });
+      const server = new RampApiServer({
+        deps: engine.deps,
+        authenticator,
+        logger,
+        metrics,
+        openPaths: paths,
+        bodyLimit,
+        drainMs: shutdownMs,
+      });
       let url: string;
       try {
         url = await listen(server, port, flags.host);

@@ -21,7 +21,9 @@ export function registerWatch(program: Command): void {
   ).action(async (name: string, flags: WatchFlags) => {
     const ctx = apiContext(flags, processIO());
     const timeoutMs = parseTimeout(flags.timeout);
-    const { history: _history, ...view } = await ctx.client.getRollout(resolveNamespace(flags.namespace), name, { rollout: flags.rollout });
+    const { history: _history, ...view } = await ctx.client.getRollout(resolveNamespace(flags.namespace), name, {
+      rollout: flags.rollout,
+    });
     process.exitCode = await followRollout(ctx, view, { ms: timeoutMs, text: flags.timeout });
   });
 }

@@ -23,7 +23,8 @@ interface WorkerFlags {
 
 function positiveInt(v: string, flag: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new PlanValidationError([{ path: flag, message: `expected a positive integer, got "${v}"` }]);
+  if (!Number.isInteger(n) || n < 1)
+    throw new PlanValidationError([{ path: flag, message: `expected a positive integer, got "${v}"` }]);
   return n;
 }
 
@@ -31,15 +32,23 @@ export function registerWorker(program: Command): void {
   program
     .command('worker')
     .description('run rollout reconciles from the queue (run as many as you like)')
-    .option('--redis-url <url>', 'Redis holding rollouts and the queue', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
+    .option(
+      '--redis-url <url>',
+      'Redis holding rollouts and the queue',
+      process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    )
     .option('--kubeconfig <path>', 'cluster to act on (default: $KUBECONFIG, then in-cluster)')
     .option('--prometheus-url <url>', 'Prometheus for plans that name none', process.env.RAMP_PROMETHEUS_URL)
     .option('--prefix <prefix>', 'Redis key prefix', 'ramp')
     .option('--queue <name>', 'queue name', 'reconcile')
     .option('--concurrency <n>', 'reconciles at once', '8')
     .option('--metrics-port <port>', 'serve /metrics and /healthz on this port')
-    .option('--shutdown-timeout <seconds>', 'on SIGTERM, wait this long for the job in flight before handing it back', '30')
-    .option('--lock-duration <ms>', 'a dead worker\'s job is taken over after about this long', '30000')
+    .option(
+      '--shutdown-timeout <seconds>',
+      'on SIGTERM, wait this long for the job in flight before handing it back',
+      '30',
+    )
+    .option('--lock-duration <ms>', "a dead worker's job is taken over after about this long", '30000')
     .option('--retention <duration>', RETENTION_HELP, DEFAULT_RETENTION)
     .action(async (flags: WorkerFlags) => {
       const concurrency = positiveInt(flags.concurrency, '--concurrency');
@@ -48,7 +57,15 @@ export function registerWorker(program: Command): void {
       const retentionMs = parseRetention(flags.retention);
       const logger = createLogger({ name: 'ramp-worker' });
       const metrics = new EngineMetrics({ defaultMetrics: true });
-      const engine = createEngine({ redisUrl: flags.redisUrl, kubeconfig: flags.kubeconfig, prometheusUrl: flags.prometheusUrl, prefix: flags.prefix, queueName: flags.queue, logger, metrics });
+      const engine = createEngine({
+        redisUrl: flags.redisUrl,
+        kubeconfig: flags.kubeconfig,
+        prometheusUrl: flags.prometheusUrl,
+        prefix: flags.prefix,
+        queueName: flags.queue,
+        logger,
+        metrics,
+      });
       const worker = new RampWorker({
         deps: engine.deps,
         connection: engine.workerConnection(),
@@ -64,7 +81,10 @@ export function registerWorker(program: Command): void {
       const server = flags.metricsPort
         ? createServer((req, res) => {
             if (req.url === '/healthz') return void res.end(worker.state === 'running' ? 'ok' : worker.state);
-            if (req.url === '/metrics') return void metrics.registry.metrics().then((t) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(t));
+            if (req.url === '/metrics')
+              return void metrics.registry
+                .metrics()
+                .then((t) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(t));
             res.writeHead(404).end();
           }).listen(Number(flags.metricsPort), '0.0.0.0')
         : undefined;

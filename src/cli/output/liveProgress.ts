@@ -38,7 +38,10 @@ export class LiveProgress implements RolloutProgress {
 
   reconnecting(attempt: number, delayMs: number, reason: string): void {
     if (!this.state) return;
-    this.state = withNotice(this.state, `connection to the API lost (${reason}); reconnecting (attempt ${attempt}, in ${Math.round(delayMs / 100) / 10}s)`);
+    this.state = withNotice(
+      this.state,
+      `connection to the API lost (${reason}); reconnecting (attempt ${attempt}, in ${Math.round(delayMs / 100) / 10}s)`,
+    );
     this.draw();
   }
 

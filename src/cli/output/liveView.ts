@@ -4,7 +4,17 @@
  * weight bar, each metric's latest verdict, the latest message. terminal.ts draws it in place.
  */
 import type { EventView, RolloutView } from '../../api/schemas';
-import { canaryLine, clip, elapsedMs, elapsedText, outcomeText, stepLines, stepPosition, verdictLines, viewStep } from './parts';
+import {
+  canaryLine,
+  clip,
+  elapsedMs,
+  elapsedText,
+  outcomeText,
+  stepLines,
+  stepPosition,
+  verdictLines,
+  viewStep,
+} from './parts';
 
 /** What the live view knows: the latest view of the rollout, and a notice while disconnected. */
 export interface LiveState {
@@ -13,7 +23,16 @@ export interface LiveState {
   notice?: string;
 }
 
-const PHASES: readonly RolloutView['phase'][] = ['Pending', 'Progressing', 'Paused', 'Promoting', 'Succeeded', 'RollingBack', 'RolledBack', 'Failed'];
+const PHASES: readonly RolloutView['phase'][] = [
+  'Pending',
+  'Progressing',
+  'Paused',
+  'Promoting',
+  'Succeeded',
+  'RollingBack',
+  'RolledBack',
+  'Failed',
+];
 
 /** The state before any event: the view the API answered. */
 export function initialLiveState(view: RolloutView): LiveState {
@@ -36,7 +55,8 @@ export function applyEvent(state: LiveState, e: EventView): LiveState {
     steps: prev.steps.map((s) => ({ ...s, state: stepState(s.index, stepIndex, phase) })),
     analysis: { metrics: prev.analysis.metrics.map((m) => verdicts.get(m.name) ?? m) },
   };
-  for (const v of verdicts.values()) if (!view.analysis.metrics.some((m) => m.name === v.name)) view.analysis.metrics.push(v);
+  for (const v of verdicts.values())
+    if (!view.analysis.metrics.some((m) => m.name === v.name)) view.analysis.metrics.push(v);
   return { view };
 }
 

@@ -32,7 +32,8 @@ export function newRevisionShare(view: Pick<RolloutView, 'weight' | 'outcome'>):
 
 /** `canary [██░░…] 10%  aaaa → bbbb`; `… 100%  bbbb is stable` once promoted. */
 export function canaryLine(view: Pick<RolloutView, 'weight' | 'outcome' | 'revisions'>): string {
-  if (view.outcome === 'promoted') return `canary ${weightBar(newRevisionShare(view))}  ${view.revisions.canary} is stable`;
+  if (view.outcome === 'promoted')
+    return `canary ${weightBar(newRevisionShare(view))}  ${view.revisions.canary} is stable`;
   const { stable, canary } = view.revisions;
   return `canary ${weightBar(view.weight)}  ${stable && stable !== canary ? `${stable} → ` : ''}${canary}`;
 }
@@ -64,7 +65,9 @@ export function viewStep(view: Pick<RolloutView, 'steps' | 'stepIndex'>): number
 export function verdictLines(metrics: readonly Verdict[]): string[] {
   if (metrics.length === 0) return ['no metrics'];
   const width = Math.max(...metrics.map((m) => m.name.length));
-  return metrics.map((m) => `${m.name.padEnd(width)}  ${(m.decision ?? 'no verdict yet').padEnd(14)}${m.reason ? ` ${m.reason}` : ''}`.trimEnd());
+  return metrics.map((m) =>
+    `${m.name.padEnd(width)}  ${(m.decision ?? 'no verdict yet').padEnd(14)}${m.reason ? ` ${m.reason}` : ''}`.trimEnd(),
+  );
 }
 
 /** `canaryRequests=120, canaryErrors=0` */

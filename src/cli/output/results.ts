@@ -6,10 +6,26 @@ import YAML from 'yaml';
 import type { RolloutView, RolloutWithHistory } from '../../api/schemas';
 import type { OutputFormat } from '../config';
 import { eventLine } from './eventLine';
-import { canaryLine, elapsedMs, elapsedText, isoSecond, newRevisionShare, outcomeText, stepLines, stepPosition, verdictLines, viewStep } from './parts';
+import {
+  canaryLine,
+  elapsedMs,
+  elapsedText,
+  isoSecond,
+  newRevisionShare,
+  outcomeText,
+  stepLines,
+  stepPosition,
+  verdictLines,
+  viewStep,
+} from './parts';
 
 /** Writes `value` as JSON or YAML, or `text()` for people. */
-export function printResult(out: NodeJS.WritableStream, format: OutputFormat, value: unknown, text: () => string): void {
+export function printResult(
+  out: NodeJS.WritableStream,
+  format: OutputFormat,
+  value: unknown,
+  text: () => string,
+): void {
   if (format === 'json') out.write(`${JSON.stringify(value, null, 2)}\n`);
   else if (format === 'yaml') out.write(YAML.stringify(value));
   else out.write(`${text()}\n`);
@@ -45,7 +61,11 @@ export function statusText(r: RolloutWithHistory, now: number, historyLines = 10
     ...verdictLines(r.analysis.metrics).map((l) => `  ${l}`),
   ];
   const recent = r.history.slice(-historyLines);
-  if (recent.length) lines.push(`events${r.history.length > recent.length ? ` (last ${recent.length} of ${r.history.length})` : ''}:`, ...recent.map((e) => `  ${eventLine(e, r.steps.length)}`));
+  if (recent.length)
+    lines.push(
+      `events${r.history.length > recent.length ? ` (last ${recent.length} of ${r.history.length})` : ''}:`,
+      ...recent.map((e) => `  ${eventLine(e, r.steps.length)}`),
+    );
   return lines.join('\n');
 }
 
@@ -55,7 +75,15 @@ export function listText(items: readonly RolloutView[], now: number): string {
   const rows = [['NAME', 'ROLLOUT', 'PHASE', 'OUTCOME', 'STEP', 'WEIGHT', 'AGE']];
   for (const v of items) {
     const step = v.steps.length ? `${Math.min(viewStep(v) + 1, v.steps.length)}/${v.steps.length}` : '-';
-    rows.push([v.name, v.id, v.phase, v.outcome ?? '-', step, `${newRevisionShare(v)}%`, elapsedText(Math.max(0, now - Date.parse(v.createdAt)))]);
+    rows.push([
+      v.name,
+      v.id,
+      v.phase,
+      v.outcome ?? '-',
+      step,
+      `${newRevisionShare(v)}%`,
+      elapsedText(Math.max(0, now - Date.parse(v.createdAt))),
+    ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');

@@ -10,7 +10,11 @@ const ICON: Record<string, string> = { promoted: '✅', rolledBack: '❌', abort
 
 /** The summary as Markdown; `stillRunning` when we stopped waiting before the end (--timeout). */
 export function stepSummaryMarkdown(view: RolloutView, now: number, stillRunning = false): string {
-  const status = view.outcome ? `${ICON[view.outcome] ?? ''} ${outcomeText(view)}`.trim() : stillRunning ? `⏳ still ${view.phase} (stopped waiting; the rollout keeps going)` : view.phase;
+  const status = view.outcome
+    ? `${ICON[view.outcome] ?? ''} ${outcomeText(view)}`.trim()
+    : stillRunning
+      ? `⏳ still ${view.phase} (stopped waiting; the rollout keeps going)`
+      : view.phase;
   const rows: [string, string][] = [
     ['Outcome', status],
     ['Rollout', `\`${view.id}\` (attempt ${view.attempt})`],
@@ -28,7 +32,9 @@ export function stepSummaryMarkdown(view: RolloutView, now: number, stillRunning
     '',
     '**Steps**',
     '',
-    ...(view.steps.length ? view.steps.map((s) => `${s.index + 1}. ${stepMarker(s, view)} ${s.description}`) : ['(none)']),
+    ...(view.steps.length
+      ? view.steps.map((s) => `${s.index + 1}. ${stepMarker(s, view)} ${s.description}`)
+      : ['(none)']),
     '',
     '**Final verdicts**',
     '',
@@ -36,7 +42,10 @@ export function stepSummaryMarkdown(view: RolloutView, now: number, stillRunning
   if (view.analysis.metrics.length === 0) lines.push('No metrics judged this rollout.');
   else {
     lines.push('| Metric | Decision | Reason | Evidence |', '| --- | --- | --- | --- |');
-    for (const m of view.analysis.metrics) lines.push(`| ${cell(m.name)} | ${cell(m.decision ?? 'no verdict')} | ${cell(m.reason ?? '')} | ${cell(evidenceText(m.evidence))} |`);
+    for (const m of view.analysis.metrics)
+      lines.push(
+        `| ${cell(m.name)} | ${cell(m.decision ?? 'no verdict')} | ${cell(m.reason ?? '')} | ${cell(evidenceText(m.evidence))} |`,
+      );
   }
   return `${lines.join('\n')}\n\n`;
 }

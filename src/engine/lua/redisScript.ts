@@ -19,8 +19,14 @@ export function defineScript(name: string, numberOfKeys: number, lua: string): R
 }
 
 /** Runs `script` with exactly `numberOfKeys` keys; the reply is the script's, untouched. */
-export async function runScript(redis: Redis, script: RedisScript, keys: string[], args: (string | number)[]): Promise<unknown> {
-  if (keys.length !== script.numberOfKeys) throw new RangeError(`${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`);
+export async function runScript(
+  redis: Redis,
+  script: RedisScript,
+  keys: string[],
+  args: (string | number)[],
+): Promise<unknown> {
+  if (keys.length !== script.numberOfKeys)
+    throw new RangeError(`${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`);
   try {
     return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
   } catch (err) {

@@ -63,7 +63,8 @@ export class GatewayApiRouter implements TrafficRouter {
     return retryOnConflict(async () => {
       const route = await this.read(ctx);
       const rules = route.spec?.rules ?? [];
-      if (!rules.some((r) => isWeightedRule(r, refs))) throw new RouteHasNoServiceRuleError(ctx.namespace, routeName(ctx), refs.stable);
+      if (!rules.some((r) => isWeightedRule(r, refs)))
+        throw new RouteHasNoServiceRuleError(ctx.namespace, routeName(ctx), refs.stable);
       const desired = next(rules, refs);
       if (sameRules(rules, desired, ctx.namespace)) return false;
       await replaceHttpRoute(this.client, { ...route, spec: { ...route.spec, rules: desired } });

@@ -53,8 +53,14 @@ export interface HTTPRoute {
 }
 
 /** The route, or undefined when there is none. */
-export async function readHttpRoute(client: KubeClient, namespace: string, name: string): Promise<HTTPRoute | undefined> {
-  const body: unknown = await client.readOrUndefined(HTTPROUTE_API.plural, (o) => client.custom.getNamespacedCustomObject({ ...HTTPROUTE_API, namespace, name }, o));
+export async function readHttpRoute(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<HTTPRoute | undefined> {
+  const body: unknown = await client.readOrUndefined(HTTPROUTE_API.plural, (o) =>
+    client.custom.getNamespacedCustomObject({ ...HTTPROUTE_API, namespace, name }, o),
+  );
   return body as HTTPRoute | undefined;
 }
 
@@ -62,7 +68,8 @@ export async function readHttpRoute(client: KubeClient, namespace: string, name:
 export async function replaceHttpRoute(client: KubeClient, route: HTTPRoute): Promise<HTTPRoute> {
   const namespace = route.metadata.namespace ?? '';
   const name = route.metadata.name ?? '';
-  const body: unknown = await client.call('update', HTTPROUTE_API.plural, (o) => client.custom.replaceNamespacedCustomObject({ ...HTTPROUTE_API, namespace, name, body: route }, o));
+  const body: unknown = await client.call('update', HTTPROUTE_API.plural, (o) =>
+    client.custom.replaceNamespacedCustomObject({ ...HTTPROUTE_API, namespace, name, body: route }, o),
+  );
   return body as HTTPRoute;
 }
-

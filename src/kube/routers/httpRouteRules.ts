@@ -32,7 +32,12 @@ export interface ServiceRefs {
 export const MAX_MATCHES_PER_RULE = 8;
 
 function refersTo(ref: HTTPBackendRef, service: string, refs: ServiceRefs): boolean {
-  return (ref.group ?? '') === '' && (ref.kind ?? 'Service') === 'Service' && (ref.namespace ?? refs.namespace) === refs.namespace && ref.name === service;
+  return (
+    (ref.group ?? '') === '' &&
+    (ref.kind ?? 'Service') === 'Service' &&
+    (ref.namespace ?? refs.namespace) === refs.namespace &&
+    ref.name === service
+  );
 }
 
 /** Whether a rule is one of Ramp's match rules: its only backend is the canary Service. */
@@ -83,10 +88,15 @@ const DEFAULT_MATCHES: HTTPRouteMatch[] = [{ path: { type: 'PathPrefix', value: 
 
 function matchRulesFor(base: HTTPRouteRule, refs: ServiceRefs, matches: readonly TrafficMatch[]): HTTPRouteRule[] {
   const baseMatches = base.matches && base.matches.length > 0 ? base.matches : DEFAULT_MATCHES;
-  const combined = baseMatches.flatMap((b) => matches.map((m) => ({ ...b, headers: [...(b.headers ?? []), headerMatchFor(m)] })));
+  const combined = baseMatches.flatMap((b) =>
+    matches.map((m) => ({ ...b, headers: [...(b.headers ?? []), headerMatchFor(m)] })),
+  );
   const out: HTTPRouteRule[] = [];
   for (let i = 0; i < combined.length; i += MAX_MATCHES_PER_RULE) {
-    const rule: HTTPRouteRule = { matches: combined.slice(i, i + MAX_MATCHES_PER_RULE), backendRefs: [{ name: refs.canary, port: refs.port }] };
+    const rule: HTTPRouteRule = {
+      matches: combined.slice(i, i + MAX_MATCHES_PER_RULE),
+      backendRefs: [{ name: refs.canary, port: refs.port }],
+    };
     if (base.filters !== undefined) rule.filters = base.filters;
     if (base.timeouts !== undefined) rule.timeouts = base.timeouts;
     out.push(rule);
@@ -95,7 +105,11 @@ function matchRulesFor(base: HTTPRouteRule, refs: ServiceRefs, matches: readonly
 }
 
 /** The rules with Ramp's match rules for `matches` first (none when empty) and any earlier match rules removed. */
-export function withMatches(rules: readonly HTTPRouteRule[], refs: ServiceRefs, matches: readonly TrafficMatch[]): HTTPRouteRule[] {
+export function withMatches(
+  rules: readonly HTTPRouteRule[],
+  refs: ServiceRefs,
+  matches: readonly TrafficMatch[],
+): HTTPRouteRule[] {
   const kept = rules.filter((r) => !isMatchRule(r, refs));
   if (matches.length === 0) return kept;
   const added = kept.filter((r) => isWeightedRule(r, refs)).flatMap((r) => matchRulesFor(r, refs, matches));
@@ -122,12 +136,18 @@ function normalRef(r: HTTPBackendRef, namespace: string): HTTPBackendRef {
 /** A rule with the API's defaults filled in, so a rule as written and as read back compare equal. */
 export function normalRule(rule: HTTPRouteRule, namespace: string): HTTPRouteRule {
   const matches = rule.matches && rule.matches.length > 0 ? rule.matches : DEFAULT_MATCHES;
-  return { ...rule, matches: matches.map(normalMatch), backendRefs: rule.backendRefs?.map((r) => normalRef(r, namespace)) };
+  return {
+    ...rule,
+    matches: matches.map(normalMatch),
+    backendRefs: rule.backendRefs?.map((r) => normalRef(r, namespace)),
+  };
 }
 
 /** Whether two rule lists mean the same, defaults considered. */
 export function sameRules(a: readonly HTTPRouteRule[], b: readonly HTTPRouteRule[], namespace: string): boolean {
-  return canonicalJson(a.map((r) => normalRule(r, namespace))) === canonicalJson(b.map((r) => normalRule(r, namespace)));
+  return (
+    canonicalJson(a.map((r) => normalRule(r, namespace))) === canonicalJson(b.map((r) => normalRule(r, namespace)))
+  );
 }
 
 /** Whether every weighted rule sends exactly `canaryPercent` to the canary (false when there is none). */

@@ -19,7 +19,11 @@ export class ReplicaRatioRouter implements TrafficRouter {
 
   /** Rejects any match with RouterUnsupportedError; an empty list (no matches) is already true. */
   async setMatches(_ctx: RouterContext, matches: readonly TrafficMatch[]): Promise<void> {
-    if (matches.length > 0) throw new RouterUnsupportedError('replicaRatio', 'send requests to the canary by header or cookie (use the gatewayApi router)');
+    if (matches.length > 0)
+      throw new RouterUnsupportedError(
+        'replicaRatio',
+        'send requests to the canary by header or cookie (use the gatewayApi router)',
+      );
   }
 
   async reset(): Promise<void> {}

@@ -11,9 +11,7 @@ export interface RouterContext {
 }
 
 /** A gray-release match: which requests go to the canary whatever the weight. */
-export type TrafficMatch =
-  | { header: { name: string; value: string } }
-  | { cookie: { name: string; value: string } };
+export type TrafficMatch = { header: { name: string; value: string } } | { cookie: { name: string; value: string } };
 
 /**
  * Moves requests between the stable and the canary revision. Implementations live in this folder, one

@@ -43,7 +43,10 @@ export class TokenAuthenticator {
       if (!trimmed || trimmed.startsWith('#')) continue;
       const m = /^([^,]+),([^,]+),([^,]+)(?:,"?([^"]*)"?)?$/.exec(trimmed);
       if (!m) throw new Error(`${path}: a line is not token,user,uid[,"groups"]`);
-      tokens.push({ token: m[1], user: { username: m[2], uid: m[3], groups: m[4] ? m[4].split(',').filter(Boolean) : [] } });
+      tokens.push({
+        token: m[1],
+        user: { username: m[2], uid: m[3], groups: m[4] ? m[4].split(',').filter(Boolean) : [] },
+      });
     }
     return new TokenAuthenticator(tokens);
   }

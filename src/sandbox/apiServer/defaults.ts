@@ -103,7 +103,8 @@ function defaultService(o: KubeObject): void {
   for (const p of arr(spec.ports)) {
     setDefault(p, 'protocol', 'TCP');
     setDefault(p, 'targetPort', p.port);
-    if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && p.nodePort === undefined) p.nodePort = nextNodePort++;
+    if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && p.nodePort === undefined)
+      p.nodePort = nextNodePort++;
   }
   if (spec.type === 'LoadBalancer' || spec.type === 'NodePort') setDefault(spec, 'externalTrafficPolicy', 'Cluster');
 }
@@ -113,7 +114,8 @@ function defaultHttpRoute(o: KubeObject): void {
   if (!spec) return;
   if (!Array.isArray(spec.rules) || spec.rules.length === 0) spec.rules = [{}];
   for (const rule of arr(spec.rules)) {
-    if (!Array.isArray(rule.matches) || rule.matches.length === 0) rule.matches = [{ path: { type: 'PathPrefix', value: '/' } }];
+    if (!Array.isArray(rule.matches) || rule.matches.length === 0)
+      rule.matches = [{ path: { type: 'PathPrefix', value: '/' } }];
     for (const m of arr(rule.matches)) {
       setDefault(m, 'path', { type: 'PathPrefix', value: '/' });
       const p = obj(m.path);

@@ -90,7 +90,10 @@ function discoveryResources(group: string, version: string): unknown[] {
       ? {
           subresources: r.subresources.map((sub) => ({
             subresource: sub,
-            responseKind: sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : { group: r.group, version: r.version, kind: sub === 'log' ? 'Pod' : r.kind },
+            responseKind:
+              sub === 'scale'
+                ? { group: 'autoscaling', version: 'v1', kind: 'Scale' }
+                : { group: r.group, version: r.version, kind: sub === 'log' ? 'Pod' : r.kind },
             verbs: sub === 'log' ? ['get'] : ['get', 'patch', 'update'],
           })),
         }

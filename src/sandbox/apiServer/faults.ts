@@ -10,7 +10,9 @@ export const faultRuleSchema = z.object({
   /** Which requests. Every given field must match; an empty match takes every request. */
   match: z
     .object({
-      verbs: z.array(z.enum(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'])).optional(),
+      verbs: z
+        .array(z.enum(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection']))
+        .optional(),
       resources: z.array(z.string()).optional(),
       namespace: z.string().optional(),
       name: z.string().optional(),

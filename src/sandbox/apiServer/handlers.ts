@@ -31,7 +31,8 @@ export interface HandlerOutput {
 
 function writeOptions(q: URLSearchParams, subresource?: string): WriteOptions {
   const dryRun = q.getAll('dryRun');
-  if (dryRun.some((d) => d !== 'All')) throw StatusError.badRequest(`unsupported dry run directive: ${dryRun.join(',')}`);
+  if (dryRun.some((d) => d !== 'All'))
+    throw StatusError.badRequest(`unsupported dry run directive: ${dryRun.join(',')}`);
   return {
     dryRun: dryRun.length > 0,
     fieldValidation: parseFieldValidation(q.get('fieldValidation') ?? undefined),
@@ -56,14 +57,20 @@ export function listOptions(type: ResourceType, q: URLSearchParams, namespace: s
   };
 }
 
-function asTableIfAsked(type: ResourceType, input: HandlerInput, objects: readonly KubeObject[], meta: Record<string, unknown>): unknown {
+function asTableIfAsked(
+  type: ResourceType,
+  input: HandlerInput,
+  objects: readonly KubeObject[],
+  meta: Record<string, unknown>,
+): unknown {
   return toTable(type.kind, objects, meta, { includeObject: includeObject(input.query) });
 }
 
 function get(registry: Registry, input: HandlerInput): HandlerOutput {
   const { type, namespace, name } = input.req;
   const obj = registry.get(type, namespace, name ?? '');
-  if (wantsTable(input.accept)) return { status: 200, body: asTableIfAsked(type, input, [obj], { resourceVersion: obj.metadata.resourceVersion }) };
+  if (wantsTable(input.accept))
+    return { status: 200, body: asTableIfAsked(type, input, [obj], { resourceVersion: obj.metadata.resourceVersion }) };
   return { status: 200, body: obj };
 }
 
@@ -74,7 +81,10 @@ function list(registry: Registry, input: HandlerInput): HandlerOutput {
   if (result.continueToken) meta.continue = result.continueToken;
   if (result.remainingItemCount !== undefined) meta.remainingItemCount = result.remainingItemCount;
   if (wantsTable(input.accept)) return { status: 200, body: asTableIfAsked(type, input, result.items, meta) };
-  return { status: 200, body: { kind: type.listKind, apiVersion: apiVersionOf(type), metadata: meta, items: result.items } };
+  return {
+    status: 200,
+    body: { kind: type.listKind, apiVersion: apiVersionOf(type), metadata: meta, items: result.items },
+  };
 }
 
 function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
@@ -88,13 +98,24 @@ function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
   let policy = (q.get('propagationPolicy') ?? b.propagationPolicy) as string | undefined;
   if (policy === undefined && (q.get('orphanDependents') === 'true' || b.orphanDependents === true)) policy = 'Orphan';
   if (policy !== undefined && !['Background', 'Foreground', 'Orphan'].includes(policy)) {
-    throw StatusError.invalid('', 'DeleteOptions', '', [{ field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"` }]);
+    throw StatusError.invalid('', 'DeleteOptions', '', [
+      {
+        field: 'propagationPolicy',
+        message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+      },
+    ]);
   }
   const graceQ = q.get('gracePeriodSeconds');
   const grace = graceQ !== null ? Number(graceQ) : b.gracePeriodSeconds;
-  if (grace !== undefined && (!Number.isFinite(grace) || grace < 0)) throw StatusError.badRequest('gracePeriodSeconds must be a non-negative integer');
+  if (grace !== undefined && (!Number.isFinite(grace) || grace < 0))
+    throw StatusError.badRequest('gracePeriodSeconds must be a non-negative integer');
   const dryRun = [...q.getAll('dryRun'), ...(b.dryRun ?? [])];
-  return { propagationPolicy: policy as PropagationPolicy | undefined, gracePeriodSeconds: grace, preconditions: b.preconditions, dryRun: dryRun.includes('All') };
+  return {
+    propagationPolicy: policy as PropagationPolicy | undefined,
+    gracePeriodSeconds: grace,
+    preconditions: b.preconditions,
+    dryRun: dryRun.includes('All'),
+  };
 }
 
 function scaleOf(type: ResourceType, obj: KubeObject): KubeObject {
@@ -125,11 +146,19 @@ function scale(registry: Registry, input: HandlerInput): HandlerOutput {
   if (verb === 'get') return { status: 200, body: current };
   let wanted: KubeObject;
   if (verb === 'update') wanted = input.body as KubeObject;
-  else if (verb === 'patch') wanted = (input.patchType === 'json' ? jsonPatch(current, input.body) : mergePatch(current, input.body)) as KubeObject;
+  else if (verb === 'patch')
+    wanted = (
+      input.patchType === 'json' ? jsonPatch(current, input.body) : mergePatch(current, input.body)
+    ) as KubeObject;
   else throw new StatusError('MethodNotAllowed', `the server does not allow this method on ${type.resource}/scale`);
   const replicas = (wanted?.spec as { replicas?: unknown } | undefined)?.replicas;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-    throw StatusError.invalid('autoscaling', 'Scale', name ?? '', [{ field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
+    throw StatusError.invalid('autoscaling', 'Scale', name ?? '', [
+      {
+        field: 'spec.replicas',
+        message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+      },
+    ]);
   }
   const next = clone(obj);
   (next.spec as { replicas?: number }).replicas = replicas;
@@ -147,16 +176,43 @@ function review(input: HandlerInput, auth: TokenAuthenticator): HandlerOutput {
     const user = typeof spec.token === 'string' ? auth.authenticate(spec.token) : undefined;
     return {
       status: 201,
-      body: { ...base, status: user ? { authenticated: true, user: { username: user.username, uid: user.uid, groups: user.groups }, audiences: spec.audiences } : { authenticated: false, error: 'invalid bearer token' } },
+      body: {
+        ...base,
+        status: user
+          ? {
+              authenticated: true,
+              user: { username: user.username, uid: user.uid, groups: user.groups },
+              audiences: spec.audiences,
+            }
+          : { authenticated: false, error: 'invalid bearer token' },
+      },
     };
   }
   if (type.kind === 'SelfSubjectAccessReview') {
     const allowed = isAdmin(input.user);
-    return { status: 201, body: { ...base, status: { allowed, ...(allowed ? {} : { reason: 'the sandbox grants everything to system:masters and nothing to others' }) } } };
+    return {
+      status: 201,
+      body: {
+        ...base,
+        status: {
+          allowed,
+          ...(allowed ? {} : { reason: 'the sandbox grants everything to system:masters and nothing to others' }),
+        },
+      },
+    };
   }
   const groups = Array.isArray(spec.groups) ? (spec.groups as string[]) : [];
   const allowed = groups.includes('system:masters');
-  return { status: 201, body: { ...base, status: { allowed, ...(allowed ? {} : { reason: 'the sandbox grants everything to system:masters and nothing to others' }) } } };
+  return {
+    status: 201,
+    body: {
+      ...base,
+      status: {
+        allowed,
+        ...(allowed ? {} : { reason: 'the sandbox grants everything to system:masters and nothing to others' }),
+      },
+    },
+  };
 }
 
 /** Handles every non-streaming resource request. */
@@ -195,7 +251,11 @@ export function handleResource(registry: Registry, auth: TokenAuthenticator, inp
       return { status: r.removed ? 200 : 202, body: r.object };
     }
     case 'deletecollection': {
-      const items = registry.deleteCollection(type, listOptions(type, input.query, namespace), deleteOptions(input.query, input.body));
+      const items = registry.deleteCollection(
+        type,
+        listOptions(type, input.query, namespace),
+        deleteOptions(input.query, input.body),
+      );
       return { status: 200, body: { kind: type.listKind, apiVersion: apiVersionOf(type), metadata: {}, items } };
     }
     case 'watch':

@@ -22,7 +22,10 @@ export function patchTypeOf(contentType: string | undefined): PatchType {
   const base = (contentType ?? '').split(';')[0].trim().toLowerCase();
   const t = CONTENT_TYPES[base];
   if (!t) {
-    throw new StatusError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.keys(CONTENT_TYPES).join(', ')}`);
+    throw new StatusError(
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: ${Object.keys(CONTENT_TYPES).join(', ')}`,
+    );
   }
   return t;
 }
@@ -54,7 +57,10 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
   } catch (e) {
     const name = (e as { name?: string }).name;
     const msg = (e as Error).message.split('\n')[0];
-    throw new StatusError(name === 'TEST_OPERATION_FAILED' ? 'Conflict' : 'Invalid', `the server rejected our request due to an error in our request: ${msg}`);
+    throw new StatusError(
+      name === 'TEST_OPERATION_FAILED' ? 'Conflict' : 'Invalid',
+      `the server rejected our request due to an error in our request: ${msg}`,
+    );
   }
 }
 
@@ -71,14 +77,25 @@ class StrategicMerger {
     const out: JsonMap = { ...(original ?? {}) };
     const retain = patch['$retainKeys'];
     for (const [k, v] of Object.entries(patch)) {
-      if (k === '$patch' || k === '$retainKeys' || k.startsWith('$setElementOrder/') || k.startsWith('$deleteFromPrimitiveList/')) continue;
+      if (
+        k === '$patch' ||
+        k === '$retainKeys' ||
+        k.startsWith('$setElementOrder/') ||
+        k.startsWith('$deleteFromPrimitiveList/')
+      )
+        continue;
       const sub = this.w.property(schema, k);
       if (v === null) {
         delete out[k];
         continue;
       }
       if (Array.isArray(v)) {
-        const merged = this.mergeList(Array.isArray(out[k]) ? (out[k] as Json[]) : undefined, v, sub, patch[`$setElementOrder/${k}`]);
+        const merged = this.mergeList(
+          Array.isArray(out[k]) ? (out[k] as Json[]) : undefined,
+          v,
+          sub,
+          patch[`$setElementOrder/${k}`],
+        );
         out[k] = merged;
         continue;
       }
@@ -108,7 +125,12 @@ class StrategicMerger {
     return out;
   }
 
-  private mergeList(original: Json[] | undefined, patch: Json[], schema: SchemaNode | undefined, order: Json | undefined): Json[] {
+  private mergeList(
+    original: Json[] | undefined,
+    patch: Json[],
+    schema: SchemaNode | undefined,
+    order: Json | undefined,
+  ): Json[] {
     const strategy = schema?.['x-kubernetes-patch-strategy'] ?? '';
     const key = schema?.['x-kubernetes-patch-merge-key'];
     const replaceAll = patch.some((p) => isMap(p) && p['$patch'] === 'replace');
@@ -152,7 +174,13 @@ function stripDirectives(v: Json): Json {
   if (isMap(v)) {
     const out: JsonMap = {};
     for (const [k, x] of Object.entries(v)) {
-      if (k === '$patch' || k === '$retainKeys' || k.startsWith('$setElementOrder/') || k.startsWith('$deleteFromPrimitiveList/')) continue;
+      if (
+        k === '$patch' ||
+        k === '$retainKeys' ||
+        k.startsWith('$setElementOrder/') ||
+        k.startsWith('$deleteFromPrimitiveList/')
+      )
+        continue;
       out[k] = stripDirectives(x);
     }
     return out;
@@ -184,8 +212,10 @@ export function applyPatchOfType(t: ResourceType, type: PatchType, target: KubeO
       // Server-side apply without field ownership: the applied configuration is merged strategically
       // (or as a merge patch for custom resources). Enough for `kubectl apply --server-side` to work.
       if (!isMap(patch)) throw StatusError.badRequest('apply patch must be an object');
-      return (kindSchema(t) && t.group !== 'gateway.networking.k8s.io'
-        ? strategicMergePatch(t, target, patch)
-        : mergePatch(target, patch)) as KubeObject;
+      return (
+        kindSchema(t) && t.group !== 'gateway.networking.k8s.io'
+          ? strategicMergePatch(t, target, patch)
+          : mergePatch(target, patch)
+      ) as KubeObject;
   }
 }

@@ -10,7 +10,14 @@ import { applyPatchOfType, type PatchType } from './patch';
 import { resource, type ResourceType } from './resources';
 import { semanticCauses, updateCauses } from './semanticValidation';
 import { StatusError } from './statusError';
-import { type ListOptions, type ListResult, ObjectStore, type StoreWatch, type WatchListener, type WatchOptions } from './store';
+import {
+  type ListOptions,
+  type ListResult,
+  ObjectStore,
+  type StoreWatch,
+  type WatchListener,
+  type WatchOptions,
+} from './store';
 import { clone, type KubeObject } from './types';
 import { checkUnknownFields, type FieldValidation, pruneNulls, validateSchema } from './validation';
 
@@ -86,7 +93,8 @@ export class Registry {
   ensureNamespace(name: string): KubeObject {
     const existing = this.store.get(resource('namespaces'), undefined, name);
     if (existing) return existing;
-    return this.create(resource('namespaces'), undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }).object;
+    return this.create(resource('namespaces'), undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } })
+      .object;
   }
 
   get(t: ResourceType, namespace: string | undefined, name: string): KubeObject {
@@ -109,24 +117,33 @@ export class Registry {
 
   private checkNamespace(t: ResourceType, namespace: string | undefined): void {
     if (!t.namespaced) return;
-    if (!namespace) throw StatusError.badRequest('the server could not find the requested resource: a namespace is required');
+    if (!namespace)
+      throw StatusError.badRequest('the server could not find the requested resource: a namespace is required');
     const ns = this.store.get(resource('namespaces'), undefined, namespace);
     if (!ns) throw StatusError.notFound('', 'namespaces', namespace);
     if (ns.metadata.deletionTimestamp) {
-      throw new StatusError('Forbidden', `unable to create new content in namespace ${namespace} because it is being terminated`, {
-        name: namespace,
-        kind: 'namespaces',
-      });
+      throw new StatusError(
+        'Forbidden',
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+        {
+          name: namespace,
+          kind: 'namespaces',
+        },
+      );
     }
   }
 
   private checkTypeMeta(t: ResourceType, body: KubeObject): void {
     const apiVersion = t.group === '' ? t.version : `${t.group}/${t.version}`;
     if (body.apiVersion !== undefined && body.apiVersion !== apiVersion) {
-      throw StatusError.badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${apiVersion})`);
+      throw StatusError.badRequest(
+        `the API version in the data (${body.apiVersion}) does not match the expected API version (${apiVersion})`,
+      );
     }
     if (body.kind !== undefined && body.kind !== t.kind) {
-      throw StatusError.badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: the kind in the data (${body.kind}) does not match ${t.kind}`);
+      throw StatusError.badRequest(
+        `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: the kind in the data (${body.kind}) does not match ${t.kind}`,
+      );
     }
   }
 
@@ -138,7 +155,9 @@ export class Registry {
 
   private normalise(t: ResourceType, body: unknown): KubeObject {
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
-      throw StatusError.badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: the body must be a JSON object`);
+      throw StatusError.badRequest(
+        `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: the body must be a JSON object`,
+      );
     }
     const o = pruneNulls(clone(body)) as KubeObject;
     if (!o.metadata || typeof o.metadata !== 'object') o.metadata = {};
@@ -154,20 +173,28 @@ export class Registry {
     o.kind = t.kind;
     if (t.namespaced) {
       if (o.metadata.namespace && namespace && o.metadata.namespace !== namespace) {
-        throw StatusError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+        throw StatusError.badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       }
       o.metadata.namespace = namespace ?? o.metadata.namespace;
     } else delete o.metadata.namespace;
     this.checkNamespace(t, o.metadata.namespace);
     // As Kubernetes: the prefix is cut to 58 characters so the name stays within 63.
-    if (!o.metadata.name && o.metadata.generateName) o.metadata.name = `${o.metadata.generateName.slice(0, 58)}${randomSuffix()}`;
+    if (!o.metadata.name && o.metadata.generateName)
+      o.metadata.name = `${o.metadata.generateName.slice(0, 58)}${randomSuffix()}`;
     o.metadata.uid = randomUUID();
     o.metadata.creationTimestamp = nowTimestamp();
     delete o.metadata.resourceVersion;
     delete o.metadata.deletionTimestamp;
     delete o.metadata.deletionGracePeriodSeconds;
     // Kinds with a desired state have a generation; Nodes (whose spec the kubelet owns) and Namespaces do not.
-    if ((o.spec !== undefined || t.kind === 'Deployment' || t.kind === 'ReplicaSet') && t.kind !== 'Node' && t.kind !== 'Namespace') o.metadata.generation = 1;
+    if (
+      (o.spec !== undefined || t.kind === 'Deployment' || t.kind === 'ReplicaSet') &&
+      t.kind !== 'Node' &&
+      t.kind !== 'Namespace'
+    )
+      o.metadata.generation = 1;
     if (hasStatusSubresource(t)) {
       const status = initialStatus(t);
       if (status) o.status = status;
@@ -175,20 +202,34 @@ export class Registry {
     }
     applyDefaults(o);
     this.validate(t, o);
-    if (opts.dryRun) return { object: { ...o, metadata: { ...o.metadata, resourceVersion: this.store.currentResourceVersion() } }, warnings };
+    if (opts.dryRun)
+      return {
+        object: { ...o, metadata: { ...o.metadata, resourceVersion: this.store.currentResourceVersion() } },
+        warnings,
+      };
     return { object: this.store.create(t, o), warnings };
   }
 
   /** Replaces an object (or only its status). Compare-and-set when the body carries a resourceVersion. */
-  update(t: ResourceType, namespace: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): WriteResult {
+  update(
+    t: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    opts: WriteOptions = {},
+  ): WriteResult {
     const prev = this.get(t, namespace, name);
     const o = this.normalise(t, body);
     this.checkTypeMeta(t, o);
     if (o.metadata.name !== undefined && o.metadata.name !== name) {
-      throw StatusError.badRequest(`the name of the object (${o.metadata.name}) does not match the name on the URL (${name})`);
+      throw StatusError.badRequest(
+        `the name of the object (${o.metadata.name}) does not match the name on the URL (${name})`,
+      );
     }
     if (t.namespaced && o.metadata.namespace && o.metadata.namespace !== namespace) {
-      throw StatusError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      throw StatusError.badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     }
     const warnings = checkUnknownFields(t, o, opts.fieldValidation ?? 'Warn');
     const next = this.prepareUpdate(t, prev, o, opts.subresource);
@@ -197,10 +238,19 @@ export class Registry {
     return { object: this.commitUpdate(t, prev, next), warnings };
   }
 
-  private prepareUpdate(t: ResourceType, prev: KubeObject, o: KubeObject, subresource: 'status' | undefined): KubeObject {
+  private prepareUpdate(
+    t: ResourceType,
+    prev: KubeObject,
+    o: KubeObject,
+    subresource: 'status' | undefined,
+  ): KubeObject {
     let next: KubeObject;
     if (subresource === 'status') {
-      next = { ...clone(prev), status: o.status, metadata: { ...clone(prev.metadata), resourceVersion: o.metadata.resourceVersion } };
+      next = {
+        ...clone(prev),
+        status: o.status,
+        metadata: { ...clone(prev.metadata), resourceVersion: o.metadata.resourceVersion },
+      };
     } else {
       next = {
         ...o,
@@ -246,7 +296,12 @@ export class Registry {
     if (next.metadata.deletionTimestamp && finalizers.length === 0 && !podWaiting && t.kind !== 'Namespace') {
       const want = next.metadata.resourceVersion;
       if (want && want !== prev.metadata.resourceVersion) {
-        throw StatusError.conflict(t.group, t.resource, prev.metadata.name ?? '', 'the object has been modified; please apply your changes to the latest version and try again');
+        throw StatusError.conflict(
+          t.group,
+          t.resource,
+          prev.metadata.name ?? '',
+          'the object has been modified; please apply your changes to the latest version and try again',
+        );
       }
       return this.store.remove(t, prev.metadata.namespace, prev.metadata.name ?? '', prev.metadata.resourceVersion);
     }
@@ -256,7 +311,12 @@ export class Registry {
     if (JSON.stringify({ ...next, metadata: nextMeta }) === JSON.stringify({ ...prev, metadata: prevMeta })) {
       const want = next.metadata.resourceVersion;
       if (want && want !== prev.metadata.resourceVersion) {
-        throw StatusError.conflict(t.group, t.resource, prev.metadata.name ?? '', 'the object has been modified; please apply your changes to the latest version and try again');
+        throw StatusError.conflict(
+          t.group,
+          t.resource,
+          prev.metadata.name ?? '',
+          'the object has been modified; please apply your changes to the latest version and try again',
+        );
       }
       return prev;
     }
@@ -267,14 +327,25 @@ export class Registry {
    * Applies a patch to the current object and writes it. A patch without a resourceVersion is retried
    * on conflict against the newer object, as the API server does; one that names a version is not.
    */
-  patch(t: ResourceType, namespace: string | undefined, name: string, type: PatchType, patch: unknown, opts: WriteOptions = {}): WriteResult {
+  patch(
+    t: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    opts: WriteOptions = {},
+  ): WriteResult {
     for (let attempt = 0; ; attempt++) {
       const prev = this.get(t, namespace, name);
       const base = clone(prev);
       const patched = applyPatchOfType(t, type, base, patch);
-      if (!patched || typeof patched !== 'object' || Array.isArray(patched)) throw StatusError.badRequest('the patch did not produce an object');
+      if (!patched || typeof patched !== 'object' || Array.isArray(patched))
+        throw StatusError.badRequest('the patch did not produce an object');
       const pinned = (patch as { metadata?: { resourceVersion?: string } } | null)?.metadata?.resourceVersion;
-      const body: KubeObject = { ...patched, metadata: { ...(patched.metadata ?? {}), resourceVersion: pinned ?? prev.metadata.resourceVersion } };
+      const body: KubeObject = {
+        ...patched,
+        metadata: { ...(patched.metadata ?? {}), resourceVersion: pinned ?? prev.metadata.resourceVersion },
+      };
       try {
         return this.update(t, namespace, name, body, opts);
       } catch (e) {
@@ -287,16 +358,27 @@ export class Registry {
     const prev = this.get(t, namespace, name);
     const pre = opts.preconditions ?? {};
     if (pre.uid && pre.uid !== prev.metadata.uid) {
-      throw StatusError.conflict(t.group, t.resource, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${prev.metadata.uid}`);
+      throw StatusError.conflict(
+        t.group,
+        t.resource,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${prev.metadata.uid}`,
+      );
     }
     if (pre.resourceVersion && pre.resourceVersion !== prev.metadata.resourceVersion) {
-      throw StatusError.conflict(t.group, t.resource, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${prev.metadata.resourceVersion}`);
+      throw StatusError.conflict(
+        t.group,
+        t.resource,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${prev.metadata.resourceVersion}`,
+      );
     }
     if (opts.dryRun) return { object: prev, removed: false };
     const next = clone(prev);
     const now = nowTimestamp();
     if (t.kind === 'Namespace') {
-      if (SYSTEM_NAMESPACES.includes(name)) throw new StatusError('Forbidden', `namespace "${name}" is forbidden: this namespace may not be deleted`);
+      if (SYSTEM_NAMESPACES.includes(name))
+        throw new StatusError('Forbidden', `namespace "${name}" is forbidden: this namespace may not be deleted`);
       // The namespace controller empties it and then removes it.
       if (!next.metadata.deletionTimestamp) {
         next.metadata.deletionTimestamp = now;

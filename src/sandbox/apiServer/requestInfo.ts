@@ -24,7 +24,10 @@ function isTrue(v: string | null): boolean {
 
 /** Parses `/api/v1/namespaces/ns/pods/name/status` and friends. */
 export function parsePath(method: string, path: string, query: URLSearchParams): PathInfo | undefined {
-  const seg = path.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
+  const seg = path
+    .split('/')
+    .filter((s) => s.length > 0)
+    .map(decodeURIComponent);
   let group: string;
   let version: string;
   let rest: string[];
@@ -72,13 +75,16 @@ function verbOf(method: string, name: string | undefined, watch: boolean): Resou
       if (watch) return 'watch';
       return name ? 'get' : 'list';
     case 'POST':
-      if (name) throw new StatusError('MethodNotAllowed', 'the server does not allow this method on the requested resource');
+      if (name)
+        throw new StatusError('MethodNotAllowed', 'the server does not allow this method on the requested resource');
       return 'create';
     case 'PUT':
-      if (!name) throw new StatusError('MethodNotAllowed', 'the server does not allow this method on the requested resource');
+      if (!name)
+        throw new StatusError('MethodNotAllowed', 'the server does not allow this method on the requested resource');
       return 'update';
     case 'PATCH':
-      if (!name) throw new StatusError('MethodNotAllowed', 'the server does not allow this method on the requested resource');
+      if (!name)
+        throw new StatusError('MethodNotAllowed', 'the server does not allow this method on the requested resource');
       return 'patch';
     case 'DELETE':
       return name ? 'delete' : 'deletecollection';

@@ -33,7 +33,9 @@ function rt(
   resource: string,
   kind: string,
   schemaName: string,
-  opts: Partial<Pick<ResourceType, 'namespaced' | 'shortNames' | 'categories' | 'verbs' | 'subresources' | 'virtual'>> & {
+  opts: Partial<
+    Pick<ResourceType, 'namespaced' | 'shortNames' | 'categories' | 'verbs' | 'subresources' | 'virtual'>
+  > & {
     singular?: string;
   } = {},
 ): ResourceType {
@@ -61,7 +63,11 @@ export const RESOURCES: readonly ResourceType[] = [
     verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
     subresources: ['status'],
   }),
-  rt('', 'v1', 'nodes', 'Node', 'io.k8s.api.core.v1.Node', { namespaced: false, shortNames: ['no'], subresources: ['status'] }),
+  rt('', 'v1', 'nodes', 'Node', 'io.k8s.api.core.v1.Node', {
+    namespaced: false,
+    shortNames: ['no'],
+    subresources: ['status'],
+  }),
   rt('', 'v1', 'pods', 'Pod', 'io.k8s.api.core.v1.Pod', {
     shortNames: ['po'],
     categories: ['all'],
@@ -102,16 +108,30 @@ export const RESOURCES: readonly ResourceType[] = [
     verbs: ['create'],
     virtual: true,
   }),
-  rt('authorization.k8s.io', 'v1', 'subjectaccessreviews', 'SubjectAccessReview', 'io.k8s.api.authorization.v1.SubjectAccessReview', {
-    namespaced: false,
-    verbs: ['create'],
-    virtual: true,
-  }),
-  rt('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', 'io.k8s.api.authorization.v1.SelfSubjectAccessReview', {
-    namespaced: false,
-    verbs: ['create'],
-    virtual: true,
-  }),
+  rt(
+    'authorization.k8s.io',
+    'v1',
+    'subjectaccessreviews',
+    'SubjectAccessReview',
+    'io.k8s.api.authorization.v1.SubjectAccessReview',
+    {
+      namespaced: false,
+      verbs: ['create'],
+      virtual: true,
+    },
+  ),
+  rt(
+    'authorization.k8s.io',
+    'v1',
+    'selfsubjectaccessreviews',
+    'SelfSubjectAccessReview',
+    'io.k8s.api.authorization.v1.SelfSubjectAccessReview',
+    {
+      namespaced: false,
+      verbs: ['create'],
+      virtual: true,
+    },
+  ),
 ];
 
 /** "v1" for the core group, "apps/v1" otherwise: what goes in an object's apiVersion. */

@@ -16,7 +16,8 @@ export interface LabelRequirement {
 /** A parsed label selector. An empty list selects everything. */
 export type Selector = LabelRequirement[];
 
-const KEY_RE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const KEY_RE =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 function checkKey(key: string, where: string): string {
@@ -136,7 +137,15 @@ export interface FieldRequirement {
 
 /** Fields each kind can be selected by, beyond metadata.name and metadata.namespace (as a cluster). */
 const EXTRA_FIELDS: Record<string, readonly string[]> = {
-  Pod: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
+  Pod: [
+    'spec.nodeName',
+    'spec.restartPolicy',
+    'spec.schedulerName',
+    'spec.serviceAccountName',
+    'status.phase',
+    'status.podIP',
+    'status.nominatedNodeName',
+  ],
   Event: [
     'involvedObject.kind',
     'involvedObject.namespace',
@@ -174,7 +183,8 @@ function fieldValue(obj: unknown, path: string): string {
     if (cur === null || typeof cur !== 'object') return '';
     cur = (cur as Record<string, unknown>)[seg];
   }
-  if (path === 'source' && cur && typeof cur === 'object') return String((cur as { component?: string }).component ?? '');
+  if (path === 'source' && cur && typeof cur === 'object')
+    return String((cur as { component?: string }).component ?? '');
   return cur === undefined || cur === null ? '' : String(cur);
 }
 

@@ -19,13 +19,24 @@ const a = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(o) : []);
 const LABEL_NAMED = new Set(['Service', 'Namespace']);
 
 function nameCauses(kind: string, name: string | undefined, field = 'metadata.name'): StatusCause[] {
-  if (!name) return [{ reason: 'FieldValueRequired', field, message: 'Required value: name or generateName is required' }];
+  if (!name)
+    return [{ reason: 'FieldValueRequired', field, message: 'Required value: name or generateName is required' }];
   if (LABEL_NAMED.has(kind)) {
     if (name.length > 63 || !DNS1123_LABEL.test(name)) {
-      return [{ field, message: `Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')` }];
+      return [
+        {
+          field,
+          message: `Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+        },
+      ];
     }
   } else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-    return [{ field, message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')` }];
+    return [
+      {
+        field,
+        message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+      },
+    ];
   }
   return [];
 }
@@ -35,10 +46,16 @@ function labelCauses(labels: unknown, field: string): StatusCause[] {
   for (const [k, v] of Object.entries(o(labels))) {
     const [prefix, name] = k.includes('/') ? [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)] : ['', k];
     if ((prefix && !DNS1123_SUBDOMAIN.test(prefix)) || !LABEL_NAME.test(name) || name.length > 63) {
-      causes.push({ field, message: `Invalid value: "${k}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
+      causes.push({
+        field,
+        message: `Invalid value: "${k}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+      });
     }
     if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v)) {
-      causes.push({ field, message: `Invalid value: "${String(v)}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
+      causes.push({
+        field,
+        message: `Invalid value: "${String(v)}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+      });
     }
   }
   return causes;
@@ -50,14 +67,22 @@ function podSpecCauses(spec: Obj, field: string): StatusCause[] {
   a(spec.containers).forEach((c, i) => {
     const f = `${field}.containers[${i}]`;
     const name = typeof c.name === 'string' ? c.name : '';
-    if (!DNS1123_LABEL.test(name) || name.length > 63) causes.push({ field: `${f}.name`, message: `Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'` });
-    else if (names.has(name)) causes.push({ reason: 'FieldValueDuplicate', field: `${f}.name`, message: `Duplicate value: "${name}"` });
+    if (!DNS1123_LABEL.test(name) || name.length > 63)
+      causes.push({
+        field: `${f}.name`,
+        message: `Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'`,
+      });
+    else if (names.has(name))
+      causes.push({ reason: 'FieldValueDuplicate', field: `${f}.name`, message: `Duplicate value: "${name}"` });
     names.add(name);
     if (!c.image) causes.push({ reason: 'FieldValueRequired', field: `${f}.image`, message: 'Required value' });
     a(c.ports).forEach((p, j) => {
       const port = p.containerPort;
       if (typeof port !== 'number' || port < 1 || port > 65535) {
-        causes.push({ field: `${f}.ports[${j}].containerPort`, message: `Invalid value: ${JSON.stringify(port)}: must be between 1 and 65535, inclusive` });
+        causes.push({
+          field: `${f}.ports[${j}].containerPort`,
+          message: `Invalid value: ${JSON.stringify(port)}: must be between 1 and 65535, inclusive`,
+        });
       }
     });
   });
@@ -73,10 +98,16 @@ function workloadCauses(obj: KubeObject): StatusCause[] {
   if (Object.keys(o(selector.matchLabels)).length === 0 && a(selector.matchExpressions).length === 0) {
     causes.push({ field: 'spec.selector', message: 'Invalid value: "null": empty selector is invalid for deployment' });
   } else if (!matchesLabels(fromLabelSelector(selector as never), labels)) {
-    causes.push({ field: 'spec.template.metadata.labels', message: `Invalid value: ${JSON.stringify(labels)}: \`selector\` does not match template \`labels\`` });
+    causes.push({
+      field: 'spec.template.metadata.labels',
+      message: `Invalid value: ${JSON.stringify(labels)}: \`selector\` does not match template \`labels\``,
+    });
   }
   if (typeof spec.replicas === 'number' && spec.replicas < 0) {
-    causes.push({ field: 'spec.replicas', message: `Invalid value: ${spec.replicas}: must be greater than or equal to 0` });
+    causes.push({
+      field: 'spec.replicas',
+      message: `Invalid value: ${spec.replicas}: must be greater than or equal to 0`,
+    });
   }
   causes.push(...labelCauses(labels, 'spec.template.metadata.labels'));
   causes.push(...podSpecCauses(o(template.spec), 'spec.template.spec'));
@@ -87,8 +118,13 @@ function serviceCauses(obj: KubeObject): StatusCause[] {
   const causes: StatusCause[] = [];
   const ports = a(o(obj.spec).ports);
   ports.forEach((p, i) => {
-    if (typeof p.port !== 'number' || p.port < 1 || p.port > 65535) causes.push({ field: `spec.ports[${i}].port`, message: `Invalid value: ${JSON.stringify(p.port)}: must be between 1 and 65535, inclusive` });
-    if (ports.length > 1 && !p.name) causes.push({ reason: 'FieldValueRequired', field: `spec.ports[${i}].name`, message: 'Required value' });
+    if (typeof p.port !== 'number' || p.port < 1 || p.port > 65535)
+      causes.push({
+        field: `spec.ports[${i}].port`,
+        message: `Invalid value: ${JSON.stringify(p.port)}: must be between 1 and 65535, inclusive`,
+      });
+    if (ports.length > 1 && !p.name)
+      causes.push({ reason: 'FieldValueRequired', field: `spec.ports[${i}].name`, message: 'Required value' });
   });
   return causes;
 }
@@ -126,20 +162,25 @@ export function updateCauses(prev: KubeObject, next: KubeObject): StatusCause[] 
   const causes: StatusCause[] = [];
   if (next.kind === 'Deployment' || next.kind === 'ReplicaSet') {
     if (JSON.stringify(o(prev.spec).selector) !== JSON.stringify(o(next.spec).selector)) {
-      causes.push({ field: 'spec.selector', message: `Invalid value: ${JSON.stringify(o(next.spec).selector)}: field is immutable` });
+      causes.push({
+        field: 'spec.selector',
+        message: `Invalid value: ${JSON.stringify(o(next.spec).selector)}: field is immutable`,
+      });
     }
   }
   if (next.kind === 'Service') {
     const before = o(prev.spec).clusterIP;
     const after = o(next.spec).clusterIP;
-    if (after !== undefined && after !== '' && before !== after) causes.push({ field: 'spec.clusterIP', message: `Invalid value: "${String(after)}": field is immutable` });
+    if (after !== undefined && after !== '' && before !== after)
+      causes.push({ field: 'spec.clusterIP', message: `Invalid value: "${String(after)}": field is immutable` });
   }
   const bindable = !o(prev.spec).nodeName;
   if (next.kind === 'Pod' && stripImages(prev.spec, bindable) !== stripImages(next.spec, bindable)) {
     causes.push({
       reason: 'FieldValueForbidden',
       field: 'spec',
-      message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing tolerations)',
+      message:
+        'Forbidden: pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing tolerations)',
     });
   }
   return causes;

@@ -7,7 +7,15 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import YAML from 'yaml';
 import { isAdmin, type TokenAuthenticator, type UserInfo } from './auth';
-import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION, wantsAggregated } from './discovery';
+import {
+  aggregatedDiscovery,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  SERVER_VERSION,
+  wantsAggregated,
+} from './discovery';
 import { FaultInjector, type FaultAction, type RequestInfo } from './faults';
 import { handleResource } from './handlers';
 import { openApiDocuments } from './openapi/schemas';
@@ -82,17 +90,27 @@ function parseBody(raw: Buffer, contentType: string | undefined, patchType: Patc
   const ct = (contentType ?? '').split(';')[0].trim().toLowerCase();
   try {
     if (patchType === 'apply' || ct === 'application/yaml' || ct === 'application/x-yaml') return YAML.parse(text);
-    if (ct !== '' && !ct.includes('json')) throw new StatusError('UnsupportedMediaType', `unsupported content type ${ct}: send application/json, application/yaml or application/vnd.kubernetes.protobuf`);
+    if (ct !== '' && !ct.includes('json'))
+      throw new StatusError(
+        'UnsupportedMediaType',
+        `unsupported content type ${ct}: send application/json, application/yaml or application/vnd.kubernetes.protobuf`,
+      );
     return JSON.parse(text);
   } catch (e) {
     if (e instanceof StatusError) throw e;
-    throw StatusError.badRequest(`the body of the request could not be decoded: ${(e as Error).message.split('\n')[0]}`);
+    throw StatusError.badRequest(
+      `the body of the request could not be decoded: ${(e as Error).message.split('\n')[0]}`,
+    );
   }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, warnings: string[] = []): void {
   const text = JSON.stringify(body);
-  const headers: Record<string, string | string[]> = { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)), 'Cache-Control': 'no-cache, private' };
+  const headers: Record<string, string | string[]> = {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(text)),
+    'Cache-Control': 'no-cache, private',
+  };
   if (warnings.length) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
   res.writeHead(status, headers);
   res.end(text);
@@ -100,7 +118,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown, warnings: 
 
 function sendStatus(res: ServerResponse, err: StatusError, extraHeaders: Record<string, string> = {}): void {
   const text = JSON.stringify(err.toStatus());
-  res.writeHead(err.code, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)), ...extraHeaders });
+  res.writeHead(err.code, {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(text)),
+    ...extraHeaders,
+  });
   res.end(text);
 }
 
@@ -159,8 +181,14 @@ export class ApiServer {
   }
 
   private logRequest(req: IncomingMessage, status: number): void {
-    this.requestLog.push({ method: req.method ?? '', url: req.url ?? '', status, userAgent: String(req.headers['user-agent'] ?? '') });
-    if (this.requestLog.length > REQUEST_LOG_LIMIT) this.requestLog.splice(0, this.requestLog.length - REQUEST_LOG_LIMIT);
+    this.requestLog.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      status,
+      userAgent: String(req.headers['user-agent'] ?? ''),
+    });
+    if (this.requestLog.length > REQUEST_LOG_LIMIT)
+      this.requestLog.splice(0, this.requestLog.length - REQUEST_LOG_LIMIT);
   }
 
   private internalError(res: ServerResponse, err: unknown, req: IncomingMessage): void {
@@ -194,7 +222,8 @@ export class ApiServer {
       const info = parsePath(req.method ?? 'GET', path, url.searchParams);
       if (!info) throw new StatusError('NotFound', 'the server could not find the requested resource');
       if (info.kind === 'group') {
-        if (!groupVersions().some((g) => g.group === info.group)) throw new StatusError('NotFound', 'the server could not find the requested resource');
+        if (!groupVersions().some((g) => g.group === info.group))
+          throw new StatusError('NotFound', 'the server could not find the requested resource');
         sendJson(res, 200, apiGroup(info.group));
         return;
       }
@@ -204,7 +233,11 @@ export class ApiServer {
         sendJson(res, 200, list);
         return;
       }
-      if (!isAdmin(user)) throw new StatusError('Forbidden', `User "${user.username}" cannot ${info.req.verb} resource "${info.req.type.resource}" in the sandbox`);
+      if (!isAdmin(user))
+        throw new StatusError(
+          'Forbidden',
+          `User "${user.username}" cannot ${info.req.verb} resource "${info.req.type.resource}" in the sandbox`,
+        );
       await this.serveResource(info.req, url.searchParams, req, res, user);
     } catch (e) {
       if (e instanceof StatusError) {
@@ -233,7 +266,10 @@ export class ApiServer {
         const doc = aggregatedDiscovery(path === '/api') as { apiVersion: string };
         doc.apiVersion = `apidiscovery.k8s.io/${agg}`;
         const text = JSON.stringify(doc);
-        res.writeHead(200, { 'Content-Type': `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`, 'Content-Length': String(Buffer.byteLength(text)) });
+        res.writeHead(200, {
+          'Content-Type': `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`,
+          'Content-Length': String(Buffer.byteLength(text)),
+        });
         res.end(text);
         return true;
       }
@@ -249,7 +285,12 @@ export class ApiServer {
     if (path.startsWith('/openapi/v3/')) {
       const doc = openApiDocuments().get(path.slice('/openapi/v3/'.length));
       if (!doc) throw new StatusError('NotFound', 'the server could not find the requested resource');
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(doc.text)), Etag: `"${doc.hash}"`, 'Cache-Control': 'public, immutable' });
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Content-Length': String(Buffer.byteLength(doc.text)),
+        Etag: `"${doc.hash}"`,
+        'Cache-Control': 'public, immutable',
+      });
       res.end(doc.text);
       return true;
     }
@@ -257,12 +298,21 @@ export class ApiServer {
       // kubectl 1.27/1.28 read v2 (protobuf only) to learn that fieldValidation is supported.
       const doc = openApiV2Document();
       if (!doc) throw new StatusError('NotFound', 'the sandbox serves OpenAPI v3 only (/openapi/v3)');
-      if (!wantsOpenApiV2Protobuf(accept)) throw new StatusError('NotAcceptable', `the sandbox serves OpenAPI v2 as ${OPENAPI_V2_PROTOBUF} only; use /openapi/v3 for JSON`);
-      res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF, 'Content-Length': String(doc.length), 'Cache-Control': 'no-cache, private' });
+      if (!wantsOpenApiV2Protobuf(accept))
+        throw new StatusError(
+          'NotAcceptable',
+          `the sandbox serves OpenAPI v2 as ${OPENAPI_V2_PROTOBUF} only; use /openapi/v3 for JSON`,
+        );
+      res.writeHead(200, {
+        'Content-Type': OPENAPI_V2_PROTOBUF,
+        'Content-Length': String(doc.length),
+        'Cache-Control': 'no-cache, private',
+      });
       res.end(doc);
       return true;
     }
-    if (path.startsWith('/swagger')) throw new StatusError('NotFound', 'the server could not find the requested resource');
+    if (path.startsWith('/swagger'))
+      throw new StatusError('NotFound', 'the server could not find the requested resource');
     return false;
   }
 
@@ -272,18 +322,43 @@ export class ApiServer {
       // unref: a pending injected delay must not keep a closing process alive.
       if (a.type === 'delay') await new Promise((r) => setTimeout(r, a.ms).unref());
       if (a.type === 'status') {
-        const reason = a.code === 409 ? 'Conflict' : a.code === 429 ? 'TooManyRequests' : a.code === 503 ? 'ServiceUnavailable' : a.code === 504 ? 'Timeout' : 'InternalError';
-        const err = new StatusError(reason, `injected fault: ${a.code}`, a.retryAfterSeconds !== undefined ? { retryAfterSeconds: a.retryAfterSeconds } : {});
+        const reason =
+          a.code === 409
+            ? 'Conflict'
+            : a.code === 429
+              ? 'TooManyRequests'
+              : a.code === 503
+                ? 'ServiceUnavailable'
+                : a.code === 504
+                  ? 'Timeout'
+                  : 'InternalError';
+        const err = new StatusError(
+          reason,
+          `injected fault: ${a.code}`,
+          a.retryAfterSeconds !== undefined ? { retryAfterSeconds: a.retryAfterSeconds } : {},
+        );
         throw err;
       }
     }
     return actions;
   }
 
-  private async serveResource(r: ResourceRequest, query: URLSearchParams, req: IncomingMessage, res: ServerResponse, user: UserInfo): Promise<void> {
+  private async serveResource(
+    r: ResourceRequest,
+    query: URLSearchParams,
+    req: IncomingMessage,
+    res: ServerResponse,
+    user: UserInfo,
+  ): Promise<void> {
     const counterKey = `${r.verb} ${r.type.resource}${r.subresource ? '/' + r.subresource : ''}`;
     this.requestCounts[counterKey] = (this.requestCounts[counterKey] ?? 0) + 1;
-    const info: RequestInfo = { verb: r.verb, resource: r.type.resource, namespace: r.namespace, name: r.name, subresource: r.subresource };
+    const info: RequestInfo = {
+      verb: r.verb,
+      resource: r.type.resource,
+      namespace: r.namespace,
+      name: r.name,
+      subresource: r.subresource,
+    };
     let actions: FaultAction[];
     try {
       actions = await this.applyFaults(info);
@@ -313,14 +388,26 @@ export class ApiServer {
       this.serveLog(r, query, res);
       return;
     }
-    const hasBody = r.verb === 'create' || r.verb === 'update' || r.verb === 'patch' || r.verb === 'delete' || r.verb === 'deletecollection';
+    const hasBody =
+      r.verb === 'create' ||
+      r.verb === 'update' ||
+      r.verb === 'patch' ||
+      r.verb === 'delete' ||
+      r.verb === 'deletecollection';
     const patchType = r.verb === 'patch' ? patchTypeOf(req.headers['content-type']) : undefined;
     const raw = hasBody ? await readBody(req, this.opts.maxBodyBytes ?? 3 * 1024 * 1024) : Buffer.alloc(0);
     const body = parseBody(raw, req.headers['content-type'], patchType);
     if ((r.verb === 'create' || r.verb === 'update' || r.verb === 'patch') && body === undefined) {
       throw StatusError.badRequest('the request body is empty; an object is required');
     }
-    const out = handleResource(this.opts.registry, this.opts.auth, { req: r, query, accept: req.headers.accept, body, patchType, user });
+    const out = handleResource(this.opts.registry, this.opts.auth, {
+      req: r,
+      query,
+      accept: req.headers.accept,
+      body,
+      patchType,
+      user,
+    });
     sendJson(res, out.status, out.body, out.warnings);
   }
 

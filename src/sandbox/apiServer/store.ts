@@ -124,7 +124,11 @@ export class ObjectStore {
     const rv = this.currentResourceVersion();
     const all = [...this.bucket(t).values()]
       .filter((o) => this.matches(o, opts))
-      .sort((a, b) => objectKey(a.metadata.namespace, a.metadata.name ?? '').localeCompare(objectKey(b.metadata.namespace, b.metadata.name ?? '')));
+      .sort((a, b) =>
+        objectKey(a.metadata.namespace, a.metadata.name ?? '').localeCompare(
+          objectKey(b.metadata.namespace, b.metadata.name ?? ''),
+        ),
+      );
     return this.page(all, rv, opts.limit);
   }
 
@@ -166,7 +170,10 @@ export class ObjectStore {
     for (const [k, v] of this.continues) if (v.expires < now) this.continues.delete(k);
   }
 
-  private matches(o: KubeObject, opts: { namespace?: string; labelSelector?: Selector; fieldSelector?: FieldRequirement[] }): boolean {
+  private matches(
+    o: KubeObject,
+    opts: { namespace?: string; labelSelector?: Selector; fieldSelector?: FieldRequirement[] },
+  ): boolean {
     if (opts.namespace && o.metadata.namespace !== opts.namespace) return false;
     if (opts.labelSelector && !matchesLabels(opts.labelSelector, o.metadata.labels)) return false;
     if (opts.fieldSelector && !matchesFields(opts.fieldSelector, o)) return false;
@@ -196,7 +203,12 @@ export class ObjectStore {
     if (!prev) throw StatusError.notFound(t.group, t.resource, name);
     const want = obj.metadata.resourceVersion;
     if (want && want !== prev.metadata.resourceVersion) {
-      throw StatusError.conflict(t.group, t.resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
+      throw StatusError.conflict(
+        t.group,
+        t.resource,
+        name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
     }
     const stored = deepFreeze(withResourceVersion(obj, ++this.rv));
     b.set(key, stored);
@@ -211,7 +223,12 @@ export class ObjectStore {
     const prev = b.get(key);
     if (!prev) throw StatusError.notFound(t.group, t.resource, name);
     if (expectedResourceVersion && expectedResourceVersion !== prev.metadata.resourceVersion) {
-      throw StatusError.conflict(t.group, t.resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
+      throw StatusError.conflict(
+        t.group,
+        t.resource,
+        name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
     }
     b.delete(key);
     const gone = deepFreeze(withResourceVersion(prev, ++this.rv));
@@ -254,7 +271,8 @@ export class ObjectStore {
     const before = c.prev !== undefined && c.type !== 'DELETED' ? this.matches(c.prev, w.opts) : false;
     let event: WatchEvent | undefined;
     if (c.type === 'ADDED') event = now ? { type: 'ADDED', object: c.object } : undefined;
-    else if (c.type === 'DELETED') event = this.matches(c.object, w.opts) ? { type: 'DELETED', object: c.object } : undefined;
+    else if (c.type === 'DELETED')
+      event = this.matches(c.object, w.opts) ? { type: 'DELETED', object: c.object } : undefined;
     else if (now && before) event = { type: 'MODIFIED', object: c.object };
     else if (now) event = { type: 'ADDED', object: c.object };
     else if (before && c.prev) event = { type: 'DELETED', object: deepFreeze(withResourceVersion(c.prev, c.rv)) };

@@ -64,7 +64,13 @@ interface Printer {
   cells(obj: KubeObject, now: number): unknown[];
 }
 
-function podStatus(pod: KubeObject): { ready: number; total: number; reason: string; restarts: number; lastRestart?: string } {
+function podStatus(pod: KubeObject): {
+  ready: number;
+  total: number;
+  reason: string;
+  restarts: number;
+  lastRestart?: string;
+} {
   const status = o(pod.status);
   const spec = o(pod.spec);
   let reason = s(status.reason) || s(status.phase);
@@ -104,7 +110,9 @@ function selectorString(sel: unknown): string {
   for (const e of a(o(sel).matchExpressions)) {
     const vals = (Array.isArray(e.values) ? e.values : []).join(',');
     const op = s(e.operator);
-    parts.push(op === 'Exists' ? s(e.key) : op === 'DoesNotExist' ? `!${s(e.key)}` : `${s(e.key)} ${op.toLowerCase()} (${vals})`);
+    parts.push(
+      op === 'Exists' ? s(e.key) : op === 'DoesNotExist' ? `!${s(e.key)}` : `${s(e.key)} ${op.toLowerCase()} (${vals})`,
+    );
   }
   return parts.join(',');
 }
@@ -123,37 +131,114 @@ function endpointsList(addresses: string[], ports: number[]): string {
 
 const PRINTERS: Record<string, Printer> = {
   Pod: {
-    columns: [NAME, col('Ready'), col('Status'), col('Restarts'), AGE, col('IP', 'string', 1), col('Node', 'string', 1), col('Nominated Node', 'string', 1), col('Readiness Gates', 'string', 1)],
+    columns: [
+      NAME,
+      col('Ready'),
+      col('Status'),
+      col('Restarts'),
+      AGE,
+      col('IP', 'string', 1),
+      col('Node', 'string', 1),
+      col('Nominated Node', 'string', 1),
+      col('Readiness Gates', 'string', 1),
+    ],
     cells(pod, now) {
       const st = podStatus(pod);
-      const restarts = st.lastRestart ? `${st.restarts} (${humanDuration(now - Date.parse(st.lastRestart))} ago)` : String(st.restarts);
-      return [pod.metadata.name, `${st.ready}/${st.total}`, st.reason, restarts, age(pod, now), s(o(pod.status).podIP) || '<none>', s(o(pod.spec).nodeName) || '<none>', '<none>', '<none>'];
+      const restarts = st.lastRestart
+        ? `${st.restarts} (${humanDuration(now - Date.parse(st.lastRestart))} ago)`
+        : String(st.restarts);
+      return [
+        pod.metadata.name,
+        `${st.ready}/${st.total}`,
+        st.reason,
+        restarts,
+        age(pod, now),
+        s(o(pod.status).podIP) || '<none>',
+        s(o(pod.spec).nodeName) || '<none>',
+        '<none>',
+        '<none>',
+      ];
     },
   },
   Deployment: {
-    columns: [NAME, col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+    columns: [
+      NAME,
+      col('Ready'),
+      col('Up-to-date', 'integer'),
+      col('Available', 'integer'),
+      AGE,
+      col('Containers', 'string', 1),
+      col('Images', 'string', 1),
+      col('Selector', 'string', 1),
+    ],
     cells(d, now) {
       const st = o(d.status);
       const [containers, images] = workloadImages(d);
-      return [d.metadata.name, `${Number(st.readyReplicas ?? 0)}/${Number(o(d.spec).replicas ?? 0)}`, Number(st.updatedReplicas ?? 0), Number(st.availableReplicas ?? 0), age(d, now), containers, images, selectorString(o(d.spec).selector)];
+      return [
+        d.metadata.name,
+        `${Number(st.readyReplicas ?? 0)}/${Number(o(d.spec).replicas ?? 0)}`,
+        Number(st.updatedReplicas ?? 0),
+        Number(st.availableReplicas ?? 0),
+        age(d, now),
+        containers,
+        images,
+        selectorString(o(d.spec).selector),
+      ];
     },
   },
   ReplicaSet: {
-    columns: [NAME, col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+    columns: [
+      NAME,
+      col('Desired', 'integer'),
+      col('Current', 'integer'),
+      col('Ready', 'integer'),
+      AGE,
+      col('Containers', 'string', 1),
+      col('Images', 'string', 1),
+      col('Selector', 'string', 1),
+    ],
     cells(rs, now) {
       const st = o(rs.status);
       const [containers, images] = workloadImages(rs);
-      return [rs.metadata.name, Number(o(rs.spec).replicas ?? 0), Number(st.replicas ?? 0), Number(st.readyReplicas ?? 0), age(rs, now), containers, images, selectorString(o(rs.spec).selector)];
+      return [
+        rs.metadata.name,
+        Number(o(rs.spec).replicas ?? 0),
+        Number(st.replicas ?? 0),
+        Number(st.readyReplicas ?? 0),
+        age(rs, now),
+        containers,
+        images,
+        selectorString(o(rs.spec).selector),
+      ];
     },
   },
   Service: {
-    columns: [NAME, col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'), AGE, col('Selector', 'string', 1)],
+    columns: [
+      NAME,
+      col('Type'),
+      col('Cluster-IP'),
+      col('External-IP'),
+      col('Port(s)'),
+      AGE,
+      col('Selector', 'string', 1),
+    ],
     cells(svc, now) {
       const spec = o(svc.spec);
       const ingress = a(o(o(svc.status).loadBalancer).ingress).map((i) => s(i.ip || i.hostname));
       const external = ingress.length ? ingress.join(',') : spec.type === 'LoadBalancer' ? '<pending>' : '<none>';
-      const sel = Object.entries(o(spec.selector)).map(([k, v]) => `${k}=${s(v)}`).join(',') || '<none>';
-      return [svc.metadata.name, s(spec.type), s(spec.clusterIP) || '<none>', external, servicePorts(svc), age(svc, now), sel];
+      const sel =
+        Object.entries(o(spec.selector))
+          .map(([k, v]) => `${k}=${s(v)}`)
+          .join(',') || '<none>';
+      return [
+        svc.metadata.name,
+        s(spec.type),
+        s(spec.clusterIP) || '<none>',
+        external,
+        servicePorts(svc),
+        age(svc, now),
+        sel,
+      ];
     },
   },
   Endpoints: {
@@ -170,7 +255,12 @@ const PRINTERS: Record<string, Printer> = {
     cells(es, now) {
       const ports = a(es.ports).map((p) => s(p.port));
       const addrs = a(es.endpoints).flatMap((e) => (Array.isArray(e.addresses) ? e.addresses.map(String) : []));
-      const shown = addrs.length === 0 ? '<unset>' : addrs.length > 3 ? `${addrs.slice(0, 3).join(',')} + ${addrs.length - 3} more...` : addrs.join(',');
+      const shown =
+        addrs.length === 0
+          ? '<unset>'
+          : addrs.length > 3
+            ? `${addrs.slice(0, 3).join(',')} + ${addrs.length - 3} more...`
+            : addrs.join(',');
       return [es.metadata.name, s(es.addressType), ports.length ? ports.join(',') : '<unset>', shown, age(es, now)];
     },
   },
@@ -186,8 +276,17 @@ const PRINTERS: Record<string, Printer> = {
     cells(ing, now) {
       const spec = o(ing.spec);
       const hosts = a(spec.rules).map((r) => s(r.host) || '*');
-      const addr = a(o(o(ing.status).loadBalancer).ingress).map((i) => s(i.ip || i.hostname)).join(',');
-      return [ing.metadata.name, s(spec.ingressClassName) || '<none>', hosts.join(',') || '*', addr, a(spec.tls).length ? '80, 443' : '80', age(ing, now)];
+      const addr = a(o(o(ing.status).loadBalancer).ingress)
+        .map((i) => s(i.ip || i.hostname))
+        .join(',');
+      return [
+        ing.metadata.name,
+        s(spec.ingressClassName) || '<none>',
+        hosts.join(',') || '*',
+        addr,
+        a(spec.tls).length ? '80, 443' : '80',
+        age(ing, now),
+      ];
     },
   },
   Namespace: {
@@ -195,7 +294,15 @@ const PRINTERS: Record<string, Printer> = {
     cells: (ns, now) => [ns.metadata.name, s(o(ns.status).phase), age(ns, now)],
   },
   Node: {
-    columns: [NAME, col('Status'), col('Roles'), AGE, col('Version'), col('Internal-IP', 'string', 1), col('OS-Image', 'string', 1)],
+    columns: [
+      NAME,
+      col('Status'),
+      col('Roles'),
+      AGE,
+      col('Version'),
+      col('Internal-IP', 'string', 1),
+      col('OS-Image', 'string', 1),
+    ],
     cells(n, now) {
       const st = o(n.status);
       const ready = a(st.conditions).find((c) => c.type === 'Ready');
@@ -206,7 +313,15 @@ const PRINTERS: Record<string, Printer> = {
         .map((l) => l.slice('node-role.kubernetes.io/'.length))
         .join(',');
       const state = ready?.status === 'True' ? 'Ready' : 'NotReady';
-      return [n.metadata.name, state, roles || '<none>', age(n, now), s(info.kubeletVersion), s(ip?.address), s(info.osImage)];
+      return [
+        n.metadata.name,
+        state,
+        roles || '<none>',
+        age(n, now),
+        s(info.kubeletVersion),
+        s(ip?.address),
+        s(info.osImage),
+      ];
     },
   },
   Event: {
@@ -214,16 +329,31 @@ const PRINTERS: Record<string, Printer> = {
     cells(ev, now) {
       const last = s(ev.lastTimestamp) || s(ev.eventTime) || ev.metadata.creationTimestamp;
       const inv = o(ev.involvedObject);
-      return [last ? humanDuration(now - Date.parse(last)) : '<unknown>', s(ev.type), s(ev.reason), `${s(inv.kind).toLowerCase()}/${s(inv.name)}`, s(ev.message)];
+      return [
+        last ? humanDuration(now - Date.parse(last)) : '<unknown>',
+        s(ev.type),
+        s(ev.reason),
+        `${s(inv.kind).toLowerCase()}/${s(inv.name)}`,
+        s(ev.message),
+      ];
     },
   },
   Secret: {
     columns: [NAME, col('Type'), col('Data', 'integer'), AGE],
-    cells: (sec, now) => [sec.metadata.name, s(sec.type), Object.keys(o(sec.data)).length + Object.keys(o(sec.stringData)).length, age(sec, now)],
+    cells: (sec, now) => [
+      sec.metadata.name,
+      s(sec.type),
+      Object.keys(o(sec.data)).length + Object.keys(o(sec.stringData)).length,
+      age(sec, now),
+    ],
   },
   ConfigMap: {
     columns: [NAME, col('Data', 'integer'), AGE],
-    cells: (cm, now) => [cm.metadata.name, Object.keys(o(cm.data)).length + Object.keys(o(cm.binaryData)).length, age(cm, now)],
+    cells: (cm, now) => [
+      cm.metadata.name,
+      Object.keys(o(cm.data)).length + Object.keys(o(cm.binaryData)).length,
+      age(cm, now),
+    ],
   },
 };
 

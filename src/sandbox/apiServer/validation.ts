@@ -61,7 +61,8 @@ export function schemaProblems(docId: string, schemaName: string, value: unknown
   if (!v(value)) {
     for (const e of v.errors ?? []) {
       const c = causeOf(e, value);
-      if (c && !causes.some((x) => x.field === join(c.field) && x.message === c.message)) causes.push({ ...c, field: join(c.field) });
+      if (c && !causes.some((x) => x.field === join(c.field) && x.message === c.message))
+        causes.push({ ...c, field: join(c.field) });
     }
   }
   const walker = new SchemaWalker(doc);
@@ -95,15 +96,27 @@ function causeOf(e: ErrorObject, obj: unknown): StatusCause | undefined {
   switch (e.keyword) {
     case 'required': {
       const missing = (e.params as { missingProperty: string }).missingProperty;
-      return { reason: 'FieldValueRequired', field: field ? `${field}.${missing}` : missing, message: 'Required value' };
+      return {
+        reason: 'FieldValueRequired',
+        field: field ? `${field}.${missing}` : missing,
+        message: 'Required value',
+      };
     }
     case 'type': {
       const want = (e.params as { type: string }).type;
-      return { reason: 'FieldValueTypeInvalid', field, message: `Invalid value: ${shown}: ${field} in body must be of type ${want}` };
+      return {
+        reason: 'FieldValueTypeInvalid',
+        field,
+        message: `Invalid value: ${shown}: ${field} in body must be of type ${want}`,
+      };
     }
     case 'enum': {
       const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ');
-      return { reason: 'FieldValueNotSupported', field, message: `Unsupported value: ${shown}: supported values: ${allowed}` };
+      return {
+        reason: 'FieldValueNotSupported',
+        field,
+        message: `Unsupported value: ${shown}: supported values: ${allowed}`,
+      };
     }
     case 'oneOf':
     case 'anyOf':
@@ -152,7 +165,13 @@ export function unknownFields(t: ResourceType, obj: KubeObject): string[] {
   return out;
 }
 
-function walkUnknown(w: SchemaWalker, schema: SchemaNode | undefined, value: unknown, path: string, out: string[]): void {
+function walkUnknown(
+  w: SchemaWalker,
+  schema: SchemaNode | undefined,
+  value: unknown,
+  path: string,
+  out: string[],
+): void {
   if (!schema || schema['x-kubernetes-preserve-unknown-fields']) return;
   if (Array.isArray(value)) {
     const items = w.items(schema);

@@ -34,14 +34,23 @@ export function streamWatch(
   let ended = false;
   let sentColumns = false;
 
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
   res.flushHeaders();
 
   const write = (e: WatchEvent | { type: 'ERROR'; object: unknown }): void => {
     if (ended) return;
     let object: unknown = e.object;
     if (asTable && (e.type === 'ADDED' || e.type === 'MODIFIED' || e.type === 'DELETED')) {
-      const table = toTable(type.kind, [e.object as KubeObject], { resourceVersion: (e.object as KubeObject).metadata.resourceVersion }, { includeObject: 'Metadata' });
+      const table = toTable(
+        type.kind,
+        [e.object as KubeObject],
+        { resourceVersion: (e.object as KubeObject).metadata.resourceVersion },
+        { includeObject: 'Metadata' },
+      );
       // Like the API server: column definitions once, on the first event.
       if (sentColumns) table.columnDefinitions = [];
       sentColumns = true;
@@ -76,12 +85,20 @@ export function streamWatch(
     const apiVersion = apiVersionOf(type);
     timers.push(
       setInterval(() => {
-        write({ type: 'BOOKMARK', object: { kind: type.kind, apiVersion, metadata: { resourceVersion: registry.store.currentResourceVersion() } } as KubeObject });
+        write({
+          type: 'BOOKMARK',
+          object: {
+            kind: type.kind,
+            apiVersion,
+            metadata: { resourceVersion: registry.store.currentResourceVersion() },
+          } as KubeObject,
+        });
       }, opts.bookmarkIntervalMs),
     );
   }
   const timeoutSeconds = Number(query.get('timeoutSeconds'));
-  const timeoutMs = Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds * 1000 : opts.defaultTimeoutMs;
+  const timeoutMs =
+    Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds * 1000 : opts.defaultTimeoutMs;
   timers.push(setTimeout(end, timeoutMs));
   return end;
 }

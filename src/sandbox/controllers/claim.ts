@@ -25,7 +25,12 @@ function isNotFound(e: unknown): boolean {
 }
 
 /** Writes `o` with its owner references replaced; undefined when the object is gone. */
-function writeOwners(registry: Registry, t: ResourceType, o: KubeObject, owners: KubeObject['metadata']['ownerReferences']): KubeObject | undefined {
+function writeOwners(
+  registry: Registry,
+  t: ResourceType,
+  o: KubeObject,
+  owners: KubeObject['metadata']['ownerReferences'],
+): KubeObject | undefined {
   const next = clone(o);
   if (owners && owners.length > 0) next.metadata.ownerReferences = owners;
   else delete next.metadata.ownerReferences;
@@ -50,11 +55,20 @@ export function claimObjects(input: ClaimInput): KubeObject[] {
       if (ref.uid !== owner.metadata.uid) continue;
       if (matches) owned.push(c);
       // An owner being deleted keeps what it has, so the garbage collector finds every dependent.
-      else if (!ownerDeleting) writeOwners(registry, type, c, (c.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid));
+      else if (!ownerDeleting)
+        writeOwners(
+          registry,
+          type,
+          c,
+          (c.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid),
+        );
       continue;
     }
     if (!matches || ownerDeleting || isDeleting(c)) continue;
-    const adopted = writeOwners(registry, type, c, [...(c.metadata.ownerReferences ?? []), controllerRef(owner, ownerType)]);
+    const adopted = writeOwners(registry, type, c, [
+      ...(c.metadata.ownerReferences ?? []),
+      controllerRef(owner, ownerType),
+    ]);
     if (adopted) owned.push(adopted);
   }
   return owned;

@@ -50,7 +50,8 @@ export abstract class Controller {
 
   /** Opens the watches (which queue every existing object) and the resync timer. */
   start(): void {
-    if (this.stateValue !== 'new') throw new Error(`${this.name}: cannot start a controller that is ${this.stateValue}`);
+    if (this.stateValue !== 'new')
+      throw new Error(`${this.name}: cannot start a controller that is ${this.stateValue}`);
     this.stateValue = 'running';
     this.setup();
     if (this.resyncMs > 0) {

@@ -49,7 +49,14 @@ export class ControllerManager {
 
   /** Every controller, in start order. */
   get controllers(): readonly Controller[] {
-    return [this.garbageCollector, this.namespaces, this.replicaSets, this.deployments, this.endpoints, this.endpointSlices];
+    return [
+      this.garbageCollector,
+      this.namespaces,
+      this.replicaSets,
+      this.deployments,
+      this.endpoints,
+      this.endpointSlices,
+    ];
   }
 
   /** Starts every controller; each first queues what already exists. */

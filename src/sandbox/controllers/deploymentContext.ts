@@ -6,7 +6,13 @@ import type { DeploymentStatus } from 'kubernetes-types/apps/v1';
 import type { Registry } from '../apiServer/registry';
 import { resource } from '../apiServer/resources';
 import { clone } from '../apiServer/types';
-import { canonicalJson, maxSurge, replicasAnnotationsNeedUpdate, setReplicasAnnotations, specReplicas } from './deploymentUtil';
+import {
+  canonicalJson,
+  maxSurge,
+  replicasAnnotationsNeedUpdate,
+  setReplicasAnnotations,
+  specReplicas,
+} from './deploymentUtil';
 import type { EventRecorder } from './eventRecorder';
 import { asKind, type DeploymentObject, type PodObject, type ReplicaSetObject } from './objects';
 
@@ -44,7 +50,9 @@ export class DeploymentContext {
 
   /** Writes a ReplicaSet (compare-and-set) and remembers the stored result. */
   writeReplicaSet(rs: ReplicaSetObject): ReplicaSetObject {
-    const stored = asKind<ReplicaSetObject>(this.registry.update(REPLICASETS, this.namespace, rs.metadata.name ?? '', rs).object);
+    const stored = asKind<ReplicaSetObject>(
+      this.registry.update(REPLICASETS, this.namespace, rs.metadata.name ?? '', rs).object,
+    );
     this.rsList = this.rsList.map((x) => (x.metadata.uid === stored.metadata.uid ? stored : x));
     return stored;
   }
@@ -52,7 +60,15 @@ export class DeploymentContext {
   /** Writes the deployment's status unless it is already what is stored. */
   writeStatus(status: DeploymentStatus): void {
     if (canonicalJson(status) === canonicalJson(this.d.status ?? {})) return;
-    this.d = asKind<DeploymentObject>(this.registry.update(DEPLOYMENTS, this.namespace, this.d.metadata.name ?? '', { ...this.d, status }, { subresource: 'status' }).object);
+    this.d = asKind<DeploymentObject>(
+      this.registry.update(
+        DEPLOYMENTS,
+        this.namespace,
+        this.d.metadata.name ?? '',
+        { ...this.d, status },
+        { subresource: 'status' },
+      ).object,
+    );
   }
 
   /** A copy of the deployment's status to change and hand to `writeStatus`. */
@@ -64,8 +80,13 @@ export class DeploymentContext {
   setRevision(revision: number): void {
     if (this.d.metadata.annotations?.['deployment.kubernetes.io/revision'] === String(revision)) return;
     const next = clone(this.d);
-    next.metadata.annotations = { ...(next.metadata.annotations ?? {}), 'deployment.kubernetes.io/revision': String(revision) };
-    this.d = asKind<DeploymentObject>(this.registry.update(DEPLOYMENTS, this.namespace, next.metadata.name ?? '', next).object);
+    next.metadata.annotations = {
+      ...(next.metadata.annotations ?? {}),
+      'deployment.kubernetes.io/revision': String(revision),
+    };
+    this.d = asKind<DeploymentObject>(
+      this.registry.update(DEPLOYMENTS, this.namespace, next.metadata.name ?? '', next).object,
+    );
   }
 
   /** Scales a ReplicaSet whose size differs from `newScale` (nothing otherwise, annotations included). */
@@ -85,14 +106,20 @@ export class DeploymentContext {
     const sizeNeedsUpdate = oldScale !== newScale;
     const desired = specReplicas(this.d);
     const max = desired + maxSurge(this.d);
-    if (!sizeNeedsUpdate && !replicasAnnotationsNeedUpdate(current, desired, max)) return { scaled: false, rs: current };
+    if (!sizeNeedsUpdate && !replicasAnnotationsNeedUpdate(current, desired, max))
+      return { scaled: false, rs: current };
     const copy = clone(current);
     copy.spec.replicas = newScale;
     setReplicasAnnotations(copy, desired, max);
     const stored = this.writeReplicaSet(copy);
     if (sizeNeedsUpdate) {
       const op = operation ?? (newScale > oldScale ? 'up' : 'down');
-      this.recorder.record(this.d, 'Normal', 'ScalingReplicaSet', `Scaled ${op} replica set ${stored.metadata.name} from ${oldScale} to ${newScale}`);
+      this.recorder.record(
+        this.d,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled ${op} replica set ${stored.metadata.name} from ${oldScale} to ${newScale}`,
+      );
     }
     return { scaled: sizeNeedsUpdate, rs: stored };
   }

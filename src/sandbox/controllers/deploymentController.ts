@@ -11,7 +11,14 @@ import { Controller, splitKey, type ControllerOptions } from './controller';
 import { claimObjects } from './claim';
 import { DEPLOYMENTS, DeploymentContext, PODS, REPLICASETS } from './deploymentContext';
 import { cleanupOldReplicaSets, replicaSetsAndSyncRevision } from './deploymentReplicaSets';
-import { isScalingEvent, oldPodsRunning, reconcileNewReplicaSet, reconcileOldReplicaSets, scaleDeployment, scaleDownOldForRecreate } from './deploymentRollout';
+import {
+  isScalingEvent,
+  oldPodsRunning,
+  reconcileNewReplicaSet,
+  reconcileOldReplicaSets,
+  scaleDeployment,
+  scaleDownOldForRecreate,
+} from './deploymentRollout';
 import {
   calculateStatus,
   deploymentComplete,
@@ -29,7 +36,15 @@ import {
 } from './deploymentStatus';
 import { specReplicas } from './deploymentUtil';
 import { EventRecorder } from './eventRecorder';
-import { asKind, controllerOf, isDeleting, isNamespaceTerminating, keyOf, type DeploymentObject, type PodObject } from './objects';
+import {
+  asKind,
+  controllerOf,
+  isDeleting,
+  isNamespaceTerminating,
+  keyOf,
+  type DeploymentObject,
+  type PodObject,
+} from './objects';
 
 export class DeploymentController extends Controller {
   readonly name = 'deployment-controller';
@@ -110,32 +125,64 @@ export class DeploymentController extends Controller {
             .items.filter((p) => uids.has(controllerOf(p)?.uid))
             .map((p) => asKind<PodObject>(p))
         : [];
-    const ctx = new DeploymentContext(this.registry, this.recorder, d, rsList, pods, (ms) => this.queue.addAfter(key, ms));
+    const ctx = new DeploymentContext(this.registry, this.recorder, d, rsList, pods, (ms) =>
+      this.queue.addAfter(key, ms),
+    );
     // Nothing can be created in a terminating namespace, and everything in it is about to go.
     if (isDeleting(d) || isNamespaceTerminating(this.registry, ns)) return this.syncStatusOnly(ctx);
     this.checkPausedConditions(ctx);
     if (ctx.d.spec.paused) return this.syncScale(ctx);
     const split = replicaSetsAndSyncRevision(ctx, false);
-    if (isScalingEvent(ctx, [...split.oldRSs, split.newRS].map((rs) => ctx.fresh(rs)))) return this.syncScale(ctx);
+    if (
+      isScalingEvent(
+        ctx,
+        [...split.oldRSs, split.newRS].map((rs) => ctx.fresh(rs)),
+      )
+    )
+      return this.syncScale(ctx);
     if (ctx.d.spec.strategy?.type === 'Recreate') return this.rolloutRecreate(ctx);
     return this.rolloutRolling(ctx);
   }
 
   /** A deployment selecting every pod would fight every other controller: it is reported, not run. */
   private refuseSelectAll(d: DeploymentObject): void {
-    this.recorder.record(d, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');
+    this.recorder.record(
+      d,
+      'Warning',
+      'SelectingAll',
+      'This deployment is selecting all pods. A non-empty selector is required.',
+    );
     if ((d.status?.observedGeneration ?? 0) >= (d.metadata.generation ?? 0)) return;
-    this.registry.update(DEPLOYMENTS, d.metadata.namespace, d.metadata.name ?? '', { ...clone(d), status: { ...(d.status ?? {}), observedGeneration: d.metadata.generation } }, { subresource: 'status' });
+    this.registry.update(
+      DEPLOYMENTS,
+      d.metadata.namespace,
+      d.metadata.name ?? '',
+      { ...clone(d), status: { ...(d.status ?? {}), observedGeneration: d.metadata.generation } },
+      { subresource: 'status' },
+    );
   }
 
   private rolloutRolling(ctx: DeploymentContext): void {
     const { newRS, oldRSs } = replicaSetsAndSyncRevision(ctx, true);
     if (!newRS) return;
     const all = (): ReplicaSetObject[] => [...oldRSs, newRS].map((rs) => ctx.fresh(rs));
-    if (reconcileNewReplicaSet(ctx, all(), ctx.fresh(newRS))) return this.syncRolloutStatus(ctx, all(), ctx.fresh(newRS));
-    if (reconcileOldReplicaSets(ctx, all(), oldRSs.map((rs) => ctx.fresh(rs)), ctx.fresh(newRS))) return this.syncRolloutStatus(ctx, all(), ctx.fresh(newRS));
+    if (reconcileNewReplicaSet(ctx, all(), ctx.fresh(newRS)))
+      return this.syncRolloutStatus(ctx, all(), ctx.fresh(newRS));
+    if (
+      reconcileOldReplicaSets(
+        ctx,
+        all(),
+        oldRSs.map((rs) => ctx.fresh(rs)),
+        ctx.fresh(newRS),
+      )
+    )
+      return this.syncRolloutStatus(ctx, all(), ctx.fresh(newRS));
     if (deploymentComplete(ctx.d, ctx.d.status ?? {})) cleanupOldReplicaSets(ctx, oldRSs);
-    this.syncRolloutStatus(ctx, all().filter((rs) => ctx.rsList.some((x) => x.metadata.uid === rs.metadata.uid)), ctx.fresh(newRS));
+    this.syncRolloutStatus(
+      ctx,
+      all().filter((rs) => ctx.rsList.some((x) => x.metadata.uid === rs.metadata.uid)),
+      ctx.fresh(newRS),
+    );
   }
 
   private rolloutRecreate(ctx: DeploymentContext): void {
@@ -147,7 +194,11 @@ export class DeploymentController extends Controller {
     if (!newRS) ({ newRS, oldRSs } = replicaSetsAndSyncRevision(ctx, true));
     if (newRS) ctx.scaleIfResized(newRS, specReplicas(ctx.d));
     if (deploymentComplete(ctx.d, ctx.d.status ?? {})) cleanupOldReplicaSets(ctx, oldRSs);
-    this.syncRolloutStatus(ctx, all().filter((rs) => ctx.rsList.some((x) => x.metadata.uid === rs.metadata.uid)), ctx.fresh(newRS));
+    this.syncRolloutStatus(
+      ctx,
+      all().filter((rs) => ctx.rsList.some((x) => x.metadata.uid === rs.metadata.uid)),
+      ctx.fresh(newRS),
+    );
   }
 
   /** Paused or scaled: size the ReplicaSets for spec.replicas without moving the rollout on. */
@@ -155,7 +206,9 @@ export class DeploymentController extends Controller {
     const { newRS, oldRSs } = replicaSetsAndSyncRevision(ctx, false);
     scaleDeployment(ctx, newRS, oldRSs);
     if (ctx.d.spec.paused) cleanupOldReplicaSets(ctx, oldRSs);
-    const all = [...oldRSs, ...(newRS ? [newRS] : [])].map((rs) => ctx.fresh(rs)).filter((rs) => ctx.rsList.some((x) => x.metadata.uid === rs.metadata.uid));
+    const all = [...oldRSs, ...(newRS ? [newRS] : [])]
+      .map((rs) => ctx.fresh(rs))
+      .filter((rs) => ctx.rsList.some((x) => x.metadata.uid === rs.metadata.uid));
     ctx.writeStatus(calculateStatus(all, ctx.fresh(newRS), ctx.d, ctx.now));
   }
 
@@ -181,7 +234,11 @@ export class DeploymentController extends Controller {
   }
 
   /** The status after a rollout step, with Progressing saying whether the rollout moves, finished or is stuck. */
-  private syncRolloutStatus(ctx: DeploymentContext, allRSs: ReplicaSetObject[], newRS: ReplicaSetObject | undefined): void {
+  private syncRolloutStatus(
+    ctx: DeploymentContext,
+    allRSs: ReplicaSetObject[],
+    newRS: ReplicaSetObject | undefined,
+  ): void {
     const d = ctx.d;
     const next = calculateStatus(allRSs, newRS, d, ctx.now);
     if (!hasProgressDeadline(d)) removeCondition(next, PROGRESSING);
@@ -190,7 +247,16 @@ export class DeploymentController extends Controller {
     if (hasProgressDeadline(d) && !complete) {
       const what = newRS ? `ReplicaSet "${newRS.metadata.name}"` : `Deployment "${d.metadata.name}"`;
       if (deploymentComplete(d, next)) {
-        setCondition(next, newCondition(PROGRESSING, 'True', Reason.NewReplicaSetAvailable, `${what} has successfully progressed.`, ctx.now));
+        setCondition(
+          next,
+          newCondition(
+            PROGRESSING,
+            'True',
+            Reason.NewReplicaSetAvailable,
+            `${what} has successfully progressed.`,
+            ctx.now,
+          ),
+        );
       } else if (deploymentProgressing(d, next)) {
         const cond = newCondition(PROGRESSING, 'True', Reason.ReplicaSetUpdated, `${what} is progressing.`, ctx.now);
         // Progress refreshes lastUpdateTime (the deadline's start) but is no transition.
@@ -198,7 +264,16 @@ export class DeploymentController extends Controller {
         removeCondition(next, PROGRESSING);
         setCondition(next, cond);
       } else if (deploymentTimedOut(d, next, ctx.now)) {
-        setCondition(next, newCondition(PROGRESSING, 'False', Reason.ProgressDeadlineExceeded, `${what} has timed out progressing.`, ctx.now));
+        setCondition(
+          next,
+          newCondition(
+            PROGRESSING,
+            'False',
+            Reason.ProgressDeadlineExceeded,
+            `${what} has timed out progressing.`,
+            ctx.now,
+          ),
+        );
       }
     }
     mirrorReplicaFailure(next, allRSs);

@@ -36,7 +36,11 @@ export function replicaSetsAndSyncRevision(ctx: DeploymentContext, createIfMissi
 }
 
 /** Brings an existing new ReplicaSet's revision and minReadySeconds up to date. */
-function syncExistingNewRS(ctx: DeploymentContext, existing: ReplicaSetObject, oldRSs: readonly ReplicaSetObject[]): ReplicaSetObject {
+function syncExistingNewRS(
+  ctx: DeploymentContext,
+  existing: ReplicaSetObject,
+  oldRSs: readonly ReplicaSetObject[],
+): ReplicaSetObject {
   const copy = clone(existing);
   const annotationsChanged = setNewReplicaSetAnnotations(ctx.d, copy, maxRevision(oldRSs) + 1, true);
   const minReadyChanged = (copy.spec.minReadySeconds ?? 0) !== (ctx.d.spec.minReadySeconds ?? 0);
@@ -48,7 +52,16 @@ function syncExistingNewRS(ctx: DeploymentContext, existing: ReplicaSetObject, o
   ctx.setRevision(revisionOf(rs));
   if (hasProgressDeadline(ctx.d) && !getCondition(ctx.d.status, PROGRESSING)) {
     const status = ctx.statusCopy();
-    setCondition(status, newCondition(PROGRESSING, 'True', Reason.FoundNewReplicaSet, `Found new replica set "${rs.metadata.name}"`, ctx.now));
+    setCondition(
+      status,
+      newCondition(
+        PROGRESSING,
+        'True',
+        Reason.FoundNewReplicaSet,
+        `Found new replica set "${rs.metadata.name}"`,
+        ctx.now,
+      ),
+    );
     ctx.writeStatus(status);
   }
   return rs;
@@ -91,7 +104,8 @@ function createNewRS(ctx: DeploymentContext, oldRSs: readonly ReplicaSetObject[]
     if (e.reason !== 'AlreadyExists') {
       const status = ctx.statusCopy();
       const msg = `Failed to create new replica set "${rs.metadata.name}": ${e.message}`;
-      if (hasProgressDeadline(ctx.d)) setCondition(status, newCondition(PROGRESSING, 'False', Reason.FailedReplicaSetCreate, msg, ctx.now));
+      if (hasProgressDeadline(ctx.d))
+        setCondition(status, newCondition(PROGRESSING, 'False', Reason.FailedReplicaSetCreate, msg, ctx.now));
       ctx.recorder.record(ctx.d, 'Warning', 'FailedCreate', msg);
       ctx.writeStatus(status);
       throw e;
@@ -101,12 +115,26 @@ function createNewRS(ctx: DeploymentContext, oldRSs: readonly ReplicaSetObject[]
   }
   ctx.rsList = [...ctx.rsList.filter((x) => x.metadata.uid !== created.metadata.uid), created];
   if (!alreadyExisted && specReplicas(created) > 0) {
-    ctx.recorder.record(ctx.d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${created.metadata.name} from 0 to ${specReplicas(created)}`);
+    ctx.recorder.record(
+      ctx.d,
+      'Normal',
+      'ScalingReplicaSet',
+      `Scaled up replica set ${created.metadata.name} from 0 to ${specReplicas(created)}`,
+    );
   }
   ctx.setRevision(newRevision);
   if (!alreadyExisted && hasProgressDeadline(ctx.d)) {
     const status = ctx.statusCopy();
-    setCondition(status, newCondition(PROGRESSING, 'True', Reason.NewReplicaSetCreated, `Created new replica set "${created.metadata.name}"`, ctx.now));
+    setCondition(
+      status,
+      newCondition(
+        PROGRESSING,
+        'True',
+        Reason.NewReplicaSetCreated,
+        `Created new replica set "${created.metadata.name}"`,
+        ctx.now,
+      ),
+    );
     ctx.writeStatus(status);
   }
   return created;
@@ -119,13 +147,19 @@ function createNewRS(ctx: DeploymentContext, oldRSs: readonly ReplicaSetObject[]
  */
 function adoptSameNamed(ctx: DeploymentContext, name: string): ReplicaSetObject {
   const existing = ctx.registry.tryGet(REPLICASETS, ctx.namespace, name);
-  if (existing && isControlledBy(existing, ctx.d) && equalIgnoreHash(asKind<ReplicaSetObject>(existing).spec.template, ctx.d.spec.template)) {
+  if (
+    existing &&
+    isControlledBy(existing, ctx.d) &&
+    equalIgnoreHash(asKind<ReplicaSetObject>(existing).spec.template, ctx.d.spec.template)
+  ) {
     return asKind<ReplicaSetObject>(existing);
   }
   const status = ctx.statusCopy();
   status.collisionCount = (status.collisionCount ?? 0) + 1;
   ctx.writeStatus(status);
-  throw new Error(`replica set ${name} exists and is not this deployment's: hash collision (collisionCount now ${status.collisionCount})`);
+  throw new Error(
+    `replica set ${name} exists and is not this deployment's: hash collision (collisionCount now ${status.collisionCount})`,
+  );
 }
 
 /** Deletes the oldest ReplicaSets at zero replicas beyond spec.revisionHistoryLimit. */
@@ -138,9 +172,16 @@ export function cleanupOldReplicaSets(ctx: DeploymentContext, oldRSs: readonly R
   cleanable.sort(byRevision);
   for (const rs of cleanable.slice(0, diff)) {
     // Only empty ReplicaSets whose controller has seen their last scale-down are history to drop.
-    if ((rs.status?.replicas ?? 0) !== 0 || specReplicas(rs) !== 0 || (rs.metadata.generation ?? 0) > (rs.status?.observedGeneration ?? 0)) continue;
+    if (
+      (rs.status?.replicas ?? 0) !== 0 ||
+      specReplicas(rs) !== 0 ||
+      (rs.metadata.generation ?? 0) > (rs.status?.observedGeneration ?? 0)
+    )
+      continue;
     try {
-      ctx.registry.delete(REPLICASETS, ctx.namespace, rs.metadata.name ?? '', { preconditions: { uid: rs.metadata.uid } });
+      ctx.registry.delete(REPLICASETS, ctx.namespace, rs.metadata.name ?? '', {
+        preconditions: { uid: rs.metadata.uid },
+      });
     } catch (e) {
       if (!(e instanceof StatusError) || e.reason !== 'NotFound') throw e;
     }

@@ -26,7 +26,11 @@ import type { ReplicaSetObject } from './objects';
 import { isPodTerminal } from './podState';
 
 /** Scales the new ReplicaSet towards spec.replicas as far as maxSurge allows. */
-export function reconcileNewReplicaSet(ctx: DeploymentContext, allRSs: readonly ReplicaSetObject[], newRS: ReplicaSetObject): boolean {
+export function reconcileNewReplicaSet(
+  ctx: DeploymentContext,
+  allRSs: readonly ReplicaSetObject[],
+  newRS: ReplicaSetObject,
+): boolean {
   const want = specReplicas(ctx.d);
   const have = specReplicas(newRS);
   if (have === want) return false;
@@ -35,7 +39,12 @@ export function reconcileNewReplicaSet(ctx: DeploymentContext, allRSs: readonly 
 }
 
 /** Scales old ReplicaSets down as far as maxUnavailable allows, unhealthy pods first. */
-export function reconcileOldReplicaSets(ctx: DeploymentContext, allRSs: readonly ReplicaSetObject[], oldRSs: readonly ReplicaSetObject[], newRS: ReplicaSetObject): boolean {
+export function reconcileOldReplicaSets(
+  ctx: DeploymentContext,
+  allRSs: readonly ReplicaSetObject[],
+  oldRSs: readonly ReplicaSetObject[],
+  newRS: ReplicaSetObject,
+): boolean {
   const oldPods = sumSpecReplicas(oldRSs);
   if (oldPods === 0) return false;
   const allPods = sumSpecReplicas(allRSs);
@@ -49,7 +58,11 @@ export function reconcileOldReplicaSets(ctx: DeploymentContext, allRSs: readonly
 }
 
 /** Removes old ReplicaSets' unavailable replicas first: they serve nothing, so losing them costs nothing. */
-function cleanupUnhealthyReplicas(ctx: DeploymentContext, oldRSs: readonly ReplicaSetObject[], maxCleanup: number): { oldRSs: ReplicaSetObject[]; count: number } {
+function cleanupUnhealthyReplicas(
+  ctx: DeploymentContext,
+  oldRSs: readonly ReplicaSetObject[],
+  maxCleanup: number,
+): { oldRSs: ReplicaSetObject[]; count: number } {
   const out = [...oldRSs].sort(byCreation);
   let total = 0;
   for (let i = 0; i < out.length && total < maxCleanup; i++) {
@@ -65,7 +78,11 @@ function cleanupUnhealthyReplicas(ctx: DeploymentContext, oldRSs: readonly Repli
 }
 
 /** Scales old ReplicaSets down by what availability above minAvailable allows, oldest first. */
-function scaleDownOldForRollingUpdate(ctx: DeploymentContext, allRSs: readonly ReplicaSetObject[], oldRSs: readonly ReplicaSetObject[]): number {
+function scaleDownOldForRollingUpdate(
+  ctx: DeploymentContext,
+  allRSs: readonly ReplicaSetObject[],
+  oldRSs: readonly ReplicaSetObject[],
+): number {
   const minAvailable = specReplicas(ctx.d) - maxUnavailable(ctx.d);
   const available = allRSs.reduce((n, rs) => n + availableAtMost(ctx.fresh(rs)), 0);
   if (available <= minAvailable) return 0;
@@ -92,7 +109,11 @@ export function scaleDownOldForRecreate(ctx: DeploymentContext, oldRSs: readonly
 }
 
 /** Whether any pod of an old ReplicaSet still exists and has not finished (terminating ones count). */
-export function oldPodsRunning(ctx: DeploymentContext, newRS: ReplicaSetObject | undefined, oldRSs: readonly ReplicaSetObject[]): boolean {
+export function oldPodsRunning(
+  ctx: DeploymentContext,
+  newRS: ReplicaSetObject | undefined,
+  oldRSs: readonly ReplicaSetObject[],
+): boolean {
   if (oldRSs.some((rs) => (ctx.fresh(rs).status?.replicas ?? 0) > 0)) return true;
   const oldUids = new Set(oldRSs.map((rs) => rs.metadata.uid));
   return ctx.pods.some((p) => {
@@ -116,9 +137,16 @@ export function isScalingEvent(ctx: DeploymentContext, allRSs: readonly (Replica
  * a saturated new one leaves the old ones at zero; otherwise (mid-rollout) the change is spread over
  * the active ReplicaSets in proportion to their sizes, leftovers to the largest.
  */
-export function scaleDeployment(ctx: DeploymentContext, newRS: ReplicaSetObject | undefined, oldRSs: readonly ReplicaSetObject[]): void {
+export function scaleDeployment(
+  ctx: DeploymentContext,
+  newRS: ReplicaSetObject | undefined,
+  oldRSs: readonly ReplicaSetObject[],
+): void {
   const d = ctx.d;
-  const only = findActiveOrLatest(ctx.fresh(newRS), oldRSs.map((rs) => ctx.fresh(rs)));
+  const only = findActiveOrLatest(
+    ctx.fresh(newRS),
+    oldRSs.map((rs) => ctx.fresh(rs)),
+  );
   if (only) {
     if (specReplicas(only) !== specReplicas(d)) ctx.scaleIfResized(only, specReplicas(d));
     return;

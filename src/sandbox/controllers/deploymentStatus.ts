@@ -5,7 +5,14 @@
  */
 import type { DeploymentCondition, DeploymentStatus } from 'kubernetes-types/apps/v1';
 import { nowTimestamp } from '../apiServer/registry';
-import { maxUnavailable, specReplicas, sumAvailableReplicas, sumReadyReplicas, sumSpecReplicas, sumStatusReplicas } from './deploymentUtil';
+import {
+  maxUnavailable,
+  specReplicas,
+  sumAvailableReplicas,
+  sumReadyReplicas,
+  sumSpecReplicas,
+  sumStatusReplicas,
+} from './deploymentUtil';
 import type { DeploymentObject, ReplicaSetObject } from './objects';
 
 export const PROGRESSING = 'Progressing';
@@ -27,7 +34,13 @@ export const Reason = {
 } as const;
 
 /** A condition stamped at `now`. */
-export function newCondition(type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string, now = Date.now()): DeploymentCondition {
+export function newCondition(
+  type: string,
+  status: 'True' | 'False' | 'Unknown',
+  reason: string,
+  message: string,
+  now = Date.now(),
+): DeploymentCondition {
   const t = nowTimestamp(now);
   return { type, status, lastUpdateTime: t, lastTransitionTime: t, reason, message };
 }
@@ -57,7 +70,12 @@ export function removeCondition(status: DeploymentStatus, type: string): void {
 }
 
 /** The status the ReplicaSets add up to, with the Available condition brought up to date. */
-export function calculateStatus(allRSs: readonly (ReplicaSetObject | undefined)[], newRS: ReplicaSetObject | undefined, d: DeploymentObject, now = Date.now()): DeploymentStatus {
+export function calculateStatus(
+  allRSs: readonly (ReplicaSetObject | undefined)[],
+  newRS: ReplicaSetObject | undefined,
+  d: DeploymentObject,
+  now = Date.now(),
+): DeploymentStatus {
   const available = sumAvailableReplicas(allRSs);
   const total = sumSpecReplicas(allRSs);
   const status: DeploymentStatus = {
@@ -71,9 +89,21 @@ export function calculateStatus(allRSs: readonly (ReplicaSetObject | undefined)[
   if (d.status?.collisionCount !== undefined) status.collisionCount = d.status.collisionCount;
   status.conditions = (d.status?.conditions ?? []).map((c) => ({ ...c }));
   if (available >= specReplicas(d) - maxUnavailable(d)) {
-    setCondition(status, newCondition(AVAILABLE, 'True', Reason.MinimumReplicasAvailable, 'Deployment has minimum availability.', now));
+    setCondition(
+      status,
+      newCondition(AVAILABLE, 'True', Reason.MinimumReplicasAvailable, 'Deployment has minimum availability.', now),
+    );
   } else {
-    setCondition(status, newCondition(AVAILABLE, 'False', Reason.MinimumReplicasUnavailable, 'Deployment does not have minimum availability.', now));
+    setCondition(
+      status,
+      newCondition(
+        AVAILABLE,
+        'False',
+        Reason.MinimumReplicasUnavailable,
+        'Deployment does not have minimum availability.',
+        now,
+      ),
+    );
   }
   return status;
 }
@@ -87,7 +117,12 @@ export function hasProgressDeadline(d: DeploymentObject): boolean {
 /** Every replica updated and available, and the current generation observed. */
 export function deploymentComplete(d: DeploymentObject, status: DeploymentStatus): boolean {
   const r = specReplicas(d);
-  return status.updatedReplicas === r && status.replicas === r && status.availableReplicas === r && (status.observedGeneration ?? 0) >= (d.metadata.generation ?? 0);
+  return (
+    status.updatedReplicas === r &&
+    status.replicas === r &&
+    status.availableReplicas === r &&
+    (status.observedGeneration ?? 0) >= (d.metadata.generation ?? 0)
+  );
 }
 
 /** Whether `next` shows progress over the deployment's current status. */
@@ -128,11 +163,21 @@ export function stuckRecheckDelay(d: DeploymentObject, next: DeploymentStatus, n
 }
 
 /** The deployment's ReplicaSets' ReplicaFailure condition mirrored onto the deployment status (in place). */
-export function mirrorReplicaFailure(status: DeploymentStatus, allRSs: readonly (ReplicaSetObject | undefined)[]): void {
+export function mirrorReplicaFailure(
+  status: DeploymentStatus,
+  allRSs: readonly (ReplicaSetObject | undefined)[],
+): void {
   for (const rs of allRSs) {
     const c = (rs?.status?.conditions ?? []).find((x) => x.type === REPLICA_FAILURE);
     if (c) {
-      setCondition(status, { type: REPLICA_FAILURE, status: c.status as 'True', reason: c.reason, message: c.message, lastTransitionTime: c.lastTransitionTime, lastUpdateTime: c.lastTransitionTime });
+      setCondition(status, {
+        type: REPLICA_FAILURE,
+        status: c.status as 'True',
+        reason: c.reason,
+        message: c.message,
+        lastTransitionTime: c.lastTransitionTime,
+        lastUpdateTime: c.lastTransitionTime,
+      });
       return;
     }
   }

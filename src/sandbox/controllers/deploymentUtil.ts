@@ -6,7 +6,13 @@
 import type { DeploymentObject, ReplicaSetObject } from './objects';
 import { equalIgnoreHash } from './podTemplateHash';
 
-export { canonicalJson, computeHash, equalIgnoreHash, POD_TEMPLATE_HASH_LABEL, templateWithHash } from './podTemplateHash';
+export {
+  canonicalJson,
+  computeHash,
+  equalIgnoreHash,
+  POD_TEMPLATE_HASH_LABEL,
+  templateWithHash,
+} from './podTemplateHash';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const REVISION_HISTORY_ANNOTATION = 'deployment.kubernetes.io/revision-history';
@@ -45,7 +51,11 @@ export function scaledValue(v: number | string | undefined, total: number, round
  * maxSurge (rounded up) and maxUnavailable (rounded down) for `desired` replicas. When both come to
  * zero, unavailable becomes 1, as Kubernetes does, so that a rollout can always make progress.
  */
-export function resolveFenceposts(maxSurge: number | string | undefined, maxUnavailable: number | string | undefined, desired: number): { surge: number; unavailable: number } {
+export function resolveFenceposts(
+  maxSurge: number | string | undefined,
+  maxUnavailable: number | string | undefined,
+  desired: number,
+): { surge: number; unavailable: number } {
   const surge = scaledValue(maxSurge ?? 0, desired, true);
   let unavailable = scaledValue(maxUnavailable ?? 0, desired, false);
   if (surge === 0 && unavailable === 0) unavailable = 1;
@@ -151,9 +161,14 @@ export function findNewReplicaSet(d: DeploymentObject, rss: readonly ReplicaSetO
 }
 
 /** How many replicas the new ReplicaSet should have now. */
-export function newRSNewReplicas(d: DeploymentObject, allRSs: readonly ReplicaSetObject[], newRS: ReplicaSetObject): number {
+export function newRSNewReplicas(
+  d: DeploymentObject,
+  allRSs: readonly ReplicaSetObject[],
+  newRS: ReplicaSetObject,
+): number {
   if (!isRollingUpdate(d)) return specReplicas(d);
-  const isNew = (rs: ReplicaSetObject): boolean => rs === newRS || (rs.metadata.uid !== undefined && rs.metadata.uid === newRS.metadata.uid);
+  const isNew = (rs: ReplicaSetObject): boolean =>
+    rs === newRS || (rs.metadata.uid !== undefined && rs.metadata.uid === newRS.metadata.uid);
   const current = allRSs.reduce((n, rs) => n + (isNew(rs) ? specReplicas(rs) : podsAtMost(rs)), 0);
   const maxTotal = specReplicas(d) + maxSurge(d);
   if (current >= maxTotal) return specReplicas(newRS);
@@ -162,7 +177,10 @@ export function newRSNewReplicas(d: DeploymentObject, allRSs: readonly ReplicaSe
 }
 
 /** The only active ReplicaSet, or the newest one when none is active; undefined when several are. */
-export function findActiveOrLatest(newRS: ReplicaSetObject | undefined, oldRSs: readonly ReplicaSetObject[]): ReplicaSetObject | undefined {
+export function findActiveOrLatest(
+  newRS: ReplicaSetObject | undefined,
+  oldRSs: readonly ReplicaSetObject[],
+): ReplicaSetObject | undefined {
   if (!newRS && oldRSs.length === 0) return undefined;
   const newestFirst = [...oldRSs].sort((a, b) => byCreation(b, a));
   const active = filterActive([...newestFirst, newRS]);
@@ -174,7 +192,11 @@ export function findActiveOrLatest(newRS: ReplicaSetObject | undefined, oldRSs: 
 export function isSaturated(d: DeploymentObject, rs: ReplicaSetObject | undefined): boolean {
   if (!rs) return false;
   const desired = Number(rs.metadata.annotations?.[DESIRED_REPLICAS_ANNOTATION]);
-  return desired === specReplicas(d) && specReplicas(rs) === specReplicas(d) && (rs.status?.availableReplicas ?? 0) === specReplicas(d);
+  return (
+    desired === specReplicas(d) &&
+    specReplicas(rs) === specReplicas(d) &&
+    (rs.status?.availableReplicas ?? 0) === specReplicas(d)
+  );
 }
 
 /**
@@ -247,7 +269,12 @@ export function setReplicasAnnotations(rs: Annotated, desired: number, max: numb
  * revision (remembering the one it replaces in revision-history, as when a rollback reuses an old
  * ReplicaSet) and, for a ReplicaSet about to be created, the replica annotations.
  */
-export function setNewReplicaSetAnnotations(d: DeploymentObject, rs: Annotated, newRevision: number, exists: boolean): boolean {
+export function setNewReplicaSetAnnotations(
+  d: DeploymentObject,
+  rs: Annotated,
+  newRevision: number,
+  exists: boolean,
+): boolean {
   let changed = copyDeploymentAnnotations(d, rs);
   const oldRevisionText = rs.metadata.annotations?.[REVISION_ANNOTATION];
   const oldRevision = revisionOf(rs);

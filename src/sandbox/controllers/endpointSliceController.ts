@@ -11,7 +11,16 @@ import { clone, type KubeObject } from '../apiServer/types';
 import { Controller, splitKey } from './controller';
 import { canonicalJson } from './deploymentUtil';
 import { asKind, controllerRef, isDeleting, isNamespaceTerminating, keyOf, type ServiceObject } from './objects';
-import { PODS, PodServiceIndex, podEndpoints, portsKey, serviceSelector, SERVICES, type PodEndpoint, type ResolvedPort } from './serviceEndpoints';
+import {
+  PODS,
+  PodServiceIndex,
+  podEndpoints,
+  portsKey,
+  serviceSelector,
+  SERVICES,
+  type PodEndpoint,
+  type ResolvedPort,
+} from './serviceEndpoints';
 
 const SLICES = resource('endpointslices');
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -33,14 +42,24 @@ function endpointOf(ep: PodEndpoint): Endpoint {
   const e: Endpoint = {
     addresses: [ep.ip],
     conditions: { ready: ep.ready, serving: ep.serving, terminating: ep.terminating },
-    targetRef: { kind: 'Pod', namespace: ep.pod.metadata.namespace, name: ep.pod.metadata.name, uid: ep.pod.metadata.uid },
+    targetRef: {
+      kind: 'Pod',
+      namespace: ep.pod.metadata.namespace,
+      name: ep.pod.metadata.name,
+      uid: ep.pod.metadata.uid,
+    },
   };
   if (ep.pod.spec?.nodeName) e.nodeName = ep.pod.spec.nodeName;
   return e;
 }
 
 function slicePorts(ports: readonly ResolvedPort[]): EndpointPort[] {
-  return ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol, ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) }));
+  return ports.map((p) => ({
+    name: p.name,
+    port: p.port,
+    protocol: p.protocol,
+    ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+  }));
 }
 
 /** Labels every slice of the Service carries: the Service's own, and the controller's. */
@@ -62,7 +81,11 @@ export function desiredSlices(svc: ServiceObject, eps: readonly PodEndpoint[]): 
     g.endpoints.push(endpointOf(ep));
     groups.set(key, g);
   }
-  const base = { labels: sliceLabels(svc), ownerReferences: [controllerRef(svc, SERVICES)], addressType: 'IPv4' as const };
+  const base = {
+    labels: sliceLabels(svc),
+    ownerReferences: [controllerRef(svc, SERVICES)],
+    addressType: 'IPv4' as const,
+  };
   const out: SliceContent[] = [];
   for (const [, g] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     for (let i = 0; i < g.endpoints.length; i += MAX_ENDPOINTS_PER_SLICE) {
@@ -101,7 +124,8 @@ export class EndpointSliceController extends Controller {
     // Someone else changing or deleting our slice is drift to repair.
     this.watch(SLICES, (e) => {
       const labels = e.object.metadata.labels ?? {};
-      if (labels[MANAGED_BY_LABEL] === CONTROLLER_NAME && labels[SERVICE_NAME_LABEL]) this.queue.add(`${e.object.metadata.namespace}/${labels[SERVICE_NAME_LABEL]}`);
+      if (labels[MANAGED_BY_LABEL] === CONTROLLER_NAME && labels[SERVICE_NAME_LABEL])
+        this.queue.add(`${e.object.metadata.namespace}/${labels[SERVICE_NAME_LABEL]}`);
     });
   }
 
@@ -151,7 +175,12 @@ export class EndpointSliceController extends Controller {
     const body: KubeObject = {
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
-      metadata: { generateName: `${svc.metadata.name}-`, namespace: svc.metadata.namespace, labels: c.labels, ownerReferences: c.ownerReferences },
+      metadata: {
+        generateName: `${svc.metadata.name}-`,
+        namespace: svc.metadata.namespace,
+        labels: c.labels,
+        ownerReferences: c.ownerReferences,
+      },
       addressType: c.addressType,
       endpoints: c.endpoints,
     };
@@ -179,7 +208,9 @@ export class EndpointSliceController extends Controller {
 
   private deleteSlice(slice: KubeObject): void {
     try {
-      this.registry.delete(SLICES, slice.metadata.namespace, slice.metadata.name ?? '', { preconditions: { uid: slice.metadata.uid } });
+      this.registry.delete(SLICES, slice.metadata.namespace, slice.metadata.name ?? '', {
+        preconditions: { uid: slice.metadata.uid },
+      });
     } catch (e) {
       if (!(e instanceof StatusError) || e.reason !== 'NotFound') throw e;
     }

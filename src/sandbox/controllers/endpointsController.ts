@@ -10,7 +10,15 @@ import { clone, type KubeObject } from '../apiServer/types';
 import { Controller, splitKey } from './controller';
 import { canonicalJson } from './deploymentUtil';
 import { asKind, isDeleting, isNamespaceTerminating, keyOf, type ServiceObject } from './objects';
-import { PODS, PodServiceIndex, podEndpoints, portsKey, serviceSelector, SERVICES, type PodEndpoint } from './serviceEndpoints';
+import {
+  PODS,
+  PodServiceIndex,
+  podEndpoints,
+  portsKey,
+  serviceSelector,
+  SERVICES,
+  type PodEndpoint,
+} from './serviceEndpoints';
 
 const ENDPOINTS = resource('endpoints');
 const HEADLESS_LABEL = 'service.kubernetes.io/headless';
@@ -18,7 +26,12 @@ const HEADLESS_LABEL = 'service.kubernetes.io/headless';
 function address(ep: PodEndpoint): EndpointAddress {
   const a: EndpointAddress = {
     ip: ep.ip,
-    targetRef: { kind: 'Pod', namespace: ep.pod.metadata.namespace, name: ep.pod.metadata.name, uid: ep.pod.metadata.uid },
+    targetRef: {
+      kind: 'Pod',
+      namespace: ep.pod.metadata.namespace,
+      name: ep.pod.metadata.name,
+      uid: ep.pod.metadata.uid,
+    },
   };
   if (ep.pod.spec?.nodeName) a.nodeName = ep.pod.spec.nodeName;
   return a;
@@ -37,7 +50,12 @@ export function endpointSubsets(svc: ServiceObject, eps: readonly PodEndpoint[])
     const key = portsKey(ep.ports);
     let g = groups.get(key);
     if (!g) {
-      const ports = ep.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol, ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) }));
+      const ports = ep.ports.map((p) => ({
+        ...(p.name ? { name: p.name } : {}),
+        port: p.port,
+        protocol: p.protocol,
+        ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+      }));
       g = { ports, ready: [], notReady: [] };
       groups.set(key, g);
     }
@@ -89,12 +107,20 @@ export class EndpointsController extends Controller {
     const labels = endpointsLabels(svc);
     const existing = this.registry.tryGet(ENDPOINTS, ns, name);
     if (!existing) {
-      const body: KubeObject = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace: ns, ...(labels ? { labels } : {}) } };
+      const body: KubeObject = {
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { name, namespace: ns, ...(labels ? { labels } : {}) },
+      };
       if (subsets.length > 0) body.subsets = subsets;
       this.registry.create(ENDPOINTS, ns, body);
       return;
     }
-    if (canonicalJson(existing.subsets ?? []) === canonicalJson(subsets) && canonicalJson(existing.metadata.labels ?? {}) === canonicalJson(labels ?? {})) return;
+    if (
+      canonicalJson(existing.subsets ?? []) === canonicalJson(subsets) &&
+      canonicalJson(existing.metadata.labels ?? {}) === canonicalJson(labels ?? {})
+    )
+      return;
     const next = clone(existing);
     if (labels) next.metadata.labels = labels;
     else delete next.metadata.labels;

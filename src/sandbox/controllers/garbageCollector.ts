@@ -83,7 +83,8 @@ export class GarbageCollector extends Controller {
       }
       if (owners.length > 0) this.queue.add(uid);
     }
-    if (o.metadata.deletionTimestamp && (hasFinalizer(o, FOREGROUND_FINALIZER) || hasFinalizer(o, ORPHAN_FINALIZER))) this.queue.add(uid);
+    if (o.metadata.deletionTimestamp && (hasFinalizer(o, FOREGROUND_FINALIZER) || hasFinalizer(o, ORPHAN_FINALIZER)))
+      this.queue.add(uid);
     // A dependent that changed (or let go of an owner) may be what a foreground deletion waits for.
     this.wakeWaitingOwners([...(prev?.owners ?? []), ...owners]);
   }
@@ -152,10 +153,14 @@ export class GarbageCollector extends Controller {
       return;
     }
     // Its own dependents must go before it when an owner waits for it (foreground all the way down).
-    const foreground = (waiting && (this.dependents.get(node.uid)?.size ?? 0) > 0) || hasFinalizer(o, FOREGROUND_FINALIZER);
+    const foreground =
+      (waiting && (this.dependents.get(node.uid)?.size ?? 0) > 0) || hasFinalizer(o, FOREGROUND_FINALIZER);
     const policy = hasFinalizer(o, ORPHAN_FINALIZER) ? 'Orphan' : foreground ? 'Foreground' : 'Background';
     try {
-      this.registry.delete(node.type, node.namespace, node.name, { propagationPolicy: policy, preconditions: { uid: node.uid } });
+      this.registry.delete(node.type, node.namespace, node.name, {
+        propagationPolicy: policy,
+        preconditions: { uid: node.uid },
+      });
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
@@ -163,7 +168,9 @@ export class GarbageCollector extends Controller {
 
   /** Foreground: deletes every dependent; lets the owner go when no blocking dependent is left. */
   private deleteDependentsFirst(node: GraphNode, owner: KubeObject): void {
-    const deps = [...(this.dependents.get(node.uid) ?? [])].map((u) => this.nodes.get(u)).filter((n): n is GraphNode => n !== undefined);
+    const deps = [...(this.dependents.get(node.uid) ?? [])]
+      .map((u) => this.nodes.get(u))
+      .filter((n): n is GraphNode => n !== undefined);
     const blocks = (d: GraphNode): boolean => d.owners.some((r) => r.uid === node.uid && r.blockOwnerDeletion === true);
     // The ones the owner waits for go first.
     for (const dep of [...deps.filter(blocks), ...deps.filter((d) => !blocks(d))]) {

@@ -30,14 +30,21 @@ export class NamespaceController extends Controller {
       }
     });
     // The last object of a terminating namespace going away is when the namespace itself may go.
-    this.watch(undefined, (e: WatchEvent) => {
-      const ns = e.object.metadata.namespace;
-      if (e.type === 'DELETED' && ns && this.terminating.has(ns)) this.queue.add(ns);
-    }, { resourceVersion: this.registry.store.currentResourceVersion() });
+    this.watch(
+      undefined,
+      (e: WatchEvent) => {
+        const ns = e.object.metadata.namespace;
+        if (e.type === 'DELETED' && ns && this.terminating.has(ns)) this.queue.add(ns);
+      },
+      { resourceVersion: this.registry.store.currentResourceVersion() },
+    );
   }
 
   protected resyncKeys(): Iterable<string> {
-    return this.registry.list(NAMESPACES).items.filter((n) => n.metadata.deletionTimestamp).map((n) => n.metadata.name ?? '');
+    return this.registry
+      .list(NAMESPACES)
+      .items.filter((n) => n.metadata.deletionTimestamp)
+      .map((n) => n.metadata.name ?? '');
   }
 
   protected sync(name: string): void {
@@ -51,7 +58,8 @@ export class NamespaceController extends Controller {
           continue;
         }
         try {
-          if (!this.registry.delete(t, name, o.metadata.name ?? '', { propagationPolicy: 'Background' }).removed) remaining++;
+          if (!this.registry.delete(t, name, o.metadata.name ?? '', { propagationPolicy: 'Background' }).removed)
+            remaining++;
         } catch (e) {
           if (!(e instanceof StatusError) || e.reason !== 'NotFound') throw e;
         }

@@ -13,7 +13,16 @@ import { claimObjects } from './claim';
 import { Controller, splitKey, type ControllerOptions } from './controller';
 import { canonicalJson } from './deploymentUtil';
 import { EventRecorder } from './eventRecorder';
-import { asKind, controllerOf, controllerRef, isDeleting, isNamespaceTerminating, keyOf, type PodObject, type ReplicaSetObject } from './objects';
+import {
+  asKind,
+  controllerOf,
+  controllerRef,
+  isDeleting,
+  isNamespaceTerminating,
+  keyOf,
+  type PodObject,
+  type ReplicaSetObject,
+} from './objects';
 import { isPodActive, isPodAvailable, isPodReady, readySince } from './podState';
 
 const REPLICASETS = resource('replicasets');
@@ -30,10 +39,12 @@ const DELETION_COST_ANNOTATION = 'controller.kubernetes.io/pod-deletion-cost';
  */
 export function deletionOrder(a: PodObject, b: PodObject): number {
   const scheduled = (p: PodObject): number => (p.spec?.nodeName ? 1 : 0);
-  const phaseRank = (p: PodObject): number => ({ Pending: 0, Unknown: 1, Running: 2 })[p.status?.phase ?? 'Pending'] ?? 0;
+  const phaseRank = (p: PodObject): number =>
+    ({ Pending: 0, Unknown: 1, Running: 2 })[p.status?.phase ?? 'Pending'] ?? 0;
   const ready = (p: PodObject): number => (isPodReady(p) ? 1 : 0);
   const cost = (p: PodObject): number => Number(p.metadata.annotations?.[DELETION_COST_ANNOTATION] ?? 0) || 0;
-  const restarts = (p: PodObject): number => (p.status?.containerStatuses ?? []).reduce((m, c) => Math.max(m, c.restartCount ?? 0), 0);
+  const restarts = (p: PodObject): number =>
+    (p.status?.containerStatuses ?? []).reduce((m, c) => Math.max(m, c.restartCount ?? 0), 0);
   const created = (p: PodObject): number => Date.parse(p.metadata.creationTimestamp ?? '') || 0;
   return (
     scheduled(a) - scheduled(b) ||
@@ -92,7 +103,14 @@ export class ReplicaSetController extends Controller {
     const selector = fromLabelSelector(rs.spec.selector);
     if (selector.length === 0) return;
     const claim = (): PodObject[] =>
-      claimObjects({ registry: this.registry, type: PODS, owner: rs, ownerType: REPLICASETS, selector, candidates: this.registry.list(PODS, { namespace: ns }).items })
+      claimObjects({
+        registry: this.registry,
+        type: PODS,
+        owner: rs,
+        ownerType: REPLICASETS,
+        selector,
+        candidates: this.registry.list(PODS, { namespace: ns }).items,
+      })
         .map((p) => asKind<PodObject>(p))
         .filter(isPodActive);
     let failure: string | undefined;
@@ -105,7 +123,8 @@ export class ReplicaSetController extends Controller {
     }
     const minReady = rs.spec.minReadySeconds ?? 0;
     // Pods ready but not yet available become available with time alone, which no watch reports.
-    if (minReady > 0 && (status.readyReplicas ?? 0) > (status.availableReplicas ?? 0)) this.queue.addAfter(key, minReady * 1000);
+    if (minReady > 0 && (status.readyReplicas ?? 0) > (status.availableReplicas ?? 0))
+      this.queue.addAfter(key, minReady * 1000);
   }
 
   /** Creates or deletes pods towards spec.replicas; answers a creation failure's message, if any. */
@@ -157,7 +176,9 @@ export class ReplicaSetController extends Controller {
   private deletePods(rs: ReplicaSetObject, victims: PodObject[]): void {
     for (const pod of victims) {
       try {
-        this.registry.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? '', { preconditions: { uid: pod.metadata.uid } });
+        this.registry.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? '', {
+          preconditions: { uid: pod.metadata.uid },
+        });
         this.recorder.record(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
       } catch (e) {
         if (!(e instanceof StatusError) || e.reason !== 'NotFound') throw e;
@@ -171,7 +192,9 @@ export class ReplicaSetController extends Controller {
     const now = Date.now();
     const status: ReplicaSetStatus = {
       replicas: pods.length,
-      fullyLabeledReplicas: pods.filter((p) => Object.entries(templateLabels).every(([k, v]) => p.metadata.labels?.[k] === v)).length,
+      fullyLabeledReplicas: pods.filter((p) =>
+        Object.entries(templateLabels).every(([k, v]) => p.metadata.labels?.[k] === v),
+      ).length,
       readyReplicas: pods.filter(isPodReady).length,
       availableReplicas: pods.filter((p) => isPodAvailable(p, minReady, now)).length,
       observedGeneration: rs.metadata.generation,
@@ -179,7 +202,13 @@ export class ReplicaSetController extends Controller {
     const conditions = (rs.status?.conditions ?? []).filter((c) => c.type !== 'ReplicaFailure');
     const previous = (rs.status?.conditions ?? []).find((c) => c.type === 'ReplicaFailure');
     if (failure !== undefined) {
-      const cond: ReplicaSetCondition = { type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: failure, lastTransitionTime: previous?.lastTransitionTime ?? nowTimestamp(now) };
+      const cond: ReplicaSetCondition = {
+        type: 'ReplicaFailure',
+        status: 'True',
+        reason: 'FailedCreate',
+        message: failure,
+        lastTransitionTime: previous?.lastTransitionTime ?? nowTimestamp(now),
+      };
       conditions.push(previous && previous.message === failure ? previous : cond);
     }
     if (conditions.length > 0) status.conditions = conditions;

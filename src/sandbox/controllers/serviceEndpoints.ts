@@ -80,7 +80,9 @@ export function podEndpoints(registry: Registry, svc: ServiceObject, selector: S
     const terminating = Boolean(pod.metadata.deletionTimestamp);
     out.push({ pod, ip, ports, serving, terminating, ready: publishNotReady || (serving && !terminating) });
   }
-  return out.sort((a, b) => compareIps(a.ip, b.ip) || (a.pod.metadata.name ?? '').localeCompare(b.pod.metadata.name ?? ''));
+  return out.sort(
+    (a, b) => compareIps(a.ip, b.ip) || (a.pod.metadata.name ?? '').localeCompare(b.pod.metadata.name ?? ''),
+  );
 }
 
 function compareIps(a: string, b: string): number {

@@ -79,7 +79,12 @@ export function createDemoApp(options: DemoAppOptions = {}): DemoApp {
   const log = options.log ?? (() => undefined);
   const metrics = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: metrics });
-  const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests served by the app, by status code and method.', labelNames: ['code', 'method'], registers: [metrics] });
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests served by the app, by status code and method.',
+    labelNames: ['code', 'method'],
+    registers: [metrics],
+  });
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'Time to serve an app request, by status code and method.',
@@ -98,7 +103,9 @@ export function createDemoApp(options: DemoAppOptions = {}): DemoApp {
     const method = req.method ?? 'GET';
     const respond = (): void => {
       const code = failed ? 500 : 200;
-      const body = failed ? { error: 'injected failure', version, pod: podName, path } : { version, pod: podName, path };
+      const body = failed
+        ? { error: 'injected failure', version, pod: podName, path }
+        : { version, pod: podName, path };
       sendJson(res, code, body, { 'x-app-version': version, ...(state === 'closing' ? { connection: 'close' } : {}) });
       const seconds = Number(process.hrtime.bigint() - began) / 1e9;
       requests.inc({ code: String(code), method });
@@ -110,7 +117,8 @@ export function createDemoApp(options: DemoAppOptions = {}): DemoApp {
 
   const serveAdmin = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method === 'GET') return sendJson(res, 200, config);
-    if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET, POST' });
+    if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH')
+      return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET, POST' });
     let body: unknown;
     try {
       const text = await readBody(req);
@@ -140,7 +148,8 @@ export function createDemoApp(options: DemoAppOptions = {}): DemoApp {
       return;
     }
     if (path === '/healthz') return sendText(res, 200, 'ok');
-    if (path === '/readyz') return config.ready && state === 'listening' ? sendText(res, 200, 'ok') : sendText(res, 503, 'not ready');
+    if (path === '/readyz')
+      return config.ready && state === 'listening' ? sendText(res, 200, 'ok') : sendText(res, 503, 'not ready');
     if (path === '/admin/config') {
       void serveAdmin(req, res).catch((e: unknown) => sendJson(res, 500, { error: (e as Error).message }));
       return;

@@ -71,7 +71,11 @@ export function describeIssue(error: z.ZodError): { field: string; message: stri
 
 /** Reads the startup settings from `env`; throws an Error naming the variable on bad input. */
 export function startupFromEnv(env: NodeJS.ProcessEnv): DemoStartup {
-  const known = Object.fromEntries(Object.keys(envSchema.shape).filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
+  const known = Object.fromEntries(
+    Object.keys(envSchema.shape)
+      .filter((k) => env[k] !== undefined && env[k] !== '')
+      .map((k) => [k, env[k]]),
+  );
   const parsed = envSchema.safeParse(known);
   if (!parsed.success) {
     const { field, message } = describeIssue(parsed.error);
@@ -79,7 +83,13 @@ export function startupFromEnv(env: NodeJS.ProcessEnv): DemoStartup {
   }
   const e = parsed.data;
   return {
-    config: { version: e.VERSION, errorRate: e.ERROR_RATE, latencyMs: e.LATENCY_MS, latencyJitter: e.LATENCY_JITTER, ready: e.READY },
+    config: {
+      version: e.VERSION,
+      errorRate: e.ERROR_RATE,
+      latencyMs: e.LATENCY_MS,
+      latencyJitter: e.LATENCY_JITTER,
+      ready: e.READY,
+    },
     host: e.POD_IP,
     port: e.PORT,
     podName: e.POD_NAME,

@@ -20,7 +20,13 @@ async function main(): Promise<void> {
     process.stderr.write(`demo-app: ${(e as Error).message}\n`);
     process.exit(1);
   }
-  const app = createDemoApp({ config: startup.config, podName: startup.podName, seed: startup.seed, defaultMetrics: true, log });
+  const app = createDemoApp({
+    config: startup.config,
+    podName: startup.podName,
+    seed: startup.seed,
+    defaultMetrics: true,
+    log,
+  });
   const stop = (signal: string): void => {
     log(`${signal}: shutting down`);
     void app.close().then(() => {
@@ -48,7 +54,9 @@ async function main(): Promise<void> {
 
   try {
     const addr = await app.listen(startup.port, startup.host);
-    log(`demo-app ${startup.config.version} listening on ${addr.address}:${addr.port} pod=${startup.podName || '-'} seed=${startup.seed}`);
+    log(
+      `demo-app ${startup.config.version} listening on ${addr.address}:${addr.port} pod=${startup.podName || '-'} seed=${startup.seed}`,
+    );
   } catch (e) {
     process.stderr.write(`demo-app: cannot listen on ${startup.host}:${startup.port}: ${(e as Error).message}\n`);
     process.exit(1);

@@ -48,14 +48,22 @@ export class Balancer {
   /** Picks a backend and an endpoint for a decision of kind 'rule' or 'service'. */
   pick(decision: Exclude<RouteDecision, { kind: 'none' }>): BackendPick {
     if (decision.kind === 'service') return this.pickEndpoint(decision.backend);
-    if (decision.backends.length === 0) return { kind: 'invalid', reason: `rule ${decision.ruleIndex} of HTTPRoute ${decision.route} has no backendRefs` };
+    if (decision.backends.length === 0)
+      return {
+        kind: 'invalid',
+        reason: `rule ${decision.ruleIndex} of HTTPRoute ${decision.route} has no backendRefs`,
+      };
     let wrr = this.rules.get(decision.balanceKey);
     if (!wrr) {
       wrr = new SmoothWeightedRoundRobin(decision.backends.map((b) => b.weight));
       this.rules.set(decision.balanceKey, wrr);
     }
     const i = wrr.next();
-    if (i < 0) return { kind: 'invalid', reason: `every backendRef of rule ${decision.ruleIndex} of HTTPRoute ${decision.route} has weight 0` };
+    if (i < 0)
+      return {
+        kind: 'invalid',
+        reason: `every backendRef of rule ${decision.ruleIndex} of HTTPRoute ${decision.route} has weight 0`,
+      };
     const target = decision.backends[i].target;
     return target.kind === 'invalid' ? { kind: 'invalid', reason: target.reason } : this.pickEndpoint(target.backend);
   }

@@ -140,7 +140,14 @@ export class Gateway {
       return;
     }
     const { host, port } = splitHostPort(req.headers.host);
-    const facts: RequestFacts = { host, hostPort: port, path: target.pathname, method: req.method ?? 'GET', headers: req.headers, query: target.searchParams };
+    const facts: RequestFacts = {
+      host,
+      hostPort: port,
+      path: target.pathname,
+      method: req.method ?? 'GET',
+      headers: req.headers,
+      query: target.searchParams,
+    };
     const decision = this.routeTable().decide(facts);
     if (decision.kind === 'none') {
       this.counters.record(404);
@@ -156,7 +163,9 @@ export class Gateway {
     const service = `${pick.backend.namespace}/${pick.backend.name}`;
     if (pick.kind === 'noEndpoints') {
       this.counters.record(503, service);
-      sendText(res, 503, `no ready endpoints for service ${service} port ${pick.backend.port}`, { 'x-sandbox-service': service });
+      sendText(res, 503, `no ready endpoints for service ${service} port ${pick.backend.port}`, {
+        'x-sandbox-service': service,
+      });
       return;
     }
     const ep = pick.endpoint;

@@ -61,7 +61,11 @@ function fullRegex(pattern: string, field: string): RegExp {
 }
 
 /** Only the first entry of a repeated name counts, as the spec says for headers and query params. */
-function compileValues(list: readonly { type?: ValueMatchType; name: string; value: string }[] | undefined, field: string, lowerNames: boolean): ValueMatcher[] {
+function compileValues(
+  list: readonly { type?: ValueMatchType; name: string; value: string }[] | undefined,
+  field: string,
+  lowerNames: boolean,
+): ValueMatcher[] {
   const seen = new Set<string>();
   const out: ValueMatcher[] = [];
   (list ?? []).forEach((m, i) => {
@@ -69,7 +73,12 @@ function compileValues(list: readonly { type?: ValueMatchType; name: string; val
     if (seen.has(name)) return;
     seen.add(name);
     const type = m.type ?? 'Exact';
-    out.push({ name, type, value: m.value, regex: type === 'RegularExpression' ? fullRegex(m.value, `${field}[${i}].value`) : undefined });
+    out.push({
+      name,
+      type,
+      value: m.value,
+      regex: type === 'RegularExpression' ? fullRegex(m.value, `${field}[${i}].value`) : undefined,
+    });
   });
   return out;
 }

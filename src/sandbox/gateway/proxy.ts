@@ -5,7 +5,15 @@
  */
 import http from 'node:http';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 /** Headers minus the hop-by-hop ones, including those the Connection header names. */
 export function endToEndHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
@@ -21,13 +29,22 @@ export function endToEndHeaders(headers: http.IncomingHttpHeaders): http.Outgoin
 }
 
 /** Writes a short text/plain answer (the gateway's own 404/500/502/503/504), unless one was started. */
-export function sendText(res: http.ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+export function sendText(
+  res: http.ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = `${text}\n`;
-  res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -96,7 +113,11 @@ function forwardedHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {
  * Proxies `req` to one endpoint. Resolves as soon as the status is decided (the body may still be
  * streaming); rejects never. An upstream failing after its headers were sent cuts the client's response.
  */
-export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse, opts: ProxyOptions): Promise<ProxyResult> {
+export function proxyRequest(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  opts: ProxyOptions,
+): Promise<ProxyResult> {
   return new Promise((resolve) => {
     let settled = false;
     let timedOut = false;
@@ -139,7 +160,12 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
       }
       if (res.destroyed) return settle({ status: 499, outcome: 'clientClosed', error });
       if (timedOut) {
-        sendText(res, 504, `upstream ${opts.address}:${opts.port} timed out after ${opts.timeoutMs} ms`, opts.responseHeaders);
+        sendText(
+          res,
+          504,
+          `upstream ${opts.address}:${opts.port} timed out after ${opts.timeoutMs} ms`,
+          opts.responseHeaders,
+        );
         return settle({ status: 504, outcome: 'timeout', error });
       }
       sendText(res, 502, `upstream ${opts.address}:${opts.port} failed: ${error.message}`, opts.responseHeaders);

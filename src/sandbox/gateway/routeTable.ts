@@ -6,7 +6,15 @@
 import type { Pod, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { HTTPBackendRef, HTTPRoute } from './httpRouteTypes';
-import { compareMatchPrecedence, compileMatch, type CompiledMatch, hostnameMatches, hostnameSpecificity, matchesRequest, type RequestFacts } from './matching';
+import {
+  compareMatchPrecedence,
+  compileMatch,
+  type CompiledMatch,
+  hostnameMatches,
+  hostnameSpecificity,
+  matchesRequest,
+  type RequestFacts,
+} from './matching';
 
 /** The objects a table is built from. */
 export interface RouteSnapshot {
@@ -110,9 +118,16 @@ function indexEndpoints(snapshot: RouteSnapshot): Map<string, Map<string, Endpoi
         const address = ep.addresses?.[0];
         if (!address || !isReady(ep.conditions)) continue;
         const podNamespace = ep.targetRef?.namespace ?? ns;
-        const podName = ep.targetRef?.kind === 'Pod' || ep.targetRef?.kind === undefined ? (ep.targetRef?.name ?? '') : '';
+        const podName =
+          ep.targetRef?.kind === 'Pod' || ep.targetRef?.kind === undefined ? (ep.targetRef?.name ?? '') : '';
         const pod = podName ? pods.get(key(podNamespace, podName)) : undefined;
-        eps.set(`${address}:${port.port}`, { address, port: port.port, podNamespace, podName, revision: revisionOf(pod) });
+        eps.set(`${address}:${port.port}`, {
+          address,
+          port: port.port,
+          podNamespace,
+          podName,
+          revision: revisionOf(pod),
+        });
       }
     }
   }
@@ -122,7 +137,9 @@ function indexEndpoints(snapshot: RouteSnapshot): Map<string, Map<string, Endpoi
     for (const [portName, eps] of perPort) {
       sorted.set(
         portName,
-        [...eps.values()].sort((a, b) => a.podName.localeCompare(b.podName) || a.address.localeCompare(b.address) || a.port - b.port),
+        [...eps.values()].sort(
+          (a, b) => a.podName.localeCompare(b.podName) || a.address.localeCompare(b.address) || a.port - b.port,
+        ),
       );
     }
     out.set(svc, sorted);
@@ -136,7 +153,9 @@ function indexServices(snapshot: RouteSnapshot): Map<string, ServiceInfo> {
   for (const s of snapshot.services) {
     const namespace = s.metadata?.namespace ?? '';
     const name = s.metadata?.name ?? '';
-    const ports = (s.spec?.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP').map((p) => ({ name: p.name ?? '', port: p.port }));
+    const ports = (s.spec?.ports ?? [])
+      .filter((p) => (p.protocol ?? 'TCP') === 'TCP')
+      .map((p) => ({ name: p.name ?? '', port: p.port }));
     out.set(key(namespace, name), {
       namespace,
       name,
@@ -186,8 +205,17 @@ export class RouteTable {
     const rules = route.spec?.rules?.length ? route.spec.rules : [{}];
     rules.forEach((rule, ruleIndex) => {
       const backends = (rule.backendRefs ?? []).map((ref) => this.resolveBackendRef(ref, namespace));
-      const signature = backends.map((b, i) => `${b.target.kind === 'service' ? key(b.target.backend.namespace, b.target.backend.name) + ':' + b.target.backend.port : 'invalid' + i}=${b.weight}`);
-      const decision = { kind: 'rule' as const, route: routeKey, ruleIndex, balanceKey: `${routeKey}#${ruleIndex}|${signature.join(',')}`, backends };
+      const signature = backends.map(
+        (b, i) =>
+          `${b.target.kind === 'service' ? key(b.target.backend.namespace, b.target.backend.name) + ':' + b.target.backend.port : 'invalid' + i}=${b.weight}`,
+      );
+      const decision = {
+        kind: 'rule' as const,
+        route: routeKey,
+        ruleIndex,
+        balanceKey: `${routeKey}#${ruleIndex}|${signature.join(',')}`,
+        backends,
+      };
       const matches = rule.matches?.length ? rule.matches : [{}];
       matches.forEach((m, matchIndex) => {
         try {
@@ -203,24 +231,38 @@ export class RouteTable {
   private resolveBackendRef(ref: HTTPBackendRef, routeNamespace: string): WeightedBackend {
     const weight = ref.weight ?? 1;
     if ((ref.group ?? '') !== '' || (ref.kind ?? 'Service') !== 'Service') {
-      return { weight, target: { kind: 'invalid', reason: `backend ${ref.group ?? ''}/${ref.kind} ${ref.name} is not a Service` } };
+      return {
+        weight,
+        target: { kind: 'invalid', reason: `backend ${ref.group ?? ''}/${ref.kind} ${ref.name} is not a Service` },
+      };
     }
     const namespace = ref.namespace ?? routeNamespace;
     const backend = this.serviceBackend(namespace, ref.name, ref.port, true);
-    return { weight, target: typeof backend === 'string' ? { kind: 'invalid', reason: backend } : { kind: 'service', backend } };
+    return {
+      weight,
+      target: typeof backend === 'string' ? { kind: 'invalid', reason: backend } : { kind: 'service', backend },
+    };
   }
 
   /**
    * One port of a Service with its ready endpoints, or why there is none. `strictPort`: a port that is
    * not the Service's is an error (backendRefs); otherwise it falls back to the first port (Host headers).
    */
-  serviceBackend(namespace: string, name: string, port: number | undefined, strictPort = false): ServiceBackend | string {
+  serviceBackend(
+    namespace: string,
+    name: string,
+    port: number | undefined,
+    strictPort = false,
+  ): ServiceBackend | string {
     const svc = this.services.get(key(namespace, name));
     if (!svc) return `service ${key(namespace, name)} not found`;
     if (svc.externalName) return `service ${key(namespace, name)} is an ExternalName service`;
     let p = port === undefined ? undefined : svc.ports.find((sp) => sp.port === port);
     if (!p && (port === undefined || !strictPort)) p = svc.ports[0];
-    if (!p) return port === undefined ? `service ${key(namespace, name)} has no ports` : `service ${key(namespace, name)} has no port ${port}`;
+    if (!p)
+      return port === undefined
+        ? `service ${key(namespace, name)} has no ports`
+        : `service ${key(namespace, name)} has no port ${port}`;
     return { namespace, name, port: p.port, endpoints: svc.endpointsByPortName.get(p.name) ?? [] };
   }
 
@@ -261,7 +303,8 @@ export class RouteTable {
   /** Every "address:port" an endpoint of any Service points at. */
   upstreams(): Set<string> {
     const out = new Set<string>();
-    for (const svc of this.services.values()) for (const eps of svc.endpointsByPortName.values()) for (const ep of eps) out.add(`${ep.address}:${ep.port}`);
+    for (const svc of this.services.values())
+      for (const eps of svc.endpointsByPortName.values()) for (const ep of eps) out.add(`${ep.address}:${ep.port}`);
     return out;
   }
 }

@@ -18,7 +18,11 @@ export type EnvResult = { ok: true; env: Record<string, string> } | { ok: false;
 const FIELD_LABEL = /^metadata\.(labels|annotations)\['(.+)'\]$/;
 
 /** The value of a downward-API field path, or undefined if the path is not supported. */
-export function fieldRefValue(pod: Pod, fieldPath: string, ctx: Pick<EnvContext, 'podIP' | 'hostIP'>): string | undefined {
+export function fieldRefValue(
+  pod: Pod,
+  fieldPath: string,
+  ctx: Pick<EnvContext, 'podIP' | 'hostIP'>,
+): string | undefined {
   const m = FIELD_LABEL.exec(fieldPath);
   if (m) {
     const map = m[1] === 'labels' ? pod.metadata?.labels : pod.metadata?.annotations;
@@ -54,7 +58,14 @@ export function expandVars(text: string, vars: Readonly<Record<string, string>>)
   });
 }
 
-function keyRef(kind: 'ConfigMap' | 'Secret', ns: string, name: string, key: string, optional: boolean, ctx: EnvContext): { value?: string; error?: string } {
+function keyRef(
+  kind: 'ConfigMap' | 'Secret',
+  ns: string,
+  name: string,
+  key: string,
+  optional: boolean,
+  ctx: EnvContext,
+): { value?: string; error?: string } {
   const data = ctx.lookup(kind, ns, name);
   if (!data) return optional ? {} : { error: `${kind.toLowerCase()} "${name}" not found` };
   if (!(key in data)) return optional ? {} : { error: `couldn't find key ${key} in ${kind} ${ns}/${name}` };
@@ -71,7 +82,12 @@ function fromSource(src: EnvFromSource, ns: string, ctx: EnvContext, out: Record
   return undefined;
 }
 
-function envVarValue(pod: Pod, v: EnvVar, vars: Record<string, string>, ctx: EnvContext): { value?: string; error?: string } {
+function envVarValue(
+  pod: Pod,
+  v: EnvVar,
+  vars: Record<string, string>,
+  ctx: EnvContext,
+): { value?: string; error?: string } {
   const ns = pod.metadata?.namespace ?? 'default';
   if (v.valueFrom?.fieldRef) {
     const value = fieldRefValue(pod, v.valueFrom.fieldRef.fieldPath, ctx);
@@ -113,7 +129,10 @@ export function containerEnv(pod: Pod, container: Container, ctx: EnvContext): E
 }
 
 /** `command` and `args` with `$(VAR)` references expanded, as the kubelet does before starting a container. */
-export function expandCommand(container: Container, env: Readonly<Record<string, string>>): { command?: string[]; args?: string[] } {
+export function expandCommand(
+  container: Container,
+  env: Readonly<Record<string, string>>,
+): { command?: string[]; args?: string[] } {
   return {
     command: container.command?.map((s) => expandVars(s, env)),
     args: container.args?.map((s) => expandVars(s, env)),

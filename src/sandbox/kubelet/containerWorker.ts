@@ -86,10 +86,13 @@ export class ContainerWorker {
   }
 
   private later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      if (this.phase === 'active') fn();
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        this.timers.delete(t);
+        if (this.phase === 'active') fn();
+      },
+      Math.max(0, ms),
+    );
     this.timers.add(t);
   }
 
@@ -197,11 +200,14 @@ export class ContainerWorker {
           this.ctx.changed();
         });
       } else this.ready = true;
-      if (c.livenessProbe) this.probe('liveness', c.livenessProbe, c, (ok) => !ok && this.killForProbe('liveness', c.livenessProbe));
+      if (c.livenessProbe)
+        this.probe('liveness', c.livenessProbe, c, (ok) => !ok && this.killForProbe('liveness', c.livenessProbe));
       this.ctx.changed();
     };
     if (c.startupProbe) {
-      this.probe('startup', c.startupProbe, c, (ok) => (ok ? afterStartup() : this.killForProbe('startup', c.startupProbe)));
+      this.probe('startup', c.startupProbe, c, (ok) =>
+        ok ? afterStartup() : this.killForProbe('startup', c.startupProbe),
+      );
     } else afterStartup();
   }
 
@@ -255,7 +261,8 @@ export class ContainerWorker {
       finishedAt: nowTimestamp(exit.finishedAt),
       ...(inst.pid !== undefined ? { containerID: `sandbox://${inst.pid}` } : {}),
     };
-    if (exit.reason === 'StartError') this.ctx.event('Warning', 'Failed', `Error: failed to start container "${this.name}": ${exit.message ?? ''}`);
+    if (exit.reason === 'StartError')
+      this.ctx.event('Warning', 'Failed', `Error: failed to start container "${this.name}": ${exit.message ?? ''}`);
     const policy = this.ctx.pod().spec?.restartPolicy ?? 'Always';
     const restart = this.restartAnyway || policy === 'Always' || (policy === 'OnFailure' && exit.exitCode !== 0);
     if (this.phase !== 'active' || !restart) {

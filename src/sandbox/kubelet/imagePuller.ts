@@ -49,7 +49,11 @@ export class ImagePuller {
     this.backoff.reset(key);
     if (always) {
       const took = formatGoDuration(Date.now() - began || 1);
-      this.host.event('Normal', 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: 0 bytes.`);
+      this.host.event(
+        'Normal',
+        'Pulled',
+        `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: 0 bytes.`,
+      );
     } else this.host.event('Normal', 'Pulled', `Container image "${image}" already present on machine`);
     return result.image;
   }

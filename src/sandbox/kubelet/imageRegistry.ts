@@ -106,8 +106,12 @@ export function demoAppImage(root: string = packageRoot()): ImageDefinition {
     build: (c, image) =>
       c.command && c.command.length > 0
         ? { command: c.command[0], args: [...c.command.slice(1), ...(c.args ?? [])] }
-        : { command: process.execPath, args: [main, ...(image.tag ? [`--default-version=${image.tag}`] : []), ...(c.args ?? [])] },
-    unavailable: () => (existsSync(main) ? undefined : `${main} is missing: compile the sandbox first (npx tsc -p tsconfig.build.json)`),
+        : {
+            command: process.execPath,
+            args: [main, ...(image.tag ? [`--default-version=${image.tag}`] : []), ...(c.args ?? [])],
+          },
+    unavailable: () =>
+      existsSync(main) ? undefined : `${main} is missing: compile the sandbox first (npx tsc -p tsconfig.build.json)`,
   };
 }
 
@@ -145,7 +149,10 @@ export class ImageRegistry {
     const target = reference.tag !== undefined ? `${reference.repository}:${reference.tag}` : reference.repository;
     const found = this.definitions.find((d) => d.match.test(target) || d.match.test(reference.raw));
     if (!found) {
-      return { ok: false, message: `failed to resolve reference "${reference.normalized}": ${reference.normalized}: not found` };
+      return {
+        ok: false,
+        message: `failed to resolve reference "${reference.normalized}": ${reference.normalized}: not found`,
+      };
     }
     const why = found.definition.unavailable?.(reference);
     if (why) return { ok: false, message: `failed to pull and unpack image "${reference.normalized}": ${why}` };

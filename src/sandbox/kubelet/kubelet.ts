@@ -116,7 +116,12 @@ export class Kubelet implements PodLogSource {
         this.sync(uid, change);
       } catch (e) {
         // One pod the kubelet cannot set up must not take the node down; say so where kubectl describe shows it.
-        this.workerContext.events.record(change.pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
+        this.workerContext.events.record(
+          change.pod,
+          'Warning',
+          'FailedCreatePodSandBox',
+          `Failed to create pod sandbox: ${(e as Error).message}`,
+        );
       }
     }
   }
@@ -156,7 +161,10 @@ export class Kubelet implements PodLogSource {
 
   private deleteNow(pod: KubeObject): void {
     try {
-      this.registry.delete(this.pods, pod.metadata.namespace, pod.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+      this.registry.delete(this.pods, pod.metadata.namespace, pod.metadata.name ?? '', {
+        gracePeriodSeconds: 0,
+        preconditions: { uid: pod.metadata.uid },
+      });
     } catch {
       // Already gone or replaced.
     }
@@ -189,7 +197,13 @@ export class Kubelet implements PodLogSource {
       const status = computePodStatus(current as Pod, worker.runtime(), nowTimestamp());
       if (sameStatus(status, current.status)) return;
       try {
-        this.registry.update(this.pods, worker.key.namespace, worker.key.name, { ...clone(current), status }, { subresource: 'status' });
+        this.registry.update(
+          this.pods,
+          worker.key.namespace,
+          worker.key.name,
+          { ...clone(current), status },
+          { subresource: 'status' },
+        );
         return;
       } catch (e) {
         if (!(e instanceof StatusError) || e.reason !== 'Conflict') return;
@@ -211,7 +225,13 @@ export class Kubelet implements PodLogSource {
       const writer = worker && worker.state !== 'gone' ? worker.container(container)?.logWriter : undefined;
       return writer !== undefined && writer.path === path && writer.live;
     };
-    return streamLogFile(path, { follow: opts.follow, tailLines: opts.tailLines, timestamps: opts.timestamps, limitBytes: opts.limitBytes, isLive });
+    return streamLogFile(path, {
+      follow: opts.follow,
+      tailLines: opts.tailLines,
+      timestamps: opts.timestamps,
+      limitBytes: opts.limitBytes,
+      isLive,
+    });
   }
 
   /** Stops every pod's processes, the scheduler and the heartbeat. Safe to call twice. */
@@ -237,7 +257,10 @@ export class Kubelet implements PodLogSource {
     this.workers.clear();
     this.dirty.clear();
     this.pending.clear();
-    await Promise.all([...workers.map((w) => w.shutdown(this.shutdownGraceMs).catch((e: unknown) => void errors.push(e))), ...this.stopping]);
+    await Promise.all([
+      ...workers.map((w) => w.shutdown(this.shutdownGraceMs).catch((e: unknown) => void errors.push(e))),
+      ...this.stopping,
+    ]);
     this.state = 'closed';
     if (errors.length > 0) throw new AggregateError(errors, 'kubelet close failed');
   }

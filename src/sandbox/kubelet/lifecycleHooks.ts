@@ -6,7 +6,11 @@ import { type ProbeTarget, runHandler } from './probes';
  * Runs a preStop hook, giving up at `deadline` (epoch ms). Resolves with a failure message, or
  * undefined when it succeeded (or there was nothing to run).
  */
-export async function runPreStop(hook: LifecycleHandler | undefined, target: ProbeTarget, deadline: number): Promise<string | undefined> {
+export async function runPreStop(
+  hook: LifecycleHandler | undefined,
+  target: ProbeTarget,
+  deadline: number,
+): Promise<string | undefined> {
   const ms = deadline - Date.now();
   if (!hook || ms <= 0) return undefined;
   const sleep = hook.sleep;

@@ -48,7 +48,12 @@ type ConditionState = 'True' | 'False' | 'Unknown';
 function conditions(ready: ConditionState, now: string, prev: readonly NodeCondition[]): NodeCondition[] {
   const unknown = ready === 'Unknown';
   const table: [string, ConditionState, string, string][] = unknown
-    ? ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'Ready'].map((t) => [t, 'Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.'])
+    ? ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'Ready'].map((t) => [
+        t,
+        'Unknown',
+        'NodeStatusUnknown',
+        'Kubelet stopped posting node status.',
+      ])
     : [
         ['MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'],
         ['DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'],
@@ -62,7 +67,8 @@ function conditions(ready: ConditionState, now: string, prev: readonly NodeCondi
       status,
       // The node controller leaves the heartbeat alone when it marks a node Unknown.
       lastHeartbeatTime: unknown ? (before?.lastHeartbeatTime ?? now) : now,
-      lastTransitionTime: before && before.status === status && before.lastTransitionTime ? before.lastTransitionTime : now,
+      lastTransitionTime:
+        before && before.status === status && before.lastTransitionTime ? before.lastTransitionTime : now,
       reason,
       message,
     };

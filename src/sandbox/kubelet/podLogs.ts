@@ -33,11 +33,17 @@ export function selectLogFile(stateDir: string, pod: Pod, opts: Pick<PodLogOptio
   const all = [...names, ...(pod.spec?.initContainers ?? []).map((c) => c.name)];
   let container = opts.container;
   if (!container) {
-    if (names.length !== 1) throw StatusError.badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
+    if (names.length !== 1)
+      throw StatusError.badRequest(
+        `a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`,
+      );
     container = names[0];
   }
   if (!all.includes(container)) throw StatusError.badRequest(`container ${container} is not valid for pod ${name}`);
-  const dir = join(podLogDir(stateDir, { namespace: pod.metadata?.namespace ?? 'default', name, uid: pod.metadata?.uid ?? '' }), container);
+  const dir = join(
+    podLogDir(stateDir, { namespace: pod.metadata?.namespace ?? 'default', name, uid: pod.metadata?.uid ?? '' }),
+    container,
+  );
   const found = instances(dir);
   const latest = found[found.length - 1];
   if (opts.previous) {
@@ -138,7 +144,8 @@ export function streamLogFile(path: string, opts: LogStreamOptions): Readable {
         }
       };
       let first = await readNew();
-      if (opts.tailLines !== undefined && opts.tailLines >= 0) first = opts.tailLines === 0 ? [] : first.slice(-opts.tailLines);
+      if (opts.tailLines !== undefined && opts.tailLines >= 0)
+        first = opts.tailLines === 0 ? [] : first.slice(-opts.tailLines);
       let more = await emit(first);
       while (more && opts.follow) {
         const live = opts.isLive();

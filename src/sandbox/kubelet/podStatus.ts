@@ -25,7 +25,11 @@ function isTerminal(phase: string | undefined): boolean {
 }
 
 /** The pod phase, by the kubelet's rules (getPhase): a terminal phase never changes back. */
-export function podPhase(restartPolicy: string | undefined, statuses: readonly ContainerStatus[], previous?: string): PodPhase {
+export function podPhase(
+  restartPolicy: string | undefined,
+  statuses: readonly ContainerStatus[],
+  previous?: string,
+): PodPhase {
   if (isTerminal(previous)) return previous as PodPhase;
   let running = 0;
   let waiting = 0;
@@ -78,13 +82,21 @@ export function qosClass(containers: readonly Container[]): 'Guaranteed' | 'Burs
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
-function condition(type: string, ok: boolean, prev: readonly PodCondition[], now: string, reason?: string, message?: string): PodCondition {
+function condition(
+  type: string,
+  ok: boolean,
+  prev: readonly PodCondition[],
+  now: string,
+  reason?: string,
+  message?: string,
+): PodCondition {
   const status = ok ? 'True' : 'False';
   const before = prev.find((c) => c.type === type);
   const c: PodCondition = {
     type,
     status,
-    lastTransitionTime: before && before.status === status && before.lastTransitionTime ? before.lastTransitionTime : now,
+    lastTransitionTime:
+      before && before.status === status && before.lastTransitionTime ? before.lastTransitionTime : now,
   };
   if (!ok && reason) c.reason = reason;
   if (!ok && message) c.message = message;
@@ -95,7 +107,8 @@ function readinessGatesMessage(pod: Pod, prev: readonly PodCondition[]): string 
   for (const gate of pod.spec?.readinessGates ?? []) {
     const c = prev.find((x) => x.type === gate.conditionType);
     if (!c) return `corresponding condition of pod readiness gate "${gate.conditionType}" does not exist.`;
-    if (c.status !== 'True') return `the status of pod readiness gate "${gate.conditionType}" is not "True", but ${c.status}`;
+    if (c.status !== 'True')
+      return `the status of pod readiness gate "${gate.conditionType}" is not "True", but ${c.status}`;
   }
   return undefined;
 }

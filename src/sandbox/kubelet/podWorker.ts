@@ -44,7 +44,8 @@ const MINIMUM_GRACE_MS = 2000;
 
 function decodeSecret(o: KubeObject): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries((o.data ?? {}) as Record<string, string>)) out[k] = Buffer.from(v, 'base64').toString('utf8');
+  for (const [k, v] of Object.entries((o.data ?? {}) as Record<string, string>))
+    out[k] = Buffer.from(v, 'base64').toString('utf8');
   for (const [k, v] of Object.entries((o.stringData ?? {}) as Record<string, string>)) out[k] = v;
   return out;
 }
@@ -65,7 +66,11 @@ export class PodWorker {
     pod: Pod,
   ) {
     this.pod = pod;
-    this.key = { namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '' };
+    this.key = {
+      namespace: pod.metadata?.namespace ?? 'default',
+      name: pod.metadata?.name ?? '',
+      uid: pod.metadata?.uid ?? '',
+    };
     this.podIP = ctx.ips.allocate();
     this.startTime = pod.status?.startTime ?? nowTimestamp();
     this.dir = podLogDir(ctx.stateDir, this.key);
@@ -164,11 +169,19 @@ export class PodWorker {
     this.ctx.flushStatus(this);
     this.state = 'terminated';
     try {
-      this.ctx.registry.delete(resource('pods'), this.key.namespace, this.key.name, { gracePeriodSeconds: 0, preconditions: { uid: this.key.uid } });
+      this.ctx.registry.delete(resource('pods'), this.key.namespace, this.key.name, {
+        gracePeriodSeconds: 0,
+        preconditions: { uid: this.key.uid },
+      });
     } catch (e) {
       // NotFound / Conflict: gone already, or replaced by a new pod of the same name — nothing of ours to delete.
       if (!(e instanceof StatusError) || (e.reason !== 'NotFound' && e.reason !== 'Conflict')) {
-        this.ctx.events.record(this.pod as KubeObject, 'Warning', 'FailedKillPod', `error deleting pod: ${(e as Error).message}`);
+        this.ctx.events.record(
+          this.pod as KubeObject,
+          'Warning',
+          'FailedKillPod',
+          `error deleting pod: ${(e as Error).message}`,
+        );
       }
     }
   }

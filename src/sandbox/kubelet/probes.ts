@@ -50,7 +50,12 @@ function dialError(host: string, port: number, err: NodeJS.ErrnoException): stri
   return `dial tcp ${host}:${port}: ${err.message}`;
 }
 
-function httpCheck(h: HTTPGetAction, target: ProbeTarget, timeoutMs: number, signal: AbortSignal): Promise<ProbeOutcome> {
+function httpCheck(
+  h: HTTPGetAction,
+  target: ProbeTarget,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<ProbeOutcome> {
   const port = resolvePort(h.port, target.ports);
   if (port === undefined) return Promise.resolve({ ok: false, message: `unable to find port "${String(h.port)}"` });
   const host = h.host || target.podIP;
@@ -74,21 +79,46 @@ function httpCheck(h: HTTPGetAction, target: ProbeTarget, timeoutMs: number, sig
         if (size > MAX_BODY) res.destroy();
       });
       const code = res.statusCode ?? 0;
-      res.on('close', () => done(code >= 200 && code < 400 ? { ok: true, message: '' } : { ok: false, message: `HTTP probe failed with statuscode: ${code}` }));
+      res.on('close', () =>
+        done(
+          code >= 200 && code < 400
+            ? { ok: true, message: '' }
+            : { ok: false, message: `HTTP probe failed with statuscode: ${code}` },
+        ),
+      );
       res.on('error', () => undefined);
     };
-    const opts = { host, port, path, method: 'GET', headers, agent: false as const, signal, ...(https ? { rejectUnauthorized: false } : {}) };
+    const opts = {
+      host,
+      port,
+      path,
+      method: 'GET',
+      headers,
+      agent: false as const,
+      signal,
+      ...(https ? { rejectUnauthorized: false } : {}),
+    };
     const req = https ? httpsRequest(opts, onResponse) : httpRequest(opts, onResponse);
     const timer = setTimeout(() => {
-      done({ ok: false, message: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` });
+      done({
+        ok: false,
+        message: `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+      });
       req.destroy();
     }, timeoutMs);
-    req.on('error', (err: NodeJS.ErrnoException) => done({ ok: false, message: `Get "${url}": ${dialError(host, port, err)}` }));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      done({ ok: false, message: `Get "${url}": ${dialError(host, port, err)}` }),
+    );
     req.end();
   });
 }
 
-function tcpCheck(t: TCPSocketAction, target: ProbeTarget, timeoutMs: number, signal: AbortSignal): Promise<ProbeOutcome> {
+function tcpCheck(
+  t: TCPSocketAction,
+  target: ProbeTarget,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<ProbeOutcome> {
   const port = resolvePort(t.port, target.ports);
   if (port === undefined) return Promise.resolve({ ok: false, message: `unable to find port "${String(t.port)}"` });
   const host = t.host || target.podIP;
@@ -115,21 +145,37 @@ function execCheck(e: ExecAction, target: ProbeTarget, timeoutMs: number, signal
     execFile(
       argv[0],
       argv.slice(1),
-      { env: { ...target.env }, cwd: target.cwd, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: MAX_BODY, signal },
+      {
+        env: { ...target.env },
+        cwd: target.cwd,
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: MAX_BODY,
+        signal,
+      },
       (err, stdout, stderr) => {
         const output = `${stdout}${stderr}`.trim();
         if (!err) return resolve({ ok: true, message: '' });
         const e2 = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
-        if (e2.code === 'ENOENT') return resolve({ ok: false, message: `exec: "${argv[0]}": executable file not found in $PATH` });
+        if (e2.code === 'ENOENT')
+          return resolve({ ok: false, message: `exec: "${argv[0]}": executable file not found in $PATH` });
         if (e2.killed) return resolve({ ok: false, message: `command ${JSON.stringify(argv.join(' '))} timed out` });
-        resolve({ ok: false, message: output || `command ${JSON.stringify(argv.join(' '))} exited with ${String(e2.code)}` });
+        resolve({
+          ok: false,
+          message: output || `command ${JSON.stringify(argv.join(' '))} exited with ${String(e2.code)}`,
+        });
       },
     );
   });
 }
 
 /** Runs a probe or hook handler once. Never rejects: errors are failed outcomes. */
-export function runHandler(h: ProbeHandler, target: ProbeTarget, timeoutMs: number, signal: AbortSignal = new AbortController().signal): Promise<ProbeOutcome> {
+export function runHandler(
+  h: ProbeHandler,
+  target: ProbeTarget,
+  timeoutMs: number,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<ProbeOutcome> {
   if (h.httpGet) return httpCheck(h.httpGet, target, timeoutMs, signal);
   if (h.tcpSocket) return tcpCheck(h.tcpSocket, target, timeoutMs, signal);
   if (h.exec) return execCheck(h.exec, target, timeoutMs, signal);
@@ -192,13 +238,18 @@ export class ProbeWorker {
       this.lastResult = outcome.ok;
       this.run = 1;
     }
-    const threshold = outcome.ok ? (this.kind === 'readiness' ? (this.probe.successThreshold ?? 1) : 1) : (this.probe.failureThreshold ?? 3);
+    const threshold = outcome.ok
+      ? this.kind === 'readiness'
+        ? (this.probe.successThreshold ?? 1)
+        : 1
+      : (this.probe.failureThreshold ?? 3);
     let changed = false;
     if (this.run >= threshold && this.state !== outcome.ok) {
       this.state = outcome.ok;
       changed = true;
     }
-    const finished = (this.kind !== 'readiness' && changed && !outcome.ok) || (this.kind === 'startup' && changed && outcome.ok);
+    const finished =
+      (this.kind !== 'readiness' && changed && !outcome.ok) || (this.kind === 'startup' && changed && outcome.ok);
     if (finished) this.stopped = true;
     this.listener(outcome, this.state ?? false, changed);
     const periodMs = Math.max(1, this.probe.periodSeconds ?? 10) * 1000;

@@ -16,7 +16,9 @@ export type SchedulerState = 'idle' | 'running' | 'closed';
 
 function wantsBinding(pod: KubeObject, schedulerName: string): boolean {
   const spec = (pod.spec ?? {}) as Pod['spec'];
-  return !spec?.nodeName && !pod.metadata.deletionTimestamp && (spec?.schedulerName ?? 'default-scheduler') === schedulerName;
+  return (
+    !spec?.nodeName && !pod.metadata.deletionTimestamp && (spec?.schedulerName ?? 'default-scheduler') === schedulerName
+  );
 }
 
 /** Binds every unscheduled pod to one node. */
@@ -42,7 +44,10 @@ export class Scheduler {
     this.state = 'running';
     this.watch = this.registry.watch(this.pods, {}, (ev) => {
       if (ev.type === 'DELETED' || !wantsBinding(ev.object, this.schedulerName)) return;
-      this.queue.set(ev.object.metadata.uid ?? '', { namespace: ev.object.metadata.namespace ?? 'default', name: ev.object.metadata.name ?? '' });
+      this.queue.set(ev.object.metadata.uid ?? '', {
+        namespace: ev.object.metadata.namespace ?? 'default',
+        name: ev.object.metadata.name ?? '',
+      });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.drain());
@@ -75,7 +80,12 @@ export class Scheduler {
       try {
         const bound = this.registry.update(this.pods, namespace, name, next).object;
         this.setScheduled(bound);
-        this.events.record(bound, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${this.nodeName}`);
+        this.events.record(
+          bound,
+          'Normal',
+          'Scheduled',
+          `Successfully assigned ${namespace}/${name} to ${this.nodeName}`,
+        );
         return;
       } catch (e) {
         if (!(e instanceof StatusError) || e.reason !== 'Conflict') return;
@@ -85,7 +95,8 @@ export class Scheduler {
 
   private setScheduled(pod: KubeObject): void {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const current = attempt === 0 ? pod : this.registry.tryGet(this.pods, pod.metadata.namespace, pod.metadata.name ?? '');
+      const current =
+        attempt === 0 ? pod : this.registry.tryGet(this.pods, pod.metadata.namespace, pod.metadata.name ?? '');
       if (!current || current.metadata.uid !== pod.metadata.uid) return;
       const next = clone(current);
       const status = (next.status ?? {}) as { conditions?: PodCondition[] };
@@ -93,7 +104,9 @@ export class Scheduler {
       status.conditions = [...conditions, { type: 'PodScheduled', status: 'True', lastTransitionTime: nowTimestamp() }];
       next.status = status;
       try {
-        this.registry.update(this.pods, pod.metadata.namespace, pod.metadata.name ?? '', next, { subresource: 'status' });
+        this.registry.update(this.pods, pod.metadata.namespace, pod.metadata.name ?? '', next, {
+          subresource: 'status',
+        });
         return;
       } catch (e) {
         if (!(e instanceof StatusError) || e.reason !== 'Conflict') return;

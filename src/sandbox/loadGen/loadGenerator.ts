@@ -58,7 +58,6 @@ export interface LoadGeneratorOptions {
   onResponse?: ResponseListener;
 }
 
-
 function header(res: http.IncomingMessage, name: string): string | undefined {
   const v = res.headers[name];
   const s = Array.isArray(v) ? v[0] : v;
@@ -91,11 +90,17 @@ export class LoadGenerator {
   private resolveDone!: (r: LoadReport) => void;
 
   constructor(private readonly opts: LoadGeneratorOptions) {
-    if (!(opts.ratePerSecond > 0) || !Number.isFinite(opts.ratePerSecond)) throw new RangeError(`ratePerSecond: must be a positive number, got ${opts.ratePerSecond}`);
-    if (opts.maxInFlight !== undefined && !(opts.maxInFlight >= 1)) throw new RangeError(`maxInFlight: must be at least 1, got ${opts.maxInFlight}`);
+    if (!(opts.ratePerSecond > 0) || !Number.isFinite(opts.ratePerSecond))
+      throw new RangeError(`ratePerSecond: must be a positive number, got ${opts.ratePerSecond}`);
+    if (opts.maxInFlight !== undefined && !(opts.maxInFlight >= 1))
+      throw new RangeError(`maxInFlight: must be at least 1, got ${opts.maxInFlight}`);
     this.target = new URL(opts.url);
     this.path = opts.path ?? `${this.target.pathname}${this.target.search}`;
-    this.headers = { ...(opts.headers ?? {}), host: opts.host, ...(opts.cookie !== undefined ? { cookie: opts.cookie } : {}) };
+    this.headers = {
+      ...(opts.headers ?? {}),
+      host: opts.host,
+      ...(opts.cookie !== undefined ? { cookie: opts.cookie } : {}),
+    };
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxInFlight = opts.maxInFlight ?? Math.max(64, Math.min(1024, Math.ceil(opts.ratePerSecond)));
     const mean = 1000 / opts.ratePerSecond;
@@ -223,7 +228,9 @@ export class LoadGenerator {
       const pod = header(res, 'x-sandbox-pod');
       res.resume();
       res.on('end', () => finish({ status, revision, pod }));
-      res.on('close', () => finish({ pod, error: timedOut ? 'timeout' : 'aborted', message: `response from ${pod ?? 'upstream'} cut off` }));
+      res.on('close', () =>
+        finish({ pod, error: timedOut ? 'timeout' : 'aborted', message: `response from ${pod ?? 'upstream'} cut off` }),
+      );
     });
     req.on('error', (e) => finish({ error: timedOut ? 'timeout' : 'connection', message: e.message }));
     req.end();

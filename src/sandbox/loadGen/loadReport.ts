@@ -65,6 +65,13 @@ export class LoadTally {
         p99Ms: Math.round(t.latency.quantile(0.99) * 100) / 100,
       };
     }
-    return { sent: this.sent, completed: this.completed, byRevision, transportErrors: this.transportErrors, skipped: this.skipped, elapsedMs: Math.round(elapsedMs) };
+    return {
+      sent: this.sent,
+      completed: this.completed,
+      byRevision,
+      transportErrors: this.transportErrors,
+      skipped: this.skipped,
+      elapsedMs: Math.round(elapsedMs),
+    };
   }
 }

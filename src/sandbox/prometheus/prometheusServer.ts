@@ -36,7 +36,11 @@ const DEFAULT_BINARY = 'prometheus';
 /** The prometheus binary is missing or cannot be run. (To move to src/errors.) */
 /** The one-line error for a missing prometheus program, saying what to do. */
 export function prometheusNotFound(binary: string, cause?: unknown): MissingBinaryError {
-  return new MissingBinaryError('prometheus', 'install it (Debian: apt-get install prometheus) or pass --prometheus-binary', { cause, path: binary === DEFAULT_BINARY ? undefined : binary });
+  return new MissingBinaryError(
+    'prometheus',
+    'install it (Debian: apt-get install prometheus) or pass --prometheus-binary',
+    { cause, path: binary === DEFAULT_BINARY ? undefined : binary },
+  );
 }
 
 /** True when `url` is a Prometheus that has finished starting (WAL replayed, ready for queries). */
@@ -161,7 +165,9 @@ export class PrometheusServer {
         return `http://127.0.0.1:${port}`;
       }
       if (i >= SAME_PORT_ATTEMPTS) {
-        throw new Error(`prometheus cannot come back on port ${port}: another process holds it; see ${this.launch.logFile}`);
+        throw new Error(
+          `prometheus cannot come back on port ${port}: another process holds it; see ${this.launch.logFile}`,
+        );
       }
       await new Promise((r) => setTimeout(r, SAME_PORT_BACKOFF_MS));
     }
@@ -170,7 +176,11 @@ export class PrometheusServer {
   /** Stops the process (SIGTERM, then SIGKILL) and keeps port and data for `start()`. */
   stop(): Promise<void> {
     if (this.stopping) return this.stopping;
-    if (this.currentState === 'starting') return (this.starting ?? Promise.resolve()).then(() => this.stop(), () => this.stop());
+    if (this.currentState === 'starting')
+      return (this.starting ?? Promise.resolve()).then(
+        () => this.stop(),
+        () => this.stop(),
+      );
     if (this.currentState !== 'running') return Promise.resolve();
     this.currentState = 'stopping';
     this.stopping = this.stopChild().finally(() => {

@@ -66,16 +66,28 @@ async function apiGet<T>(url: string, path: string, params: Record<string, strin
   try {
     body = JSON.parse(text) as ApiResponse<T>;
   } catch {
-    throw new PrometheusQueryError(`prometheus at ${url} answered ${res.status} without JSON: ${text.slice(0, 200)}`, undefined, res.status);
+    throw new PrometheusQueryError(
+      `prometheus at ${url} answered ${res.status} without JSON: ${text.slice(0, 200)}`,
+      undefined,
+      res.status,
+    );
   }
   if (body.status !== 'success' || body.data === undefined) {
-    throw new PrometheusQueryError(`prometheus: ${body.errorType ?? 'error'}: ${body.error ?? text.slice(0, 200)}`, body.errorType, res.status);
+    throw new PrometheusQueryError(
+      `prometheus: ${body.errorType ?? 'error'}: ${body.error ?? text.slice(0, 200)}`,
+      body.errorType,
+      res.status,
+    );
   }
   return body.data;
 }
 
 /** Evaluates `promql` now (or at `opts.time`, seconds since the epoch); a scalar comes back as one sample. */
-export async function queryInstant(url: string, promql: string, opts: { time?: number; timeoutMs?: number } = {}): Promise<InstantSample[]> {
+export async function queryInstant(
+  url: string,
+  promql: string,
+  opts: { time?: number; timeoutMs?: number } = {},
+): Promise<InstantSample[]> {
   const params: Record<string, string> = { query: promql };
   if (opts.time !== undefined) params.time = String(opts.time);
   const data = await apiGet<QueryData>(url, 'api/v1/query', params, opts.timeoutMs ?? 5000);
@@ -94,6 +106,16 @@ export async function queryInstant(url: string, promql: string, opts: { time?: n
 
 /** The targets Prometheus currently scrapes. */
 export async function activeTargets(url: string, opts: { timeoutMs?: number } = {}): Promise<ActiveTarget[]> {
-  const data = await apiGet<{ activeTargets: ActiveTarget[] }>(url, 'api/v1/targets', { state: 'active' }, opts.timeoutMs ?? 5000);
-  return data.activeTargets.map((t) => ({ labels: t.labels, scrapeUrl: t.scrapeUrl, health: t.health, lastError: t.lastError }));
+  const data = await apiGet<{ activeTargets: ActiveTarget[] }>(
+    url,
+    'api/v1/targets',
+    { state: 'active' },
+    opts.timeoutMs ?? 5000,
+  );
+  return data.activeTargets.map((t) => ({
+    labels: t.labels,
+    scrapeUrl: t.scrapeUrl,
+    health: t.health,
+    lastError: t.lastError,
+  }));
 }

@@ -103,7 +103,12 @@ export async function launchOnPort(spec: ServerLaunch, port: number): Promise<Ch
     if (Date.now() > deadline) {
       await spec.tracker.stop(child, 2000);
       const ms = spec.readyTimeoutMs ?? 30_000;
-      throw new ServerProcessExitedError(spec.program, `did not answer within ${ms} ms and was stopped`, tail(logSince(spec.logFile, offset)), spec.logFile);
+      throw new ServerProcessExitedError(
+        spec.program,
+        `did not answer within ${ms} ms and was stopped`,
+        tail(logSince(spec.logFile, offset)),
+        spec.logFile,
+      );
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
@@ -113,12 +118,19 @@ export async function launchOnPort(spec: ServerLaunch, port: number): Promise<Ch
  * Starts the server on `preferredPort` (or a free one), moving to another free port each time the one
  * tried turns out to be taken.
  */
-export async function launchOnFreePort(spec: ServerLaunch, preferredPort?: number, attempts = 5): Promise<{ child: ChildProcess; port: number }> {
+export async function launchOnFreePort(
+  spec: ServerLaunch,
+  preferredPort?: number,
+  attempts = 5,
+): Promise<{ child: ChildProcess; port: number }> {
   let port = preferredPort ?? (await freePort());
   for (let i = 1; ; i++) {
     const child = await launchOnPort(spec, port);
     if (child !== 'portTaken') return { child, port };
-    if (i >= attempts) throw new Error(`${spec.program} could not bind a port after ${attempts} attempts (last tried ${port}); see ${spec.logFile}`);
+    if (i >= attempts)
+      throw new Error(
+        `${spec.program} could not bind a port after ${attempts} attempts (last tried ${port}); see ${spec.logFile}`,
+      );
     port = await freePort();
   }
 }

@@ -28,7 +28,10 @@ const pods = resource('pods');
 const STABLE = 's1aaaaaaaa';
 const CANARY = 'c2bbbbbbbb';
 const errorsMetric = metricSchema.parse({ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 50 } });
-const latencyMetric = metricSchema.parse({ name: 'latency', latency: { quantile: 0.5, maxRatio: 1.2, minRequests: 50 } });
+const latencyMetric = metricSchema.parse({
+  name: 'latency',
+  latency: { quantile: 0.5, maxRatio: 1.2, minRequests: 50 },
+});
 
 /** Codes the client saw. */
 interface Tally {
@@ -69,10 +72,22 @@ async function hit(ip: string, n: number): Promise<Tally> {
 
 function admin(ip: string, body: object): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: ip, port: 8080, path: '/admin/config', method: 'POST', headers: { 'content-type': 'application/json' }, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`admin answered ${res.statusCode}`))));
-    });
+    const req = http.request(
+      {
+        host: ip,
+        port: 8080,
+        path: '/admin/config',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        agent: false,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve() : reject(new Error(`admin answered ${res.statusCode}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
@@ -83,7 +98,13 @@ describe('measure() on a sandbox with two revisions', () => {
   let dir: string;
   let provider: PrometheusProvider;
   const ns = `measure-${randomBytes(3).toString('hex')}`;
-  const target = (): MeasureTarget => ({ namespace: ns, app: 'web', canaryRevision: CANARY, stableRevision: STABLE, intervalMs: 5000 });
+  const target = (): MeasureTarget => ({
+    namespace: ns,
+    app: 'web',
+    canaryRevision: CANARY,
+    stableRevision: STABLE,
+    intervalMs: 5000,
+  });
 
   const podNamed = (name: string) => sb.registry.tryGet(pods, ns, name) as Pod | undefined;
   const ipOf = (name: string) => podNamed(name)?.status?.podIP ?? '';
@@ -108,14 +129,22 @@ describe('measure() on a sandbox with two revisions', () => {
         ],
       },
     });
-    await waitFor(() => podNamed(name)?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false, `${name} to be ready`, 30_000, 100);
+    await waitFor(
+      () => podNamed(name)?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+      `${name} to be ready`,
+      30_000,
+      100,
+    );
     return name;
   }
 
   /** Waits until Prometheus holds `expected` as the sum of `metric` over `pod`'s series. */
   async function scraped(metric: string, pod: string, expected: number): Promise<void> {
     await waitFor(
-      async () => (await queryInstant(sb.urls.prometheus ?? '', `sum(${metric}{namespace="${ns}",pod="${pod}"})`)).some((s) => s.value === expected),
+      async () =>
+        (await queryInstant(sb.urls.prometheus ?? '', `sum(${metric}{namespace="${ns}",pod="${pod}"})`)).some(
+          (s) => s.value === expected,
+        ),
       `${pod}'s ${metric} to reach ${expected} in Prometheus`,
       30_000,
       200,
@@ -129,7 +158,8 @@ describe('measure() on a sandbox with two revisions', () => {
     served.set(pod, (served.get(pod) ?? 0) + n);
     return t;
   }
-  const settle = (...podNames: string[]) => Promise.all(podNames.map((p) => scraped('http_requests_total', p, served.get(p) ?? 0)));
+  const settle = (...podNames: string[]) =>
+    Promise.all(podNames.map((p) => scraped('http_requests_total', p, served.get(p) ?? 0)));
 
   let stableA: string;
   let stableB: string;
@@ -140,7 +170,11 @@ describe('measure() on a sandbox with two revisions', () => {
     sb = await Sandbox.start({ dir, redis: false, backoff: { initialMs: 200, maxMs: 1000 }, logger: silentLogger() });
     sb.registry.ensureNamespace(ns);
     provider = new PrometheusProvider({ address: sb.urls.prometheus ?? '', timeoutMs: 5000 });
-    [stableA, stableB, canary] = await Promise.all([createPod(STABLE, 'x1abc'), createPod(STABLE, 'x2def'), createPod(CANARY, 'y1ghi')]);
+    [stableA, stableB, canary] = await Promise.all([
+      createPod(STABLE, 'x1abc'),
+      createPod(STABLE, 'x2def'),
+      createPod(CANARY, 'y1ghi'),
+    ]);
   }, 90_000);
 
   afterAll(async () => {
@@ -176,12 +210,21 @@ describe('measure() on a sandbox with two revisions', () => {
     await settle(stableA, stableB, canary);
     const { measurement } = await look();
     expect(c.errors).toBeGreaterThan(20);
-    expect(measurement).toMatchObject({ kind: 'counts', canary: { requests: 200, errors: c.errors }, stable: { requests: 300, errors: a.errors + b.errors } });
+    expect(measurement).toMatchObject({
+      kind: 'counts',
+      canary: { requests: 200, errors: c.errors },
+      stable: { requests: 300, errors: a.errors + b.errors },
+    });
     expect(a.errors + b.errors).toBe(0);
   });
 
   it('feeds the threshold judge, which fails a canary at 30% errors', () => {
-    const verdict = new ThresholdJudge().judge(history, { metric: errorsMetric, alpha: 0.01, analysisStartedAt: 0, now: Date.now() });
+    const verdict = new ThresholdJudge().judge(history, {
+      metric: errorsMetric,
+      alpha: 0.01,
+      analysisStartedAt: 0,
+      now: Date.now(),
+    });
     expect(verdict.decision).toBe('fail');
     expect(verdict.evidence).toMatchObject({ canaryRequests: 200, stableRequests: 300 });
   });
@@ -195,10 +238,15 @@ describe('measure() on a sandbox with two revisions', () => {
     const before = podNamed(canary)?.status?.containerStatuses?.[0];
     const pid = Number(/^sandbox:\/\/(\d+)$/.exec(before?.containerID ?? '')?.[1]);
     process.kill(pid, 'SIGKILL');
-    await waitFor(() => {
-      const cs = podNamed(canary)?.status?.containerStatuses?.[0];
-      return (cs?.restartCount ?? 0) > (before?.restartCount ?? 0) && cs?.ready === true;
-    }, 'the canary container to restart and be ready', 30_000, 100);
+    await waitFor(
+      () => {
+        const cs = podNamed(canary)?.status?.containerStatuses?.[0];
+        return (cs?.restartCount ?? 0) > (before?.restartCount ?? 0) && cs?.ready === true;
+      },
+      'the canary container to restart and be ready',
+      30_000,
+      100,
+    );
     served.set(canary, 0);
     const after = await send(canary, 25);
     await settle(canary);
@@ -212,11 +260,22 @@ describe('measure() on a sandbox with two revisions', () => {
     await send(second, 30);
     await settle(second);
     await sb.registry.delete(pods, ns, stableB, { gracePeriodSeconds: 0 });
-    await waitFor(async () => (await queryInstant(sb.urls.prometheus ?? '', `http_requests_total{namespace="${ns}",pod="${stableB}"}`)).length === 0, `${stableB} to leave Prometheus`, 30_000, 200);
+    await waitFor(
+      async () =>
+        (await queryInstant(sb.urls.prometheus ?? '', `http_requests_total{namespace="${ns}",pod="${stableB}"}`))
+          .length === 0,
+      `${stableB} to leave Prometheus`,
+      30_000,
+      200,
+    );
     await send(stableA, 60);
     await settle(stableA);
     const { measurement } = await look();
-    expect(measurement).toMatchObject({ kind: 'counts', canary: { requests: 30, errors: 0 }, stable: { requests: 60, errors: 0 } });
+    expect(measurement).toMatchObject({
+      kind: 'counts',
+      canary: { requests: 30, errors: 0 },
+      stable: { requests: 60, errors: 0 },
+    });
   });
 
   it('selects revisions by a revision label just the same', async () => {
@@ -234,7 +293,10 @@ describe('measure() on a sandbox with two revisions', () => {
     const ghost = { ...target(), canaryRevision: 'nopods0000' };
     const base = await measure(provider, errorsMetric, ghost, undefined, Date.now());
     const { measurement } = await measure(provider, errorsMetric, ghost, base.cursor, Date.now());
-    expect(measurement).toMatchObject({ kind: 'missing', reason: expect.stringMatching(/no http_requests_total series for the canary's pods yet/) });
+    expect(measurement).toMatchObject({
+      kind: 'missing',
+      reason: expect.stringMatching(/no http_requests_total series for the canary's pods yet/),
+    });
   });
 
   it('measures latency histograms per revision', async () => {
@@ -244,12 +306,16 @@ describe('measure() on a sandbox with two revisions', () => {
     const lcursor = first.cursor;
     await send(canary, 100);
     await send(stableA, 100);
-    await Promise.all([canary, stableA].map((p) => scraped('http_request_duration_seconds_count', p, served.get(p) ?? 0)));
+    await Promise.all(
+      [canary, stableA].map((p) => scraped('http_request_duration_seconds_count', p, served.get(p) ?? 0)),
+    );
     const { measurement } = await measure(provider, latencyMetric, target(), lcursor, Date.now());
     if (measurement?.kind !== 'histogram') throw new Error(`expected a histogram, got ${JSON.stringify(measurement)}`);
     expect(measurement.canary.count).toBe(100);
     expect(measurement.stable.count).toBe(100);
-    expect(measurement.canary.buckets.map((b) => b.le)).toEqual([0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]);
+    expect(measurement.canary.buckets.map((b) => b.le)).toEqual([
+      0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+    ]);
     // 60 ms ± 10 % on the canary: nothing at or under 25 ms; stable at 5 ms: nearly all under 25 ms.
     expect(measurement.canary.buckets.find((b) => b.le === 0.025)?.count).toBe(0);
     expect(measurement.stable.buckets.find((b) => b.le === 0.025)?.count).toBeGreaterThanOrEqual(90);
@@ -261,20 +327,54 @@ describe('measure() on a sandbox with two revisions', () => {
 
   it('measures a query metric from its template', async () => {
     const q = (query: string) => metricSchema.parse({ name: 'served', query, threshold: { max: 1e9 } });
-    const sum = await measure(provider, q('sum(http_requests_total{ {{canary.selector}} })'), target(), 'kept', Date.now());
-    expect(sum).toEqual({ measurement: { kind: 'value', at: expect.any(Number), value: (served.get(canary) ?? NaN) + (served.get(second) ?? NaN) }, cursor: 'kept' });
+    const sum = await measure(
+      provider,
+      q('sum(http_requests_total{ {{canary.selector}} })'),
+      target(),
+      'kept',
+      Date.now(),
+    );
+    expect(sum).toEqual({
+      measurement: {
+        kind: 'value',
+        at: expect.any(Number),
+        value: (served.get(canary) ?? NaN) + (served.get(second) ?? NaN),
+      },
+      cursor: 'kept',
+    });
     expect(sum.measurement?.kind === 'value' && sum.measurement.value).toBeGreaterThan(0);
-    const many = await measure(provider, q('http_requests_total{namespace="{{namespace}}"}'), target(), undefined, Date.now());
-    expect(many.measurement).toMatchObject({ kind: 'missing', reason: expect.stringMatching(/returned \d+ series; expected one/) });
+    const many = await measure(
+      provider,
+      q('http_requests_total{namespace="{{namespace}}"}'),
+      target(),
+      undefined,
+      Date.now(),
+    );
+    expect(many.measurement).toMatchObject({
+      kind: 'missing',
+      reason: expect.stringMatching(/returned \d+ series; expected one/),
+    });
     const none = await measure(provider, q('sum(no_such_metric{app="{{app}}"})'), target(), undefined, Date.now());
     expect(none.measurement).toMatchObject({ kind: 'missing', reason: 'no data: the query returned no series' });
-    const nan = await measure(provider, q('sum(http_requests_total{ {{canary.selector}} }) / 0 * 0'), target(), undefined, Date.now());
+    const nan = await measure(
+      provider,
+      q('sum(http_requests_total{ {{canary.selector}} }) / 0 * 0'),
+      target(),
+      undefined,
+      Date.now(),
+    );
     expect(nan.measurement).toMatchObject({ kind: 'missing', reason: expect.stringMatching(/NaN/) });
   });
 
   it('refuses a query Prometheus refuses with PlanValidationError naming the metric', async () => {
-    const bad = metricSchema.parse({ name: 'broken', query: 'sum(rate(x{app="{{app}}"}[{{interval}}])', threshold: { max: 1 } });
-    const err = await measure(provider, bad, { ...target(), metricIndex: 2 }, undefined, Date.now()).catch((e: unknown) => e);
+    const bad = metricSchema.parse({
+      name: 'broken',
+      query: 'sum(rate(x{app="{{app}}"}[{{interval}}])',
+      threshold: { max: 1 },
+    });
+    const err = await measure(provider, bad, { ...target(), metricIndex: 2 }, undefined, Date.now()).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(PlanValidationError);
     expect((err as PlanValidationError).problems[0].path).toBe('spec.analysis.metrics[2].query');
     expect((err as Error).message).toMatch(/parse error.*should have been refused before the rollout started/);
@@ -294,6 +394,10 @@ describe('measure() on a sandbox with two revisions', () => {
     await send(canary, 5);
     await settle(canary);
     // The requests of the tests since this cursor's last look count too.
-    expect((await look()).measurement).toMatchObject({ kind: 'counts', canary: { requests: 15 + 100 + 20 + 5 }, stable: { requests: 35 + 100 } });
+    expect((await look()).measurement).toMatchObject({
+      kind: 'counts',
+      canary: { requests: 15 + 100 + 20 + 5 },
+      stable: { requests: 35 + 100 },
+    });
   });
 });

@@ -40,12 +40,22 @@ export async function startPrometheusWithTarget(ip: string, pod: string, value: 
     const pods = resource('pods');
     const created = registry.create(pods, 'default', {
       metadata: { name: pod, labels: { app: 'conformance' } },
-      spec: { nodeName: 'sandbox-node', containers: [{ name: 'app', image: 'ramp.dev/demo-app:v1', ports: [{ name: 'http', containerPort: target.port }] }] },
+      spec: {
+        nodeName: 'sandbox-node',
+        containers: [
+          { name: 'app', image: 'ramp.dev/demo-app:v1', ports: [{ name: 'http', containerPort: target.port }] },
+        ],
+      },
     }).object;
     const running = clone(created);
     running.status = { phase: 'Running', podIP: ip, podIPs: [{ ip }], hostIP: '127.0.0.1' };
     registry.update(pods, 'default', pod, running, { subresource: 'status' });
-    await waitFor(async () => (await queryInstant(url, `http_requests_total{pod="${pod}"}`)).length === 1, `${pod} to be scraped`, 30_000, 200);
+    await waitFor(
+      async () => (await queryInstant(url, `http_requests_total{pod="${pod}"}`)).length === 1,
+      `${pod} to be scraped`,
+      30_000,
+      200,
+    );
     return { url, prom, target, close };
   } catch (e) {
     await close();

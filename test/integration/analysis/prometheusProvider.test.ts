@@ -37,12 +37,18 @@ describeProviderConformance('PrometheusProvider', async () => {
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void | Promise<void>;
 
 /** An HTTP(S) server on a free port running `handler` with the request body read. */
-async function serve(handler: Handler, tls?: { cert: string; key: string }): Promise<{ url: string; close(): Promise<void> }> {
+async function serve(
+  handler: Handler,
+  tls?: { cert: string; key: string },
+): Promise<{ url: string; close(): Promise<void> }> {
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
-    req.on('end', () => void Promise.resolve(handler(req, res, body)).catch((e: unknown) => res.writeHead(599).end(String(e))));
+    req.on(
+      'end',
+      () => void Promise.resolve(handler(req, res, body)).catch((e: unknown) => res.writeHead(599).end(String(e))),
+    );
   };
   const server = tls ? https.createServer(tls, listener) : http.createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -62,8 +68,14 @@ describe('PrometheusProvider specifics', () => {
   let dir: string;
   const servers: { close(): Promise<void> }[] = [];
   const forward = async (path: string, body: string, res: ServerResponse) => {
-    const r = await fetch(`${h.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' }).end(await r.text());
+    const r = await fetch(`${h.url}${path}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    res
+      .writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' })
+      .end(await r.text());
   };
 
   beforeAll(async () => {
@@ -78,10 +90,18 @@ describe('PrometheusProvider specifics', () => {
 
   it('classifies execution errors and range vectors as invalidQuery', async () => {
     const p = new PrometheusProvider({ address: h.url, timeoutMs: 5000 });
-    const dup = await p.query('label_replace(vector(1) or label_replace(vector(2), "a", "b", "", ""), "a", "", "", "")');
-    expect(dup).toEqual({ kind: 'invalidQuery', reason: 'execution: vector cannot contain metrics with the same labelset' });
+    const dup = await p.query(
+      'label_replace(vector(1) or label_replace(vector(2), "a", "b", "", ""), "a", "", "", "")',
+    );
+    expect(dup).toEqual({
+      kind: 'invalidQuery',
+      reason: 'execution: vector cannot contain metrics with the same labelset',
+    });
     const range = await p.query('http_requests_total[1m]');
-    expect(range).toMatchObject({ kind: 'invalidQuery', reason: expect.stringMatching(/range vector; expected an instant vector or a scalar/) });
+    expect(range).toMatchObject({
+      kind: 'invalidQuery',
+      reason: expect.stringMatching(/range vector; expected an instant vector or a scalar/),
+    });
     expect(await p.validate('http_requests_total[1m]')).toMatchObject({ ok: false });
   });
 
@@ -90,7 +110,9 @@ describe('PrometheusProvider specifics', () => {
     const p = new PrometheusProvider({ address: h.url, timeoutMs: 5000, onRequest: (o, ms) => seen.push([o, ms]) });
     await p.query('vector(1)');
     await p.query('sum(');
-    await new PrometheusProvider({ address: h.url, timeoutMs: 20, onRequest: (o, ms) => seen.push([o, ms]) }).query(SLOW_QUERY);
+    await new PrometheusProvider({ address: h.url, timeoutMs: 20, onRequest: (o, ms) => seen.push([o, ms]) }).query(
+      SLOW_QUERY,
+    );
     expect(seen.map(([o]) => o)).toEqual(['ok', 'invalidQuery', 'unavailable']);
     expect(seen.every(([, ms]) => ms >= 0 && ms < 2000)).toBe(true);
   });
@@ -100,7 +122,8 @@ describe('PrometheusProvider specifics', () => {
     const seen: string[] = [];
     const proxy = await serve((req, res, body) => {
       seen.push(String(req.headers.authorization));
-      if (req.headers.authorization !== `Bearer ${expected}`) return void res.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized');
+      if (req.headers.authorization !== `Bearer ${expected}`)
+        return void res.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized');
       return forward(req.url ?? '', body, res);
     });
     servers.push(proxy);
@@ -109,32 +132,49 @@ describe('PrometheusProvider specifics', () => {
     const p = new PrometheusProvider({ address: proxy.url, timeoutMs: 5000, bearerTokenFile: file });
     expect((await p.query('vector(1)')).kind).toBe('ok');
     expected = 'token-two';
-    expect(await p.query('vector(1)')).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/HTTP 401/) });
+    expect(await p.query('vector(1)')).toMatchObject({
+      kind: 'unavailable',
+      reason: expect.stringMatching(/HTTP 401/),
+    });
     writeFileSync(file, 'token-two');
     expect((await p.query('vector(1)')).kind).toBe('ok');
     expect(seen).toEqual(['Bearer token-one', 'Bearer token-one', 'Bearer token-two']);
     const missing = new PrometheusProvider({ address: proxy.url, timeoutMs: 5000, bearerTokenFile: join(dir, 'nope') });
-    expect(await missing.query('vector(1)')).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/cannot read the Prometheus credentials/) });
+    expect(await missing.query('vector(1)')).toMatchObject({
+      kind: 'unavailable',
+      reason: expect.stringMatching(/cannot read the Prometheus credentials/),
+    });
   });
 
   it('sends basic auth with the password from its file, to an address with a path prefix', async () => {
     const proxy = await serve((req, res, body) => {
-      if (req.headers.authorization !== `Basic ${Buffer.from('ramp:s3cr:et').toString('base64')}`) return void res.writeHead(401).end();
+      if (req.headers.authorization !== `Basic ${Buffer.from('ramp:s3cr:et').toString('base64')}`)
+        return void res.writeHead(401).end();
       if (!req.url?.startsWith('/prom/api/v1/query')) return void res.writeHead(404).end();
       return forward(req.url.slice('/prom'.length), body, res);
     });
     servers.push(proxy);
     writeFileSync(join(dir, 'password'), 's3cr:et\n');
-    const p = new PrometheusProvider({ address: `${proxy.url}/prom`, timeoutMs: 5000, basicAuth: { username: 'ramp', passwordFile: join(dir, 'password') } });
+    const p = new PrometheusProvider({
+      address: `${proxy.url}/prom`,
+      timeoutMs: 5000,
+      basicAuth: { username: 'ramp', passwordFile: join(dir, 'password') },
+    });
     expect(await p.query('scalar(vector(5))')).toEqual({ kind: 'ok', samples: [{ labels: {}, value: 5 }] });
   });
 
   it('verifies TLS unless insecureSkipVerify is set', async () => {
     const certs = createServingCertificates(['127.0.0.1']);
-    const proxy = await serve((req, res, body) => forward(req.url ?? '', body, res), { cert: certs.cert, key: certs.key });
+    const proxy = await serve((req, res, body) => forward(req.url ?? '', body, res), {
+      cert: certs.cert,
+      key: certs.key,
+    });
     servers.push(proxy);
     const strict = new PrometheusProvider({ address: proxy.url, timeoutMs: 5000 });
-    expect(await strict.query('vector(1)')).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/certificate/i) });
+    expect(await strict.query('vector(1)')).toMatchObject({
+      kind: 'unavailable',
+      reason: expect.stringMatching(/certificate/i),
+    });
     const lax = new PrometheusProvider({ address: proxy.url, timeoutMs: 5000, insecureSkipVerify: true });
     expect((await lax.query('vector(1)')).kind).toBe('ok');
   });
@@ -143,31 +183,61 @@ describe('PrometheusProvider specifics', () => {
     const broken = await serve((req, res) => {
       const mode = new URL(req.url ?? '/', 'http://x').pathname.split('/')[1];
       if (mode === 'down') return void res.writeHead(503, { 'content-type': 'text/plain' }).end('Service Unavailable');
-      if (mode === 'internal') return void res.writeHead(500, { 'content-type': 'application/json' }).end('{"status":"error","errorType":"internal","error":"boom"}');
-      if (mode === 'timeout') return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"error","errorType":"timeout","error":"query timed out in expression evaluation"}');
-      if (mode === 'html') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>proxy login</html>');
+      if (mode === 'internal')
+        return void res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end('{"status":"error","errorType":"internal","error":"boom"}');
+      if (mode === 'timeout')
+        return void res
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end('{"status":"error","errorType":"timeout","error":"query timed out in expression evaluation"}');
+      if (mode === 'html')
+        return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>proxy login</html>');
       if (mode === 'badgw') return void res.writeHead(400, { 'content-type': 'text/plain' }).end('Bad Request');
       req.socket.destroy();
     });
     servers.push(broken);
-    const at = (mode: string) => new PrometheusProvider({ address: `${broken.url}/${mode}`, timeoutMs: 5000 }).query('vector(1)');
-    expect(await at('down')).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/HTTP 503 without its JSON: Service Unavailable/) });
-    expect(await at('internal')).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/HTTP 500: internal: boom/) });
-    expect(await at('timeout')).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/HTTP 503: timeout/) });
+    const at = (mode: string) =>
+      new PrometheusProvider({ address: `${broken.url}/${mode}`, timeoutMs: 5000 }).query('vector(1)');
+    expect(await at('down')).toMatchObject({
+      kind: 'unavailable',
+      reason: expect.stringMatching(/HTTP 503 without its JSON: Service Unavailable/),
+    });
+    expect(await at('internal')).toMatchObject({
+      kind: 'unavailable',
+      reason: expect.stringMatching(/HTTP 500: internal: boom/),
+    });
+    expect(await at('timeout')).toMatchObject({
+      kind: 'unavailable',
+      reason: expect.stringMatching(/HTTP 503: timeout/),
+    });
     expect(await at('html')).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/without its JSON/) });
     // A 400 that is not Prometheus' bad_data (a proxy's) is not the query's fault.
     expect((await at('badgw')).kind).toBe('unavailable');
-    expect(await at('reset')).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/ECONNRESET|socket hang up/) });
+    expect(await at('reset')).toMatchObject({
+      kind: 'unavailable',
+      reason: expect.stringMatching(/ECONNRESET|socket hang up/),
+    });
     const ctl = new AbortController();
-    const pending = new PrometheusProvider({ address: h.url, timeoutMs: 5000 }).query(SLOW_QUERY, { signal: ctl.signal });
+    const pending = new PrometheusProvider({ address: h.url, timeoutMs: 5000 }).query(SLOW_QUERY, {
+      signal: ctl.signal,
+    });
     ctl.abort();
     expect(await pending).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/cancelled/) });
   });
 
   it('is built by the factory from a plan block with the timeout compiled', async () => {
     const outcomes: string[] = [];
-    const p = createProvider({ prometheus: { address: h.url, timeout: '100ms' } }, { onRequest: (kind, outcome) => outcomes.push(`${kind}:${outcome}`) });
-    await waitFor(async () => (await p.query('http_requests_total{pod="specifics-1"}')).kind === 'ok', 'a first answer', 10_000, 100);
+    const p = createProvider(
+      { prometheus: { address: h.url, timeout: '100ms' } },
+      { onRequest: (kind, outcome) => outcomes.push(`${kind}:${outcome}`) },
+    );
+    await waitFor(
+      async () => (await p.query('http_requests_total{pod="specifics-1"}')).kind === 'ok',
+      'a first answer',
+      10_000,
+      100,
+    );
     expect((await p.query(SLOW_QUERY)).kind).toBe('unavailable');
     expect(outcomes.slice(-2)).toEqual(['prometheus:ok', 'prometheus:unavailable']);
   });

@@ -62,7 +62,11 @@ export function describeProviderConformance(name: string, setup: () => Promise<C
     });
 
     it('keeps NaN and ±Inf as numbers', async () => {
-      const values = ok(await t.provider.query('vector(0/0) or label_replace(vector(1/0), "s", "+", "", "") or label_replace(vector(-1/0), "s", "-", "", "")')).samples;
+      const values = ok(
+        await t.provider.query(
+          'vector(0/0) or label_replace(vector(1/0), "s", "+", "", "") or label_replace(vector(-1/0), "s", "-", "", "")',
+        ),
+      ).samples;
       expect(values.map((s) => s.value).sort()).toEqual([-Infinity, Infinity, NaN].sort());
     });
 
@@ -101,7 +105,12 @@ export function describeProviderConformance(name: string, setup: () => Promise<C
       } finally {
         await t.start();
       }
-      await waitFor(async () => (await t.provider.query(t.seriesName)).kind === 'ok', 'the provider to answer again', 30_000, 200);
+      await waitFor(
+        async () => (await t.provider.query(t.seriesName)).kind === 'ok',
+        'the provider to answer again',
+        30_000,
+        200,
+      );
     });
   });
 }

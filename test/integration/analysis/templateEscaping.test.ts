@@ -47,7 +47,9 @@ describe('template escaping, as Prometheus reads it', () => {
       expect(await p.query(q)).toEqual({ kind: 'ok', samples: [{ labels: {}, value: 0 }] });
     }
     // The harness pod (namespace default, pod escaping-1) is found by the same construction.
-    const found = await p.query(`count(http_requests_total{${revisionSelector({ namespace: 'default', app: 'escaping', revision: '1' }).replace('-.+', '')}})`);
+    const found = await p.query(
+      `count(http_requests_total{${revisionSelector({ namespace: 'default', app: 'escaping', revision: '1' }).replace('-.+', '')}})`,
+    );
     expect(found).toEqual({ kind: 'ok', samples: [{ labels: {}, value: 1 }] });
   });
 });

@@ -85,7 +85,14 @@ export async function startApi(name: string, opts: ApiHarnessOptions = {}): Prom
   const redisUrl = opts.redisUrl ?? testRedisUrl();
   const engine = opts.deps
     ? undefined
-    : createEngine({ redisUrl, prefix, queueName: prefix, kubeconfig: opts.kubeconfig ?? unreachableKubeconfig(dir), prometheusUrl: opts.prometheusUrl, logger: silentLogger() });
+    : createEngine({
+        redisUrl,
+        prefix,
+        queueName: prefix,
+        kubeconfig: opts.kubeconfig ?? unreachableKubeconfig(dir),
+        prometheusUrl: opts.prometheusUrl,
+        logger: silentLogger(),
+      });
   const deps = opts.deps ?? (engine as Engine).deps;
   const metrics = new EngineMetrics();
   const streams = new SseRegistry();

@@ -27,14 +27,16 @@ afterAll(async () => {
   await h?.close();
 });
 
-const eventsUrl = (ns: string, app: string, query = '') => `${url}/api/v1/namespaces/${ns}/rollouts/${app}/events${query}`;
+const eventsUrl = (ns: string, app: string, query = '') =>
+  `${url}/api/v1/namespaces/${ns}/rollouts/${app}/events${query}`;
 const rolloutFrames = (frames: SseFrame[]) => frames.filter((f) => f.event === 'rollout');
 
 function checkFrames(frames: SseFrame[]): void {
   for (const f of frames) {
     const data = JSON.parse(f.data) as { id?: string };
     const validate = doc.component(f.event === 'end' ? 'Rollout' : f.event === 'error' ? 'Error' : 'Event');
-    if (!validate(data)) throw new Error(`${f.event} frame does not fit the documented schema: ${JSON.stringify(validate.errors)}`);
+    if (!validate(data))
+      throw new Error(`${f.event} frame does not fit the documented schema: ${JSON.stringify(validate.errors)}`);
     if (f.event === 'rollout') expect(data.id).toBe(f.id);
   }
 }
@@ -42,11 +44,17 @@ function checkFrames(frames: SseFrame[]): void {
 describe('rollout event streams', () => {
   it('resumes with Last-Event-ID without duplicates or gaps, ends with the rollout, and matches the history', async () => {
     const r = await storeRollout(h.deps, 'sse', 'web', 'Progressing');
-    for (const t of ['StepStarted', 'WeightChanged', 'Analysis'] as const) await addEvent(h.deps, r.id, t, 'Progressing');
+    for (const t of ['StepStarted', 'WeightChanged', 'Analysis'] as const)
+      await addEvent(h.deps, r.id, t, 'Progressing');
 
     const first = await openSse(eventsUrl('sse', 'web'), auth);
     expect(first.status).toBe(200);
-    doc.check('GET', '/api/v1/namespaces/{ns}/rollouts/{name}/events', { status: first.status, headers: first.headers, body: '', text: '' });
+    doc.check('GET', '/api/v1/namespaces/{ns}/rollouts/{name}/events', {
+      status: first.status,
+      headers: first.headers,
+      body: '',
+      text: '',
+    });
     expect(first.headers['content-type']).toMatch(/^text\/event-stream/);
     await first.until((f) => rolloutFrames(f).length === 4);
     first.abort();
@@ -70,8 +78,14 @@ describe('rollout event streams', () => {
     expect(all.map((f) => f.id)).toEqual(stored.map((e) => e.id));
     const end = second.frames[second.frames.length - 1];
     expect(end.event).toBe('end');
-    expect(JSON.parse(end.data)).toMatchObject({ id: r.id, phase: 'RolledBack', outcome: 'rolledBack', version: done.version });
-    const history = (await request(h.app).get('/api/v1/namespaces/sse/rollouts/web').set(auth).expect(200)).body.history;
+    expect(JSON.parse(end.data)).toMatchObject({
+      id: r.id,
+      phase: 'RolledBack',
+      outcome: 'rolledBack',
+      version: done.version,
+    });
+    const history = (await request(h.app).get('/api/v1/namespaces/sse/rollouts/web').set(auth).expect(200)).body
+      .history;
     expect(history).toEqual(all.map((f) => JSON.parse(f.data)));
   });
 
@@ -113,7 +127,9 @@ describe('rollout event streams', () => {
     expect(JSON.parse(s.frames[s.frames.length - 1].data).id).toBe(old.id);
     const live = await openSse(eventsUrl('sse', 'pick'), auth);
     await waitFor(() => live.comments >= 2, 'two keep-alive comments', 5000, 20);
-    expect(rolloutFrames(live.frames).map((f) => JSON.parse(f.data).message)).toEqual([`rollout ${current.id} created`]);
+    expect(rolloutFrames(live.frames).map((f) => JSON.parse(f.data).message)).toEqual([
+      `rollout ${current.id} created`,
+    ]);
     live.abort();
   });
 

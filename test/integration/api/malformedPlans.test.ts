@@ -30,13 +30,29 @@ const VALID: Json = {
     selector: { matchLabels: { app: 'web' } },
     template: {
       metadata: { labels: { app: 'web' } },
-      spec: { containers: [{ name: 'app', image: 'ramp.dev/demo-app:v2', ports: [{ name: 'http', containerPort: 8080 }], env: [{ name: 'VERSION', value: 'v2' }] }] },
+      spec: {
+        containers: [
+          {
+            name: 'app',
+            image: 'ramp.dev/demo-app:v2',
+            ports: [{ name: 'http', containerPort: 8080 }],
+            env: [{ name: 'VERSION', value: 'v2' }],
+          },
+        ],
+      },
     },
     service: { name: 'web', port: 80, targetPort: 'http' },
     strategy: {
       canary: {
         router: { gatewayApi: { httpRoute: 'web' } },
-        steps: [{ setWeight: 10 }, { analyze: { min: '30s', max: '2m' } }, { setCanaryScale: { replicas: 2 } }, { pause: { duration: '1m' } }, { setWeight: 50 }, { pause: {} }],
+        steps: [
+          { setWeight: 10 },
+          { analyze: { min: '30s', max: '2m' } },
+          { setCanaryScale: { replicas: 2 } },
+          { pause: { duration: '1m' } },
+          { setWeight: 50 },
+          { pause: {} },
+        ],
         scaleDownDelay: '30s',
       },
     },
@@ -99,26 +115,67 @@ const REQUIRED: Path[] = [
 
 /** Values just outside what each numeric or duration field allows. */
 const OUT_OF_RANGE: [Path, Json[]][] = [
-  [['spec', 'replicas'], [0, -1, 10_001, 1.5, 1e308]],
-  [['spec', 'strategy', 'canary', 'steps', 0, 'setWeight'], [-1, 101, 50.5, 1e9]],
-  [['spec', 'strategy', 'canary', 'steps', 2, 'setCanaryScale', 'replicas'], [-1, 10_001, 0.5]],
-  [['spec', 'service', 'port'], [0, 65_536, -80]],
-  [['spec', 'analysis', 'alpha'], [0, 0.51, -0.1, 1]],
-  [['spec', 'analysis', 'interval'], ['999ms', '11m', '0s', '5', 'five seconds', '']],
-  [['spec', 'analysis', 'metrics', 0, 'errorRate', 'maxRatio'], [0.99, 0, -2]],
-  [['spec', 'analysis', 'metrics', 0, 'errorRate', 'minRequests'], [0, 1_000_001]],
-  [['spec', 'analysis', 'metrics', 1, 'latency', 'quantile'], [0, 1, 1.5, -0.5]],
-  [['spec', 'analysis', 'metrics', 2, 'threshold', 'failureLimit'], [-1, 1001]],
-  [['spec', 'progressDeadline'], ['999ms', '1x', '-5m']],
+  [
+    ['spec', 'replicas'],
+    [0, -1, 10_001, 1.5, 1e308],
+  ],
+  [
+    ['spec', 'strategy', 'canary', 'steps', 0, 'setWeight'],
+    [-1, 101, 50.5, 1e9],
+  ],
+  [
+    ['spec', 'strategy', 'canary', 'steps', 2, 'setCanaryScale', 'replicas'],
+    [-1, 10_001, 0.5],
+  ],
+  [
+    ['spec', 'service', 'port'],
+    [0, 65_536, -80],
+  ],
+  [
+    ['spec', 'analysis', 'alpha'],
+    [0, 0.51, -0.1, 1],
+  ],
+  [
+    ['spec', 'analysis', 'interval'],
+    ['999ms', '11m', '0s', '5', 'five seconds', ''],
+  ],
+  [
+    ['spec', 'analysis', 'metrics', 0, 'errorRate', 'maxRatio'],
+    [0.99, 0, -2],
+  ],
+  [
+    ['spec', 'analysis', 'metrics', 0, 'errorRate', 'minRequests'],
+    [0, 1_000_001],
+  ],
+  [
+    ['spec', 'analysis', 'metrics', 1, 'latency', 'quantile'],
+    [0, 1, 1.5, -0.5],
+  ],
+  [
+    ['spec', 'analysis', 'metrics', 2, 'threshold', 'failureLimit'],
+    [-1, 1001],
+  ],
+  [
+    ['spec', 'progressDeadline'],
+    ['999ms', '1x', '-5m'],
+  ],
   [['spec', 'strategy', 'canary', 'steps', 1, 'analyze', 'min'], ['5m']],
-  [['metadata', 'name'], ['Web', 'web_1', '-web', 'x'.repeat(64), '']],
-  [['spec', 'template', 'spec', 'containers', 0, 'ports', 0, 'containerPort'], ['http', -1, 1.5]],
+  [
+    ['metadata', 'name'],
+    ['Web', 'web_1', '-web', 'x'.repeat(64), ''],
+  ],
+  [
+    ['spec', 'template', 'spec', 'containers', 0, 'ports', 0, 'containerPort'],
+    ['http', -1, 1.5],
+  ],
 ];
 
 /** Every path into the valid plan (for wrong-type mutations). */
 function allPaths(v: Json, at: Path = []): Path[] {
   if (v === null || typeof v !== 'object') return [at];
-  const children = Array.isArray(v) ? v.map((c, i) => allPaths(c, [...at, i])) : Object.entries(v).map(([k, c]) => allPaths(c, [...at, k]));
+  const children = Array.isArray(v)
+    ? v.map((c, i) => allPaths(c, [...at, i]))
+    : Object.entries(v).map(([k, c]) => allPaths(c, [...at, k]));
   return [...(at.length ? [at] : []), ...children.flat()];
 }
 const PATHS = allPaths(VALID);
@@ -154,17 +211,24 @@ const anyJson: fc.Arbitrary<Json> = fc.oneof(
   fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), fc.integer(), { maxKeys: 2 }),
 ) as fc.Arbitrary<Json>;
 
-const wrongType: fc.Arbitrary<Mutation> = fc.tuple(fc.constantFrom(...PATHS), anyJson).map(([path, value]) => (plan: Json) => {
-  const p = parentOf(plan, path);
-  // A value of the same type would often still be valid; the pre-condition below filters what is.
-  if (p && typeOf(p.parent[p.key]) !== typeOf(value)) p.parent[p.key] = value;
-});
+const wrongType: fc.Arbitrary<Mutation> = fc
+  .tuple(fc.constantFrom(...PATHS), anyJson)
+  .map(([path, value]) => (plan: Json) => {
+    const p = parentOf(plan, path);
+    // A value of the same type would often still be valid; the pre-condition below filters what is.
+    if (p && typeOf(p.parent[p.key]) !== typeOf(value)) p.parent[p.key] = value;
+  });
 
 const unknownField: fc.Arbitrary<Mutation> = fc
-  .tuple(fc.constantFrom(...STRICT_OBJECTS), fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !['__proto__', 'constructor'].includes(k)), anyJson)
+  .tuple(
+    fc.constantFrom(...STRICT_OBJECTS),
+    fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !['__proto__', 'constructor'].includes(k)),
+    anyJson,
+  )
   .map(([path, key, value]) => (plan: Json) => {
     const target = path.length ? get(plan, path) : plan;
-    if (target && typeof target === 'object' && !Array.isArray(target) && !(key in target)) (target as Record<string, Json>)[`x-${key}`] = value;
+    if (target && typeof target === 'object' && !Array.isArray(target) && !(key in target))
+      (target as Record<string, Json>)[`x-${key}`] = value;
   });
 
 const outOfRange: fc.Arbitrary<Mutation> = fc.constantFrom(...OUT_OF_RANGE).chain(([path, values]) =>
@@ -179,16 +243,20 @@ const deleteRequired: fc.Arbitrary<Mutation> = fc.constantFrom(...REQUIRED).map(
   if (p && !Array.isArray(p.parent)) delete p.parent[p.key];
 });
 
-const otherNamespace: fc.Arbitrary<Mutation> = fc.constantFrom('default', 'other', 'FUZZ', '', 42 as unknown as string).map((ns) => (plan: Json) => {
-  const m = get(plan, ['metadata']);
-  if (m && typeof m === 'object' && !Array.isArray(m)) (m as Record<string, Json>).namespace = ns;
-});
+const otherNamespace: fc.Arbitrary<Mutation> = fc
+  .constantFrom('default', 'other', 'FUZZ', '', 42 as unknown as string)
+  .map((ns) => (plan: Json) => {
+    const m = get(plan, ['metadata']);
+    if (m && typeof m === 'object' && !Array.isArray(m)) (m as Record<string, Json>).namespace = ns;
+  });
 
-const mutatedPlan: fc.Arbitrary<Json> = fc.array(fc.oneof(wrongType, unknownField, outOfRange, deleteRequired, otherNamespace), { minLength: 1, maxLength: 3 }).map((ms) => {
-  const plan = clone(VALID);
-  for (const m of ms) m(plan);
-  return plan;
-});
+const mutatedPlan: fc.Arbitrary<Json> = fc
+  .array(fc.oneof(wrongType, unknownField, outOfRange, deleteRequired, otherNamespace), { minLength: 1, maxLength: 3 })
+  .map((ms) => {
+    const plan = clone(VALID);
+    for (const m of ms) m(plan);
+    return plan;
+  });
 
 function isValid(body: unknown): boolean {
   try {
@@ -235,7 +303,8 @@ async function expectNothingWritten(): Promise<void> {
   expect(await h.deps.store.getLatest(NS, 'web')).toBeUndefined();
 }
 
-const send = (body: string, type: string) => request(h.app).post(URL_).set(bearer(TOKENS.admin)).set('Content-Type', type).send(body);
+const send = (body: string, type: string) =>
+  request(h.app).post(URL_).set(bearer(TOKENS.admin)).set('Content-Type', type).send(body);
 
 describe('malformed plans at POST /rollouts', () => {
   it('the valid plan the mutations start from is valid', () => {
@@ -250,7 +319,12 @@ describe('malformed plans at POST /rollouts', () => {
           skipped++;
           return;
         }
-        await expectRefused(await send(asYaml ? YAML.stringify(plan) : JSON.stringify(plan), asYaml ? 'application/yaml' : 'application/json'));
+        await expectRefused(
+          await send(
+            asYaml ? YAML.stringify(plan) : JSON.stringify(plan),
+            asYaml ? 'application/yaml' : 'application/json',
+          ),
+        );
         await expectNothingWritten();
       }),
       { seed: SEED, numRuns: 400 },
@@ -272,11 +346,15 @@ describe('malformed plans at POST /rollouts', () => {
   it('random text as JSON or YAML gets 400/422 and writes nothing', async () => {
     const yamlish = fc.stringMatching(/^[a-z:{}[\]\-,'" \n#&*!|>%@`0-9.]{1,80}$/);
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ maxLength: 80 }), yamlish, fc.string({ unit: 'binary', maxLength: 40 })), fc.constantFrom('application/json', 'application/yaml', 'text/yaml'), async (text, type) => {
-        if (text.trim() === '') return;
-        await expectRefused(await send(text, type));
-        await expectNothingWritten();
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.string({ maxLength: 80 }), yamlish, fc.string({ unit: 'binary', maxLength: 40 })),
+        fc.constantFrom('application/json', 'application/yaml', 'text/yaml'),
+        async (text, type) => {
+          if (text.trim() === '') return;
+          await expectRefused(await send(text, type));
+          await expectNothingWritten();
+        },
+      ),
       { seed: SEED + 2, numRuns: 300 },
     );
   }, 60_000);

@@ -12,7 +12,13 @@ import { demoPlan } from '../../helpers/engineHarness';
 
 interface Doc {
   openapi: string;
-  paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown[]; requestBody?: { content: Record<string, unknown> } }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      { responses: Record<string, unknown>; security?: unknown[]; requestBody?: { content: Record<string, unknown> } }
+    >
+  >;
   components: { schemas: Record<string, object> };
 }
 
@@ -40,7 +46,9 @@ describe('/openapi.json', () => {
         'GET /api/v1/namespaces/{ns}/rollouts',
         'GET /api/v1/namespaces/{ns}/rollouts/{name}',
         'GET /api/v1/namespaces/{ns}/rollouts/{name}/events',
-        ...['promote', 'abort', 'retry', 'pause', 'resume'].map((op) => `POST /api/v1/namespaces/{ns}/rollouts/{name}/${op}`),
+        ...['promote', 'abort', 'retry', 'pause', 'resume'].map(
+          (op) => `POST /api/v1/namespaces/{ns}/rollouts/{name}/${op}`,
+        ),
         'GET /healthz',
         'GET /readyz',
         'GET /metrics',
@@ -55,7 +63,8 @@ describe('/openapi.json', () => {
     const ajv = new Ajv2020({ strict: false });
     ajv.addFormat('date-time', true);
     ajv.addSchema({ $id: 'openapi', components: doc.components });
-    for (const name of Object.keys(doc.components.schemas)) expect(() => ajv.compile({ $ref: `openapi#/components/schemas/${name}` })).not.toThrow();
+    for (const name of Object.keys(doc.components.schemas))
+      expect(() => ajv.compile({ $ref: `openapi#/components/schemas/${name}` })).not.toThrow();
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]);
     for (const r of new Set(refs)) expect(doc.components.schemas[r]).toBeDefined();
   });
@@ -63,7 +72,11 @@ describe('/openapi.json', () => {
   it('describes the plan body so that valid plans pass and out-of-shape ones do not', () => {
     const checker = new OpenApiChecker(doc as never);
     const plan = checker.component('RolloutPlan');
-    for (const good of [smallPlanInput('a', 'web'), smallPlanInput(undefined, 'web'), JSON.parse(JSON.stringify(demoPlan({ namespace: 'a', version: 'v2' })))]) {
+    for (const good of [
+      smallPlanInput('a', 'web'),
+      smallPlanInput(undefined, 'web'),
+      JSON.parse(JSON.stringify(demoPlan({ namespace: 'a', version: 'v2' }))),
+    ]) {
       expect(plan(good) ? 'valid' : JSON.stringify(plan.errors)).toBe('valid');
     }
     const bad = [
@@ -73,17 +86,25 @@ describe('/openapi.json', () => {
       { ...smallPlanInput('a', 'web'), kind: 'Deployment' },
     ];
     for (const b of bad) expect(plan(b)).toBe(false);
-    for (const type of ['application/json', 'application/yaml', 'text/yaml']) expect(doc.paths['/api/v1/namespaces/{ns}/rollouts'].post.requestBody?.content[type]).toBeDefined();
+    for (const type of ['application/json', 'application/yaml', 'text/yaml'])
+      expect(doc.paths['/api/v1/namespaces/{ns}/rollouts'].post.requestBody?.content[type]).toBeDefined();
   });
 
   it('lists the error statuses each route can answer, 401 on every route that needs a token', () => {
     const statuses = (path: string, method: string) => Object.keys(doc.paths[path][method].responses);
-    expect(statuses('/api/v1/namespaces/{ns}/rollouts', 'post')).toEqual(expect.arrayContaining(['200', '201', '400', '401', '403', '409', '413', '415', '422', '500']));
-    expect(statuses('/api/v1/namespaces/{ns}/rollouts/{name}/retry', 'post')).toEqual(expect.arrayContaining(['201', '404', '409']));
-    expect(statuses('/api/v1/namespaces/{ns}/rollouts/{name}/events', 'get')).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404']));
+    expect(statuses('/api/v1/namespaces/{ns}/rollouts', 'post')).toEqual(
+      expect.arrayContaining(['200', '201', '400', '401', '403', '409', '413', '415', '422', '500']),
+    );
+    expect(statuses('/api/v1/namespaces/{ns}/rollouts/{name}/retry', 'post')).toEqual(
+      expect.arrayContaining(['201', '404', '409']),
+    );
+    expect(statuses('/api/v1/namespaces/{ns}/rollouts/{name}/events', 'get')).toEqual(
+      expect.arrayContaining(['200', '400', '401', '403', '404']),
+    );
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
-        if (path.startsWith('/api/')) expect([`${method} ${path}`, op.responses['401']]).toEqual([`${method} ${path}`, expect.anything()]);
+        if (path.startsWith('/api/'))
+          expect([`${method} ${path}`, op.responses['401']]).toEqual([`${method} ${path}`, expect.anything()]);
         else expect([`${method} ${path}`, op.security]).toEqual([`${method} ${path}`, []]);
       }
     }

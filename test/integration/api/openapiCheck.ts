@@ -6,7 +6,10 @@ import Ajv2020 from 'ajv/dist/2020';
 import type { ValidateFunction } from 'ajv';
 
 interface OpenApiDoc {
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>>;
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
+  >;
   components: { schemas: Record<string, object> };
 }
 
@@ -41,13 +44,24 @@ export class OpenApiChecker {
     const op = this.doc.paths[path]?.[method.toLowerCase()];
     if (!op) throw new Error(`${method} ${path} is not in the document`);
     const response = op.responses[String(answer.status)];
-    if (!response) throw new Error(`${method} ${path} answered ${answer.status}, which is not documented (documented: ${Object.keys(op.responses).join(', ')})`);
-    const type = String(answer.headers['content-type'] ?? '').split(';')[0].trim();
+    if (!response)
+      throw new Error(
+        `${method} ${path} answered ${answer.status}, which is not documented (documented: ${Object.keys(op.responses).join(', ')})`,
+      );
+    const type = String(answer.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim();
     const media = response.content?.[type];
-    if (!media) throw new Error(`${method} ${path} ${answer.status} answered ${type}, documented: ${Object.keys(response.content ?? {}).join(', ')}`);
+    if (!media)
+      throw new Error(
+        `${method} ${path} ${answer.status} answered ${type}, documented: ${Object.keys(response.content ?? {}).join(', ')}`,
+      );
     const validate = this.validator(`${method} ${path} ${answer.status} ${type}`, this.rebase(media.schema));
     const body = type === 'application/json' ? answer.body : (answer.text ?? answer.body);
-    if (!validate(body)) throw new Error(`${method} ${path} ${answer.status}: body does not fit the documented schema: ${this.ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 2000)}`);
+    if (!validate(body))
+      throw new Error(
+        `${method} ${path} ${answer.status}: body does not fit the documented schema: ${this.ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 2000)}`,
+      );
     this.checked.add(`${method.toUpperCase()} ${path} ${answer.status}`);
   }
 
@@ -64,11 +78,14 @@ export class OpenApiChecker {
 }
 
 /** Every route an express 5 app serves: `METHOD /path` in OpenAPI form. */
-export function servedRoutes(app: { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }): string[] {
+export function servedRoutes(app: {
+  router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+}): string[] {
   const out: string[] = [];
   for (const layer of app.router.stack) {
     if (!layer.route) continue;
-    for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== '_all') out.push(`${m.toUpperCase()} ${layer.route.path.replace(/:([A-Za-z_]\w*)/g, '{$1}')}`);
+    for (const [m, on] of Object.entries(layer.route.methods))
+      if (on && m !== '_all') out.push(`${m.toUpperCase()} ${layer.route.path.replace(/:([A-Za-z_]\w*)/g, '{$1}')}`);
   }
   return out;
 }

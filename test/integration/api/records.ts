@@ -7,12 +7,20 @@ import { validatePlan } from '../../../src/plan/parse';
 import type { Plan } from '../../../src/plan/schema';
 
 /** A small valid plan for app `app` in `ns` (replicaRatio router, no metrics). */
-export function smallPlan(ns: string, app: string, steps: unknown[] = [{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }]): Plan {
+export function smallPlan(
+  ns: string,
+  app: string,
+  steps: unknown[] = [{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }],
+): Plan {
   return validatePlan(smallPlanInput(ns, app, steps));
 }
 
 /** The same plan as plain input (what a client sends). */
-export function smallPlanInput(ns: string | undefined, app: string, steps: unknown[] = [{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }]): Record<string, unknown> {
+export function smallPlanInput(
+  ns: string | undefined,
+  app: string,
+  steps: unknown[] = [{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }],
+): Record<string, unknown> {
   return {
     apiVersion: 'ramp.dev/v1alpha1',
     kind: 'Rollout',
@@ -22,7 +30,9 @@ export function smallPlanInput(ns: string | undefined, app: string, steps: unkno
       selector: { matchLabels: { app } },
       template: {
         metadata: { labels: { app } },
-        spec: { containers: [{ name: 'app', image: 'ramp.dev/demo-app:v2', ports: [{ name: 'http', containerPort: 8080 }] }] },
+        spec: {
+          containers: [{ name: 'app', image: 'ramp.dev/demo-app:v2', ports: [{ name: 'http', containerPort: 8080 }] }],
+        },
       },
       service: { name: app, port: 80, targetPort: 'http' },
       strategy: { canary: { steps } },
@@ -31,20 +41,46 @@ export function smallPlanInput(ns: string | undefined, app: string, steps: unkno
 }
 
 /** Stores a rollout record as the engine would create it, then moves it to `phase` (with an event per change). */
-export async function storeRollout(deps: EngineDeps, ns: string, app: string, phase: Phase = 'Pending', more: Partial<RolloutRecord> = {}): Promise<RolloutRecord> {
+export async function storeRollout(
+  deps: EngineDeps,
+  ns: string,
+  app: string,
+  phase: Phase = 'Pending',
+  more: Partial<RolloutRecord> = {},
+): Promise<RolloutRecord> {
   const seq = await deps.store.nextSeq(ns, app);
   const now = Date.now();
   const plan = smallPlan(ns, app);
   // As the engine creates it, with revisions as if a worker had already worked them out.
-  const created = await deps.store.create({ ...newRecord(plan, compilePlan(plan), seq, now, 1), revisions: { canary: 'abc123def0', stable: 'fedcba9876' } });
-  await deps.events.append(created.id, { at: now, type: 'Created', message: `rollout ${created.id} created`, phase: 'Pending' });
+  const created = await deps.store.create({
+    ...newRecord(plan, compilePlan(plan), seq, now, 1),
+    revisions: { canary: 'abc123def0', stable: 'fedcba9876' },
+  });
+  await deps.events.append(created.id, {
+    at: now,
+    type: 'Created',
+    message: `rollout ${created.id} created`,
+    phase: 'Pending',
+  });
   if (phase === 'Pending' && Object.keys(more).length === 0) return created;
   return setPhase(deps, created, phase, more);
 }
 
 /** Commits a phase change (and what else is given), without an event. */
-export async function setPhase(deps: EngineDeps, record: RolloutRecord, phase: Phase, more: Partial<RolloutRecord> = {}): Promise<RolloutRecord> {
-  const outcome = phase === 'Succeeded' ? 'promoted' : phase === 'RolledBack' ? 'rolledBack' : phase === 'Failed' ? 'failed' : undefined;
+export async function setPhase(
+  deps: EngineDeps,
+  record: RolloutRecord,
+  phase: Phase,
+  more: Partial<RolloutRecord> = {},
+): Promise<RolloutRecord> {
+  const outcome =
+    phase === 'Succeeded'
+      ? 'promoted'
+      : phase === 'RolledBack'
+        ? 'rolledBack'
+        : phase === 'Failed'
+          ? 'failed'
+          : undefined;
   const next: RolloutRecord = { ...record, phase, outcome, message: `now ${phase}`, ...more };
   const result = await deps.store.update(record.id, record.version, next);
   if (result !== 'ok') throw new Error(`could not move ${record.id} to ${phase}: ${result}`);
@@ -52,6 +88,12 @@ export async function setPhase(deps: EngineDeps, record: RolloutRecord, phase: P
 }
 
 /** Appends an event; returns its stream id. */
-export function addEvent(deps: EngineDeps, id: string, type: RolloutEvent['type'], phase?: Phase, message = `${type} happened`): Promise<string> {
+export function addEvent(
+  deps: EngineDeps,
+  id: string,
+  type: RolloutEvent['type'],
+  phase?: Phase,
+  message = `${type} happened`,
+): Promise<string> {
   return deps.events.append(id, { at: Date.now(), type, message, phase });
 }

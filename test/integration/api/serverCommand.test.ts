@@ -49,7 +49,23 @@ describe('ramp server', () => {
   it('serves the API with the tokens file, runs a worker, and on SIGTERM ends event streams and exits 0', async () => {
     const port = await freePort();
     const prefix = `test-server-${port}`;
-    const r = run(['--port', String(port), '--host', '127.0.0.1', '--tokens-file', tokensFile, '--redis-url', testRedisUrl(), '--kubeconfig', kubeconfig, '--prefix', prefix, '--queue', prefix, '--worker']);
+    const r = run([
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--tokens-file',
+      tokensFile,
+      '--redis-url',
+      testRedisUrl(),
+      '--kubeconfig',
+      kubeconfig,
+      '--prefix',
+      prefix,
+      '--queue',
+      prefix,
+      '--worker',
+    ]);
     running.push(r);
     const base = `http://127.0.0.1:${port}`;
     try {
@@ -57,21 +73,39 @@ describe('ramp server', () => {
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
       expect(await (await fetch(`${base}/metrics`)).text()).toContain('ramp_api_request_duration_seconds');
       expect((await fetch(`${base}/api/v1/namespaces/a/rollouts`)).status).toBe(401);
-      expect((await fetch(`${base}/api/v1/namespaces/b/rollouts`, { headers: { Authorization: `Bearer ${TOKENS.teamA}` } })).status).toBe(403);
-      expect(await (await fetch(`${base}/api/v1/namespaces/a/rollouts`, { headers: { Authorization: `Bearer ${TOKENS.teamA}` } })).json()).toEqual({ items: [] });
+      expect(
+        (await fetch(`${base}/api/v1/namespaces/b/rollouts`, { headers: { Authorization: `Bearer ${TOKENS.teamA}` } }))
+          .status,
+      ).toBe(403);
+      expect(
+        await (
+          await fetch(`${base}/api/v1/namespaces/a/rollouts`, { headers: { Authorization: `Bearer ${TOKENS.teamA}` } })
+        ).json(),
+      ).toEqual({ items: [] });
 
       // A stream left open when the server stops is ended by it, not waited for.
       const conn = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
-      const deps = { store: new RolloutStore({ connection: conn, prefix }), events: new RolloutEvents({ connection: conn, prefix }) };
+      const deps = {
+        store: new RolloutStore({ connection: conn, prefix }),
+        events: new RolloutEvents({ connection: conn, prefix }),
+      };
       await storeRollout(deps as never, 'a', 'web', 'Progressing');
-      const s = await openSse(`${base}/api/v1/namespaces/a/rollouts/web/events`, { Authorization: `Bearer ${TOKENS.admin}` });
+      const s = await openSse(`${base}/api/v1/namespaces/a/rollouts/web/events`, {
+        Authorization: `Bearer ${TOKENS.admin}`,
+      });
       await s.until((f) => f.length === 1);
       conn.disconnect();
       r.child.kill('SIGTERM');
       await s.closed;
       expect(await r.exited).toBe(0);
-      const lines = r.logs().trim().split('\n').map((l) => JSON.parse(l) as { msg: string; worker?: boolean; url?: string });
-      expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['server listening', 'server stopping', 'server stopped']));
+      const lines = r
+        .logs()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { msg: string; worker?: boolean; url?: string });
+      expect(lines.map((l) => l.msg)).toEqual(
+        expect.arrayContaining(['server listening', 'server stopping', 'server stopped']),
+      );
       expect(lines.find((l) => l.msg === 'server listening')).toMatchObject({ worker: true, url: base });
     } finally {
       const keys = await redis.keys(`${prefix}*`);
@@ -87,7 +121,10 @@ describe('ramp server', () => {
       [['--port', '0'], /required option '--tokens-file <path>' not specified/],
       [['--port', '0', '--tokens-file', join(dir, 'missing.yaml')], /missing\.yaml: cannot read the file/],
       [['--port', '0', '--tokens-file', bad], /tokens\[0\]\.token: expected a token of at least 16 characters/],
-      [['--port', '0', '--tokens-file', tokensFile, '--open-paths', 'healthz'], /--open-paths: expected paths starting with \//],
+      [
+        ['--port', '0', '--tokens-file', tokensFile, '--open-paths', 'healthz'],
+        /--open-paths: expected paths starting with \//,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = run([...args, '--redis-url', testRedisUrl(), '--kubeconfig', kubeconfig]);
@@ -99,10 +136,36 @@ describe('ramp server', () => {
 
   it('exits 1 with a clear message when the port is taken', async () => {
     const port = await freePort();
-    const first = run(['--port', String(port), '--host', '127.0.0.1', '--tokens-file', tokensFile, '--redis-url', testRedisUrl(), '--kubeconfig', kubeconfig, '--prefix', `test-server-${port}`]);
+    const first = run([
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--tokens-file',
+      tokensFile,
+      '--redis-url',
+      testRedisUrl(),
+      '--kubeconfig',
+      kubeconfig,
+      '--prefix',
+      `test-server-${port}`,
+    ]);
     running.push(first);
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 'the first server', 20_000, 100);
-    const second = run(['--port', String(port), '--host', '127.0.0.1', '--tokens-file', tokensFile, '--redis-url', testRedisUrl(), '--kubeconfig', kubeconfig, '--prefix', `test-server-${port}`]);
+    const second = run([
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--tokens-file',
+      tokensFile,
+      '--redis-url',
+      testRedisUrl(),
+      '--kubeconfig',
+      kubeconfig,
+      '--prefix',
+      `test-server-${port}`,
+    ]);
     running.push(second);
     expect(await second.exited).toBe(1);
     expect(second.logs()).toMatch(/cannot listen on 127\.0\.0\.1:\d+: the port is taken/);

@@ -52,7 +52,11 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
             };
             const timer = setTimeout(() => {
               waiters.delete(check);
-              fail(new Error(`SSE condition not met in ${timeoutMs} ms; frames: ${JSON.stringify(frames.map((f) => f.event))}`));
+              fail(
+                new Error(
+                  `SSE condition not met in ${timeoutMs} ms; frames: ${JSON.stringify(frames.map((f) => f.event))}`,
+                ),
+              );
             }, timeoutMs);
             waiters.add(check);
             check();
@@ -61,7 +65,12 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
                 waiters.delete(check);
                 clearTimeout(timer);
                 if (pred(frames)) ok();
-                else fail(new Error(`SSE stream closed before the condition held; frames: ${JSON.stringify(frames.map((f) => f.event))}`));
+                else
+                  fail(
+                    new Error(
+                      `SSE stream closed before the condition held; frames: ${JSON.stringify(frames.map((f) => f.event))}`,
+                    ),
+                  );
               }
             });
           });

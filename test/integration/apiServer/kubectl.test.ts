@@ -67,14 +67,28 @@ describe('kubectl against the sandbox API server', () => {
   });
 
   it('refuses an unknown field and an invalid value with the Status a cluster sends', async () => {
-    const typo = MANIFEST.replace('image: ramp.dev/demo-app:v1', 'image: ramp.dev/demo-app:v1\n        imagePullPolcy: Always').replace('name: web, namespace: shop}\nspec:\n  replicas', 'name: web2, namespace: shop}\nspec:\n  replicas');
+    const typo = MANIFEST.replace(
+      'image: ramp.dev/demo-app:v1',
+      'image: ramp.dev/demo-app:v1\n        imagePullPolcy: Always',
+    ).replace('name: web, namespace: shop}\nspec:\n  replicas', 'name: web2, namespace: shop}\nspec:\n  replicas');
     const r = await kubectl(h.kubeconfig, ['apply', '-f', '-'], { input: typo });
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('strict decoding error: unknown field "spec.template.spec.containers[0].imagePullPolcy"');
-    const bad = await kubectl(h.kubeconfig, ['apply', '-f', '-'], { input: MANIFEST.replace('replicas: 2', 'replicas: -3').replace('{name: web, namespace: shop}\nspec:\n  replicas', '{name: web3, namespace: shop}\nspec:\n  replicas') });
+    expect(r.stderr).toContain(
+      'strict decoding error: unknown field "spec.template.spec.containers[0].imagePullPolcy"',
+    );
+    const bad = await kubectl(h.kubeconfig, ['apply', '-f', '-'], {
+      input: MANIFEST.replace('replicas: 2', 'replicas: -3').replace(
+        '{name: web, namespace: shop}\nspec:\n  replicas',
+        '{name: web3, namespace: shop}\nspec:\n  replicas',
+      ),
+    });
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain('The Deployment "web3" is invalid: spec.replicas: Invalid value: -3: must be greater than or equal to 0');
-    const malformed = await kubectl(h.kubeconfig, ['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Service\nmetadata: {name: x\n' });
+    expect(bad.stderr).toContain(
+      'The Deployment "web3" is invalid: spec.replicas: Invalid value: -3: must be greater than or equal to 0',
+    );
+    const malformed = await kubectl(h.kubeconfig, ['apply', '-f', '-'], {
+      input: 'apiVersion: v1\nkind: Service\nmetadata: {name: x\n',
+    });
     expect(malformed.code).not.toBe(0);
     expect(h.registry.tryGet(resource('deployments'), 'shop', 'web2')).toBeUndefined();
   });
@@ -91,11 +105,43 @@ describe('kubectl against the sandbox API server', () => {
   });
 
   it('patches with merge, JSON and strategic patches and scales', async () => {
-    expect((await kubectl(h.kubeconfig, ['patch', 'deploy', 'web', '-n', 'shop', '--type=merge', '-p', '{"spec":{"replicas":3}}'])).stdout).toContain('patched');
-    expect((await kubectl(h.kubeconfig, ['patch', 'deploy', 'web', '-n', 'shop', '--type=json', '-p', '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"ramp.dev/demo-app:v2"}]'])).stdout).toContain('patched');
-    expect((await kubectl(h.kubeconfig, ['set', 'env', 'deploy/web', '-n', 'shop', 'MODE=fast'])).stdout).toContain('env updated');
-    expect((await kubectl(h.kubeconfig, ['scale', 'deploy/web', '-n', 'shop', '--replicas=4'])).stdout).toContain('scaled');
-    const d = h.registry.get(resource('deployments'), 'shop', 'web') as unknown as { spec: { replicas: number; template: { spec: { containers: { image: string; env: { name: string }[] }[] } } } };
+    expect(
+      (
+        await kubectl(h.kubeconfig, [
+          'patch',
+          'deploy',
+          'web',
+          '-n',
+          'shop',
+          '--type=merge',
+          '-p',
+          '{"spec":{"replicas":3}}',
+        ])
+      ).stdout,
+    ).toContain('patched');
+    expect(
+      (
+        await kubectl(h.kubeconfig, [
+          'patch',
+          'deploy',
+          'web',
+          '-n',
+          'shop',
+          '--type=json',
+          '-p',
+          '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"ramp.dev/demo-app:v2"}]',
+        ])
+      ).stdout,
+    ).toContain('patched');
+    expect((await kubectl(h.kubeconfig, ['set', 'env', 'deploy/web', '-n', 'shop', 'MODE=fast'])).stdout).toContain(
+      'env updated',
+    );
+    expect((await kubectl(h.kubeconfig, ['scale', 'deploy/web', '-n', 'shop', '--replicas=4'])).stdout).toContain(
+      'scaled',
+    );
+    const d = h.registry.get(resource('deployments'), 'shop', 'web') as unknown as {
+      spec: { replicas: number; template: { spec: { containers: { image: string; env: { name: string }[] }[] } } };
+    };
     expect(d.spec.replicas).toBe(4);
     expect(d.spec.template.spec.containers[0].image).toBe('ramp.dev/demo-app:v2');
     expect(d.spec.template.spec.containers[0].env.map((e) => e.name)).toEqual(['MODE']);
@@ -119,7 +165,11 @@ describe('kubectl against the sandbox API server', () => {
     expect(applied.stderr).toBe('');
     const got = await kubectl(h.kubeconfig, ['get', 'cm', name, '-n', 'shop'], { binary: bin });
     expect(got.stdout).toMatch(new RegExp(`${name}\\s+1\\s+`));
-    expect((await kubectl(h.kubeconfig, ['apply', '-f', '-'], { input: cm.replace('k: v', 'k: w'), binary: bin })).stdout).toContain('configured');
-    expect((await kubectl(h.kubeconfig, ['delete', 'cm', name, '-n', 'shop'], { binary: bin })).stdout).toContain('deleted');
+    expect(
+      (await kubectl(h.kubeconfig, ['apply', '-f', '-'], { input: cm.replace('k: v', 'k: w'), binary: bin })).stdout,
+    ).toContain('configured');
+    expect((await kubectl(h.kubeconfig, ['delete', 'cm', name, '-n', 'shop'], { binary: bin })).stdout).toContain(
+      'deleted',
+    );
   });
 });

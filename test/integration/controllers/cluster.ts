@@ -87,18 +87,34 @@ export function deploymentBody(name: string, o: DeploymentBodyOptions = {}): obj
 
 /** Pods in a namespace (optionally only those controlled by `ownerUid`). */
 export function podsOf(registry: Registry, ns: string, ownerUid?: string): readonly KubeObject[] {
-  return registry.list(T.pods, { namespace: ns }).items.filter((p) => !ownerUid || (p.metadata.ownerReferences ?? []).some((r) => r.uid === ownerUid && r.controller));
+  return registry
+    .list(T.pods, { namespace: ns })
+    .items.filter(
+      (p) => !ownerUid || (p.metadata.ownerReferences ?? []).some((r) => r.uid === ownerUid && r.controller),
+    );
 }
 
 /** ReplicaSets controlled by a deployment. */
 export function replicaSetsOf(registry: Registry, ns: string, deploymentUid: string): KubeObject[] {
-  return registry.list(T.replicasets, { namespace: ns }).items.filter((rs) => (rs.metadata.ownerReferences ?? []).some((r) => r.uid === deploymentUid && r.controller));
+  return registry
+    .list(T.replicasets, { namespace: ns })
+    .items.filter((rs) => (rs.metadata.ownerReferences ?? []).some((r) => r.uid === deploymentUid && r.controller));
 }
 
-type Counts = { replicas?: number; readyReplicas?: number; availableReplicas?: number; updatedReplicas?: number; observedGeneration?: number; fullyLabeledReplicas?: number; unavailableReplicas?: number };
+type Counts = {
+  replicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  updatedReplicas?: number;
+  observedGeneration?: number;
+  fullyLabeledReplicas?: number;
+  unavailableReplicas?: number;
+};
 
 /** The object's status as counts (absent fields read as undefined). */
-export function statusOf(o: KubeObject | undefined): Counts & { conditions?: { type: string; status: string; reason?: string; message?: string }[] } {
+export function statusOf(
+  o: KubeObject | undefined,
+): Counts & { conditions?: { type: string; status: string; reason?: string; message?: string }[] } {
   return (o?.status ?? {}) as Counts;
 }
 

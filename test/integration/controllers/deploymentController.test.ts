@@ -26,13 +26,22 @@ const SURGE_1 = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavai
 function kubectlUndo(registry: Registry, name: string): void {
   const d = registry.get(T.deployments, NS, name);
   const selector = fromLabelSelector((d.spec as { selector: never }).selector);
-  const owned = registry.list(T.replicasets, { namespace: NS, labelSelector: selector }).items.filter((rs) => rs.metadata.ownerReferences?.some((r) => r.uid === d.metadata.uid && r.controller));
+  const owned = registry
+    .list(T.replicasets, { namespace: NS, labelSelector: selector })
+    .items.filter((rs) => rs.metadata.ownerReferences?.some((r) => r.uid === d.metadata.uid && r.controller));
   const revisions = owned.map((rs) => Number(annotation(rs, REVISION))).sort((a, b) => b - a);
   const previous = owned.find((rs) => Number(annotation(rs, REVISION)) === revisions[1]);
   if (!previous) throw new Error('no previous revision');
   const template = clone((previous.spec as { template: { metadata: { labels: Record<string, string> } } }).template);
   delete template.metadata.labels['pod-template-hash'];
-  const skip = new Set(['kubectl.kubernetes.io/last-applied-configuration', REVISION, 'deployment.kubernetes.io/revision-history', 'deployment.kubernetes.io/desired-replicas', 'deployment.kubernetes.io/max-replicas', 'deprecated.deployment.rollback.to']);
+  const skip = new Set([
+    'kubectl.kubernetes.io/last-applied-configuration',
+    REVISION,
+    'deployment.kubernetes.io/revision-history',
+    'deployment.kubernetes.io/desired-replicas',
+    'deployment.kubernetes.io/max-replicas',
+    'deprecated.deployment.rollback.to',
+  ]);
   const annotations: Record<string, string> = {};
   for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) if (skip.has(k)) annotations[k] = v;
   for (const [k, v] of Object.entries(previous.metadata.annotations ?? {})) if (!skip.has(k)) annotations[k] = v;
@@ -43,7 +52,9 @@ function kubectlUndo(registry: Registry, name: string): void {
 }
 
 function setImage(registry: Registry, name: string, image: string): void {
-  registry.patch(T.deployments, NS, name, 'strategic', { spec: { template: { spec: { containers: [{ name: 'app', image }] } } } });
+  registry.patch(T.deployments, NS, name, 'strategic', {
+    spec: { template: { spec: { containers: [{ name: 'app', image }] } } },
+  });
 }
 
 function imageOf(o: KubeObject): string {
@@ -54,7 +65,8 @@ describe('Deployment controller', () => {
   let cluster: TestCluster;
   let sim: PodSimulator | undefined;
   const dep = () => cluster.registry.tryGet(T.deployments, NS, 'web');
-  const rsFor = (image: string, d = dep()) => replicaSetsOf(cluster.registry, NS, d?.metadata.uid ?? '').find((rs) => imageOf(rs) === image);
+  const rsFor = (image: string, d = dep()) =>
+    replicaSetsOf(cluster.registry, NS, d?.metadata.uid ?? '').find((rs) => imageOf(rs) === image);
 
   beforeEach(() => {
     cluster = startCluster();
@@ -85,19 +97,44 @@ describe('Deployment controller', () => {
     const hash = rs.metadata.labels?.['pod-template-hash'];
     expect(hash).toMatch(/^[bcdfghjklmnpqrstvwxz2456789]{1,10}$/);
     expect(rs.metadata.name).toBe(`web-${hash}`);
-    expect(rs.metadata.annotations).toEqual({ [REVISION]: '1', 'deployment.kubernetes.io/desired-replicas': '3', 'deployment.kubernetes.io/max-replicas': '4' });
-    expect(rs.metadata.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata.uid, controller: true, blockOwnerDeletion: true }]);
-    expect((rs.spec as { selector: unknown }).selector).toEqual({ matchLabels: { app: 'web', 'pod-template-hash': hash } });
-    expect(podsOf(cluster.registry, NS, rs.metadata.uid).every((p) => p.metadata.labels?.['pod-template-hash'] === hash)).toBe(true);
+    expect(rs.metadata.annotations).toEqual({
+      [REVISION]: '1',
+      'deployment.kubernetes.io/desired-replicas': '3',
+      'deployment.kubernetes.io/max-replicas': '4',
+    });
+    expect(rs.metadata.ownerReferences).toEqual([
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: 'web',
+        uid: d.metadata.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ]);
+    expect((rs.spec as { selector: unknown }).selector).toEqual({
+      matchLabels: { app: 'web', 'pod-template-hash': hash },
+    });
+    expect(
+      podsOf(cluster.registry, NS, rs.metadata.uid).every((p) => p.metadata.labels?.['pod-template-hash'] === hash),
+    ).toBe(true);
     expect(annotation(dep(), REVISION)).toBe('1');
-    expect(statusOf(dep())).toMatchObject({ observedGeneration: 1, replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3 });
+    expect(statusOf(dep())).toMatchObject({
+      observedGeneration: 1,
+      replicas: 3,
+      updatedReplicas: 3,
+      readyReplicas: 3,
+      availableReplicas: 3,
+    });
     const conditions = statusOf(dep()).conditions ?? [];
     expect(conditions.map((c) => [c.type, c.status, c.reason])).toEqual([
       ['Available', 'True', 'MinimumReplicasAvailable'],
       ['Progressing', 'True', 'NewReplicaSetAvailable'],
     ]);
     expect(conditions[1].message).toBe(`ReplicaSet "${rs.metadata.name}" has successfully progressed.`);
-    expect(eventMessages(cluster.registry, NS, 'ScalingReplicaSet')).toEqual([`Scaled up replica set ${rs.metadata.name} from 0 to 3`]);
+    expect(eventMessages(cluster.registry, NS, 'ScalingReplicaSet')).toEqual([
+      `Scaled up replica set ${rs.metadata.name} from 0 to 3`,
+    ]);
   });
 
   it('rolls with maxSurge=1/maxUnavailable=0: never fewer than replicas ready, never more than replicas+1 pods', async () => {
@@ -112,7 +149,11 @@ describe('Deployment controller', () => {
     const history: string[] = [];
     // The watch first replays the existing pods one by one: counting starts once it has them all.
     let replayed = false;
-    const ready = (p: KubeObject) => !p.metadata.deletionTimestamp && ((p.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+    const ready = (p: KubeObject) =>
+      !p.metadata.deletionTimestamp &&
+      ((p.status as { conditions?: { type: string; status: string }[] }).conditions ?? []).some(
+        (c) => c.type === 'Ready' && c.status === 'True',
+      );
     const watch = registry.watch(T.pods, { namespace: NS }, (e) => {
       if (e.type === 'DELETED') live.delete(e.object.metadata.uid ?? '');
       else live.set(e.object.metadata.uid ?? '', e.object);
@@ -129,7 +170,13 @@ describe('Deployment controller', () => {
       setImage(registry, 'web', 'ramp.dev/demo-app:2');
       await eventually(() => {
         const old = oldRS && registry.tryGet(T.replicasets, NS, oldRS.metadata.name ?? '');
-        return rolloutComplete(dep()) && imageOf(dep()!) === 'ramp.dev/demo-app:2' && !!old && specReplicas(old) === 0 && statusOf(old).replicas === 0;
+        return (
+          rolloutComplete(dep()) &&
+          imageOf(dep()!) === 'ramp.dev/demo-app:2' &&
+          !!old &&
+          specReplicas(old) === 0 &&
+          statusOf(old).replicas === 0
+        );
       }, 'the rollout to v2');
     } finally {
       watch.stop();
@@ -141,9 +188,18 @@ describe('Deployment controller', () => {
     expect(annotation(newRS, REVISION)).toBe('2');
     expect(annotation(registry.get(T.replicasets, NS, oldRS?.metadata.name ?? ''), REVISION)).toBe('1');
     expect(annotation(dep(), REVISION)).toBe('2');
-    expect(statusOf(dep())).toMatchObject({ observedGeneration: 2, replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3 });
+    expect(statusOf(dep())).toMatchObject({
+      observedGeneration: 2,
+      replicas: 3,
+      updatedReplicas: 3,
+      readyReplicas: 3,
+      availableReplicas: 3,
+    });
     expect(statusOf(dep()).unavailableReplicas ?? 0).toBe(0);
-    expect((statusOf(dep()).conditions ?? []).find((c) => c.type === 'Progressing')).toMatchObject({ status: 'True', reason: 'NewReplicaSetAvailable' });
+    expect((statusOf(dep()).conditions ?? []).find((c) => c.type === 'Progressing')).toMatchObject({
+      status: 'True',
+      reason: 'NewReplicaSetAvailable',
+    });
     const scaling = eventMessages(registry, NS, 'ScalingReplicaSet');
     expect(scaling).toContain(`Scaled up replica set ${newRS?.metadata.name} from 0 to 1`);
     expect(scaling).toContain(`Scaled down replica set ${oldRS?.metadata.name} from 3 to 2`);
@@ -160,7 +216,13 @@ describe('Deployment controller', () => {
     const second = rsFor('ramp.dev/demo-app:2');
 
     kubectlUndo(registry, 'web');
-    await eventually(() => rolloutComplete(dep()) && imageOf(dep()!) === 'ramp.dev/demo-app:1' && specReplicas(registry.get(T.replicasets, NS, second?.metadata.name ?? '')) === 0, 'the undo');
+    await eventually(
+      () =>
+        rolloutComplete(dep()) &&
+        imageOf(dep()!) === 'ramp.dev/demo-app:1' &&
+        specReplicas(registry.get(T.replicasets, NS, second?.metadata.name ?? '')) === 0,
+      'the undo',
+    );
     const all = replicaSetsOf(registry, NS, d.metadata.uid ?? '');
     expect(all.map((rs) => rs.metadata.name).sort()).toEqual([first?.metadata.name, second?.metadata.name].sort());
     const reused = registry.get(T.replicasets, NS, first?.metadata.name ?? '');
@@ -187,12 +249,31 @@ describe('Deployment controller', () => {
     const { registry } = cluster;
     sim = new PodSimulator(registry, { ready: false }).start();
     registry.create(T.deployments, NS, deploymentBody('web', { replicas: 2, progressDeadlineSeconds: 1 }));
-    await eventually(() => (statusOf(dep()).conditions ?? []).some((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded'), 'the deadline', 8000);
+    await eventually(
+      () =>
+        (statusOf(dep()).conditions ?? []).some(
+          (c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded',
+        ),
+      'the deadline',
+      8000,
+    );
     const rs = replicaSetsOf(registry, NS, dep()?.metadata.uid ?? '')[0];
     const progressing = (statusOf(dep()).conditions ?? []).find((c) => c.type === 'Progressing');
-    expect(progressing).toMatchObject({ status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rs.metadata.name}" has timed out progressing.` });
-    expect((statusOf(dep()).conditions ?? []).find((c) => c.type === 'Available')).toMatchObject({ status: 'False', reason: 'MinimumReplicasUnavailable' });
-    expect(statusOf(dep())).toMatchObject({ replicas: 2, updatedReplicas: 2, availableReplicas: 0, unavailableReplicas: 2 });
+    expect(progressing).toMatchObject({
+      status: 'False',
+      reason: 'ProgressDeadlineExceeded',
+      message: `ReplicaSet "${rs.metadata.name}" has timed out progressing.`,
+    });
+    expect((statusOf(dep()).conditions ?? []).find((c) => c.type === 'Available')).toMatchObject({
+      status: 'False',
+      reason: 'MinimumReplicasUnavailable',
+    });
+    expect(statusOf(dep())).toMatchObject({
+      replicas: 2,
+      updatedReplicas: 2,
+      availableReplicas: 0,
+      unavailableReplicas: 2,
+    });
   });
 
   it('Recreate: no new pod exists while an old one does', async () => {
@@ -203,7 +284,11 @@ describe('Deployment controller', () => {
     let overlap = false;
     const watch = registry.watch(T.pods, { namespace: NS }, (e) => {
       if (e.type === 'DELETED') images.delete(e.object.metadata.uid ?? '');
-      else images.set(e.object.metadata.uid ?? '', (e.object.spec as { containers: { image: string }[] }).containers[0].image);
+      else
+        images.set(
+          e.object.metadata.uid ?? '',
+          (e.object.spec as { containers: { image: string }[] }).containers[0].image,
+        );
       if (new Set(images.values()).size > 1) overlap = true;
     });
     try {
@@ -220,9 +305,18 @@ describe('Deployment controller', () => {
     sim = new PodSimulator(registry).start();
     const d = await deployAndWait({ replicas: 2 });
     registry.patch(T.deployments, NS, 'web', 'merge', { spec: { paused: true } });
-    await eventually(() => (statusOf(dep()).conditions ?? []).some((c) => c.type === 'Progressing' && c.reason === 'DeploymentPaused' && c.status === 'Unknown'), 'paused');
+    await eventually(
+      () =>
+        (statusOf(dep()).conditions ?? []).some(
+          (c) => c.type === 'Progressing' && c.reason === 'DeploymentPaused' && c.status === 'Unknown',
+        ),
+      'paused',
+    );
     setImage(registry, 'web', 'ramp.dev/demo-app:2');
-    await eventually(() => (statusOf(dep()).observedGeneration ?? 0) >= (dep()?.metadata.generation ?? 0), 'the change observed');
+    await eventually(
+      () => (statusOf(dep()).observedGeneration ?? 0) >= (dep()?.metadata.generation ?? 0),
+      'the change observed',
+    );
     expect(replicaSetsOf(registry, NS, d.metadata.uid ?? '')).toHaveLength(1);
     registry.patch(T.deployments, NS, 'web', 'merge', { spec: { paused: false } });
     await eventually(() => rolloutComplete(dep()) && rsFor('ramp.dev/demo-app:2') !== undefined, 'the resumed rollout');
@@ -232,15 +326,26 @@ describe('Deployment controller', () => {
   it('scales proportionally mid-rollout', async () => {
     const { registry } = cluster;
     sim = new PodSimulator(registry).start();
-    await deployAndWait({ replicas: 10, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } } });
+    await deployAndWait({
+      replicas: 10,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } },
+    });
     // New pods will never be ready: the rollout stalls with old 8, new 5 (Kubernetes' documented example).
     sim.stop();
     setImage(registry, 'web', 'ramp.dev/demo-app:2');
-    const sizes = () => [specReplicas(rsFor('ramp.dev/demo-app:1')!), specReplicas(rsFor('ramp.dev/demo-app:2') ?? rsFor('ramp.dev/demo-app:1')!)];
-    await eventually(() => rsFor('ramp.dev/demo-app:2') !== undefined && sizes()[0] === 8 && sizes()[1] === 5, 'old 8, new 5');
+    const sizes = () => [
+      specReplicas(rsFor('ramp.dev/demo-app:1')!),
+      specReplicas(rsFor('ramp.dev/demo-app:2') ?? rsFor('ramp.dev/demo-app:1')!),
+    ];
+    await eventually(
+      () => rsFor('ramp.dev/demo-app:2') !== undefined && sizes()[0] === 8 && sizes()[1] === 5,
+      'old 8, new 5',
+    );
     registry.patch(T.deployments, NS, 'web', 'merge', { spec: { replicas: 15 } });
     await eventually(() => sizes()[0] === 11 && sizes()[1] === 7, 'old 11, new 7');
-    expect(eventMessages(registry, NS, 'ScalingReplicaSet')).toEqual(expect.arrayContaining([`Scaled up replica set ${rsFor('ramp.dev/demo-app:1')?.metadata.name} from 8 to 11`]));
+    expect(eventMessages(registry, NS, 'ScalingReplicaSet')).toEqual(
+      expect.arrayContaining([`Scaled up replica set ${rsFor('ramp.dev/demo-app:1')?.metadata.name} from 8 to 11`]),
+    );
   });
 
   it('writes nothing once a deployment is rolled out', async () => {
@@ -255,7 +360,9 @@ describe('Deployment controller', () => {
     const before = registry.store.currentResourceVersion();
     const processed = cluster.manager.deployments.reconciles + cluster.manager.replicaSets.reconciles;
     await new Promise((r) => setTimeout(r, 600));
-    expect(cluster.manager.deployments.reconciles + cluster.manager.replicaSets.reconciles).toBeGreaterThan(processed + 10);
+    expect(cluster.manager.deployments.reconciles + cluster.manager.replicaSets.reconciles).toBeGreaterThan(
+      processed + 10,
+    );
     expect(registry.store.currentResourceVersion()).toBe(before);
   });
 });

@@ -1,5 +1,14 @@
 import type { KubeObject } from '../../../src/sandbox/apiServer/types';
-import { deploymentBody, eventually, podsOf, replicaSetsOf, rolloutComplete, startCluster, T, type TestCluster } from './cluster';
+import {
+  deploymentBody,
+  eventually,
+  podsOf,
+  replicaSetsOf,
+  rolloutComplete,
+  startCluster,
+  T,
+  type TestCluster,
+} from './cluster';
 import { finishDeletion, PodSimulator } from './podSimulator';
 
 const NS = 'default';
@@ -44,7 +53,10 @@ describe('garbage collector', () => {
     sim = new PodSimulator(registry, { finishDeletions: false }).start();
     const { rs } = await rolledOut();
     registry.delete(T.deployments, NS, 'web', { propagationPolicy: 'Foreground' });
-    await eventually(() => allPods().length === 3 && allPods().every((p) => p.metadata.deletionTimestamp), 'every pod terminating');
+    await eventually(
+      () => allPods().length === 3 && allPods().every((p) => p.metadata.deletionTimestamp),
+      'every pod terminating',
+    );
     expect(dep()?.metadata.finalizers).toEqual(['foregroundDeletion']);
     expect(dep()?.metadata.deletionTimestamp).toBeDefined();
     const deletingRS = registry.get(T.replicasets, NS, rs.metadata.name ?? '');
@@ -57,29 +69,50 @@ describe('garbage collector', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(dep()).toBeDefined();
     finishDeletion(registry, allPods()[0]);
-    await eventually(() => dep() === undefined && allRSs().length === 0 && allPods().length === 0, 'all gone, owner last');
+    await eventually(
+      () => dep() === undefined && allRSs().length === 0 && allPods().length === 0,
+      'all gone, owner last',
+    );
   });
 
   it('Orphan: dependents stay, without the reference to the deleted owner', async () => {
     const { registry } = cluster;
     sim = new PodSimulator(registry).start();
     const { rs } = await rolledOut();
-    const podUids = podsOf(registry, NS, rs.metadata.uid).map((p) => p.metadata.uid).sort();
+    const podUids = podsOf(registry, NS, rs.metadata.uid)
+      .map((p) => p.metadata.uid)
+      .sort();
     registry.delete(T.deployments, NS, 'web', { propagationPolicy: 'Orphan' });
     await eventually(() => dep() === undefined, 'the deployment gone');
     const left = registry.get(T.replicasets, NS, rs.metadata.name ?? '');
     expect(left.metadata.uid).toBe(rs.metadata.uid);
     expect(left.metadata.ownerReferences).toBeUndefined();
     await new Promise((r) => setTimeout(r, 100));
-    expect(podsOf(registry, NS, rs.metadata.uid).map((p) => p.metadata.uid).sort()).toEqual(podUids);
+    expect(
+      podsOf(registry, NS, rs.metadata.uid)
+        .map((p) => p.metadata.uid)
+        .sort(),
+    ).toEqual(podUids);
   });
 
   it('deletes an object whose owner does not exist, and keeps one with a live owner', async () => {
     const { registry } = cluster;
-    const owner = registry.create(T.configmaps, NS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner' } }).object;
+    const owner = registry.create(T.configmaps, NS, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'owner' },
+    }).object;
     const ref = (name: string, uid: string) => [{ apiVersion: 'v1', kind: 'ConfigMap', name, uid }];
-    registry.create(T.configmaps, NS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kept', ownerReferences: ref('owner', owner.metadata.uid ?? '') } });
-    registry.create(T.configmaps, NS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dangling', ownerReferences: ref('ghost', '00000000-0000-0000-0000-000000000000') } });
+    registry.create(T.configmaps, NS, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'kept', ownerReferences: ref('owner', owner.metadata.uid ?? '') },
+    });
+    registry.create(T.configmaps, NS, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'dangling', ownerReferences: ref('ghost', '00000000-0000-0000-0000-000000000000') },
+    });
     await eventually(() => registry.tryGet(T.configmaps, NS, 'dangling') === undefined, 'the dangling one deleted');
     expect(registry.tryGet(T.configmaps, NS, 'kept')).toBeDefined();
     registry.delete(T.configmaps, NS, 'owner');
@@ -88,15 +121,34 @@ describe('garbage collector', () => {
 
   it('a dependent with another live owner loses only the reference', async () => {
     const { registry } = cluster;
-    const a = registry.create(T.configmaps, NS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }).object;
-    const b = registry.create(T.configmaps, NS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' } }).object;
+    const a = registry.create(T.configmaps, NS, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'a' },
+    }).object;
+    const b = registry.create(T.configmaps, NS, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'b' },
+    }).object;
     registry.create(T.configmaps, NS, {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'shared', ownerReferences: [a, b].map((o) => ({ apiVersion: 'v1', kind: 'ConfigMap', name: o.metadata.name, uid: o.metadata.uid })) },
+      metadata: {
+        name: 'shared',
+        ownerReferences: [a, b].map((o) => ({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          name: o.metadata.name,
+          uid: o.metadata.uid,
+        })),
+      },
     });
     registry.delete(T.configmaps, NS, 'a');
-    await eventually(() => registry.tryGet(T.configmaps, NS, 'shared')?.metadata.ownerReferences?.length === 1, 'one reference left');
+    await eventually(
+      () => registry.tryGet(T.configmaps, NS, 'shared')?.metadata.ownerReferences?.length === 1,
+      'one reference left',
+    );
     expect(registry.get(T.configmaps, NS, 'shared').metadata.ownerReferences?.[0].uid).toBe(b.metadata.uid);
   });
 });

@@ -68,31 +68,56 @@ describe('kubectl with the sandbox controllers', () => {
 
   it('rollout status, set image, history, undo, scale, endpointslices, delete', async () => {
     expect(await k(['apply', '-f', '-'], { input: manifest('shop') })).toContain('deployment.apps/web created');
-    expect(await k(['rollout', 'status', 'deployment/web', '-n', 'shop', '--timeout=20s'])).toContain('deployment "web" successfully rolled out');
+    expect(await k(['rollout', 'status', 'deployment/web', '-n', 'shop', '--timeout=20s'])).toContain(
+      'deployment "web" successfully rolled out',
+    );
 
     const slices = await k(['get', 'endpointslices', '-n', 'shop']);
     expect(slices).toMatch(/web-[a-z0-9]{5}\s+IPv4\s+8080\s+127\.1\.\d+\.\d+,127\.1\.\d+\.\d+/);
-    expect(await k(['get', 'endpoints', 'web', '-n', 'shop'])).toMatch(/web\s+127\.1\.\d+\.\d+:8080,127\.1\.\d+\.\d+:8080/);
+    expect(await k(['get', 'endpoints', 'web', '-n', 'shop'])).toMatch(
+      /web\s+127\.1\.\d+\.\d+:8080,127\.1\.\d+\.\d+:8080/,
+    );
 
     await k(['set', 'image', 'deployment/web', 'web=ramp.dev/demo-app:v2', '-n', 'shop']);
-    expect(await k(['rollout', 'status', 'deployment/web', '-n', 'shop', '--timeout=20s'])).toContain('successfully rolled out');
+    expect(await k(['rollout', 'status', 'deployment/web', '-n', 'shop', '--timeout=20s'])).toContain(
+      'successfully rolled out',
+    );
     const history = await k(['rollout', 'history', 'deployment/web', '-n', 'shop']);
     expect(history).toMatch(/^1\s/m);
     expect(history).toMatch(/^2\s/m);
 
     expect(await k(['rollout', 'undo', 'deployment/web', '-n', 'shop'])).toContain('rolled back');
-    expect(await k(['rollout', 'status', 'deployment/web', '-n', 'shop', '--timeout=20s'])).toContain('successfully rolled out');
-    expect(await k(['get', 'deployment', 'web', '-n', 'shop', '-o', 'jsonpath={.spec.template.spec.containers[0].image} {.metadata.annotations.deployment\\.kubernetes\\.io/revision}'])).toBe('ramp.dev/demo-app:v1 3');
+    expect(await k(['rollout', 'status', 'deployment/web', '-n', 'shop', '--timeout=20s'])).toContain(
+      'successfully rolled out',
+    );
+    expect(
+      await k([
+        'get',
+        'deployment',
+        'web',
+        '-n',
+        'shop',
+        '-o',
+        'jsonpath={.spec.template.spec.containers[0].image} {.metadata.annotations.deployment\\.kubernetes\\.io/revision}',
+      ]),
+    ).toBe('ramp.dev/demo-app:v1 3');
     const rs = await k(['get', 'rs', '-n', 'shop', '--no-headers']);
     expect(rs.trim().split('\n')).toHaveLength(2);
 
     await k(['scale', 'deployment/web', '--replicas=4', '-n', 'shop']);
-    expect(await k(['rollout', 'status', 'deployment/web', '-n', 'shop', '--timeout=20s'])).toContain('successfully rolled out');
+    expect(await k(['rollout', 'status', 'deployment/web', '-n', 'shop', '--timeout=20s'])).toContain(
+      'successfully rolled out',
+    );
     expect(await k(['get', 'deployment', 'web', '-n', 'shop', '--no-headers'])).toMatch(/^web\s+4\/4\s+4\s+4\s/);
 
     // kubectl waits for the deletion to finish; the garbage collector takes the ReplicaSets and pods.
     expect(await k(['delete', 'deployment', 'web', '-n', 'shop'])).toContain('deleted');
-    await eventually(() => h.registry.list(T.pods, { namespace: 'shop' }).items.length === 0 && h.registry.list(T.replicasets, { namespace: 'shop' }).items.length === 0, 'pods and ReplicaSets gone');
+    await eventually(
+      () =>
+        h.registry.list(T.pods, { namespace: 'shop' }).items.length === 0 &&
+        h.registry.list(T.replicasets, { namespace: 'shop' }).items.length === 0,
+      'pods and ReplicaSets gone',
+    );
     expect(await k(['delete', 'namespace', 'shop', '--timeout=20s'])).toContain('deleted');
     expect(h.registry.tryGet(T.namespaces, undefined, 'shop')).toBeUndefined();
   });
@@ -108,12 +133,22 @@ describe('kubectl with the sandbox controllers', () => {
       const t = resourceForKind(o.apiVersion, o.kind);
       if (t) h.registry.create(t, o.metadata.namespace, o);
     }
-    expect(await k(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=20s'], { binary: bin })).toContain('successfully rolled out');
+    expect(await k(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=20s'], { binary: bin })).toContain(
+      'successfully rolled out',
+    );
     await k(['set', 'image', 'deployment/web', 'web=ramp.dev/demo-app:v2', '-n', ns], { binary: bin });
-    expect(await k(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=20s'], { binary: bin })).toContain('successfully rolled out');
+    expect(await k(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=20s'], { binary: bin })).toContain(
+      'successfully rolled out',
+    );
     expect(await k(['rollout', 'undo', 'deployment/web', '-n', ns], { binary: bin })).toContain('rolled back');
-    expect(await k(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=20s'], { binary: bin })).toContain('successfully rolled out');
-    expect(await k(['get', 'deployment', 'web', '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'], { binary: bin })).toBe('ramp.dev/demo-app:v1');
+    expect(await k(['rollout', 'status', 'deployment/web', '-n', ns, '--timeout=20s'], { binary: bin })).toContain(
+      'successfully rolled out',
+    );
+    expect(
+      await k(['get', 'deployment', 'web', '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'], {
+        binary: bin,
+      }),
+    ).toBe('ramp.dev/demo-app:v1');
     expect(await k(['delete', 'namespace', ns, '--timeout=20s'], { binary: bin })).toContain('deleted');
   });
 });

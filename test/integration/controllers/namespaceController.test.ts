@@ -21,10 +21,25 @@ describe('namespace controller', () => {
     sim = new PodSimulator(registry).start();
     registry.ensureNamespace('team');
     registry.create(T.deployments, 'team', deploymentBody('web', { replicas: 2 }));
-    registry.create(T.services, 'team', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } });
-    registry.create(T.configmaps, 'team', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { a: 'b' } });
+    registry.create(T.services, 'team', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web' },
+      spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
+    });
+    registry.create(T.configmaps, 'team', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'settings' },
+      data: { a: 'b' },
+    });
     registry.create(T.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'elsewhere' } });
-    await eventually(() => rolloutComplete(registry.tryGet(T.deployments, 'team', 'web')) && registry.list(T.endpointslices, { namespace: 'team' }).items.length === 1, 'running');
+    await eventually(
+      () =>
+        rolloutComplete(registry.tryGet(T.deployments, 'team', 'web')) &&
+        registry.list(T.endpointslices, { namespace: 'team' }).items.length === 1,
+      'running',
+    );
 
     registry.delete(T.namespaces, undefined, 'team');
     expect(registry.get(T.namespaces, undefined, 'team').status).toMatchObject({ phase: 'Terminating' });

@@ -48,7 +48,11 @@ export function bindPod(registry: Registry, pod: KubeObject): KubeObject | undef
 export function setPodReady(registry: Registry, pod: KubeObject, ready: boolean): KubeObject | undefined {
   const cur = registry.tryGet(PODS, pod.metadata.namespace, pod.metadata.name ?? '');
   if (!cur || cur.metadata.uid !== pod.metadata.uid) return undefined;
-  const prev = (cur.status ?? {}) as { podIP?: string; startTime?: string; conditions?: { type: string; status: string; lastTransitionTime?: string }[] };
+  const prev = (cur.status ?? {}) as {
+    podIP?: string;
+    startTime?: string;
+    conditions?: { type: string; status: string; lastTransitionTime?: string }[];
+  };
   const now = nowTimestamp();
   const ip = prev.podIP ?? nextIp();
   const flag = ready ? 'True' : 'False';
@@ -81,7 +85,13 @@ export function setPodReady(registry: Registry, pod: KubeObject, ready: boolean)
     qosClass: 'BestEffort',
   };
   try {
-    return registry.update(PODS, cur.metadata.namespace, cur.metadata.name ?? '', { ...clone(cur), status }, { subresource: 'status' }).object;
+    return registry.update(
+      PODS,
+      cur.metadata.namespace,
+      cur.metadata.name ?? '',
+      { ...clone(cur), status },
+      { subresource: 'status' },
+    ).object;
   } catch (e) {
     if (notFound(e)) return undefined;
     throw e;
@@ -91,7 +101,10 @@ export function setPodReady(registry: Registry, pod: KubeObject, ready: boolean)
 /** Ends a pod's graceful deletion, as the kubelet does once the process has stopped. */
 export function finishDeletion(registry: Registry, pod: KubeObject): void {
   try {
-    registry.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+    registry.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? '', {
+      gracePeriodSeconds: 0,
+      preconditions: { uid: pod.metadata.uid },
+    });
   } catch (e) {
     if (!notFound(e) && !(e instanceof StatusError && e.reason === 'Conflict')) throw e;
   }
@@ -134,7 +147,12 @@ export class PodSimulator {
       }
       const bound = this.opts.bind ? bindPod(this.registry, cur) : cur;
       const status = cur.status as { podIP?: string } | undefined;
-      if (bound && this.opts.ready && !status?.podIP && !this.readyQueue.some((q) => q.metadata.uid === cur.metadata.uid)) {
+      if (
+        bound &&
+        this.opts.ready &&
+        !status?.podIP &&
+        !this.readyQueue.some((q) => q.metadata.uid === cur.metadata.uid)
+      ) {
         this.readyQueue.push(bound);
         this.pumpReady();
       }
@@ -148,7 +166,8 @@ export class PodSimulator {
       const p = this.readyQueue.shift();
       if (p) {
         const cur = this.registry.tryGet(PODS, p.metadata.namespace, p.metadata.name ?? '');
-        if (cur && cur.metadata.uid === p.metadata.uid && !cur.metadata.deletionTimestamp) setPodReady(this.registry, cur, true);
+        if (cur && cur.metadata.uid === p.metadata.uid && !cur.metadata.deletionTimestamp)
+          setPodReady(this.registry, cur, true);
       }
       this.pumpReady();
     }, this.opts.readyDelayMs);

@@ -1,5 +1,14 @@
 import { clone } from '../../../src/sandbox/apiServer/types';
-import { eventMessages, eventually, podsOf, replicaSetBody, startCluster, statusOf, T, type TestCluster } from './cluster';
+import {
+  eventMessages,
+  eventually,
+  podsOf,
+  replicaSetBody,
+  startCluster,
+  statusOf,
+  T,
+  type TestCluster,
+} from './cluster';
 import { PodSimulator, setPodReady } from './podSimulator';
 
 const NS = 'default';
@@ -32,11 +41,26 @@ describe('ReplicaSet controller', () => {
       expect(p.metadata.name).toMatch(/^web-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
       expect(p.metadata.labels).toEqual({ app: 'web' });
       expect(p.metadata.ownerReferences).toEqual([
-        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: created.metadata.uid, controller: true, blockOwnerDeletion: true },
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          name: 'web',
+          uid: created.metadata.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
       ]);
     }
-    expect(statusOf(rs('web'))).toMatchObject({ replicas: 3, fullyLabeledReplicas: 3, readyReplicas: 3, availableReplicas: 3, observedGeneration: 1 });
-    expect(eventMessages(registry, NS, 'SuccessfulCreate').sort()).toEqual(pods.map((p) => `Created pod: ${p.metadata.name}`).sort());
+    expect(statusOf(rs('web'))).toMatchObject({
+      replicas: 3,
+      fullyLabeledReplicas: 3,
+      readyReplicas: 3,
+      availableReplicas: 3,
+      observedGeneration: 1,
+    });
+    expect(eventMessages(registry, NS, 'SuccessfulCreate').sort()).toEqual(
+      pods.map((p) => `Created pod: ${p.metadata.name}`).sort(),
+    );
   });
 
   it('scales up and down with spec.replicas, and replaces a deleted pod', async () => {
@@ -46,12 +70,23 @@ describe('ReplicaSet controller', () => {
     await eventually(() => statusOf(rs('web')).readyReplicas === 2, 'two ready');
 
     registry.patch(T.replicasets, NS, 'web', 'merge', { spec: { replicas: 5 } });
-    await eventually(() => statusOf(rs('web')).readyReplicas === 5 && podsOf(registry, NS, created.metadata.uid).length === 5, 'five ready');
+    await eventually(
+      () => statusOf(rs('web')).readyReplicas === 5 && podsOf(registry, NS, created.metadata.uid).length === 5,
+      'five ready',
+    );
     expect(statusOf(rs('web')).observedGeneration).toBe(2);
 
     registry.patch(T.replicasets, NS, 'web', 'merge', { spec: { replicas: 1 } });
-    await eventually(() => podsOf(registry, NS, created.metadata.uid).length === 1 && statusOf(rs('web')).replicas === 1, 'one pod left');
-    expect(statusOf(rs('web'))).toMatchObject({ replicas: 1, readyReplicas: 1, availableReplicas: 1, observedGeneration: 3 });
+    await eventually(
+      () => podsOf(registry, NS, created.metadata.uid).length === 1 && statusOf(rs('web')).replicas === 1,
+      'one pod left',
+    );
+    expect(statusOf(rs('web'))).toMatchObject({
+      replicas: 1,
+      readyReplicas: 1,
+      availableReplicas: 1,
+      observedGeneration: 3,
+    });
     expect(eventMessages(registry, NS, 'SuccessfulDelete')).toHaveLength(4);
 
     const [only] = podsOf(registry, NS, created.metadata.uid);
@@ -71,7 +106,12 @@ describe('ReplicaSet controller', () => {
     const [victim] = podsOf(registry, NS, created.metadata.uid);
     registry.delete(T.pods, NS, victim.metadata.name ?? '');
     expect(registry.get(T.pods, NS, victim.metadata.name ?? '').metadata.deletionTimestamp).toBeDefined();
-    await eventually(() => podsOf(registry, NS, created.metadata.uid).filter((p) => !p.metadata.deletionTimestamp).length === 2 && statusOf(rs('web')).readyReplicas === 2, 'a replacement while the old pod terminates');
+    await eventually(
+      () =>
+        podsOf(registry, NS, created.metadata.uid).filter((p) => !p.metadata.deletionTimestamp).length === 2 &&
+        statusOf(rs('web')).readyReplicas === 2,
+      'a replacement while the old pod terminates',
+    );
     expect(podsOf(registry, NS, created.metadata.uid)).toHaveLength(3);
     expect(statusOf(rs('web')).replicas).toBe(2);
   });
@@ -88,7 +128,12 @@ describe('ReplicaSet controller', () => {
     await eventually(() => podsOf(registry, NS, created.metadata.uid).length === 2, 'two owned pods');
     const adopted = registry.get(T.pods, NS, 'stray');
     expect(adopted.metadata.uid).toBe(orphan.metadata.uid);
-    expect(adopted.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'ReplicaSet', name: 'web', uid: created.metadata.uid, controller: true });
+    expect(adopted.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: 'ReplicaSet',
+      name: 'web',
+      uid: created.metadata.uid,
+      controller: true,
+    });
     expect(eventMessages(registry, NS, 'SuccessfulCreate')).toHaveLength(1);
   });
 
@@ -102,7 +147,13 @@ describe('ReplicaSet controller', () => {
     relabelled.metadata.labels = { app: 'debug' };
     registry.update(T.pods, NS, leaving.metadata.name ?? '', relabelled);
     const released = () => registry.get(T.pods, NS, leaving.metadata.name ?? '').metadata.ownerReferences === undefined;
-    await eventually(() => released() && podsOf(registry, NS, created.metadata.uid).length === 2 && statusOf(rs('web')).readyReplicas === 2, 'released, and replaced');
+    await eventually(
+      () =>
+        released() &&
+        podsOf(registry, NS, created.metadata.uid).length === 2 &&
+        statusOf(rs('web')).readyReplicas === 2,
+      'released, and replaced',
+    );
     expect(podsOf(registry, NS, created.metadata.uid).map((p) => p.metadata.uid)).not.toContain(leaving.metadata.uid);
   });
 
@@ -110,7 +161,12 @@ describe('ReplicaSet controller', () => {
     const { registry } = cluster;
     sim = new PodSimulator(registry, { ready: false }).start();
     const created = registry.create(T.replicasets, NS, replicaSetBody('web', 3)).object;
-    await eventually(() => podsOf(registry, NS, created.metadata.uid).every((p) => (p.spec as { nodeName?: string }).nodeName) && podsOf(registry, NS, created.metadata.uid).length === 3, 'three bound pods');
+    await eventually(
+      () =>
+        podsOf(registry, NS, created.metadata.uid).every((p) => (p.spec as { nodeName?: string }).nodeName) &&
+        podsOf(registry, NS, created.metadata.uid).length === 3,
+      'three bound pods',
+    );
     const pods = podsOf(registry, NS, created.metadata.uid);
     setPodReady(registry, pods[0], true);
     setPodReady(registry, pods[1], true);
@@ -118,7 +174,11 @@ describe('ReplicaSet controller', () => {
     await eventually(() => statusOf(rs('web')).readyReplicas === 2, 'two ready');
     registry.patch(T.replicasets, NS, 'web', 'merge', { spec: { replicas: 2 } });
     await eventually(() => podsOf(registry, NS, created.metadata.uid).length === 2, 'one pod deleted');
-    expect(podsOf(registry, NS, created.metadata.uid).map((p) => p.metadata.name).sort()).toEqual([pods[0].metadata.name, pods[1].metadata.name].sort());
+    expect(
+      podsOf(registry, NS, created.metadata.uid)
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual([pods[0].metadata.name, pods[1].metadata.name].sort());
   });
 
   it('counts a pod available only after minReadySeconds', async () => {

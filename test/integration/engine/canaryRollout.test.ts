@@ -6,7 +6,13 @@ import { createRollout } from '../../../src/engine/rollouts';
 import { LoadGenerator } from '../../../src/sandbox/loadGen/loadGenerator';
 import type { KubeObject } from '../../../src/sandbox/apiServer/types';
 import { waitFor } from '../../../src/sandbox/util/ports';
-import { demoPlan, prepareNamespace, startEngineHarness, waitForPhase, type EngineHarness } from '../../helpers/engineHarness';
+import {
+  demoPlan,
+  prepareNamespace,
+  startEngineHarness,
+  waitForPhase,
+  type EngineHarness,
+} from '../../helpers/engineHarness';
 
 interface Change {
   kind: string;
@@ -21,10 +27,17 @@ function recordChanges(h: EngineHarness, ns: string): { changes: Change[]; stop(
   const w = h.sb.store.watch(undefined, { namespace: ns }, (e) => {
     const o = e.object as KubeObject & { spec?: Record<string, unknown> };
     if (o.kind === 'HTTPRoute') {
-      const refs = ((o.spec?.rules as { backendRefs?: { name: string; weight?: number }[] }[]) ?? []).flatMap((r) => r.backendRefs ?? []);
-      changes.push({ kind: 'route', name: o.metadata.name ?? '', canaryWeight: refs.find((b) => b.name.endsWith('-canary'))?.weight ?? 0 });
+      const refs = ((o.spec?.rules as { backendRefs?: { name: string; weight?: number }[] }[]) ?? []).flatMap(
+        (r) => r.backendRefs ?? [],
+      );
+      changes.push({
+        kind: 'route',
+        name: o.metadata.name ?? '',
+        canaryWeight: refs.find((b) => b.name.endsWith('-canary'))?.weight ?? 0,
+      });
     }
-    if (o.kind === 'ReplicaSet') changes.push({ kind: 'rs', name: o.metadata.name ?? '', replicas: Number(o.spec?.replicas ?? 0) });
+    if (o.kind === 'ReplicaSet')
+      changes.push({ kind: 'rs', name: o.metadata.name ?? '', replicas: Number(o.spec?.replicas ?? 0) });
   });
   return { changes, stop: () => w.stop() };
 }
@@ -62,14 +75,21 @@ describe('canary rollouts on the sandbox', () => {
     const routeWeights = watch.changes.filter((c) => c.kind === 'route').map((c) => c.canaryWeight);
     expect(routeWeights).toEqual([10, 50, 100, 0]);
     const oldRs = `checkout-${done.previousStable}`;
-    await waitFor(async () => {
-      const rs = await h.deps.kube.apps.readNamespacedReplicaSet({ name: oldRs, namespace: ns });
-      return rs.spec?.replicas === 0;
-    }, 'the old ReplicaSet to be scaled to 0', 20_000, 200);
+    await waitFor(
+      async () => {
+        const rs = await h.deps.kube.apps.readNamespacedReplicaSet({ name: oldRs, namespace: ns });
+        return rs.spec?.replicas === 0;
+      },
+      'the old ReplicaSet to be scaled to 0',
+      20_000,
+      200,
+    );
     const svc = await h.deps.kube.core.readNamespacedService({ name: 'checkout', namespace: ns });
     expect(svc.spec?.selector?.['ramp.dev/revision']).toBe(done.revisions.canary);
     const events = (await h.deps.events.read(r.id)).map((e) => e.event.type);
-    expect(events).toEqual(expect.arrayContaining(['Created', 'StepStarted', 'WeightChanged', 'Analysis', 'Promoting', 'Promoted']));
+    expect(events).toEqual(
+      expect.arrayContaining(['Created', 'StepStarted', 'WeightChanged', 'Analysis', 'Promoting', 'Promoted']),
+    );
     const bad = Object.values(report.byRevision).reduce((n, x) => n + x.errors5xx, 0);
     expect(bad).toBe(0);
     expect(report.transportErrors).toBe(0);
@@ -79,7 +99,15 @@ describe('canary rollouts on the sandbox', () => {
     const ns = 'bad';
     const { load } = await firstDeploy(ns);
     const watch = recordChanges(h, ns);
-    const r = await createRollout(h.deps, demoPlan({ namespace: ns, version: 'v2', errorRate: 0.2, steps: [{ setWeight: 20 }, { analyze: { min: '30s' } }, { setWeight: 50 }] }));
+    const r = await createRollout(
+      h.deps,
+      demoPlan({
+        namespace: ns,
+        version: 'v2',
+        errorRate: 0.2,
+        steps: [{ setWeight: 20 }, { analyze: { min: '30s' } }, { setWeight: 50 }],
+      }),
+    );
     const done = await waitForPhase(h.deps, r.id, ['Succeeded', 'RolledBack', 'Failed'], 120_000);
     watch.stop();
     await load.stop();
@@ -87,7 +115,16 @@ describe('canary rollouts on the sandbox', () => {
     expect(done.rollback?.reason).toMatch(/analysis failed/);
     const canaryRs = `checkout-${done.revisions.canary}`;
     const lastRouteToZero = watch.changes.findIndex((c) => c.kind === 'route' && c.canaryWeight === 0);
-    const canaryShrinks = watch.changes.findIndex((c, i) => c.kind === 'rs' && c.name === canaryRs && (c.replicas ?? 0) < (watch.changes.slice(0, i).reverse().find((p) => p.kind === 'rs' && p.name === canaryRs)?.replicas ?? 0));
+    const canaryShrinks = watch.changes.findIndex(
+      (c, i) =>
+        c.kind === 'rs' &&
+        c.name === canaryRs &&
+        (c.replicas ?? 0) <
+          (watch.changes
+            .slice(0, i)
+            .reverse()
+            .find((p) => p.kind === 'rs' && p.name === canaryRs)?.replicas ?? 0),
+    );
     expect(lastRouteToZero).toBeGreaterThanOrEqual(0);
     expect(canaryShrinks).toBeGreaterThan(lastRouteToZero);
     expect(watch.changes.filter((c) => c.kind === 'route').every((c) => (c.canaryWeight ?? 0) <= 20)).toBe(true);

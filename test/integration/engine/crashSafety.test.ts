@@ -11,7 +11,13 @@ import { LoadGenerator } from '../../../src/sandbox/loadGen/loadGenerator';
 import type { KubeObject } from '../../../src/sandbox/apiServer/types';
 import { createRng } from '../../../src/util/random';
 import { testRedisUrl } from '../../helpers/redis';
-import { demoPlan, prepareNamespace, startEngineHarness, waitForPhase, type EngineHarness } from '../../helpers/engineHarness';
+import {
+  demoPlan,
+  prepareNamespace,
+  startEngineHarness,
+  waitForPhase,
+  type EngineHarness,
+} from '../../helpers/engineHarness';
 
 const CLI = resolve(__dirname, '..', '..', '..', 'bin', 'ramp');
 const APPS = 30;
@@ -35,7 +41,24 @@ describe('crash safety', () => {
   function startWorker(i: number): void {
     const child = spawn(
       process.execPath,
-      [CLI, 'worker', '--redis-url', testRedisUrl(), '--kubeconfig', h.sb.kubeconfigPath, '--prometheus-url', h.sb.urls.prometheus ?? '', '--prefix', h.prefix, '--queue', h.queueName, '--lock-duration', '2000', '--concurrency', '16'],
+      [
+        CLI,
+        'worker',
+        '--redis-url',
+        testRedisUrl(),
+        '--kubeconfig',
+        h.sb.kubeconfigPath,
+        '--prometheus-url',
+        h.sb.urls.prometheus ?? '',
+        '--prefix',
+        h.prefix,
+        '--queue',
+        h.queueName,
+        '--lock-duration',
+        '2000',
+        '--concurrency',
+        '16',
+      ],
       { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: 'warn' } },
     );
     workers[i] = child;
@@ -55,9 +78,14 @@ describe('crash safety', () => {
     const namespaces = Array.from({ length: APPS }, (_, i) => `crash-${String(i).padStart(2, '0')}`);
     const bad = (i: number) => i % 3 === 0;
     const hosts = namespaces.map((ns) => prepareNamespace(h.sb, ns));
-    const firsts = await Promise.all(namespaces.map((ns) => createRollout(h.deps, demoPlan({ namespace: ns, version: 'v1', replicas: 1 }))));
-    for (const f of firsts) expect((await waitForPhase(h.deps, f.id, ['Succeeded', 'Failed'], 180_000)).phase).toBe('Succeeded');
-    const loads = hosts.map((host, i) => new LoadGenerator({ url: h.sb.urls.gateway, host, ratePerSecond: 6, seed: i + 1 }));
+    const firsts = await Promise.all(
+      namespaces.map((ns) => createRollout(h.deps, demoPlan({ namespace: ns, version: 'v1', replicas: 1 }))),
+    );
+    for (const f of firsts)
+      expect((await waitForPhase(h.deps, f.id, ['Succeeded', 'Failed'], 180_000)).phase).toBe('Succeeded');
+    const loads = hosts.map(
+      (host, i) => new LoadGenerator({ url: h.sb.urls.gateway, host, ratePerSecond: 6, seed: i + 1 }),
+    );
     loads.forEach((l) => l.start());
 
     const changes = new Map<string, Change[]>(namespaces.map((ns) => [ns, []]));
@@ -66,10 +94,18 @@ describe('crash safety', () => {
       const list = changes.get(o.metadata.namespace ?? '');
       if (!list || e.type === 'DELETED') return;
       if (o.kind === 'HTTPRoute') {
-        const refs = ((o.spec?.rules as { backendRefs?: { name: string; weight?: number }[] }[]) ?? []).flatMap((r) => r.backendRefs ?? []);
-        list.push({ at: Date.now(), kind: 'route', name: o.metadata.name ?? '', value: refs.find((b) => b.name.endsWith('-canary'))?.weight ?? 0 });
+        const refs = ((o.spec?.rules as { backendRefs?: { name: string; weight?: number }[] }[]) ?? []).flatMap(
+          (r) => r.backendRefs ?? [],
+        );
+        list.push({
+          at: Date.now(),
+          kind: 'route',
+          name: o.metadata.name ?? '',
+          value: refs.find((b) => b.name.endsWith('-canary'))?.weight ?? 0,
+        });
       }
-      if (o.kind === 'ReplicaSet') list.push({ at: Date.now(), kind: 'rs', name: o.metadata.name ?? '', value: Number(o.spec?.replicas ?? 0) });
+      if (o.kind === 'ReplicaSet')
+        list.push({ at: Date.now(), kind: 'rs', name: o.metadata.name ?? '', value: Number(o.spec?.replicas ?? 0) });
     });
 
     // Chaos: every 0.3–1.5 s (seeded) one of the two workers is killed -9 and started again.
@@ -89,11 +125,23 @@ describe('crash safety', () => {
 
     const rollouts = await Promise.all(
       namespaces.map((ns, i) =>
-        createRollout(h.deps, demoPlan({ namespace: ns, version: 'v2', replicas: 1, errorRate: bad(i) ? 0.5 : 0, progressDeadline: '5m', steps: [{ setWeight: 50 }, { pause: { duration: '2s' } }], metrics: [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 10, judge: 'threshold' } }] })),
+        createRollout(
+          h.deps,
+          demoPlan({
+            namespace: ns,
+            version: 'v2',
+            replicas: 1,
+            errorRate: bad(i) ? 0.5 : 0,
+            progressDeadline: '5m',
+            steps: [{ setWeight: 50 }, { pause: { duration: '2s' } }],
+            metrics: [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 10, judge: 'threshold' } }],
+          }),
+        ),
       ),
     );
     const done: RolloutRecord[] = [];
-    for (const r of rollouts) done.push(await waitForPhase(h.deps, r.id, ['Succeeded', 'RolledBack', 'Failed'], 300_000));
+    for (const r of rollouts)
+      done.push(await waitForPhase(h.deps, r.id, ['Succeeded', 'RolledBack', 'Failed'], 300_000));
     chaos = false;
     await chaosLoop;
     watch.stop();
@@ -110,16 +158,23 @@ describe('crash safety', () => {
       expect(types.filter((t) => t === 'Promoted' || t === 'RolledBack')).toHaveLength(1);
       const list = changes.get(ns) ?? [];
       const route = distinct(list.filter((c) => c.kind === 'route').map((c) => c.value));
-      const canary = distinct(list.filter((c) => c.kind === 'rs' && c.name === `checkout-${r.revisions.canary}`).map((c) => c.value));
+      const canary = distinct(
+        list.filter((c) => c.kind === 'rs' && c.name === `checkout-${r.revisions.canary}`).map((c) => c.value),
+      );
       const stableName = `checkout-${bad(i) ? r.revisions.stable : r.previousStable}`;
       const stable = list.filter((c) => c.kind === 'rs' && c.name === stableName);
       if (bad(i)) {
-        expect({ what, reason: r.rollback?.reason }).toEqual({ what, reason: expect.stringMatching(/^analysis failed/) });
+        expect({ what, reason: r.rollback?.reason }).toEqual({
+          what,
+          reason: expect.stringMatching(/^analysis failed/),
+        });
         // Invariant 1: never more than the step's 50%; invariant 2: route to 0 before the canary loses pods, stable untouched.
         expect({ what, route }).toEqual({ what, route: route.includes(50) ? [50, 0] : [] });
         expect({ what, canary }).toEqual({ what, canary: [1, 0] });
         const routeZero = list.find((c) => c.kind === 'route' && c.value === 0 && route.includes(50));
-        const shrink = list.find((c) => c.kind === 'rs' && c.name === `checkout-${r.revisions.canary}` && c.value === 0);
+        const shrink = list.find(
+          (c) => c.kind === 'rs' && c.name === `checkout-${r.revisions.canary}` && c.value === 0,
+        );
         if (routeZero && shrink) expect(list.indexOf(shrink)).toBeGreaterThan(list.indexOf(routeZero));
         expect(stable.every((c) => c.value >= 1)).toBe(true);
         expect(types).not.toContain('Promoting');

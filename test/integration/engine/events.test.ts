@@ -57,7 +57,9 @@ describe('RolloutEvents', () => {
   });
 
   it('refuses events that do not validate and resume ids that are not stream ids', async () => {
-    await expect(events.append(ID, { ...ev(1), type: 'Exploded' } as unknown as RolloutEvent)).rejects.toBeInstanceOf(InvalidRecordError);
+    await expect(events.append(ID, { ...ev(1), type: 'Exploded' } as unknown as RolloutEvent)).rejects.toBeInstanceOf(
+      InvalidRecordError,
+    );
     await expect(events.read(ID, { after: 'not-an-id' })).rejects.toBeInstanceOf(InvalidOptionError);
     expect(await events.length(ID)).toBe(0);
   });
@@ -103,7 +105,11 @@ describe('RolloutEvents', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
     await events.append(ID, ev(6));
     expect(got).toHaveLength(5);
-    await waitFor(async () => (await connectionsNamed(ctx.redis, ctx.prefix)) === 1, 'the follow connection to close', 5000);
+    await waitFor(
+      async () => (await connectionsNamed(ctx.redis, ctx.prefix)) === 1,
+      'the follow connection to close',
+      5000,
+    );
   });
 
   it('follow resumes after a given id, or from the latest', async () => {
@@ -128,11 +134,20 @@ describe('RolloutEvents', () => {
   it('follow rejects when onEvent throws, and close() stops every follow and refuses new ones', async () => {
     await events.append(ID, ev(1));
     await expect(
-      events.follow(ID, STREAM_START, () => {
-        throw new Error('consumer broke');
-      }, new AbortController().signal),
+      events.follow(
+        ID,
+        STREAM_START,
+        () => {
+          throw new Error('consumer broke');
+        },
+        new AbortController().signal,
+      ),
     ).rejects.toThrow('consumer broke');
-    await waitFor(async () => (await connectionsNamed(ctx.redis, ctx.prefix)) === 1, 'the failed follow’s connection to close', 5000);
+    await waitFor(
+      async () => (await connectionsNamed(ctx.redis, ctx.prefix)) === 1,
+      'the failed follow’s connection to close',
+      5000,
+    );
 
     const never = new AbortController();
     const following = events.follow(ID, LATEST, () => undefined, never.signal);
@@ -142,6 +157,10 @@ describe('RolloutEvents', () => {
     expect(events.state).toBe('closed');
     await expect(events.close()).resolves.toBeUndefined();
     await expect(events.follow(ID, LATEST, () => undefined, never.signal)).rejects.toBeInstanceOf(ClosedError);
-    await waitFor(async () => (await connectionsNamed(ctx.redis, ctx.prefix)) === 1, 'the follow connection to close', 5000);
+    await waitFor(
+      async () => (await connectionsNamed(ctx.redis, ctx.prefix)) === 1,
+      'the follow connection to close',
+      5000,
+    );
   });
 });

@@ -9,7 +9,13 @@ import { LoadGenerator } from '../../../src/sandbox/loadGen/loadGenerator';
 import { resource } from '../../../src/sandbox/apiServer/resources';
 import { validatePlan } from '../../../src/plan/parse';
 import { waitFor } from '../../../src/sandbox/util/ports';
-import { demoPlan, prepareNamespace, startEngineHarness, waitForPhase, type EngineHarness } from '../../helpers/engineHarness';
+import {
+  demoPlan,
+  prepareNamespace,
+  startEngineHarness,
+  waitForPhase,
+  type EngineHarness,
+} from '../../helpers/engineHarness';
 
 describe('rollouts when things go wrong', () => {
   let h: EngineHarness;
@@ -31,7 +37,10 @@ describe('rollouts when things go wrong', () => {
 
   it('rolls back at the progress deadline when the canary pods never become ready', async () => {
     const load = await deployed('deadline');
-    const r = await createRollout(h.deps, demoPlan({ namespace: 'deadline', version: 'v2', neverReady: true, progressDeadline: '5s' }));
+    const r = await createRollout(
+      h.deps,
+      demoPlan({ namespace: 'deadline', version: 'v2', neverReady: true, progressDeadline: '5s' }),
+    );
     const done = await waitForPhase(h.deps, r.id, ['RolledBack', 'Succeeded', 'Failed']);
     const report = await load.stop();
     expect(done.phase).toBe('RolledBack');
@@ -43,9 +52,19 @@ describe('rollouts when things go wrong', () => {
     const load = await deployed('outage');
     const r = await createRollout(
       h.deps,
-      demoPlan({ namespace: 'outage', version: 'v2', steps: [{ setWeight: 20 }, { analyze: { min: '3s' } }, { setWeight: 50 }, { pause: { duration: '2s' } }], analysis: { inconclusiveAfter: '3s' } }),
+      demoPlan({
+        namespace: 'outage',
+        version: 'v2',
+        steps: [{ setWeight: 20 }, { analyze: { min: '3s' } }, { setWeight: 50 }, { pause: { duration: '2s' } }],
+        analysis: { inconclusiveAfter: '3s' },
+      }),
     );
-    await waitFor(async () => ((await h.deps.store.get(r.id))?.stepIndex ?? 0) >= 1, 'the canary to take traffic', 60_000, 100);
+    await waitFor(
+      async () => ((await h.deps.store.get(r.id))?.stepIndex ?? 0) >= 1,
+      'the canary to take traffic',
+      60_000,
+      100,
+    );
     await h.sb.prometheus?.stop();
     const paused = await waitForPhase(h.deps, r.id, ['Paused', 'Succeeded', 'RolledBack'], 60_000);
     expect(paused.phase).toBe('Paused');
@@ -67,8 +86,16 @@ describe('rollouts when things go wrong', () => {
   it('retries through API server faults (409, 500, 503, dropped watches) and still ends correctly', async () => {
     const load = await deployed('faults');
     const ids = [
-      h.sb.faults.add({ match: { verbs: ['patch', 'update', 'create'], resources: ['replicasets', 'services'] }, action: { type: 'status', code: 500 }, probability: 0.3 }),
-      h.sb.faults.add({ match: { verbs: ['update'], resources: ['httproutes'] }, action: { type: 'status', code: 409 }, times: 3 }),
+      h.sb.faults.add({
+        match: { verbs: ['patch', 'update', 'create'], resources: ['replicasets', 'services'] },
+        action: { type: 'status', code: 500 },
+        probability: 0.3,
+      }),
+      h.sb.faults.add({
+        match: { verbs: ['update'], resources: ['httproutes'] },
+        action: { type: 'status', code: 409 },
+        times: 3,
+      }),
       h.sb.faults.add({ match: { verbs: ['get', 'list'] }, action: { type: 'status', code: 503 }, probability: 0.1 }),
       h.sb.faults.add({ match: { verbs: ['watch'] }, action: { type: 'dropWatch', afterMs: 500 } }),
     ];
@@ -91,9 +118,31 @@ describe('rollouts when things go wrong', () => {
       return p;
     };
     const attempts: [unknown, string][] = [
-      [bad((p) => ((p.spec as { strategy: { canary: { steps: unknown[] } } }).strategy.canary.steps[0] = { setWeight: 250 })), 'spec.strategy.canary.steps[0].setWeight: expected an integer 0–100'],
-      [bad((p) => ((p.spec as { strategy: { canary: { router: unknown } } }).strategy.canary.router = { gatewayApi: { httpRoute: 'missing' } })), 'spec.strategy.canary.router.gatewayApi.httpRoute'],
-      [bad((p) => ((p.spec as { analysis: { metrics: unknown[] } }).analysis.metrics = [{ name: 'q', query: 'sum(rate(x[1m]', threshold: { max: 1 } }])), 'spec.analysis.metrics[0].query'],
+      [
+        bad(
+          (p) =>
+            ((p.spec as { strategy: { canary: { steps: unknown[] } } }).strategy.canary.steps[0] = { setWeight: 250 }),
+        ),
+        'spec.strategy.canary.steps[0].setWeight: expected an integer 0–100',
+      ],
+      [
+        bad(
+          (p) =>
+            ((p.spec as { strategy: { canary: { router: unknown } } }).strategy.canary.router = {
+              gatewayApi: { httpRoute: 'missing' },
+            }),
+        ),
+        'spec.strategy.canary.router.gatewayApi.httpRoute',
+      ],
+      [
+        bad(
+          (p) =>
+            ((p.spec as { analysis: { metrics: unknown[] } }).analysis.metrics = [
+              { name: 'q', query: 'sum(rate(x[1m]', threshold: { max: 1 } },
+            ]),
+        ),
+        'spec.analysis.metrics[0].query',
+      ],
       [bad((p) => ((p.metadata as { namespace: string }).namespace = 'nowhere')), 'metadata.namespace'],
     ];
     for (const [plan, path] of attempts) {

@@ -2,7 +2,13 @@
 import { createRollout, operate } from '../../../src/engine/rollouts';
 import { InvalidOperationError } from '../../../src/errors/invalidOperationError';
 import { waitFor } from '../../../src/sandbox/util/ports';
-import { demoPlan, prepareNamespace, startEngineHarness, waitForPhase, type EngineHarness } from '../../helpers/engineHarness';
+import {
+  demoPlan,
+  prepareNamespace,
+  startEngineHarness,
+  waitForPhase,
+  type EngineHarness,
+} from '../../helpers/engineHarness';
 
 describe('rollout operations', () => {
   let h: EngineHarness;
@@ -17,7 +23,15 @@ describe('rollout operations', () => {
   });
 
   it('waits at manual pauses; promote goes one step on, promote --full finishes', async () => {
-    const r = await createRollout(h.deps, demoPlan({ namespace: 'ops', version: 'v2', metrics: [], steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: {} }, { setWeight: 80 }] }));
+    const r = await createRollout(
+      h.deps,
+      demoPlan({
+        namespace: 'ops',
+        version: 'v2',
+        metrics: [],
+        steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: {} }, { setWeight: 80 }],
+      }),
+    );
     let cur = await waitForPhase(h.deps, r.id, ['Paused']);
     expect(cur.stepIndex).toBe(1);
     await operate(h.deps, r.id, 'promote');
@@ -28,12 +42,22 @@ describe('rollout operations', () => {
     const done = await waitForPhase(h.deps, r.id, ['Succeeded', 'RolledBack', 'Failed']);
     expect(done.phase).toBe('Succeeded');
     const types = (await h.deps.events.read(r.id)).map((e) => e.event.message);
-    expect(types).toEqual(expect.arrayContaining(['promote: skipped step 2', 'promote --full: skipping the remaining steps and analysis']));
+    expect(types).toEqual(
+      expect.arrayContaining(['promote: skipped step 2', 'promote --full: skipping the remaining steps and analysis']),
+    );
     await expect(operate(h.deps, r.id, 'promote')).rejects.toBeInstanceOf(InvalidOperationError);
   }, 120_000);
 
   it('pauses and resumes on request, aborts into a rollback, and retries as a new attempt', async () => {
-    const r = await createRollout(h.deps, demoPlan({ namespace: 'ops', version: 'v3', metrics: [], steps: [{ setWeight: 20 }, { pause: { duration: '5m' } }] }));
+    const r = await createRollout(
+      h.deps,
+      demoPlan({
+        namespace: 'ops',
+        version: 'v3',
+        metrics: [],
+        steps: [{ setWeight: 20 }, { pause: { duration: '5m' } }],
+      }),
+    );
     await waitFor(async () => (await h.deps.store.get(r.id))?.stepIndex === 1, 'the timed pause', 60_000, 100);
     const paused = await operate(h.deps, r.id, 'pause');
     expect(paused.phase).toBe('Paused');
@@ -46,7 +70,12 @@ describe('rollout operations', () => {
     const retried = await operate(h.deps, r.id, 'retry');
     expect(retried.id).not.toBe(r.id);
     expect(retried.attempt).toBe(2);
-    await waitFor(async () => (await h.deps.store.get(retried.id))?.stepIndex === 1, 'the retry to reach its pause', 60_000, 100);
+    await waitFor(
+      async () => (await h.deps.store.get(retried.id))?.stepIndex === 1,
+      'the retry to reach its pause',
+      60_000,
+      100,
+    );
     await operate(h.deps, retried.id, 'promoteFull');
     expect((await waitForPhase(h.deps, retried.id, ['Succeeded', 'RolledBack'])).phase).toBe('Succeeded');
   }, 120_000);

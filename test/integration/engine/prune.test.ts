@@ -31,9 +31,14 @@ describe('RolloutStore.prune', () => {
 
   /** Creates a rollout at `clock` and moves it to `phase` (terminal ones leave the active pointer). */
   async function rollout(ns: string, app: string, seq: number, phase: Phase): Promise<RolloutRecord> {
-    const created = await store.create(recordFixture(ns, app, seq, clock), [{ type: 'Created', at: clock, message: 'created' }]);
+    const created = await store.create(recordFixture(ns, app, seq, clock), [
+      { type: 'Created', at: clock, message: 'created' },
+    ]);
     if (phase === 'Pending') return created;
-    return store.mutate(created.id, (r) => ({ record: { ...r, phase, message: phase }, events: [{ type: 'Operation', at: clock, message: phase, phase }] }));
+    return store.mutate(created.id, (r) => ({
+      record: { ...r, phase, message: phase },
+      events: [{ type: 'Operation', at: clock, message: phase, phase }],
+    }));
   }
 
   const exists = async (key: string) => (await ctx.redis.exists(key)) === 1;
@@ -61,7 +66,9 @@ describe('RolloutStore.prune', () => {
       expect(await store.get(gone.id)).toBeUndefined();
       expect(await exists(eventsKey(prefix, gone.id))).toBe(false);
     }
-    expect((await store.list('shop')).map((r) => r.id).sort()).toEqual([latest.id, active.id, recent.id, 'shop.search.2'].sort());
+    expect((await store.list('shop')).map((r) => r.id).sort()).toEqual(
+      [latest.id, active.id, recent.id, 'shop.search.2'].sort(),
+    );
     expect((await store.list('blog')).map((r) => r.id)).toEqual(['blog.api.2']);
     expect(await store.getLatest('shop', 'web')).toMatchObject({ id: latest.id });
     expect(await exists(eventsKey(prefix, latest.id))).toBe(true);

@@ -2,7 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Worker, type Job, type WorkerOptions } from 'bullmq';
-import { delayJob, parseReconcileJobId, ReconcileQueue, reconcileJobId, type ReconcileJobData } from '../../../src/engine/queue';
+import {
+  delayJob,
+  parseReconcileJobId,
+  ReconcileQueue,
+  reconcileJobId,
+  type ReconcileJobData,
+} from '../../../src/engine/queue';
 import { ClosedError } from '../../../src/errors/closedError';
 import { InvalidJobIdError } from '../../../src/errors/invalidJobIdError';
 import { waitFor } from '../../../src/sandbox/util/ports';
@@ -41,11 +47,19 @@ describe('ReconcileQueue', () => {
   let runs: Run[];
 
   function makeQueue(options: { attempts?: number; backoffMs?: number } = {}): ReconcileQueue {
-    return new ReconcileQueue({ connection: ctx.redis, prefix: ctx.prefix, name: `q-${randomBytes(4).toString('hex')}`, ...options });
+    return new ReconcileQueue({
+      connection: ctx.redis,
+      prefix: ctx.prefix,
+      name: `q-${randomBytes(4).toString('hex')}`,
+      ...options,
+    });
   }
 
   /** A worker of `queue` recording every run; `process` decides what each run does (default: complete). */
-  function startWorker(process: Processor = async () => undefined, options: Partial<WorkerOptions> = {}): Worker<ReconcileJobData> {
+  function startWorker(
+    process: Processor = async () => undefined,
+    options: Partial<WorkerOptions> = {},
+  ): Worker<ReconcileJobData> {
     const worker = new Worker<ReconcileJobData>(
       queue.name,
       async (job, token) => {
@@ -84,7 +98,11 @@ describe('ReconcileQueue', () => {
     expect(await counts()).toMatchObject({ waiting: 2 });
 
     startWorker();
-    await waitFor(async () => runs.length >= 2 && (await counts()).waiting === 0 && (await counts()).active === 0, 'both jobs to run', 10_000);
+    await waitFor(
+      async () => runs.length >= 2 && (await counts()).waiting === 0 && (await counts()).active === 0,
+      'both jobs to run',
+      10_000,
+    );
     expect(runs.map((r) => r.id).sort()).toEqual(['shop.checkout.1.3', 'shop.checkout.1.4']);
     const job = await queue.queue.getJob('shop.checkout.1.3');
     expect(job).toBeUndefined(); // removed on completion
@@ -118,14 +136,22 @@ describe('ReconcileQueue', () => {
     expect(runs.map((r) => r.id)).toEqual(['shop.checkout.1.2', 'shop.checkout.1.2']);
     expect(runs[1].at).toBeGreaterThanOrEqual(untilMs);
     expect(runs.map((r) => r.attemptsMade)).toEqual([0, 0]);
-    await waitFor(async () => (await queue.queue.getJobState('shop.checkout.1.2')) === 'unknown', 'the job to complete and go', 10_000);
+    await waitFor(
+      async () => (await queue.queue.getJobState('shop.checkout.1.2')) === 'unknown',
+      'the job to complete and go',
+      10_000,
+    );
     expect(runs).toHaveLength(2);
   });
 
   it('after a job completes, the same id can be enqueued again and runs again', async () => {
     startWorker();
     await queue.enqueue('shop.checkout.1', 5);
-    await waitFor(async () => runs.length === 1 && (await queue.queue.getJobState('shop.checkout.1.5')) === 'unknown', 'the first run to complete', 10_000);
+    await waitFor(
+      async () => runs.length === 1 && (await queue.queue.getJobState('shop.checkout.1.5')) === 'unknown',
+      'the first run to complete',
+      10_000,
+    );
     await queue.enqueue('shop.checkout.1', 5);
     await waitFor(() => runs.length === 2, 'the second run', 10_000);
     expect(runs.map((r) => r.id)).toEqual(['shop.checkout.1.5', 'shop.checkout.1.5']);
@@ -161,7 +187,11 @@ describe('ReconcileQueue', () => {
       return 'ok';
     });
     await queue.enqueue('shop.checkout.1', 1);
-    await waitFor(async () => runs.length === 3 && (await queue.queue.getJobState('shop.checkout.1.1')) === 'unknown', 'completion on the third run', 10_000);
+    await waitFor(
+      async () => runs.length === 3 && (await queue.queue.getJobState('shop.checkout.1.1')) === 'unknown',
+      'completion on the third run',
+      10_000,
+    );
     expect(runs.map((r) => r.attemptsMade)).toEqual([0, 1, 2]);
   });
 
@@ -199,9 +229,15 @@ describe('ReconcileQueue', () => {
     await waitFor(() => runs.length === 1, 'another worker to take the stalled job', 15_000);
     expect(runs[0].id).toBe('shop.checkout.1.9');
     expect(stalled).toEqual(['shop.checkout.1.9']);
-    await waitFor(async () => (await queue.queue.getJobState('shop.checkout.1.9')) === 'unknown', 'the recovered job to complete', 10_000);
+    await waitFor(
+      async () => (await queue.queue.getJobState('shop.checkout.1.9')) === 'unknown',
+      'the recovered job to complete',
+      10_000,
+    );
     // Reported in the note: how long recovery took with these settings.
-    console.log(`stalled job recovered ${runs[0].at - killedAt} ms after SIGKILL (lockDuration ${lockDuration} ms, stalledInterval ${stalledInterval} ms)`);
+    console.log(
+      `stalled job recovered ${runs[0].at - killedAt} ms after SIGKILL (lockDuration ${lockDuration} ms, stalledInterval ${stalledInterval} ms)`,
+    );
   });
 
   it('close() is safe twice and refuses enqueues afterwards', async () => {

@@ -5,12 +5,23 @@
  */
 import { createRollout } from '../../../src/engine/rollouts';
 import { LoadGenerator } from '../../../src/sandbox/loadGen/loadGenerator';
-import { demoPlan, prepareNamespace, startEngineHarness, waitForPhase, type EngineHarness } from '../../helpers/engineHarness';
+import {
+  demoPlan,
+  prepareNamespace,
+  startEngineHarness,
+  waitForPhase,
+  type EngineHarness,
+} from '../../helpers/engineHarness';
 
 const BASE_ERROR_RATE = 0.05;
 /** No judge named: errorRate gets the sequential judge. maxRatio 2 is the regression it looks for. */
 const METRICS = [{ name: 'errors', errorRate: { maxRatio: 2, minRequests: 300 } }];
-const STEPS = [{ setWeight: 25 }, { analyze: { min: '5s', max: '3m' } }, { setWeight: 50 }, { pause: { duration: '2s' } }];
+const STEPS = [
+  { setWeight: 25 },
+  { analyze: { min: '5s', max: '3m' } },
+  { setWeight: 50 },
+  { pause: { duration: '2s' } },
+];
 
 describe('the sequential judge on the sandbox', () => {
   let h: EngineHarness;
@@ -23,7 +34,10 @@ describe('the sequential judge on the sandbox', () => {
 
   async function deployedWithLoad(ns: string, seed: number): Promise<LoadGenerator> {
     const host = prepareNamespace(h.sb, ns);
-    const first = await createRollout(h.deps, demoPlan({ namespace: ns, version: 'v1', errorRate: BASE_ERROR_RATE, metrics: METRICS }));
+    const first = await createRollout(
+      h.deps,
+      demoPlan({ namespace: ns, version: 'v1', errorRate: BASE_ERROR_RATE, metrics: METRICS }),
+    );
     expect((await waitForPhase(h.deps, first.id, ['Succeeded', 'Failed'])).phase).toBe('Succeeded');
     const load = new LoadGenerator({ url: h.sb.urls.gateway, host, ratePerSecond: 100, seed });
     load.start();
@@ -32,7 +46,10 @@ describe('the sequential judge on the sandbox', () => {
 
   it('rolls back a canary that fails twice as often as stable, explaining why with numbers', async () => {
     const load = await deployedWithLoad('seq-bad', 11);
-    const r = await createRollout(h.deps, demoPlan({ namespace: 'seq-bad', version: 'v2', errorRate: 2 * BASE_ERROR_RATE, steps: STEPS, metrics: METRICS }));
+    const r = await createRollout(
+      h.deps,
+      demoPlan({ namespace: 'seq-bad', version: 'v2', errorRate: 2 * BASE_ERROR_RATE, steps: STEPS, metrics: METRICS }),
+    );
     const done = await waitForPhase(h.deps, r.id, ['Succeeded', 'RolledBack', 'Failed'], 150_000);
     await load.stop();
     expect(done.phase).toBe('RolledBack');
@@ -41,14 +58,19 @@ describe('the sequential judge on the sandbox', () => {
     expect(verdict?.evidence).toMatchObject({ maxRatio: 2, alternative: 2, epoch: 1 });
     expect(verdict?.evidence.llr as number).toBeGreaterThanOrEqual(verdict?.evidence.failBoundary as number);
     expect(verdict?.evidence.ratio as number).toBeGreaterThan(1.2);
-    expect(done.rollback?.reason).toMatch(/analysis failed: .*errors: failed: canary \d+\/\d+ errors .* vs stable \d+\/\d+ .*ratio/);
+    expect(done.rollback?.reason).toMatch(
+      /analysis failed: .*errors: failed: canary \d+\/\d+ errors .* vs stable \d+\/\d+ .*ratio/,
+    );
     // It never got past the analyze step at 25%.
     expect(done.weight).toBeLessThanOrEqual(25);
   }, 240_000);
 
   it('promotes a canary that fails exactly as often as stable, after a pass with its bound below maxRatio', async () => {
     const load = await deployedWithLoad('seq-same', 12);
-    const r = await createRollout(h.deps, demoPlan({ namespace: 'seq-same', version: 'v2', errorRate: BASE_ERROR_RATE, steps: STEPS, metrics: METRICS }));
+    const r = await createRollout(
+      h.deps,
+      demoPlan({ namespace: 'seq-same', version: 'v2', errorRate: BASE_ERROR_RATE, steps: STEPS, metrics: METRICS }),
+    );
     const done = await waitForPhase(h.deps, r.id, ['Succeeded', 'RolledBack', 'Failed'], 150_000);
     await load.stop();
     expect(done.phase).toBe('Succeeded');

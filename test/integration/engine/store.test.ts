@@ -62,14 +62,24 @@ describe('RolloutStore', () => {
   });
 
   it('counts each app’s rollouts with nextSeq', async () => {
-    expect([await store.nextSeq(NS, 'a'), await store.nextSeq(NS, 'a'), await store.nextSeq(NS, 'b'), await store.nextSeq(NS, 'a')]).toEqual([1, 2, 1, 3]);
+    expect([
+      await store.nextSeq(NS, 'a'),
+      await store.nextSeq(NS, 'a'),
+      await store.nextSeq(NS, 'b'),
+      await store.nextSeq(NS, 'a'),
+    ]).toEqual([1, 2, 1, 3]);
   });
 
   it('refuses a second active rollout of an app, naming the active one, and writes nothing', async () => {
     const first = await store.create(newRecord('checkout', 1));
     const err = await store.create(newRecord('checkout', 2)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ActiveRolloutExistsError);
-    expect(err).toMatchObject({ code: 'ACTIVE_ROLLOUT_EXISTS', namespace: NS, app: 'checkout', activeRolloutId: first.id });
+    expect(err).toMatchObject({
+      code: 'ACTIVE_ROLLOUT_EXISTS',
+      namespace: NS,
+      app: 'checkout',
+      activeRolloutId: first.id,
+    });
     expect(await store.get(`${NS}.checkout.2`)).toBeUndefined();
     expect((await store.list(NS)).map((r) => r.id)).toEqual([first.id]);
     expect(await store.getLatest(NS, 'checkout')).toEqual(first);
@@ -99,7 +109,10 @@ describe('RolloutStore', () => {
     const first = await store.create(newRecord('checkout', 1));
     expect(await store.update(first.id, 1, withPhase(first, 'Failed'))).toBe('ok');
     const second = await store.create(newRecord('checkout', 2));
-    await expect(store.update(first.id, 2, withPhase(first, 'Pending'))).rejects.toMatchObject({ code: 'ACTIVE_ROLLOUT_EXISTS', activeRolloutId: second.id });
+    await expect(store.update(first.id, 2, withPhase(first, 'Pending'))).rejects.toMatchObject({
+      code: 'ACTIVE_ROLLOUT_EXISTS',
+      activeRolloutId: second.id,
+    });
     expect(await store.get(first.id)).toMatchObject({ version: 2, phase: 'Failed' });
 
     expect(await store.update(second.id, 1, withPhase(second, 'Succeeded'))).toBe('ok');
@@ -179,7 +192,9 @@ describe('RolloutStore', () => {
     await expect(store.mutate('shop.nope.1', (r) => r)).rejects.toBeInstanceOf(RolloutNotFoundError);
 
     // Both read version 1 before either writes (one connection keeps command order), so one must lose.
-    const outcomes = await Promise.allSettled([1, 2].map((w) => store.mutate(created.id, (r) => ({ ...r, weight: w }), { maxAttempts: 1 })));
+    const outcomes = await Promise.allSettled(
+      [1, 2].map((w) => store.mutate(created.id, (r) => ({ ...r, weight: w }), { maxAttempts: 1 })),
+    );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     const rejected = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
     expect(rejected).toHaveLength(1);
@@ -236,11 +251,21 @@ describe('RolloutStore', () => {
     const events = new RolloutEvents({ connection: ctx.redis, prefix: ctx.prefix });
     const r = await store.create(newRecord('evented', 1), [{ at: T0, type: 'Created', message: 'created' }]);
     expect((await events.read(r.id)).map((e) => e.event.type)).toEqual(['Created']);
-    const lost = await store.update(r.id, r.version + 5, withPhase(r, 'Progressing'), [{ at: T0, type: 'StepStarted', message: 'never' }]);
+    const lost = await store.update(r.id, r.version + 5, withPhase(r, 'Progressing'), [
+      { at: T0, type: 'StepStarted', message: 'never' },
+    ]);
     expect(lost).toBe('conflict');
-    expect(await store.update(r.id, r.version, withPhase(r, 'RolledBack'), [{ at: T0, type: 'RollingBack', message: 'a' }, { at: T0, type: 'RolledBack', message: 'b' }])).toBe('ok');
+    expect(
+      await store.update(r.id, r.version, withPhase(r, 'RolledBack'), [
+        { at: T0, type: 'RollingBack', message: 'a' },
+        { at: T0, type: 'RolledBack', message: 'b' },
+      ]),
+    ).toBe('ok');
     expect((await events.read(r.id)).map((e) => e.event.message)).toEqual(['created', 'a', 'b']);
-    await store.mutate(r.id, (x) => ({ record: { ...x, message: 'noted' }, events: [{ at: T0, type: 'Operation', message: 'c' }] }));
+    await store.mutate(r.id, (x) => ({
+      record: { ...x, message: 'noted' },
+      events: [{ at: T0, type: 'Operation', message: 'c' }],
+    }));
     expect((await events.read(r.id)).map((e) => e.event.message)).toEqual(['created', 'a', 'b', 'c']);
     await events.close();
   });

@@ -57,7 +57,11 @@ async function stableAndCanary(): Promise<void> {
 describe('Gateway: weights', () => {
   it('splits an HTTPRoute 90/10 exactly over 4,000 requests from the load generator', async () => {
     await stableAndCanary();
-    cluster.registry.create(routes, 'shop', httpRoute('shop', 'web', [{ backendRefs: [ref('web-stable', 90), ref('web-canary', 10)] }], [HOST]));
+    cluster.registry.create(
+      routes,
+      'shop',
+      httpRoute('shop', 'web', [{ backendRefs: [ref('web-stable', 90), ref('web-canary', 10)] }], [HOST]),
+    );
     // No request may be skipped even on a starved machine: this test is about the split, not open-loop load.
     const load = new LoadGenerator({ url, host: HOST, ratePerSecond: 500, maxRequests: 4000, maxInFlight: 4000 });
     load.start();
@@ -77,10 +81,16 @@ describe('Gateway: weights', () => {
 
   it('applies patched weights within a second', async () => {
     await stableAndCanary();
-    cluster.registry.create(routes, 'shop', httpRoute('shop', 'web', [{ backendRefs: [ref('web-stable', 100), ref('web-canary', 0)] }], [HOST]));
+    cluster.registry.create(
+      routes,
+      'shop',
+      httpRoute('shop', 'web', [{ backendRefs: [ref('web-stable', 100), ref('web-canary', 0)] }], [HOST]),
+    );
     expect(tally(await many(10, { host: HOST }), 'x-sandbox-revision')).toEqual({ '200 v1': 10 });
     const patchedAt = Date.now();
-    cluster.registry.patch(routes, 'shop', 'web', 'merge', { spec: { rules: [{ backendRefs: [ref('web-stable', 0), ref('web-canary', 100)] }] } });
+    cluster.registry.patch(routes, 'shop', 'web', 'merge', {
+      spec: { rules: [{ backendRefs: [ref('web-stable', 0), ref('web-canary', 100)] }] },
+    });
     let first: Answer | undefined;
     while (Date.now() - patchedAt < 1000) {
       first = await get({ host: HOST });
@@ -93,8 +103,16 @@ describe('Gateway: weights', () => {
 
   it('answers 500 when every backend weight is 0 or a backend is not a Service that exists', async () => {
     await stableAndCanary();
-    cluster.registry.create(routes, 'shop', httpRoute('shop', 'zero', [{ backendRefs: [ref('web-stable', 0), ref('web-canary', 0)] }], ['zero.example.com']));
-    cluster.registry.create(routes, 'shop', httpRoute('shop', 'missing', [{ backendRefs: [ref('nope', 1)] }], ['missing.example.com']));
+    cluster.registry.create(
+      routes,
+      'shop',
+      httpRoute('shop', 'zero', [{ backendRefs: [ref('web-stable', 0), ref('web-canary', 0)] }], ['zero.example.com']),
+    );
+    cluster.registry.create(
+      routes,
+      'shop',
+      httpRoute('shop', 'missing', [{ backendRefs: [ref('nope', 1)] }], ['missing.example.com']),
+    );
     const zero = await get({ host: 'zero.example.com' });
     expect(zero.status).toBe(500);
     expect(zero.body).toContain('weight 0');
@@ -115,7 +133,15 @@ describe('Gateway: matches', () => {
     cluster.registry.create(
       routes,
       'shop',
-      httpRoute('shop', 'web', [{ matches: [{ headers: [{ name: 'X-Beta', value: '1' }] }], backendRefs: [ref('web-beta')] }, { backendRefs: [ref('web-stable')] }], [HOST]),
+      httpRoute(
+        'shop',
+        'web',
+        [
+          { matches: [{ headers: [{ name: 'X-Beta', value: '1' }] }], backendRefs: [ref('web-beta')] },
+          { backendRefs: [ref('web-stable')] },
+        ],
+        [HOST],
+      ),
     );
     await many(30, { host: HOST, headers: { 'x-beta': '1' } });
     await many(30, { host: HOST });
@@ -136,16 +162,33 @@ describe('Gateway: matches', () => {
         'shop',
         'web',
         [
-          { matches: [{ headers: [{ type: 'RegularExpression', name: 'Cookie', value: cookieMatchRegex('canary', 'always') }] }], backendRefs: [ref('web-canary')] },
+          {
+            matches: [
+              { headers: [{ type: 'RegularExpression', name: 'Cookie', value: cookieMatchRegex('canary', 'always') }] },
+            ],
+            backendRefs: [ref('web-canary')],
+          },
           { backendRefs: [ref('web-stable')] },
         ],
         [HOST],
       ),
     );
-    const withCookie = new LoadGenerator({ url, host: HOST, ratePerSecond: 500, maxRequests: 200, cookie: 'session=abc; canary=always; theme=dark' });
+    const withCookie = new LoadGenerator({
+      url,
+      host: HOST,
+      ratePerSecond: 500,
+      maxRequests: 200,
+      cookie: 'session=abc; canary=always; theme=dark',
+    });
     withCookie.start();
     const a = await withCookie.finished();
-    const without = new LoadGenerator({ url, host: HOST, ratePerSecond: 500, maxRequests: 200, cookie: 'session=abc; canary=never' });
+    const without = new LoadGenerator({
+      url,
+      host: HOST,
+      ratePerSecond: 500,
+      maxRequests: 200,
+      cookie: 'session=abc; canary=never',
+    });
     without.start();
     const b = await without.finished();
     expect(Object.fromEntries(Object.entries(a.byRevision).map(([k, v]) => [k, v.total]))).toEqual({ v2: 200 });
@@ -156,7 +199,16 @@ describe('Gateway: matches', () => {
     await cluster.deploy('api', [{ pod: 'api-a', revision: 'a' }]);
     await cluster.deploy('api-v2', [{ pod: 'v2-a', revision: 'b' }]);
     await cluster.deploy('status', [{ pod: 'status-a', revision: 'c' }]);
-    cluster.registry.create(routes, 'shop', httpRoute('shop', 'api', [{ matches: [{ path: { type: 'PathPrefix', value: '/api' } }], backendRefs: [ref('api')] }], [HOST]));
+    cluster.registry.create(
+      routes,
+      'shop',
+      httpRoute(
+        'shop',
+        'api',
+        [{ matches: [{ path: { type: 'PathPrefix', value: '/api' } }], backendRefs: [ref('api')] }],
+        [HOST],
+      ),
+    );
     cluster.registry.create(
       routes,
       'shop',
@@ -188,10 +240,19 @@ describe('Gateway: matches', () => {
       const a = await get({ host, path: '/hello?name=x' });
       expect(a.status).toBe(200);
       expect(a.body).toBe('web-a');
-      expect(a.headers).toMatchObject({ 'x-sandbox-service': 'shop/web', 'x-sandbox-pod': 'web-a', 'x-sandbox-revision': 'v1', 'x-app-version': 'v1' });
+      expect(a.headers).toMatchObject({
+        'x-sandbox-service': 'shop/web',
+        'x-sandbox-pod': 'web-a',
+        'x-sandbox-revision': 'v1',
+        'x-app-version': 'v1',
+      });
     }
     expect(web.seen.map((r) => r.url)).toEqual(['/hello?name=x', '/hello?name=x', '/hello?name=x']);
-    expect(web.seen[0].headers).toMatchObject({ host: 'web.shop.svc.cluster.local:80', 'x-forwarded-host': 'web.shop.svc.cluster.local:80', 'x-forwarded-for': '127.0.0.1' });
+    expect(web.seen[0].headers).toMatchObject({
+      host: 'web.shop.svc.cluster.local:80',
+      'x-forwarded-host': 'web.shop.svc.cluster.local:80',
+      'x-forwarded-for': '127.0.0.1',
+    });
   });
 });
 
@@ -221,7 +282,9 @@ describe('Gateway: endpoints', () => {
     await dead.kill();
     const failing = await many(40, { host: 'web.shop' });
     expect(tally(failing, 'x-sandbox-pod')).toEqual({ '200 web-a': 20, '502 web-b': 20 });
-    expect(failing.find((a) => a.status === 502)?.body).toMatch(/^upstream 127\.1\.\d+\.\d+:\d+ failed: connect ECONNREFUSED/);
+    expect(failing.find((a) => a.status === 502)?.body).toMatch(
+      /^upstream 127\.1\.\d+\.\d+:\d+ failed: connect ECONNREFUSED/,
+    );
     cluster.setEndpoint('web', dead, { ready: false });
     expect(tally(await many(40, { host: 'web.shop' }), 'x-sandbox-pod')).toEqual({ '200 web-a': 40 });
     cluster.setEndpoint('web', dead, { ready: true });
@@ -234,7 +297,11 @@ describe('Gateway: endpoints', () => {
 
   it('answers 503 naming the Service when it has no ready endpoint, and 404 when nothing routes', async () => {
     await cluster.deploy('empty', [{ pod: 'empty-a', revision: 'v1', ready: false }]);
-    cluster.registry.create(routes, 'shop', httpRoute('shop', 'empty', [{ backendRefs: [ref('empty')] }], ['empty.example.com']));
+    cluster.registry.create(
+      routes,
+      'shop',
+      httpRoute('shop', 'empty', [{ backendRefs: [ref('empty')] }], ['empty.example.com']),
+    );
     const viaRoute = await get({ host: 'empty.example.com' });
     expect(viaRoute.status).toBe(503);
     expect(viaRoute.body).toBe('no ready endpoints for service shop/empty port 80\n');
@@ -277,25 +344,43 @@ describe('Gateway: proxying', () => {
       },
     ]);
     const u = new URL(url);
-    const firstChunk = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; chunk: string; rest: Promise<string> }>((resolve, reject) => {
-      const req = http.request({ hostname: u.hostname, port: u.port, method: 'POST', path: '/upload', headers: { host: 'stream.shop', 'transfer-encoding': 'chunked' } }, (res) => {
-        res.setEncoding('utf8');
-        res.once('data', (chunk: string) => {
-          const rest = new Promise<string>((done) => {
-            let more = '';
-            res.on('data', (c: string) => (more += c));
-            res.on('end', () => done(more));
+    const firstChunk = await new Promise<{
+      status: number;
+      headers: http.IncomingHttpHeaders;
+      chunk: string;
+      rest: Promise<string>;
+    }>((resolve, reject) => {
+      const req = http.request(
+        {
+          hostname: u.hostname,
+          port: u.port,
+          method: 'POST',
+          path: '/upload',
+          headers: { host: 'stream.shop', 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          res.setEncoding('utf8');
+          res.once('data', (chunk: string) => {
+            const rest = new Promise<string>((done) => {
+              let more = '';
+              res.on('data', (c: string) => (more += c));
+              res.on('end', () => done(more));
+            });
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, chunk, rest });
           });
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, chunk, rest });
-        });
-      });
+        },
+      );
       req.on('error', reject);
       req.write('x'.repeat(70_000));
       req.end('y'.repeat(30_000));
     });
     // The upstream has not ended its response, yet the first chunk is here: nothing is buffered.
     expect(firstChunk).toMatchObject({ status: 201, chunk: 'got 100000 bytes;' });
-    expect(firstChunk.headers).toMatchObject({ 'x-custom': 'kept', 'set-cookie': ['a=1', 'b=2'], 'x-sandbox-pod': 'stream-a' });
+    expect(firstChunk.headers).toMatchObject({
+      'x-custom': 'kept',
+      'set-cookie': ['a=1', 'b=2'],
+      'x-sandbox-pod': 'stream-a',
+    });
     finish?.();
     expect(await firstChunk.rest).toBe('done');
   });

@@ -35,7 +35,11 @@ export function loopbackIp(): string {
   return `127.1.${Math.floor(n / 250)}.${(n % 250) + 1}`;
 }
 
-export async function startBackend(podName: string, revision: string, handler?: http.RequestListener): Promise<Backend> {
+export async function startBackend(
+  podName: string,
+  revision: string,
+  handler?: http.RequestListener,
+): Promise<Backend> {
   const seen: SeenRequest[] = [];
   const server = http.createServer((req, res) => {
     seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
@@ -74,14 +78,21 @@ export class Cluster {
    * A Service `name` with one pod (and one real server) per entry, each pod in its own EndpointSlice
    * (servers listen on different ports, and a slice has one port for all its endpoints).
    */
-  async deploy(name: string, pods: { pod: string; revision: string; ready?: boolean; handler?: http.RequestListener }[]): Promise<Backend[]> {
+  async deploy(
+    name: string,
+    pods: { pod: string; revision: string; ready?: boolean; handler?: http.RequestListener }[],
+  ): Promise<Backend[]> {
     this.registry.create(resource('services'), this.namespace, service(this.namespace, name));
     const started: Backend[] = [];
     for (const p of pods) {
       const b = await startBackend(p.pod, p.revision, p.handler);
       this.backends.push(b);
       started.push(b);
-      this.registry.create(resource('pods'), this.namespace, pod(this.namespace, p.pod, { app: name, 'ramp.dev/revision': p.revision }));
+      this.registry.create(
+        resource('pods'),
+        this.namespace,
+        pod(this.namespace, p.pod, { app: name, 'ramp.dev/revision': p.revision }),
+      );
       this.setEndpoint(name, b, { ready: p.ready ?? true });
     }
     return started;

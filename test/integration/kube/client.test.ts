@@ -70,7 +70,11 @@ describe('KubeClient retries', () => {
     const ns = k.namespace(`retry${code}`);
     const seen: [KubeVerb, string, RequestOutcome][] = [];
     const client = k.client({ onRequest: (verb, resource, outcome) => seen.push([verb, resource, outcome]) });
-    k.sb.faults.add({ match: { namespace: ns, resources: ['replicasets'] }, action: { type: 'status', code }, times: 2 });
+    k.sb.faults.add({
+      match: { namespace: ns, resources: ['replicasets'] },
+      action: { type: 'status', code },
+      times: 2,
+    });
     await expect(getRs(client, ns)).resolves.toBeUndefined();
     expect(requestsIn(k.sb, ns, 'replicasets').map((r) => r.status)).toEqual([code, code, 404]);
     expect(seen).toEqual([
@@ -78,7 +82,13 @@ describe('KubeClient retries', () => {
       ['get', 'replicasets', 'transient'],
       ['get', 'replicasets', 'notFound'],
     ]);
-    expect(client.stats()).toEqual({ total: 3, reads: 3, writes: 0, retries: 2, byKey: { 'get replicasets transient': 2, 'get replicasets notFound': 1 } });
+    expect(client.stats()).toEqual({
+      total: 3,
+      reads: 3,
+      writes: 0,
+      retries: 2,
+      byKey: { 'get replicasets transient': 2, 'get replicasets notFound': 1 },
+    });
   });
 
   it('gives up after 5 attempts of 503 with KubeTransientError, counting each', async () => {
@@ -87,7 +97,13 @@ describe('KubeClient retries', () => {
     k.sb.faults.add({ match: { namespace: ns }, action: { type: 'status', code: 503 } });
     const err = await getRs(client, ns).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KubeTransientError);
-    expect(err).toMatchObject({ code: 'KUBE_TRANSIENT', verb: 'get', resource: 'replicasets', attempts: 5, lastFailure: '503' });
+    expect(err).toMatchObject({
+      code: 'KUBE_TRANSIENT',
+      verb: 'get',
+      resource: 'replicasets',
+      attempts: 5,
+      lastFailure: '503',
+    });
     expect(requestsIn(k.sb, ns)).toHaveLength(5);
     expect(client.stats()).toMatchObject({ total: 5, retries: 4, byKey: { 'get replicasets transient': 5 } });
   });
@@ -102,7 +118,11 @@ describe('KubeClient retries', () => {
     expect(client.stats().byKey).toEqual({ 'get replicasets transient': 1, 'get replicasets notFound': 1 });
 
     k.sb.faults.add({ match: { namespace: ns }, action: { type: 'delay', ms: 700 } });
-    await expect(getRs(client, ns)).rejects.toMatchObject({ name: 'KubeTransientError', attempts: 3, lastFailure: 'timeout' });
+    await expect(getRs(client, ns)).rejects.toMatchObject({
+      name: 'KubeTransientError',
+      attempts: 3,
+      lastFailure: 'timeout',
+    });
   });
 
   it('retries a refused connection and then gives up', async () => {
@@ -115,14 +135,22 @@ describe('KubeClient retries', () => {
       currentContext: 'x',
     });
     const client = new KubeClient(kc, { retry: { maxAttempts: 3, initialBackoffMs: 10 } });
-    await expect(getRs(client, 'x')).rejects.toMatchObject({ name: 'KubeTransientError', attempts: 3, lastFailure: 'ECONNREFUSED' });
+    await expect(getRs(client, 'x')).rejects.toMatchObject({
+      name: 'KubeTransientError',
+      attempts: 3,
+      lastFailure: 'ECONNREFUSED',
+    });
     await client.close();
   });
 
   it('waits for Retry-After on a 429', async () => {
     const ns = k.namespace('retryafter');
     const client = k.client();
-    k.sb.faults.add({ match: { namespace: ns }, action: { type: 'status', code: 429, retryAfterSeconds: 1 }, times: 1 });
+    k.sb.faults.add({
+      match: { namespace: ns },
+      action: { type: 'status', code: 429, retryAfterSeconds: 1 },
+      times: 1,
+    });
     const started = Date.now();
     await getRs(client, ns);
     const elapsed = Date.now() - started;
@@ -136,7 +164,10 @@ describe('KubeClient typed answers', () => {
   it('turns 409 AlreadyExists into KubeConflictError without retrying', async () => {
     const ns = k.namespace('conflict');
     const client = k.client();
-    const create = () => client.call('create', 'services', (o) => client.core.createNamespacedService({ namespace: ns, body: serviceBody('web') }, o));
+    const create = () =>
+      client.call('create', 'services', (o) =>
+        client.core.createNamespacedService({ namespace: ns, body: serviceBody('web') }, o),
+      );
     await create();
     const err = await create().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KubeConflictError);
@@ -148,13 +179,21 @@ describe('KubeClient typed answers', () => {
     const ns = k.namespace('notfound');
     const client = k.client();
     await expect(getRs(client, ns)).resolves.toBeUndefined();
-    await expect(client.call('get', 'replicasets', (o) => client.apps.readNamespacedReplicaSet({ name: 'nope', namespace: ns }, o))).rejects.toBeInstanceOf(KubeNotFoundError);
+    await expect(
+      client.call('get', 'replicasets', (o) =>
+        client.apps.readNamespacedReplicaSet({ name: 'nope', namespace: ns }, o),
+      ),
+    ).rejects.toBeInstanceOf(KubeNotFoundError);
   });
 
   it('turns 422 into KubeRequestError with the API server message', async () => {
     const ns = k.namespace('invalid');
     const client = k.client();
-    const err = await client.call('create', 'services', (o) => client.core.createNamespacedService({ namespace: ns, body: serviceBody('web', 0) }, o)).catch((e: unknown) => e);
+    const err = await client
+      .call('create', 'services', (o) =>
+        client.core.createNamespacedService({ namespace: ns, body: serviceBody('web', 0) }, o),
+      )
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KubeRequestError);
     expect(err).toMatchObject({ status: 422, reason: 'Invalid' });
     expect((err as Error).message).toContain('spec.ports[0].port');
@@ -167,4 +206,3 @@ describe('KubeClient typed answers', () => {
     expect(requestsIn(k.sb, ns)[0].userAgent).toBe('ramp-test/1');
   });
 });
-

@@ -16,25 +16,48 @@ import { startKubeSandbox, writesIn, type KubeSandbox } from './harness';
 
 const ROUTES = resource('httproutes');
 
-const STATIC_RULE = { matches: [{ path: { type: 'PathPrefix', value: '/static' } }], backendRefs: [{ name: 'cdn', port: 80 }] };
+const STATIC_RULE = {
+  matches: [{ path: { type: 'PathPrefix', value: '/static' } }],
+  backendRefs: [{ name: 'cdn', port: 80 }],
+};
 const FILTERS = [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-via', value: 'gw' }] } }];
 
 /** The two Services and a route with Ramp's rule and someone else's. */
 async function prepare(k: KubeSandbox, client: KubeClient, namespace: string): Promise<RouterContext> {
-  await ensureService(client, { namespace, name: 'web', selector: { 'ramp.dev/app': 'web', 'ramp.dev/revision': 'r1' }, port: 80, targetPort: 'http' });
-  await ensureService(client, { namespace, name: 'web-canary', selector: { 'ramp.dev/app': 'web', 'ramp.dev/revision': 'r2' }, port: 80, targetPort: 'http' });
+  await ensureService(client, {
+    namespace,
+    name: 'web',
+    selector: { 'ramp.dev/app': 'web', 'ramp.dev/revision': 'r1' },
+    port: 80,
+    targetPort: 'http',
+  });
+  await ensureService(client, {
+    namespace,
+    name: 'web-canary',
+    selector: { 'ramp.dev/app': 'web', 'ramp.dev/revision': 'r2' },
+    port: 80,
+    targetPort: 'http',
+  });
   k.sb.registry.create(ROUTES, namespace, {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
     metadata: { name: 'web', namespace, labels: { team: 'shop' } },
-    spec: { parentRefs: [{ name: 'sandbox' }], hostnames: ['web.example.com'], rules: [{ filters: FILTERS, backendRefs: [{ name: 'web', port: 80 }] }, STATIC_RULE] },
+    spec: {
+      parentRefs: [{ name: 'sandbox' }],
+      hostnames: ['web.example.com'],
+      rules: [{ filters: FILTERS, backendRefs: [{ name: 'web', port: 80 }] }, STATIC_RULE],
+    },
   });
   return { namespace, app: 'web', service: { name: 'web', canaryName: 'web-canary', port: 80 }, httpRoute: 'web' };
 }
 
 interface Route {
   metadata: { labels?: Record<string, string> };
-  spec: { hostnames?: string[]; parentRefs?: unknown[]; rules: { matches?: unknown[]; filters?: unknown; backendRefs?: { name: string; weight?: number }[] }[] };
+  spec: {
+    hostnames?: string[];
+    parentRefs?: unknown[];
+    rules: { matches?: unknown[]; filters?: unknown; backendRefs?: { name: string; weight?: number }[] }[];
+  };
 }
 
 const routeOf = (k: KubeSandbox, ns: string): Route => k.sb.registry.get(ROUTES, ns, 'web') as unknown as Route;
@@ -42,10 +65,23 @@ const routeOf = (k: KubeSandbox, ns: string): Route => k.sb.registry.get(ROUTES,
 describeRouterConformance('gatewayApi', {
   prepare,
   editBehindBack(k, ctx) {
-    k.sb.registry.patch(ROUTES, ctx.namespace, 'web', 'merge', { spec: { rules: [{ backendRefs: [{ name: 'web', port: 80, weight: 50 }, { name: 'web-canary', port: 80, weight: 50 }] }] } });
+    k.sb.registry.patch(ROUTES, ctx.namespace, 'web', 'merge', {
+      spec: {
+        rules: [
+          {
+            backendRefs: [
+              { name: 'web', port: 80, weight: 50 },
+              { name: 'web-canary', port: 80, weight: 50 },
+            ],
+          },
+        ],
+      },
+    });
   },
   unrelatedEdit(k, ctx) {
-    k.sb.registry.patch(ROUTES, ctx.namespace, 'web', 'merge', { spec: { hostnames: ['web.example.com', 'www.example.com'] } });
+    k.sb.registry.patch(ROUTES, ctx.namespace, 'web', 'merge', {
+      spec: { hostnames: ['web.example.com', 'www.example.com'] },
+    });
   },
   unrelatedEditKept(k, ctx) {
     return routeOf(k, ctx.namespace).spec.hostnames?.includes('www.example.com') === true;
@@ -73,7 +109,10 @@ describe('gatewayApi router on a shared route', () => {
     const before = routeOf(k, ctx.namespace);
     const router = new GatewayApiRouter(client);
     await router.setWeight(ctx, 10);
-    await router.setMatches(ctx, [{ header: { name: 'x-beta', value: '1' } }, { cookie: { name: 'canary', value: 'yes' } }]);
+    await router.setMatches(ctx, [
+      { header: { name: 'x-beta', value: '1' } },
+      { cookie: { name: 'canary', value: 'yes' } },
+    ]);
     const after = routeOf(k, ctx.namespace);
     expect(after.metadata.labels).toEqual({ team: 'shop' });
     expect(after.spec.hostnames).toEqual(before.spec.hostnames);
@@ -82,12 +121,21 @@ describe('gatewayApi router on a shared route', () => {
     expect(after.spec.rules[0]).toEqual({
       matches: [
         { path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'x-beta', value: '1' }] },
-        { path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'RegularExpression', name: 'Cookie', value: cookieRegex('canary', 'yes') }] },
+        {
+          path: { type: 'PathPrefix', value: '/' },
+          headers: [{ type: 'RegularExpression', name: 'Cookie', value: cookieRegex('canary', 'yes') }],
+        },
       ],
       filters: FILTERS,
       backendRefs: [{ group: '', kind: 'Service', name: 'web-canary', port: 80, weight: 1 }],
     });
-    expect(after.spec.rules[1]).toEqual({ ...before.spec.rules[0], backendRefs: [{ group: '', kind: 'Service', name: 'web', port: 80, weight: 90 }, { group: '', kind: 'Service', name: 'web-canary', port: 80, weight: 10 }] });
+    expect(after.spec.rules[1]).toEqual({
+      ...before.spec.rules[0],
+      backendRefs: [
+        { group: '', kind: 'Service', name: 'web', port: 80, weight: 90 },
+        { group: '', kind: 'Service', name: 'web-canary', port: 80, weight: 10 },
+      ],
+    });
     expect(after.spec.rules[2]).toEqual(before.spec.rules[1]);
 
     await router.reset(ctx);
@@ -103,7 +151,12 @@ describe('gatewayApi router on a shared route', () => {
   it('names a missing route with RouteNotFoundError, before writing anything', async () => {
     const client = k.client();
     const ns = k.namespace(`missing-${++n}`);
-    const ctx: RouterContext = { namespace: ns, app: 'web', service: { name: 'web', canaryName: 'web-canary', port: 80 }, httpRoute: 'nope' };
+    const ctx: RouterContext = {
+      namespace: ns,
+      app: 'web',
+      service: { name: 'web', canaryName: 'web-canary', port: 80 },
+      httpRoute: 'nope',
+    };
     const router = new GatewayApiRouter(client);
     const err = await router.setWeight(ctx, 5).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RouteNotFoundError);
@@ -116,8 +169,18 @@ describe('gatewayApi router on a shared route', () => {
   it('refuses a route none of whose rules send to the stable Service with RouteHasNoServiceRuleError', async () => {
     const client = k.client();
     const ns = k.namespace(`unrelated-${++n}`);
-    k.sb.registry.create(ROUTES, ns, { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web', namespace: ns }, spec: { rules: [STATIC_RULE] } });
-    const ctx: RouterContext = { namespace: ns, app: 'web', service: { name: 'web', canaryName: 'web-canary', port: 80 }, httpRoute: 'web' };
+    k.sb.registry.create(ROUTES, ns, {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'web', namespace: ns },
+      spec: { rules: [STATIC_RULE] },
+    });
+    const ctx: RouterContext = {
+      namespace: ns,
+      app: 'web',
+      service: { name: 'web', canaryName: 'web-canary', port: 80 },
+      httpRoute: 'web',
+    };
     const router = new GatewayApiRouter(client);
     await expect(router.setWeight(ctx, 5)).rejects.toBeInstanceOf(RouteHasNoServiceRuleError);
     await expect(router.verify(ctx, 0)).resolves.toBe(false);

@@ -29,9 +29,15 @@ let agent: http.Agent;
 
 /** What the gateway's table says a plain GET / would be split into: [service, weight, ready endpoints]. */
 function gatewaySplit(headers: Record<string, string> = {}): [string, number, number][] {
-  const decision = k.sb.gateway?.routeTable().decide({ host: HOST, path: '/', method: 'GET', headers, query: new URLSearchParams() });
+  const decision = k.sb.gateway
+    ?.routeTable()
+    .decide({ host: HOST, path: '/', method: 'GET', headers, query: new URLSearchParams() });
   if (decision?.kind !== 'rule') return [];
-  return decision.backends.map((b) => (b.target.kind === 'service' ? [b.target.backend.name, b.weight, b.target.backend.endpoints.length] : ['invalid', b.weight, 0]));
+  return decision.backends.map((b) =>
+    b.target.kind === 'service'
+      ? [b.target.backend.name, b.weight, b.target.backend.endpoints.length]
+      : ['invalid', b.weight, 0],
+  );
 }
 
 async function revisionOfAnswer(headers: Record<string, string> = {}, path = '/'): Promise<string> {
@@ -48,21 +54,42 @@ beforeAll(async () => {
   const base = { namespace, app: 'web', selector: { app: 'web' }, rolloutId: 'ro-1' };
   await ensureReplicaSet(client, { ...base, revision: STABLE, template: stableTemplate, replicas: 2, role: 'stable' });
   await ensureReplicaSet(client, { ...base, revision: CANARY, template: canaryTemplate, replicas: 1, role: 'canary' });
-  await ensureService(client, { namespace, name: 'web', selector: { 'ramp.dev/app': 'web', 'ramp.dev/revision': STABLE }, port: 80, targetPort: 'http' });
-  await ensureService(client, { namespace, name: 'web-canary', selector: { 'ramp.dev/app': 'web', 'ramp.dev/revision': CANARY }, port: 80, targetPort: 'http' });
+  await ensureService(client, {
+    namespace,
+    name: 'web',
+    selector: { 'ramp.dev/app': 'web', 'ramp.dev/revision': STABLE },
+    port: 80,
+    targetPort: 'http',
+  });
+  await ensureService(client, {
+    namespace,
+    name: 'web-canary',
+    selector: { 'ramp.dev/app': 'web', 'ramp.dev/revision': CANARY },
+    port: 80,
+    targetPort: 'http',
+  });
   k.sb.registry.create(resource('httproutes'), namespace, {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
     metadata: { name: 'web', namespace },
-    spec: { parentRefs: [{ name: 'sandbox' }], hostnames: [HOST], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] },
+    spec: {
+      parentRefs: [{ name: 'sandbox' }],
+      hostnames: [HOST],
+      rules: [{ backendRefs: [{ name: 'web', port: 80 }] }],
+    },
   });
   ctx = { namespace, app: 'web', service: { name: 'web', canaryName: 'web-canary', port: 80 }, httpRoute: 'web' };
   router = new GatewayApiRouter(client);
   const target = { namespace, app: 'web', serviceName: 'web', canaryServiceName: 'web-canary' };
-  await waitFor(async () => {
-    const seen = await observe(client, target);
-    return seen.replicaSets.length === 2 && seen.replicaSets.every(isFullyReady);
-  }, 'both revisions ready', 45_000, 100);
+  await waitFor(
+    async () => {
+      const seen = await observe(client, target);
+      return seen.replicaSets.length === 2 && seen.replicaSets.every(isFullyReady);
+    },
+    'both revisions ready',
+    45_000,
+    100,
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -74,11 +101,22 @@ describe('gatewayApi router through the sandbox gateway', () => {
   it('sends 10% ± 3 points of 1,000 requests to the canary at weight 10', async () => {
     await router.setWeight(ctx, 10);
     await waitFor(
-      () => JSON.stringify(gatewaySplit()) === JSON.stringify([['web', 90, 2], ['web-canary', 10, 1]]),
+      () =>
+        JSON.stringify(gatewaySplit()) ===
+        JSON.stringify([
+          ['web', 90, 2],
+          ['web-canary', 10, 1],
+        ]),
       'the gateway to apply weight 10 with every pod ready',
       10_000,
     );
-    const load = new LoadGenerator({ url: k.sb.urls.gateway, host: HOST, ratePerSecond: 500, maxRequests: 1000, maxInFlight: 1000 });
+    const load = new LoadGenerator({
+      url: k.sb.urls.gateway,
+      host: HOST,
+      ratePerSecond: 500,
+      maxRequests: 1000,
+      maxInFlight: 1000,
+    });
     load.start();
     const report = await load.finished();
     expect(report).toMatchObject({ sent: 1000, completed: 1000, transportErrors: 0, skipped: 0 });
@@ -91,8 +129,23 @@ describe('gatewayApi router through the sandbox gateway', () => {
 
   it('sends none at weight 0', async () => {
     await router.setWeight(ctx, 0);
-    await waitFor(() => JSON.stringify(gatewaySplit()) === JSON.stringify([['web', 100, 2], ['web-canary', 0, 1]]), 'the gateway to apply weight 0', 10_000);
-    const load = new LoadGenerator({ url: k.sb.urls.gateway, host: HOST, ratePerSecond: 500, maxRequests: 500, maxInFlight: 500 });
+    await waitFor(
+      () =>
+        JSON.stringify(gatewaySplit()) ===
+        JSON.stringify([
+          ['web', 100, 2],
+          ['web-canary', 0, 1],
+        ]),
+      'the gateway to apply weight 0',
+      10_000,
+    );
+    const load = new LoadGenerator({
+      url: k.sb.urls.gateway,
+      host: HOST,
+      ratePerSecond: 500,
+      maxRequests: 500,
+      maxInFlight: 500,
+    });
     load.start();
     const report = await load.finished();
     expect(report.completed).toBe(500);
@@ -102,8 +155,15 @@ describe('gatewayApi router through the sandbox gateway', () => {
 
   it('sends exactly the requests matching a header or a cookie to the canary', async () => {
     await router.setWeight(ctx, 0);
-    await router.setMatches(ctx, [{ header: { name: 'x-beta', value: '1' } }, { cookie: { name: 'canary', value: 'yes' } }]);
-    await waitFor(() => JSON.stringify(gatewaySplit({ 'x-beta': '1' })) === JSON.stringify([['web-canary', 1, 1]]), 'the gateway to apply the match rule', 10_000);
+    await router.setMatches(ctx, [
+      { header: { name: 'x-beta', value: '1' } },
+      { cookie: { name: 'canary', value: 'yes' } },
+    ]);
+    await waitFor(
+      () => JSON.stringify(gatewaySplit({ 'x-beta': '1' })) === JSON.stringify([['web-canary', 1, 1]]),
+      'the gateway to apply the match rule',
+      10_000,
+    );
     const cases: [string, Record<string, string>, string, string][] = [
       ['no header', {}, '/', STABLE],
       ['x-beta: 1', { 'x-beta': '1' }, '/', CANARY],
@@ -122,7 +182,16 @@ describe('gatewayApi router through the sandbox gateway', () => {
     }
 
     await router.reset(ctx);
-    await waitFor(() => JSON.stringify(gatewaySplit({ 'x-beta': '1' })) === JSON.stringify([['web', 100, 2], ['web-canary', 0, 1]]), 'the gateway to drop the match rule', 10_000);
+    await waitFor(
+      () =>
+        JSON.stringify(gatewaySplit({ 'x-beta': '1' })) ===
+        JSON.stringify([
+          ['web', 100, 2],
+          ['web-canary', 0, 1],
+        ]),
+      'the gateway to drop the match rule',
+      10_000,
+    );
     for (let i = 0; i < 20; i++) expect(await revisionOfAnswer({ 'x-beta': '1', cookie: 'canary=yes' })).toBe(STABLE);
   });
 });

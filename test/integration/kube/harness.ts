@@ -20,7 +20,13 @@ export interface KubeSandbox {
 /** Starts a sandbox without Prometheus or Redis (pods run from dist/: build first). */
 export async function startKubeSandbox(): Promise<KubeSandbox> {
   const dir = mkdtempSync(join(tmpdir(), 'ramp-kube-'));
-  const sb = await Sandbox.start({ dir, prometheus: false, redis: false, backoff: { initialMs: 200, maxMs: 2000 }, logger: silentLogger() });
+  const sb = await Sandbox.start({
+    dir,
+    prometheus: false,
+    redis: false,
+    backoff: { initialMs: 200, maxMs: 2000 },
+    logger: silentLogger(),
+  });
   const clients: KubeClient[] = [];
   let n = 0;
   return {
@@ -31,7 +37,11 @@ export async function startKubeSandbox(): Promise<KubeSandbox> {
       return name;
     },
     client(options) {
-      const c = KubeClient.fromKubeconfig(sb.kubeconfigPath, { retry: { initialBackoffMs: 20, maxBackoffMs: 200 }, random: () => 0.5, ...options });
+      const c = KubeClient.fromKubeconfig(sb.kubeconfigPath, {
+        retry: { initialBackoffMs: 20, maxBackoffMs: 200 },
+        random: () => 0.5,
+        ...options,
+      });
       clients.push(c);
       return c;
     },

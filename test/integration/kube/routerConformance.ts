@@ -30,7 +30,10 @@ export interface RouterConformanceSetup {
   usesApi: boolean;
 }
 
-const MATCHES: TrafficMatch[] = [{ header: { name: 'x-beta', value: '1' } }, { cookie: { name: 'canary', value: 'yes' } }];
+const MATCHES: TrafficMatch[] = [
+  { header: { name: 'x-beta', value: '1' } },
+  { cookie: { name: 'canary', value: 'yes' } },
+];
 
 /** Registers the conformance tests for `kind`, each in its own namespace of one sandbox. */
 export function describeRouterConformance(kind: RouterKind, setup: RouterConformanceSetup): void {
@@ -136,7 +139,11 @@ export function describeRouterConformance(kind: RouterKind, setup: RouterConform
 
     it('gets through a 500 from the API server on its write', async () => {
       const f = await fixture();
-      k.sb.faults.add({ match: { namespace: f.ctx.namespace, verbs: ['create', 'update', 'patch'] }, action: { type: 'status', code: 500 }, times: 1 });
+      k.sb.faults.add({
+        match: { namespace: f.ctx.namespace, verbs: ['create', 'update', 'patch'] },
+        action: { type: 'status', code: 500 },
+        times: 1,
+      });
       await f.router.setWeight(f.ctx, 35);
       await expect(f.router.verify(f.ctx, 35)).resolves.toBe(f.asAsked);
       if (setup.usesApi) {
@@ -154,7 +161,11 @@ export function describeRouterConformance(kind: RouterKind, setup: RouterConform
         expect(f.requests()).toBe(0);
         return;
       }
-      k.sb.faults.add({ match: { namespace: f.ctx.namespace, verbs: ['create', 'update', 'patch'] }, action: { type: 'delay', ms: 400 }, times: 1 });
+      k.sb.faults.add({
+        match: { namespace: f.ctx.namespace, verbs: ['create', 'update', 'patch'] },
+        action: { type: 'delay', ms: 400 },
+        times: 1,
+      });
       const setting = f.router.setWeight(f.ctx, 45);
       // The rule retires when it takes our write: the write is now held, carrying what we read.
       await waitFor(() => k.sb.faults.list().length === 0, 'the router’s write to be held', 5000, 5);

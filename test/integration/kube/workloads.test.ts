@@ -30,7 +30,17 @@ afterEach(() => k.sb.faults.clear());
 
 function desired(namespace: string, version: string, over: Partial<DesiredReplicaSet> = {}): DesiredReplicaSet {
   const template = demoTemplate('web', version);
-  return { namespace, app: 'web', revision: revisionOf(template), template, selector: { app: 'web' }, replicas: 2, role: 'canary', rolloutId: 'ro-1', ...over };
+  return {
+    namespace,
+    app: 'web',
+    revision: revisionOf(template),
+    template,
+    selector: { app: 'web' },
+    replicas: 2,
+    role: 'canary',
+    rolloutId: 'ro-1',
+    ...over,
+  };
 }
 
 const target = (namespace: string) => ({ namespace, app: 'web', serviceName: 'web', canaryServiceName: 'web-canary' });
@@ -49,7 +59,9 @@ describe('ensureReplicaSet and observe', () => {
     const name = `web-${d.revision}`;
     await expect(ensureReplicaSet(client, d)).resolves.toBe('created');
 
-    const rs = k.sb.registry.get(RS, ns, name) as KubeObject & { spec: { selector: unknown; replicas: number; template: { metadata: { labels: unknown } } } };
+    const rs = k.sb.registry.get(RS, ns, name) as KubeObject & {
+      spec: { selector: unknown; replicas: number; template: { metadata: { labels: unknown } } };
+    };
     const labels = { 'app.kubernetes.io/name': 'web', 'ramp.dev/app': 'web', 'ramp.dev/revision': d.revision };
     expect(rs.metadata.labels).toEqual(labels);
     expect(rs.metadata.annotations).toEqual({ 'ramp.dev/rollout': 'ro-1', 'ramp.dev/role': 'canary' });
@@ -57,7 +69,12 @@ describe('ensureReplicaSet and observe', () => {
     expect(rs.spec.template.metadata.labels).toEqual({ app: 'web', ...labels });
     expect(rs.spec.replicas).toBe(2);
 
-    await waitFor(async () => replicaSetOf(await observe(client, target(ns)), d.revision)?.status.readyReplicas === 2, 'two ready pods in observe()', 30_000, 100);
+    await waitFor(
+      async () => replicaSetOf(await observe(client, target(ns)), d.revision)?.status.readyReplicas === 2,
+      'two ready pods in observe()',
+      30_000,
+      100,
+    );
     const pods = k.sb.registry.list(PODS, { namespace: ns }).items;
     expect(pods).toHaveLength(2);
     for (const p of pods) {
@@ -65,7 +82,14 @@ describe('ensureReplicaSet and observe', () => {
       expect(p.metadata.labels).toMatchObject({ app: 'web', ...labels });
     }
     const seen = replicaSetOf(await observe(client, target(ns)), d.revision);
-    expect(seen).toMatchObject({ name, revision: d.revision, role: 'canary', rolloutId: 'ro-1', replicas: 2, status: { replicas: 2, readyReplicas: 2, availableReplicas: 2 } });
+    expect(seen).toMatchObject({
+      name,
+      revision: d.revision,
+      role: 'canary',
+      rolloutId: 'ro-1',
+      replicas: 2,
+      status: { replicas: 2, readyReplicas: 2, availableReplicas: 2 },
+    });
     expect(seen && isFullyReady(seen)).toBe(true);
     expect(seen?.template.spec?.containers[0].image).toBe('ramp.dev/demo-app:v1');
     expect(Date.parse(seen?.createdAt ?? '')).toBeGreaterThan(0);
@@ -91,7 +115,12 @@ describe('ensureReplicaSet and observe', () => {
     const writes = writesIn(k.sb, ns).length;
     expect(await scaleReplicaSet(client, ns, `web-${d.revision}`, 3)).toBe('unchanged');
     expect(writesIn(k.sb, ns)).toHaveLength(writes);
-    await waitFor(async () => replicaSetOf(await observe(client, target(ns)), d.revision)?.status.readyReplicas === 3, 'three ready pods', 30_000, 100);
+    await waitFor(
+      async () => replicaSetOf(await observe(client, target(ns)), d.revision)?.status.readyReplicas === 3,
+      'three ready pods',
+      30_000,
+      100,
+    );
     expect(await scaleReplicaSet(client, ns, `web-${d.revision}`, 0)).toBe('updated');
     await waitFor(() => k.sb.registry.list(PODS, { namespace: ns }).items.length === 0, 'the pods to go', 30_000);
     await expect(scaleReplicaSet(client, ns, 'web-missing', 1)).rejects.toMatchObject({ name: 'KubeNotFoundError' });
@@ -107,7 +136,11 @@ describe('ensureReplicaSet and observe', () => {
     const writes = writesIn(k.sb, ns).length;
     expect(await ensureReplicaSet(client, { ...d, role: 'stable', rolloutId: 'ro-2' })).toBe('updated');
     const after = k.sb.registry.get(RS, ns, name);
-    expect(writesIn(k.sb, ns).map((r) => r.method).slice(writes)).toEqual(['PATCH']);
+    expect(
+      writesIn(k.sb, ns)
+        .map((r) => r.method)
+        .slice(writes),
+    ).toEqual(['PATCH']);
     expect(after.metadata.annotations).toEqual({ 'ramp.dev/rollout': 'ro-2', 'ramp.dev/role': 'stable' });
     expect(stripVolatile(after)).toEqual(stripVolatile(before));
     expect(after.metadata.generation).toBe(before.metadata.generation);
@@ -119,7 +152,12 @@ describe('ensureReplicaSet and observe', () => {
     const d = desired(ns, 'v1', { replicas: 0 });
     k.sb.faults.add({ match: { namespace: ns, verbs: ['create'] }, action: { type: 'status', code: 409 }, times: 1 });
     expect(await ensureReplicaSet(client, d)).toBe('created');
-    expect(requestsIn(k.sb, ns, 'replicasets').map((r) => `${r.method} ${r.status}`)).toEqual(['GET 404', 'POST 409', 'GET 404', 'POST 201']);
+    expect(requestsIn(k.sb, ns, 'replicasets').map((r) => `${r.method} ${r.status}`)).toEqual([
+      'GET 404',
+      'POST 409',
+      'GET 404',
+      'POST 201',
+    ]);
 
     // Someone else's copy appears between our read and our create: we get AlreadyExists, read it, and fix its replicas.
     const other = desired(ns, 'v2', { replicas: 0 });
@@ -138,26 +176,56 @@ describe('ensureService and observe', () => {
     const ns = k.namespace('svc');
     const client = k.client();
     const pinned = { 'ramp.dev/app': 'web', 'ramp.dev/revision': 'r1' };
-    expect(await ensureService(client, { namespace: ns, name: 'web', selector: pinned, port: 80, targetPort: 'http' })).toBe('created');
-    expect(await ensureService(client, { namespace: ns, name: 'web-canary', selector: { ...pinned, 'ramp.dev/revision': 'r2' }, port: 80, targetPort: 'http' })).toBe('created');
-    const created = k.sb.registry.get(SVC, ns, 'web') as KubeObject & { spec: { selector: unknown; ports: unknown; clusterIP: string } };
+    expect(
+      await ensureService(client, { namespace: ns, name: 'web', selector: pinned, port: 80, targetPort: 'http' }),
+    ).toBe('created');
+    expect(
+      await ensureService(client, {
+        namespace: ns,
+        name: 'web-canary',
+        selector: { ...pinned, 'ramp.dev/revision': 'r2' },
+        port: 80,
+        targetPort: 'http',
+      }),
+    ).toBe('created');
+    const created = k.sb.registry.get(SVC, ns, 'web') as KubeObject & {
+      spec: { selector: unknown; ports: unknown; clusterIP: string };
+    };
     expect(created.spec.selector).toEqual(pinned);
     expect(created.spec.ports).toEqual([{ name: 'http', protocol: 'TCP', port: 80, targetPort: 'http' }]);
 
     const writes = writesIn(k.sb, ns).length;
-    expect(await ensureService(client, { namespace: ns, name: 'web', selector: pinned, port: 80, targetPort: 'http' })).toBe('unchanged');
+    expect(
+      await ensureService(client, { namespace: ns, name: 'web', selector: pinned, port: 80, targetPort: 'http' }),
+    ).toBe('unchanged');
     expect(writesIn(k.sb, ns)).toHaveLength(writes);
 
     // replicaRatio: the stable Service selects the whole app.
-    expect(await ensureService(client, { namespace: ns, name: 'web', selector: { 'ramp.dev/app': 'web' }, port: 80, targetPort: 'http' })).toBe('updated');
+    expect(
+      await ensureService(client, {
+        namespace: ns,
+        name: 'web',
+        selector: { 'ramp.dev/app': 'web' },
+        port: 80,
+        targetPort: 'http',
+      }),
+    ).toBe('updated');
     const patched = k.sb.registry.get(SVC, ns, 'web') as typeof created;
     expect(patched.spec.selector).toEqual({ 'ramp.dev/app': 'web' });
     expect(patched.metadata.uid).toBe(created.metadata.uid);
     expect(patched.spec.clusterIP).toBe(created.spec.clusterIP);
-    expect(writesIn(k.sb, ns).slice(writes).map((r) => r.method)).toEqual(['PATCH']);
+    expect(
+      writesIn(k.sb, ns)
+        .slice(writes)
+        .map((r) => r.method),
+    ).toEqual(['PATCH']);
 
     const seen = await observe(client, target(ns));
-    expect(seen.service).toEqual({ name: 'web', selector: { 'ramp.dev/app': 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] });
+    expect(seen.service).toEqual({
+      name: 'web',
+      selector: { 'ramp.dev/app': 'web' },
+      ports: [{ name: 'http', port: 80, targetPort: 'http' }],
+    });
     expect(seen.canaryService?.selector).toEqual({ ...pinned, 'ramp.dev/revision': 'r2' });
   });
 
@@ -166,7 +234,13 @@ describe('ensureService and observe', () => {
     const client = k.client();
     const before = client.stats();
     const seen = await observe(client, target(ns));
-    expect(seen).toMatchObject({ namespace: ns, app: 'web', replicaSets: [], service: undefined, canaryService: undefined });
+    expect(seen).toMatchObject({
+      namespace: ns,
+      app: 'web',
+      replicaSets: [],
+      service: undefined,
+      canaryService: undefined,
+    });
     const after = client.stats();
     expect(after.total - before.total).toBe(3);
     expect(after.byKey['list replicasets ok'] - (before.byKey['list replicasets ok'] ?? 0)).toBe(1);

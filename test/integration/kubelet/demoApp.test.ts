@@ -64,7 +64,10 @@ describe('demo app (in-process)', () => {
   it('changes config at run time and refuses bad input naming the field', async () => {
     const base = await start({ config: { latencyMs: 0 } });
     const post = (body: unknown): ReturnType<typeof http> => http(`${base}/admin/config`, 'POST', body);
-    expect(JSON.parse((await post({ version: 'v9', ready: false })).body)).toMatchObject({ version: 'v9', ready: false });
+    expect(JSON.parse((await post({ version: 'v9', ready: false })).body)).toMatchObject({
+      version: 'v9',
+      ready: false,
+    });
     expect((await http(`${base}/readyz`)).status).toBe(503);
     expect((await http(`${base}/`)).headers['x-app-version']).toBe('v9');
 
@@ -78,7 +81,13 @@ describe('demo app (in-process)', () => {
     expect(notJson.status).toBe(400);
     expect(JSON.parse(notJson.body).error).toBe('invalid JSON body');
     expect((await http(`${base}/admin/config`, 'POST')).status).toBe(200);
-    expect(JSON.parse((await http(`${base}/admin/config`)).body)).toEqual({ version: 'v9', errorRate: 0, latencyMs: 0, latencyJitter: 0.1, ready: false });
+    expect(JSON.parse((await http(`${base}/admin/config`)).body)).toEqual({
+      version: 'v9',
+      errorRate: 0,
+      latencyMs: 0,
+      latencyJitter: 0.1,
+      ready: false,
+    });
   });
 
   it('finishes a request in flight when closed', async () => {
@@ -104,11 +113,15 @@ describe('demo app (process)', () => {
   });
 
   const run = (env: Record<string, string>): ChildProcess => {
-    const child = spawn(process.execPath, [demoAppMainPath()], { env: { PATH: process.env.PATH ?? '', POD_IP: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [demoAppMainPath()], {
+      env: { PATH: process.env.PATH ?? '', POD_IP: '127.0.0.1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     return child;
   };
-  const exitOf = (c: ChildProcess): Promise<number | null> => new Promise((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
+  const exitOf = (c: ChildProcess): Promise<number | null> =>
+    new Promise((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
 
   it('shuts down gracefully on SIGTERM: the request in flight completes, exit code 0', async () => {
     const port = await freePort();
@@ -134,7 +147,9 @@ describe('demo app (process)', () => {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     children.push(parent);
-    const pid = await new Promise<number>((resolve) => parent.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+    const pid = await new Promise<number>((resolve) =>
+      parent.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
+    );
     extraPids.push(pid);
     await waitFor(async () => (await http(`http://127.0.0.1:${port}/healthz`)).status === 200, 'demo app up', 10_000);
     parent.kill('SIGKILL');

@@ -21,7 +21,8 @@ export const events = resource('events');
 
 /** Fails early, with the fix, when the demo app has not been compiled. */
 export function requireDemoApp(): void {
-  if (!existsSync(demoAppMainPath())) throw new Error(`${demoAppMainPath()} is missing: run npx tsc -p tsconfig.build.json before these tests`);
+  if (!existsSync(demoAppMainPath()))
+    throw new Error(`${demoAppMainPath()} is missing: run npx tsc -p tsconfig.build.json before these tests`);
 }
 
 export interface Harness {
@@ -35,20 +36,31 @@ export interface Harness {
 export async function startKubelet(opts: Partial<KubeletOptions> = {}): Promise<Harness> {
   const stateDir = mkdtempSync(join(tmpdir(), 'ramp-kubelet-'));
   const registry = new Registry(new ObjectStore());
-  const kubelet = new Kubelet({ registry, stateDir, backoff: { initialMs: 300, maxMs: 2000 }, shutdownGraceMs: 2000, ...opts });
+  const kubelet = new Kubelet({
+    registry,
+    stateDir,
+    backoff: { initialMs: 300, maxMs: 2000 },
+    shutdownGraceMs: 2000,
+    ...opts,
+  });
   await kubelet.start();
   let closed: Promise<void> | undefined;
   return {
     registry,
     kubelet,
     stateDir,
-    close: () =>
-      (closed ??= kubelet.close().finally(() => rmSync(stateDir, { recursive: true, force: true }))),
+    close: () => (closed ??= kubelet.close().finally(() => rmSync(stateDir, { recursive: true, force: true }))),
   };
 }
 
 /** Creates a pod in `default` and returns it. */
-export function createPod(registry: Registry, name: string, containers: Container[], spec: Partial<Pod['spec']> = {}, labels: Record<string, string> = {}): Pod {
+export function createPod(
+  registry: Registry,
+  name: string,
+  containers: Container[],
+  spec: Partial<Pod['spec']> = {},
+  labels: Record<string, string> = {},
+): Pod {
   return registry.create(pods, 'default', {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -74,7 +86,13 @@ export function getPod(registry: Registry, name: string): Pod | undefined {
 }
 
 /** Waits until the pod satisfies `check`; returns it. */
-export async function waitForPod(registry: Registry, name: string, what: string, check: (p: Pod) => boolean, timeoutMs = 20_000): Promise<Pod> {
+export async function waitForPod(
+  registry: Registry,
+  name: string,
+  what: string,
+  check: (p: Pod) => boolean,
+  timeoutMs = 20_000,
+): Promise<Pod> {
   let found: Pod | undefined;
   await waitFor(
     () => {
@@ -124,13 +142,17 @@ export interface HttpAnswer {
 export function http(url: string, method = 'GET', body?: unknown): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const req = request(url, { method, agent: false, headers: data ? { 'content-type': 'application/json' } : {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      { method, agent: false, headers: data ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.setTimeout(10_000, () => req.destroy(new Error(`timeout: ${method} ${url}`)));
     req.end(data);

@@ -9,7 +9,17 @@ import { TokenAuthenticator } from '../../../src/sandbox/apiServer/auth';
 import { createServingCertificates } from '../../../src/sandbox/apiServer/certificates';
 import { ApiServer } from '../../../src/sandbox/apiServer/server';
 import { isAlive } from '../../../src/sandbox/util/processes';
-import { containerStatus, createPod, demoContainer, type Harness, isReady, pidOf, requireDemoApp, startKubelet, waitForPod } from './harness';
+import {
+  containerStatus,
+  createPod,
+  demoContainer,
+  type Harness,
+  isReady,
+  pidOf,
+  requireDemoApp,
+  startKubelet,
+  waitForPod,
+} from './harness';
 
 function hasKubectl(): boolean {
   try {
@@ -39,7 +49,9 @@ function hasKubectl(): boolean {
     const certs = createServingCertificates();
     server = new ApiServer({
       registry: h.registry,
-      auth: new TokenAuthenticator([{ token: 'test-token', user: { username: 'admin', uid: 'admin', groups: ['system:masters'] } }]),
+      auth: new TokenAuthenticator([
+        { token: 'test-token', user: { username: 'admin', uid: 'admin', groups: ['system:masters'] } },
+      ]),
       tls: certs,
       logs: h.kubelet,
     });
@@ -67,13 +79,32 @@ function hasKubectl(): boolean {
 
   it('shows Running, CrashLoopBackOff, ErrImagePull and Completed in kubectl get pods', async () => {
     createPod(h.registry, 'web', [demoContainer()]);
-    createPod(h.registry, 'crash', [{ name: 'c', image: 'ramp.dev/exec:v1', command: ['sh', '-c', 'echo boom-$(cat n 2>/dev/null || echo 0); echo 1 > n; exit 3'] }]);
+    createPod(h.registry, 'crash', [
+      {
+        name: 'c',
+        image: 'ramp.dev/exec:v1',
+        command: ['sh', '-c', 'echo boom-$(cat n 2>/dev/null || echo 0); echo 1 > n; exit 3'],
+      },
+    ]);
     createPod(h.registry, 'ghost', [{ name: 'c', image: 'example.com/ghost:1' }]);
-    createPod(h.registry, 'done', [{ name: 'c', image: 'ramp.dev/exec:v1', command: ['echo', 'hi'] }], { restartPolicy: 'Never' });
+    createPod(h.registry, 'done', [{ name: 'c', image: 'ramp.dev/exec:v1', command: ['echo', 'hi'] }], {
+      restartPolicy: 'Never',
+    });
     await waitForPod(h.registry, 'web', 'Ready', isReady);
-    await waitForPod(h.registry, 'crash', 'crash-looping', (p) => containerStatus(p, 'c')?.state?.waiting?.reason === 'CrashLoopBackOff');
+    await waitForPod(
+      h.registry,
+      'crash',
+      'crash-looping',
+      (p) => containerStatus(p, 'c')?.state?.waiting?.reason === 'CrashLoopBackOff',
+    );
     await waitForPod(h.registry, 'done', 'Succeeded', (p) => p.status?.phase === 'Succeeded');
-    const { out } = await kubectl('get', 'pods', '--no-headers', '-o', 'custom-columns=NAME:.metadata.name,IP:.status.podIP');
+    const { out } = await kubectl(
+      'get',
+      'pods',
+      '--no-headers',
+      '-o',
+      'custom-columns=NAME:.metadata.name,IP:.status.podIP',
+    );
     for (const line of out.trim().split('\n')) expect(line).toMatch(/^\S+\s+127\.1\.\d+\.\d+$/);
     const table = (await kubectl('get', 'pods', '--no-headers')).out;
     const statusOf = (name: string): string => (new RegExp(`^${name}\\s+\\S+\\s+(\\S+)`, 'm').exec(table) ?? [])[1];
@@ -81,27 +112,41 @@ function hasKubectl(): boolean {
     expect(statusOf('crash')).toBe('CrashLoopBackOff');
     expect(['ErrImagePull', 'ImagePullBackOff']).toContain(statusOf('ghost'));
     expect(statusOf('done')).toBe('Completed');
-    expect((await kubectl('describe', 'pod', 'crash')).out).toMatch(/Warning\s+BackOff\s+.*kubelet\s+Back-off restarting failed container c in pod crash_default/);
+    expect((await kubectl('describe', 'pod', 'crash')).out).toMatch(
+      /Warning\s+BackOff\s+.*kubelet\s+Back-off restarting failed container c in pod crash_default/,
+    );
   });
 
   it('serves kubectl logs, --previous, --tail and the kubelet’s errors', async () => {
     expect((await kubectl('logs', 'done')).out).toBe('hi\n');
     expect((await kubectl('logs', 'crash', '--previous')).out).toMatch(/^boom-\d\n$/);
-    expect((await kubectl('logs', 'web', '--tail', '1')).out).toMatch(/demo-app v1 listening on 127\.1\.\d+\.\d+:8080 pod=web/);
+    expect((await kubectl('logs', 'web', '--tail', '1')).out).toMatch(
+      /demo-app v1 listening on 127\.1\.\d+\.\d+:8080 pod=web/,
+    );
     const waiting = await kubectl('logs', 'ghost');
     expect(waiting.code).not.toBe(0);
     expect(waiting.err).toMatch(/container "c" in pod "ghost" is waiting to start: (ErrImagePull|ImagePullBackOff)/);
   });
 
   it('follows logs with -f until the container exits', async () => {
-    createPod(h.registry, 'brief', [{ name: 'c', image: 'ramp.dev/exec:v1', command: ['sh', '-c', 'echo one; sleep 1; echo two'] }], { restartPolicy: 'Never' });
-    await waitForPod(h.registry, 'brief', 'started', (p) => containerStatus(p, 'c')?.state?.running !== undefined || p.status?.phase === 'Succeeded');
+    createPod(
+      h.registry,
+      'brief',
+      [{ name: 'c', image: 'ramp.dev/exec:v1', command: ['sh', '-c', 'echo one; sleep 1; echo two'] }],
+      { restartPolicy: 'Never' },
+    );
+    await waitForPod(
+      h.registry,
+      'brief',
+      'started',
+      (p) => containerStatus(p, 'c')?.state?.running !== undefined || p.status?.phase === 'Succeeded',
+    );
     const followed = await kubectl('logs', '-f', 'brief');
     expect(followed.out).toBe('one\ntwo\n');
   });
 
   it('deletes a pod gracefully with kubectl delete: the process is stopped and the pod gone', async () => {
-    const pid = pidOf(containerStatus((await waitForPod(h.registry, 'web', 'Ready', isReady)), 'app'));
+    const pid = pidOf(containerStatus(await waitForPod(h.registry, 'web', 'Ready', isReady), 'app'));
     const res = await kubectl('delete', 'pod', 'web');
     expect(res.out).toContain('pod "web" deleted');
     expect(isAlive(pid)).toBe(false);

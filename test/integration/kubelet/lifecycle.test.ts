@@ -8,7 +8,19 @@ import { join } from 'node:path';
 import { resource } from '../../../src/sandbox/apiServer/resources';
 import { isAlive } from '../../../src/sandbox/util/processes';
 import { waitFor } from '../../../src/sandbox/util/ports';
-import { containerStatus, createPod, demoContainer, getPod, type Harness, isReady, pidOf, pods, requireDemoApp, startKubelet, waitForPod } from './harness';
+import {
+  containerStatus,
+  createPod,
+  demoContainer,
+  getPod,
+  type Harness,
+  isReady,
+  pidOf,
+  pods,
+  requireDemoApp,
+  startKubelet,
+  waitForPod,
+} from './harness';
 
 const stubborn = ['sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done'];
 
@@ -28,7 +40,12 @@ describe('kubelet: pod deletion', () => {
 
   it('waits the grace period for a process that ignores SIGTERM, then kills it and removes the pod', async () => {
     createPod(h.registry, 'stubborn', [{ name: 'c', image: 'ramp.dev/exec:v1', command: stubborn }]);
-    const pod = await waitForPod(h.registry, 'stubborn', 'Running', (p) => containerStatus(p, 'c')?.state?.running !== undefined);
+    const pod = await waitForPod(
+      h.registry,
+      'stubborn',
+      'Running',
+      (p) => containerStatus(p, 'c')?.state?.running !== undefined,
+    );
     const pid = pidOf(containerStatus(pod, 'c'));
     const began = Date.now();
     h.registry.delete(pods, 'default', 'stubborn', { gracePeriodSeconds: 1 });
@@ -40,7 +57,12 @@ describe('kubelet: pod deletion', () => {
   it('runs the preStop hook before SIGTERM', async () => {
     const marker = join(scratch, 'prestop');
     createPod(h.registry, 'polite', [
-      { name: 'c', image: 'ramp.dev/exec:v1', command: ['sleep', '1000'], lifecycle: { preStop: { exec: { command: ['sh', '-c', `echo bye > ${marker}`] } } } },
+      {
+        name: 'c',
+        image: 'ramp.dev/exec:v1',
+        command: ['sleep', '1000'],
+        lifecycle: { preStop: { exec: { command: ['sh', '-c', `echo bye > ${marker}`] } } },
+      },
     ]);
     await waitForPod(h.registry, 'polite', 'Running', (p) => containerStatus(p, 'c')?.state?.running !== undefined);
     h.registry.delete(pods, 'default', 'polite');
@@ -50,7 +72,12 @@ describe('kubelet: pod deletion', () => {
 
   it('kills the processes of a pod that is removed without grace', async () => {
     createPod(h.registry, 'forced', [{ name: 'c', image: 'ramp.dev/exec:v1', command: ['sleep', '1000'] }]);
-    const pod = await waitForPod(h.registry, 'forced', 'Running', (p) => containerStatus(p, 'c')?.state?.running !== undefined);
+    const pod = await waitForPod(
+      h.registry,
+      'forced',
+      'Running',
+      (p) => containerStatus(p, 'c')?.state?.running !== undefined,
+    );
     const pid = pidOf(containerStatus(pod, 'c'));
     expect(h.registry.delete(pods, 'default', 'forced', { gracePeriodSeconds: 0 }).removed).toBe(true);
     await waitFor(() => !isAlive(pid), 'process gone', 5000);
@@ -66,7 +93,12 @@ describe('kubelet: close', () => {
       createPod(h.registry, 'web', [demoContainer()]);
       createPod(h.registry, 'stubborn', [{ name: 'c', image: 'ramp.dev/exec:v1', command: stubborn }]);
       const web = await waitForPod(h.registry, 'web', 'Ready', isReady);
-      const stub = await waitForPod(h.registry, 'stubborn', 'Running', (p) => containerStatus(p, 'c')?.state?.running !== undefined);
+      const stub = await waitForPod(
+        h.registry,
+        'stubborn',
+        'Running',
+        (p) => containerStatus(p, 'c')?.state?.running !== undefined,
+      );
       const pids = [pidOf(containerStatus(web)), pidOf(containerStatus(stub, 'c'))];
       expect(h.kubelet.pids().sort()).toEqual([...pids].sort());
       expect(pids.every(isAlive)).toBe(true);
@@ -76,7 +108,9 @@ describe('kubelet: close', () => {
       expect(pids.filter(isAlive)).toEqual([]);
       expect(readdirSync(join(h.stateDir, 'pids'))).toEqual([]);
       const node = h.registry.get(resource('nodes'), undefined, 'sandbox');
-      const ready = (node.status as { conditions: { type: string; status: string }[] }).conditions.find((c) => c.type === 'Ready');
+      const ready = (node.status as { conditions: { type: string; status: string }[] }).conditions.find(
+        (c) => c.type === 'Ready',
+      );
       expect(ready?.status).toBe('Unknown');
       await h.kubelet.close();
     } finally {

@@ -12,7 +12,8 @@ const plain: PodLogOptions = { follow: false, previous: false, timestamps: false
 
 describe('kubelet: logs', () => {
   let h: Harness;
-  const logs = (pod: Pod, opts: Partial<PodLogOptions> = {}): Promise<string> => readAll(h.kubelet.open(pod as KubeObject, { ...plain, ...opts }));
+  const logs = (pod: Pod, opts: Partial<PodLogOptions> = {}): Promise<string> =>
+    readAll(h.kubelet.open(pod as KubeObject, { ...plain, ...opts }));
 
   beforeAll(async () => {
     h = await startKubelet({ backoff: { initialMs: 200, maxMs: 1000 } });
@@ -24,7 +25,11 @@ describe('kubelet: logs', () => {
 
   it('returns stdout and stderr, the last N lines, timestamps and a byte limit', async () => {
     createPod(h.registry, 'talker', [
-      { name: 'c', image: 'ramp.dev/exec:v1', command: ['sh', '-c', 'for i in 1 2 3 4 5; do echo line-$i; done; echo err-line >&2; exec sleep 1000'] },
+      {
+        name: 'c',
+        image: 'ramp.dev/exec:v1',
+        command: ['sh', '-c', 'for i in 1 2 3 4 5; do echo line-$i; done; echo err-line >&2; exec sleep 1000'],
+      },
     ]);
     const pod = await waitForPod(h.registry, 'talker', 'Running', (p) => p.status?.phase === 'Running');
     await waitFor(async () => (await logs(pod)).includes('err-line'), 'all output in the log');
@@ -40,7 +45,13 @@ describe('kubelet: logs', () => {
     createPod(
       h.registry,
       'phoenix',
-      [{ name: 'c', image: 'ramp.dev/exec:v1', command: ['sh', '-c', 'if [ -f ran ]; then echo second-run; exit 0; fi; touch ran; echo first-run; exit 1'] }],
+      [
+        {
+          name: 'c',
+          image: 'ramp.dev/exec:v1',
+          command: ['sh', '-c', 'if [ -f ran ]; then echo second-run; exit 0; fi; touch ran; echo first-run; exit 1'],
+        },
+      ],
       { restartPolicy: 'OnFailure' },
     );
     const pod = await waitForPod(h.registry, 'phoenix', 'Succeeded', (p) => p.status?.phase === 'Succeeded');
@@ -49,7 +60,9 @@ describe('kubelet: logs', () => {
     expect(await logs(pod, { previous: true })).toBe('first-run\n');
 
     const talker = await waitForPod(h.registry, 'talker', 'Running', (p) => p.status?.phase === 'Running');
-    expect(() => h.kubelet.open(talker as KubeObject, { ...plain, previous: true })).toThrow('previous terminated container "c" in pod "talker" not found');
+    expect(() => h.kubelet.open(talker as KubeObject, { ...plain, previous: true })).toThrow(
+      'previous terminated container "c" in pod "talker" not found',
+    );
   });
 
   it('asks for a container name when the pod has several, and rejects unknown ones', async () => {
@@ -57,8 +70,12 @@ describe('kubelet: logs', () => {
       { name: 'a', image: 'ramp.dev/exec:v1', command: ['sh', '-c', 'echo from-a; exec sleep 1000'] },
       { name: 'b', image: 'ramp.dev/exec:v1', command: ['sh', '-c', 'echo from-b; exec sleep 1000'] },
     ]);
-    expect(() => h.kubelet.open(duo as KubeObject, plain)).toThrow('a container name must be specified for pod duo, choose one of: [a b]');
-    expect(() => h.kubelet.open(duo as KubeObject, { ...plain, container: 'zz' })).toThrow('container zz is not valid for pod duo');
+    expect(() => h.kubelet.open(duo as KubeObject, plain)).toThrow(
+      'a container name must be specified for pod duo, choose one of: [a b]',
+    );
+    expect(() => h.kubelet.open(duo as KubeObject, { ...plain, container: 'zz' })).toThrow(
+      'container zz is not valid for pod duo',
+    );
     const pod = await waitForPod(h.registry, 'duo', 'Running', (p) => p.status?.phase === 'Running');
     await waitFor(async () => (await logs(pod, { container: 'b' })) === 'from-b\n', 'b has written');
     expect(await logs(pod, { container: 'a' })).toBe('from-a\n');
@@ -66,12 +83,22 @@ describe('kubelet: logs', () => {
 
   it('says a container is waiting to start when it never ran', async () => {
     createPod(h.registry, 'nowhere', [{ name: 'c', image: 'example.com/none:1' }]);
-    const pod = await waitForPod(h.registry, 'nowhere', 'pull failed', (p) => /ImagePull/.test(containerStatus(p, 'c')?.state?.waiting?.reason ?? ''));
-    expect(() => h.kubelet.open(pod as KubeObject, plain)).toThrow(/^container "c" in pod "nowhere" is waiting to start: (ErrImagePull|ImagePullBackOff)$/);
+    const pod = await waitForPod(h.registry, 'nowhere', 'pull failed', (p) =>
+      /ImagePull/.test(containerStatus(p, 'c')?.state?.waiting?.reason ?? ''),
+    );
+    expect(() => h.kubelet.open(pod as KubeObject, plain)).toThrow(
+      /^container "c" in pod "nowhere" is waiting to start: (ErrImagePull|ImagePullBackOff)$/,
+    );
   });
 
   it('follows new lines until the client goes away', async () => {
-    createPod(h.registry, 'ticker', [{ name: 'c', image: 'ramp.dev/exec:v1', command: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.1; done'] }]);
+    createPod(h.registry, 'ticker', [
+      {
+        name: 'c',
+        image: 'ramp.dev/exec:v1',
+        command: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.1; done'],
+      },
+    ]);
     const pod = await waitForPod(h.registry, 'ticker', 'Running', (p) => p.status?.phase === 'Running');
     const stream = h.kubelet.open(pod as KubeObject, { ...plain, follow: true, tailLines: 1 });
     let text = '';
@@ -87,8 +114,18 @@ describe('kubelet: logs', () => {
   });
 
   it('ends a follow when the container exits', async () => {
-    createPod(h.registry, 'brief', [{ name: 'c', image: 'ramp.dev/exec:v1', command: ['sh', '-c', 'echo a; sleep 0.5; echo b'] }], { restartPolicy: 'Never' });
-    const pod = await waitForPod(h.registry, 'brief', 'started', (p) => containerStatus(p, 'c')?.state?.running !== undefined || p.status?.phase === 'Succeeded');
+    createPod(
+      h.registry,
+      'brief',
+      [{ name: 'c', image: 'ramp.dev/exec:v1', command: ['sh', '-c', 'echo a; sleep 0.5; echo b'] }],
+      { restartPolicy: 'Never' },
+    );
+    const pod = await waitForPod(
+      h.registry,
+      'brief',
+      'started',
+      (p) => containerStatus(p, 'c')?.state?.running !== undefined || p.status?.phase === 'Succeeded',
+    );
     expect(await readAll(h.kubelet.open(pod as KubeObject, { ...plain, follow: true }), 10_000)).toBe('a\nb\n');
   });
 });

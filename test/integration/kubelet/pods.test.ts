@@ -38,7 +38,11 @@ describe('kubelet: pods as processes', () => {
 
   it('registers a Ready node with addresses and node info', () => {
     const node = h.registry.get(resource('nodes'), undefined, 'sandbox');
-    const status = node.status as { conditions: { type: string; status: string }[]; addresses: { type: string; address: string }[]; nodeInfo: { kubeletVersion: string } };
+    const status = node.status as {
+      conditions: { type: string; status: string }[];
+      addresses: { type: string; address: string }[];
+      nodeInfo: { kubeletVersion: string };
+    };
     expect(status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
     expect(status.addresses).toEqual([
       { type: 'InternalIP', address: '127.0.0.1' },
@@ -49,7 +53,12 @@ describe('kubelet: pods as processes', () => {
 
   it('runs the demo app on its own 127.1.x.y IP, Ready through its HTTP readiness probe', async () => {
     createPod(h.registry, 'web', [demoContainer({ VERSION: 'v7' })]);
-    const pod = await waitForPod(h.registry, 'web', 'Running and Ready', (p) => p.status?.phase === 'Running' && isReady(p));
+    const pod = await waitForPod(
+      h.registry,
+      'web',
+      'Running and Ready',
+      (p) => p.status?.phase === 'Running' && isReady(p),
+    );
 
     expect(pod.spec?.nodeName).toBe('sandbox');
     expect(condition(pod, 'PodScheduled')?.status).toBe('True');
@@ -61,7 +70,13 @@ describe('kubelet: pods as processes', () => {
     expect(pod.status?.hostIP).toBe('127.0.0.1');
     expect(pod.status?.startTime).toBeDefined();
     const cs = containerStatus(pod);
-    expect(cs).toMatchObject({ name: 'app', ready: true, started: true, restartCount: 0, image: 'ramp.dev/demo-app:v1' });
+    expect(cs).toMatchObject({
+      name: 'app',
+      ready: true,
+      started: true,
+      restartCount: 0,
+      image: 'ramp.dev/demo-app:v1',
+    });
     expect(cs?.imageID).toMatch(/^ramp\.dev\/demo-app@sha256:[0-9a-f]{64}$/);
     expect(cs?.state?.running?.startedAt).toBeDefined();
     expect(isAlive(pidOf(cs))).toBe(true);
@@ -100,11 +115,19 @@ describe('kubelet: pods as processes', () => {
     const base = `http://${pod.status?.podIP}:8080`;
     await http(`${base}/admin/config`, 'POST', { ready: false });
     const unready = await waitForPod(h.registry, 'web', 'not Ready', (p) => !isReady(p));
-    expect(condition(unready, 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [app]' });
+    expect(condition(unready, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ContainersNotReady',
+      message: 'containers with unready status: [app]',
+    });
     expect(condition(unready, 'ContainersReady')?.status).toBe('False');
     expect(containerStatus(unready)?.ready).toBe(false);
     expect(unready.status?.phase).toBe('Running');
-    expect(eventsOf(h.registry, 'web').some((e) => e.startsWith('Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 503'))).toBe(true);
+    expect(
+      eventsOf(h.registry, 'web').some((e) =>
+        e.startsWith('Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 503'),
+      ),
+    ).toBe(true);
 
     await http(`${base}/admin/config`, 'POST', { ready: true });
     const back = await waitForPod(h.registry, 'web', 'Ready again', isReady);
@@ -135,21 +158,31 @@ describe('kubelet: pods as processes', () => {
   });
 
   it('passes env from values and the downward API, plus POD_IP, POD_NAME, POD_NAMESPACE and PORT', async () => {
-    createPod(h.registry, 'envy', [
-      {
-        name: 'main',
-        image: 'ramp.dev/exec:v1',
-        command: ['sh', '-c', 'echo "ip=$POD_IP name=$POD_NAME ns=$POD_NAMESPACE port=$PORT me=$ME uid=$UID_X tier=$TIER node=$NODE greet=$GREET"; sleep 1000'],
-        ports: [{ containerPort: 9090 }],
-        env: [
-          { name: 'ME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-          { name: 'UID_X', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
-          { name: 'TIER', valueFrom: { fieldRef: { fieldPath: "metadata.labels['tier']" } } },
-          { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
-          { name: 'GREET', value: 'hello-$(ME)' },
-        ],
-      },
-    ], {}, { tier: 'front' });
+    createPod(
+      h.registry,
+      'envy',
+      [
+        {
+          name: 'main',
+          image: 'ramp.dev/exec:v1',
+          command: [
+            'sh',
+            '-c',
+            'echo "ip=$POD_IP name=$POD_NAME ns=$POD_NAMESPACE port=$PORT me=$ME uid=$UID_X tier=$TIER node=$NODE greet=$GREET"; sleep 1000',
+          ],
+          ports: [{ containerPort: 9090 }],
+          env: [
+            { name: 'ME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+            { name: 'UID_X', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
+            { name: 'TIER', valueFrom: { fieldRef: { fieldPath: "metadata.labels['tier']" } } },
+            { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+            { name: 'GREET', value: 'hello-$(ME)' },
+          ],
+        },
+      ],
+      {},
+      { tier: 'front' },
+    );
     const pod = await waitForPod(h.registry, 'envy', 'Running', (p) => p.status?.phase === 'Running');
     let text = '';
     await waitFor(async () => {

@@ -44,8 +44,15 @@ describe('kubelet: restarts and failures', () => {
 
   it('restarts a container that exits 1 with a doubling back-off and shows CrashLoopBackOff', async () => {
     const rec = recordStatuses(h, 'crashy');
-    const created = createPod(h.registry, 'crashy', [{ name: 'c', image: 'ramp.dev/exec:v1', command: ['sh', '-c', 'echo crashing; exit 1'] }]);
-    const pod = await waitForPod(h.registry, 'crashy', 'restartCount >= 4', (p) => (containerStatus(p, 'c')?.restartCount ?? 0) >= 4);
+    const created = createPod(h.registry, 'crashy', [
+      { name: 'c', image: 'ramp.dev/exec:v1', command: ['sh', '-c', 'echo crashing; exit 1'] },
+    ]);
+    const pod = await waitForPod(
+      h.registry,
+      'crashy',
+      'restartCount >= 4',
+      (p) => (containerStatus(p, 'c')?.restartCount ?? 0) >= 4,
+    );
     rec.stop();
 
     const cs = containerStatus(pod, 'c');
@@ -67,16 +74,29 @@ describe('kubelet: restarts and failures', () => {
     expect(gap(2)).toBeGreaterThanOrEqual(250);
     expect(gap(3)).toBeGreaterThanOrEqual(550);
     expect(gap(4)).toBeGreaterThan(gap(2) + 500);
-    expect(eventsOf(h.registry, 'crashy')).toContain(`BackOff: Back-off restarting failed container c in pod crashy_default(${uid})`);
+    expect(eventsOf(h.registry, 'crashy')).toContain(
+      `BackOff: Back-off restarting failed container c in pod crashy_default(${uid})`,
+    );
   });
 
   it('ends a restartPolicy Never pod Failed and an OnFailure pod that exits 0 Succeeded', async () => {
-    createPod(h.registry, 'once-bad', [{ name: 'c', image: 'ramp.dev/exec:v1', command: ['sh', '-c', 'exit 2'] }], { restartPolicy: 'Never' });
-    createPod(h.registry, 'once-good', [{ name: 'c', image: 'ramp.dev/exec:v1', command: ['true'] }], { restartPolicy: 'OnFailure' });
+    createPod(h.registry, 'once-bad', [{ name: 'c', image: 'ramp.dev/exec:v1', command: ['sh', '-c', 'exit 2'] }], {
+      restartPolicy: 'Never',
+    });
+    createPod(h.registry, 'once-good', [{ name: 'c', image: 'ramp.dev/exec:v1', command: ['true'] }], {
+      restartPolicy: 'OnFailure',
+    });
     const bad = await waitForPod(h.registry, 'once-bad', 'Failed', (p) => p.status?.phase === 'Failed');
     const good = await waitForPod(h.registry, 'once-good', 'Succeeded', (p) => p.status?.phase === 'Succeeded');
-    expect(containerStatus(bad, 'c')).toMatchObject({ restartCount: 0, ready: false, state: { terminated: { exitCode: 2, reason: 'Error' } } });
-    expect(containerStatus(good, 'c')).toMatchObject({ restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } });
+    expect(containerStatus(bad, 'c')).toMatchObject({
+      restartCount: 0,
+      ready: false,
+      state: { terminated: { exitCode: 2, reason: 'Error' } },
+    });
+    expect(containerStatus(good, 'c')).toMatchObject({
+      restartCount: 0,
+      state: { terminated: { exitCode: 0, reason: 'Completed' } },
+    });
     expect(condition(good, 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
     // A finished pod is deleted at once: nothing runs any more.
     expect(h.registry.delete(pods, 'default', 'once-good').removed).toBe(true);
@@ -85,28 +105,59 @@ describe('kubelet: restarts and failures', () => {
   it('reports ErrImagePull and then ImagePullBackOff for an unknown image', async () => {
     const rec = recordStatuses(h, 'ghost');
     createPod(h.registry, 'ghost', [{ name: 'c', image: 'example.com/ghost:1.0' }]);
-    const pod = await waitForPod(h.registry, 'ghost', 'ImagePullBackOff', (p) => containerStatus(p, 'c')?.state?.waiting?.reason === 'ImagePullBackOff');
+    const pod = await waitForPod(
+      h.registry,
+      'ghost',
+      'ImagePullBackOff',
+      (p) => containerStatus(p, 'c')?.state?.waiting?.reason === 'ImagePullBackOff',
+    );
     rec.stop();
     const reasons = rec.seen.map((s) => s.status.state?.waiting?.reason);
     expect(reasons.indexOf('ErrImagePull')).toBeGreaterThanOrEqual(0);
     expect(reasons.indexOf('ErrImagePull')).toBeLessThan(reasons.indexOf('ImagePullBackOff'));
-    const errPull = rec.seen.find((s) => s.status.state?.waiting?.reason === 'ErrImagePull')?.status.state?.waiting?.message ?? '';
+    const errPull =
+      rec.seen.find((s) => s.status.state?.waiting?.reason === 'ErrImagePull')?.status.state?.waiting?.message ?? '';
     expect(errPull).toMatch(/^Failed to pull image "example\.com\/ghost:1\.0": .*not found$/);
-    expect(containerStatus(pod, 'c')?.state?.waiting?.message).toMatch(/^Back-off pulling image "example\.com\/ghost:1\.0"/);
+    expect(containerStatus(pod, 'c')?.state?.waiting?.message).toMatch(
+      /^Back-off pulling image "example\.com\/ghost:1\.0"/,
+    );
     expect(pod.status?.phase).toBe('Pending');
-    expect(eventsOf(h.registry, 'ghost')).toEqual(expect.arrayContaining(['Failed: Error: ErrImagePull', 'BackOff: Back-off pulling image "example.com/ghost:1.0"']));
+    expect(eventsOf(h.registry, 'ghost')).toEqual(
+      expect.arrayContaining([
+        'Failed: Error: ErrImagePull',
+        'BackOff: Back-off pulling image "example.com/ghost:1.0"',
+      ]),
+    );
   });
 
   it('kills and restarts a container whose liveness probe fails', async () => {
     createPod(h.registry, 'sick', [
-      demoContainer({ READY: 'false' }, {
-        readinessProbe: undefined,
-        livenessProbe: { httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 1, failureThreshold: 2, terminationGracePeriodSeconds: 2 },
-      }),
+      demoContainer(
+        { READY: 'false' },
+        {
+          readinessProbe: undefined,
+          livenessProbe: {
+            httpGet: { path: '/readyz', port: 8080 },
+            periodSeconds: 1,
+            failureThreshold: 2,
+            terminationGracePeriodSeconds: 2,
+          },
+        },
+      ),
     ]);
-    const first = await waitForPod(h.registry, 'sick', 'running', (p) => containerStatus(p)?.state?.running !== undefined);
+    const first = await waitForPod(
+      h.registry,
+      'sick',
+      'running',
+      (p) => containerStatus(p)?.state?.running !== undefined,
+    );
     const firstPid = pidOf(containerStatus(first));
-    const restarted = await waitForPod(h.registry, 'sick', 'restarted', (p) => (containerStatus(p)?.restartCount ?? 0) >= 1 && containerStatus(p)?.state?.running !== undefined);
+    const restarted = await waitForPod(
+      h.registry,
+      'sick',
+      'restarted',
+      (p) => (containerStatus(p)?.restartCount ?? 0) >= 1 && containerStatus(p)?.state?.running !== undefined,
+    );
     expect(pidOf(containerStatus(restarted))).not.toBe(firstPid);
     expect(isAlive(firstPid)).toBe(false);
     expect(containerStatus(restarted)?.lastState?.terminated).toBeDefined();
@@ -131,7 +182,12 @@ describe('kubelet: restarts and failures', () => {
 
   it('reports a command that cannot start as StartError and backs off', async () => {
     createPod(h.registry, 'typo', [{ name: 'c', image: 'ramp.dev/exec:v1', command: ['no-such-program-4711'] }]);
-    const pod = await waitForPod(h.registry, 'typo', 'CrashLoopBackOff', (p) => containerStatus(p, 'c')?.state?.waiting?.reason === 'CrashLoopBackOff');
+    const pod = await waitForPod(
+      h.registry,
+      'typo',
+      'CrashLoopBackOff',
+      (p) => containerStatus(p, 'c')?.state?.waiting?.reason === 'CrashLoopBackOff',
+    );
     expect(containerStatus(pod, 'c')?.lastState?.terminated).toMatchObject({
       exitCode: 128,
       reason: 'StartError',
@@ -145,7 +201,12 @@ describe('kubelet: restarts and failures', () => {
     const next = clone(before);
     (next.spec?.containers ?? [])[0].image = 'ramp.dev/demo-app:v2';
     h.registry.update(pods, 'default', 'upgrade', next);
-    const after = await waitForPod(h.registry, 'upgrade', 'v2 Ready', (p) => containerStatus(p)?.image === 'ramp.dev/demo-app:v2' && isReady(p));
+    const after = await waitForPod(
+      h.registry,
+      'upgrade',
+      'v2 Ready',
+      (p) => containerStatus(p)?.image === 'ramp.dev/demo-app:v2' && isReady(p),
+    );
     expect(containerStatus(after)?.restartCount).toBe(1);
     expect(pidOf(containerStatus(after))).not.toBe(pidOf(containerStatus(before)));
     expect(eventsOf(h.registry, 'upgrade')).toContain('Killing: Container app definition changed, will be restarted');

@@ -83,14 +83,26 @@ describe('LoadGenerator', () => {
   it('counts timeouts and refused connections as transport errors, and tells onResponse which', async () => {
     const url = await backend(() => undefined);
     const events: ResponseEvent[] = [];
-    const slow = generator({ url, host: 'svc.test', ratePerSecond: 100, maxRequests: 5, timeoutMs: 150, onResponse: (e) => events.push(e) });
+    const slow = generator({
+      url,
+      host: 'svc.test',
+      ratePerSecond: 100,
+      maxRequests: 5,
+      timeoutMs: 150,
+      onResponse: (e) => events.push(e),
+    });
     slow.start();
     expect(await slow.finished()).toMatchObject({ sent: 5, completed: 0, transportErrors: 5, byRevision: {} });
     expect(events.map((e) => e.error)).toEqual(Array(5).fill('timeout'));
     expect(events.every((e) => e.latencyMs >= 140)).toBe(true);
 
     const closedPort = await freePort('127.0.0.1');
-    const refused = generator({ url: `http://127.0.0.1:${closedPort}`, host: 'svc.test', ratePerSecond: 100, maxRequests: 3 });
+    const refused = generator({
+      url: `http://127.0.0.1:${closedPort}`,
+      host: 'svc.test',
+      ratePerSecond: 100,
+      maxRequests: 3,
+    });
     const errors: ResponseEvent[] = [];
     refused.onResponse((e) => errors.push(e));
     refused.start();
@@ -101,7 +113,9 @@ describe('LoadGenerator', () => {
 
   it('gives benchmarks a timeline through onResponse, which can be unsubscribed', async () => {
     let n = 0;
-    const url = await backend((_req, res) => res.writeHead(n++ < 10 ? 500 : 200, { 'x-sandbox-revision': 'canary', 'x-sandbox-pod': 'p1' }).end());
+    const url = await backend((_req, res) =>
+      res.writeHead(n++ < 10 ? 500 : 200, { 'x-sandbox-revision': 'canary', 'x-sandbox-pod': 'p1' }).end(),
+    );
     const g = generator({ url, host: 'svc.test', ratePerSecond: 200, maxRequests: 40 });
     const events: ResponseEvent[] = [];
     const unsubscribe = g.onResponse((e) => events.push(e));

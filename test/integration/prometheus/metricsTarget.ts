@@ -12,7 +12,12 @@ export interface MetricsTarget {
 
 export async function startMetricsTarget(ip: string): Promise<MetricsTarget> {
   const metrics = new MetricsRegistry();
-  const requests = new Counter({ name: 'http_requests_total', help: 'requests served', labelNames: ['code', 'method'] as const, registers: [metrics] });
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'requests served',
+    labelNames: ['code', 'method'] as const,
+    registers: [metrics],
+  });
   const server: Server = createServer((req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404).end();

@@ -7,7 +7,11 @@ import { resource } from '../../../src/sandbox/apiServer/resources';
 import { ObjectStore } from '../../../src/sandbox/apiServer/store';
 import { clone } from '../../../src/sandbox/apiServer/types';
 import { HttpSdServer } from '../../../src/sandbox/prometheus/httpSd';
-import { prometheusNotFound, PrometheusServer, prometheusReady } from '../../../src/sandbox/prometheus/prometheusServer';
+import {
+  prometheusNotFound,
+  PrometheusServer,
+  prometheusReady,
+} from '../../../src/sandbox/prometheus/prometheusServer';
 import { MissingBinaryError } from '../../../src/errors/missingBinaryError';
 import { activeTargets, PrometheusQueryError, queryInstant } from '../../../src/sandbox/prometheus/query';
 import { ServerProcessExitedError } from '../../../src/errors/serverProcessExitedError';
@@ -19,10 +23,20 @@ jest.setTimeout(90_000);
 const pods = resource('pods');
 
 /** A pod object as the scheduler and kubelet would leave it once its process serves on ip:port. */
-function createRunningPod(registry: Registry, name: string, target: MetricsTarget, labels: Record<string, string>): void {
+function createRunningPod(
+  registry: Registry,
+  name: string,
+  target: MetricsTarget,
+  labels: Record<string, string>,
+): void {
   const created = registry.create(pods, 'default', {
     metadata: { name, labels },
-    spec: { nodeName: 'sandbox-node', containers: [{ name: 'app', image: 'ramp.dev/demo-app:v1', ports: [{ name: 'http', containerPort: target.port }] }] },
+    spec: {
+      nodeName: 'sandbox-node',
+      containers: [
+        { name: 'app', image: 'ramp.dev/demo-app:v1', ports: [{ name: 'http', containerPort: target.port }] },
+      ],
+    },
   }).object;
   const running = clone(created);
   running.status = { phase: 'Running', podIP: target.ip, podIPs: [{ ip: target.ip }], hostIP: '127.0.0.1' };
@@ -92,7 +106,12 @@ describe('sandbox Prometheus scraping pods found through HTTP service discovery'
     const created = Date.now();
     createRunningPod(registry, 'web-1', target, { app: 'web', 'ramp.dev/revision': 'r1' });
 
-    await waitFor(async () => (await queryInstant(url, 'http_requests_total{pod="web-1"}')).length === 1, 'the series of web-1', 30_000, 200);
+    await waitFor(
+      async () => (await queryInstant(url, 'http_requests_total{pod="web-1"}')).length === 1,
+      'the series of web-1',
+      30_000,
+      200,
+    );
     const appeared = seconds(created);
     const [sample] = await queryInstant(url, 'http_requests_total{pod="web-1"}');
     expect(sample.metric).toMatchObject({
@@ -114,7 +133,8 @@ describe('sandbox Prometheus scraping pods found through HTTP service discovery'
     registry.delete(pods, 'default', 'web-1'); // graceful: the pod stays, marked for deletion
     await waitFor(
       async () =>
-        (await queryInstant(url, 'up{pod="web-1"}')).length === 0 && !(await activeTargets(url)).some((t) => t.labels.pod === 'web-1'),
+        (await queryInstant(url, 'up{pod="web-1"}')).length === 0 &&
+        !(await activeTargets(url)).some((t) => t.labels.pod === 'web-1'),
       'web-1 to leave the targets',
       30_000,
       200,
@@ -129,7 +149,12 @@ describe('sandbox Prometheus scraping pods found through HTTP service discovery'
     targets.push(target);
     target.requests.inc({ code: '500', method: 'GET' });
     createRunningPod(registry, 'web-2', target, { app: 'web', 'ramp.dev/revision': 'r2' });
-    await waitFor(async () => (await queryInstant(url, 'up{pod="web-2"} == 1')).length === 1, 'web-2 to be up', 30_000, 200);
+    await waitFor(
+      async () => (await queryInstant(url, 'up{pod="web-2"} == 1')).length === 1,
+      'web-2 to be up',
+      30_000,
+      200,
+    );
     const seenAt = Date.now() / 1000;
 
     await prom.stop();
@@ -143,7 +168,12 @@ describe('sandbox Prometheus scraping pods found through HTTP service discovery'
     expect(prom.state).toBe('running');
     // The series scraped before the stop is still there: same data directory.
     expect(await queryInstant(url, 'up{pod="web-2"}', { time: seenAt })).toHaveLength(1);
-    await waitFor(async () => (await queryInstant(url, 'up{pod="web-2"} == 1')).length === 1, 'web-2 to be scraped again', 30_000, 200);
+    await waitFor(
+      async () => (await queryInstant(url, 'up{pod="web-2"} == 1')).length === 1,
+      'web-2 to be scraped again',
+      30_000,
+      200,
+    );
     console.log(`restart: ready again ${readyAgain} s after start(), scraping again ${seconds(stopped)} s`);
 
     expect(await prom.restart()).toBe(url);
@@ -195,16 +225,26 @@ describe('PrometheusServer start-up', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(MissingBinaryError);
-    expect((err as Error).message).toBe('prometheus not found at ramp-no-such-prometheus: install it (Debian: apt-get install prometheus) or pass --prometheus-binary');
+    expect((err as Error).message).toBe(
+      'prometheus not found at ramp-no-such-prometheus: install it (Debian: apt-get install prometheus) or pass --prometheus-binary',
+    );
     expect(prom.state).toBe('new');
     const missing = join(stateDir, 'no-such-prometheus');
-    await expect(new PrometheusServer({ stateDir, sdUrl, binary: missing }).start()).rejects.toThrow(`prometheus not found at ${missing}: install it`);
+    await expect(new PrometheusServer({ stateDir, sdUrl, binary: missing }).start()).rejects.toThrow(
+      `prometheus not found at ${missing}: install it`,
+    );
     // The default binary's message is the one line users see.
-    expect(prometheusNotFound('prometheus').message).toBe('prometheus not found: install it (Debian: apt-get install prometheus) or pass --prometheus-binary');
+    expect(prometheusNotFound('prometheus').message).toBe(
+      'prometheus not found: install it (Debian: apt-get install prometheus) or pass --prometheus-binary',
+    );
   });
 
   it('rejects with the end of its log when it exits early', async () => {
-    prom = new PrometheusServer({ stateDir, sdUrl, extraScrapeConfigs: [{ job_name: 'kubernetes-pods', static_configs: [{ targets: ['127.0.0.1:9'] }] }] });
+    prom = new PrometheusServer({
+      stateDir,
+      sdUrl,
+      extraScrapeConfigs: [{ job_name: 'kubernetes-pods', static_configs: [{ targets: ['127.0.0.1:9'] }] }],
+    });
     const err = await prom.start().then(
       () => undefined,
       (e: unknown) => e,

@@ -27,7 +27,13 @@ const STORED: [string, string | undefined, string][] = [
 ];
 
 function ok(r: KubectlResult, what: string): KubectlResult {
-  if (r.code !== 0) throw new Error(`${what} exited ${r.code}: ${r.stderr.split('\n').filter((l) => !/^I\d{4}/.test(l)).join('\n')}`);
+  if (r.code !== 0)
+    throw new Error(
+      `${what} exited ${r.code}: ${r.stderr
+        .split('\n')
+        .filter((l) => !/^I\d{4}/.test(l))
+        .join('\n')}`,
+    );
   return r;
 }
 
@@ -47,7 +53,10 @@ function comparable(obj: KubeObject): unknown {
 
 async function createAll(h: ApiHarness, version: string, sentAs: RegExp): Promise<Record<string, unknown>> {
   for (const args of CREATES) {
-    const r = ok(await kubectl(h.kubeconfig, [...args, '-v=7'], { binary: binary(version) }), `kubectl ${version} ${args.join(' ')}`);
+    const r = ok(
+      await kubectl(h.kubeconfig, [...args, '-v=7'], { binary: binary(version) }),
+      `kubectl ${version} ${args.join(' ')}`,
+    );
     // -v=7 logs the request headers: proof of which encoding the body was sent in.
     expect(r.stderr).toMatch(sentAs);
   }
@@ -74,22 +83,40 @@ describe('typed creates from kubectl 1.32 and 1.33 (protobuf bodies)', () => {
     h = undefined;
   });
 
-  test.each(['1.32', '1.33'])('kubectl %s: create namespace/service/deployment/configmap/secret succeed and store what kubectl 1.31 stores', async (version) => {
-    h = await startApiServer();
-    const stored = await createAll(h, version, /Content-Type: application\/vnd\.kubernetes\.protobuf/);
-    expect(stored).toStrictEqual(reference);
-    // Spot checks that the comparison is about something: zeros that JSON would keep are kept.
-    expect(stored.deployments).toMatchObject({ spec: { replicas: 0, template: { spec: { containers: [{ name: 'demo-app', image: 'ramp.dev/demo-app:v1' }] } } } });
-    expect(stored.services).toMatchObject({ spec: { type: 'ClusterIP', ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] } });
-    expect(stored.secrets).toMatchObject({ data: { a: Buffer.from('b').toString('base64') }, type: 'Opaque' });
-  });
+  test.each(['1.32', '1.33'])(
+    'kubectl %s: create namespace/service/deployment/configmap/secret succeed and store what kubectl 1.31 stores',
+    async (version) => {
+      h = await startApiServer();
+      const stored = await createAll(h, version, /Content-Type: application\/vnd\.kubernetes\.protobuf/);
+      expect(stored).toStrictEqual(reference);
+      // Spot checks that the comparison is about something: zeros that JSON would keep are kept.
+      expect(stored.deployments).toMatchObject({
+        spec: {
+          replicas: 0,
+          template: { spec: { containers: [{ name: 'demo-app', image: 'ramp.dev/demo-app:v1' }] } },
+        },
+      });
+      expect(stored.services).toMatchObject({
+        spec: { type: 'ClusterIP', ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] },
+      });
+      expect(stored.secrets).toMatchObject({ data: { a: Buffer.from('b').toString('base64') }, type: 'Opaque' });
+    },
+  );
 
-  test.each(['1.32', '1.33'])('kubectl %s: other typed requests sent as protobuf work too (auth can-i)', async (version) => {
-    h = await startApiServer();
-    const r = ok(await kubectl(h.kubeconfig, ['auth', 'can-i', 'create', 'deployments', '-n', 'default', '-v=7'], { binary: binary(version) }), 'auth can-i');
-    expect(r.stderr).toMatch(/Content-Type: application\/vnd\.kubernetes\.protobuf/);
-    expect(r.stdout.trim()).toBe('yes');
-  });
+  test.each(['1.32', '1.33'])(
+    'kubectl %s: other typed requests sent as protobuf work too (auth can-i)',
+    async (version) => {
+      h = await startApiServer();
+      const r = ok(
+        await kubectl(h.kubeconfig, ['auth', 'can-i', 'create', 'deployments', '-n', 'default', '-v=7'], {
+          binary: binary(version),
+        }),
+        'auth can-i',
+      );
+      expect(r.stderr).toMatch(/Content-Type: application\/vnd\.kubernetes\.protobuf/);
+      expect(r.stdout.trim()).toBe('yes');
+    },
+  );
 });
 
 const MANIFEST = `apiVersion: v1
@@ -116,28 +143,51 @@ describe('kubectl 1.27 and 1.28 apply (server-side field validation found throug
     h = undefined;
   });
 
-  test.each(['1.27', '1.28'])('kubectl %s apply -f creates a ConfigMap and a Deployment, asking for strict validation', async (version) => {
-    h = await startApiServer();
-    const r = ok(await kubectl(h.kubeconfig, ['apply', '-f', '-'], { binary: binary(version), input: MANIFEST }), `kubectl ${version} apply`);
-    expect(r.stdout).toContain('configmap/c created');
-    expect(r.stdout).toContain('deployment.apps/web created');
-    const log = h.server.requestLog.map((x) => `${x.method} ${x.url.split('?')[0]} ${x.status} ${x.url.includes('fieldValidation=Strict') ? 'strict' : ''}`);
-    expect(log).toContain('GET /openapi/v2 200 ');
-    expect(log).toContain('POST /api/v1/namespaces/default/configmaps 201 strict');
-    expect(log).toContain('POST /apis/apps/v1/namespaces/default/deployments 201 strict');
-    expect(h.registry.get(resource('configmaps'), 'default', 'c').data).toEqual({ k: 'v' });
-    expect(h.registry.get(resource('deployments'), 'default', 'web').spec).toMatchObject({ replicas: 0 });
-    // Strict means strict: an unknown field is refused by the server, not dropped.
-    const bad = await kubectl(h.kubeconfig, ['apply', '-f', '-'], { binary: binary(version), input: MANIFEST.replace('replicas: 0', 'replicas: 0\n  bogusField: 1') });
-    expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/unknown field "spec\.bogusField"/);
-  });
+  test.each(['1.27', '1.28'])(
+    'kubectl %s apply -f creates a ConfigMap and a Deployment, asking for strict validation',
+    async (version) => {
+      h = await startApiServer();
+      const r = ok(
+        await kubectl(h.kubeconfig, ['apply', '-f', '-'], { binary: binary(version), input: MANIFEST }),
+        `kubectl ${version} apply`,
+      );
+      expect(r.stdout).toContain('configmap/c created');
+      expect(r.stdout).toContain('deployment.apps/web created');
+      const log = h.server.requestLog.map(
+        (x) =>
+          `${x.method} ${x.url.split('?')[0]} ${x.status} ${x.url.includes('fieldValidation=Strict') ? 'strict' : ''}`,
+      );
+      expect(log).toContain('GET /openapi/v2 200 ');
+      expect(log).toContain('POST /api/v1/namespaces/default/configmaps 201 strict');
+      expect(log).toContain('POST /apis/apps/v1/namespaces/default/deployments 201 strict');
+      expect(h.registry.get(resource('configmaps'), 'default', 'c').data).toEqual({ k: 'v' });
+      expect(h.registry.get(resource('deployments'), 'default', 'web').spec).toMatchObject({ replicas: 0 });
+      // Strict means strict: an unknown field is refused by the server, not dropped.
+      const bad = await kubectl(h.kubeconfig, ['apply', '-f', '-'], {
+        binary: binary(version),
+        input: MANIFEST.replace('replicas: 0', 'replicas: 0\n  bogusField: 1'),
+      });
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/unknown field "spec\.bogusField"/);
+    },
+  );
 
-  test.each(['1.27', '1.28'])('kubectl %s apply -f creates an HTTPRoute (the CRD is in the v2 document too)', async (version) => {
-    h = await startApiServer();
-    const route = 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: { name: r, namespace: default }\nspec:\n  rules:\n  - backendRefs: [ { name: web, port: 80 } ]\n';
-    const r = ok(await kubectl(h.kubeconfig, ['apply', '-f', '-'], { binary: binary(version), input: route }), `kubectl ${version} apply httproute`);
-    expect(r.stdout).toContain('httproute.gateway.networking.k8s.io/r created');
-    expect(h.server.requestLog.some((x) => x.method === 'POST' && x.url.includes('/httproutes?') && x.url.includes('fieldValidation=Strict'))).toBe(true);
-  });
+  test.each(['1.27', '1.28'])(
+    'kubectl %s apply -f creates an HTTPRoute (the CRD is in the v2 document too)',
+    async (version) => {
+      h = await startApiServer();
+      const route =
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: { name: r, namespace: default }\nspec:\n  rules:\n  - backendRefs: [ { name: web, port: 80 } ]\n';
+      const r = ok(
+        await kubectl(h.kubeconfig, ['apply', '-f', '-'], { binary: binary(version), input: route }),
+        `kubectl ${version} apply httproute`,
+      );
+      expect(r.stdout).toContain('httproute.gateway.networking.k8s.io/r created');
+      expect(
+        h.server.requestLog.some(
+          (x) => x.method === 'POST' && x.url.includes('/httproutes?') && x.url.includes('fieldValidation=Strict'),
+        ),
+      ).toBe(true);
+    },
+  );
 });

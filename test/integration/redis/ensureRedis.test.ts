@@ -113,7 +113,9 @@ describe('ensureRedis', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(MissingBinaryError);
-    expect((err as Error).message).toBe(`redis-server not found at ${binary}: install it (Debian: apt-get install redis-server) or set REDIS_URL to a running Redis`);
+    expect((err as Error).message).toBe(
+      `redis-server not found at ${binary}: install it (Debian: apt-get install redis-server) or set REDIS_URL to a running Redis`,
+    );
     expect(redisNotFound('redis-server').message).toBe(
       'redis-server not found: install it (Debian: apt-get install redis-server) or set REDIS_URL to a running Redis',
     );

@@ -85,21 +85,55 @@ describe('the sandbox through kubectl', () => {
 
   it('has the pods in the real Prometheus with namespace, pod and revision labels', async () => {
     for (let i = 0; i < 20; i++) expect((await request(sb.urls.gateway, { host: 'web.shop.test' })).status).toBe(200);
-    await waitFor(async () => (await queryInstant(sb.urls.prometheus ?? '', 'sum(http_requests_total{namespace="shop",ramp_dev_revision="r1"})')).some((s) => s.value >= 20), 'the requests in Prometheus', 20_000, 250);
+    await waitFor(
+      async () =>
+        (
+          await queryInstant(
+            sb.urls.prometheus ?? '',
+            'sum(http_requests_total{namespace="shop",ramp_dev_revision="r1"})',
+          )
+        ).some((s) => s.value >= 20),
+      'the requests in Prometheus',
+      20_000,
+      250,
+    );
     const series = await queryInstant(sb.urls.prometheus ?? '', 'http_requests_total{namespace="shop"}');
     expect(series.every((s) => /^web-/.test(s.metric.pod ?? '') && s.metric.container === 'web')).toBe(true);
   });
 
   it('scales, changes the image, and undoes the change', async () => {
     expect((await k(['scale', 'deployment/web', '-n', 'shop', '--replicas=4'])).stdout).toContain('scaled');
-    expect((await k(['rollout', 'status', 'deployment/web', '-n', 'shop', '--timeout=60s'])).stdout).toContain('successfully rolled out');
-    expect((await k(['set', 'image', 'deployment/web', '-n', 'shop', 'web=ramp.dev/demo-app:v2'])).stdout).toContain('image updated');
-    expect((await k(['rollout', 'status', 'deployment/web', '-n', 'shop', '--timeout=90s'])).stdout).toContain('successfully rolled out');
-    const rs = await k(['get', 'rs', '-n', 'shop', '-o', 'jsonpath={range .items[*]}{.spec.template.spec.containers[0].image}={.status.replicas} {end}']);
+    expect((await k(['rollout', 'status', 'deployment/web', '-n', 'shop', '--timeout=60s'])).stdout).toContain(
+      'successfully rolled out',
+    );
+    expect((await k(['set', 'image', 'deployment/web', '-n', 'shop', 'web=ramp.dev/demo-app:v2'])).stdout).toContain(
+      'image updated',
+    );
+    expect((await k(['rollout', 'status', 'deployment/web', '-n', 'shop', '--timeout=90s'])).stdout).toContain(
+      'successfully rolled out',
+    );
+    const rs = await k([
+      'get',
+      'rs',
+      '-n',
+      'shop',
+      '-o',
+      'jsonpath={range .items[*]}{.spec.template.spec.containers[0].image}={.status.replicas} {end}',
+    ]);
     expect(rs.stdout.trim().split(' ').sort()).toEqual(['ramp.dev/demo-app:v1=0', 'ramp.dev/demo-app:v2=4']);
     expect((await k(['rollout', 'undo', 'deployment/web', '-n', 'shop'])).stdout).toContain('rolled back');
-    expect((await k(['rollout', 'status', 'deployment/web', '-n', 'shop', '--timeout=90s'])).stdout).toContain('successfully rolled out');
-    const image = await k(['get', 'deploy', 'web', '-n', 'shop', '-o', 'jsonpath={.spec.template.spec.containers[0].image} {.metadata.annotations.deployment\\.kubernetes\\.io/revision}']);
+    expect((await k(['rollout', 'status', 'deployment/web', '-n', 'shop', '--timeout=90s'])).stdout).toContain(
+      'successfully rolled out',
+    );
+    const image = await k([
+      'get',
+      'deploy',
+      'web',
+      '-n',
+      'shop',
+      '-o',
+      'jsonpath={.spec.template.spec.containers[0].image} {.metadata.annotations.deployment\\.kubernetes\\.io/revision}',
+    ]);
     expect(image.stdout).toBe('ramp.dev/demo-app:v1 3');
     const history = await k(['rollout', 'history', 'deployment/web', '-n', 'shop']);
     expect(history.stdout).toMatch(/2\s+<none>[\s\S]*3\s+<none>/);
@@ -112,14 +146,27 @@ describe('the sandbox through kubectl', () => {
     const w = kubectlStream(sb.kubeconfigPath, ['get', 'pods', '-n', 'shop', '-w']);
     await waitFor(() => w.output().includes(pod), 'the watch to list the pod', 10_000);
     await k(['delete', 'pod', pod, '-n', 'shop', '--wait=false']);
-    await waitFor(() => new RegExp(`${pod}\\s+1/1\\s+Terminating`).test(w.output()), 'the watch to show the pod terminating', 15_000);
+    await waitFor(
+      () => new RegExp(`${pod}\\s+1/1\\s+Terminating`).test(w.output()),
+      'the watch to show the pod terminating',
+      15_000,
+    );
     await w.stop();
   });
 
   it('deletes the Deployment with its ReplicaSets and pods, and Prometheus drops the targets', async () => {
     expect((await k(['delete', 'deployment', 'web', '-n', 'shop'])).stdout).toContain('deleted');
-    await waitFor(() => sb.registry.list(resource('pods'), { namespace: 'shop' }).items.length === 0, 'the pods to go', 30_000);
+    await waitFor(
+      () => sb.registry.list(resource('pods'), { namespace: 'shop' }).items.length === 0,
+      'the pods to go',
+      30_000,
+    );
     expect(sb.registry.list(resource('replicasets'), { namespace: 'shop' }).items).toHaveLength(0);
-    await waitFor(async () => (await queryInstant(sb.urls.prometheus ?? '', 'up{namespace="shop"}')).length === 0, 'Prometheus to drop the targets', 15_000, 250);
+    await waitFor(
+      async () => (await queryInstant(sb.urls.prometheus ?? '', 'up{namespace="shop"}')).length === 0,
+      'Prometheus to drop the targets',
+      15_000,
+      250,
+    );
   });
 });

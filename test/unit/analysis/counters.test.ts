@@ -27,8 +27,14 @@ describe('counterIncrements', () => {
 
   it('counts a pod (or a code) new since the last look from zero', () => {
     const prev = counterIncrements({}, [s('web-c1-a', '200', 50)], { now: 0 }).next;
-    const r = counterIncrements(prev, [s('web-c1-a', '200', 60), s('web-c1-b', '200', 12), s('web-c1-a', '503', 3)], { now: 1 });
-    expect(incrementsByKey(r)).toEqual({ 'web-c1-a/200': [10, 'continued'], 'web-c1-b/200': [12, 'new'], 'web-c1-a/503': [3, 'new'] });
+    const r = counterIncrements(prev, [s('web-c1-a', '200', 60), s('web-c1-b', '200', 12), s('web-c1-a', '503', 3)], {
+      now: 1,
+    });
+    expect(incrementsByKey(r)).toEqual({
+      'web-c1-a/200': [10, 'continued'],
+      'web-c1-b/200': [12, 'new'],
+      'web-c1-a/503': [3, 'new'],
+    });
   });
 
   it('drops a gone pod from the increments, remembers it for the lookback, then forgets it', () => {
@@ -68,17 +74,49 @@ describe('per-revision folding', () => {
   });
 
   it('sums requests and 5xx errors per revision', () => {
-    const prev = counterIncrements({}, [s('web-c1-a', '200', 10), s('web-s1-a', '200', 100), s('web-s1-a', '500', 1)], { now: 0 }).next;
-    const r = counterIncrements(prev, [s('web-c1-a', '200', 30), s('web-c1-a', '500', 5), s('web-c1-a', '404', 2), s('web-s1-a', '200', 180), s('web-s1-a', '500', 2), s('x-y-z', '500', 9)], { now: 1 });
-    expect(countsFrom(r.increments, target)).toEqual({ canary: { requests: 27, errors: 5 }, stable: { requests: 81, errors: 1 } });
+    const prev = counterIncrements({}, [s('web-c1-a', '200', 10), s('web-s1-a', '200', 100), s('web-s1-a', '500', 1)], {
+      now: 0,
+    }).next;
+    const r = counterIncrements(
+      prev,
+      [
+        s('web-c1-a', '200', 30),
+        s('web-c1-a', '500', 5),
+        s('web-c1-a', '404', 2),
+        s('web-s1-a', '200', 180),
+        s('web-s1-a', '500', 2),
+        s('x-y-z', '500', 9),
+      ],
+      { now: 1 },
+    );
+    expect(countsFrom(r.increments, target)).toEqual({
+      canary: { requests: 27, errors: 5 },
+      stable: { requests: 81, errors: 1 },
+    });
   });
 
   it('sums bucket increments per revision, +Inf as the count', () => {
     const b = (pod: string, le: string, value: number): Sample => ({ labels: { pod, le }, value });
     const prev = counterIncrements({}, [b('web-c1-a', '0.1', 5), b('web-c1-a', '+Inf', 6)], { now: 0 }).next;
-    const r = counterIncrements(prev, [b('web-c1-a', '0.1', 8), b('web-c1-a', '+Inf', 10), b('web-c1-b', '0.1', 1), b('web-c1-b', '+Inf', 1), b('web-c1-b', '0.05', 1)], { now: 1 });
+    const r = counterIncrements(
+      prev,
+      [
+        b('web-c1-a', '0.1', 8),
+        b('web-c1-a', '+Inf', 10),
+        b('web-c1-b', '0.1', 1),
+        b('web-c1-b', '+Inf', 1),
+        b('web-c1-b', '0.05', 1),
+      ],
+      { now: 1 },
+    );
     expect(histogramsFrom(r.increments, target)).toEqual({
-      canary: { buckets: [{ le: 0.05, count: 1 }, { le: 0.1, count: 4 }], count: 5 },
+      canary: {
+        buckets: [
+          { le: 0.05, count: 1 },
+          { le: 0.1, count: 4 },
+        ],
+        count: 5,
+      },
       stable: { buckets: [], count: 0 },
     });
   });

@@ -2,7 +2,15 @@
 import { addHistograms, histogramQuantile } from '../../../src/analysis/histogram';
 
 // 100 observations: 10 ≤ 0.1 s, 50 ≤ 0.2 s, 90 ≤ 0.5 s, 100 ≤ 1 s.
-const h = { buckets: [{ le: 0.1, count: 10 }, { le: 0.2, count: 50 }, { le: 0.5, count: 90 }, { le: 1, count: 100 }], count: 100 };
+const h = {
+  buckets: [
+    { le: 0.1, count: 10 },
+    { le: 0.2, count: 50 },
+    { le: 0.5, count: 90 },
+    { le: 1, count: 100 },
+  ],
+  count: 100,
+};
 
 describe('histogramQuantile', () => {
   it.each([
@@ -22,7 +30,15 @@ describe('histogramQuantile', () => {
   });
 
   it('answers the highest finite bound when the rank lies in +Inf, like Prometheus', () => {
-    expect(histogramQuantile(0.99, { buckets: [{ le: 0.1, count: 5 }, { le: 0.2, count: 6 }], count: 10 })).toBe(0.2);
+    expect(
+      histogramQuantile(0.99, {
+        buckets: [
+          { le: 0.1, count: 5 },
+          { le: 0.2, count: 6 },
+        ],
+        count: 10,
+      }),
+    ).toBe(0.2);
   });
 
   it('is NaN without observations or buckets, and ±Inf outside [0, 1]', () => {
@@ -34,7 +50,14 @@ describe('histogramQuantile', () => {
 
   it('makes dipping counts monotonic first', () => {
     // The 0.2 bucket dipped below 0.1's (a partial reset); it is read as 10.
-    const dipped = { buckets: [{ le: 0.1, count: 10 }, { le: 0.2, count: 8 }, { le: 0.4, count: 20 }], count: 20 };
+    const dipped = {
+      buckets: [
+        { le: 0.1, count: 10 },
+        { le: 0.2, count: 8 },
+        { le: 0.4, count: 20 },
+      ],
+      count: 20,
+    };
     // rank 15: 5 of the 10 in (0.2, 0.4].
     expect(histogramQuantile(0.75, dipped)).toBeCloseTo(0.3, 12);
   });
@@ -42,9 +65,29 @@ describe('histogramQuantile', () => {
 
 describe('addHistograms', () => {
   it('adds bucket by bucket, matching by le', () => {
-    const a = { buckets: [{ le: 0.1, count: 1 }, { le: 0.5, count: 3 }], count: 4 };
-    const b = { buckets: [{ le: 0.1, count: 2 }, { le: 0.25, count: 2 }, { le: 0.5, count: 5 }], count: 6 };
-    expect(addHistograms([a, b])).toEqual({ buckets: [{ le: 0.1, count: 3 }, { le: 0.25, count: 2 }, { le: 0.5, count: 8 }], count: 10 });
+    const a = {
+      buckets: [
+        { le: 0.1, count: 1 },
+        { le: 0.5, count: 3 },
+      ],
+      count: 4,
+    };
+    const b = {
+      buckets: [
+        { le: 0.1, count: 2 },
+        { le: 0.25, count: 2 },
+        { le: 0.5, count: 5 },
+      ],
+      count: 6,
+    };
+    expect(addHistograms([a, b])).toEqual({
+      buckets: [
+        { le: 0.1, count: 3 },
+        { le: 0.25, count: 2 },
+        { le: 0.5, count: 8 },
+      ],
+      count: 10,
+    });
     expect(addHistograms([])).toEqual({ buckets: [], count: 0 });
   });
 });

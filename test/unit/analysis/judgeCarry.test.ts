@@ -17,8 +17,18 @@ import { metricSchema } from '../../../src/plan/schema';
 import { createRng } from '../../../src/util/random';
 
 const sequential = new SequentialJudge();
-const errorsCtx: JudgeContext = { metric: metricSchema.parse({ name: 'errors', errorRate: { maxRatio: 2, minRequests: 300 } }), alpha: 0.01, analysisStartedAt: 0, now: 0 };
-const latencyCtx: JudgeContext = { metric: metricSchema.parse({ name: 'latency', latency: { quantile: 0.9, maxRatio: 1.2, minRequests: 300 } }), alpha: 0.01, analysisStartedAt: 0, now: 0 };
+const errorsCtx: JudgeContext = {
+  metric: metricSchema.parse({ name: 'errors', errorRate: { maxRatio: 2, minRequests: 300 } }),
+  alpha: 0.01,
+  analysisStartedAt: 0,
+  now: 0,
+};
+const latencyCtx: JudgeContext = {
+  metric: metricSchema.parse({ name: 'latency', latency: { quantile: 0.9, maxRatio: 1.2, minRequests: 300 } }),
+  alpha: 0.01,
+  analysisStartedAt: 0,
+  now: 0,
+};
 const LES = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
 /** Error counts: the canary at `ratio` × a base rate, `ratio` changing to `later` half way (a canary turning bad, or good). */
@@ -28,7 +38,12 @@ function errorStream(seed: number, n: number, ratio: number, later: number, shar
     const q = i < n / 2 ? ratio : later;
     const nc = Math.round(200 * share);
     const ns = 200 - nc;
-    return { kind: 'counts', at: i * 5000, canary: { requests: nc, errors: draw(nc, Math.min(1, 0.02 * q)) }, stable: { requests: ns, errors: draw(ns, 0.02) } };
+    return {
+      kind: 'counts',
+      at: i * 5000,
+      canary: { requests: nc, errors: draw(nc, Math.min(1, 0.02 * q)) },
+      stable: { requests: ns, errors: draw(ns, 0.02) },
+    };
   });
 }
 
@@ -50,11 +65,21 @@ function latencyStream(seed: number, n: number, slower: number): Measurement[] {
     });
     return { buckets, count: requests };
   };
-  return Array.from({ length: n }, (_, i) => ({ kind: 'histogram', at: i * 5000, canary: hist(30, 0.05 * slower), stable: hist(170, 0.05) }));
+  return Array.from({ length: n }, (_, i) => ({
+    kind: 'histogram',
+    at: i * 5000,
+    canary: hist(30, 0.05 * slower),
+    stable: hist(170, 0.05),
+  }));
 }
 
 /** The engine's way: measurements arrive one by one, at most `limit` are kept, the state goes through JSON and the record's schema (as through Redis). */
-function judgeAsTheEngine(judge: Judge, ms: readonly Measurement[], ctx: JudgeContext, limit: number): { verdict: Verdict; state: Pick<MetricState, 'measurements' | 'carry'> } {
+function judgeAsTheEngine(
+  judge: Judge,
+  ms: readonly Measurement[],
+  ctx: JudgeContext,
+  limit: number,
+): { verdict: Verdict; state: Pick<MetricState, 'measurements' | 'carry'> } {
   let state: Pick<MetricState, 'measurements' | 'carry'> = { measurements: [] };
   let verdict: Verdict | undefined;
   for (const m of ms) {
@@ -83,7 +108,8 @@ function expectSameVerdict(a: Verdict, b: Verdict, exact: readonly string[], app
   for (const k of approximate) {
     const x = a.evidence[k];
     const y = b.evidence[k];
-    if (typeof x === 'number' && typeof y === 'number') expect(Math.abs(x - y)).toBeLessThanOrEqual(1e-3 * Math.max(1, Math.abs(y)));
+    if (typeof x === 'number' && typeof y === 'number')
+      expect(Math.abs(x - y)).toBeLessThanOrEqual(1e-3 * Math.max(1, Math.abs(y)));
     else expect(x).toEqual(y);
   }
 }
@@ -104,7 +130,18 @@ describe('judges and the measurements the engine drops', () => {
           expectSameVerdict(
             engine.verdict,
             judgeWhole(sequential, ms, errorsCtx),
-            ['llr', 'failBoundary', 'epoch', 'passLlr', 'exposure', 'canaryRequests', 'canaryErrors', 'stableRequests', 'stableErrors', 'negligibleLlr'],
+            [
+              'llr',
+              'failBoundary',
+              'epoch',
+              'passLlr',
+              'exposure',
+              'canaryRequests',
+              'canaryErrors',
+              'stableRequests',
+              'stableErrors',
+              'negligibleLlr',
+            ],
             ['ratio', 'ratioUpperBound'],
           );
         },
@@ -115,36 +152,87 @@ describe('judges and the measurements the engine drops', () => {
 
   it('the sequential latency judge too', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 30 }), fc.constantFrom(1, 1.5), (seed, limit, slower) => {
-        const ms = latencyStream(seed, 120, slower);
-        const engine = judgeAsTheEngine(sequential, ms, latencyCtx, limit);
-        expectSameVerdict(
-          engine.verdict,
-          judgeWhole(sequential, ms, latencyCtx),
-          ['llr', 'epoch', 'passLlr', 'exposure', 'canarySlow', 'stableSlow', 'boundaryMs', 'alternative', 'canaryMs', 'stableMs', 'absoluteLlr'],
-          ['slowRatio', 'slowRatioUpperBound'],
-        );
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.constantFrom(1, 1.5),
+        (seed, limit, slower) => {
+          const ms = latencyStream(seed, 120, slower);
+          const engine = judgeAsTheEngine(sequential, ms, latencyCtx, limit);
+          expectSameVerdict(
+            engine.verdict,
+            judgeWhole(sequential, ms, latencyCtx),
+            [
+              'llr',
+              'epoch',
+              'passLlr',
+              'exposure',
+              'canarySlow',
+              'stableSlow',
+              'boundaryMs',
+              'alternative',
+              'canaryMs',
+              'stableMs',
+              'absoluteLlr',
+            ],
+            ['slowRatio', 'slowRatioUpperBound'],
+          );
+        },
+      ),
       { seed: 7, numRuns: 30 },
     );
   });
 
   it('the threshold judge counts failed checks over the whole analysis, each check on its full window', () => {
     const threshold = new ThresholdJudge();
-    const windowed = { ...errorsCtx, metric: metricSchema.parse({ name: 'errors', errorRate: { maxRatio: 2, judge: 'threshold', minRequests: 40 } }) };
-    const query = { ...errorsCtx, metric: metricSchema.parse({ name: 'depth', query: 'max(queue_depth)', threshold: { max: 10, failureLimit: 3 } }) };
+    const windowed = {
+      ...errorsCtx,
+      metric: metricSchema.parse({ name: 'errors', errorRate: { maxRatio: 2, judge: 'threshold', minRequests: 40 } }),
+    };
+    const query = {
+      ...errorsCtx,
+      metric: metricSchema.parse({ name: 'depth', query: 'max(queue_depth)', threshold: { max: 10, failureLimit: 3 } }),
+    };
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 30 }), fc.constantFrom(1, 2), (seed, limit, ratio) => {
-        // Intervals of 5 s, checks on 60 s windows: the first dozen kept measurements reach into the carry.
-        const ms = errorStream(seed, 100, 1, ratio, 0.2);
-        const engine = judgeAsTheEngine(threshold, ms, windowed, limit);
-        expectSameVerdict(engine.verdict, judgeWhole(threshold, ms, windowed), ['checks', 'failures', 'consecutiveFailures', 'canaryRequests', 'canaryErrors', 'stableRequests', 'stableErrors', 'bound'], []);
-        const rng = createRng(seed);
-        const values: Measurement[] = Array.from({ length: 100 }, (_, i) => ({ kind: 'value', at: i * 5000, value: rng() < 0.03 ? 20 : 5 }));
-        const q = judgeAsTheEngine(threshold, values, query, limit);
-        expectSameVerdict(q.verdict, judgeWhole(threshold, values, query), ['checks', 'failures', 'consecutiveFailures', 'value'], []);
-        expect(q.state.measurements.length).toBeLessThanOrEqual(limit);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.constantFrom(1, 2),
+        (seed, limit, ratio) => {
+          // Intervals of 5 s, checks on 60 s windows: the first dozen kept measurements reach into the carry.
+          const ms = errorStream(seed, 100, 1, ratio, 0.2);
+          const engine = judgeAsTheEngine(threshold, ms, windowed, limit);
+          expectSameVerdict(
+            engine.verdict,
+            judgeWhole(threshold, ms, windowed),
+            [
+              'checks',
+              'failures',
+              'consecutiveFailures',
+              'canaryRequests',
+              'canaryErrors',
+              'stableRequests',
+              'stableErrors',
+              'bound',
+            ],
+            [],
+          );
+          const rng = createRng(seed);
+          const values: Measurement[] = Array.from({ length: 100 }, (_, i) => ({
+            kind: 'value',
+            at: i * 5000,
+            value: rng() < 0.03 ? 20 : 5,
+          }));
+          const q = judgeAsTheEngine(threshold, values, query, limit);
+          expectSameVerdict(
+            q.verdict,
+            judgeWhole(threshold, values, query),
+            ['checks', 'failures', 'consecutiveFailures', 'value'],
+            [],
+          );
+          expect(q.state.measurements.length).toBeLessThanOrEqual(limit);
+        },
+      ),
       { seed: 11, numRuns: 60 },
     );
   });
@@ -157,13 +245,20 @@ describe('judges and the measurements the engine drops', () => {
     expect(v.reason).toMatch(/cannot be read back/);
     expect(sequential.fold(ms, { ...errorsCtx, carried: garbled })).toBe(garbled);
     const threshold = new ThresholdJudge();
-    const thresholdCtx = { ...errorsCtx, metric: metricSchema.parse({ name: 'errors', errorRate: { maxRatio: 2, judge: 'threshold' } }), carried: { v: 1, kind: 'threshold', counts: { failures: -1 } } };
+    const thresholdCtx = {
+      ...errorsCtx,
+      metric: metricSchema.parse({ name: 'errors', errorRate: { maxRatio: 2, judge: 'threshold' } }),
+      carried: { v: 1, kind: 'threshold', counts: { failures: -1 } },
+    };
     expect(threshold.judge(ms, thresholdCtx).decision).toBe('inconclusive');
     expect(threshold.fold(ms, thresholdCtx)).toBe(thresholdCtx.carried);
     // A latency carry is not an error-rate carry, and one for p90 is not one for p99.
     const latencyCarry = sequential.fold(latencyStream(5, 10, 1), latencyCtx);
     expect(sequential.judge(ms, { ...errorsCtx, carried: latencyCarry }).decision).toBe('inconclusive');
-    const p99 = { ...latencyCtx, metric: metricSchema.parse({ name: 'latency', latency: { quantile: 0.99, maxRatio: 1.2 } }) };
+    const p99 = {
+      ...latencyCtx,
+      metric: metricSchema.parse({ name: 'latency', latency: { quantile: 0.99, maxRatio: 1.2 } }),
+    };
     expect(sequential.judge(latencyStream(6, 10, 1), { ...p99, carried: latencyCarry }).decision).toBe('inconclusive');
   });
 });

@@ -12,7 +12,7 @@ export function readString(text: string, at: number): { value: string; end: numb
   const quote = text[at];
   if (quote !== '"' && quote !== "'") throw new Error(`expected a quote at ${at}: ${text.slice(at, at + 20)}`);
   let value = '';
-  for (let i = at + 1; i < text.length; ) {
+  for (let i = at + 1; i < text.length;) {
     const cp = text.codePointAt(i) as number;
     const ch = String.fromCodePoint(cp);
     if (ch === quote) return { value, end: i + 1 };
@@ -35,10 +35,13 @@ export function readString(text: string, at: number): { value: string; end: numb
     const start = /[0-7]/.test(e) ? i + 1 : i + 2;
     const hex = text.slice(start, start + digits);
     const base = /[0-7]/.test(e) ? 8 : 16;
-    if (hex.length !== digits || !(base === 8 ? /^[0-7]+$/ : /^[0-9a-fA-F]+$/).test(hex)) throw new Error(`bad escape \\${e}${hex}`);
+    if (hex.length !== digits || !(base === 8 ? /^[0-7]+$/ : /^[0-9a-fA-F]+$/).test(hex))
+      throw new Error(`bad escape \\${e}${hex}`);
     const n = parseInt(hex, base);
-    if ((e === 'x' || base === 8) && n >= 0x80) throw new Error('a byte escape ≥ 0x80 is not UTF-8 on its own (never expected here)');
-    if (n > 0x10ffff || (n >= 0xd800 && n < 0xe000)) throw new Error('escape sequence is an invalid Unicode code point');
+    if ((e === 'x' || base === 8) && n >= 0x80)
+      throw new Error('a byte escape ≥ 0x80 is not UTF-8 on its own (never expected here)');
+    if (n > 0x10ffff || (n >= 0xd800 && n < 0xe000))
+      throw new Error('escape sequence is an invalid Unicode code point');
     value += String.fromCodePoint(n);
     i = start + digits;
   }
@@ -85,7 +88,49 @@ export function wellFormed(s: string): string {
 
 /** Strings rich in everything that could break out: quotes, escapes, newlines, RE2 metacharacters, odd Unicode. */
 export const nastyStrings = fc.oneof(
-  fc.string({ unit: fc.constantFrom('"', "'", '`', '\\', '\n', '\r', '\t', '\0', '\x1b', '\x7f', '{', '}', '$', '.', '*', '|', '(', ')', '[', ']', '^', '+', '?', '#', '=', '~', ',', '-', '\ufffd', '\ud800', '\udc00', '\u2028', 'é', '😀', 'a', 'Z', '0', ' '), maxLength: 40 }),
+  fc.string({
+    unit: fc.constantFrom(
+      '"',
+      "'",
+      '`',
+      '\\',
+      '\n',
+      '\r',
+      '\t',
+      '\0',
+      '\x1b',
+      '\x7f',
+      '{',
+      '}',
+      '$',
+      '.',
+      '*',
+      '|',
+      '(',
+      ')',
+      '[',
+      ']',
+      '^',
+      '+',
+      '?',
+      '#',
+      '=',
+      '~',
+      ',',
+      '-',
+      '\ufffd',
+      '\ud800',
+      '\udc00',
+      '\u2028',
+      'é',
+      '😀',
+      'a',
+      'Z',
+      '0',
+      ' ',
+    ),
+    maxLength: 40,
+  }),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
 );

@@ -10,7 +10,8 @@ import type { Measurement } from '../../../src/analysis/types';
 import { metricSchema, type MetricSpec } from '../../../src/plan/schema';
 
 const judge = new SequentialJudge();
-const errorsMetric = (o: Record<string, unknown> = {}): MetricSpec => metricSchema.parse({ name: 'errors', errorRate: { maxRatio: 2, ...o } });
+const errorsMetric = (o: Record<string, unknown> = {}): MetricSpec =>
+  metricSchema.parse({ name: 'errors', errorRate: { maxRatio: 2, ...o } });
 const ctx = (metric = errorsMetric(), alpha = 0.01): JudgeContext => ({ metric, alpha, analysisStartedAt: 0, now: 0 });
 
 const counts = (at: number, c: [number, number], s: [number, number]): Measurement => ({
@@ -19,21 +20,38 @@ const counts = (at: number, c: [number, number], s: [number, number]): Measureme
   canary: { requests: c[0], errors: c[1] },
   stable: { requests: s[0], errors: s[1] },
 });
-const missing = (at: number): Measurement => ({ kind: 'missing', at, reason: 'metrics unavailable: connection refused' });
+const missing = (at: number): Measurement => ({
+  kind: 'missing',
+  at,
+  reason: 'metrics unavailable: connection refused',
+});
 /** n identical intervals. */
-const repeat = (n: number, c: [number, number], s: [number, number], from = 0): Measurement[] => Array.from({ length: n }, (_, i) => counts((from + i) * 5000, c, s));
+const repeat = (n: number, c: [number, number], s: [number, number], from = 0): Measurement[] =>
+  Array.from({ length: n }, (_, i) => counts((from + i) * 5000, c, s));
 
 describe('SequentialJudge: errors', () => {
   it('fails a canary with twice the error rate, with the evidence a human needs', () => {
     // Canary 4% vs stable 2% at a 10% share: every interval 100 vs 900 requests.
     const v = judge.judge(repeat(40, [100, 4], [900, 18]), ctx());
     expect(v.decision).toBe('fail');
-    expect(v.reason).toMatch(/^failed: canary \d+\/\d+ errors \(4\.00%\) vs stable \d+\/\d+ \(2\.00%\); ratio 2\.00, at least 1\.\d+ with 99\.00% confidence \(max 2\)/);
+    expect(v.reason).toMatch(
+      /^failed: canary \d+\/\d+ errors \(4\.00%\) vs stable \d+\/\d+ \(2\.00%\); ratio 2\.00, at least 1\.\d+ with 99\.00% confidence \(max 2\)/,
+    );
     // How much worse the canary is at least: above 1 (it failed), below the estimate.
     expect(v.evidence.ratioLowerBound as number).toBeGreaterThan(1);
     expect(v.evidence.ratioLowerBound as number).toBeLessThan(2);
     expect(v.reason).toMatch(/false-rollback risk ≤ 1\.00%/);
-    expect(v.evidence).toMatchObject({ canaryErrors: expect.any(Number), stableErrors: expect.any(Number), ratio: 2, maxRatio: 2, alternative: 2, epoch: 1, alpha: 0.01, beta: 0.05, minExposure: DEFAULT_MIN_EXPOSURE });
+    expect(v.evidence).toMatchObject({
+      canaryErrors: expect.any(Number),
+      stableErrors: expect.any(Number),
+      ratio: 2,
+      maxRatio: 2,
+      alternative: 2,
+      epoch: 1,
+      alpha: 0.01,
+      beta: 0.05,
+      minExposure: DEFAULT_MIN_EXPOSURE,
+    });
     expect(v.evidence.llr as number).toBeGreaterThanOrEqual(v.evidence.failBoundary as number);
     expect(v.evidence.failBoundary).toBeCloseTo(Math.log(1 / (0.01 * FIRST_EPOCH_WEIGHT)), 2);
   });
@@ -67,7 +85,9 @@ describe('SequentialJudge: errors', () => {
     const spike = repeat(10, [100, 30], [900, 270], 10);
     expect(judge.judge([...calm, ...spike, ...repeat(10, [100, 1], [900, 9], 20)], ctx()).decision).not.toBe('fail');
     // The share moves 5% → 50% while both versions fail 2% of requests.
-    const ramp = [5, 10, 25, 50].flatMap((pct, k) => repeat(10, [pct * 10, pct / 5], [(100 - pct) * 10, (100 - pct) / 5], k * 10));
+    const ramp = [5, 10, 25, 50].flatMap((pct, k) =>
+      repeat(10, [pct * 10, pct / 5], [(100 - pct) * 10, (100 - pct) / 5], k * 10),
+    );
     expect(judge.judge(ramp, ctx()).decision).not.toBe('fail');
   });
 
@@ -76,7 +96,12 @@ describe('SequentialJudge: errors', () => {
     // weight goes to 50% as both versions spike to 10%. The interval's share (30%) understates where its
     // errors fell (mostly at 50%), so the canary seems to have far more than its share.
     const calm = repeat(20, [100, 1], [900, 9]);
-    const mixed = { kind: 'counts', at: 20 * 5000, canary: { requests: 250 + 1250, errors: 3 + 125 }, stable: { requests: 2250 + 1250, errors: 23 + 125 } } as const;
+    const mixed = {
+      kind: 'counts',
+      at: 20 * 5000,
+      canary: { requests: 250 + 1250, errors: 3 + 125 },
+      stable: { requests: 2250 + 1250, errors: 23 + 125 },
+    } as const;
     const after = repeat(10, [500, 5], [500, 5], 21);
     const naive = judge.judge([...calm, mixed, ...after], ctx());
     expect(naive.decision).toBe('fail');
@@ -88,7 +113,12 @@ describe('SequentialJudge: errors', () => {
   });
 
   it('takes intervals where one version served nothing or nobody failed as exposure only (resets arrive as increments)', () => {
-    const empty = [counts(1, [0, 0], [900, 9]), counts(2, [100, 0], [0, 0]), counts(3, [0, 0], [0, 0]), counts(4, [100, 0], [900, 0])];
+    const empty = [
+      counts(1, [0, 0], [900, 9]),
+      counts(2, [100, 0], [0, 0]),
+      counts(3, [0, 0], [0, 0]),
+      counts(4, [100, 0], [900, 0]),
+    ];
     const v = judge.judge(empty, ctx());
     expect(v.decision).toBe('continue');
     expect(v.evidence).toMatchObject({ llr: 0, passLlr: 0, exposure: 200, ratio: 'NaN' });
@@ -151,8 +181,12 @@ describe('SequentialJudge: errors', () => {
 describe('judgeFor', () => {
   it('gives errorRate and latency the sequential judge by default, threshold when they ask, queries threshold', () => {
     expect(judgeFor(errorsMetric())).toBeInstanceOf(SequentialJudge);
-    expect(judgeFor(metricSchema.parse({ name: 'l', latency: { quantile: 0.99, maxRatio: 1.2 } }))).toBeInstanceOf(SequentialJudge);
+    expect(judgeFor(metricSchema.parse({ name: 'l', latency: { quantile: 0.99, maxRatio: 1.2 } }))).toBeInstanceOf(
+      SequentialJudge,
+    );
     expect(judgeFor(errorsMetric({ judge: 'threshold' }))).toBeInstanceOf(ThresholdJudge);
-    expect(judgeFor(metricSchema.parse({ name: 'q', query: 'x', threshold: { max: 1 } }))).toBeInstanceOf(ThresholdJudge);
+    expect(judgeFor(metricSchema.parse({ name: 'q', query: 'x', threshold: { max: 1 } }))).toBeInstanceOf(
+      ThresholdJudge,
+    );
   });
 });

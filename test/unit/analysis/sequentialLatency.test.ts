@@ -2,7 +2,13 @@
 import lognormalCdf from '@stdlib/stats-base-dists-lognormal-cdf';
 import { SequentialJudge } from '../../../src/analysis/judges/sequential';
 import { quantileBoundary, survivalAt } from '../../../src/analysis/judges/sequentialLatency';
-import { ratioEstimate, ratioLowerBound, ratioUpperBound, logLikelihoodRatio, type EventCounts } from '../../../src/analysis/stats/conditionalRatio';
+import {
+  ratioEstimate,
+  ratioLowerBound,
+  ratioUpperBound,
+  logLikelihoodRatio,
+  type EventCounts,
+} from '../../../src/analysis/stats/conditionalRatio';
 import binomial from '@stdlib/random-base-binomial';
 import binomialQuantile from '@stdlib/stats-base-dists-binomial-quantile';
 import { createRng } from '../../../src/util/random';
@@ -12,7 +18,12 @@ import { metricSchema } from '../../../src/plan/schema';
 
 const judge = new SequentialJudge();
 const LES = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
-const ctx = (quantile: number, maxRatio: number): JudgeContext => ({ metric: metricSchema.parse({ name: 'latency', latency: { quantile, maxRatio } }), alpha: 0.01, analysisStartedAt: 0, now: 0 });
+const ctx = (quantile: number, maxRatio: number): JudgeContext => ({
+  metric: metricSchema.parse({ name: 'latency', latency: { quantile, maxRatio } }),
+  alpha: 0.01,
+  analysisStartedAt: 0,
+  now: 0,
+});
 
 /** The expected bucket counts of `n` requests of a lognormal latency (median in seconds), rounded: a noiseless window. */
 function window(n: number, median: number, sigma: number): HistogramWindow {
@@ -20,8 +31,14 @@ function window(n: number, median: number, sigma: number): HistogramWindow {
   return { buckets, count: n };
 }
 
-const hist = (at: number, canary: HistogramWindow, stable: HistogramWindow): Measurement => ({ kind: 'histogram', at, canary, stable });
-const series = (n: number, canary: HistogramWindow, stable: HistogramWindow): Measurement[] => Array.from({ length: n }, (_, i) => hist(i * 5000, canary, stable));
+const hist = (at: number, canary: HistogramWindow, stable: HistogramWindow): Measurement => ({
+  kind: 'histogram',
+  at,
+  canary,
+  stable,
+});
+const series = (n: number, canary: HistogramWindow, stable: HistogramWindow): Measurement[] =>
+  Array.from({ length: n }, (_, i) => hist(i * 5000, canary, stable));
 
 describe('SequentialJudge: latency', () => {
   const stable = window(900, 0.045, 0.6);
@@ -31,7 +48,9 @@ describe('SequentialJudge: latency', () => {
     expect(v.decision).toBe('pass');
     expect(v.evidence).toMatchObject({ quantile: 0.5, boundaryMs: 50, slowRatio: expect.any(Number), maxRatio: 1.1 });
     expect(v.evidence.quantileRatio).toBeCloseTo(1, 2);
-    expect(v.reason).toMatch(/^passed: canary p50 [\d.]+ ms vs stable [\d.]+ ms \(max 1\.1×\); slow requests above 50\.0 ms/);
+    expect(v.reason).toMatch(
+      /^passed: canary p50 [\d.]+ ms vs stable [\d.]+ ms \(max 1\.1×\); slow requests above 50\.0 ms/,
+    );
   });
 
   it('fails a canary 10% slower across the board, judged on the median with maxRatio 1.1', () => {
@@ -65,7 +84,10 @@ describe('SequentialJudge: latency', () => {
   });
 
   it('is inconclusive on a missing latest measurement', () => {
-    const ms: Measurement[] = [...series(60, window(100, 0.045, 0.6), stable), { kind: 'missing', at: 1e6, reason: 'no series' }];
+    const ms: Measurement[] = [
+      ...series(60, window(100, 0.045, 0.6), stable),
+      { kind: 'missing', at: 1e6, reason: 'no series' },
+    ];
     expect(judge.judge(ms, ctx(0.5, 1.1)).decision).toBe('inconclusive');
   });
 });
@@ -139,7 +161,9 @@ describe('conditional ratio statistics', () => {
     }
     // At most alpha; the tolerance is what a bound exactly at alpha exceeds 0.1% of the time.
     const tolerance = binomialQuantile(0.999, runs, alpha);
-    process.stderr.write(`lower bound above the true ratio 3 at some look: ${above} of ${runs} streams (tolerance ${tolerance})\n`);
+    process.stderr.write(
+      `lower bound above the true ratio 3 at some look: ${above} of ${runs} streams (tolerance ${tolerance})\n`,
+    );
     expect(above).toBeLessThanOrEqual(tolerance);
   });
 });

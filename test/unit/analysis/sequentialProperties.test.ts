@@ -18,7 +18,12 @@ import { createRng } from '../../../src/util/random';
 const judge = new SequentialJudge();
 
 function ctx(alpha: number, minRequests?: number, maxRatio = 2): JudgeContext {
-  return { metric: metricSchema.parse({ name: 'errors', errorRate: { maxRatio, minRequests } }), alpha, analysisStartedAt: 0, now: 0 };
+  return {
+    metric: metricSchema.parse({ name: 'errors', errorRate: { maxRatio, minRequests } }),
+    alpha,
+    analysisStartedAt: 0,
+    now: 0,
+  };
 }
 
 const counts = (at: number, c: [number, number], s: [number, number]): Measurement => ({
@@ -55,7 +60,8 @@ function stream(p: Pattern, intervals: number, ratio: number): Measurement[] {
   const out: Measurement[] = [];
   for (let i = 0; i < intervals; i++) {
     const share = p.shape === 'ramp' ? p.share + ((0.5 - p.share) * i) / intervals : p.share;
-    const rate = p.shape === 'spike' && i >= intervals / 3 && i < (2 * intervals) / 3 ? Math.min(0.5, p.rate * 10) : p.rate;
+    const rate =
+      p.shape === 'spike' && i >= intervals / 3 && i < (2 * intervals) / 3 ? Math.min(0.5, p.rate * 10) : p.rate;
     const nc = Math.round(p.requests * share);
     const ns = p.requests - nc;
     const ec = nc > 0 ? draw(nc, Math.min(1, rate * ratio)) : 0;
@@ -75,7 +81,9 @@ describe('sequential judge: properties', () => {
     // A fail is final, so the verdict on the whole stream says whether any look failed. The tolerance:
     // the 99.9th percentile of Binomial(2000, alpha), i.e. what a judge exactly at alpha exceeds 0.1% of the time.
     const tolerance = binomialQuantile(0.999, streams, alpha);
-    process.stderr.write(`identical versions: ${failed} of ${streams} streams failed (alpha ${alpha}: expected at most ${alpha * streams}, tolerance ${tolerance})\n`);
+    process.stderr.write(
+      `identical versions: ${failed} of ${streams} streams failed (alpha ${alpha}: expected at most ${alpha * streams}, tolerance ${tolerance})\n`,
+    );
     expect(failed).toBeLessThanOrEqual(tolerance);
   });
 
@@ -108,32 +116,58 @@ describe('sequential judge: properties', () => {
   });
 
   it('at a constant share, gives the same evidence and verdict however the same counts are cut into intervals', () => {
-    const interval = fc.record({ k: fc.integer({ min: 1, max: 20 }), ec: fc.integer({ min: 0, max: 3 }), es: fc.integer({ min: 0, max: 12 }) });
+    const interval = fc.record({
+      k: fc.integer({ min: 1, max: 20 }),
+      ec: fc.integer({ min: 0, max: 3 }),
+      es: fc.integer({ min: 0, max: 12 }),
+    });
     fc.assert(
-      fc.property(fc.array(interval, { minLength: 2, maxLength: 25 }), fc.array(fc.boolean(), { minLength: 25, maxLength: 25 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 9 }), (ivs, cuts, a, b) => {
-        // Canary a·k and stable b·k requests: the share is a/(a+b) in every interval and in every merge of them.
-        const fine = ivs.map((iv, i) => counts(i, [a * iv.k * 10, Math.min(iv.ec, a * iv.k * 10)], [b * iv.k * 10, Math.min(iv.es, b * iv.k * 10)]));
-        const coarse: Measurement[] = [];
-        for (const [i, m] of fine.entries()) {
-          const last = coarse[coarse.length - 1];
-          if (i > 0 && cuts[i] && last?.kind === 'counts' && m.kind === 'counts') {
-            coarse[coarse.length - 1] = counts(m.at, [last.canary.requests + m.canary.requests, last.canary.errors + m.canary.errors], [last.stable.requests + m.stable.requests, last.stable.errors + m.stable.errors]);
-          } else coarse.push(m);
-        }
-        const c = ctx(0.01, 50);
-        const vf = judge.judge(fine, c);
-        const vc = judge.judge(coarse, c);
-        for (const key of ['canaryErrors', 'stableErrors', 'ratio', 'ratioUpperBound', 'passLlr', 'exposure'] as const) {
-          const x = vf.evidence[key];
-          const y = vc.evidence[key];
-          if (typeof x === 'number' && typeof y === 'number') expect(Math.abs(x - y)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(x)));
-          else expect(y).toEqual(x);
-        }
-        // Decisions along the way can differ (a finer stream is looked at more often); when none was
-        // reached before the end, the final verdict depends on the totals alone.
-        const undecidedBefore = fine.slice(0, -1).every((_, i) => judge.judge(fine.slice(0, i + 1), c).decision === 'continue');
-        if (undecidedBefore) expect(vc.decision).toBe(vf.decision);
-      }),
+      fc.property(
+        fc.array(interval, { minLength: 2, maxLength: 25 }),
+        fc.array(fc.boolean(), { minLength: 25, maxLength: 25 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 9 }),
+        (ivs, cuts, a, b) => {
+          // Canary a·k and stable b·k requests: the share is a/(a+b) in every interval and in every merge of them.
+          const fine = ivs.map((iv, i) =>
+            counts(i, [a * iv.k * 10, Math.min(iv.ec, a * iv.k * 10)], [b * iv.k * 10, Math.min(iv.es, b * iv.k * 10)]),
+          );
+          const coarse: Measurement[] = [];
+          for (const [i, m] of fine.entries()) {
+            const last = coarse[coarse.length - 1];
+            if (i > 0 && cuts[i] && last?.kind === 'counts' && m.kind === 'counts') {
+              coarse[coarse.length - 1] = counts(
+                m.at,
+                [last.canary.requests + m.canary.requests, last.canary.errors + m.canary.errors],
+                [last.stable.requests + m.stable.requests, last.stable.errors + m.stable.errors],
+              );
+            } else coarse.push(m);
+          }
+          const c = ctx(0.01, 50);
+          const vf = judge.judge(fine, c);
+          const vc = judge.judge(coarse, c);
+          for (const key of [
+            'canaryErrors',
+            'stableErrors',
+            'ratio',
+            'ratioUpperBound',
+            'passLlr',
+            'exposure',
+          ] as const) {
+            const x = vf.evidence[key];
+            const y = vc.evidence[key];
+            if (typeof x === 'number' && typeof y === 'number')
+              expect(Math.abs(x - y)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(x)));
+            else expect(y).toEqual(x);
+          }
+          // Decisions along the way can differ (a finer stream is looked at more often); when none was
+          // reached before the end, the final verdict depends on the totals alone.
+          const undecidedBefore = fine
+            .slice(0, -1)
+            .every((_, i) => judge.judge(fine.slice(0, i + 1), c).decision === 'continue');
+          if (undecidedBefore) expect(vc.decision).toBe(vf.decision);
+        },
+      ),
       { seed: 7, numRuns: 200 },
     );
   });

@@ -3,7 +3,15 @@
  * Prometheus reads back is exactly the value.
  */
 import fc from 'fast-check';
-import { escapeLabelValue, escapeRegex, promDuration, renderQuery, revisionSelector, revisionsSelector, type TemplateVars } from '../../../src/plan/template';
+import {
+  escapeLabelValue,
+  escapeRegex,
+  promDuration,
+  renderQuery,
+  revisionSelector,
+  revisionsSelector,
+  type TemplateVars,
+} from '../../../src/plan/template';
 import { PlanValidationError } from '../../../src/errors/planValidationError';
 import { nastyStrings, parseMatchers, readString, wellFormed } from './promqlSyntax';
 
@@ -18,7 +26,14 @@ function anchored(re: string): RegExp {
 }
 
 function vars(over: Partial<TemplateVars> = {}): TemplateVars {
-  return { namespace: 'shop', app: 'checkout', canaryRevision: 'abc123', stableRevision: 'def456', intervalMs: 5000, ...over };
+  return {
+    namespace: 'shop',
+    app: 'checkout',
+    canaryRevision: 'abc123',
+    stableRevision: 'def456',
+    intervalMs: 5000,
+    ...over,
+  };
 }
 
 describe('escapeLabelValue', () => {
@@ -59,20 +74,32 @@ describe('escapeRegex', () => {
   });
 
   it("escapes RE2's metacharacters like Go's regexp.QuoteMeta", () => {
-    expect(escapeRegex('a.b+c*d?e(f)g|h[i]j{k}l^m$n\\o-p')).toBe('a\\.b\\+c\\*d\\?e\\(f\\)g\\|h\\[i\\]j\\{k\\}l\\^m\\$n\\\\o-p');
+    expect(escapeRegex('a.b+c*d?e(f)g|h[i]j{k}l^m$n\\o-p')).toBe(
+      'a\\.b\\+c\\*d\\?e\\(f\\)g\\|h\\[i\\]j\\{k\\}l\\^m\\$n\\\\o-p',
+    );
   });
 });
 
 describe('revisionSelector', () => {
   it('is namespace and a pod-name regex, as DESIGN §5 says', () => {
-    expect(revisionSelector({ namespace: 'shop', app: 'checkout', revision: 'abc123' })).toBe('namespace="shop",pod=~"checkout-abc123-.+"');
-    expect(revisionSelector({ namespace: 'shop', app: 'checkout', revision: 'abc123', revisionLabel: 'rev' })).toBe('namespace="shop",rev="abc123"');
-    expect(revisionsSelector({ namespace: 'shop', app: 'checkout', revisions: ['a', 'b'] })).toBe('namespace="shop",pod=~"checkout-(?:a|b)-.+"');
-    expect(revisionsSelector({ namespace: 'shop', app: 'checkout', revisions: ['a', 'b'], revisionLabel: 'rev' })).toBe('namespace="shop",rev=~"(?:a|b)"');
+    expect(revisionSelector({ namespace: 'shop', app: 'checkout', revision: 'abc123' })).toBe(
+      'namespace="shop",pod=~"checkout-abc123-.+"',
+    );
+    expect(revisionSelector({ namespace: 'shop', app: 'checkout', revision: 'abc123', revisionLabel: 'rev' })).toBe(
+      'namespace="shop",rev="abc123"',
+    );
+    expect(revisionsSelector({ namespace: 'shop', app: 'checkout', revisions: ['a', 'b'] })).toBe(
+      'namespace="shop",pod=~"checkout-(?:a|b)-.+"',
+    );
+    expect(revisionsSelector({ namespace: 'shop', app: 'checkout', revisions: ['a', 'b'], revisionLabel: 'rev' })).toBe(
+      'namespace="shop",rev=~"(?:a|b)"',
+    );
   });
 
   it('refuses a revision label that is not a Prometheus label name', () => {
-    expect(() => revisionSelector({ namespace: 'n', app: 'a', revision: 'r', revisionLabel: 'x"}or{y="' })).toThrow(PlanValidationError);
+    expect(() => revisionSelector({ namespace: 'n', app: 'a', revision: 'r', revisionLabel: 'x"}or{y="' })).toThrow(
+      PlanValidationError,
+    );
   });
 
   it('never lets any namespace, app or revision out of its quotes or its regex', () => {
@@ -98,7 +125,9 @@ describe('revisionSelector', () => {
   it('keeps a revision label value exact too', () => {
     fc.assert(
       fc.property(nasty, nasty, (namespace, revision) => {
-        const ms = parseMatchers(revisionSelector({ namespace, app: 'a', revision, revisionLabel: 'ramp_dev_revision' }));
+        const ms = parseMatchers(
+          revisionSelector({ namespace, app: 'a', revision, revisionLabel: 'ramp_dev_revision' }),
+        );
         expect(ms).toEqual([
           { name: 'namespace', op: '=', value: wellFormed(namespace) },
           { name: 'ramp_dev_revision', op: '=', value: wellFormed(revision) },
@@ -116,7 +145,8 @@ function braces(q: string): string {
 
 describe('renderQuery', () => {
   it('fills the DESIGN example with escaped values that read back exactly', () => {
-    const template = 'max(queue_depth{app="{{app}}",ns=\'{{namespace}}\',revision="{{canary.revision}}",old=~"{{stable.revision}}|none"})';
+    const template =
+      'max(queue_depth{app="{{app}}",ns=\'{{namespace}}\',revision="{{canary.revision}}",old=~"{{stable.revision}}|none"})';
     fc.assert(
       fc.property(nasty, nasty, nasty, nasty, (app, namespace, canaryRevision, stableRevision) => {
         const q = renderQuery(template, vars({ app, namespace, canaryRevision, stableRevision }));
@@ -137,9 +167,16 @@ describe('renderQuery', () => {
   });
 
   it('puts selectors between braces and the interval as a PromQL duration', () => {
-    const q = renderQuery('sum(rate(x{ {{canary.selector}} }[{{interval}}])) / sum(rate(x{{{stable.selector}}}[{{ interval }}]))', vars());
-    expect(q).toBe('sum(rate(x{ namespace="shop",pod=~"checkout-abc123-.+" }[5s])) / sum(rate(x{namespace="shop",pod=~"checkout-def456-.+"}[5s]))');
-    expect(renderQuery('x{ {{canary.selector}} }', vars({ revisionLabel: 'rev' }))).toBe('x{ namespace="shop",rev="abc123" }');
+    const q = renderQuery(
+      'sum(rate(x{ {{canary.selector}} }[{{interval}}])) / sum(rate(x{{{stable.selector}}}[{{ interval }}]))',
+      vars(),
+    );
+    expect(q).toBe(
+      'sum(rate(x{ namespace="shop",pod=~"checkout-abc123-.+" }[5s])) / sum(rate(x{namespace="shop",pod=~"checkout-def456-.+"}[5s]))',
+    );
+    expect(renderQuery('x{ {{canary.selector}} }', vars({ revisionLabel: 'rev' }))).toBe(
+      'x{ namespace="shop",rev="abc123" }',
+    );
     expect(promDuration(1500)).toBe('1500ms');
     expect(promDuration(60_000)).toBe('60s');
   });

@@ -26,7 +26,11 @@ describe('ThresholdJudge: query metrics', () => {
     expect(run([value(1, 5)]).decision).toBe('continue');
     expect(run([value(1, 5), value(2, 50)]).decision).toBe('continue');
     const v = run([value(1, 5), value(2, 50), value(3, 100)]);
-    expect(v).toMatchObject({ metric: 'depth', decision: 'pass', evidence: { value: 100, max: 100, checks: 3, failures: 0, failureLimit: 0 } });
+    expect(v).toMatchObject({
+      metric: 'depth',
+      decision: 'pass',
+      evidence: { value: 100, max: 100, checks: 3, failures: 0, failureLimit: 0 },
+    });
   });
 
   it('fails on the first value out of bounds with failureLimit 0, and stays failed', () => {
@@ -40,7 +44,10 @@ describe('ThresholdJudge: query metrics', () => {
   it('tolerates failureLimit failures', () => {
     const m = metric({ name: 'depth', query: 'max(x)', threshold: { min: 10, max: 100, failureLimit: 1 } });
     expect(run([value(1, 5), value(2, 50), value(3, 50), value(4, 50)], m).decision).toBe('pass');
-    expect(run([value(1, 5), value(2, 50), value(3, 500)], m)).toMatchObject({ decision: 'fail', evidence: { failures: 2, failureLimit: 1 } });
+    expect(run([value(1, 5), value(2, 50), value(3, 500)], m)).toMatchObject({
+      decision: 'fail',
+      evidence: { failures: 2, failureLimit: 1 },
+    });
   });
 
   it('fails on `consecutive` failures in a row even within failureLimit', () => {
@@ -61,8 +68,14 @@ describe('ThresholdJudge: query metrics', () => {
   });
 
   it('never passes on missing data or without three in-bound values, and a fail is final (property)', () => {
-    const m = metric({ name: 'depth', query: 'max(x)', threshold: { min: 0, max: 10, failureLimit: 2, consecutive: 3 } });
-    const arb = fc.array(fc.oneof(fc.constant<number | null>(null), fc.integer({ min: -5, max: 15 })), { maxLength: 30 });
+    const m = metric({
+      name: 'depth',
+      query: 'max(x)',
+      threshold: { min: 0, max: 10, failureLimit: 2, consecutive: 3 },
+    });
+    const arb = fc.array(fc.oneof(fc.constant<number | null>(null), fc.integer({ min: -5, max: 15 })), {
+      maxLength: 30,
+    });
     fc.assert(
       fc.property(arb, (xs) => {
         const ms = xs.map((x, i) => (x === null ? missing(i) : value(i, x)));
@@ -74,7 +87,8 @@ describe('ThresholdJudge: query metrics', () => {
         }
         if (last === null) expect(['inconclusive', 'fail']).toContain(v.decision);
         // Once failed, any continuation is still failed.
-        if (v.decision === 'fail') expect(run([...ms, value(99, 5), value(100, 5), value(101, 5)], m).decision).toBe('fail');
+        if (v.decision === 'fail')
+          expect(run([...ms, value(99, 5), value(100, 5), value(101, 5)], m).decision).toBe('fail');
       }),
       { seed: 7, numRuns: 500 },
     );
@@ -86,23 +100,49 @@ describe('ThresholdJudge: errorRate', () => {
   const run = (ms: Measurement[], m = e, j = judge) => j.judge(ms, ctx(m));
 
   it('passes a canary as good as stable after three checks', () => {
-    const ms = [counts(5_000, [400, 4], [1600, 16]), counts(10_000, [400, 4], [1600, 16]), counts(15_000, [400, 4], [1600, 16])];
+    const ms = [
+      counts(5_000, [400, 4], [1600, 16]),
+      counts(10_000, [400, 4], [1600, 16]),
+      counts(15_000, [400, 4], [1600, 16]),
+    ];
     expect(run(ms.slice(0, 2)).decision).toBe('continue');
     const v = run(ms);
     expect(v.decision).toBe('pass');
     // The window holds all three: 1200 requests, 12 errors each side's share.
-    expect(v.evidence).toMatchObject({ canaryRequests: 1200, canaryErrors: 12, stableRequests: 4800, stableErrors: 48, canaryRate: 0.01, stableRate: 0.01, ratio: 1, bound: 0.016, slack: 0.001 });
+    expect(v.evidence).toMatchObject({
+      canaryRequests: 1200,
+      canaryErrors: 12,
+      stableRequests: 4800,
+      stableErrors: 48,
+      canaryRate: 0.01,
+      stableRate: 0.01,
+      ratio: 1,
+      bound: 0.016,
+      slack: 0.001,
+    });
   });
 
   it('fails a canary above maxRatio × stable + slack, with the evidence', () => {
     const v = run([counts(5_000, [1000, 20], [4000, 40])]);
     expect(v.decision).toBe('fail');
-    expect(v.evidence).toMatchObject({ canaryRate: 0.02, stableRate: 0.01, ratio: 2, maxRatio: 1.5, bound: 0.016, failures: 1, failureLimit: 0, consecutive: BUILT_IN_RULES.consecutive });
+    expect(v.evidence).toMatchObject({
+      canaryRate: 0.02,
+      stableRate: 0.01,
+      ratio: 2,
+      maxRatio: 1.5,
+      bound: 0.016,
+      failures: 1,
+      failureLimit: 0,
+      consecutive: BUILT_IN_RULES.consecutive,
+    });
     expect(v.reason).toMatch(/canary error rate 2\.00% \(20\/1000\) > bound 1\.60%/);
   });
 
   it('does not fail on one canary error when stable has none', () => {
-    expect(run([counts(5_000, [200, 1], [800, 0])])).toMatchObject({ decision: 'continue', evidence: { bound: 0.005, slack: 0.005, failures: 0 } });
+    expect(run([counts(5_000, [200, 1], [800, 0])])).toMatchObject({
+      decision: 'continue',
+      evidence: { bound: 0.005, slack: 0.005, failures: 0 },
+    });
     expect(run([counts(5_000, [200, 2], [800, 0])]).decision).toBe('fail');
   });
 
@@ -116,12 +156,19 @@ describe('ThresholdJudge: errorRate', () => {
 
   it('is inconclusive when the latest measurement is missing or stable served nothing', () => {
     expect(run([counts(5_000, [400, 4], [1600, 16]), missing(10_000)]).decision).toBe('inconclusive');
-    expect(run([counts(5_000, [400, 0], [0, 0])])).toMatchObject({ decision: 'inconclusive', reason: expect.stringMatching(/stable served no requests/) });
+    expect(run([counts(5_000, [400, 0], [0, 0])])).toMatchObject({
+      decision: 'inconclusive',
+      reason: expect.stringMatching(/stable served no requests/),
+    });
   });
 
   it('judges the last 60 s only', () => {
     const lenient = new ThresholdJudge({ builtInRules: { failureLimit: 10 } });
-    const ms = [counts(0, [1000, 300], [1000, 10]), counts(30_000, [500, 5], [500, 5]), counts(70_000, [500, 5], [500, 5])];
+    const ms = [
+      counts(0, [1000, 300], [1000, 10]),
+      counts(30_000, [500, 5], [500, 5]),
+      counts(70_000, [500, 5], [500, 5]),
+    ];
     // At 70 s the window (10 s, 70 s] holds the last two measurements; the burst at 0 s has left it.
     expect(run(ms, e, lenient).evidence).toMatchObject({ canaryRequests: 1000, canaryErrors: 10, failures: 2 });
   });
@@ -137,14 +184,22 @@ describe('ThresholdJudge: errorRate', () => {
 /** A histogram window from observations (seconds) on the demo app's buckets. */
 function hist(observations: number[]): HistogramWindow {
   const les = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1];
-  return { buckets: les.map((le) => ({ le, count: observations.filter((o) => o <= le).length })), count: observations.length };
+  return {
+    buckets: les.map((le) => ({ le, count: observations.filter((o) => o <= le).length })),
+    count: observations.length,
+  };
 }
 const spread = (n: number, scale: number) => Array.from({ length: n }, (_, i) => (scale * (i + 1)) / n);
 
 describe('ThresholdJudge: latency', () => {
   const l = metric({ name: 'latency', latency: { quantile: 0.9, maxRatio: 1.2 } });
   const run = (ms: Measurement[]) => judge.judge(ms, ctx(l));
-  const at = (t: number, canary: number[], stable: number[]): Measurement => ({ kind: 'histogram', at: t, canary: hist(canary), stable: hist(stable) });
+  const at = (t: number, canary: number[], stable: number[]): Measurement => ({
+    kind: 'histogram',
+    at: t,
+    canary: hist(canary),
+    stable: hist(stable),
+  });
 
   it('passes a canary as fast as stable after three checks', () => {
     const same = (t: number) => at(t, spread(200, 0.1), spread(800, 0.1));

@@ -50,21 +50,49 @@ describe('httpStatusFor', () => {
 
 describe('errorResponse', () => {
   it('carries field problems and the active rollout as details', () => {
-    const plan = errorResponse(new PlanValidationError([{ path: 'spec.strategy.canary.steps[2].setWeight', message: 'expected an integer 0–100' }]), 'r1');
-    expect(plan).toEqual({ status: 422, body: { error: { code: 'INVALID_PLAN', message: 'spec.strategy.canary.steps[2].setWeight: expected an integer 0–100', details: [{ path: 'spec.strategy.canary.steps[2].setWeight', message: 'expected an integer 0–100' }] } } });
-    expect(errorResponse(new ActiveRolloutExistsError('shop', 'web', 'shop.web.2'), 'r1').body.error.details).toEqual([{ path: 'activeRollout', message: 'shop.web.2' }]);
+    const plan = errorResponse(
+      new PlanValidationError([
+        { path: 'spec.strategy.canary.steps[2].setWeight', message: 'expected an integer 0–100' },
+      ]),
+      'r1',
+    );
+    expect(plan).toEqual({
+      status: 422,
+      body: {
+        error: {
+          code: 'INVALID_PLAN',
+          message: 'spec.strategy.canary.steps[2].setWeight: expected an integer 0–100',
+          details: [{ path: 'spec.strategy.canary.steps[2].setWeight', message: 'expected an integer 0–100' }],
+        },
+      },
+    });
+    expect(errorResponse(new ActiveRolloutExistsError('shop', 'web', 'shop.web.2'), 'r1').body.error.details).toEqual([
+      { path: 'activeRollout', message: 'shop.web.2' },
+    ]);
   });
 
   it('hides everything about unexpected errors but the request id', () => {
     const err = new TypeError('secret internals at /srv/app.ts:12');
     const { status, body } = errorResponse(err, 'req-42');
     expect(status).toBe(500);
-    expect(errorBodySchema.parse(body)).toEqual({ error: { code: 'INTERNAL', message: 'internal error; the server log has the details under this request id (req-42)', details: [] } });
+    expect(errorBodySchema.parse(body)).toEqual({
+      error: {
+        code: 'INTERNAL',
+        message: 'internal error; the server log has the details under this request id (req-42)',
+        details: [],
+      },
+    });
     expect(JSON.stringify(body)).not.toContain('secret');
-    expect(JSON.stringify(errorResponse(new CorruptRecordError('shop.web.1', 'ramp:rollout:shop.web.1', 'not JSON'), 'r').body)).not.toContain('ramp:rollout');
+    expect(
+      JSON.stringify(
+        errorResponse(new CorruptRecordError('shop.web.1', 'ramp:rollout:shop.web.1', 'not JSON'), 'r').body,
+      ),
+    ).not.toContain('ramp:rollout');
   });
 
   it('says which dependency is unavailable for a 503', () => {
-    expect(errorResponse(new KubeTransientError('get', 'namespaces', 5, 'ECONNREFUSED'), 'r').body.error).toMatchObject({ code: 'KUBE_TRANSIENT', message: expect.stringContaining('Kubernetes API') });
+    expect(errorResponse(new KubeTransientError('get', 'namespaces', 5, 'ECONNREFUSED'), 'r').body.error).toMatchObject(
+      { code: 'KUBE_TRANSIENT', message: expect.stringContaining('Kubernetes API') },
+    );
   });
 });

@@ -40,9 +40,14 @@ describe('StaticTokenAuthenticator', () => {
 
   it('maps plain and sha256 tokens to their principals, and nothing else', async () => {
     expect(auth.size).toBe(2);
-    expect(await auth.authenticate(CI)).toEqual({ subject: 'ci-shop', namespaces: ['shop', 'payments'], verbs: ['read', 'write', 'operate'] });
+    expect(await auth.authenticate(CI)).toEqual({
+      subject: 'ci-shop',
+      namespaces: ['shop', 'payments'],
+      verbs: ['read', 'write', 'operate'],
+    });
     expect(await auth.authenticate(READER)).toEqual({ subject: 'dashboard', namespaces: '*', verbs: ['read'] });
-    for (const wrong of ['', CI.slice(0, -1), `${CI}x`, sha(READER), CI.toUpperCase()]) expect(await auth.authenticate(wrong)).toBeUndefined();
+    for (const wrong of ['', CI.slice(0, -1), `${CI}x`, sha(READER), CI.toUpperCase()])
+      expect(await auth.authenticate(wrong)).toBeUndefined();
   });
 
   it('authorizes only the granted verbs in the granted namespaces', async () => {
@@ -58,29 +63,82 @@ describe('StaticTokenAuthenticator', () => {
   });
 
   it('refuses bad files with the field path of every problem', () => {
-    expect(problemsOf(() => new StaticTokenAuthenticator({ tokens: [{ token: 'short', subject: 'x', namespaces: ['a'], verbs: ['read'] }] }))).toEqual([
-      { path: 'tokens[0].token', message: 'expected a token of at least 16 characters' },
+    expect(
+      problemsOf(
+        () =>
+          new StaticTokenAuthenticator({
+            tokens: [{ token: 'short', subject: 'x', namespaces: ['a'], verbs: ['read'] }],
+          }),
+      ),
+    ).toEqual([{ path: 'tokens[0].token', message: 'expected a token of at least 16 characters' }]);
+    const many = problemsOf(
+      () =>
+        new StaticTokenAuthenticator({
+          tokens: [{ token: CI, subject: '', namespaces: [], verbs: ['delete'], extra: 1 }],
+        }),
+    );
+    expect(many.map((p) => p.path).sort()).toEqual([
+      'tokens[0].extra',
+      'tokens[0].namespaces',
+      'tokens[0].subject',
+      'tokens[0].verbs[0]',
     ]);
-    const many = problemsOf(() => new StaticTokenAuthenticator({ tokens: [{ token: CI, subject: '', namespaces: [], verbs: ['delete'], extra: 1 }] }));
-    expect(many.map((p) => p.path).sort()).toEqual(['tokens[0].extra', 'tokens[0].namespaces', 'tokens[0].subject', 'tokens[0].verbs[0]']);
-    expect(problemsOf(() => new StaticTokenAuthenticator({ tokens: [{ token: CI, tokenSha256: sha(CI), subject: 's', namespaces: ['a'], verbs: ['read'] }] }))).toEqual([
-      { path: 'tokens[0]', message: 'expected exactly one of token or tokenSha256' },
+    expect(
+      problemsOf(
+        () =>
+          new StaticTokenAuthenticator({
+            tokens: [{ token: CI, tokenSha256: sha(CI), subject: 's', namespaces: ['a'], verbs: ['read'] }],
+          }),
+      ),
+    ).toEqual([{ path: 'tokens[0]', message: 'expected exactly one of token or tokenSha256' }]);
+    expect(
+      problemsOf(
+        () =>
+          new StaticTokenAuthenticator({
+            tokens: [{ tokenSha256: 'abc', subject: 's', namespaces: ['a'], verbs: ['read'] }],
+          }),
+      )[0].path,
+    ).toBe('tokens[0].tokenSha256');
+    expect(
+      problemsOf(
+        () =>
+          new StaticTokenAuthenticator({
+            tokens: [{ token: CI, subject: 's', namespaces: ['Not_A_Namespace'], verbs: ['read'] }],
+          }),
+      )[0].path,
+    ).toBe('tokens[0].namespaces[0]');
+    expect(
+      problemsOf(
+        () =>
+          new StaticTokenAuthenticator({
+            tokens: [{ token: CI, subject: 's', namespaces: ['*', 'a'], verbs: ['read'] }],
+          }),
+      )[0].path,
+    ).toBe('tokens[0].namespaces[0]');
+    expect(problemsOf(() => new StaticTokenAuthenticator({}))).toEqual([
+      { path: 'tokens', message: 'required: expected a list of tokens' },
     ]);
-    expect(problemsOf(() => new StaticTokenAuthenticator({ tokens: [{ tokenSha256: 'abc', subject: 's', namespaces: ['a'], verbs: ['read'] }] }))[0].path).toBe('tokens[0].tokenSha256');
-    expect(problemsOf(() => new StaticTokenAuthenticator({ tokens: [{ token: CI, subject: 's', namespaces: ['Not_A_Namespace'], verbs: ['read'] }] }))[0].path).toBe('tokens[0].namespaces[0]');
-    expect(problemsOf(() => new StaticTokenAuthenticator({ tokens: [{ token: CI, subject: 's', namespaces: ['*', 'a'], verbs: ['read'] }] }))[0].path).toBe('tokens[0].namespaces[0]');
-    expect(problemsOf(() => new StaticTokenAuthenticator({}))).toEqual([{ path: 'tokens', message: 'required: expected a list of tokens' }]);
   });
 
   it('refuses the same token twice, even once plain and once hashed', () => {
     const grant = { subject: 's', namespaces: ['a'], verbs: ['read'] };
-    expect(problemsOf(() => new StaticTokenAuthenticator({ tokens: [{ token: CI, ...grant }, { tokenSha256: sha(CI), ...grant }] }))).toEqual([
-      { path: 'tokens[1]', message: 'the same token as tokens[0]' },
-    ]);
+    expect(
+      problemsOf(
+        () =>
+          new StaticTokenAuthenticator({
+            tokens: [
+              { token: CI, ...grant },
+              { tokenSha256: sha(CI), ...grant },
+            ],
+          }),
+      ),
+    ).toEqual([{ path: 'tokens[1]', message: 'the same token as tokens[0]' }]);
   });
 
   it('reports YAML syntax errors and unreadable files as bad input', () => {
-    expect(problemsOf(() => StaticTokenAuthenticator.fromText('tokens: [ {', 'x.yaml'))[0].message).toMatch(/^not valid YAML/);
+    expect(problemsOf(() => StaticTokenAuthenticator.fromText('tokens: [ {', 'x.yaml'))[0].message).toMatch(
+      /^not valid YAML/,
+    );
     let err: unknown;
     try {
       StaticTokenAuthenticator.fromFile('/nonexistent/tokens.yaml');
@@ -92,7 +150,12 @@ describe('StaticTokenAuthenticator', () => {
   });
 
   it('compares against every grant (no early exit): the match is the same whatever its position', async () => {
-    const grants = Array.from({ length: 50 }, (_, i) => ({ token: `token-number-${String(i).padStart(8, '0')}`, subject: `s${i}`, namespaces: ['a'], verbs: ['read'] }));
+    const grants = Array.from({ length: 50 }, (_, i) => ({
+      token: `token-number-${String(i).padStart(8, '0')}`,
+      subject: `s${i}`,
+      namespaces: ['a'],
+      verbs: ['read'],
+    }));
     const many = new StaticTokenAuthenticator({ tokens: grants });
     expect((await many.authenticate('token-number-00000000'))?.subject).toBe('s0');
     expect((await many.authenticate('token-number-00000049'))?.subject).toBe('s49');
@@ -106,7 +169,10 @@ describe('createAuthenticator', () => {
       writeFileSync(join(dir, 'tokens.yaml'), YAML_FILE);
       const fromFile = createAuthenticator({ kind: 'staticTokens', file: join(dir, 'tokens.yaml') });
       expect((await fromFile.authenticate(CI))?.subject).toBe('ci-shop');
-      const inline = createAuthenticator({ kind: 'staticTokens', tokens: [{ token: CI, subject: 'inline', namespaces: ['*'], verbs: ['read'] }] });
+      const inline = createAuthenticator({
+        kind: 'staticTokens',
+        tokens: [{ token: CI, subject: 'inline', namespaces: ['*'], verbs: ['read'] }],
+      });
       expect((await inline.authenticate(CI))?.subject).toBe('inline');
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -15,13 +15,21 @@ function deployment(name = 'web', replicas: unknown = 2): KubeObject {
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'ramp.dev/demo-app:v1' }] } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'app', image: 'ramp.dev/demo-app:v1' }] },
+      },
     },
   };
 }
 
 function pod(name: string, nodeName?: string): KubeObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'x:1' }], ...(nodeName ? { nodeName } : {}) } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: { containers: [{ name: 'c', image: 'x:1' }], ...(nodeName ? { nodeName } : {}) },
+  };
 }
 
 function statusOf(fn: () => unknown): StatusError {
@@ -46,7 +54,10 @@ describe('Registry', () => {
     expect(object.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(object.metadata.creationTimestamp).toMatch(/Z$/);
     expect(object.metadata.generation).toBe(1);
-    expect((object.spec as { strategy: unknown }).strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } });
+    expect((object.spec as { strategy: unknown }).strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+    });
     expect(object.status).toEqual({});
     expect(Object.isFrozen(object)).toBe(true);
   });
@@ -58,37 +69,65 @@ describe('Registry', () => {
 
   it('answers 409 on a stale resourceVersion and skips writes that change nothing', () => {
     const created = registry.create(deployments, 'default', deployment()).object;
-    const updated = registry.update(deployments, 'default', 'web', { ...deployment('web', 3), metadata: { name: 'web', resourceVersion: created.metadata.resourceVersion } }).object;
+    const updated = registry.update(deployments, 'default', 'web', {
+      ...deployment('web', 3),
+      metadata: { name: 'web', resourceVersion: created.metadata.resourceVersion },
+    }).object;
     expect(updated.metadata.generation).toBe(2);
-    const stale = statusOf(() => registry.update(deployments, 'default', 'web', { ...deployment('web', 4), metadata: { name: 'web', resourceVersion: created.metadata.resourceVersion } }));
+    const stale = statusOf(() =>
+      registry.update(deployments, 'default', 'web', {
+        ...deployment('web', 4),
+        metadata: { name: 'web', resourceVersion: created.metadata.resourceVersion },
+      }),
+    );
     expect(stale.code).toBe(409);
     expect(stale.reason).toBe('Conflict');
-    const same = registry.update(deployments, 'default', 'web', { ...deployment('web', 3), metadata: { ...updated.metadata } }).object;
+    const same = registry.update(deployments, 'default', 'web', {
+      ...deployment('web', 3),
+      metadata: { ...updated.metadata },
+    }).object;
     expect(same.metadata.resourceVersion).toBe(updated.metadata.resourceVersion);
   });
 
   it('keeps spec and status apart', () => {
     registry.create(deployments, 'default', deployment());
     const cur = registry.get(deployments, 'default', 'web');
-    const withStatus = registry.update(deployments, 'default', 'web', { ...cur, status: { replicas: 2 } }, { subresource: 'status' }).object;
+    const withStatus = registry.update(
+      deployments,
+      'default',
+      'web',
+      { ...cur, status: { replicas: 2 } },
+      { subresource: 'status' },
+    ).object;
     expect(withStatus.status).toEqual({ replicas: 2 });
     expect(withStatus.metadata.generation).toBe(1);
-    const specOnly = registry.update(deployments, 'default', 'web', { ...deployment('web', 5), status: { replicas: 7 } }).object;
+    const specOnly = registry.update(deployments, 'default', 'web', {
+      ...deployment('web', 5),
+      status: { replicas: 7 },
+    }).object;
     expect(specOnly.status).toEqual({ replicas: 2 });
   });
 
   it('refuses invalid objects with 422 naming every field', () => {
     const err = statusOf(() => registry.create(deployments, 'default', deployment('web', 'three')));
     expect(err.code).toBe(422);
-    expect(err.details.causes).toEqual([expect.objectContaining({ field: 'spec.replicas', reason: 'FieldValueTypeInvalid' })]);
+    expect(err.details.causes).toEqual([
+      expect.objectContaining({ field: 'spec.replicas', reason: 'FieldValueTypeInvalid' }),
+    ]);
     const mismatch = deployment('api');
-    (mismatch.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels = { app: 'other' };
+    (mismatch.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels = {
+      app: 'other',
+    };
     const err2 = statusOf(() => registry.create(deployments, 'default', mismatch));
     expect(err2.details.causes?.[0].field).toBe('spec.template.metadata.labels');
     const noImage = pod('p');
     (noImage.spec as { containers: Record<string, unknown>[] }).containers[0] = { name: 'c' };
-    expect(statusOf(() => registry.create(pods, 'default', noImage)).details.causes?.[0].field).toBe('spec.containers[0].image');
-    expect(statusOf(() => registry.create(pods, 'default', pod('Bad_Name'))).details.causes?.[0].field).toBe('metadata.name');
+    expect(statusOf(() => registry.create(pods, 'default', noImage)).details.causes?.[0].field).toBe(
+      'spec.containers[0].image',
+    );
+    expect(statusOf(() => registry.create(pods, 'default', pod('Bad_Name'))).details.causes?.[0].field).toBe(
+      'metadata.name',
+    );
   });
 
   it('handles unknown fields as fieldValidation asks', () => {
@@ -105,10 +144,16 @@ describe('Registry', () => {
     registry.create(deployments, 'default', deployment());
     const changed = deployment();
     (changed.spec as { selector: unknown }).selector = { matchLabels: { app: 'web', x: 'y' } };
-    expect(statusOf(() => registry.update(deployments, 'default', 'web', changed)).details.causes?.some((c) => c.field === 'spec.selector')).toBe(true);
+    expect(
+      statusOf(() => registry.update(deployments, 'default', 'web', changed)).details.causes?.some(
+        (c) => c.field === 'spec.selector',
+      ),
+    ).toBe(true);
     registry.create(pods, 'default', pod('p'));
     registry.patch(pods, 'default', 'p', 'merge', { spec: { nodeName: 'sandbox' } });
-    expect(statusOf(() => registry.patch(pods, 'default', 'p', 'merge', { spec: { nodeName: 'other' } })).code).toBe(422);
+    expect(statusOf(() => registry.patch(pods, 'default', 'p', 'merge', { spec: { nodeName: 'other' } })).code).toBe(
+      422,
+    );
   });
 
   it('deletes scheduled pods gracefully and unscheduled ones at once', () => {
@@ -145,12 +190,16 @@ describe('ObjectStore watches and lists', () => {
     const a = registry.create(pods, 'default', pod('a')).object;
     registry.create(pods, 'default', pod('b'));
     const seen: string[] = [];
-    const w = registry.watch(pods, { resourceVersion: a.metadata.resourceVersion }, (e: WatchEvent) => seen.push(`${e.type} ${e.object.metadata.name}`));
+    const w = registry.watch(pods, { resourceVersion: a.metadata.resourceVersion }, (e: WatchEvent) =>
+      seen.push(`${e.type} ${e.object.metadata.name}`),
+    );
     registry.delete(pods, 'default', 'a');
     w.stop();
     expect(seen).toEqual(['ADDED b', 'DELETED a']);
     registry.store.compact();
-    expect(statusOf(() => registry.watch(pods, { resourceVersion: a.metadata.resourceVersion }, () => undefined)).code).toBe(410);
+    expect(
+      statusOf(() => registry.watch(pods, { resourceVersion: a.metadata.resourceVersion }, () => undefined)).code,
+    ).toBe(410);
   });
 
   it('turns label changes into ADDED/DELETED for a selective watch', () => {

@@ -1,10 +1,19 @@
 import fc from 'fast-check';
-import { fromLabelSelector, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, selectorToString } from '../../../src/sandbox/apiServer/selectors';
+import {
+  fromLabelSelector,
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+  selectorToString,
+} from '../../../src/sandbox/apiServer/selectors';
 import { StatusError } from '../../../src/sandbox/apiServer/statusError';
 
 describe('label selectors', () => {
   it('parses every operator of the query-string grammar', () => {
-    const sel = parseLabelSelector('app=web,tier!=db,env in (prod, staging),track notin (canary),ramp.dev/revision,!legacy,x==y');
+    const sel = parseLabelSelector(
+      'app=web,tier!=db,env in (prod, staging),track notin (canary),ramp.dev/revision,!legacy,x==y',
+    );
     expect(sel).toEqual([
       { key: 'app', op: 'in', values: ['web'] },
       { key: 'tier', op: 'notIn', values: ['db'] },
@@ -32,7 +41,13 @@ describe('label selectors', () => {
   });
 
   it('converts LabelSelector objects', () => {
-    const sel = fromLabelSelector({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'env', operator: 'In', values: ['a', 'b'] }, { key: 'x', operator: 'DoesNotExist' }] });
+    const sel = fromLabelSelector({
+      matchLabels: { app: 'web' },
+      matchExpressions: [
+        { key: 'env', operator: 'In', values: ['a', 'b'] },
+        { key: 'x', operator: 'DoesNotExist' },
+      ],
+    });
     expect(matchesLabels(sel, { app: 'web', env: 'b' })).toBe(true);
     expect(matchesLabels(sel, { app: 'web', env: 'c' })).toBe(false);
     expect(matchesLabels(sel, { app: 'web', env: 'a', x: '1' })).toBe(false);
@@ -56,7 +71,9 @@ describe('field selectors', () => {
     const reqs = parseFieldSelector('status.phase!=Failed,spec.nodeName=sandbox', 'Pod');
     expect(matchesFields(reqs, { spec: { nodeName: 'sandbox' }, status: { phase: 'Running' } })).toBe(true);
     expect(matchesFields(reqs, { spec: { nodeName: 'sandbox' }, status: { phase: 'Failed' } })).toBe(false);
-    expect(() => parseFieldSelector('spec.replicas=3', 'Deployment')).toThrow('field label not supported: spec.replicas');
+    expect(() => parseFieldSelector('spec.replicas=3', 'Deployment')).toThrow(
+      'field label not supported: spec.replicas',
+    );
   });
 
   it('selects events by involved object', () => {

@@ -10,7 +10,11 @@ function run(judge: WindowJudge, minutes: number, badMinutes: number): { outcome
   const served = { canaryRequests: 0, canaryErrors: 0 };
   for (let i = 0; i < minutes * perMinute; i++) {
     const bad = i < badMinutes * perMinute;
-    const iv: IntervalData = { minute: (i + 1) / perMinute, canary: { requests: 100, errors: bad ? 10 : 0 }, stable: { requests: 900, errors: 9 } };
+    const iv: IntervalData = {
+      minute: (i + 1) / perMinute,
+      canary: { requests: 100, errors: bad ? 10 : 0 },
+      stable: { requests: 900, errors: 9 },
+    };
     const outcome = judge.observe(iv, served);
     served.canaryRequests += iv.canary.requests;
     served.canaryErrors += iv.canary.errors;
@@ -20,7 +24,7 @@ function run(judge: WindowJudge, minutes: number, badMinutes: number): { outcome
 }
 
 describe('WindowJudge', () => {
-  it("rolls back like Flagger: at the tick after the threshold-th failed check, the canary serving meanwhile", () => {
+  it('rolls back like Flagger: at the tick after the threshold-th failed check, the canary serving meanwhile', () => {
     const { outcome, at } = run(new WindowJudge(scenario, { ...FLAGGER, latencyBound: Infinity }, BUCKETS), 10, 10);
     expect(outcome).toMatchObject({ rolledBack: true, decided: true });
     // The 5th failed check is at minute 5; the rollback at minute 6, with that minute's errors served too.
@@ -29,7 +33,11 @@ describe('WindowJudge', () => {
   });
 
   it('rolls back like Argo: as the check that exceeds failureLimit fails', () => {
-    const { outcome, at } = run(new WindowJudge(scenario, { ...ARGO, floor: 0.99, latencyBound: Infinity }, BUCKETS), 30, 30);
+    const { outcome, at } = run(
+      new WindowJudge(scenario, { ...ARGO, floor: 0.99, latencyBound: Infinity }, BUCKETS),
+      30,
+      30,
+    );
     expect(outcome).toMatchObject({ rolledBack: true });
     expect(at).toBe(4 * 5 * perMinute);
   });

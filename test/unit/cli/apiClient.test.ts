@@ -50,7 +50,12 @@ describe('RampApiClient', () => {
     const client = new RampApiClient({ server: `${base}/`, token: 'secret' });
     const v = await client.createRollout('shop', { kind: 'Rollout' });
     expect(v.id).toBe('shop.checkout.3');
-    expect(seen[0]).toEqual({ method: 'POST', url: '/api/v1/namespaces/shop/rollouts', auth: 'Bearer secret', body: '{"kind":"Rollout"}' });
+    expect(seen[0]).toEqual({
+      method: 'POST',
+      url: '/api/v1/namespaces/shop/rollouts',
+      auth: 'Bearer secret',
+      body: '{"kind":"Rollout"}',
+    });
   });
 
   it('builds the query strings and operation bodies of the contract', async () => {
@@ -74,10 +79,22 @@ describe('RampApiClient', () => {
   });
 
   it('turns the error body into ApiRequestError with every detail (422 → exit 2)', async () => {
-    reply = json(422, { error: { code: 'INVALID_PLAN', message: 'the plan has 1 problem', details: [{ path: 'spec.replicas', message: 'expected an integer 1–10000' }] } });
-    const err = await new RampApiClient({ server: base, token: 't' }).createRollout('shop', {}).catch((e: unknown) => e);
+    reply = json(422, {
+      error: {
+        code: 'INVALID_PLAN',
+        message: 'the plan has 1 problem',
+        details: [{ path: 'spec.replicas', message: 'expected an integer 1–10000' }],
+      },
+    });
+    const err = await new RampApiClient({ server: base, token: 't' })
+      .createRollout('shop', {})
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiRequestError);
-    expect(err).toMatchObject({ status: 422, code: 'INVALID_PLAN', details: [{ path: 'spec.replicas', message: 'expected an integer 1–10000' }] });
+    expect(err).toMatchObject({
+      status: 422,
+      code: 'INVALID_PLAN',
+      details: [{ path: 'spec.replicas', message: 'expected an integer 1–10000' }],
+    });
     expect(exitCodeFor(err)).toBe(2);
   });
 
@@ -90,15 +107,21 @@ describe('RampApiClient', () => {
 
   it('refuses a 2xx answer outside the contract', async () => {
     reply = json(200, { items: [{ id: 1 }] });
-    await expect(new RampApiClient({ server: base, token: 't' }).listRollouts('shop')).rejects.toBeInstanceOf(InvalidApiResponseError);
+    await expect(new RampApiClient({ server: base, token: 't' }).listRollouts('shop')).rejects.toBeInstanceOf(
+      InvalidApiResponseError,
+    );
   });
 
   it('reports a server that does not answer in time, or not at all, as unreachable (exit 3)', async () => {
     reply = () => undefined; // never answers
-    const slow = await new RampApiClient({ server: base, token: 't', timeoutMs: 200 }).listRollouts('shop').catch((e: unknown) => e);
+    const slow = await new RampApiClient({ server: base, token: 't', timeoutMs: 200 })
+      .listRollouts('shop')
+      .catch((e: unknown) => e);
     expect(slow).toBeInstanceOf(ApiUnreachableError);
     expect((slow as Error).message).toMatch(/no answer within 0.2s/);
-    const nobody = await new RampApiClient({ server: `http://127.0.0.1:${await freePort()}`, token: 't' }).listRollouts('shop').catch((e: unknown) => e);
+    const nobody = await new RampApiClient({ server: `http://127.0.0.1:${await freePort()}`, token: 't' })
+      .listRollouts('shop')
+      .catch((e: unknown) => e);
     expect(nobody).toBeInstanceOf(ApiUnreachableError);
     expect((nobody as Error).message).toMatch(/connection refused/);
     expect(exitCodeFor(nobody)).toBe(3);

@@ -5,8 +5,13 @@ import { exitCodeFor } from '../../../src/errors/mapping';
 
 describe('resolveConnection', () => {
   it('takes flags over RAMP_URL / RAMP_TOKEN and trims a trailing slash', () => {
-    expect(resolveConnection({ server: 'http://a:1/', token: 't1' }, { RAMP_URL: 'http://b:2', RAMP_TOKEN: 't2' })).toEqual({ server: 'http://a:1', token: 't1' });
-    expect(resolveConnection({}, { RAMP_URL: 'https://b:2', RAMP_TOKEN: 't2' })).toEqual({ server: 'https://b:2', token: 't2' });
+    expect(
+      resolveConnection({ server: 'http://a:1/', token: 't1' }, { RAMP_URL: 'http://b:2', RAMP_TOKEN: 't2' }),
+    ).toEqual({ server: 'http://a:1', token: 't1' });
+    expect(resolveConnection({}, { RAMP_URL: 'https://b:2', RAMP_TOKEN: 't2' })).toEqual({
+      server: 'https://b:2',
+      token: 't2',
+    });
   });
 
   it('refuses a missing server or token naming the flag and the variable, as bad input (exit 2)', () => {

@@ -142,7 +142,9 @@ describe('followEvents', () => {
   it('stops at once on a 4xx answer, with its code and details', async () => {
     srv = new SseTestServer((_req, res) => {
       res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'no rollout of app "checkout" in shop', details: [] } }));
+      res.end(
+        JSON.stringify({ error: { code: 'NOT_FOUND', message: 'no rollout of app "checkout" in shop', details: [] } }),
+      );
     });
     await srv.listen();
     const err = await collect(followEvents(srv.target(), 'shop', 'checkout')).catch((e: unknown) => e);
@@ -160,7 +162,9 @@ describe('followEvents', () => {
     });
     await srv.listen();
     const items = await collect(followEvents(srv.target({ idleTimeoutMs: 200 }), 'shop', 'checkout'));
-    expect(items.find((i) => i.type === 'reconnecting')).toMatchObject({ reason: expect.stringContaining('no data on the event stream') });
+    expect(items.find((i) => i.type === 'reconnecting')).toMatchObject({
+      reason: expect.stringContaining('no data on the event stream'),
+    });
     expect(eventIds(items)).toHaveLength(EVENTS.length);
   });
 
@@ -178,7 +182,9 @@ describe('followEvents', () => {
     await srv.listen();
     const ctrl = new AbortController();
     setTimeout(() => ctrl.abort(new Error('enough')), 100);
-    await expect(collect(followEvents(srv.target(), 'shop', 'checkout', { signal: ctrl.signal }))).rejects.toThrow('enough');
+    await expect(collect(followEvents(srv.target(), 'shop', 'checkout', { signal: ctrl.signal }))).rejects.toThrow(
+      'enough',
+    );
   });
 });
 
@@ -194,7 +200,9 @@ describe('followEvents and server-side stream errors', () => {
       const from = indexAfter(req.headers['last-event-id'] as string | undefined);
       if (n === 1) {
         send(res, 0);
-        res.end(`event: error\ndata: ${JSON.stringify({ error: { code: 'INTERNAL', message: 'Redis went away', details: [] } })}\n\n`);
+        res.end(
+          `event: error\ndata: ${JSON.stringify({ error: { code: 'INTERNAL', message: 'Redis went away', details: [] } })}\n\n`,
+        );
         return;
       }
       for (let i = from; i < EVENTS.length; i++) send(res, i);
@@ -202,7 +210,9 @@ describe('followEvents and server-side stream errors', () => {
     });
     await srv.listen();
     const items = await collect(followEvents(srv.target(), 'shop', 'checkout'));
-    expect(items.find((i) => i.type === 'reconnecting')).toMatchObject({ reason: 'the event stream failed: Redis went away' });
+    expect(items.find((i) => i.type === 'reconnecting')).toMatchObject({
+      reason: 'the event stream failed: Redis went away',
+    });
     expect(eventIds(items)).toEqual(EVENTS.map((e) => e.id));
     expect(srv.lastEventIds).toEqual([undefined, EVENTS[0].id]);
   });

@@ -51,11 +51,15 @@ describe('exit codes', () => {
   });
 
   it('a single problem already in the message is not repeated', () => {
-    const e = new ApiRequestError(422, 'INVALID_PLAN', 'spec.replicas: expected an integer 1–10000', [{ path: 'spec.replicas', message: 'expected an integer 1–10000' }]);
+    const e = new ApiRequestError(422, 'INVALID_PLAN', 'spec.replicas: expected an integer 1–10000', [
+      { path: 'spec.replicas', message: 'expected an integer 1–10000' },
+    ]);
     expect(e.message).toBe('spec.replicas: expected an integer 1–10000');
   });
 
   it('the timeout says the rollout keeps going', () => {
-    expect(new WaitTimeoutError('shop.checkout.3', '1s', 'Progressing', 'ramp watch checkout -n shop').message).toMatch(/gave up waiting after 1s: rollout shop.checkout.3 is Progressing and keeps going/);
+    expect(new WaitTimeoutError('shop.checkout.3', '1s', 'Progressing', 'ramp watch checkout -n shop').message).toMatch(
+      /gave up waiting after 1s: rollout shop.checkout.3 is Progressing and keeps going/,
+    );
   });
 });

@@ -43,7 +43,14 @@ export function goodStory(): EventView[] {
   return [
     event({ s: 0, type: 'Created', message: 'rollout created', phase: 'Pending', step: 0, weight: 0 }),
     event({ s: 1, type: 'StepStarted', message: 'step 1/4: setWeight 10', phase: 'Progressing', step: 0, weight: 10 }),
-    event({ s: 1, type: 'WeightChanged', message: 'canary weight 0% → 10%', phase: 'Progressing', step: 0, weight: 10 }),
+    event({
+      s: 1,
+      type: 'WeightChanged',
+      message: 'canary weight 0% → 10%',
+      phase: 'Progressing',
+      step: 0,
+      weight: 10,
+    }),
     event({
       s: 2,
       type: 'Analysis',
@@ -51,13 +58,34 @@ export function goodStory(): EventView[] {
       phase: 'Progressing',
       step: 1,
       weight: 10,
-      verdicts: [{ name: 'errors', decision: 'continue', reason: 'not enough requests yet: 12 of 20', evidence: { canaryRequests: 12, canaryErrors: 0 } }],
+      verdicts: [
+        {
+          name: 'errors',
+          decision: 'continue',
+          reason: 'not enough requests yet: 12 of 20',
+          evidence: { canaryRequests: 12, canaryErrors: 0 },
+        },
+      ],
     }),
     event({ s: 2, type: 'StepStarted', message: 'step 2/4: pause 2s', phase: 'Progressing', step: 1, weight: 10 }),
     event({ s: 4, type: 'StepStarted', message: 'step 3/4: setWeight 50', phase: 'Progressing', step: 2, weight: 50 }),
-    event({ s: 4, type: 'WeightChanged', message: 'canary weight 10% → 50%', phase: 'Progressing', step: 2, weight: 50 }),
+    event({
+      s: 4,
+      type: 'WeightChanged',
+      message: 'canary weight 10% → 50%',
+      phase: 'Progressing',
+      step: 2,
+      weight: 50,
+    }),
     event({ s: 6, type: 'Promoting', message: 'all steps done: promoting', phase: 'Promoting', step: 4, weight: 100 }),
-    event({ s: 8, type: 'Promoted', message: 'promoted: bbbbbbbbbb is stable', phase: 'Succeeded', step: 4, weight: 100 }),
+    event({
+      s: 8,
+      type: 'Promoted',
+      message: 'promoted: bbbbbbbbbb is stable',
+      phase: 'Succeeded',
+      step: 4,
+      weight: 100,
+    }),
   ];
 }
 
@@ -71,7 +99,16 @@ export function finalGood(): RolloutView {
     weight: 0,
     stepIndex: 4,
     steps: view().steps.map((s) => ({ ...s, state: 'done' as const })),
-    analysis: { metrics: [{ name: 'errors', decision: 'pass', reason: 'error ratio 0.5 within 1.5 | ok', evidence: { canaryRequests: 240, canaryErrors: 1, ratio: 0.51234567 } }] },
+    analysis: {
+      metrics: [
+        {
+          name: 'errors',
+          decision: 'pass',
+          reason: 'error ratio 0.5 within 1.5 | ok',
+          evidence: { canaryRequests: 240, canaryErrors: 1, ratio: 0.51234567 },
+        },
+      ],
+    },
     version: 12,
   });
 }

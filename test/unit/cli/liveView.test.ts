@@ -1,5 +1,12 @@
 /** The live view, rendered from a sequence of events: steps with the current one marked, the weight bar, verdicts, phase, elapsed. */
-import { applyEnd, applyEvent, initialLiveState, renderLive, withNotice, type LiveState } from '../../../src/cli/output/liveView';
+import {
+  applyEnd,
+  applyEvent,
+  initialLiveState,
+  renderLive,
+  withNotice,
+  type LiveState,
+} from '../../../src/cli/output/liveView';
 import { InPlaceWriter } from '../../../src/cli/output/terminal';
 import { weightBar } from '../../../src/cli/output/parts';
 import { T0, finalGood, goodStory, view } from './fixtures';
@@ -20,7 +27,12 @@ describe('the live view', () => {
   it('marks the current step, the done ones, the weight and the latest verdict as events arrive', () => {
     const lines = renderLive(fold(5), T0 + 3000);
     expect(lines[0]).toBe('checkout in shop · rollout shop.checkout.3 · Progressing · step 2/4 · 3s');
-    expect(lines.slice(1, 5)).toEqual(['  ✓ 1. setWeight 10', '  ▶ 2. pause 2s', '  · 3. setWeight 50', '  · 4. pause 2s']);
+    expect(lines.slice(1, 5)).toEqual([
+      '  ✓ 1. setWeight 10',
+      '  ▶ 2. pause 2s',
+      '  · 3. setWeight 50',
+      '  · 4. pause 2s',
+    ]);
     expect(lines[5]).toBe('  canary [██░░░░░░░░░░░░░░░░░░] 10%  aaaaaaaaaa → bbbbbbbbbb');
     expect(lines[6]).toBe('  errors  continue       not enough requests yet: 12 of 20');
     expect(lines[7]).toBe('  step 2/4: pause 2s');
@@ -40,7 +52,15 @@ describe('the live view', () => {
   });
 
   it('marks the step a rollback stopped at', () => {
-    const s = applyEvent(fold(6), { id: '1-1', at: new Date(T0 + 5000).toISOString(), type: 'RollingBack', message: 'rolling back: errors failed', phase: 'RollingBack', step: 2, weight: 0 });
+    const s = applyEvent(fold(6), {
+      id: '1-1',
+      at: new Date(T0 + 5000).toISOString(),
+      type: 'RollingBack',
+      message: 'rolling back: errors failed',
+      phase: 'RollingBack',
+      step: 2,
+      weight: 0,
+    });
     const lines = renderLive(s, T0 + 5000);
     expect(lines).toContain('  ✗ 3. setWeight 50');
     expect(lines.join('\n')).toContain('[░░░░░░░░░░░░░░░░░░░░] 0%');

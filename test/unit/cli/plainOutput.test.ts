@@ -10,10 +10,18 @@ const ANSI = /\x1b/;
 
 describe('plain event lines', () => {
   it('formats timestamp, phase, step, weight and message', () => {
-    expect(eventLine(goodStory()[5], 4)).toBe('2026-11-25T16:00:04Z Progressing step 3/4 weight 50% — step 3/4: setWeight 50');
-    expect(eventLine(goodStory()[8], 4)).toBe('2026-11-25T16:00:08Z Succeeded steps done (4/4) weight 100% — promoted: bbbbbbbbbb is stable');
-    expect(eventLine({ id: '1-0', at: new Date(T0).toISOString(), type: 'Warning', message: 'two\nlines' }, 4)).toBe('2026-11-25T16:00:00Z — two lines');
-    expect(reconnectLine(new Date(T0), 2, 500, 'ECONNREFUSED')).toBe('2026-11-25T16:00:00Z connection to the API lost (ECONNREFUSED); reconnecting in 500ms (attempt 2)');
+    expect(eventLine(goodStory()[5], 4)).toBe(
+      '2026-11-25T16:00:04Z Progressing step 3/4 weight 50% — step 3/4: setWeight 50',
+    );
+    expect(eventLine(goodStory()[8], 4)).toBe(
+      '2026-11-25T16:00:08Z Succeeded steps done (4/4) weight 100% — promoted: bbbbbbbbbb is stable',
+    );
+    expect(eventLine({ id: '1-0', at: new Date(T0).toISOString(), type: 'Warning', message: 'two\nlines' }, 4)).toBe(
+      '2026-11-25T16:00:00Z — two lines',
+    );
+    expect(reconnectLine(new Date(T0), 2, 500, 'ECONNREFUSED')).toBe(
+      '2026-11-25T16:00:00Z connection to the API lost (ECONNREFUSED); reconnecting in 500ms (attempt 2)',
+    );
   });
 
   it('PlainProgress writes exactly one such line per event and nothing else', () => {
@@ -41,7 +49,12 @@ describe('results', () => {
     expect(status).toContain('traffic    canary [████████████████████] 100%  bbbbbbbbbb is stable');
     expect(status).toContain('events:');
     expect(status).not.toMatch(ANSI);
-    expect(listText([finalGood(), view({ id: 'shop.checkout.4', phase: 'Progressing', stepIndex: 1, weight: 10 })], T0 + 60_000).split('\n')).toEqual([
+    expect(
+      listText(
+        [finalGood(), view({ id: 'shop.checkout.4', phase: 'Progressing', stepIndex: 1, weight: 10 })],
+        T0 + 60_000,
+      ).split('\n'),
+    ).toEqual([
       'NAME      ROLLOUT          PHASE        OUTCOME   STEP  WEIGHT  AGE',
       'checkout  shop.checkout.3  Succeeded    promoted  4/4   100%    1m',
       'checkout  shop.checkout.4  Progressing  -         2/4   10%     1m',
@@ -50,7 +63,9 @@ describe('results', () => {
     const first = { ...finalGood(), stepIndex: 0, history: [] };
     expect(statusText(first, T0)).toContain('phase      promoted · steps done (4/4)');
     expect(listText([first], T0)).toContain('promoted  4/4');
-    expect(finalLine(finalGood(), T0 + 99_000)).toBe('rollout shop.checkout.3 promoted after 8s: promoted: bbbbbbbbbb is stable');
+    expect(finalLine(finalGood(), T0 + 99_000)).toBe(
+      'rollout shop.checkout.3 promoted after 8s: promoted: bbbbbbbbbb is stable',
+    );
   });
 });
 
@@ -61,7 +76,9 @@ describe('the GitHub step summary', () => {
     expect(md).toContain('| Duration | 8s |');
     expect(md).toContain('| Traffic | all on the new revision |');
     expect(md).toContain('1. ✓ setWeight 10');
-    expect(md).toContain('| errors | pass | error ratio 0.5 within 1.5 \\| ok | canaryRequests=240, canaryErrors=1, ratio=0.5123 |');
+    expect(md).toContain(
+      '| errors | pass | error ratio 0.5 within 1.5 \\| ok | canaryRequests=240, canaryErrors=1, ratio=0.5123 |',
+    );
   });
 
   it('says the rollout keeps going when we stopped waiting', () => {

@@ -1,5 +1,11 @@
 import type { DeploymentStatus } from 'kubernetes-types/apps/v1';
-import { deploymentComplete, deploymentTimedOut, newCondition, setCondition, stuckRecheckDelay } from '../../../src/sandbox/controllers/deploymentStatus';
+import {
+  deploymentComplete,
+  deploymentTimedOut,
+  newCondition,
+  setCondition,
+  stuckRecheckDelay,
+} from '../../../src/sandbox/controllers/deploymentStatus';
 import type { DeploymentObject } from '../../../src/sandbox/controllers/objects';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -23,7 +29,11 @@ describe('deployment conditions', () => {
     expect(status.conditions?.find((c) => c.type === 'Progressing')?.message).toBe('created');
     setCondition(status, newCondition('Progressing', 'True', 'ReplicaSetUpdated', 'moving', T0 + 5000));
     const p = status.conditions?.find((c) => c.type === 'Progressing');
-    expect(p).toMatchObject({ reason: 'ReplicaSetUpdated', lastUpdateTime: '2026-01-01T00:00:05Z', lastTransitionTime: '2026-01-01T00:00:00Z' });
+    expect(p).toMatchObject({
+      reason: 'ReplicaSetUpdated',
+      lastUpdateTime: '2026-01-01T00:00:05Z',
+      lastTransitionTime: '2026-01-01T00:00:00Z',
+    });
     expect(status.conditions?.map((c) => c.type)).toEqual(['Available', 'Progressing']);
   });
 
@@ -39,9 +49,17 @@ describe('deployment conditions', () => {
 
   it('is complete only with every replica updated and available at the current generation', () => {
     const d = deployment({});
-    expect(deploymentComplete(d, { replicas: 3, updatedReplicas: 3, availableReplicas: 3, observedGeneration: 2 })).toBe(true);
-    expect(deploymentComplete(d, { replicas: 3, updatedReplicas: 3, availableReplicas: 3, observedGeneration: 1 })).toBe(false);
-    expect(deploymentComplete(d, { replicas: 4, updatedReplicas: 3, availableReplicas: 3, observedGeneration: 2 })).toBe(false);
-    expect(deploymentComplete(d, { replicas: 3, updatedReplicas: 3, availableReplicas: 2, observedGeneration: 2 })).toBe(false);
+    expect(
+      deploymentComplete(d, { replicas: 3, updatedReplicas: 3, availableReplicas: 3, observedGeneration: 2 }),
+    ).toBe(true);
+    expect(
+      deploymentComplete(d, { replicas: 3, updatedReplicas: 3, availableReplicas: 3, observedGeneration: 1 }),
+    ).toBe(false);
+    expect(
+      deploymentComplete(d, { replicas: 4, updatedReplicas: 3, availableReplicas: 3, observedGeneration: 2 }),
+    ).toBe(false);
+    expect(
+      deploymentComplete(d, { replicas: 3, updatedReplicas: 3, availableReplicas: 2, observedGeneration: 2 }),
+    ).toBe(false);
   });
 });

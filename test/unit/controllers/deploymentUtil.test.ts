@@ -14,7 +14,12 @@ import {
 } from '../../../src/sandbox/controllers/deploymentUtil';
 import type { DeploymentObject, ReplicaSetObject } from '../../../src/sandbox/controllers/objects';
 
-function deployment(replicas: number, maxSurgeV?: number | string, maxUnavailableV?: number | string, type = 'RollingUpdate'): DeploymentObject {
+function deployment(
+  replicas: number,
+  maxSurgeV?: number | string,
+  maxUnavailableV?: number | string,
+  type = 'RollingUpdate',
+): DeploymentObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -23,7 +28,10 @@ function deployment(replicas: number, maxSurgeV?: number | string, maxUnavailabl
       replicas,
       selector: { matchLabels: { app: 'web' } },
       template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'a:1' }] } },
-      strategy: type === 'RollingUpdate' ? { type, rollingUpdate: { maxSurge: maxSurgeV, maxUnavailable: maxUnavailableV } } : { type },
+      strategy:
+        type === 'RollingUpdate'
+          ? { type, rollingUpdate: { maxSurge: maxSurgeV, maxUnavailable: maxUnavailableV } }
+          : { type },
     },
   };
 }
@@ -106,10 +114,13 @@ describe('pod-template-hash', () => {
     };
     expect(computeHash(reordered)).toBe(computeHash(template));
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 8 }), (labels) => {
-        const reversed = Object.fromEntries(Object.entries(labels).reverse());
-        return computeHash({ metadata: { labels } }) === computeHash({ metadata: { labels: reversed } });
-      }),
+      fc.property(
+        fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 8 }),
+        (labels) => {
+          const reversed = Object.fromEntries(Object.entries(labels).reverse());
+          return computeHash({ metadata: { labels } }) === computeHash({ metadata: { labels: reversed } });
+        },
+      ),
       { seed: 42 },
     );
   });
@@ -150,7 +161,10 @@ describe('revision annotations', () => {
     const reused = rs('old', 0);
     reused.metadata.annotations = { 'deployment.kubernetes.io/revision': '1' };
     expect(setNewReplicaSetAnnotations(d, reused, 3, true)).toBe(true);
-    expect(reused.metadata.annotations).toMatchObject({ 'deployment.kubernetes.io/revision': '3', 'deployment.kubernetes.io/revision-history': '1' });
+    expect(reused.metadata.annotations).toMatchObject({
+      'deployment.kubernetes.io/revision': '3',
+      'deployment.kubernetes.io/revision-history': '1',
+    });
     expect(setNewReplicaSetAnnotations(d, reused, 5, true)).toBe(true);
     expect(reused.metadata.annotations?.['deployment.kubernetes.io/revision-history']).toBe('1,3');
     expect(setNewReplicaSetAnnotations(d, reused, 5, true)).toBe(false);

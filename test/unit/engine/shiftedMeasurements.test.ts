@@ -2,8 +2,18 @@
 import { markShifted, trafficAt } from '../../../src/engine/analysisRun';
 import type { Measurement } from '../../../src/analysis/types';
 
-const counts: Measurement = { kind: 'counts', at: 5000, canary: { requests: 100, errors: 1 }, stable: { requests: 900, errors: 9 } };
-const histogram: Measurement = { kind: 'histogram', at: 5000, canary: { buckets: [{ le: 0.1, count: 90 }], count: 100 }, stable: { buckets: [{ le: 0.1, count: 810 }], count: 900 } };
+const counts: Measurement = {
+  kind: 'counts',
+  at: 5000,
+  canary: { requests: 100, errors: 1 },
+  stable: { requests: 900, errors: 9 },
+};
+const histogram: Measurement = {
+  kind: 'histogram',
+  at: 5000,
+  canary: { buckets: [{ le: 0.1, count: 90 }], count: 100 },
+  stable: { buckets: [{ le: 0.1, count: 810 }], count: 900 },
+};
 
 describe('shifted measurements', () => {
   it('tells traffic splits apart by the weight the steps allow and the weight the router verified', () => {

@@ -21,11 +21,15 @@ describe('SmoothWeightedRoundRobin', () => {
 
   it('property: each backend gets exactly its weight in every window of sum(weights) picks; weight 0 gets nothing', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 6 }), fc.integer({ min: 0, max: 200 }), (weights, skip) => {
-        const total = weights.reduce((a, b) => a + b, 0);
-        fc.pre(total > 0);
-        expect(counts(weights, total, skip)).toEqual(weights);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 0, max: 200 }),
+        (weights, skip) => {
+          const total = weights.reduce((a, b) => a + b, 0);
+          fc.pre(total > 0);
+          expect(counts(weights, total, skip)).toEqual(weights);
+        },
+      ),
       { seed: 42, numRuns: 300 },
     );
   });
@@ -37,20 +41,32 @@ describe('SmoothWeightedRoundRobin', () => {
 });
 
 function endpoints(n: number): Endpoint[] {
-  return Array.from({ length: n }, (_, i) => ({ address: `10.0.0.${i + 1}`, port: 80, podNamespace: 'ns', podName: `p${i}`, revision: 'r' }));
+  return Array.from({ length: n }, (_, i) => ({
+    address: `10.0.0.${i + 1}`,
+    port: 80,
+    podNamespace: 'ns',
+    podName: `p${i}`,
+    revision: 'r',
+  }));
 }
 
 function backend(name: string, n: number): ServiceBackend {
   return { namespace: 'ns', name, port: 80, endpoints: endpoints(n) };
 }
 
-function rule(balanceKey: string, backends: { weight: number; b?: ServiceBackend }[]): RouteDecision & { kind: 'rule' } {
+function rule(
+  balanceKey: string,
+  backends: { weight: number; b?: ServiceBackend }[],
+): RouteDecision & { kind: 'rule' } {
   return {
     kind: 'rule',
     route: 'ns/r',
     ruleIndex: 0,
     balanceKey,
-    backends: backends.map((x) => ({ weight: x.weight, target: x.b ? { kind: 'service', backend: x.b } : { kind: 'invalid', reason: 'service ns/gone not found' } })),
+    backends: backends.map((x) => ({
+      weight: x.weight,
+      target: x.b ? { kind: 'service', backend: x.b } : { kind: 'invalid', reason: 'service ns/gone not found' },
+    })),
   };
 }
 
@@ -73,13 +89,20 @@ describe('Balancer', () => {
     const d = rule('k', [{ weight: 3, b: backend('web', 1) }, { weight: 1 }]);
     const kinds = Array.from({ length: 8 }, () => b.pick(d).kind);
     expect(kinds.filter((k) => k === 'invalid')).toHaveLength(2);
-    expect(b.pick(rule('zero', [{ weight: 0, b: backend('web', 1) }]))).toEqual({ kind: 'invalid', reason: expect.stringContaining('weight 0') });
+    expect(b.pick(rule('zero', [{ weight: 0, b: backend('web', 1) }]))).toEqual({
+      kind: 'invalid',
+      reason: expect.stringContaining('weight 0'),
+    });
     expect(b.pick(rule('none', []))).toEqual({ kind: 'invalid', reason: expect.stringContaining('no backendRefs') });
   });
 
   it('keeps a rule’s position across table rebuilds while its weights stay, and forgets it when they change', () => {
     const b = new Balancer();
-    const d = (key: string): RouteDecision & { kind: 'rule' } => rule(key, [{ weight: 1, b: backend('a', 1) }, { weight: 1, b: backend('b', 1) }]);
+    const d = (key: string): RouteDecision & { kind: 'rule' } =>
+      rule(key, [
+        { weight: 1, b: backend('a', 1) },
+        { weight: 1, b: backend('b', 1) },
+      ]);
     const name = (key: string): string => {
       const p = b.pick(d(key));
       return p.kind === 'endpoint' ? p.backend.name : p.kind;

@@ -13,7 +13,14 @@ import {
 
 function request(path: string, extra: Partial<RequestFacts> = {}): RequestFacts {
   const [p, q] = path.split('?');
-  return { host: 'shop.example.com', path: p, method: 'GET', headers: {}, query: new URLSearchParams(q ?? ''), ...extra };
+  return {
+    host: 'shop.example.com',
+    path: p,
+    method: 'GET',
+    headers: {},
+    query: new URLSearchParams(q ?? ''),
+    ...extra,
+  };
 }
 
 describe('path matching', () => {
@@ -53,8 +60,12 @@ describe('path matching', () => {
   });
 
   it('refuses a bad regular expression with the field path', () => {
-    expect(() => compileMatch({ path: { type: 'RegularExpression', value: '([' } }, 'r.matches[0]')).toThrow(MatchCompileError);
-    expect(() => compileMatch({ headers: [{ type: 'RegularExpression', name: 'x', value: '(' }] }, 'r.matches[0]')).toThrow(/r\.matches\[0\]\.headers\[0\]\.value/);
+    expect(() => compileMatch({ path: { type: 'RegularExpression', value: '([' } }, 'r.matches[0]')).toThrow(
+      MatchCompileError,
+    );
+    expect(() =>
+      compileMatch({ headers: [{ type: 'RegularExpression', name: 'x', value: '(' }] }, 'r.matches[0]'),
+    ).toThrow(/r\.matches\[0\]\.headers\[0\]\.value/);
   });
 });
 
@@ -86,7 +97,9 @@ describe('header, query and method matching', () => {
   });
 
   it('cookieMatchRegex finds one cookie anywhere in the Cookie header, and only that value', () => {
-    const m = compileMatch({ headers: [{ type: 'RegularExpression', name: 'Cookie', value: cookieMatchRegex('canary', 'always') }] });
+    const m = compileMatch({
+      headers: [{ type: 'RegularExpression', name: 'Cookie', value: cookieMatchRegex('canary', 'always') }],
+    });
     const cookie = (c: string): RequestFacts => request('/', { headers: { cookie: c } });
     expect(matchesRequest(m, cookie('canary=always'))).toBe(true);
     expect(matchesRequest(m, cookie('a=1; canary=always'))).toBe(true);
@@ -134,7 +147,12 @@ describe('precedence between matches', () => {
       order([
         { queryParams: [{ name: 'q', value: '1' }] },
         { headers: [{ name: 'h', value: '1' }] },
-        { headers: [{ name: 'h', value: '1' }, { name: 'i', value: '1' }] },
+        {
+          headers: [
+            { name: 'h', value: '1' },
+            { name: 'i', value: '1' },
+          ],
+        },
         { method: 'GET' },
         {},
       ]),

@@ -12,7 +12,11 @@ export interface EndpointSpec {
   terminating?: boolean;
 }
 
-export function service(namespace: string, name: string, ports: { name?: string; port: number }[] = [{ name: 'http', port: 80 }]): KubeObject {
+export function service(
+  namespace: string,
+  name: string,
+  ports: { name?: string; port: number }[] = [{ name: 'http', port: 80 }],
+): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -22,7 +26,14 @@ export function service(namespace: string, name: string, ports: { name?: string;
 }
 
 /** An EndpointSlice of `svc` whose endpoints all listen on `port` (the slice's port named `portName`). */
-export function endpointSlice(namespace: string, svc: string, name: string, port: number, endpoints: EndpointSpec[], portName = 'http'): KubeObject {
+export function endpointSlice(
+  namespace: string,
+  svc: string,
+  name: string,
+  port: number,
+  endpoints: EndpointSpec[],
+  portName = 'http',
+): KubeObject {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
@@ -46,7 +57,13 @@ export function pod(namespace: string, name: string, labels: Record<string, stri
   };
 }
 
-export function httpRoute(namespace: string, name: string, rules: HTTPRouteRule[], hostnames?: string[], creationTimestamp?: string): KubeObject {
+export function httpRoute(
+  namespace: string,
+  name: string,
+  rules: HTTPRouteRule[],
+  hostnames?: string[],
+  creationTimestamp?: string,
+): KubeObject {
   return {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',

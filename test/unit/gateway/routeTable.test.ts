@@ -1,9 +1,19 @@
 import type { KubeObject } from '../../../src/sandbox/apiServer/types';
-import { type RouteDecision, type RouteSnapshot, RouteTable, serviceFromHost } from '../../../src/sandbox/gateway/routeTable';
+import {
+  type RouteDecision,
+  type RouteSnapshot,
+  RouteTable,
+  serviceFromHost,
+} from '../../../src/sandbox/gateway/routeTable';
 import type { RequestFacts } from '../../../src/sandbox/gateway/matching';
 import { endpointSlice, httpRoute, pod, ref, service } from './objects';
 
-function table(objects: { services?: KubeObject[]; slices?: KubeObject[]; routes?: KubeObject[]; pods?: KubeObject[] }): RouteTable {
+function table(objects: {
+  services?: KubeObject[];
+  slices?: KubeObject[];
+  routes?: KubeObject[];
+  pods?: KubeObject[];
+}): RouteTable {
   return new RouteTable({
     services: objects.services ?? [],
     endpointSlices: objects.slices ?? [],
@@ -31,7 +41,9 @@ describe('RouteTable: precedence across rules and routes', () => {
     const t = table({
       services: svcs,
       routes: [
-        httpRoute('shop', 'r1', [{ matches: [{ path: { type: 'PathPrefix', value: '/api' } }], backendRefs: [ref('a')] }]),
+        httpRoute('shop', 'r1', [
+          { matches: [{ path: { type: 'PathPrefix', value: '/api' } }], backendRefs: [ref('a')] },
+        ]),
         httpRoute('shop', 'r2', [
           { matches: [{ path: { type: 'PathPrefix', value: '/api/v2' } }], backendRefs: [ref('b')] },
           { matches: [{ path: { type: 'Exact', value: '/api/v2/status' } }], backendRefs: [ref('c')] },
@@ -76,7 +88,10 @@ describe('RouteTable: precedence across rules and routes', () => {
     expect(targets(older.decide(req('x')))).toEqual(['a']);
     const sameAge = table({
       services: svcs,
-      routes: [httpRoute('shop', 'zz', [rule('a')], undefined, '2024-01-01T00:00:00Z'), httpRoute('shop', 'aa', [rule('b'), rule('c')], undefined, '2024-01-01T00:00:00Z')],
+      routes: [
+        httpRoute('shop', 'zz', [rule('a')], undefined, '2024-01-01T00:00:00Z'),
+        httpRoute('shop', 'aa', [rule('b'), rule('c')], undefined, '2024-01-01T00:00:00Z'),
+      ],
     });
     expect(targets(sameAge.decide(req('x')))).toEqual(['b']);
   });
@@ -84,7 +99,14 @@ describe('RouteTable: precedence across rules and routes', () => {
   it('a rule matches when any of its matches does', () => {
     const t = table({
       services: svcs,
-      routes: [httpRoute('shop', 'r', [{ matches: [{ path: { type: 'Exact', value: '/one' } }, { path: { type: 'Exact', value: '/two' } }], backendRefs: [ref('a')] }])],
+      routes: [
+        httpRoute('shop', 'r', [
+          {
+            matches: [{ path: { type: 'Exact', value: '/one' } }, { path: { type: 'Exact', value: '/two' } }],
+            backendRefs: [ref('a')],
+          },
+        ]),
+      ],
     });
     expect(targets(t.decide(req('x', '/one')))).toEqual(['a']);
     expect(targets(t.decide(req('x', '/two')))).toEqual(['a']);
@@ -95,7 +117,15 @@ describe('RouteTable: precedence across rules and routes', () => {
     const t = table({
       services: svcs,
       routes: [
-        httpRoute('shop', 'r', [{ matches: [{ path: { type: 'RegularExpression', value: '([' } }, { path: { type: 'PathPrefix', value: '/ok' } }], backendRefs: [ref('a')] }]),
+        httpRoute('shop', 'r', [
+          {
+            matches: [
+              { path: { type: 'RegularExpression', value: '([' } },
+              { path: { type: 'PathPrefix', value: '/ok' } },
+            ],
+            backendRefs: [ref('a')],
+          },
+        ]),
       ],
     });
     expect(t.problems).toEqual([expect.stringContaining('shop/r spec.rules[0].matches[0].path.value')]);
@@ -107,7 +137,12 @@ describe('RouteTable: hostnames', () => {
   const t = table({
     services: svcs,
     routes: [
-      httpRoute('shop', 'exact', [{ matches: [{ path: { type: 'PathPrefix', value: '/cart' } }], backendRefs: [ref('a')] }], ['shop.example.com']),
+      httpRoute(
+        'shop',
+        'exact',
+        [{ matches: [{ path: { type: 'PathPrefix', value: '/cart' } }], backendRefs: [ref('a')] }],
+        ['shop.example.com'],
+      ),
       httpRoute('shop', 'wild', [{ backendRefs: [ref('b')] }], ['*.example.com']),
       httpRoute('shop', 'wilder', [{ backendRefs: [ref('c')] }], ['*.com']),
       httpRoute('shop', 'any', [{ matches: [{ path: { type: 'Exact', value: '/health' } }], backendRefs: [ref('d')] }]),
@@ -133,7 +168,14 @@ describe('RouteTable: hostnames', () => {
 
 describe('RouteTable: backends and endpoints', () => {
   const objects = {
-    services: [service('shop', 'web'), service('shop', 'multi', [{ name: 'http', port: 80 }, { name: 'admin', port: 9000 }]), { ...service('shop', 'ext'), spec: { type: 'ExternalName', externalName: 'x.example.com' } }],
+    services: [
+      service('shop', 'web'),
+      service('shop', 'multi', [
+        { name: 'http', port: 80 },
+        { name: 'admin', port: 9000 },
+      ]),
+      { ...service('shop', 'ext'), spec: { type: 'ExternalName', externalName: 'x.example.com' } },
+    ],
     slices: [
       endpointSlice('shop', 'web', 'web-1', 8080, [
         { ip: '10.0.0.2', pod: 'web-b' },
@@ -144,7 +186,11 @@ describe('RouteTable: backends and endpoints', () => {
       endpointSlice('shop', 'multi', 'multi-http', 8080, [{ ip: '10.0.1.1', pod: 'm' }], 'http'),
       endpointSlice('shop', 'multi', 'multi-admin', 9090, [{ ip: '10.0.1.1', pod: 'm' }], 'admin'),
     ],
-    pods: [pod('shop', 'web-a', { 'ramp.dev/revision': 'abc123' }), pod('shop', 'web-b', { 'pod-template-hash': '77f9' }), pod('shop', 'm', {})],
+    pods: [
+      pod('shop', 'web-a', { 'ramp.dev/revision': 'abc123' }),
+      pod('shop', 'web-b', { 'pod-template-hash': '77f9' }),
+      pod('shop', 'm', {}),
+    ],
   };
 
   it('only ready, not terminating endpoints, in a stable order, with the revision of their pod', () => {
@@ -172,7 +218,15 @@ describe('RouteTable: backends and endpoints', () => {
       ...objects,
       routes: [
         httpRoute('shop', 'r', [
-          { backendRefs: [ref('web', 90), ref('web', 0), ref('missing', 10), { name: 'x', kind: 'Bucket', group: 'storage.example.com', weight: 5 }, { ...ref('ext'), weight: 1 }] },
+          {
+            backendRefs: [
+              ref('web', 90),
+              ref('web', 0),
+              ref('missing', 10),
+              { name: 'x', kind: 'Bucket', group: 'storage.example.com', weight: 5 },
+              { ...ref('ext'), weight: 1 },
+            ],
+          },
         ]),
       ],
     });
@@ -191,7 +245,10 @@ describe('RouteTable: backends and endpoints', () => {
 
   it('changing a weight changes the balance key; an identical table keeps it', () => {
     const make = (w: number): string => {
-      const d = table({ ...objects, routes: [httpRoute('shop', 'r', [{ backendRefs: [ref('web', w), ref('multi', 100 - w)] }])] }).decide(req('h'));
+      const d = table({
+        ...objects,
+        routes: [httpRoute('shop', 'r', [{ backendRefs: [ref('web', w), ref('multi', 100 - w)] }])],
+      }).decide(req('h'));
       return d.kind === 'rule' ? d.balanceKey : '';
     };
     expect(make(90)).toBe(make(90));
@@ -202,7 +259,9 @@ describe('RouteTable: backends and endpoints', () => {
     const t = table(objects);
     for (const host of ['web.shop.svc.cluster.local', 'web.shop.svc', 'web.shop']) {
       const d = t.decide(req(host));
-      expect(d.kind === 'service' && `${d.backend.name}:${d.backend.port}:${d.backend.endpoints.length}`).toBe('web:80:2');
+      expect(d.kind === 'service' && `${d.backend.name}:${d.backend.port}:${d.backend.endpoints.length}`).toBe(
+        'web:80:2',
+      );
     }
     const admin = t.decide(req('multi.shop.svc', '/', { hostPort: 9000 }));
     expect(admin.kind === 'service' && admin.backend.port).toBe(9000);

@@ -31,7 +31,9 @@ describe('createRouter', () => {
       }
     })();
     expect(err).toBeInstanceOf(UnknownImplementationError);
-    expect((err as UnknownImplementationError).message).toBe('unknown traffic router "nginxIngress"; expected one of: replicaRatio, gatewayApi');
+    expect((err as UnknownImplementationError).message).toBe(
+      'unknown traffic router "nginxIngress"; expected one of: replicaRatio, gatewayApi',
+    );
     expect(() => createRouter('toString', offlineClient())).toThrow(UnknownImplementationError);
   });
 
@@ -39,7 +41,9 @@ describe('createRouter', () => {
     const router = createRouter('replicaRatio', offlineClient());
     const ctx = { namespace: 'n', app: 'a', service: { name: 's', canaryName: 's-canary', port: 80 } };
     await expect(router.setWeight(ctx, 101)).rejects.toThrow(RangeError);
-    await expect(router.setMatches(ctx, [{ header: { name: 'x', value: '1' } }])).rejects.toThrow(RouterUnsupportedError);
+    await expect(router.setMatches(ctx, [{ header: { name: 'x', value: '1' } }])).rejects.toThrow(
+      RouterUnsupportedError,
+    );
     await expect(router.setMatches(ctx, [])).resolves.toBeUndefined();
   });
 });

@@ -18,21 +18,34 @@ const refs: ServiceRefs = { namespace: 'shop', stable: 'web', canary: 'web-canar
 const fullMatch = (pattern: string, s: string): boolean => new RegExp(`^(?:${pattern})$`).test(s);
 
 const userRules: HTTPRouteRule[] = [
-  { matches: [{ path: { type: 'PathPrefix', value: '/api' } }], filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-a', value: '1' }] } }], backendRefs: [{ name: 'web', port: 80 }] },
+  {
+    matches: [{ path: { type: 'PathPrefix', value: '/api' } }],
+    filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-a', value: '1' }] } }],
+    backendRefs: [{ name: 'web', port: 80 }],
+  },
   { matches: [{ path: { type: 'PathPrefix', value: '/static' } }], backendRefs: [{ name: 'cdn', port: 80 }] },
 ];
 
 describe('withWeight', () => {
   it('sets [stable 100-w, canary w] on rules that name the stable Service and keeps everything else', () => {
     const out = withWeight(userRules, refs, 25);
-    expect(out[0]).toEqual({ ...userRules[0], backendRefs: [{ name: 'web', port: 80, weight: 75 }, { name: 'web-canary', port: 80, weight: 25 }] });
+    expect(out[0]).toEqual({
+      ...userRules[0],
+      backendRefs: [
+        { name: 'web', port: 80, weight: 75 },
+        { name: 'web-canary', port: 80, weight: 25 },
+      ],
+    });
     expect(out[1]).toBe(userRules[1]);
     expect(weightIs(out, refs, 25)).toBe(true);
     expect(weightIs(out, refs, 26)).toBe(false);
   });
 
   it('treats refs in another namespace or of another kind as other Services', () => {
-    const rules: HTTPRouteRule[] = [{ backendRefs: [{ name: 'web', namespace: 'other', port: 80 }] }, { backendRefs: [{ name: 'web', kind: 'Backend', group: 'x.io' }] }];
+    const rules: HTTPRouteRule[] = [
+      { backendRefs: [{ name: 'web', namespace: 'other', port: 80 }] },
+      { backendRefs: [{ name: 'web', kind: 'Backend', group: 'x.io' }] },
+    ];
     expect(rules.some((r) => isWeightedRule(r, refs))).toBe(false);
     expect(weightIs(rules, refs, 0)).toBe(false);
   });
@@ -41,12 +54,18 @@ describe('withWeight', () => {
 describe('withMatches', () => {
   it('puts one match rule per weighted rule first, extending its matches, filters kept, the canary its only backend', () => {
     const weighted = withWeight(userRules, refs, 10);
-    const out = withMatches(weighted, refs, [{ header: { name: 'x-beta', value: '1' } }, { cookie: { name: 'canary', value: 'yes' } }]);
+    const out = withMatches(weighted, refs, [
+      { header: { name: 'x-beta', value: '1' } },
+      { cookie: { name: 'canary', value: 'yes' } },
+    ]);
     expect(out).toHaveLength(3);
     expect(out[0]).toEqual({
       matches: [
         { path: { type: 'PathPrefix', value: '/api' }, headers: [{ type: 'Exact', name: 'x-beta', value: '1' }] },
-        { path: { type: 'PathPrefix', value: '/api' }, headers: [{ type: 'RegularExpression', name: 'Cookie', value: cookieRegex('canary', 'yes') }] },
+        {
+          path: { type: 'PathPrefix', value: '/api' },
+          headers: [{ type: 'RegularExpression', name: 'Cookie', value: cookieRegex('canary', 'yes') }],
+        },
       ],
       filters: userRules[0].filters,
       backendRefs: [{ name: 'web-canary', port: 80 }],
@@ -73,7 +92,9 @@ describe('withMatches', () => {
   });
 
   it('gives a rule without matches the default path match, and splits more than 8 matches over rules', () => {
-    const many = Array.from({ length: MAX_MATCHES_PER_RULE + 1 }, (_, i) => ({ header: { name: 'x-user', value: String(i) } }));
+    const many = Array.from({ length: MAX_MATCHES_PER_RULE + 1 }, (_, i) => ({
+      header: { name: 'x-user', value: String(i) },
+    }));
     const out = withMatches([{ backendRefs: [{ name: 'web', port: 80 }] }], refs, many);
     expect(out.filter((r) => isMatchRule(r, refs)).map((r) => r.matches?.length)).toEqual([8, 1]);
     expect(out[0].matches?.[0].path).toEqual({ type: 'PathPrefix', value: '/' });
@@ -82,7 +103,14 @@ describe('withMatches', () => {
 
 describe('sameRules', () => {
   it('sees a rule as written and as the API defaults it as the same', () => {
-    const written: HTTPRouteRule[] = [{ backendRefs: [{ name: 'web', port: 80, weight: 90 }, { name: 'web-canary', port: 80, weight: 10 }] }];
+    const written: HTTPRouteRule[] = [
+      {
+        backendRefs: [
+          { name: 'web', port: 80, weight: 90 },
+          { name: 'web-canary', port: 80, weight: 10 },
+        ],
+      },
+    ];
     const readBack: HTTPRouteRule[] = [
       {
         matches: [{ path: { type: 'PathPrefix', value: '/' } }],
@@ -101,11 +129,19 @@ describe('cookieRegex', () => {
   const re = cookieRegex('canary', 'yes');
 
   it('matches the cookie anywhere in the Cookie header', () => {
-    for (const header of ['canary=yes', 'a=1; canary=yes', 'canary=yes; b=2', 'a=1;canary=yes;b=2', 'a=1; canary=yes; b=2']) expect(fullMatch(re, header)).toBe(true);
+    for (const header of [
+      'canary=yes',
+      'a=1; canary=yes',
+      'canary=yes; b=2',
+      'a=1;canary=yes;b=2',
+      'a=1; canary=yes; b=2',
+    ])
+      expect(fullMatch(re, header)).toBe(true);
   });
 
   it('does not match another value, another cookie whose name ends in the name, or a value that starts with it', () => {
-    for (const header of ['canary=no', 'xcanary=yes', 'a=1; xcanary=yes', 'canary=yesplease', 'canary=ye', '']) expect(fullMatch(re, header)).toBe(false);
+    for (const header of ['canary=no', 'xcanary=yes', 'a=1; xcanary=yes', 'canary=yesplease', 'canary=ye', ''])
+      expect(fullMatch(re, header)).toBe(false);
   });
 
   it('escapes regex characters in names and values', () => {

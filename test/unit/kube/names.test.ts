@@ -16,7 +16,11 @@ describe('names (DESIGN §3)', () => {
   });
 
   it('labels, annotates and selects a revision', () => {
-    expect(revisionLabels('checkout', 'r1')).toEqual({ 'app.kubernetes.io/name': 'checkout', 'ramp.dev/app': 'checkout', 'ramp.dev/revision': 'r1' });
+    expect(revisionLabels('checkout', 'r1')).toEqual({
+      'app.kubernetes.io/name': 'checkout',
+      'ramp.dev/app': 'checkout',
+      'ramp.dev/revision': 'r1',
+    });
     expect(revisionAnnotations('ro-1', 'canary')).toEqual({ 'ramp.dev/rollout': 'ro-1', 'ramp.dev/role': 'canary' });
     expect(revisionSelector({ app: 'checkout' }, 'r1')).toEqual({ app: 'checkout', 'ramp.dev/revision': 'r1' });
   });

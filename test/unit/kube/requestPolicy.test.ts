@@ -6,34 +6,56 @@ function apiException(code: number, body: unknown, headers: Record<string, strin
 
 describe('classifyFailure', () => {
   it.each([429, 500, 502, 503, 504])('calls HTTP %i transient', (code) => {
-    expect(classifyFailure(apiException(code, { kind: 'Status' }), false)).toMatchObject({ kind: 'transient', label: String(code) });
+    expect(classifyFailure(apiException(code, { kind: 'Status' }), false)).toMatchObject({
+      kind: 'transient',
+      label: String(code),
+    });
   });
 
   it('reads Retry-After on 429', () => {
-    expect(classifyFailure(apiException(429, {}, { 'retry-after': '2' }), false)).toEqual({ kind: 'transient', label: '429', retryAfterMs: 2000 });
+    expect(classifyFailure(apiException(429, {}, { 'retry-after': '2' }), false)).toEqual({
+      kind: 'transient',
+      label: '429',
+      retryAfterMs: 2000,
+    });
   });
 
   it('calls 409 a conflict with the Status reason, and 404 not found', () => {
-    expect(classifyFailure(apiException(409, { reason: 'AlreadyExists', message: 'replicasets "a" already exists' }), false)).toEqual({
+    expect(
+      classifyFailure(apiException(409, { reason: 'AlreadyExists', message: 'replicasets "a" already exists' }), false),
+    ).toEqual({
       kind: 'conflict',
       reason: 'AlreadyExists',
       message: 'replicasets "a" already exists',
     });
-    expect(classifyFailure(apiException(404, { reason: 'NotFound', message: 'nope' }), false)).toEqual({ kind: 'notFound', message: 'nope' });
+    expect(classifyFailure(apiException(404, { reason: 'NotFound', message: 'nope' }), false)).toEqual({
+      kind: 'notFound',
+      message: 'nope',
+    });
   });
 
   it('calls 422 and 403 errors, keeping the API server message', () => {
-    expect(classifyFailure(apiException(422, { reason: 'Invalid', message: 'spec.replicas: Invalid value' }), false)).toEqual({
+    expect(
+      classifyFailure(apiException(422, { reason: 'Invalid', message: 'spec.replicas: Invalid value' }), false),
+    ).toEqual({
       kind: 'error',
       status: 422,
       reason: 'Invalid',
       message: 'spec.replicas: Invalid value',
     });
-    expect(classifyFailure(apiException(403, 'forbidden, not JSON'), false)).toMatchObject({ kind: 'error', status: 403 });
+    expect(classifyFailure(apiException(403, 'forbidden, not JSON'), false)).toMatchObject({
+      kind: 'error',
+      status: 403,
+    });
   });
 
   it('calls refused or reset connections transient, and an abort a timeout only when the timer fired', () => {
-    expect(classifyFailure(Object.assign(new Error('connect ECONNREFUSED'), { name: 'FetchError', type: 'system', code: 'ECONNREFUSED' }), false)).toEqual({ kind: 'transient', label: 'ECONNREFUSED' });
+    expect(
+      classifyFailure(
+        Object.assign(new Error('connect ECONNREFUSED'), { name: 'FetchError', type: 'system', code: 'ECONNREFUSED' }),
+        false,
+      ),
+    ).toEqual({ kind: 'transient', label: 'ECONNREFUSED' });
     expect(classifyFailure(new Error('socket hang up'), false)).toEqual({ kind: 'transient', label: 'ECONNRESET' });
     const abort = Object.assign(new Error('The operation was aborted.'), { name: 'AbortError', type: 'aborted' });
     expect(classifyFailure(abort, true)).toEqual({ kind: 'transient', label: 'timeout' });
@@ -41,7 +63,11 @@ describe('classifyFailure', () => {
   });
 
   it('calls other errors errors', () => {
-    expect(classifyFailure(new Error('self-signed certificate'), false)).toMatchObject({ kind: 'error', status: 0, message: 'self-signed certificate' });
+    expect(classifyFailure(new Error('self-signed certificate'), false)).toMatchObject({
+      kind: 'error',
+      status: 0,
+      message: 'self-signed certificate',
+    });
   });
 });
 

@@ -39,17 +39,22 @@ describe('crash-loop back-off', () => {
 
   it('never exceeds the maximum nor goes below the initial value', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 20 }), fc.array(fc.integer({ min: 0, max: 50_000 }), { maxLength: 40 }), (initial, factor, gaps) => {
-        const max = initial * factor;
-        const b = new Backoff({ initialMs: initial, maxMs: max });
-        let t = 0;
-        for (const g of gaps) {
-          t += g;
-          b.next('k', t);
-          expect(b.get('k')).toBeGreaterThanOrEqual(initial);
-          expect(b.get('k')).toBeLessThanOrEqual(max);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.array(fc.integer({ min: 0, max: 50_000 }), { maxLength: 40 }),
+        (initial, factor, gaps) => {
+          const max = initial * factor;
+          const b = new Backoff({ initialMs: initial, maxMs: max });
+          let t = 0;
+          for (const g of gaps) {
+            t += g;
+            b.next('k', t);
+            expect(b.get('k')).toBeGreaterThanOrEqual(initial);
+            expect(b.get('k')).toBeLessThanOrEqual(max);
+          }
+        },
+      ),
     );
   });
 });

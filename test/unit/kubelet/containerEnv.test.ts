@@ -9,7 +9,11 @@ const data: Record<string, Record<string, string>> = {
   'ConfigMap/shop/settings': { MODE: 'fast', LEVEL: '3' },
   'Secret/shop/creds': { PASSWORD: 's3cret' },
 };
-const ctx = { podIP: '127.1.0.9', hostIP: '127.0.0.1', lookup: (kind: string, ns: string, name: string) => data[`${kind}/${ns}/${name}`] };
+const ctx = {
+  podIP: '127.1.0.9',
+  hostIP: '127.0.0.1',
+  lookup: (kind: string, ns: string, name: string) => data[`${kind}/${ns}/${name}`],
+};
 
 describe('containerEnv', () => {
   it('combines the sandbox variables, envFrom, env values, the downward API and key references', () => {
@@ -58,18 +62,42 @@ describe('containerEnv', () => {
   });
 
   it('lets the spec set PORT', () => {
-    const r = containerEnv(pod, { name: 'c', ports: [{ containerPort: 8080 }], env: [{ name: 'PORT', value: '9000' }] }, ctx);
+    const r = containerEnv(
+      pod,
+      { name: 'c', ports: [{ containerPort: 8080 }], env: [{ name: 'PORT', value: '9000' }] },
+      ctx,
+    );
     expect(r.ok && r.env.PORT).toBe('9000');
   });
 
   it('fails like the kubelet on a missing ConfigMap or key, unless optional', () => {
-    expect(containerEnv(pod, { name: 'c', env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'nope', key: 'k' } } }] }, ctx)).toEqual({ ok: false, message: 'configmap "nope" not found' });
-    expect(containerEnv(pod, { name: 'c', env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'creds', key: 'k' } } }] }, ctx)).toEqual({ ok: false, message: "couldn't find key k in Secret shop/creds" });
-    expect(containerEnv(pod, { name: 'c', env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'nope', key: 'k', optional: true } } }] }, ctx).ok).toBe(true);
+    expect(
+      containerEnv(
+        pod,
+        { name: 'c', env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'nope', key: 'k' } } }] },
+        ctx,
+      ),
+    ).toEqual({ ok: false, message: 'configmap "nope" not found' });
+    expect(
+      containerEnv(
+        pod,
+        { name: 'c', env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'creds', key: 'k' } } }] },
+        ctx,
+      ),
+    ).toEqual({ ok: false, message: "couldn't find key k in Secret shop/creds" });
+    expect(
+      containerEnv(
+        pod,
+        { name: 'c', env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'nope', key: 'k', optional: true } } }] },
+        ctx,
+      ).ok,
+    ).toBe(true);
   });
 
   it('expands $(VAR) in command and args', () => {
-    expect(expandCommand({ name: 'c', command: ['echo', '$(A)'], args: ['$(B)', '$$(A)'] }, { A: '1', B: '2' })).toEqual({ command: ['echo', '1'], args: ['2', '$(A)'] });
+    expect(
+      expandCommand({ name: 'c', command: ['echo', '$(A)'], args: ['$(B)', '$$(A)'] }, { A: '1', B: '2' }),
+    ).toEqual({ command: ['echo', '1'], args: ['2', '$(A)'] });
     expect(expandVars('$(A)$(A)', { A: 'x' })).toBe('xx');
   });
 });

@@ -19,7 +19,10 @@ describe('ImageRegistry', () => {
   it('runs exec images as their command, with a stable image ID', () => {
     const r = images.pull('ramp.dev/exec:v1');
     if (!r.ok) throw new Error(r.message);
-    expect(r.image.definition.build({ command: ['sleep'], args: ['5'] }, r.image.reference)).toEqual({ command: 'sleep', args: ['5'] });
+    expect(r.image.definition.build({ command: ['sleep'], args: ['5'] }, r.image.reference)).toEqual({
+      command: 'sleep',
+      args: ['5'],
+    });
     expect(r.image.imageID).toMatch(/^ramp\.dev\/exec@sha256:[0-9a-f]{64}$/);
     const again = images.pull('ramp.dev/exec:v1');
     expect(again.ok && again.image.imageID).toBe(r.image.imageID);
@@ -28,7 +31,10 @@ describe('ImageRegistry', () => {
 
   it('refuses unknown images and an uncompiled demo app, saying why', () => {
     const unknown = images.pull('example.com/x:1');
-    expect(unknown).toEqual({ ok: false, message: 'failed to resolve reference "example.com/x:1": example.com/x:1: not found' });
+    expect(unknown).toEqual({
+      ok: false,
+      message: 'failed to resolve reference "example.com/x:1": example.com/x:1: not found',
+    });
     const demo = images.pull('ramp.dev/demo-app:v1');
     expect(!demo.ok && demo.message).toContain('compile the sandbox first');
   });
@@ -36,12 +42,18 @@ describe('ImageRegistry', () => {
   it("runs the demo app with its tag as the default VERSION, and a container's command as given", () => {
     const def = demoAppImage('/repo');
     const ref = parseImageReference('ramp.dev/demo-app:v7');
-    expect(def.build({ args: ['--x'] }, ref)).toEqual({ command: process.execPath, args: ['/repo/dist/src/sandbox/demoApp/main.js', '--default-version=v7', '--x'] });
+    expect(def.build({ args: ['--x'] }, ref)).toEqual({
+      command: process.execPath,
+      args: ['/repo/dist/src/sandbox/demoApp/main.js', '--default-version=v7', '--x'],
+    });
     expect(def.build({ command: ['sleep', '5'] }, ref)).toEqual({ command: 'sleep', args: ['5'] });
   });
 
   it('takes extra definitions, first match winning', () => {
-    const reg = ImageRegistry.withBuiltins('/x').register({ pattern: 'example.com/tool:*', build: (_c, ref) => ({ command: 'echo', args: [ref.tag ?? ''] }) });
+    const reg = ImageRegistry.withBuiltins('/x').register({
+      pattern: 'example.com/tool:*',
+      build: (_c, ref) => ({ command: 'echo', args: [ref.tag ?? ''] }),
+    });
     const r = reg.pull('example.com/tool:7');
     expect(r.ok && r.image.definition.build({}, r.image.reference)).toEqual({ command: 'echo', args: ['7'] });
   });
@@ -50,27 +62,31 @@ describe('ImageRegistry', () => {
 describe('IpAllocator', () => {
   it('hands out distinct 127.1.x.y addresses and reuses released ones last', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: IpAllocator.SIZE - 1 }), fc.array(fc.boolean(), { maxLength: 300 }), (start, ops) => {
-        const ips = new IpAllocator(start);
-        const live = new Set<string>();
-        for (const allocate of ops) {
-          if (allocate || live.size === 0) {
-            const ip = ips.allocate();
-            expect(ip).toMatch(/^127\.1\.(\d{1,3})\.(\d{1,3})$/);
-            const [, x, y] = /^127\.1\.(\d+)\.(\d+)$/.exec(ip) ?? [];
-            expect(Number(x)).toBeLessThanOrEqual(255);
-            expect(Number(y)).toBeGreaterThanOrEqual(1);
-            expect(Number(y)).toBeLessThanOrEqual(254);
-            expect(live.has(ip)).toBe(false);
-            live.add(ip);
-          } else {
-            const ip = [...live][0];
-            ips.release(ip);
-            live.delete(ip);
+      fc.property(
+        fc.integer({ min: 0, max: IpAllocator.SIZE - 1 }),
+        fc.array(fc.boolean(), { maxLength: 300 }),
+        (start, ops) => {
+          const ips = new IpAllocator(start);
+          const live = new Set<string>();
+          for (const allocate of ops) {
+            if (allocate || live.size === 0) {
+              const ip = ips.allocate();
+              expect(ip).toMatch(/^127\.1\.(\d{1,3})\.(\d{1,3})$/);
+              const [, x, y] = /^127\.1\.(\d+)\.(\d+)$/.exec(ip) ?? [];
+              expect(Number(x)).toBeLessThanOrEqual(255);
+              expect(Number(y)).toBeGreaterThanOrEqual(1);
+              expect(Number(y)).toBeLessThanOrEqual(254);
+              expect(live.has(ip)).toBe(false);
+              live.add(ip);
+            } else {
+              const ip = [...live][0];
+              ips.release(ip);
+              live.delete(ip);
+            }
           }
-        }
-        expect(ips.inUse).toBe(live.size);
-      }),
+          expect(ips.inUse).toBe(live.size);
+        },
+      ),
     );
   });
 

@@ -61,7 +61,13 @@ describe('computePodStatus', () => {
   it('orders conditions as a cluster does and keeps the scheduler’s', () => {
     const s = computePodStatus(
       pod([{ type: 'PodScheduled', status: 'True', lastTransitionTime: 'T0' }]),
-      { podIP: '127.1.0.5', hostIP: '127.0.0.1', startTime: 'T1', sandboxReady: true, containerStatuses: [running('a', true), running('b', false)] },
+      {
+        podIP: '127.1.0.5',
+        hostIP: '127.0.0.1',
+        startTime: 'T1',
+        sandboxReady: true,
+        containerStatuses: [running('a', true), running('b', false)],
+      },
       'T2',
     );
     expect(s.conditions?.map((c) => [c.type, c.status])).toEqual([
@@ -71,24 +77,52 @@ describe('computePodStatus', () => {
       ['ContainersReady', 'False'],
       ['PodScheduled', 'True'],
     ]);
-    expect(s.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ reason: 'ContainersNotReady', message: 'containers with unready status: [b]' });
-    expect(s).toMatchObject({ phase: 'Running', podIP: '127.1.0.5', podIPs: [{ ip: '127.1.0.5' }], hostIPs: [{ ip: '127.0.0.1' }], startTime: 'T1', qosClass: 'BestEffort' });
+    expect(s.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      reason: 'ContainersNotReady',
+      message: 'containers with unready status: [b]',
+    });
+    expect(s).toMatchObject({
+      phase: 'Running',
+      podIP: '127.1.0.5',
+      podIPs: [{ ip: '127.1.0.5' }],
+      hostIPs: [{ ip: '127.0.0.1' }],
+      startTime: 'T1',
+      qosClass: 'BestEffort',
+    });
   });
 
   it('moves lastTransitionTime only when a condition changes status', () => {
-    const runtime = { hostIP: '127.0.0.1', sandboxReady: true, containerStatuses: [running('a', true), running('b', true)] };
+    const runtime = {
+      hostIP: '127.0.0.1',
+      sandboxReady: true,
+      containerStatuses: [running('a', true), running('b', true)],
+    };
     const first = computePodStatus(pod(), runtime, 'T1');
     const again = computePodStatus({ ...pod(), status: first }, runtime, 'T2');
     expect(again.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime).toBe('T1');
-    const flipped = computePodStatus({ ...pod(), status: again }, { ...runtime, containerStatuses: [running('a', true), running('b', false)] }, 'T3');
+    const flipped = computePodStatus(
+      { ...pod(), status: again },
+      { ...runtime, containerStatuses: [running('a', true), running('b', false)] },
+      'T3',
+    );
     expect(flipped.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime).toBe('T3');
     expect(flipped.conditions?.find((c) => c.type === 'Initialized')?.lastTransitionTime).toBe('T1');
   });
 
   it('waits for readiness gates', () => {
-    const p: Pod = { ...pod(), spec: { containers: [{ name: 'a' }], readinessGates: [{ conditionType: 'example.com/lb' }] } };
-    const s = computePodStatus(p, { hostIP: '127.0.0.1', sandboxReady: true, containerStatuses: [running('a', true)] }, 'T');
-    expect(s.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ReadinessGatesNotReady' });
+    const p: Pod = {
+      ...pod(),
+      spec: { containers: [{ name: 'a' }], readinessGates: [{ conditionType: 'example.com/lb' }] },
+    };
+    const s = computePodStatus(
+      p,
+      { hostIP: '127.0.0.1', sandboxReady: true, containerStatuses: [running('a', true)] },
+      'T',
+    );
+    expect(s.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ReadinessGatesNotReady',
+    });
     expect(s.conditions?.find((c) => c.type === 'ContainersReady')?.status).toBe('True');
   });
 });

@@ -72,24 +72,53 @@ describe('plans', () => {
   });
 
   it('names the field path and what was expected', () => {
-    expect(problemsOf(() => parsePlanText(PLAN.replace('setWeight: 25', 'setWeight: 250')))).toEqual(['spec.strategy.canary.steps[2].setWeight: expected an integer 0–100']);
-    expect(problemsOf(() => parsePlanText(PLAN.replace('duration: 30s', 'duration: soon')))).toEqual(['spec.strategy.canary.steps[3].pause.duration: expected a duration like 30s, 5m or 1h30m']);
-    expect(problemsOf(() => parsePlanText(PLAN.replace('- setWeight: 50', '- setWieght: 50')))).toEqual(['spec.strategy.canary.steps[4]: expected exactly one of setWeight, pause, analyze, setCanaryScale']);
-    expect(problemsOf(() => parsePlanText(PLAN.replace('replicas: 10', 'replicas: ten')))).toEqual(['spec.replicas: expected an integer 1–10000']);
-    expect(problemsOf(() => parsePlanText(PLAN.replace('image: ramp.dev/demo-app:v2', 'image: ramp.dev/demo-app:v2\n          imagePullPolcy: Always')))).toEqual(['spec.template.spec.containers[0].imagePullPolcy: unknown field']);
-    expect(problemsOf(() => parsePlanText(PLAN.replace('{ app: checkout } }\n  template:\n    metadata: { labels: { app: checkout } }', '{ app: checkout } }\n  template:\n    metadata: { labels: { app: other } }')))).toEqual([
-      "spec.template.metadata.labels: expected the selector's label app: checkout",
+    expect(problemsOf(() => parsePlanText(PLAN.replace('setWeight: 25', 'setWeight: 250')))).toEqual([
+      'spec.strategy.canary.steps[2].setWeight: expected an integer 0–100',
     ]);
-    expect(problemsOf(() => parsePlanText(PLAN.replace('maxRatio: 1.5', 'maxRatio: 0.5')))).toEqual(['spec.analysis.metrics[0].errorRate.maxRatio: expected a number ≥ 1']);
-    expect(problemsOf(() => parsePlanText(PLAN.replace('threshold: { max: 100 }', '')))).toEqual(['spec.analysis.metrics[2].threshold: expected a threshold (min and/or max) for a query metric']);
+    expect(problemsOf(() => parsePlanText(PLAN.replace('duration: 30s', 'duration: soon')))).toEqual([
+      'spec.strategy.canary.steps[3].pause.duration: expected a duration like 30s, 5m or 1h30m',
+    ]);
+    expect(problemsOf(() => parsePlanText(PLAN.replace('- setWeight: 50', '- setWieght: 50')))).toEqual([
+      'spec.strategy.canary.steps[4]: expected exactly one of setWeight, pause, analyze, setCanaryScale',
+    ]);
+    expect(problemsOf(() => parsePlanText(PLAN.replace('replicas: 10', 'replicas: ten')))).toEqual([
+      'spec.replicas: expected an integer 1–10000',
+    ]);
+    expect(
+      problemsOf(() =>
+        parsePlanText(
+          PLAN.replace('image: ramp.dev/demo-app:v2', 'image: ramp.dev/demo-app:v2\n          imagePullPolcy: Always'),
+        ),
+      ),
+    ).toEqual(['spec.template.spec.containers[0].imagePullPolcy: unknown field']);
+    expect(
+      problemsOf(() =>
+        parsePlanText(
+          PLAN.replace(
+            '{ app: checkout } }\n  template:\n    metadata: { labels: { app: checkout } }',
+            '{ app: checkout } }\n  template:\n    metadata: { labels: { app: other } }',
+          ),
+        ),
+      ),
+    ).toEqual(["spec.template.metadata.labels: expected the selector's label app: checkout"]);
+    expect(problemsOf(() => parsePlanText(PLAN.replace('maxRatio: 1.5', 'maxRatio: 0.5')))).toEqual([
+      'spec.analysis.metrics[0].errorRate.maxRatio: expected a number ≥ 1',
+    ]);
+    expect(problemsOf(() => parsePlanText(PLAN.replace('threshold: { max: 100 }', '')))).toEqual([
+      'spec.analysis.metrics[2].threshold: expected a threshold (min and/or max) for a query metric',
+    ]);
     expect(problemsOf(() => parsePlanText(`${PLAN}\nextra: 1`))).toEqual(['extra: unknown field']);
-    expect(problemsOf(() => parsePlanText('spec: [1, 2'))[0]).toMatch(/^: not valid YAML or JSON \(line \d+, column \d+\)/);
+    expect(problemsOf(() => parsePlanText('spec: [1, 2'))[0]).toMatch(
+      /^: not valid YAML or JSON \(line \d+, column \d+\)/,
+    );
     expect(problemsOf(() => parsePlanText(''))).toEqual([': the plan is empty']);
   });
 
   it('wants a template or an image, not both, and traffic before analysis', () => {
     const both = parsePlanText(PLAN);
-    expect(problemsOf(() => validatePlan({ ...both, spec: { ...both.spec, image: 'x:1' } }))).toEqual(['spec.template: expected exactly one of template (the new version) or image (a new image for the stable template)']);
+    expect(problemsOf(() => validatePlan({ ...both, spec: { ...both.spec, image: 'x:1' } }))).toEqual([
+      'spec.template: expected exactly one of template (the new version) or image (a new image for the stable template)',
+    ]);
     expect(problemsOf(() => parsePlanText(PLAN.replace('- setWeight: 5\n        - analyze', '- analyze')))).toEqual([
       'spec.strategy.canary.steps[0].analyze: an analyze step needs traffic to the canary first: put a setWeight step (above 0) before it',
     ]);
@@ -101,18 +130,33 @@ describe('plans', () => {
     expect(parseDuration('1.5s')).toBe(1500);
     expect(parseDuration('5')).toBeUndefined();
     expect(parseDuration('5 m')).toBeUndefined();
-    fc.assert(fc.property(fc.integer({ min: 1, max: 86_400 }), (s) => expect(parseDuration(formatDuration(s * 1000))).toBe(s * 1000)), { seed: 3 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 86_400 }), (s) =>
+        expect(parseDuration(formatDuration(s * 1000))).toBe(s * 1000),
+      ),
+      { seed: 3 },
+    );
   });
 
   it('gives a template the same revision whatever its key order', () => {
     const anyJson = fc.letrec((tie) => ({
-      value: fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), tie('value'), { maxKeys: 4 })),
+      value: fc.oneof(
+        fc.string(),
+        fc.integer(),
+        fc.boolean(),
+        fc.array(tie('value'), { maxLength: 3 }),
+        fc.dictionary(fc.string({ maxLength: 5 }), tie('value'), { maxKeys: 4 }),
+      ),
     })).value;
     const shuffle = (v: unknown, seed: number): unknown => {
       if (Array.isArray(v)) return v.map((x, i) => shuffle(x, seed + i));
       if (v && typeof v === 'object') {
         const entries = Object.entries(v as Record<string, unknown>);
-        entries.sort((a, b) => ((a[0] + seed).length % 3) - ((b[0] + seed).length % 3) || (seed % 2 ? a[0].localeCompare(b[0]) : b[0].localeCompare(a[0])));
+        entries.sort(
+          (a, b) =>
+            ((a[0] + seed).length % 3) - ((b[0] + seed).length % 3) ||
+            (seed % 2 ? a[0].localeCompare(b[0]) : b[0].localeCompare(a[0])),
+        );
         return Object.fromEntries(entries.map(([k, x]) => [k, shuffle(x, seed + 1)]));
       }
       return v;
@@ -129,10 +173,26 @@ describe('plans', () => {
   });
 
   it('builds the new template from the stable one for `image:` plans', () => {
-    const stable = { spec: { containers: [{ name: 'app', image: 'a:1' }, { name: 'proxy', image: 'p:1' }] } };
-    expect(templateWithImage(stable, 'app=a:2')).toEqual({ spec: { containers: [{ name: 'app', image: 'a:2' }, { name: 'proxy', image: 'p:1' }] } });
+    const stable = {
+      spec: {
+        containers: [
+          { name: 'app', image: 'a:1' },
+          { name: 'proxy', image: 'p:1' },
+        ],
+      },
+    };
+    expect(templateWithImage(stable, 'app=a:2')).toEqual({
+      spec: {
+        containers: [
+          { name: 'app', image: 'a:2' },
+          { name: 'proxy', image: 'p:1' },
+        ],
+      },
+    });
     expect(templateWithImage(stable, 'a:2')).toMatch(/2 containers/);
     expect(templateWithImage(stable, 'db=d:2')).toMatch(/no container "db"/);
-    expect(templateWithImage({ spec: { containers: [{ name: 'app', image: 'a:1' }] } }, 'registry.example.com:5000/a:2')).toEqual({ spec: { containers: [{ name: 'app', image: 'registry.example.com:5000/a:2' }] } });
+    expect(
+      templateWithImage({ spec: { containers: [{ name: 'app', image: 'a:1' }] } }, 'registry.example.com:5000/a:2'),
+    ).toEqual({ spec: { containers: [{ name: 'app', image: 'registry.example.com:5000/a:2' }] } });
   });
 });

@@ -23,7 +23,10 @@ function pod(p: PodShape = {}): KubeObject {
       annotations: p.annotations,
       ...(p.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 30 } : {}),
     },
-    spec: { nodeName: 'node-1', containers: p.containers ?? [{ name: 'app', image: 'x', ports: [{ containerPort: 8080 }] }] },
+    spec: {
+      nodeName: 'node-1',
+      containers: p.containers ?? [{ name: 'app', image: 'x', ports: [{ containerPort: 8080 }] }],
+    },
     status: { phase: p.phase ?? 'Running', podIP: p.podIP ?? '127.1.0.5' },
   };
 }
@@ -48,7 +51,14 @@ describe('sanitizeLabelName', () => {
 describe('podTargets', () => {
   it('labels a running pod as a cluster Prometheus would', () => {
     const groups = podTargets([
-      pod({ labels: { app: 'web', 'ramp.dev/revision': 'r2', 'app.kubernetes.io/name': 'shop', 'pod-template-hash': '5d8f' } }),
+      pod({
+        labels: {
+          app: 'web',
+          'ramp.dev/revision': 'r2',
+          'app.kubernetes.io/name': 'shop',
+          'pod-template-hash': '5d8f',
+        },
+      }),
     ]);
     expect(groups).toEqual([
       {
@@ -102,7 +112,10 @@ describe('podTargets', () => {
     const groups = podTargets([
       pod({
         containers: [
-          { name: 'app', ports: [{ containerPort: 53, protocol: 'UDP' }, { containerPort: 8080 }, { containerPort: 8081 }] },
+          {
+            name: 'app',
+            ports: [{ containerPort: 53, protocol: 'UDP' }, { containerPort: 8080 }, { containerPort: 8081 }],
+          },
           { name: 'sidecar', ports: [{ containerPort: 9000, protocol: 'TCP' }] },
           { name: 'quiet' },
         ],
@@ -140,13 +153,20 @@ describe('podTargets', () => {
     fc.assert(
       fc.property(fc.array(arbPod, { maxLength: 6 }), (shapes) => {
         const pods = shapes.map((s, i) =>
-          pod({ name: `p${i}`, labels: s.labels, phase: s.phase, containers: [{ name: 'c', ports: s.ports.map((containerPort) => ({ containerPort })) }] }),
+          pod({
+            name: `p${i}`,
+            labels: s.labels,
+            phase: s.phase,
+            containers: [{ name: 'c', ports: s.ports.map((containerPort) => ({ containerPort })) }],
+          }),
         );
         const groups = podTargets(pods);
         const expected = shapes.filter((s) => s.phase === 'Running' && s.ports.length > 0).length;
         return (
           groups.length === expected &&
-          groups.every((g) => g.targets.length === 1 && Object.keys(g.labels).every((k) => /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k)))
+          groups.every(
+            (g) => g.targets.length === 1 && Object.keys(g.labels).every((k) => /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k)),
+          )
         );
       }),
       { seed: 7, numRuns: 200 },

@@ -100,7 +100,12 @@ describe('decodeKubeProtobuf: objects as Go clients write them', () => {
                 tty: false,
               },
             ],
-            volumes: [{ name: 'cfg', volumeSource: { configMap: { localObjectReference: { name: 'c' }, defaultMode: 420, optional: false } } }],
+            volumes: [
+              {
+                name: 'cfg',
+                volumeSource: { configMap: { localObjectReference: { name: 'c' }, defaultMode: 420, optional: false } },
+              },
+            ],
             restartPolicy: '',
             terminationGracePeriodSeconds: 0,
             dnsPolicy: '',
@@ -117,7 +122,14 @@ describe('decodeKubeProtobuf: objects as Go clients write them', () => {
         revisionHistoryLimit: 0,
         paused: false,
       },
-      status: { observedGeneration: 0, replicas: 0, updatedReplicas: 0, readyReplicas: 0, availableReplicas: 0, unavailableReplicas: 0 },
+      status: {
+        observedGeneration: 0,
+        replicas: 0,
+        updatedReplicas: 0,
+        readyReplicas: 0,
+        availableReplicas: 0,
+        unavailableReplicas: 0,
+      },
     });
     expect(decodeKubeProtobuf(body).object).toStrictEqual({
       kind: 'Deployment',
@@ -135,7 +147,11 @@ describe('decodeKubeProtobuf: objects as Go clients write them', () => {
                 image: 'ramp.dev/demo-app:v1',
                 ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
                 resources: { limits: { cpu: '500m' }, requests: { memory: '64Mi' } },
-                readinessProbe: { httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP' }, timeoutSeconds: 1, periodSeconds: 5 },
+                readinessProbe: {
+                  httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP' },
+                  timeoutSeconds: 1,
+                  periodSeconds: 5,
+                },
               },
             ],
             volumes: [{ name: 'cfg', configMap: { name: 'c', defaultMode: 420, optional: false } }],
@@ -202,14 +218,26 @@ describe('decodeKubeProtobuf: objects as Go clients write them', () => {
     const body = encodeKube('discovery.k8s.io/v1', 'EndpointSlice', 'k8s.io.api.discovery.v1.EndpointSlice', {
       metadata: goMeta({ name: 'web-abc', namespace: 'p' }),
       addressType: 'IPv4',
-      endpoints: [{ addresses: ['127.0.0.2'], conditions: { ready: false, serving: true, terminating: false }, nodeName: 'sandbox' }],
+      endpoints: [
+        {
+          addresses: ['127.0.0.2'],
+          conditions: { ready: false, serving: true, terminating: false },
+          nodeName: 'sandbox',
+        },
+      ],
     });
     expect(decodeKubeProtobuf(body).object).toStrictEqual({
       kind: 'EndpointSlice',
       apiVersion: 'discovery.k8s.io/v1',
       metadata: { name: 'web-abc', namespace: 'p', creationTimestamp: null },
       addressType: 'IPv4',
-      endpoints: [{ addresses: ['127.0.0.2'], conditions: { ready: false, serving: true, terminating: false }, nodeName: 'sandbox' }],
+      endpoints: [
+        {
+          addresses: ['127.0.0.2'],
+          conditions: { ready: false, serving: true, terminating: false },
+          nodeName: 'sandbox',
+        },
+      ],
       ports: null,
     });
   });
@@ -220,7 +248,16 @@ describe('decodeKubeProtobuf: objects as Go clients write them', () => {
         name: 'e',
         namespace: 'p',
         creationTimestamp: { seconds: 1704067200, nanos: 0 },
-        managedFields: [{ manager: 'kubectl', operation: 'Update', apiVersion: 'v1', time: { seconds: 1704067201 }, fieldsType: 'FieldsV1', fieldsV1: { Raw: Buffer.from('{"f:reason":{}}') } }],
+        managedFields: [
+          {
+            manager: 'kubectl',
+            operation: 'Update',
+            apiVersion: 'v1',
+            time: { seconds: 1704067201 },
+            fieldsType: 'FieldsV1',
+            fieldsV1: { Raw: Buffer.from('{"f:reason":{}}') },
+          },
+        ],
       }),
       involvedObject: { kind: 'Pod', name: 'one' },
       reason: 'Started',
@@ -238,7 +275,16 @@ describe('decodeKubeProtobuf: objects as Go clients write them', () => {
         name: 'e',
         namespace: 'p',
         creationTimestamp: '2024-01-01T00:00:00Z',
-        managedFields: [{ manager: 'kubectl', operation: 'Update', apiVersion: 'v1', time: '2024-01-01T00:00:01Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:reason': {} } }],
+        managedFields: [
+          {
+            manager: 'kubectl',
+            operation: 'Update',
+            apiVersion: 'v1',
+            time: '2024-01-01T00:00:01Z',
+            fieldsType: 'FieldsV1',
+            fieldsV1: { 'f:reason': {} },
+          },
+        ],
       },
       involvedObject: { kind: 'Pod', name: 'one' },
       reason: 'Started',
@@ -258,26 +304,44 @@ describe('decodeKubeProtobuf: objects as Go clients write them', () => {
       data: { raw: Buffer.from('{"spec":{"template":{"x":1}}}') },
       revision: 9_007_199_254,
     });
-    expect(decodeKubeProtobuf(rev).object).toMatchObject({ data: { spec: { template: { x: 1 } } }, revision: 9_007_199_254 });
+    expect(decodeKubeProtobuf(rev).object).toMatchObject({
+      data: { spec: { template: { x: 1 } } },
+      revision: 9_007_199_254,
+    });
     const review = encodeKube('authentication.k8s.io/v1', 'TokenRequest', 'k8s.io.api.authentication.v1.TokenRequest', {
       metadata: goMeta({}),
       spec: { audiences: ['api'], boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'one', uID: 'u-1' } },
     });
-    expect(decodeKubeProtobuf(review).object).toMatchObject({ spec: { audiences: ['api'], boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'one', uid: 'u-1' } } });
+    expect(decodeKubeProtobuf(review).object).toMatchObject({
+      spec: { audiences: ['api'], boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'one', uid: 'u-1' } },
+    });
   });
 
   test('a SubjectAccessReview: extra (Go []string behind a protobuf message) as bare lists', () => {
-    const body = encodeKube('authorization.k8s.io/v1', 'SubjectAccessReview', 'k8s.io.api.authorization.v1.SubjectAccessReview', {
-      metadata: goMeta({}),
-      spec: {
-        resourceAttributes: { namespace: 'p', verb: 'get', group: '', version: '', resource: 'pods', subresource: '', name: '' },
-        user: 'ci',
-        groups: ['system:authenticated'],
-        extra: { scopes: { items: ['a', 'b'] }, none: { items: [] } },
-        uid: '',
+    const body = encodeKube(
+      'authorization.k8s.io/v1',
+      'SubjectAccessReview',
+      'k8s.io.api.authorization.v1.SubjectAccessReview',
+      {
+        metadata: goMeta({}),
+        spec: {
+          resourceAttributes: {
+            namespace: 'p',
+            verb: 'get',
+            group: '',
+            version: '',
+            resource: 'pods',
+            subresource: '',
+            name: '',
+          },
+          user: 'ci',
+          groups: ['system:authenticated'],
+          extra: { scopes: { items: ['a', 'b'] }, none: { items: [] } },
+          uid: '',
+        },
+        status: { allowed: false, denied: false, reason: '', evaluationError: '' },
       },
-      status: { allowed: false, denied: false, reason: '', evaluationError: '' },
-    });
+    );
     expect(decodeKubeProtobuf(body).object).toStrictEqual({
       kind: 'SubjectAccessReview',
       apiVersion: 'authorization.k8s.io/v1',
@@ -293,8 +357,17 @@ describe('decodeKubeProtobuf: objects as Go clients write them', () => {
   });
 
   test('a body whose envelope says its raw bytes are JSON', () => {
-    const body = envelope({ apiVersion: 'v1', kind: 'ConfigMap' }, Buffer.from('{"metadata":{"name":"c"},"data":{"k":"v"}}'), { contentType: 'application/json' });
-    expect(decodeKubeProtobuf(body).object).toStrictEqual({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'c' }, data: { k: 'v' } });
+    const body = envelope(
+      { apiVersion: 'v1', kind: 'ConfigMap' },
+      Buffer.from('{"metadata":{"name":"c"},"data":{"k":"v"}}'),
+      { contentType: 'application/json' },
+    );
+    expect(decodeKubeProtobuf(body).object).toStrictEqual({
+      kind: 'ConfigMap',
+      apiVersion: 'v1',
+      metadata: { name: 'c' },
+      data: { k: 'v' },
+    });
   });
 });
 
@@ -305,14 +378,45 @@ describe('decodeKubeProtobuf: bodies it refuses with 400 BadRequest', () => {
   test.each([
     ['no k8s\\0 prefix', Buffer.from('{"kind":"ConfigMap"}'), /starts with "k8s\\0"/],
     ['an empty body', Buffer.alloc(0), /starts with "k8s\\0"/],
-    ['a corrupt envelope', Buffer.concat([Buffer.from('k8s\0', 'latin1'), Buffer.from([0x0a, 0xff, 0xff, 0x01])]), /invalid protobuf for the runtime.Unknown envelope/],
+    [
+      'a corrupt envelope',
+      Buffer.concat([Buffer.from('k8s\0', 'latin1'), Buffer.from([0x0a, 0xff, 0xff, 0x01])]),
+      /invalid protobuf for the runtime.Unknown envelope/,
+    ],
     ['an envelope without a kind', envelope({ apiVersion: 'v1' }, raw), /names no apiVersion and kind/],
-    ['an unknown kind', envelope({ apiVersion: 'v1', kind: 'Widget' }, raw), /no protobuf message is known for kind Widget of v1; send it as application\/json/],
-    ['a custom resource group', envelope({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' }, raw), /no protobuf message is known for kind HTTPRoute/],
-    ['a group without protos', envelope({ apiVersion: 'batch/v1', kind: 'Job' }, raw), /no protobuf message is known for kind Job of batch\/v1/],
-    ['a compressed object', envelope({ apiVersion: 'v1', kind: 'ConfigMap' }, raw, { contentEncoding: 'gzip' }), /content encoding "gzip" is not supported/],
-    ['a corrupt object', envelope({ apiVersion: 'v1', kind: 'ConfigMap' }, Buffer.from([0x0a, 0x05, 0x01])), /invalid protobuf for ConfigMap \(v1\)/],
-    ['an embedded object that is not JSON', envelope({ apiVersion: 'apps/v1', kind: 'ControllerRevision' }, Buffer.from([0x12, 0x05, 0x0a, 0x03, 0x7b, 0x7b, 0x7d])), /runtime.RawExtension holds neither JSON nor Kubernetes protobuf/],
+    [
+      'an unknown kind',
+      envelope({ apiVersion: 'v1', kind: 'Widget' }, raw),
+      /no protobuf message is known for kind Widget of v1; send it as application\/json/,
+    ],
+    [
+      'a custom resource group',
+      envelope({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' }, raw),
+      /no protobuf message is known for kind HTTPRoute/,
+    ],
+    [
+      'a group without protos',
+      envelope({ apiVersion: 'batch/v1', kind: 'Job' }, raw),
+      /no protobuf message is known for kind Job of batch\/v1/,
+    ],
+    [
+      'a compressed object',
+      envelope({ apiVersion: 'v1', kind: 'ConfigMap' }, raw, { contentEncoding: 'gzip' }),
+      /content encoding "gzip" is not supported/,
+    ],
+    [
+      'a corrupt object',
+      envelope({ apiVersion: 'v1', kind: 'ConfigMap' }, Buffer.from([0x0a, 0x05, 0x01])),
+      /invalid protobuf for ConfigMap \(v1\)/,
+    ],
+    [
+      'an embedded object that is not JSON',
+      envelope(
+        { apiVersion: 'apps/v1', kind: 'ControllerRevision' },
+        Buffer.from([0x12, 0x05, 0x0a, 0x03, 0x7b, 0x7b, 0x7d]),
+      ),
+      /runtime.RawExtension holds neither JSON nor Kubernetes protobuf/,
+    ],
   ])('%s', (_name, body, message) => {
     const err = decodeError(body);
     expect(err.code).toBe(400);

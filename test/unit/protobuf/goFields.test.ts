@@ -49,7 +49,11 @@ describe('the Go-field table (goFields.json) and the vendored .proto files agree
 
   test('every served built-in kind has a protobuf message', () => {
     const builtIn = RESOURCES.filter((r) => !r.group.includes('gateway.networking'));
-    for (const r of builtIn) expect({ kind: r.kind, found: messageTypeFor(apiVersionOf(r), r.kind) !== undefined }).toEqual({ kind: r.kind, found: true });
+    for (const r of builtIn)
+      expect({ kind: r.kind, found: messageTypeFor(apiVersionOf(r), r.kind) !== undefined }).toEqual({
+        kind: r.kind,
+        found: true,
+      });
     expect(messageTypeFor('autoscaling/v1', 'Scale')?.fullName).toBe('.k8s.io.api.autoscaling.v1.Scale');
   });
 });

@@ -8,7 +8,9 @@ interface Recorded {
   json: Record<string, unknown>;
 }
 
-const recorded = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'kubectlCreateBodies.json'), 'utf8')) as { bodies: Recorded[] };
+const recorded = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'kubectlCreateBodies.json'), 'utf8')) as {
+  bodies: Recorded[];
+};
 
 describe('bodies recorded from real kubectl: protobuf (1.32/1.33) decodes to exactly the JSON kubectl 1.31 sends', () => {
   test.each(recorded.bodies.map((b) => [b.command, b] as const))('%s', (_command, b) => {

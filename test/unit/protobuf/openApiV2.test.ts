@@ -1,4 +1,8 @@
-import { OPENAPI_V2_PROTOBUF, openApiV2Document, wantsOpenApiV2Protobuf } from '../../../src/sandbox/apiServer/openapi/v2';
+import {
+  OPENAPI_V2_PROTOBUF,
+  openApiV2Document,
+  wantsOpenApiV2Protobuf,
+} from '../../../src/sandbox/apiServer/openapi/v2';
 
 describe('the OpenAPI v2 document for kubectl 1.27/1.28', () => {
   const doc = openApiV2Document();
@@ -9,7 +13,7 @@ describe('the OpenAPI v2 document for kubectl 1.27/1.28', () => {
     expect(openApiV2Document()).toBe(doc);
   });
 
-  test('holds the served kinds\' paths and the extensions kubectl reads (action, group-version-kind, fieldValidation)', () => {
+  test("holds the served kinds' paths and the extensions kubectl reads (action, group-version-kind, fieldValidation)", () => {
     const text = doc!.toString('latin1');
     for (const path of [
       '/api/v1/namespaces/{namespace}/configmaps/{name}',
@@ -24,7 +28,13 @@ describe('the OpenAPI v2 document for kubectl 1.27/1.28', () => {
       expect(text).toContain(path);
     }
     expect(text).not.toContain('/apis/batch/v1/');
-    for (const s of ['x-kubernetes-action', 'x-kubernetes-group-version-kind', 'fieldValidation', 'io.k8s.api.apps.v1.Deployment', 'io.k8s.networking.gateway.v1.HTTPRoute']) {
+    for (const s of [
+      'x-kubernetes-action',
+      'x-kubernetes-group-version-kind',
+      'fieldValidation',
+      'io.k8s.api.apps.v1.Deployment',
+      'io.k8s.networking.gateway.v1.HTTPRoute',
+    ]) {
       expect(text).toContain(s);
     }
     // Vendor extensions are YAML inside the protobuf.
@@ -34,7 +44,9 @@ describe('the OpenAPI v2 document for kubectl 1.27/1.28', () => {
   test('is served for either spelling of its media type, and answered with the one Go can parse', () => {
     expect(OPENAPI_V2_PROTOBUF).toBe('application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
     expect(wantsOpenApiV2Protobuf('application/com.github.proto-openapi.spec.v2@v1.0+protobuf')).toBe(true);
-    expect(wantsOpenApiV2Protobuf('application/json, application/com.github.proto-openapi.spec.v2.v1.0+protobuf;q=0.9')).toBe(true);
+    expect(
+      wantsOpenApiV2Protobuf('application/json, application/com.github.proto-openapi.spec.v2.v1.0+protobuf;q=0.9'),
+    ).toBe(true);
     expect(wantsOpenApiV2Protobuf('application/json')).toBe(false);
     expect(wantsOpenApiV2Protobuf(undefined)).toBe(false);
   });

@@ -5,7 +5,15 @@ import type { PlanInput } from '../../../src/plan/schema';
 import { enterStep } from '../../../src/strategies/canary';
 import { initialRecord, simulate, type SimResult } from './simulator';
 
-function plan(steps: PlanInput['spec']['strategy']['canary'] extends infer C ? (C extends { steps: infer S } ? S : never) : never, opts: { router?: 'gatewayApi' | 'replicaRatio'; metrics?: boolean; replicas?: number; onInconclusive?: 'pause' | 'rollback' } = {}): CompiledPlan {
+function plan(
+  steps: PlanInput['spec']['strategy']['canary'] extends infer C ? (C extends { steps: infer S } ? S : never) : never,
+  opts: {
+    router?: 'gatewayApi' | 'replicaRatio';
+    metrics?: boolean;
+    replicas?: number;
+    onInconclusive?: 'pause' | 'rollback';
+  } = {},
+): CompiledPlan {
   return compilePlan(
     validatePlan({
       apiVersion: 'ramp.dev/v1alpha1',
@@ -16,7 +24,13 @@ function plan(steps: PlanInput['spec']['strategy']['canary'] extends infer C ? (
         selector: { matchLabels: { app: 'checkout' } },
         image: 'ramp.dev/demo-app:v2',
         service: { name: 'checkout', port: 80 },
-        strategy: { canary: { router: opts.router === 'replicaRatio' ? { replicaRatio: {} } : { gatewayApi: { httpRoute: 'checkout' } }, steps, scaleDownDelay: '30s' } },
+        strategy: {
+          canary: {
+            router: opts.router === 'replicaRatio' ? { replicaRatio: {} } : { gatewayApi: { httpRoute: 'checkout' } },
+            steps,
+            scaleDownDelay: '30s',
+          },
+        },
         analysis: {
           interval: '5s',
           inconclusiveAfter: '30s',
@@ -29,7 +43,14 @@ function plan(steps: PlanInput['spec']['strategy']['canary'] extends infer C ? (
   );
 }
 
-const STANDARD = [{ setWeight: 5 }, { analyze: { min: '10s' } }, { setWeight: 25 }, { pause: { duration: '5s' } }, { setWeight: 50 }, { pause: { duration: '5s' } }];
+const STANDARD = [
+  { setWeight: 5 },
+  { analyze: { min: '10s' } },
+  { setWeight: 25 },
+  { pause: { duration: '5s' } },
+  { setWeight: 50 },
+  { pause: { duration: '5s' } },
+];
 
 function routeWeights(r: SimResult): number[] {
   return r.changes.filter((c) => c.kind === 'route').map((c) => Number(c.value));
@@ -48,7 +69,9 @@ describe('canary strategy (simulated cluster)', () => {
     const promotedAt = r.events.find((e) => e.type === 'Promoted')?.at ?? 0;
     expect(oldDown?.at).toBeGreaterThanOrEqual(promotedAt + 30_000);
     expect(r.record.scaleDownAt).toBeUndefined();
-    expect(r.events.map((e) => e.type)).toEqual(expect.arrayContaining(['StepStarted', 'WeightChanged', 'Promoting', 'Promoted']));
+    expect(r.events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['StepStarted', 'WeightChanged', 'Promoting', 'Promoted']),
+    );
   });
 
   it('rolls back a failing canary: route to stable first, then the canary loses its pods', () => {
@@ -124,11 +147,16 @@ describe('canary strategy (simulated cluster)', () => {
     const r = simulate(p, initialRecord(p, { stable: undefined }));
     expect(r.record.phase).toBe('Succeeded');
     expect(r.record.revisions.stable).toBe('c1');
-    expect(r.changes.filter((c) => c.kind === 'replicas')).toEqual([expect.objectContaining({ revision: 'c1', value: 10 })]);
+    expect(r.changes.filter((c) => c.kind === 'replicas')).toEqual([
+      expect.objectContaining({ revision: 'c1', value: 10 }),
+    ]);
   });
 
   it('with replicaRatio, shifts by pods: stable + canary stay at the size asked, and a rollback restores stable first', () => {
-    const p = plan([{ setWeight: 20 }, { pause: { duration: '5s' } }, { setWeight: 50 }, { pause: { duration: '5s' } }], { router: 'replicaRatio', metrics: false });
+    const p = plan(
+      [{ setWeight: 20 }, { pause: { duration: '5s' } }, { setWeight: 50 }, { pause: { duration: '5s' } }],
+      { router: 'replicaRatio', metrics: false },
+    );
     const r = simulate(p, initialRecord(p));
     expect(r.record.phase).toBe('Succeeded');
     const replicas = r.changes.filter((c) => c.kind === 'replicas').map((c) => `${c.revision}=${c.value}`);
@@ -146,29 +174,42 @@ describe('canary strategy (simulated cluster)', () => {
       fc.integer({ min: 1, max: 20 }).map((s) => ({ analyze: { min: `${s}s` } })),
     );
     fc.assert(
-      fc.property(fc.tuple(fc.integer({ min: 1, max: 100 }), fc.array(stepArb, { maxLength: 5 })).map(([w, rest]) => [{ setWeight: w }, ...rest]), fc.option(fc.integer({ min: 0, max: 200 }), { nil: undefined }), fc.constantFrom<'gatewayApi' | 'replicaRatio'>('gatewayApi', 'replicaRatio'), (steps, failAtSec, router) => {
-        const p = plan(steps, { router });
-        const r = simulate(p, initialRecord(p), { analysis: (now) => (failAtSec !== undefined && now >= failAtSec * 1000 ? 'fail' : 'pass'), maxMs: 600_000 });
-        // Exactly one outcome.
-        expect(['Succeeded', 'RolledBack']).toContain(r.record.phase);
-        // Traffic never exceeds what the steps entered so far allow (100 only while promoting).
-        let allowed = 0;
-        const stepWeights = steps.flatMap((s) => ('setWeight' in s ? [s.setWeight] : []));
-        for (const c of r.changes.filter((x) => x.kind === 'route')) {
-          if (c.phase === 'Promoting') continue;
-          allowed = Math.max(allowed, ...stepWeights.slice(0, stepWeights.indexOf(Number(c.value)) + 1));
-          expect(stepWeights.includes(Number(c.value)) || c.value === 0).toBe(true);
-          expect(Number(c.value)).toBeLessThanOrEqual(allowed);
-        }
-        if (router === 'gatewayApi') {
-          // Stable keeps its pods until promotion completed; the canary loses pods only after the route left it.
-          expect(r.changes.some((c) => c.revision === 's1' && Number(c.value) < 10 && c.phase !== 'Succeeded')).toBe(false);
-          const lastRouteZero = r.changes.filter((c) => c.kind === 'route' && c.value === 0).pop();
-          const canaryDown = r.changes.find((c) => c.revision === 'c1' && c.value === 0);
-          if (r.record.phase === 'RolledBack' && canaryDown && routeWeights(r).some((w) => w > 0)) expect(lastRouteZero!.at).toBeLessThanOrEqual(canaryDown.at);
-        }
-        if (r.record.phase === 'Succeeded') expect(r.record.revisions.stable).toBe('c1');
-      }),
+      fc.property(
+        fc
+          .tuple(fc.integer({ min: 1, max: 100 }), fc.array(stepArb, { maxLength: 5 }))
+          .map(([w, rest]) => [{ setWeight: w }, ...rest]),
+        fc.option(fc.integer({ min: 0, max: 200 }), { nil: undefined }),
+        fc.constantFrom<'gatewayApi' | 'replicaRatio'>('gatewayApi', 'replicaRatio'),
+        (steps, failAtSec, router) => {
+          const p = plan(steps, { router });
+          const r = simulate(p, initialRecord(p), {
+            analysis: (now) => (failAtSec !== undefined && now >= failAtSec * 1000 ? 'fail' : 'pass'),
+            maxMs: 600_000,
+          });
+          // Exactly one outcome.
+          expect(['Succeeded', 'RolledBack']).toContain(r.record.phase);
+          // Traffic never exceeds what the steps entered so far allow (100 only while promoting).
+          let allowed = 0;
+          const stepWeights = steps.flatMap((s) => ('setWeight' in s ? [s.setWeight] : []));
+          for (const c of r.changes.filter((x) => x.kind === 'route')) {
+            if (c.phase === 'Promoting') continue;
+            allowed = Math.max(allowed, ...stepWeights.slice(0, stepWeights.indexOf(Number(c.value)) + 1));
+            expect(stepWeights.includes(Number(c.value)) || c.value === 0).toBe(true);
+            expect(Number(c.value)).toBeLessThanOrEqual(allowed);
+          }
+          if (router === 'gatewayApi') {
+            // Stable keeps its pods until promotion completed; the canary loses pods only after the route left it.
+            expect(r.changes.some((c) => c.revision === 's1' && Number(c.value) < 10 && c.phase !== 'Succeeded')).toBe(
+              false,
+            );
+            const lastRouteZero = r.changes.filter((c) => c.kind === 'route' && c.value === 0).pop();
+            const canaryDown = r.changes.find((c) => c.revision === 'c1' && c.value === 0);
+            if (r.record.phase === 'RolledBack' && canaryDown && routeWeights(r).some((w) => w > 0))
+              expect(lastRouteZero!.at).toBeLessThanOrEqual(canaryDown.at);
+          }
+          if (r.record.phase === 'Succeeded') expect(r.record.revisions.stable).toBe('c1');
+        },
+      ),
       { seed: 7, numRuns: 150 },
     );
   });

@@ -78,11 +78,16 @@ export function simulate(plan: CompiledPlan, start: RolloutRecord, opts: SimOpti
     record = opts.operate?.(record, now) ?? record;
     // Pods asked for last tick are ready now (unless they never are).
     for (const [rev, s] of rs) if (!opts.neverReady?.includes(rev)) s.ready = s.spec;
-    const view = (rev: string | undefined) => (rev && rs.has(rev) ? { revision: rev, specReplicas: rs.get(rev)!.spec, readyReplicas: rs.get(rev)!.ready } : undefined);
+    const view = (rev: string | undefined) =>
+      rev && rs.has(rev)
+        ? { revision: rev, specReplicas: rs.get(rev)!.spec, readyReplicas: rs.get(rev)!.ready }
+        : undefined;
     const observed: StrategyObserved = {
       stable: view(record.revisions.stable),
       canary: view(record.revisions.canary),
-      others: [...rs.keys()].filter((r) => r !== record.revisions.stable && r !== record.revisions.canary).map((r) => view(r)!),
+      others: [...rs.keys()]
+        .filter((r) => r !== record.revisions.stable && r !== record.revisions.canary)
+        .map((r) => view(r)!),
       stableServiceRevision: stableService,
       routerAtWeight: plan.router.kind === 'replicaRatio' ? undefined : routerWeight === record.weight,
     };
@@ -91,7 +96,10 @@ export function simulate(plan: CompiledPlan, start: RolloutRecord, opts: SimOpti
       const decision = opts.analysis?.(now, record) ?? 'pass';
       const verdict = { metric: 'm', decision, reason: `simulated ${decision}`, evidence: {} };
       analysis = { decision, reason: verdict.reason, verdicts: [verdict] };
-      record = { ...record, analysis: { ...record.analysis, lastAt: now, metrics: { m: { measurements: [], verdict } } } };
+      record = {
+        ...record,
+        analysis: { ...record.analysis, lastAt: now, metrics: { m: { measurements: [], verdict } } },
+      };
     }
     const out = canaryStrategy.decide({ plan, record, observed, analysis, now });
     record = out.record;
@@ -102,20 +110,23 @@ export function simulate(plan: CompiledPlan, start: RolloutRecord, opts: SimOpti
     for (const a of planActions(desired, observed)) {
       switch (a.kind) {
         case 'ensureStableService':
-          if (stableService !== a.revision) changes.push({ at: now, kind: 'service', value: a.revision, phase: record.phase });
+          if (stableService !== a.revision)
+            changes.push({ at: now, kind: 'service', value: a.revision, phase: record.phase });
           stableService = a.revision;
           break;
         case 'ensureCanaryService':
           break;
         case 'scaleUp': {
           const cur = rs.get(a.revision) ?? { spec: 0, ready: 0 };
-          if (cur.spec !== a.replicas) changes.push({ at: now, kind: 'replicas', revision: a.revision, value: a.replicas, phase: record.phase });
+          if (cur.spec !== a.replicas)
+            changes.push({ at: now, kind: 'replicas', revision: a.revision, value: a.replicas, phase: record.phase });
           rs.set(a.revision, { spec: a.replicas, ready: Math.min(cur.ready, a.replicas) });
           break;
         }
         case 'route':
           if (plan.router.kind !== 'replicaRatio') {
-            if (routerWeight !== a.weight) changes.push({ at: now, kind: 'route', value: a.weight, phase: record.phase });
+            if (routerWeight !== a.weight)
+              changes.push({ at: now, kind: 'route', value: a.weight, phase: record.phase });
             routerWeight = a.weight;
             verified = true;
           }

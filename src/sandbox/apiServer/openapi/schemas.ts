@@ -99,7 +99,8 @@ export class SchemaWalker {
     const n = this.resolve(node);
     if (!n) return undefined;
     if (n.properties && n.properties[name]) return this.resolve(n.properties[name]);
-    if (n.additionalProperties && typeof n.additionalProperties === 'object') return this.resolve(n.additionalProperties);
+    if (n.additionalProperties && typeof n.additionalProperties === 'object')
+      return this.resolve(n.additionalProperties);
     return undefined;
   }
 
@@ -128,7 +129,13 @@ export function kindSchema(t: ResourceType): KindSchema | undefined {
   if (!d) return undefined;
   const root = d.doc.components.schemas[t.schemaName];
   if (!root) return undefined;
-  return { walker: new SchemaWalker(d.doc), root, doc: d.doc, ref: `#/components/schemas/${t.schemaName}`, docId: d.path };
+  return {
+    walker: new SchemaWalker(d.doc),
+    root,
+    doc: d.doc,
+    ref: `#/components/schemas/${t.schemaName}`,
+    docId: d.path,
+  };
 }
 
 /** The document of a group-version, for validators that compile whole documents. */

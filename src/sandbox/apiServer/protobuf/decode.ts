@@ -57,7 +57,8 @@ function embedded(raw: Uint8Array, what: string): unknown {
 
 function jsonObject(raw: Uint8Array, apiVersion: string, kind: string): DecodedObject {
   const parsed = embedded(raw, `the ${kind}`);
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw undecodable(`the ${kind} is not a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw undecodable(`the ${kind} is not a JSON object`);
   return { apiVersion, kind, object: { kind, apiVersion, ...(parsed as Record<string, unknown>) } };
 }
 
@@ -69,7 +70,11 @@ export function decodeKubeProtobuf(body: Buffer): DecodedObject {
   if (body.length < MAGIC.length || !body.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw undecodable('a Kubernetes protobuf body starts with "k8s\\0", this one does not');
   }
-  const envelope = plain(kubeProtoRoot().lookupType('k8s.io.apimachinery.pkg.runtime.Unknown'), body.subarray(MAGIC.length), 'the runtime.Unknown envelope');
+  const envelope = plain(
+    kubeProtoRoot().lookupType('k8s.io.apimachinery.pkg.runtime.Unknown'),
+    body.subarray(MAGIC.length),
+    'the runtime.Unknown envelope',
+  );
   const typeMeta = (envelope.typeMeta ?? {}) as PlainMessage;
   const apiVersion = str(typeMeta.apiVersion);
   const kind = str(typeMeta.kind);
@@ -79,9 +84,11 @@ export function decodeKubeProtobuf(body: Buffer): DecodedObject {
   const raw = envelope.raw instanceof Uint8Array ? envelope.raw : new Uint8Array(0);
   const contentType = str(envelope.contentType);
   if (contentType === 'application/json') return jsonObject(raw, apiVersion, kind);
-  if (contentType !== '' && contentType !== KUBE_PROTOBUF) throw undecodable(`the envelope's content type "${contentType}" is not supported`);
+  if (contentType !== '' && contentType !== KUBE_PROTOBUF)
+    throw undecodable(`the envelope's content type "${contentType}" is not supported`);
   const type = messageTypeFor(apiVersion, kind);
-  if (!type) throw undecodable(`no protobuf message is known for kind ${kind} of ${apiVersion}; send it as application/json`);
+  if (!type)
+    throw undecodable(`no protobuf message is known for kind ${kind} of ${apiVersion}; send it as application/json`);
   const converted = new GoJsonConverter(embedded).message(type, plain(type, raw, `${kind} (${apiVersion})`));
   // encoding/json writes the inline TypeMeta first: kind, then apiVersion.
   return { apiVersion, kind, object: { kind, apiVersion, ...(converted as Record<string, unknown>) } };

@@ -40,7 +40,8 @@ export class GoJsonConverter {
     const out: Record<string, unknown> = {};
     for (const goField of fields) {
       const field = type.fieldsById[goField.number];
-      if (!field) throw new Error(`${name} has no protobuf field ${goField.number}; goFields.json and the .proto files disagree`);
+      if (!field)
+        throw new Error(`${name} has no protobuf field ${goField.number}; goFields.json and the .proto files disagree`);
       const raw = Object.prototype.hasOwnProperty.call(m, field.name) ? m[field.name] : undefined;
       this.write(out, field, goField, raw ?? NIL);
     }
@@ -72,7 +73,12 @@ export class GoJsonConverter {
   }
 
   private isStruct(field: Field): boolean {
-    return field.resolvedType instanceof Type && !field.repeated && !(field instanceof MapField) && !this.listTypes.has(nameOf(field.resolvedType));
+    return (
+      field.resolvedType instanceof Type &&
+      !field.repeated &&
+      !(field instanceof MapField) &&
+      !this.listTypes.has(nameOf(field.resolvedType))
+    );
   }
 
   /** The JSON value of a field, or NIL. */

@@ -45,7 +45,16 @@ const PACKAGES = [
 const META_PACKAGE = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 
 /** Kinds that meta/v1 adds to every group-version (k8s.io/apimachinery AddToGroupVersion). */
-const META_KINDS = new Set(['DeleteOptions', 'CreateOptions', 'UpdateOptions', 'PatchOptions', 'GetOptions', 'ListOptions', 'WatchEvent', 'Status']);
+const META_KINDS = new Set([
+  'DeleteOptions',
+  'CreateOptions',
+  'UpdateOptions',
+  'PatchOptions',
+  'GetOptions',
+  'ListOptions',
+  'WatchEvent',
+  'Status',
+]);
 
 function dataDirectory(): string {
   // Compiled code runs from dist/src; the data stays in src/ (one copy, no build step for data).

@@ -19,7 +19,8 @@ const isEmpty = (m: PlainMessage): boolean => Object.keys(m).length === 0;
 
 function utcSeconds(seconds: number): string {
   const d = new Date(seconds * 1000);
-  if (Number.isNaN(d.getTime())) throw StatusError.badRequest(`the body of the request could not be decoded: time ${seconds}s is out of range`);
+  if (Number.isNaN(d.getTime()))
+    throw StatusError.badRequest(`the body of the request could not be decoded: time ${seconds}s is out of range`);
   return d.toISOString().slice(0, 19);
 }
 
@@ -83,7 +84,10 @@ function raw(field: string, what: string): OwnJson {
 /** runtime.Unknown written as JSON is its raw bytes, which must then be JSON. */
 function unknown(m: PlainMessage, embedded: EmbeddedDecoder): unknown {
   const ct = str(m.contentType);
-  if (ct !== '' && ct !== 'application/json') throw StatusError.badRequest(`the body of the request could not be decoded: an embedded object has content type "${ct}"`);
+  if (ct !== '' && ct !== 'application/json')
+    throw StatusError.badRequest(
+      `the body of the request could not be decoded: an embedded object has content type "${ct}"`,
+    );
   const b = bytes(m.raw);
   return b === undefined ? null : embedded(b, 'runtime.Unknown');
 }
