@@ -3,6 +3,7 @@
  * writes), reconcile duration p50/p99, and the wall time of promoting the standard plan with 5 s pauses.
  */
 import { demoPlanInput } from '../src/sandbox/demoPlan';
+import { rolloutView } from '../src/api/views';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,7 +97,15 @@ export async function runEngineBench(quick: boolean): Promise<void> {
 
     // Steady state: a long timed pause with background analysis; count requests over a window inside it.
     const r = await createRollout(deps, plan(`v${version++}`, [{ setWeight: 20 }, { pause: { duration: '60s' } }]));
-    await waitFor(async () => ((await deps.store.get(r.id))?.stepIndex ?? 0) >= 1, 'the pause step', 120_000, 100);
+    await waitFor(
+      async () => {
+        const cur = await deps.store.get(r.id);
+        return !!cur && rolloutView(cur).stepIndex >= 1;
+      },
+      'the pause step',
+      120_000,
+      100,
+    );
     await new Promise((res) => setTimeout(res, 3000));
     const before = deps.kube.stats();
     const reconcilesBefore = durations.length;

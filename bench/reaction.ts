@@ -12,6 +12,7 @@
  * as such, never as a fast reaction, and the run is repeated.
  */
 import { demoPlanInput } from '../src/sandbox/demoPlan';
+import { rolloutView } from '../src/api/views';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,13 +117,13 @@ async function injectAndMeasure(
   await waitFor(
     async () => {
       rec = await deps.store.get(r.id);
-      return !!rec && rec.stepIndex >= 1 && rec.weight === CANARY_WEIGHT;
+      return !!rec && rolloutView(rec).stepIndex >= 1 && rolloutView(rec).weight === CANARY_WEIGHT;
     },
     `the canary at ${CANARY_WEIGHT}%`,
     120_000,
     100,
   );
-  const canary = (rec as RolloutRecord).revisions.canary;
+  const canary = (rec as RolloutRecord).revisions.new;
   await new Promise((res) => setTimeout(res, WARMUP_MS + rng() * c.intervalSeconds * 1000));
   const before = (await deps.store.get(r.id)) as RolloutRecord;
   if (before.phase !== 'Progressing' && before.phase !== 'Paused') {

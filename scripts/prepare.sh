@@ -31,4 +31,5 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
 fi
 
 log "compiling TypeScript"
+rm -rf dist  # stale outputs of moved or deleted modules would shadow the new ones
 ./node_modules/.bin/tsc -p tsconfig.build.json

@@ -2,18 +2,24 @@
  * The OpenAPI 3.1 document, generated from the route table and the zod schemas of src/api/schemas.ts
  * and src/plan/schema.ts — the plan schema is the create body.
  *
- * One construct of the plan schema has no OpenAPI form by itself: a canary step is a `z.custom`
- * guard piped into a union (so a non-object gets one clear message). It is described here as an
- * object that is one of the four step schemas, which are the union's own members.
+ * The plan's strategy and router blocks are parsed through their registries (any registered strategy or
+ * router is accepted), which has no OpenAPI form by itself: describeBlock gives each the form it has.
  */
 import { OpenAPIRegistry, OpenApiGeneratorV31, zodToOpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { z, ZodType } from 'zod';
-import { planSchema, stepSchema } from '../plan/schema';
+import { routerSpecSchema, routers } from '../kube/routers/registry';
+import { planSchema, strategySchema } from '../plan/schema';
+import { strategies } from '../strategies/registry';
 import { errors } from './responses';
 import { openApiPath, type ApiRoute } from './routeTable';
-import { errorBodySchema, eventViewSchema, rolloutViewSchema } from './schemas';
-
-const STEP_NAMES = ['SetWeightStep', 'PauseStep', 'AnalyzeStep', 'SetCanaryScaleStep'];
+import {
+  errorBodySchema,
+  eventViewSchema,
+  podsViewSchema,
+  rolloutViewSchema,
+  stepViewSchema,
+  trafficViewSchema,
+} from './schemas';
 
 /**
  * Names a schema as a component. The plan's schemas were made before zod was extended with
@@ -25,21 +31,37 @@ function nameSchema(schema: ZodType | z.core.$ZodType, refId: string, more: Reco
   zodToOpenAPIRegistry.add(schema, { ...current, ...more, _internal: { ...current._internal, refId } });
 }
 
-/** Gives the canary step (custom guard → union) a schema: an object that is one of the union's members (returned, to be generated as components). */
-function describeSteps(): ZodType[] {
-  const union = stepSchema._zod.def.out as unknown as { _zod: { def: { options: ZodType[] } } };
-  const names = union._zod.def.options.map((o, i) => {
-    const name = STEP_NAMES[i] ?? `Step${i}`;
-    nameSchema(o, name);
-    return name;
+const capitalised = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * A block naming one registered implementation (`strategy: { canary: … }`, `router: { gatewayApi: … }`)
+ * is parsed by a transform over the registry, which has no OpenAPI form of its own: it is described as
+ * one of `{ <key>: <that implementation's schema> }`, each implementation's schema a component of its own.
+ * Answers the schemas to generate as components.
+ */
+function describeBlock(
+  block: ZodType,
+  name: string,
+  entries: readonly { key: string; schema: ZodType }[],
+  suffix: string,
+): ZodType[] {
+  const pipe = block._zod.def as unknown as { in?: ZodType };
+  const options = entries.map(({ key, schema }) => {
+    const refId = `${capitalised(key)}${suffix}`;
+    nameSchema(schema, refId);
+    return {
+      type: 'object',
+      properties: { [key]: { $ref: `#/components/schemas/${refId}` } },
+      required: [key],
+      additionalProperties: false,
+    };
   });
-  // The metadata goes on the guard (the pipe's input), which is where the generator looks for a pipe's type.
-  nameSchema(stepSchema._zod.def.in, 'CanaryStep', {
+  nameSchema(pipe.in ?? block, name, {
     type: 'object',
-    description: 'One canary step: exactly one of setWeight, pause, analyze, setCanaryScale.',
-    oneOf: names.map((n) => ({ $ref: `#/components/schemas/${n}` })),
+    description: `Exactly one ${name.toLowerCase()}.`,
+    oneOf: options,
   });
-  return union._zod.def.options;
+  return entries.map((e) => e.schema);
 }
 
 export interface OpenApiOptions {
@@ -52,8 +74,24 @@ export interface OpenApiOptions {
 /** The document for an app serving `routes`, with `openPaths` marked as needing no token. */
 export function buildOpenApiDocument(opts: OpenApiOptions): object {
   const registry = new OpenAPIRegistry();
-  const steps = describeSteps();
+  const components = [
+    ...describeBlock(
+      strategySchema,
+      'Strategy',
+      strategies.values().map((s) => ({ key: s.key, schema: s.specSchema as ZodType })),
+      'Strategy',
+    ),
+    ...describeBlock(
+      routerSpecSchema,
+      'Router',
+      routers.values().map((r) => ({ key: r.key, schema: r.configSchema as ZodType })),
+      'Router',
+    ),
+  ];
   nameSchema(planSchema, 'RolloutPlan');
+  nameSchema(stepViewSchema, 'Step');
+  nameSchema(trafficViewSchema, 'Traffic');
+  nameSchema(podsViewSchema, 'RevisionPods');
   // The SSE stream's frames carry these; the document names them even though no JSON route returns them alone.
   registry.register('Event', eventViewSchema);
   registry.register('Rollout', rolloutViewSchema);
@@ -72,7 +110,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions): object {
       security: isOpen ? [] : [{ [bearer.name]: [] }],
     });
   }
-  const definitions = [...registry.definitions, ...steps.map((schema) => ({ type: 'schema' as const, schema }))];
+  const definitions = [...registry.definitions, ...components.map((schema) => ({ type: 'schema' as const, schema }))];
   return new OpenApiGeneratorV31(definitions).generateDocument({
     openapi: '3.1.0',
     info: {

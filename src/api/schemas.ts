@@ -5,6 +5,7 @@
  */
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { progressViewSchema, stepViewSchema as progressStepSchema } from '../strategies/progress';
 
 extendZodWithOpenApi(z);
 
@@ -29,13 +30,10 @@ export const verdictViewSchema = z
   })
   .openapi('MetricVerdict');
 
-export const stepViewSchema = z
-  .object({
-    index: z.number().int(),
-    description: z.string(),
-    state: z.enum(['done', 'current', 'pending']),
-  })
-  .openapi('Step');
+/** The strategy's progress view's parts (made before zod was extended for OpenAPI: openapi.ts names them). */
+export const stepViewSchema = progressStepSchema;
+export const trafficViewSchema = progressViewSchema.shape.traffic;
+export const podsViewSchema = progressViewSchema.shape.revisions.element;
 
 export const rolloutViewSchema = z
   .object({
@@ -58,14 +56,21 @@ export const rolloutViewSchema = z
     message: z.string(),
     createdAt: z.string().openapi({ format: 'date-time' }),
     updatedAt: z.string().openapi({ format: 'date-time' }),
-    revisions: z.object({ stable: z.string().optional(), canary: z.string() }),
-    /** Canary traffic percentage the steps so far allow. */
+    /** `new`: the revision rolled out ('' until a worker resolves it); `previousStable`: the stable one before its promotion. */
+    revisions: z.object({ stable: z.string().optional(), new: z.string(), previousStable: z.string().optional() }),
+    /** The new revision's target share of requests (percent): traffic.target.weight. */
     weight: z.number().int(),
+    /** The strategy's key (canary, blueGreen, …) and what it calls the new revision (canary, preview, …). */
     strategy: z.string(),
+    newRole: z.string(),
     router: z.string(),
     steps: z.array(stepViewSchema),
     /** Index of the current step; equals steps.length once all are done. */
     stepIndex: z.number().int(),
+    /** What the steps ask for, and what the cluster was last seen doing. */
+    traffic: trafficViewSchema,
+    /** Revisions by role with their pods as last observed. */
+    pods: z.array(podsViewSchema),
     pause: z.object({ kind: z.enum(['step', 'user', 'inconclusive']), since: z.string() }).optional(),
     analysis: z.object({ metrics: z.array(verdictViewSchema) }),
     /** The record version: changes with every committed change. */

@@ -1,16 +1,15 @@
-/** Records and stored events as the API shows them (pure). */
+/** Records and stored events as the API shows them (pure); the strategy describes its own progress. */
 import type { StoredEvent } from '../engine/events';
 import type { RolloutRecord } from '../engine/record';
 import { compilePlan } from '../plan/compile';
-import type { Plan } from '../plan/schema';
-import { describeStep } from '../strategies/canary';
+import { bindStrategy } from '../strategies/registry';
 import type { EventView, RolloutView } from './schemas';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function rolloutView(r: RolloutRecord): RolloutView {
-  const plan = compilePlan(r.plan as Plan);
-  const done = r.phase === 'Succeeded' || r.phase === 'Promoting';
+  const plan = compilePlan(r.plan);
+  const progress = bindStrategy(plan).describe(r);
   return {
     id: r.id,
     namespace: r.namespace,
@@ -22,20 +21,14 @@ export function rolloutView(r: RolloutRecord): RolloutView {
     createdAt: iso(r.createdAt),
     updatedAt: iso(r.updatedAt),
     revisions: r.revisions,
-    weight: r.weight,
-    strategy: 'canary',
-    router: plan.router.kind,
-    steps: plan.steps.map((s, index) => ({
-      index,
-      description: describeStep(s),
-      state:
-        done || index < r.stepIndex
-          ? 'done'
-          : index === r.stepIndex && !r.firstDeploy && r.phase !== 'Pending'
-            ? 'current'
-            : 'pending',
-    })),
-    stepIndex: r.stepIndex,
+    weight: progress.traffic.target.weight,
+    strategy: progress.strategy,
+    newRole: progress.newRole,
+    router: plan.strategy.router.key,
+    steps: progress.steps,
+    stepIndex: progress.stepIndex,
+    traffic: progress.traffic,
+    pods: progress.revisions,
     pause: r.pause ? { kind: r.pause.kind, since: iso(r.pause.since) } : undefined,
     analysis: {
       metrics: plan.analysis.metrics.map((m) => {

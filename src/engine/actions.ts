@@ -1,37 +1,35 @@
 /**
  * Turns a desired state into an ordered list of cluster actions (pure). The order is what keeps the
- * invariants: Services first, then pods added, then traffic moved, and only then pods taken away —
- * a canary loses pods only once the router no longer sends it more than it should.
+ * invariants: Services first, then pods added, then traffic moved, and only then pods taken away — each
+ * shrink carrying the conditions it waits for (traffic confirmed, the replacement's pods ready).
  */
-import type { DesiredState, StrategyObserved } from '../strategies/strategy';
+import type { DesiredState, RevisionRole, ShrinkConstraint, StrategyObserved } from '../strategies/strategy';
+import { sameTraffic, type Traffic } from '../strategies/traffic';
 
 export type ClusterAction =
-  | { kind: 'ensureStableService'; revision: string }
-  | { kind: 'ensureCanaryService'; revision: string }
-  | { kind: 'scaleUp'; revision: string; replicas: number; role: 'stable' | 'canary' }
-  | { kind: 'route'; weight: number }
-  | { kind: 'scaleDown'; revision: string; replicas: number; role?: 'stable' | 'canary'; afterRoute: boolean };
+  | { kind: 'ensureService'; role: RevisionRole; revision: string }
+  | { kind: 'scaleUp'; revision: string; replicas: number; role: RevisionRole }
+  | { kind: 'route'; traffic: Traffic }
+  | { kind: 'scaleDown'; revision: string; replicas: number; role?: RevisionRole; after?: ShrinkConstraint };
 
 function specOf(observed: StrategyObserved, revision: string): number | undefined {
-  if (observed.stable?.revision === revision) return observed.stable.specReplicas;
-  if (observed.canary?.revision === revision) return observed.canary.specReplicas;
-  return observed.others.find((o) => o.revision === revision)?.specReplicas;
+  return observed.revisions.find((r) => r.revision === revision)?.specReplicas;
 }
 
 /**
- * The actions that take the observed cluster to `desired`, in a safe order. `routerAt` is the weight
- * the router was just verified to be at, if any: no need to set (and read) it again.
+ * The actions that take the observed cluster to `desired`, in a safe order. `verified` is traffic the
+ * router was just confirmed to be at, if any: no need to set (and read) it again.
  */
-export function planActions(desired: DesiredState, observed: StrategyObserved, routerAt?: number): ClusterAction[] {
-  const actions: ClusterAction[] = [{ kind: 'ensureStableService', revision: desired.stableServiceRevision }];
-  if (desired.canaryServiceRevision)
-    actions.push({ kind: 'ensureCanaryService', revision: desired.canaryServiceRevision });
+export function planActions(desired: DesiredState, observed: StrategyObserved, verified?: Traffic): ClusterAction[] {
+  const actions: ClusterAction[] = [];
+  for (const [role, revision] of Object.entries(desired.services) as [RevisionRole, string][])
+    actions.push({ kind: 'ensureService', role, revision });
   const downs: ClusterAction[] = [];
   for (const rs of desired.replicaSets) {
     const current = specOf(observed, rs.revision);
     // A ReplicaSet that does not exist and should have no pods is not created (a rollback before the canary started).
     if (current === undefined && rs.replicas === 0) continue;
-    // Ensuring also fixes a role annotation; it never lowers replicas (that waits for the route).
+    // Ensuring also fixes a role annotation; it never lowers replicas (that waits for its conditions).
     if (current === undefined || current <= rs.replicas)
       actions.push({ kind: 'scaleUp', revision: rs.revision, replicas: rs.replicas, role: rs.role });
     else
@@ -40,12 +38,14 @@ export function planActions(desired: DesiredState, observed: StrategyObserved, r
         revision: rs.revision,
         replicas: rs.replicas,
         role: rs.role,
-        afterRoute: desired.scaleDownAfterRoute && rs.role === 'canary',
+        after: rs.shrinkAfter,
       });
   }
-  if (desired.routerWeight !== 'hold' && desired.routerWeight !== routerAt)
-    actions.push({ kind: 'route', weight: desired.routerWeight });
-  for (const revision of desired.scaleToZero)
-    downs.push({ kind: 'scaleDown', revision, replicas: 0, afterRoute: false });
+  if (desired.traffic !== 'hold' && !(verified && sameTraffic(verified, desired.traffic)))
+    actions.push({ kind: 'route', traffic: desired.traffic });
+  const kept = new Set([...desired.replicaSets.map((r) => r.revision), ...(desired.retain ?? [])]);
+  for (const r of observed.revisions)
+    if (r.specReplicas > 0 && !kept.has(r.revision))
+      downs.push({ kind: 'scaleDown', revision: r.revision, replicas: 0 });
   return [...actions, ...downs];
 }

@@ -10,7 +10,8 @@ import type { Judge, JudgeContext } from '../analysis/judge';
 import type { Measurement, Verdict } from '../analysis/types';
 import { combineVerdicts } from '../analysis/verdict';
 import type { CompiledPlan } from '../plan/compile';
-import { analysisActive } from '../strategies/canary';
+import type { BoundStrategy } from '../strategies/registry';
+import { trafficKey, type Traffic } from '../strategies/traffic';
 import type { AnalysisOutcome } from '../strategies/strategy';
 import type { EngineDeps } from './deps';
 import type { MetricState, RolloutRecord } from './record';
@@ -40,12 +41,12 @@ export function keepMeasurements(
 }
 
 /**
- * How traffic is split now, as far as the engine knows: the weight the steps allow and, where the router
- * can tell, the weight it verified (a route set some reconciles after the step, once pods were ready,
- * moves the share then). Two looks with the same answer had steady traffic between them.
+ * How traffic is split now, as far as the engine knows: what the steps ask for and whether the router
+ * confirmed it (a route set some reconciles after the step, once pods were ready, moves the share then).
+ * Two looks with the same answer had steady traffic between them.
  */
-export function trafficAt(weight: number, routerAt: number | undefined): string {
-  return `${weight}/${routerAt ?? '?'}`;
+export function trafficAt(target: Traffic, verified: boolean | undefined): string {
+  return `${trafficKey(target)}/${verified === true ? 'verified' : '?'}`;
 }
 
 /** The measurement, marked `shifted` when the traffic split changed since the last look (its share moved inside the interval). */
@@ -60,19 +61,20 @@ export function markShifted(
     : measurement;
 }
 
-export function analysisDue(plan: CompiledPlan, record: RolloutRecord, now: number): boolean {
-  return analysisActive(plan, record) && now >= (record.analysis.lastAt ?? 0) + plan.analysis.intervalMs;
+export function analysisDue(plan: CompiledPlan, strategy: BoundStrategy, record: RolloutRecord, now: number): boolean {
+  return strategy.analysisActive(record) && now >= (record.analysis.lastAt ?? 0) + plan.analysis.intervalMs;
 }
 
 /** `traffic`: trafficAt() for this look. */
 export async function runAnalysis(
   deps: EngineDeps,
   plan: CompiledPlan,
+  strategy: BoundStrategy,
   record: RolloutRecord,
   now: number,
   traffic: string,
 ): Promise<{ record: RolloutRecord; outcome?: AnalysisOutcome }> {
-  if (!analysisDue(plan, record, now)) return { record };
+  if (!analysisDue(plan, strategy, record, now)) return { record };
   const provider = deps.provider(plan);
   // Only sequential judges spend alpha (threshold checks give no error-rate guarantee to share).
   const spenders = plan.analysis.metrics.filter((m) => judgeFor(m).kind === 'sequential').length;
@@ -85,7 +87,7 @@ export async function runAnalysis(
     const target = {
       namespace: plan.namespace,
       app: plan.app,
-      canaryRevision: record.revisions.canary,
+      canaryRevision: record.revisions.new,
       stableRevision: record.revisions.stable,
       revisionLabel: plan.analysis.revisionLabel,
       intervalMs: plan.analysis.intervalMs,

@@ -1,16 +1,18 @@
 /**
  * Carries out planned cluster actions in order through the Kubernetes adapter. Actions whose result
  * is already what `observe()` saw are skipped without a request (invariant 5: a steady state costs
- * reads only); a canary scale-down waits when the router cannot confirm the traffic has left it.
+ * reads only); a shrink waits while its conditions do not hold — the router not confirming the traffic
+ * has left (a "cannot tell" is accepted), or the replacement's pods not ready yet.
  */
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
-import { LABELS } from '../kube/names';
-import type { Observed } from '../kube/observe';
+import { LABELS, replicaSetName } from '../kube/names';
+import type { Observed, ObservedService } from '../kube/observe';
 import { ensureReplicaSet, scaleReplicaSet } from '../kube/replicaSets';
+import type { RouterContext, TrafficRouter } from '../kube/routers/trafficRouter';
 import { ensureService } from '../kube/services';
-import type { RouterContext } from '../kube/routers/trafficRouter';
-import { replicaSetName } from '../kube/names';
 import type { CompiledPlan } from '../plan/compile';
+import type { RevisionRole, ShrinkConstraint } from '../strategies/strategy';
+import type { Traffic } from '../strategies/traffic';
 import type { ClusterAction } from './actions';
 import type { EngineDeps } from './deps';
 import type { RolloutRecord } from './record';
@@ -20,13 +22,18 @@ export interface ApplyContext {
   plan: CompiledPlan;
   record: RolloutRecord;
   observed: Observed;
+  router: TrafficRouter;
   routerCtx: RouterContext;
+  /** The traffic the router should be at for this record (what a `traffic` shrink condition checks). */
+  target: Traffic;
+  /** The router's answer for `target` from earlier in this reconcile, if it was asked. */
+  verified?: boolean;
 }
 
-/** What applying did: writes made, and whether a step had to wait for the router. */
+/** What applying did: writes made, and whether a shrink had to wait for its conditions. */
 export interface ApplyResult {
   changed: string[];
-  waitedOnRouter: boolean;
+  waited: boolean;
 }
 
 function selectorFor(plan: CompiledPlan, revision: string): Record<string, string> {
@@ -38,23 +45,19 @@ function sameSelector(a: Record<string, string> | undefined, b: Record<string, s
 }
 
 function templateFor(record: RolloutRecord, revision: string): V1PodTemplateSpec {
-  const t = revision === record.revisions.canary ? record.template : record.stableTemplate;
+  const t = revision === record.revisions.new ? record.template : record.stableTemplate;
   return (t ?? { spec: { containers: [] } }) as V1PodTemplateSpec;
 }
 
-async function ensureSvc(
-  c: ApplyContext,
-  name: string,
-  revision: string,
-  current: Observed['service'],
-): Promise<boolean> {
+async function ensureSvc(c: ApplyContext, role: RevisionRole, revision: string): Promise<string | undefined> {
+  const name = c.plan.service.names[role];
+  const current: ObservedService | undefined = c.observed.services[role];
   const selector = selectorFor(c.plan, revision);
   if (current && sameSelector(current.selector, selector) && current.ports.some((p) => p.port === c.plan.service.port))
-    return false;
+    return undefined;
+  const template = c.record.template as V1PodTemplateSpec | null;
   const targetPort =
-    c.plan.service.targetPort ??
-    (c.record.template as V1PodTemplateSpec | undefined)?.spec?.containers?.[0]?.ports?.[0]?.containerPort ??
-    c.plan.service.port;
+    c.plan.service.targetPort ?? template?.spec?.containers?.[0]?.ports?.[0]?.containerPort ?? c.plan.service.port;
   const r = await ensureService(c.deps.kube, {
     namespace: c.plan.namespace,
     name,
@@ -63,24 +66,29 @@ async function ensureSvc(
     targetPort,
     labels: { [LABELS.app]: c.plan.app },
   });
-  return r !== 'unchanged';
+  return r === 'unchanged' ? undefined : `service ${name} → ${revision}`;
 }
 
+/** Carries out `actions` in order; answers what changed and whether a shrink waited. */
 export async function applyActions(c: ApplyContext, actions: readonly ClusterAction[]): Promise<ApplyResult> {
   const changed: string[] = [];
-  let routerOk: boolean | undefined;
-  let waitedOnRouter = false;
+  let verified = c.verified;
+  let waited = false;
   const rsOf = (revision: string) => c.observed.replicaSets.find((rs) => rs.revision === revision);
+  // A shrink's conditions: the router confirms the target traffic (asked once, if it can tell), the replacement is ready.
+  const holds = async (after: ShrinkConstraint | undefined): Promise<boolean> => {
+    if (after?.ready && (rsOf(after.ready.revision)?.status.readyReplicas ?? 0) < after.ready.pods) return false;
+    if (after?.traffic && verified === undefined && c.router.capabilities.verify)
+      verified = await c.router.verify(c.routerCtx, c.target);
+    return !(after?.traffic && verified === false);
+  };
   for (const a of actions) {
     switch (a.kind) {
-      case 'ensureStableService':
-        if (await ensureSvc(c, c.plan.service.name, a.revision, c.observed.service))
-          changed.push(`service ${c.plan.service.name} → ${a.revision}`);
+      case 'ensureService': {
+        const change = await ensureSvc(c, a.role, a.revision);
+        if (change) changed.push(change);
         break;
-      case 'ensureCanaryService':
-        if (await ensureSvc(c, c.plan.service.canaryName, a.revision, c.observed.canaryService))
-          changed.push(`service ${c.plan.service.canaryName} → ${a.revision}`);
-        break;
+      }
       case 'scaleUp': {
         const rs = rsOf(a.revision);
         if (rs && rs.replicas === a.replicas && rs.role === a.role && rs.rolloutId === c.record.id) break;
@@ -97,16 +105,13 @@ export async function applyActions(c: ApplyContext, actions: readonly ClusterAct
         if (r !== 'unchanged') changed.push(`${replicaSetName(c.plan.app, a.revision)} ${r} at ${a.replicas}`);
         break;
       }
-      case 'route': {
-        const router = c.deps.router(c.plan.router.kind);
-        await router.setWeight(c.routerCtx, a.weight);
-        routerOk = await router.verify(c.routerCtx, a.weight);
+      case 'route':
+        await c.router.setTraffic(c.routerCtx, a.traffic);
+        verified = await c.router.verify(c.routerCtx, a.traffic);
         break;
-      }
       case 'scaleDown': {
-        // The canary gives up pods only once the router confirms its traffic is gone ("cannot tell" is accepted).
-        if (a.afterRoute && routerOk === false) {
-          waitedOnRouter = true;
+        if (!(await holds(a.after))) {
+          waited = true;
           break;
         }
         const rs = rsOf(a.revision);
@@ -117,5 +122,5 @@ export async function applyActions(c: ApplyContext, actions: readonly ClusterAct
       }
     }
   }
-  return { changed, waitedOnRouter };
+  return { changed, waited };
 }

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import type { MetricProvider } from '../analysis/metricProvider';
 import type { KubeClient } from '../kube/client';
-import type { TrafficRouter } from '../kube/routers/trafficRouter';
-import type { CompiledPlan, RouterKind } from '../plan/compile';
+import type { CompiledPlan } from '../plan/compile';
 import type { EngineMetrics } from '../observability/metrics';
 import type { RolloutEvents } from './events';
 import type { ReconcileQueue } from './queue';
@@ -14,7 +13,6 @@ export interface EngineDeps {
   events: RolloutEvents;
   queue: ReconcileQueue;
   kube: KubeClient;
-  router(kind: RouterKind): TrafficRouter;
   /** The metric provider a plan's analysis uses (its own Prometheus, or the worker's default). */
   provider(plan: CompiledPlan): MetricProvider;
   clock(): number;

@@ -7,9 +7,7 @@ import type { Redis } from 'ioredis';
 import { createProvider } from '../analysis/providers/factory';
 import type { MetricProvider } from '../analysis/metricProvider';
 import { KubeClient } from '../kube/client';
-import { createRouter } from '../kube/routers/factory';
-import type { TrafficRouter } from '../kube/routers/trafficRouter';
-import type { CompiledPlan, RouterKind } from '../plan/compile';
+import type { CompiledPlan } from '../plan/compile';
 import { EngineMetrics } from '../observability/metrics';
 import type { EngineDeps } from './deps';
 import { RolloutEvents } from './events';
@@ -45,7 +43,6 @@ export function createEngine(config: EngineConfig): Engine {
   const kube = KubeClient.fromKubeconfig(config.kubeconfig, {
     onRequest: (verb, resource, outcome) => metrics.kubeRequests.inc({ verb, resource, outcome }),
   });
-  const routers = new Map<RouterKind, TrafficRouter>();
   const providers = new Map<string, MetricProvider>();
   const events = new RolloutEvents({ connection, prefix: config.prefix });
   const queue = new ReconcileQueue({ connection, prefix: config.prefix, name: config.queueName });
@@ -54,11 +51,6 @@ export function createEngine(config: EngineConfig): Engine {
     events,
     queue,
     kube,
-    router(kind) {
-      let r = routers.get(kind);
-      if (!r) routers.set(kind, (r = createRouter(kind, kube)));
-      return r;
-    },
     provider(plan: CompiledPlan) {
       const own = plan.analysis.prometheus;
       const key = JSON.stringify(own ?? 'default');

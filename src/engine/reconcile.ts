@@ -4,22 +4,26 @@
  * decide, commit with compare-and-set, then make the cluster match the committed record. Running it
  * twice, or crashing anywhere in it and running it again, gives the same cluster: the actions are a
  * pure function of the committed record and what is observed, and writes that change nothing are not
- * made.
+ * made. The engine names no strategy and no router: it asks the plan's, through their registries.
  */
 import type { Logger } from 'pino';
-import { LABELS } from '../kube/names';
 import { observe, type Observed } from '../kube/observe';
-import type { RouterContext } from '../kube/routers/trafficRouter';
+import { createRouter } from '../kube/routers/registry';
+import type { RouterContext, TrafficRouter } from '../kube/routers/trafficRouter';
 import { compilePlan, type CompiledPlan } from '../plan/compile';
-import type { Plan } from '../plan/schema';
-import { canaryStrategy, CONVERGE_POLL_MS } from '../strategies/canary';
-import type { AnalysisOutcome, StrategyObserved } from '../strategies/strategy';
+import { bindStrategy, type BoundStrategy } from '../strategies/registry';
+import type { AnalysisOutcome, RevisionRole, StrategyObserved } from '../strategies/strategy';
+import { sameTraffic, type Traffic } from '../strategies/traffic';
 import { planActions } from './actions';
 import { runAnalysis, trafficAt } from './analysisRun';
 import { applyActions } from './applyActions';
+import { clusterSnapshot, strategyView } from './clusterView';
 import type { EngineDeps } from './deps';
 import { isTerminal, type RolloutEvent, type RolloutRecord } from './record';
 import { resolveRevisions } from './resolve';
+
+/** How soon to look again while the cluster converges (pods to become ready, the router to follow). */
+export const CONVERGE_POLL_MS = 1000;
 
 export type ReconcileResult =
   | { kind: 'missing' }
@@ -34,15 +38,16 @@ interface Context {
   log: Logger;
   now: number;
   loaded: RolloutRecord;
-  plan: Plan;
-  compiled: CompiledPlan;
+  plan: CompiledPlan;
+  strategy: BoundStrategy;
+  router: TrafficRouter;
   routerCtx: RouterContext;
   next: RolloutRecord;
   events: RolloutEvent[];
   observed?: Observed;
   view?: StrategyObserved;
-  /** The weight the router was verified to be at in this reconcile. */
-  routerAt?: number;
+  /** The traffic the router was asked about in checkRouter (its answer is view.trafficVerified). */
+  checked?: Traffic;
   analysis?: AnalysisOutcome;
 }
 
@@ -51,61 +56,44 @@ function comparable(r: RolloutRecord): string {
   return JSON.stringify(rest);
 }
 
-/** What the strategy needs of the observed cluster. */
-export function strategyView(o: Observed, r: RolloutRecord): StrategyObserved {
-  const view = (rev: string | undefined) => {
-    const rs = rev ? o.replicaSets.find((x) => x.revision === rev) : undefined;
-    return rs
-      ? { revision: rs.revision, specReplicas: rs.replicas, readyReplicas: rs.status.readyReplicas }
-      : undefined;
-  };
-  return {
-    stable: view(r.revisions.stable),
-    canary: view(r.revisions.canary),
-    others: o.replicaSets
-      .filter((rs) => rs.revision !== r.revisions.stable && rs.revision !== r.revisions.canary)
-      .map((rs) => ({ revision: rs.revision, specReplicas: rs.replicas, readyReplicas: rs.status.readyReplicas })),
-    stableServiceRevision: o.service ? (o.service.selector[LABELS.revision] ?? '*') : undefined,
-  };
+/** The Services the plan's strategy manages, by role. */
+function serviceNames(c: Context): Partial<Record<RevisionRole, string>> {
+  return Object.fromEntries(c.strategy.serviceRoles.map((role) => [role, c.plan.service.names[role]]));
+}
+
+/** The router's context: where it routes, between which Services. */
+export function routerContext(plan: CompiledPlan): RouterContext {
+  const { names, port } = plan.service;
+  return { namespace: plan.namespace, app: plan.app, services: { stable: names.stable, canary: names.canary }, port };
 }
 
 async function observeCluster(c: Context): Promise<void> {
-  c.observed = await observe(c.deps.kube, {
-    namespace: c.compiled.namespace,
-    app: c.compiled.app,
-    serviceName: c.compiled.service.name,
-    canaryServiceName: c.compiled.service.canaryName,
-  });
+  c.observed = await observe(c.deps.kube, { namespace: c.plan.namespace, app: c.plan.app, services: serviceNames(c) });
 }
 
 /** A new rollout: find the stable revision, fix the new one, and make sure no stale route sends traffic to an old canary. */
 async function resolvePending(c: Context): Promise<void> {
   if (c.next.phase !== 'Pending' || !c.observed) return;
-  const r = resolveRevisions(c.plan, c.next, c.observed, c.now);
+  const r = resolveRevisions(c.loaded.plan, c.next, c.observed, c.now);
   c.next = r.record;
   c.events.push(...r.events);
-  if (r.ok && !c.next.firstDeploy && c.compiled.router.kind !== 'replicaRatio')
-    await c.deps.router(c.compiled.router.kind).reset(c.routerCtx);
+  if (r.ok && !c.next.firstDeploy) await c.router.reset(c.routerCtx);
 }
 
+/** Asks the router whether it is at the record's traffic (only routers that can tell, only once there is something to route). */
 async function checkRouter(c: Context): Promise<void> {
   if (!c.observed) return;
-  c.view = strategyView(c.observed, c.next);
-  // Only routers that can tell, and only once there is a stable revision to route between.
-  if (
-    c.compiled.router.kind === 'replicaRatio' ||
-    c.next.firstDeploy ||
-    !c.next.revisions.stable ||
-    c.next.phase === 'Pending' ||
-    isTerminal(c.next.phase)
-  )
-    return;
-  c.view.routerAtWeight = await c.deps.router(c.compiled.router.kind).verify(c.routerCtx, c.next.weight);
-  if (c.view.routerAtWeight === true) c.routerAt = c.next.weight;
+  const routing =
+    !c.next.firstDeploy && c.next.revisions.stable && c.next.phase !== 'Pending' && !isTerminal(c.next.phase);
+  if (routing && c.router.capabilities.verify) c.checked = c.strategy.traffic(c.next);
+  const verified = c.checked ? await c.router.verify(c.routerCtx, c.checked) : undefined;
+  c.view = strategyView(c.observed, verified);
+  if (c.next.phase !== 'Pending') c.next = { ...c.next, cluster: clusterSnapshot(c.observed, c.next, verified) };
 }
 
 async function analyse(c: Context): Promise<void> {
-  const r = await runAnalysis(c.deps, c.compiled, c.next, c.now, trafficAt(c.next.weight, c.routerAt));
+  const traffic = trafficAt(c.strategy.traffic(c.next), c.view?.trafficVerified);
+  const r = await runAnalysis(c.deps, c.plan, c.strategy, c.next, c.now, traffic);
   c.next = r.record;
   c.analysis = r.outcome;
   if (r.outcome) c.log.debug({ analysis: r.outcome.decision, reason: r.outcome.reason }, 'analysis');
@@ -113,26 +101,13 @@ async function analyse(c: Context): Promise<void> {
 
 function decide(c: Context): void {
   if (!c.view) return;
-  const out = canaryStrategy.decide({
-    plan: c.compiled,
-    record: c.next,
-    observed: c.view,
-    analysis: c.analysis,
-    now: c.now,
-  });
+  const out = c.strategy.decide({ record: c.next, observed: c.view, analysis: c.analysis, now: c.now });
   c.next = out.record;
   c.events.push(...out.events);
   // An Analysis event when a metric's decision changes, not every interval.
   if (c.analysis && describeVerdicts(c.loaded) !== describeVerdicts(c.next)) {
-    c.events.push({
-      at: c.now,
-      type: 'Analysis',
-      message: c.analysis.reason,
-      phase: c.next.phase,
-      step: c.next.stepIndex,
-      weight: c.next.weight,
-      verdicts: c.analysis.verdicts,
-    });
+    const { phase } = c.next;
+    c.events.push({ at: c.now, type: 'Analysis', message: c.analysis.reason, phase, verdicts: c.analysis.verdicts });
   }
 }
 
@@ -146,7 +121,7 @@ function describeVerdicts(r: RolloutRecord): string {
 async function commit(c: Context): Promise<RolloutRecord | undefined> {
   if (comparable(c.next) === comparable(c.loaded)) return c.loaded;
   // The events go in the same compare-and-set as the change they tell of.
-  const result = await c.deps.store.update(c.loaded.id, c.loaded.version, c.next, c.events);
+  const result = await c.deps.store.update(c.loaded.id, c.loaded.version, c.next, c.strategy.place(c.next, c.events));
   if (result !== 'ok') return undefined;
   const committed = { ...c.next, version: c.loaded.version + 1 };
   if (committed.phase !== c.loaded.phase) {
@@ -159,21 +134,32 @@ async function commit(c: Context): Promise<RolloutRecord | undefined> {
 
 async function applyDesired(c: Context, committed: RolloutRecord): Promise<{ changes: string[]; waited: boolean }> {
   // Nothing to act on before the new revision is known (or when it never was: a failed start).
-  if (!c.observed || !c.view || committed.phase === 'Pending' || !committed.revisions.canary)
+  if (!c.observed || !c.view || committed.phase === 'Pending' || !committed.revisions.new)
     return { changes: [], waited: false };
   // A rollout that ended before a newer one began must not touch what the newer one runs.
   if (isTerminal(committed.phase) && isTerminal(c.loaded.phase)) {
     const active = await c.deps.store.getActive(committed.namespace, committed.app);
     if (active && active.id !== committed.id) return { changes: [], waited: false };
   }
-  const view = { ...c.view, ...strategyView(c.observed, committed) };
-  const desired = canaryStrategy.desired(c.compiled, committed, view, c.now);
+  const target = c.strategy.traffic(committed);
+  // What checkRouter learnt still holds when the committed record asks for the same traffic.
+  const verified = c.checked && sameTraffic(c.checked, target) ? c.view.trafficVerified : undefined;
+  const desired = c.strategy.desired(committed, c.view, c.now);
   const result = await applyActions(
-    { deps: c.deps, plan: c.compiled, record: committed, observed: c.observed, routerCtx: c.routerCtx },
-    planActions(desired, view, c.routerAt),
+    {
+      deps: c.deps,
+      plan: c.plan,
+      record: committed,
+      observed: c.observed,
+      router: c.router,
+      routerCtx: c.routerCtx,
+      target,
+      verified,
+    },
+    planActions(desired, c.view, verified ? target : undefined),
   );
   if (result.changed.length) c.log.info({ changes: result.changed }, 'cluster updated');
-  return { changes: result.changed, waited: result.waitedOnRouter };
+  return { changes: result.changed, waited: result.waited };
 }
 
 /** Reconciles rollout `id` as of record `version` (the job's). */
@@ -181,24 +167,18 @@ export async function reconcile(deps: EngineDeps, id: string, version: number): 
   const loaded = await deps.store.get(id);
   if (!loaded) return { kind: 'missing' };
   if (loaded.version !== version) return { kind: 'stale', currentVersion: loaded.version };
-  const now = deps.clock();
-  const plan = loaded.plan as Plan;
-  const compiled = compilePlan(plan);
   if (isTerminal(loaded.phase) && loaded.scaleDownAt === undefined)
     return { kind: 'done', record: loaded, committed: false, requeueAt: Infinity, changes: [] };
+  const plan = compilePlan(loaded.plan);
   const c: Context = {
     deps,
     log: deps.logger.child({ rolloutId: id }),
-    now,
+    now: deps.clock(),
     loaded,
     plan,
-    compiled,
-    routerCtx: {
-      namespace: compiled.namespace,
-      app: compiled.app,
-      service: { name: compiled.service.name, canaryName: compiled.service.canaryName, port: compiled.service.port },
-      httpRoute: compiled.router.httpRoute,
-    },
+    strategy: bindStrategy(plan),
+    router: createRouter(plan.strategy.router, deps.kube),
+    routerCtx: routerContext(plan),
     next: loaded,
     events: [],
   };
@@ -210,8 +190,8 @@ export async function reconcile(deps: EngineDeps, id: string, version: number): 
   const committed = await commit(c);
   if (!committed) return { kind: 'conflict' };
   const applied = await applyDesired(c, committed);
-  let requeueAt = canaryStrategy.nextWakeup(compiled, committed, now);
-  // Something moved, or the router held a step back: look again soon rather than at the next timer.
-  if (applied.changes.length || applied.waited) requeueAt = Math.min(requeueAt, now + CONVERGE_POLL_MS);
+  let requeueAt = c.strategy.nextWakeup(committed, c.now);
+  // Something moved, or a shrink waited for its conditions: look again soon rather than at the next timer.
+  if (applied.changes.length || applied.waited) requeueAt = Math.min(requeueAt, c.now + CONVERGE_POLL_MS);
   return { kind: 'done', record: committed, committed: committed !== loaded, requeueAt, changes: applied.changes };
 }

@@ -3,30 +3,11 @@
  * changed only by compare-and-set on `version`. The cluster holds what runs; this holds progress.
  */
 import { z } from 'zod';
+import { outcomeSchema, phaseSchema } from './phase';
 import { measurementSchema, verdictSchema } from '../analysis/types';
+import { planSchema, podTemplateSchema } from '../plan/schema';
 
-export const PHASES = [
-  'Pending',
-  'Progressing',
-  'Paused',
-  'Promoting',
-  'Succeeded',
-  'RollingBack',
-  'RolledBack',
-  'Failed',
-] as const;
-export const phaseSchema = z.enum(PHASES);
-export type Phase = z.infer<typeof phaseSchema>;
-
-/** Phases a rollout never leaves. */
-export const TERMINAL_PHASES: readonly Phase[] = ['Succeeded', 'RolledBack', 'Failed'];
-
-export function isTerminal(phase: Phase): boolean {
-  return TERMINAL_PHASES.includes(phase);
-}
-
-export const outcomeSchema = z.enum(['promoted', 'rolledBack', 'aborted', 'failed']);
-export type Outcome = z.infer<typeof outcomeSchema>;
+export { PHASES, phaseSchema, type Phase, TERMINAL_PHASES, isTerminal, outcomeSchema, type Outcome } from './phase';
 
 /** Why the rollout is paused: a pause step (until a time, or until `promote`), the user, or inconclusive analysis. */
 export const pauseSchema = z.object({
@@ -56,7 +37,30 @@ export const analysisStateSchema = z.object({
 });
 export type AnalysisState = z.infer<typeof analysisStateSchema>;
 
+/** The part of the record every strategy's state has; the rest is the strategy's own (validated by its stateSchema). */
+export const strategyStateBaseSchema = z.looseObject({ kind: z.string() });
+export type StrategyStateBase = z.infer<typeof strategyStateBaseSchema>;
+
+/** What the worker last saw of the app's revisions, so the API (which never reads the cluster) can show the truth. */
+export const clusterSnapshotSchema = z.object({
+  revisions: z.array(
+    z.object({
+      revision: z.string(),
+      role: z.string().optional(),
+      replicas: z.number().int(),
+      ready: z.number().int(),
+    }),
+  ),
+  /** The router's answer to verify(the target traffic): true, false, or absent when it cannot tell. */
+  trafficVerified: z.boolean().optional(),
+});
+export type ClusterSnapshot = z.infer<typeof clusterSnapshotSchema>;
+
+/** The record's format; records of an older one are upgraded when read (recordCodec.ts). */
+export const RECORD_SCHEMA_VERSION = 2;
+
 export const recordSchema = z.object({
+  schemaVersion: z.literal(RECORD_SCHEMA_VERSION),
   id: z.string(),
   namespace: z.string(),
   app: z.string(),
@@ -64,44 +68,31 @@ export const recordSchema = z.object({
   version: z.number().int(),
   createdAt: z.number(),
   updatedAt: z.number(),
-  /** The validated plan as submitted (schema output). */
-  plan: z.unknown(),
-  /** The new version's pod template (after `image:` substitution) and its revision. */
-  template: z.unknown(),
-  revisions: z.object({ stable: z.string().optional(), canary: z.string() }),
+  attempt: z.number().int().min(1),
+  /** The validated plan as submitted (schema output), validated again whenever the record is read. */
+  plan: planSchema,
+  /** The new version's pod template (the plan's, or the stable one with `image:` applied); null until resolved. */
+  template: podTemplateSchema.nullable(),
   /** The stable revision's template, when there is one (what `image:` plans build on). */
-  stableTemplate: z.unknown().optional(),
+  stableTemplate: podTemplateSchema.optional(),
+  /** `new`: the revision being rolled out ('' until resolved); `previousStable`: the stable one before its promotion. */
+  revisions: z.object({ stable: z.string().optional(), new: z.string(), previousStable: z.string().optional() }),
   /** True when the app had no stable revision: the new one is deployed directly, without analysis. */
   firstDeploy: z.boolean(),
   phase: phaseSchema,
   /** One human sentence: why the rollout is where it is. */
   message: z.string(),
-  stepIndex: z.number().int().min(0),
-  stepStartedAt: z.number(),
-  /** The canary weight the steps so far allow (the last setWeight). */
-  weight: z.number().int().min(0).max(100),
-  /** A setCanaryScale override of the canary's replica count. */
-  canaryScale: z
-    .object({
-      replicas: z.number().int().optional(),
-      weight: z.number().int().optional(),
-      matchTrafficWeight: z.boolean().optional(),
-    })
-    .optional(),
+  outcome: outcomeSchema.optional(),
   pause: pauseSchema.optional(),
-  analysis: analysisStateSchema,
-  /** When the canary's pods must be ready by (progressDeadline after they were asked for). */
+  /** When the new revision's pods must be ready by (progressDeadline after they were asked for). */
   progressDeadlineAt: z.number().optional(),
-  /** Promotion moves through stages: canary to full size, all traffic to it, stable Service to it, traffic back to the stable Service. */
-  promotion: z
-    .object({ since: z.number(), full: z.boolean(), stage: z.enum(['scaleUp', 'shift', 'switch', 'reset']) })
-    .optional(),
   rollback: z.object({ since: z.number(), reason: z.string(), aborted: z.boolean() }).optional(),
   /** After promotion: the previous stable revision keeps its pods until then. */
   scaleDownAt: z.number().optional(),
-  previousStable: z.string().optional(),
-  outcome: outcomeSchema.optional(),
-  attempt: z.number().int().min(1),
+  analysis: analysisStateSchema,
+  cluster: clusterSnapshotSchema.optional(),
+  /** The strategy's own state (canary: step, weight, promotion stage; …), `kind` naming the strategy. */
+  strategy: strategyStateBaseSchema,
 });
 export type RolloutRecord = z.infer<typeof recordSchema>;
 

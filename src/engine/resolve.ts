@@ -6,13 +6,13 @@
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { Observed, ObservedReplicaSet } from '../kube/observe';
 import { LABELS } from '../kube/names';
-import type { Plan } from '../plan/schema';
+import { podTemplateSchema, type Plan, type PodTemplate } from '../plan/schema';
 import { revisionOf, templateWithImage } from '../plan/revision';
 import type { RolloutEvent, RolloutRecord } from './record';
 
 /** The stable ReplicaSet: the one the stable Service selects, else the ready-most one marked stable. */
 export function findStable(observed: Observed): ObservedReplicaSet | undefined {
-  const selected = observed.service?.selector[LABELS.revision];
+  const selected = observed.services.stable?.selector[LABELS.revision];
   const live = observed.replicaSets.filter((rs) => rs.replicas > 0 || rs.status.readyReplicas > 0);
   const bySelector = selected ? live.find((rs) => rs.revision === selected) : undefined;
   if (bySelector) return bySelector;
@@ -33,38 +33,45 @@ export type Resolution =
   | { ok: false; record: RolloutRecord; events: RolloutEvent[] };
 
 /** Fills in revisions and templates for a Pending record, or fails it with a message saying why. */
+/** The rollout failed to start, saying why. */
+function failed(record: RolloutRecord, message: string, now: number): Resolution {
+  return {
+    ok: false,
+    record: { ...record, phase: 'Failed', outcome: 'failed', message },
+    events: [{ at: now, type: 'Failed', message, phase: 'Failed' }],
+  };
+}
+
+/** The new version's template: the plan's, or the stable one with the plan's image (a message when it cannot be made). */
+function newTemplate(plan: Plan, stableTemplate: PodTemplate | undefined, app: string): PodTemplate | string {
+  if (plan.spec.template) return plan.spec.template;
+  if (!stableTemplate)
+    return `${app} has no stable revision to take the template from: give spec.template instead of spec.image for a first deploy`;
+  const t = templateWithImage(stableTemplate, plan.spec.image ?? '');
+  return typeof t === 'string' ? `spec.image: ${t}` : t;
+}
+
+/** Fills in revisions and templates for a Pending record, or fails it with a message saying why. */
 export function resolveRevisions(plan: Plan, record: RolloutRecord, observed: Observed, now: number): Resolution {
   const stable = findStable(observed);
   const events: RolloutEvent[] = [];
-  const stableTemplate = stable ? userTemplate(stable.template) : undefined;
-  let template: V1PodTemplateSpec;
-  if (plan.spec.template) template = plan.spec.template as V1PodTemplateSpec;
-  else if (!stableTemplate) {
-    const message = `${record.app} has no stable revision to take the template from: give spec.template instead of spec.image for a first deploy`;
-    return {
-      ok: false,
-      record: { ...record, phase: 'Failed', outcome: 'failed', message },
-      events: [{ at: now, type: 'Failed', message, phase: 'Failed' }],
-    };
-  } else {
-    const t = templateWithImage(
-      stableTemplate as { spec: { containers: { name: string; image: string }[] } },
-      plan.spec.image ?? '',
-    );
-    if (typeof t === 'string') {
-      const message = `spec.image: ${t}`;
-      return {
-        ok: false,
-        record: { ...record, phase: 'Failed', outcome: 'failed', message },
-        events: [{ at: now, type: 'Failed', message, phase: 'Failed' }],
-      };
-    }
-    template = t as V1PodTemplateSpec;
+  let stableTemplate: PodTemplate | undefined;
+  if (stable) {
+    const parsed = podTemplateSchema.safeParse(userTemplate(stable.template));
+    if (!parsed.success)
+      return failed(
+        record,
+        `the stable ReplicaSet ${stable.name} has a pod template Ramp cannot read: ${parsed.error.issues[0]?.message}`,
+        now,
+      );
+    stableTemplate = parsed.data;
   }
-  const canary = revisionOf(template);
+  const template = newTemplate(plan, stableTemplate, record.app);
+  if (typeof template === 'string') return failed(record, template, now);
+  const rev = revisionOf(template);
   for (const rs of observed.replicaSets) {
     // A previous stable waiting out its scale-down delay is expected; a canary left running is an orphan.
-    if (rs.revision !== canary && rs.revision !== stable?.revision && rs.replicas > 0 && rs.role !== 'stable') {
+    if (rs.revision !== rev && rs.revision !== stable?.revision && rs.replicas > 0 && rs.role !== 'stable') {
       events.push({
         at: now,
         type: 'Warning',
@@ -76,7 +83,7 @@ export function resolveRevisions(plan: Plan, record: RolloutRecord, observed: Ob
     ...record,
     template,
     stableTemplate,
-    revisions: { stable: stable?.revision, canary },
+    revisions: { stable: stable?.revision, new: rev },
     firstDeploy: stable === undefined,
   };
   return { ok: true, record: next, events };

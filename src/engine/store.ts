@@ -5,7 +5,8 @@
  * only writer.
  */
 import type { Redis } from 'ioredis';
-import { eventSchema, isTerminal, recordSchema, type RolloutEvent, type RolloutRecord } from './record';
+import { eventSchema, isTerminal, type RolloutEvent, type RolloutRecord } from './record';
+import { decodeRecord } from './recordCodec';
 import { DEFAULT_EVENTS_MAX_LEN, EVENT_FIELD, eventsKey } from './events';
 import { resolvePrefix, type RedisContext } from './redisConnection';
 import { runScript } from './lua/redisScript';
@@ -378,33 +379,19 @@ export class RolloutStore {
     } catch (err) {
       throw new CorruptRecordError(id, key, 'not JSON', { cause: err });
     }
-    const parsed = recordSchema.safeParse(raw);
-    if (!parsed.success)
-      throw new CorruptRecordError(
-        id,
-        key,
-        parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
-        { cause: parsed.error },
-      );
-    if (parsed.data.id !== id) throw new CorruptRecordError(id, key, `holds rollout ${parsed.data.id}`);
-    if (String(parsed.data.version) !== version)
-      throw new CorruptRecordError(
-        id,
-        key,
-        `version field ${version} disagrees with the record's ${parsed.data.version}`,
-      );
-    return parsed.data;
+    const decoded = decodeRecord(raw);
+    if (!decoded.ok) throw new CorruptRecordError(id, key, decoded.problems.join('; '));
+    const record = decoded.record;
+    if (record.id !== id) throw new CorruptRecordError(id, key, `holds rollout ${record.id}`);
+    if (String(record.version) !== version)
+      throw new CorruptRecordError(id, key, `version field ${version} disagrees with the record's ${record.version}`);
+    return record;
   }
 
   private validated(record: RolloutRecord): RolloutRecord {
-    const parsed = recordSchema.safeParse(record);
-    if (!parsed.success)
-      throw new InvalidRecordError(
-        record.id,
-        parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
-        { cause: parsed.error },
-      );
-    return parsed.data;
+    const decoded = decodeRecord(record);
+    if (!decoded.ok) throw new InvalidRecordError(record.id, decoded.problems);
+    return decoded.record;
   }
 
   private context(script: string, record: RolloutRecord): ScriptContext {

@@ -7,8 +7,7 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { compilePlan } from '../plan/compile';
-import type { Plan } from '../plan/schema';
-import { canaryStrategy } from '../strategies/canary';
+import { bindStrategy } from '../strategies/registry';
 import type { EngineDeps } from './deps';
 import { bullPrefix, delayJob, reconcileJobId, type ReconcileJobData } from './queue';
 import { reconcile } from './reconcile';
@@ -130,7 +129,7 @@ export class RampWorker {
     for (const id of await deps.store.listActiveIds()) {
       const r = await deps.store.get(id);
       if (!r || isTerminal(r.phase)) continue;
-      const wake = canaryStrategy.nextWakeup(compilePlan(r.plan as Plan), r, deps.clock());
+      const wake = bindStrategy(compilePlan(r.plan)).nextWakeup(r, deps.clock());
       if (!Number.isFinite(wake) && r.phase !== 'Pending') continue;
       const existing = await deps.queue.queue.getJob(reconcileJobId(id, r.version));
       if (existing) continue;

@@ -3,6 +3,9 @@
  * engine, the routers, observe() and the tests agree on them.
  */
 import { InvalidLabelError } from '../errors/invalidLabelError';
+import type { RevisionRole } from '../strategies/strategy';
+
+export type { RevisionRole } from '../strategies/strategy';
 
 /** Labels on every ReplicaSet Ramp creates and on its pods. */
 export const LABELS = {
@@ -16,9 +19,6 @@ export const ANNOTATIONS = {
   rollout: 'ramp.dev/rollout',
   role: 'ramp.dev/role',
 } as const;
-
-/** What a revision's ReplicaSet is for in the current rollout. */
-export type RevisionRole = 'stable' | 'canary' | 'preview';
 
 export const REVISION_ROLES: readonly RevisionRole[] = ['stable', 'canary', 'preview'];
 

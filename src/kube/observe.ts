@@ -5,7 +5,8 @@
  */
 import type { V1PodTemplateSpec, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { KubeClient } from './client';
-import { ANNOTATIONS, appSelector, isRevisionRole, LABELS, type RevisionRole } from './names';
+import type { RevisionRole } from '../strategies/strategy';
+import { ANNOTATIONS, appSelector, isRevisionRole, LABELS } from './names';
 import { readService } from './services';
 
 /** One ReplicaSet of the app. */
@@ -41,9 +42,8 @@ export interface Observed {
   app: string;
   /** Oldest first, then by name (creation times have one-second resolution), so the order is stable between reads. */
   replicaSets: ObservedReplicaSet[];
-  /** The stable Service (`<service>`) and the canary Service (`<service>-canary`); absent when not there. */
-  service?: ObservedService;
-  canaryService?: ObservedService;
+  /** The Services read, by role (`<service>`, `<service>-canary`, `<service>-preview`); absent when not there. */
+  services: Partial<Record<RevisionRole, ObservedService>>;
   /** Epoch ms when the reads were sent. */
   observedAt: number;
 }
@@ -52,8 +52,8 @@ export interface Observed {
 export interface ObserveTarget {
   namespace: string;
   app: string;
-  serviceName: string;
-  canaryServiceName: string;
+  /** The Services to read, by role. */
+  services: Partial<Record<RevisionRole, string>>;
 }
 
 function createdAt(rs: V1ReplicaSet): string {
@@ -94,28 +94,26 @@ export function toObservedService(svc: V1Service): ObservedService {
   };
 }
 
-/** Reads the app's ReplicaSets and its two Services (one list and two gets, in parallel). */
+/** Reads the app's ReplicaSets and its Services (one list and a get per Service, in parallel). */
 export async function observe(client: KubeClient, target: ObserveTarget): Promise<Observed> {
   const { namespace, app } = target;
   const observedAt = Date.now();
-  const [list, stable, canary] = await Promise.all([
+  const roles = Object.entries(target.services) as [RevisionRole, string][];
+  const [list, ...services] = await Promise.all([
     client.call('list', 'replicasets', (o) =>
       client.apps.listNamespacedReplicaSet({ namespace, labelSelector: appSelector(app) }, o),
     ),
-    readService(client, namespace, target.serviceName),
-    readService(client, namespace, target.canaryServiceName),
+    ...roles.map(([, name]) => readService(client, namespace, name)),
   ]);
   const replicaSets = list.items
     .map(toObservedReplicaSet)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
-  return {
-    namespace,
-    app,
-    replicaSets,
-    service: stable && toObservedService(stable),
-    canaryService: canary && toObservedService(canary),
-    observedAt,
-  };
+  const byRole: Partial<Record<RevisionRole, ObservedService>> = {};
+  roles.forEach(([role], i) => {
+    const svc = services[i];
+    if (svc) byRole[role] = toObservedService(svc);
+  });
+  return { namespace, app, replicaSets, services: byRole, observedAt };
 }
 
 /** The observed ReplicaSet of a revision, if any. */

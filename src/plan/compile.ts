@@ -1,27 +1,29 @@
 /**
  * A validated plan compiled once for the engine: durations in milliseconds, defaults decided, the
- * router and each step in a form the strategy reads without re-parsing.
+ * strategy's block compiled by the strategy itself, and its router looked up, so nothing downstream
+ * parses the plan again.
  */
+import { canaryServiceName, previewServiceName } from '../kube/names';
+import { routerCapabilities } from '../kube/routers/registry';
+import { strategies, type CompiledStrategy } from '../strategies/registry';
+import type { RevisionRole } from '../strategies/strategy';
+import { onlyEntry } from '../util/registry';
 import { parseDuration } from './duration';
-import type { MetricSpec, Plan, PrometheusProviderSpec, RouterSpec, Step } from './schema';
-
-export type CompiledStep =
-  | { kind: 'setWeight'; weight: number }
-  | { kind: 'pause'; durationMs?: number }
-  | { kind: 'analyze'; minMs: number; maxMs?: number }
-  | { kind: 'setCanaryScale'; replicas?: number; weight?: number; matchTrafficWeight?: boolean };
-
-export type RouterKind = 'replicaRatio' | 'gatewayApi';
+import type { MetricSpec, Plan, PrometheusProviderSpec } from './schema';
 
 export interface CompiledPlan {
   namespace: string;
   app: string;
   replicas: number;
   selector: Record<string, string>;
-  service: { name: string; canaryName: string; port: number; targetPort?: number | string };
-  router: { kind: RouterKind; httpRoute?: string };
-  steps: CompiledStep[];
-  scaleDownDelayMs: number;
+  service: {
+    name: string;
+    port: number;
+    targetPort?: number | string;
+    /** The Service of each role: `<name>`, `<name>-canary`, `<name>-preview`. */
+    names: Record<RevisionRole, string>;
+  };
+  strategy: CompiledStrategy;
   progressDeadlineMs: number;
   analysis: {
     intervalMs: number;
@@ -35,33 +37,26 @@ export interface CompiledPlan {
   };
 }
 
-function ms(d: string): number {
+/** Milliseconds of a duration the schema already accepted. */
+export function ms(d: string): number {
   const v = parseDuration(d);
   if (v === undefined) throw new Error(`not a duration: ${d} (the schema should have refused it)`);
   return v;
 }
 
-function compileStep(s: Step): CompiledStep {
-  if ('setWeight' in s) return { kind: 'setWeight', weight: s.setWeight };
-  if ('pause' in s)
-    return { kind: 'pause', durationMs: s.pause.duration !== undefined ? ms(s.pause.duration) : undefined };
-  if ('analyze' in s)
-    return {
-      kind: 'analyze',
-      minMs: s.analyze.min ? ms(s.analyze.min) : 0,
-      maxMs: s.analyze.max ? ms(s.analyze.max) : undefined,
-    };
-  return { kind: 'setCanaryScale', ...s.setCanaryScale };
+/** The Services of a plan's `service.name`, by role. */
+export function serviceNames(name: string): Record<RevisionRole, string> {
+  return { stable: name, canary: canaryServiceName(name), preview: previewServiceName(name) };
 }
 
-function compileRouter(r: RouterSpec): CompiledPlan['router'] {
-  if (r.gatewayApi) return { kind: 'gatewayApi', httpRoute: r.gatewayApi.httpRoute };
-  return { kind: 'replicaRatio' };
+function compileStrategy(block: Record<string, unknown>): CompiledStrategy {
+  const { key, value } = onlyEntry(block);
+  const s = strategies.get(key);
+  const router = s.router(value);
+  return { key, config: s.compile(value), router, capabilities: routerCapabilities(router) };
 }
 
 export function compilePlan(plan: Plan): CompiledPlan {
-  const canary = plan.spec.strategy.canary;
-  if (!canary) throw new Error('only the canary strategy is available');
   const a = plan.spec.analysis;
   return {
     namespace: plan.metadata.namespace,
@@ -70,13 +65,11 @@ export function compilePlan(plan: Plan): CompiledPlan {
     selector: plan.spec.selector.matchLabels,
     service: {
       name: plan.spec.service.name,
-      canaryName: `${plan.spec.service.name}-canary`,
       port: plan.spec.service.port,
       targetPort: plan.spec.service.targetPort,
+      names: serviceNames(plan.spec.service.name),
     },
-    router: compileRouter(canary.router),
-    steps: canary.steps.map(compileStep),
-    scaleDownDelayMs: ms(canary.scaleDownDelay),
+    strategy: compileStrategy(plan.spec.strategy),
     progressDeadlineMs: ms(plan.spec.progressDeadline),
     analysis: {
       intervalMs: ms(a.interval),

@@ -4,20 +4,9 @@
  * pod-template-hash (10 characters of an alphabet without vowels, safe in names and labels).
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../util/canonicalJson';
 
 const SAFE = 'bcdfghjklmnpqrstvwxz2456789';
-
-/** JSON with object keys sorted at every level. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** The 10-character revision of a pod template. */
 export function revisionOf(template: unknown): string {

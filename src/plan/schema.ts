@@ -4,23 +4,13 @@
  * Durations stay strings here; compile.ts turns them into milliseconds once.
  */
 import { z } from 'zod';
-import { durationSchema, parseDuration } from './duration';
+import { strategies } from '../strategies/registry';
+import { oneOfRegistry, onlyEntry } from '../util/registry';
+import { routerCapabilities } from '../kube/routers/registry';
+import { durationSchema } from './duration';
+import { dnsLabel, intRange, LABEL_KEY, LABEL_VALUE } from './fields';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_KEY =
-  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
-/** A Kubernetes DNS-1123 label (names of apps, services, containers). */
-export function dnsLabel(what: string, maxLength = 63) {
-  const msg = `expected ${what}: lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${maxLength} characters`;
-  return z.string({ error: msg }).max(maxLength, { error: msg }).regex(DNS_LABEL, { error: msg });
-}
-
-function intRange(min: number, max: number) {
-  const msg = `expected an integer ${min}–${max}`;
-  return z.int({ error: msg }).min(min, { error: msg }).max(max, { error: msg });
-}
+export { dnsLabel, intRange } from './fields';
 
 export const labelsSchema = z.record(
   z.string().regex(LABEL_KEY, { error: 'expected a label key like app or example.com/tier' }),
@@ -67,71 +57,8 @@ export const serviceSchema = z.strictObject({
   targetPort: z.union([intRange(1, 65535), dnsLabel('a port name', 15)]).optional(),
 });
 
-export const routerSchema = z
-  .strictObject({
-    replicaRatio: z.strictObject({}).optional(),
-    gatewayApi: z
-      .strictObject({
-        httpRoute: dnsLabel('an HTTPRoute name', 253),
-      })
-      .optional(),
-  })
-  .refine((r) => Object.keys(r).length === 1, { error: 'expected exactly one router: replicaRatio or gatewayApi' });
-
-const setWeightStep = z.strictObject({ setWeight: intRange(0, 100) });
-const pauseStep = z.strictObject({ pause: z.strictObject({ duration: durationSchema({ min: 0 }).optional() }) });
-const analyzeStep = z.strictObject({
-  analyze: z
-    .strictObject({ min: durationSchema().optional(), max: durationSchema().optional() })
-    .refine((a) => !a.min || !a.max || (parseDuration(a.min) ?? 0) <= (parseDuration(a.max) ?? 0), {
-      error: 'expected min to be at most max',
-    }),
-});
-const setCanaryScaleStep = z.strictObject({
-  setCanaryScale: z
-    .strictObject({
-      replicas: intRange(0, 10_000).optional(),
-      weight: intRange(0, 100).optional(),
-      matchTrafficWeight: z.literal(true).optional(),
-    })
-    .refine((s) => Object.keys(s).length === 1, {
-      error: 'expected exactly one of replicas, weight or matchTrafficWeight',
-    }),
-});
-
-export const STEP_KINDS = ['setWeight', 'pause', 'analyze', 'setCanaryScale'] as const;
-
-/** One canary step; exactly one key. */
-export const stepSchema = z
-  .custom<Record<string, unknown>>((v) => v !== null && typeof v === 'object' && !Array.isArray(v), {
-    error: `expected a step: one of ${STEP_KINDS.join(', ')}`,
-  })
-  .pipe(
-    z.union([setWeightStep, pauseStep, analyzeStep, setCanaryScaleStep], {
-      error: (iss) => {
-        const keys = iss.input && typeof iss.input === 'object' ? Object.keys(iss.input) : [];
-        if (keys.length !== 1 || !STEP_KINDS.includes(keys[0] as never))
-          return `expected exactly one of ${STEP_KINDS.join(', ')}`;
-        return undefined;
-      },
-    }),
-  );
-
-export const canarySchema = z.strictObject({
-  router: routerSchema.default({ replicaRatio: {} }),
-  steps: z.array(stepSchema, { error: 'expected a list of steps' }).min(1, { error: 'expected at least one step' }),
-  /** How long the old ReplicaSet keeps its pods after promotion, so undo is instant. */
-  scaleDownDelay: durationSchema({ min: 0 }).default('30s'),
-});
-
-export const strategySchema = z
-  .strictObject({
-    canary: canarySchema.optional(),
-    // blueGreen, rolling and gray come in later milestones; the schema refuses them clearly until then.
-  })
-  .refine((s) => s.canary !== undefined, {
-    error: 'expected a strategy: canary (blueGreen, rolling and gray are not available yet)',
-  });
+/** `spec.strategy`: exactly one registered strategy, its block validated by that strategy's own schema. */
+export const strategySchema = oneOfRegistry(strategies, (s) => s.specSchema);
 
 const judgeName = z.enum(['threshold', 'sequential'], { error: 'expected a judge: threshold or sequential' });
 
@@ -270,36 +197,34 @@ export const planSchema = z
           });
       }
     }
-    const steps = s.strategy.canary?.steps ?? [];
-    let traffic = false;
-    steps.forEach((st, i) => {
-      if ('setWeight' in st && st.setWeight > 0) traffic = true;
-      if (!('analyze' in st)) return;
-      const path = ['spec', 'strategy', 'canary', 'steps', i, 'analyze'];
-      if (s.analysis.metrics.length === 0)
-        ctx.addIssue({ code: 'custom', path, message: 'an analyze step needs spec.analysis.metrics' });
-      else if (!traffic)
-        ctx.addIssue({
-          code: 'custom',
-          path,
-          message: 'an analyze step needs traffic to the canary first: put a setWeight step (above 0) before it',
-        });
-    });
-    if (s.analysis.metrics.length > 0 && !traffic && s.strategy.canary) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['spec', 'strategy', 'canary', 'steps'],
-        message: 'the metrics can only judge a canary that gets traffic: add a setWeight step above 0',
-      });
-    }
+    checkStrategy(s, ctx);
   });
 
 /** What users write (optional fields, durations as strings). */
 export type PlanInput = z.input<typeof planSchema>;
 /** A validated plan with defaults filled in. */
 export type Plan = z.output<typeof planSchema>;
-export type Step = z.output<typeof stepSchema>;
 export type MetricSpec = z.output<typeof metricSchema>;
 export type AnalysisSpec = z.output<typeof analysisSchema>;
-export type RouterSpec = z.output<typeof routerSchema>;
+export type PodTemplate = z.output<typeof podTemplateSchema>;
 export type PrometheusProviderSpec = z.output<typeof prometheusProviderSchema>;
+
+/** The chosen strategy's checks that need the rest of the plan (analyze steps need metrics, weights the router can express). */
+function checkStrategy(
+  s: { replicas: number; strategy: Record<string, unknown>; analysis: { metrics: unknown[] } },
+  ctx: z.core.$RefinementCtx,
+): void {
+  const { key, value } = onlyEntry(s.strategy);
+  const strategy = strategies.get(key);
+  const facts = { replicas: s.replicas, metricCount: s.analysis.metrics.length };
+  const problems = strategy.check(value, facts, routerCapabilities(strategy.router(value)));
+  for (const p of problems) {
+    const rest = p.path === '' ? [] : pathSegments(p.path);
+    ctx.addIssue({ code: 'custom', path: ['spec', 'strategy', key, ...rest], message: p.message });
+  }
+}
+
+/** `steps[2].setWeight` → ['steps', 2, 'setWeight'] (the inverse of formatPath). */
+export function pathSegments(path: string): (string | number)[] {
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]));
+}

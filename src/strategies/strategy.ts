@@ -1,14 +1,26 @@
 /**
- * A deployment strategy: pure functions of (plan, record, observed cluster, analysis) — no I/O, no
- * clock. The engine asks a strategy what the record should become (`decide`), what the cluster should
- * look like for a committed record (`desired`), and when to look again (`nextWakeup`). Any worker
- * asking with the same inputs gets the same answers; that is what makes reconciles idempotent.
+ * The deployment strategy extension point (DESIGN §1, §4). A strategy is pure — functions of (plan,
+ * record, observed cluster, analysis), no I/O and no clock — and answers everything the engine, the API
+ * view and the CLI need: what the record becomes (`decide`, `operate`), what the cluster should look like
+ * (`desired`, `traffic`), when to look again (`nextWakeup`), whether analysis runs (`analysisActive`)
+ * and how far it got (`describe`). Any worker asking with the same inputs gets the same answers; that is
+ * what makes reconciles idempotent. One folder per strategy under src/strategies/, one line in
+ * registry.ts.
  */
+import type { z } from 'zod';
 import type { Decision as VerdictDecision, Verdict } from '../analysis/types';
+import type { RouterCapabilities } from '../kube/routers/trafficRouter';
+import type { RouterRef } from '../kube/routers/registry';
 import type { CompiledPlan } from '../plan/compile';
-import type { RolloutEvent, RolloutRecord } from '../engine/record';
+import type { FieldProblem } from '../errors/planValidationError';
+import type { RolloutEvent, RolloutRecord, StrategyStateBase } from '../engine/record';
+import type { ProgressView } from './progress';
+import type { Traffic } from './traffic';
 
-/** One revision's ReplicaSet as the strategy needs to see it. */
+/** The part a revision plays in a rollout; each role has a Service: `<service>`, `<service>-canary`, `<service>-preview`. */
+export type RevisionRole = 'stable' | 'canary' | 'preview';
+
+/** One revision's ReplicaSet as strategies see it. */
 export interface RevisionState {
   revision: string;
   specReplicas: number;
@@ -17,14 +29,12 @@ export interface RevisionState {
 
 /** The cluster, reduced to what strategies decide on. */
 export interface StrategyObserved {
-  stable?: RevisionState;
-  canary?: RevisionState;
-  /** Other revisions of the app that still have replicas (a previous stable, an orphaned canary). */
-  others: RevisionState[];
-  /** Which revision the stable Service selects ('*' = the whole app, as with replicaRatio). */
-  stableServiceRevision?: string;
-  /** The router's answer to verify(record.weight): true, false, or undefined (cannot tell). */
-  routerAtWeight?: boolean;
+  /** Every ReplicaSet of the app, oldest first. */
+  revisions: readonly RevisionState[];
+  /** Which revision each role's Service selects ('*' = every revision of the app); absent when it does not exist. */
+  services: Partial<Record<RevisionRole, string>>;
+  /** The router's answer to verify(traffic(record)): true, false, or undefined (it cannot tell, or was not asked). */
+  trafficVerified?: boolean;
 }
 
 /** The combined analysis verdict of this reconcile (absent when no measurement was due). */
@@ -34,54 +44,103 @@ export interface AnalysisOutcome {
   verdicts: Verdict[];
 }
 
-export interface DecideInput {
-  plan: CompiledPlan;
-  record: RolloutRecord;
-  observed: StrategyObserved;
-  analysis?: AnalysisOutcome;
-  now: number;
-}
-
-export interface DecideOutput {
-  /** The record to commit (the same object when nothing changed). */
-  record: RolloutRecord;
-  events: RolloutEvent[];
+/** Conditions a ReplicaSet's shrink waits for (the action planner holds the scale-down until they hold). */
+export interface ShrinkConstraint {
+  /** The router confirms the desired traffic (or cannot tell): no revision loses pods while it is sent more than it should get. */
+  traffic?: boolean;
+  /** At least `pods` pods of `revision` are ready: a revision is replaced only once its replacement can serve. */
+  ready?: { revision: string; pods: number };
 }
 
 /** One ReplicaSet the cluster should have. */
 export interface DesiredReplicaSet {
   revision: string;
+  role: RevisionRole;
   replicas: number;
-  role: 'stable' | 'canary';
+  /** When `replicas` is fewer than it has now: shrink only once these hold. */
+  shrinkAfter?: ShrinkConstraint;
 }
 
 /**
- * What the cluster should look like now, with the order constraints that keep the invariants: traffic
- * moves only to ready pods, and away from a revision before it loses pods.
+ * What the cluster should look like now. Revisions of the app not listed are scaled to zero. The engine
+ * is the one writer of Service selectors: `services` says which revision each role's Service selects.
  */
 export interface DesiredState {
   replicaSets: DesiredReplicaSet[];
-  /** Revisions to scale to zero (after their traffic is gone). */
-  scaleToZero: string[];
-  /** The revision the stable Service selects; '*' selects the whole app (replicaRatio). */
-  stableServiceRevision: string;
-  /** The canary Service's revision (routers that use one). */
-  canaryServiceRevision?: string;
-  /**
-   * Canary traffic percentage for the router, or 'hold' to leave the router as it is (the canary's
-   * pods are not ready for more traffic yet).
-   */
-  routerWeight: number | 'hold';
-  /** Scale the canary down only once the router no longer sends it more than `routerWeight`. */
-  scaleDownAfterRoute: boolean;
+  services: Partial<Record<RevisionRole, string>>;
+  /** What the router should be told, or 'hold' to leave it as it is (the new pods are not ready for more yet). */
+  traffic: Traffic | 'hold';
+  /** Revisions left exactly as they are (the previous stable during the scale-down delay after a promotion). */
+  retain?: string[];
 }
 
-export interface Strategy {
-  readonly kind: string;
-  /** The next record for this reconcile (pure). */
-  decide(input: DecideInput): DecideOutput;
-  /** The cluster a committed record asks for (pure; the same for every worker). */
-  desired(plan: CompiledPlan, record: RolloutRecord, observed: StrategyObserved, now: number): DesiredState;
-  /** When this rollout needs looking at again, at the latest (ms since the epoch). */
-  nextWakeup(plan: CompiledPlan, record: RolloutRecord, now: number): number;
+/** A record with its strategy state narrowed to one strategy's. */
+export type StrategyRecord<S extends StrategyStateBase> = Omit<RolloutRecord, 'strategy'> & { strategy: S };
+
+/** A record change and the events that tell of it. */
+export interface Transition<S extends StrategyStateBase = StrategyStateBase> {
+  record: StrategyRecord<S>;
+  events: RolloutEvent[];
+}
+
+/** What decide() gets. */
+export interface DecideInput<S extends StrategyStateBase = StrategyStateBase> {
+  record: StrategyRecord<S>;
+  observed: StrategyObserved;
+  analysis?: AnalysisOutcome;
+  now: number;
+}
+
+/** Operations people and pipelines send (retry is the engine's: it starts a new rollout). */
+export type Operation = 'promote' | 'promoteFull' | 'abort' | 'pause' | 'resume';
+
+/** What check() sees of the rest of the plan. */
+export interface PlanFacts {
+  replicas: number;
+  metricCount: number;
+}
+
+/** A plan together with one strategy's compiled block, the strategy's `this` for every call. */
+export interface StrategyPlan<C> {
+  plan: CompiledPlan;
+  config: C;
+  capabilities: RouterCapabilities;
+}
+
+/**
+ * One deployment strategy. `C` is its compiled plan block, `S` its state in the record. Every method is
+ * pure; operations that do not fit throw InvalidOperationError.
+ */
+export interface Strategy<C = unknown, S extends StrategyStateBase = StrategyStateBase> {
+  /** The key under `spec.strategy`. */
+  readonly key: string;
+  readonly description: string;
+  /** The roles whose Services this strategy may point at a revision (the engine reads and writes only these). */
+  readonly serviceRoles: readonly RevisionRole[];
+  /** `spec.strategy.<key>` as users write it; errors name their field paths. */
+  readonly specSchema: z.ZodType;
+  /** This strategy's state in the record, validated whenever a record is read. */
+  readonly stateSchema: z.ZodType<S>;
+  /** Problems that need the rest of the plan or the router's capabilities; paths relative to `spec.strategy.<key>`. */
+  check(spec: unknown, facts: PlanFacts, capabilities: RouterCapabilities): FieldProblem[];
+  /** The router the block names (the default when it names none). */
+  router(spec: unknown): RouterRef;
+  /** The block compiled once (durations in milliseconds). */
+  compile(spec: unknown): C;
+  /** The state of a rollout just created. */
+  initialState(p: StrategyPlan<C>): S;
+  /** The next record for this reconcile. */
+  decide(p: StrategyPlan<C>, input: DecideInput<S>): Transition<S>;
+  /** The cluster a committed record asks for (the same for every worker). */
+  desired(p: StrategyPlan<C>, record: StrategyRecord<S>, observed: StrategyObserved, now: number): DesiredState;
+  /** What the router should be at for this record (what verify checks before decide). */
+  traffic(p: StrategyPlan<C>, record: StrategyRecord<S>): Traffic;
+  /** When this rollout needs looking at again, at the latest (ms since the epoch; Infinity: never). */
+  nextWakeup(p: StrategyPlan<C>, record: StrategyRecord<S>, now: number): number;
+  /** The record after an operation, with its events. */
+  operate(p: StrategyPlan<C>, record: StrategyRecord<S>, op: Operation, now: number): Transition<S>;
+  /** Whether background analysis runs now. */
+  analysisActive(p: StrategyPlan<C>, record: StrategyRecord<S>): boolean;
+  /** How far the rollout got, strategy-neutral, for the API view, the CLI and `lint`. */
+  describe(p: StrategyPlan<C>, record: StrategyRecord<S> | undefined): ProgressView;
 }

@@ -326,10 +326,10 @@ describe('the ramp CLI against the API on the sandbox', () => {
     const status = JSON.parse((await runCli(['status', 'checkout', '-n', ns, '-o', 'json'])).stdout) as RolloutView;
     const canaryRs = h.sb.registry
       .list(resource('replicasets'), { namespace: ns })
-      .items.find((rs) => rs.metadata.name === `checkout-${status.revisions.canary}`) as KubeObject & {
+      .items.find((rs) => rs.metadata.name === `checkout-${status.revisions.new}`) as KubeObject & {
       spec: { template: { spec: { containers: { image: string }[] } } };
     };
-    expect(status.revisions.canary).not.toBe(status.revisions.stable);
+    expect(status.revisions.new).not.toBe(status.revisions.stable);
     expect(canaryRs.spec.template.spec.containers[0].image).toBe('ramp.dev/demo-app:v2');
     const list = await runCli(['list', '-n', ns, '-o', 'json']);
     expect(list.code).toBe(0);

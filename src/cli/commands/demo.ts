@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { createEngine, type Engine } from '../../engine/engine';
+import { compilePlan } from '../../plan/compile';
+import { bindStrategy } from '../../strategies/registry';
 import { RampWorker } from '../../engine/worker';
 import { RampApiServer } from '../../api/server';
 import { StaticTokenAuthenticator } from '../../api/auth/staticTokens';
@@ -117,10 +119,10 @@ async function injectRegression(stack: Stack, signal: AbortSignal): Promise<void
     async () => {
       if (signal.aborted) return true;
       const latest = await stack.engine.deps.store.getLatest(NS, APP);
-      canary = latest?.revisions.canary ?? '';
+      canary = latest?.revisions.new ?? '';
       return (
         !!latest &&
-        latest.stepIndex >= 1 &&
+        bindStrategy(compilePlan(latest.plan)).describe(latest).stepIndex >= 1 &&
         latest.phase === 'Progressing' &&
         JSON.stringify(latest.template).includes('demo-app:v3')
       );

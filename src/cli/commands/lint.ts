@@ -8,7 +8,7 @@ import { PlanValidationError, type FieldProblem } from '../../errors/planValidat
 import { compilePlan } from '../../plan/compile';
 import { parsePlanText } from '../../plan/parse';
 import type { Plan } from '../../plan/schema';
-import { describeStep } from '../../strategies/canary';
+import { bindStrategy } from '../../strategies/registry';
 import { parseOutputFormat } from '../config';
 import { printResult } from '../output/results';
 import { readPlanText } from '../planFile';
@@ -64,9 +64,19 @@ function problemsText(r: LintResult): string {
 
 function validText(file: string, plan: Plan): string {
   const c = compilePlan(plan);
+  const progress = bindStrategy(c).describe();
+  const { key, router } = c.strategy;
+  const via = `${router.key}${describeConfig(router.config)}`;
   return [
-    `${file}: valid — ${c.app} in ${c.namespace}, ${c.replicas} replicas, canary via ${c.router.kind}${c.router.httpRoute ? ` (HTTPRoute ${c.router.httpRoute})` : ''}`,
-    ...c.steps.map((s, i) => `  ${i + 1}. ${describeStep(s)}`),
+    `${file}: valid — ${c.app} in ${c.namespace}, ${c.replicas} replicas, ${key} via ${via}`,
+    ...progress.steps.map((s) => `  ${s.index + 1}. ${s.description}`),
     `  metrics: ${c.analysis.metrics.map((m) => m.name).join(', ') || 'none'}`,
   ].join('\n');
+}
+
+/** A router's settings in brackets, `(httpRoute checkout)`, or nothing when it has none. */
+function describeConfig(config: unknown): string {
+  if (!config || typeof config !== 'object') return '';
+  const parts = Object.entries(config).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
 }

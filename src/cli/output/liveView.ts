@@ -44,12 +44,14 @@ export function applyEvent(state: LiveState, e: EventView): LiveState {
   const prev = state.view;
   const phase = PHASES.find((p) => p === e.phase) ?? prev.phase;
   const stepIndex = e.step ?? prev.stepIndex;
+  const weight = e.weight !== undefined ? Math.round(e.weight) : prev.weight;
   const verdicts = new Map((e.verdicts ?? []).map((v) => [v.name, v]));
   const view: RolloutView = {
     ...prev,
     phase,
     stepIndex,
-    weight: e.weight !== undefined ? Math.round(e.weight) : prev.weight,
+    weight,
+    traffic: { ...prev.traffic, target: { ...prev.traffic.target, weight } },
     message: e.message,
     updatedAt: e.at,
     steps: prev.steps.map((s) => ({ ...s, state: stepState(s.index, stepIndex, phase) })),

@@ -30,12 +30,27 @@ export function newRevisionShare(view: Pick<RolloutView, 'weight' | 'outcome'>):
   return view.outcome === 'promoted' ? 100 : view.weight;
 }
 
-/** `canary [██░░…] 10%  aaaa → bbbb`; `… 100%  bbbb is stable` once promoted. */
-export function canaryLine(view: Pick<RolloutView, 'weight' | 'outcome' | 'revisions'>): string {
+/**
+ * `canary [██░░…] 10%  aaaa → bbbb` (the strategy's name for the new revision), with what the cluster
+ * does when it is not the target: `(actual 0%)`; `… 100%  bbbb is stable` once promoted.
+ */
+export function canaryLine(
+  view: Pick<RolloutView, 'weight' | 'outcome' | 'revisions' | 'newRole' | 'traffic'>,
+): string {
+  const label = view.newRole;
   if (view.outcome === 'promoted')
-    return `canary ${weightBar(newRevisionShare(view))}  ${view.revisions.canary} is stable`;
-  const { stable, canary } = view.revisions;
-  return `canary ${weightBar(view.weight)}  ${stable && stable !== canary ? `${stable} → ` : ''}${canary}`;
+    return `${label} ${weightBar(newRevisionShare(view))}  ${view.revisions.new} is stable`;
+  const { stable, new: rev } = view.revisions;
+  return `${label} ${weightBar(view.weight)}${actualText(view)}  ${stable && stable !== rev ? `${stable} → ` : ''}${rev}`;
+}
+
+/** ` (actual 33%)` when the pods give another share than the target, ` (router not at target yet)`; '' when all is as asked. */
+export function actualText(view: Pick<RolloutView, 'weight' | 'traffic'>): string {
+  const actual = view.traffic.actual;
+  if (!actual) return '';
+  if (actual.source === 'pods')
+    return actual.weight !== undefined && actual.weight !== view.weight ? ` (actual ${actual.weight}%)` : '';
+  return actual.verified === false ? ' (router not at target yet)' : '';
 }
 
 /** The marker of a step: done ✓, current ▶ (✗ where a rollback stopped it), pending ·. */

@@ -18,7 +18,7 @@ export function stepSummaryMarkdown(view: RolloutView, now: number, stillRunning
   const rows: [string, string][] = [
     ['Outcome', status],
     ['Rollout', `\`${view.id}\` (attempt ${view.attempt})`],
-    ['Revisions', `${view.revisions.stable ? `\`${view.revisions.stable}\` → ` : ''}\`${view.revisions.canary}\``],
+    ['Revisions', revisionsCell(view)],
     ['Traffic', view.outcome === 'promoted' ? 'all on the new revision' : `${view.weight}% on the new revision`],
     ['Duration', elapsedText(elapsedMs(view, now))],
     ['Message', view.message],
@@ -53,6 +53,13 @@ export function stepSummaryMarkdown(view: RolloutView, now: number, stillRunning
 /** Appends the summary to `file` (GitHub Actions renders every step's file on the run page). */
 export function appendStepSummary(file: string, view: RolloutView, now: number, stillRunning = false): void {
   appendFileSync(file, stepSummaryMarkdown(view, now, stillRunning));
+}
+
+/** `old` → `new`: before promotion the stable one, after it the one it replaced. */
+function revisionsCell(view: RolloutView): string {
+  const { stable, new: rev, previousStable } = view.revisions;
+  const from = view.outcome === 'promoted' ? previousStable : stable;
+  return `${from && from !== rev ? `\`${from}\` → ` : ''}\`${rev}\``;
 }
 
 function cell(text: string): string {

@@ -6,7 +6,7 @@ import type { Phase, RolloutEvent, RolloutRecord } from '../../../src/engine/rec
 import { validatePlan } from '../../../src/plan/parse';
 import type { Plan } from '../../../src/plan/schema';
 
-/** A small valid plan for app `app` in `ns` (replicaRatio router, no metrics). */
+/** A small valid plan for app `app` in `ns` (replicaRatio router: 5 replicas give weights in 20s; no metrics). */
 export function smallPlan(
   ns: string,
   app: string,
@@ -26,7 +26,7 @@ export function smallPlanInput(
     kind: 'Rollout',
     metadata: ns === undefined ? { name: app } : { name: app, namespace: ns },
     spec: {
-      replicas: 2,
+      replicas: 5,
       selector: { matchLabels: { app } },
       template: {
         metadata: { labels: { app } },
@@ -54,7 +54,7 @@ export async function storeRollout(
   // As the engine creates it, with revisions as if a worker had already worked them out.
   const created = await deps.store.create({
     ...newRecord(plan, compilePlan(plan), seq, now, 1),
-    revisions: { canary: 'abc123def0', stable: 'fedcba9876' },
+    revisions: { new: 'abc123def0', stable: 'fedcba9876' },
   });
   await deps.events.append(created.id, {
     at: now,

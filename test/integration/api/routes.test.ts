@@ -315,9 +315,8 @@ describe('operations', () => {
 
   it('promotes one step, or to the end with { full: true }', async () => {
     const r = await storeRollout(h.deps, 'promote', 'web', 'Paused', {
-      stepIndex: 1,
+      strategy: { kind: 'canary', stepIndex: 1, stepStartedAt: Date.now(), weight: 20 },
       pause: { kind: 'step', since: Date.now() },
-      weight: 20,
     });
     const step = documented(
       'post',

@@ -18,6 +18,7 @@ import {
 import { bearer, startApi, TOKENS, type ApiHarness } from './apiHarness';
 import { OpenApiChecker } from './openapiCheck';
 import { openSse, type SseFrame, type SseSession } from './sseClient';
+import { canaryState } from '../../helpers/canaryState';
 
 const NS = 'api-sb';
 const ROLLOUTS = '/api/v1/namespaces/{ns}/rollouts';
@@ -170,7 +171,7 @@ describe('the API driving real rollouts', () => {
 
     const promoted = documented('post', `${ROLLOUT}/promote`, await post('/rollouts/checkout/promote').expect(200));
     expect(promoted.body.stepIndex).toBe(2);
-    await waitForPhase(eh.deps, id, ['Paused']).then((r) => expect(r.stepIndex).toBe(3));
+    await waitForPhase(eh.deps, id, ['Paused']).then((r) => expect(canaryState(r).stepIndex).toBe(3));
     const aborted = documented('post', `${ROLLOUT}/abort`, await post('/rollouts/checkout/abort').expect(200));
     expect(aborted.body.phase).toBe('RollingBack');
 

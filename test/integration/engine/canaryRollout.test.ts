@@ -74,7 +74,7 @@ describe('canary rollouts on the sandbox', () => {
     expect(done.outcome).toBe('promoted');
     const routeWeights = watch.changes.filter((c) => c.kind === 'route').map((c) => c.canaryWeight);
     expect(routeWeights).toEqual([10, 50, 100, 0]);
-    const oldRs = `checkout-${done.previousStable}`;
+    const oldRs = `checkout-${done.revisions.previousStable}`;
     await waitFor(
       async () => {
         const rs = await h.deps.kube.apps.readNamespacedReplicaSet({ name: oldRs, namespace: ns });
@@ -85,7 +85,7 @@ describe('canary rollouts on the sandbox', () => {
       200,
     );
     const svc = await h.deps.kube.core.readNamespacedService({ name: 'checkout', namespace: ns });
-    expect(svc.spec?.selector?.['ramp.dev/revision']).toBe(done.revisions.canary);
+    expect(svc.spec?.selector?.['ramp.dev/revision']).toBe(done.revisions.new);
     const events = (await h.deps.events.read(r.id)).map((e) => e.event.type);
     expect(events).toEqual(
       expect.arrayContaining(['Created', 'StepStarted', 'WeightChanged', 'Analysis', 'Promoting', 'Promoted']),
@@ -113,7 +113,7 @@ describe('canary rollouts on the sandbox', () => {
     await load.stop();
     expect(done.phase).toBe('RolledBack');
     expect(done.rollback?.reason).toMatch(/analysis failed/);
-    const canaryRs = `checkout-${done.revisions.canary}`;
+    const canaryRs = `checkout-${done.revisions.new}`;
     const lastRouteToZero = watch.changes.findIndex((c) => c.kind === 'route' && c.canaryWeight === 0);
     const canaryShrinks = watch.changes.findIndex(
       (c, i) =>

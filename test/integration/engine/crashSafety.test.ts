@@ -159,9 +159,9 @@ describe('crash safety', () => {
       const list = changes.get(ns) ?? [];
       const route = distinct(list.filter((c) => c.kind === 'route').map((c) => c.value));
       const canary = distinct(
-        list.filter((c) => c.kind === 'rs' && c.name === `checkout-${r.revisions.canary}`).map((c) => c.value),
+        list.filter((c) => c.kind === 'rs' && c.name === `checkout-${r.revisions.new}`).map((c) => c.value),
       );
-      const stableName = `checkout-${bad(i) ? r.revisions.stable : r.previousStable}`;
+      const stableName = `checkout-${bad(i) ? r.revisions.stable : r.revisions.previousStable}`;
       const stable = list.filter((c) => c.kind === 'rs' && c.name === stableName);
       if (bad(i)) {
         expect({ what, reason: r.rollback?.reason }).toEqual({
@@ -172,9 +172,7 @@ describe('crash safety', () => {
         expect({ what, route }).toEqual({ what, route: route.includes(50) ? [50, 0] : [] });
         expect({ what, canary }).toEqual({ what, canary: [1, 0] });
         const routeZero = list.find((c) => c.kind === 'route' && c.value === 0 && route.includes(50));
-        const shrink = list.find(
-          (c) => c.kind === 'rs' && c.name === `checkout-${r.revisions.canary}` && c.value === 0,
-        );
+        const shrink = list.find((c) => c.kind === 'rs' && c.name === `checkout-${r.revisions.new}` && c.value === 0);
         if (routeZero && shrink) expect(list.indexOf(shrink)).toBeGreaterThan(list.indexOf(routeZero));
         expect(stable.every((c) => c.value >= 1)).toBe(true);
         expect(types).not.toContain('Promoting');

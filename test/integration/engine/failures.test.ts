@@ -16,6 +16,7 @@ import {
   waitForPhase,
   type EngineHarness,
 } from '../../helpers/engineHarness';
+import { canaryState } from '../../helpers/canaryState';
 
 describe('rollouts when things go wrong', () => {
   let h: EngineHarness;
@@ -60,7 +61,10 @@ describe('rollouts when things go wrong', () => {
       }),
     );
     await waitFor(
-      async () => ((await h.deps.store.get(r.id))?.stepIndex ?? 0) >= 1,
+      async () => {
+        const cur = await h.deps.store.get(r.id);
+        return !!cur && canaryState(cur).stepIndex >= 1;
+      },
       'the canary to take traffic',
       60_000,
       100,

@@ -9,6 +9,10 @@ import {
   waitForPhase,
   type EngineHarness,
 } from '../../helpers/engineHarness';
+import { canaryState } from '../../helpers/canaryState';
+import type { RolloutRecord } from '../../../src/engine/record';
+
+const stepOf = (r: RolloutRecord | undefined): number | undefined => r && canaryState(r).stepIndex;
 
 describe('rollout operations', () => {
   let h: EngineHarness;
@@ -33,11 +37,11 @@ describe('rollout operations', () => {
       }),
     );
     let cur = await waitForPhase(h.deps, r.id, ['Paused']);
-    expect(cur.stepIndex).toBe(1);
+    expect(canaryState(cur).stepIndex).toBe(1);
     await operate(h.deps, r.id, 'promote');
-    await waitFor(async () => (await h.deps.store.get(r.id))?.stepIndex === 3, 'the second pause', 60_000, 100);
+    await waitFor(async () => stepOf(await h.deps.store.get(r.id)) === 3, 'the second pause', 60_000, 100);
     cur = await waitForPhase(h.deps, r.id, ['Paused']);
-    expect(cur.weight).toBe(50);
+    expect(canaryState(cur).weight).toBe(50);
     await operate(h.deps, r.id, 'promoteFull');
     const done = await waitForPhase(h.deps, r.id, ['Succeeded', 'RolledBack', 'Failed']);
     expect(done.phase).toBe('Succeeded');
@@ -58,7 +62,7 @@ describe('rollout operations', () => {
         steps: [{ setWeight: 20 }, { pause: { duration: '5m' } }],
       }),
     );
-    await waitFor(async () => (await h.deps.store.get(r.id))?.stepIndex === 1, 'the timed pause', 60_000, 100);
+    await waitFor(async () => stepOf(await h.deps.store.get(r.id)) === 1, 'the timed pause', 60_000, 100);
     const paused = await operate(h.deps, r.id, 'pause');
     expect(paused.phase).toBe('Paused');
     expect(paused.pause?.kind).toBe('user');
@@ -71,7 +75,7 @@ describe('rollout operations', () => {
     expect(retried.id).not.toBe(r.id);
     expect(retried.attempt).toBe(2);
     await waitFor(
-      async () => (await h.deps.store.get(retried.id))?.stepIndex === 1,
+      async () => stepOf(await h.deps.store.get(retried.id)) === 1,
       'the retry to reach its pause',
       60_000,
       100,

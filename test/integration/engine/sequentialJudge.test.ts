@@ -12,6 +12,7 @@ import {
   waitForPhase,
   type EngineHarness,
 } from '../../helpers/engineHarness';
+import { canaryState } from '../../helpers/canaryState';
 
 const BASE_ERROR_RATE = 0.05;
 /** No judge named: errorRate gets the sequential judge. maxRatio 2 is the regression it looks for. */
@@ -62,7 +63,7 @@ describe('the sequential judge on the sandbox', () => {
       /analysis failed: .*errors: failed: canary \d+\/\d+ errors .* vs stable \d+\/\d+ .*ratio/,
     );
     // It never got past the analyze step at 25%.
-    expect(done.weight).toBeLessThanOrEqual(25);
+    expect(canaryState(done).weight).toBeLessThanOrEqual(25);
   }, 240_000);
 
   it('promotes a canary that fails exactly as often as stable, after a pass with its bound below maxRatio', async () => {

@@ -10,6 +10,12 @@ import { RolloutExistsError } from '../../../src/errors/rolloutExistsError';
 import { RolloutNotFoundError } from '../../../src/errors/rolloutNotFoundError';
 import { isolatedRedis, testRedisUrl } from '../../helpers/redis';
 import { recordFixture } from '../../helpers/recordFixture';
+import { canaryState } from '../../helpers/canaryState';
+
+/** The record with its canary state changed. */
+function canary(r: RolloutRecord, changes: Record<string, unknown>): RolloutRecord {
+  return { ...r, strategy: { ...r.strategy, ...changes } };
+}
 
 jest.setTimeout(30_000);
 
@@ -135,13 +141,13 @@ describe('RolloutStore', () => {
 
   it('updates with compare-and-set: version + 1 and updatedAt now; a stale version changes nothing', async () => {
     const created = await store.create(newRecord('checkout', 1));
-    expect(await store.update(created.id, 1, { ...created, weight: 5, phase: 'Progressing' })).toBe('ok');
+    expect(await store.update(created.id, 1, { ...canary(created, { weight: 5 }), phase: 'Progressing' })).toBe('ok');
     const v2 = await store.get(created.id);
-    expect(v2).toMatchObject({ version: 2, updatedAt: NOW, weight: 5, phase: 'Progressing' });
+    expect(v2).toMatchObject({ version: 2, updatedAt: NOW, strategy: { weight: 5 }, phase: 'Progressing' });
 
     const before = await ctx.redis.hgetall(keys.record(created.id));
-    expect(await store.update(created.id, 1, { ...created, weight: 50 })).toBe('conflict');
-    expect(await store.update(created.id, 3, { ...created, weight: 50 })).toBe('conflict');
+    expect(await store.update(created.id, 1, canary(created, { weight: 50 }))).toBe('conflict');
+    expect(await store.update(created.id, 3, canary(created, { weight: 50 }))).toBe('conflict');
     expect(await ctx.redis.hgetall(keys.record(created.id))).toEqual(before);
     expect(await store.get(created.id)).toEqual(v2);
 
@@ -151,8 +157,12 @@ describe('RolloutStore', () => {
 
   it('refuses records that are invalid or would move a rollout to another id or app', async () => {
     const created = await store.create(newRecord('checkout', 1));
-    await expect(store.create(newRecord('cart', 2, { weight: 150 }))).rejects.toBeInstanceOf(InvalidRecordError);
-    await expect(store.update(created.id, 1, { ...created, stepIndex: -1 })).rejects.toBeInstanceOf(InvalidRecordError);
+    await expect(store.create(canary(newRecord('cart', 2), { weight: 150 }))).rejects.toBeInstanceOf(
+      InvalidRecordError,
+    );
+    await expect(store.update(created.id, 1, canary(created, { stepIndex: -1 }))).rejects.toBeInstanceOf(
+      InvalidRecordError,
+    );
     await expect(store.update(created.id, 1, { ...created, id: 'other' })).rejects.toBeInstanceOf(InvalidRecordError);
     await expect(store.update(created.id, 1, { ...created, app: 'cart' })).rejects.toBeInstanceOf(InvalidRecordError);
     expect(await store.get(created.id)).toEqual(created);
@@ -172,15 +182,17 @@ describe('RolloutStore', () => {
       Array.from({ length: 20 }, (_, i) =>
         stores[i % stores.length].mutate(created.id, (r) => {
           applied++;
-          return { ...r, stepIndex: r.stepIndex + 1 };
+          return canary(r, { stepIndex: canaryState(r).stepIndex + 1 });
         }),
       ),
     );
     const final = await store.get(created.id);
-    expect(final).toMatchObject({ stepIndex: 20, version: 21 });
+    expect(final).toMatchObject({ strategy: { stepIndex: 20 }, version: 21 });
     // Each committed a distinct version: no increment was lost or applied twice.
     expect(results.map((r) => r.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
-    expect(results.map((r) => r.stepIndex).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(results.map((r) => canaryState(r).stepIndex).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
     // The race was real: some attempts lost the compare-and-set and were re-applied.
     expect(applied).toBeGreaterThan(20);
   });
@@ -193,7 +205,7 @@ describe('RolloutStore', () => {
 
     // Both read version 1 before either writes (one connection keeps command order), so one must lose.
     const outcomes = await Promise.allSettled(
-      [1, 2].map((w) => store.mutate(created.id, (r) => ({ ...r, weight: w }), { maxAttempts: 1 })),
+      [1, 2].map((w) => store.mutate(created.id, (r) => canary(r, { weight: w }), { maxAttempts: 1 })),
     );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     const rejected = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
@@ -205,10 +217,10 @@ describe('RolloutStore', () => {
   it('mutate hands fn a copy: changing it in place without returning it writes nothing', async () => {
     const created = await store.create(newRecord('checkout', 1));
     const result = await store.mutate(created.id, (r) => {
-      r.weight = 99;
+      r.strategy.weight = 99;
       return undefined;
     });
-    expect(result.weight).toBe(0);
+    expect(canaryState(result).weight).toBe(0);
     expect(await store.get(created.id)).toEqual(created);
   });
 

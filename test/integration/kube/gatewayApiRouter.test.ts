@@ -5,8 +5,9 @@
  */
 import { RouteHasNoServiceRuleError } from '../../../src/errors/routeHasNoServiceRuleError';
 import { RouteNotFoundError } from '../../../src/errors/routeNotFoundError';
-import { GatewayApiRouter } from '../../../src/kube/routers/gatewayApi';
-import { cookieRegex } from '../../../src/kube/routers/httpRouteRules';
+import { GatewayApiRouter } from '../../../src/kube/routers/gatewayApi/router';
+import { cookieRegex } from '../../../src/kube/routers/gatewayApi/httpRouteRules';
+import { weighted } from '../../../src/strategies/traffic';
 import type { RouterContext } from '../../../src/kube/routers/trafficRouter';
 import { ensureService } from '../../../src/kube/services';
 import type { KubeClient } from '../../../src/kube/client';
@@ -48,7 +49,7 @@ async function prepare(k: KubeSandbox, client: KubeClient, namespace: string): P
       rules: [{ filters: FILTERS, backendRefs: [{ name: 'web', port: 80 }] }, STATIC_RULE],
     },
   });
-  return { namespace, app: 'web', service: { name: 'web', canaryName: 'web-canary', port: 80 }, httpRoute: 'web' };
+  return { namespace, app: 'web', services: { stable: 'web', canary: 'web-canary' }, port: 80 };
 }
 
 interface Route {
@@ -89,6 +90,7 @@ describeRouterConformance('gatewayApi', {
   verifies: true,
   matches: true,
   usesApi: true,
+  config: { httpRoute: 'web' },
 });
 
 describe('gatewayApi router on a shared route', () => {
@@ -107,12 +109,12 @@ describe('gatewayApi router on a shared route', () => {
     const client = k.client();
     const ctx = await prepare(k, client, k.namespace(`shared-${++n}`));
     const before = routeOf(k, ctx.namespace);
-    const router = new GatewayApiRouter(client);
-    await router.setWeight(ctx, 10);
-    await router.setMatches(ctx, [
-      { header: { name: 'x-beta', value: '1' } },
-      { cookie: { name: 'canary', value: 'yes' } },
-    ]);
+    const router = new GatewayApiRouter({ httpRoute: 'web' }, client);
+    await router.setTraffic(ctx, weighted(10));
+    await router.setTraffic(ctx, {
+      weight: 10,
+      matches: [{ header: { name: 'x-beta', value: '1' } }, { cookie: { name: 'canary', value: 'yes' } }],
+    });
     const after = routeOf(k, ctx.namespace);
     expect(after.metadata.labels).toEqual({ team: 'shop' });
     expect(after.spec.hostnames).toEqual(before.spec.hostnames);
@@ -154,14 +156,14 @@ describe('gatewayApi router on a shared route', () => {
     const ctx: RouterContext = {
       namespace: ns,
       app: 'web',
-      service: { name: 'web', canaryName: 'web-canary', port: 80 },
-      httpRoute: 'nope',
+      services: { stable: 'web', canary: 'web-canary' },
+      port: 80,
     };
-    const router = new GatewayApiRouter(client);
-    const err = await router.setWeight(ctx, 5).catch((e: unknown) => e);
+    const router = new GatewayApiRouter({ httpRoute: 'nope' }, client);
+    const err = await router.setTraffic(ctx, weighted(5)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RouteNotFoundError);
     expect(err).toMatchObject({ code: 'ROUTE_NOT_FOUND', namespace: ns, route: 'nope' });
-    await expect(router.verify(ctx, 5)).rejects.toBeInstanceOf(RouteNotFoundError);
+    await expect(router.verify(ctx, weighted(5))).rejects.toBeInstanceOf(RouteNotFoundError);
     await expect(router.reset(ctx)).rejects.toBeInstanceOf(RouteNotFoundError);
     expect(writesIn(k.sb, ns)).toHaveLength(0);
   });
@@ -178,12 +180,12 @@ describe('gatewayApi router on a shared route', () => {
     const ctx: RouterContext = {
       namespace: ns,
       app: 'web',
-      service: { name: 'web', canaryName: 'web-canary', port: 80 },
-      httpRoute: 'web',
+      services: { stable: 'web', canary: 'web-canary' },
+      port: 80,
     };
-    const router = new GatewayApiRouter(client);
-    await expect(router.setWeight(ctx, 5)).rejects.toBeInstanceOf(RouteHasNoServiceRuleError);
-    await expect(router.verify(ctx, 0)).resolves.toBe(false);
+    const router = new GatewayApiRouter({ httpRoute: 'web' }, client);
+    await expect(router.setTraffic(ctx, weighted(5))).rejects.toBeInstanceOf(RouteHasNoServiceRuleError);
+    await expect(router.verify(ctx, weighted(0))).resolves.toBe(false);
     expect(writesIn(k.sb, ns)).toHaveLength(0);
   });
 });

@@ -4,7 +4,8 @@
  * it said — 10% ± 3 points at weight 10, none at weight 0, and exactly the header/cookie matches.
  */
 import http from 'node:http';
-import { GatewayApiRouter } from '../../../src/kube/routers/gatewayApi';
+import { GatewayApiRouter } from '../../../src/kube/routers/gatewayApi/router';
+import { weighted } from '../../../src/strategies/traffic';
 import type { RouterContext } from '../../../src/kube/routers/trafficRouter';
 import { isFullyReady, observe } from '../../../src/kube/observe';
 import { ensureReplicaSet } from '../../../src/kube/replicaSets';
@@ -78,9 +79,9 @@ beforeAll(async () => {
       rules: [{ backendRefs: [{ name: 'web', port: 80 }] }],
     },
   });
-  ctx = { namespace, app: 'web', service: { name: 'web', canaryName: 'web-canary', port: 80 }, httpRoute: 'web' };
-  router = new GatewayApiRouter(client);
-  const target = { namespace, app: 'web', serviceName: 'web', canaryServiceName: 'web-canary' };
+  ctx = { namespace, app: 'web', services: { stable: 'web', canary: 'web-canary' }, port: 80 };
+  router = new GatewayApiRouter({ httpRoute: 'web' }, client);
+  const target = { namespace, app: 'web', services: { stable: 'web', canary: 'web-canary' } };
   await waitFor(
     async () => {
       const seen = await observe(client, target);
@@ -99,7 +100,7 @@ afterAll(async () => {
 
 describe('gatewayApi router through the sandbox gateway', () => {
   it('sends 10% ± 3 points of 1,000 requests to the canary at weight 10', async () => {
-    await router.setWeight(ctx, 10);
+    await router.setTraffic(ctx, weighted(10));
     await waitFor(
       () =>
         JSON.stringify(gatewaySplit()) ===
@@ -128,7 +129,7 @@ describe('gatewayApi router through the sandbox gateway', () => {
   });
 
   it('sends none at weight 0', async () => {
-    await router.setWeight(ctx, 0);
+    await router.setTraffic(ctx, weighted(0));
     await waitFor(
       () =>
         JSON.stringify(gatewaySplit()) ===
@@ -154,11 +155,10 @@ describe('gatewayApi router through the sandbox gateway', () => {
   });
 
   it('sends exactly the requests matching a header or a cookie to the canary', async () => {
-    await router.setWeight(ctx, 0);
-    await router.setMatches(ctx, [
-      { header: { name: 'x-beta', value: '1' } },
-      { cookie: { name: 'canary', value: 'yes' } },
-    ]);
+    await router.setTraffic(ctx, {
+      weight: 0,
+      matches: [{ header: { name: 'x-beta', value: '1' } }, { cookie: { name: 'canary', value: 'yes' } }],
+    });
     await waitFor(
       () => JSON.stringify(gatewaySplit({ 'x-beta': '1' })) === JSON.stringify([['web-canary', 1, 1]]),
       'the gateway to apply the match rule',

@@ -6,9 +6,9 @@
  */
 import { RouterUnsupportedError } from '../../../src/errors/routerUnsupportedError';
 import type { KubeClient } from '../../../src/kube/client';
-import { createRouter } from '../../../src/kube/routers/factory';
-import type { RouterContext, TrafficMatch, TrafficRouter } from '../../../src/kube/routers/trafficRouter';
-import type { RouterKind } from '../../../src/plan/compile';
+import { createRouter } from '../../../src/kube/routers/registry';
+import type { RouterContext, TrafficRouter } from '../../../src/kube/routers/trafficRouter';
+import { STABLE_ONLY, weighted, type TrafficMatch } from '../../../src/strategies/traffic';
 import { waitFor } from '../../../src/sandbox/util/ports';
 import { requestsIn, startKubeSandbox, writesIn, type KubeSandbox } from './harness';
 
@@ -24,10 +24,12 @@ export interface RouterConformanceSetup {
   unrelatedEditKept(k: KubeSandbox, ctx: RouterContext): boolean;
   /** true: verify reads the routing back; false: verify answers undefined (cannot tell). */
   verifies: boolean;
-  /** true: setMatches routes matching requests; false: it rejects with RouterUnsupportedError. */
+  /** true: matches route matching requests; false: they reject with RouterUnsupportedError. */
   matches: boolean;
   /** false: the router must never send an API request. */
   usesApi: boolean;
+  /** The router's settings (its block in a plan). */
+  config: unknown;
 }
 
 const MATCHES: TrafficMatch[] = [
@@ -36,7 +38,7 @@ const MATCHES: TrafficMatch[] = [
 ];
 
 /** Registers the conformance tests for `kind`, each in its own namespace of one sandbox. */
-export function describeRouterConformance(kind: RouterKind, setup: RouterConformanceSetup): void {
+export function describeRouterConformance(kind: string, setup: RouterConformanceSetup): void {
   describe(`${kind} router conformance`, () => {
     let k: KubeSandbox;
     let n = 0;
@@ -66,7 +68,7 @@ export function describeRouterConformance(kind: RouterKind, setup: RouterConform
       const ctx = await setup.prepare(k, client, ns);
       const prepared = { writes: writesIn(k.sb, ns).length, requests: requestsIn(k.sb, ns).length };
       return {
-        router: createRouter(kind, client),
+        router: createRouter({ key: kind, config: setup.config }, client),
         ctx,
         writes: () => writesIn(k.sb, ns).length - prepared.writes,
         requests: () => requestsIn(k.sb, ns).length - prepared.requests,
@@ -74,66 +76,69 @@ export function describeRouterConformance(kind: RouterKind, setup: RouterConform
       };
     }
 
-    it('setWeight then verify, for 0, 25 and 100', async () => {
+    it('setTraffic then verify, for 0, 25 and 100', async () => {
       const f = await fixture();
       for (const w of [0, 25, 100]) {
-        await f.router.setWeight(f.ctx, w);
-        await expect(f.router.verify(f.ctx, w)).resolves.toBe(f.asAsked);
-        await expect(f.router.verify(f.ctx, w === 25 ? 26 : 25)).resolves.toBe(setup.verifies ? false : undefined);
+        await f.router.setTraffic(f.ctx, weighted(w));
+        await expect(f.router.verify(f.ctx, weighted(w))).resolves.toBe(f.asAsked);
+        await expect(f.router.verify(f.ctx, weighted(w === 25 ? 26 : 25))).resolves.toBe(
+          setup.verifies ? false : undefined,
+        );
       }
       if (!setup.usesApi) expect(f.requests()).toBe(0);
     });
 
-    it('makes no write when setWeight is called again with the same weight', async () => {
+    it('makes no write when setTraffic is called again with the same weight', async () => {
       const f = await fixture();
-      await f.router.setWeight(f.ctx, 40);
+      await f.router.setTraffic(f.ctx, weighted(40));
       const writes = f.writes();
       expect(writes).toBe(setup.usesApi ? 1 : 0);
-      await f.router.setWeight(f.ctx, 40);
+      await f.router.setTraffic(f.ctx, weighted(40));
       expect(f.writes()).toBe(writes);
       if (!setup.usesApi) expect(f.requests()).toBe(0);
     });
 
     it('reset sends everything to stable with no matches, and a second reset writes nothing', async () => {
       const f = await fixture();
-      if (setup.matches) await f.router.setMatches(f.ctx, MATCHES);
-      await f.router.setWeight(f.ctx, 30);
+      await f.router.setTraffic(f.ctx, { weight: 30, matches: setup.matches ? MATCHES : [] });
       await f.router.reset(f.ctx);
-      await expect(f.router.verify(f.ctx, 0)).resolves.toBe(f.asAsked);
+      await expect(f.router.verify(f.ctx, weighted(0))).resolves.toBe(f.asAsked);
       const writes = f.writes();
       // Already as reset leaves it: weight 0 and no matches are no-ops.
       await f.router.reset(f.ctx);
-      await f.router.setWeight(f.ctx, 0);
-      await f.router.setMatches(f.ctx, []);
+      await f.router.setTraffic(f.ctx, STABLE_ONLY);
       expect(f.writes()).toBe(writes);
     });
 
     it(`verify answers ${setup.verifies ? 'false' : 'undefined'} after someone else edits the routing`, async () => {
       const f = await fixture();
-      await f.router.setWeight(f.ctx, 20);
-      await expect(f.router.verify(f.ctx, 20)).resolves.toBe(f.asAsked);
+      await f.router.setTraffic(f.ctx, weighted(20));
+      await expect(f.router.verify(f.ctx, weighted(20))).resolves.toBe(f.asAsked);
       setup.editBehindBack(k, f.ctx);
-      await expect(f.router.verify(f.ctx, 20)).resolves.toBe(setup.verifies ? false : undefined);
-      // …and setWeight puts it back.
-      await f.router.setWeight(f.ctx, 20);
-      await expect(f.router.verify(f.ctx, 20)).resolves.toBe(f.asAsked);
+      await expect(f.router.verify(f.ctx, weighted(20))).resolves.toBe(setup.verifies ? false : undefined);
+      // …and setTraffic puts it back.
+      await f.router.setTraffic(f.ctx, weighted(20));
+      await expect(f.router.verify(f.ctx, weighted(20))).resolves.toBe(f.asAsked);
     });
 
     if (setup.matches) {
-      it('setMatches routes matches without touching the weight, and again writes nothing', async () => {
+      it('matches route with the weight kept, verify reads them back, and setting them again writes nothing', async () => {
         const f = await fixture();
-        await f.router.setWeight(f.ctx, 10);
-        await f.router.setMatches(f.ctx, MATCHES);
+        await f.router.setTraffic(f.ctx, weighted(10));
+        await f.router.setTraffic(f.ctx, { weight: 10, matches: MATCHES });
         const writes = f.writes();
-        await f.router.setMatches(f.ctx, MATCHES);
+        await f.router.setTraffic(f.ctx, { weight: 10, matches: MATCHES });
         expect(f.writes()).toBe(writes);
-        await expect(f.router.verify(f.ctx, 10)).resolves.toBe(f.asAsked);
+        await expect(f.router.verify(f.ctx, { weight: 10, matches: MATCHES })).resolves.toBe(f.asAsked);
+        await expect(f.router.verify(f.ctx, weighted(10))).resolves.toBe(setup.verifies ? false : undefined);
       });
     } else {
-      it('setMatches rejects with RouterUnsupportedError (and accepts no matches)', async () => {
+      it('matches reject with RouterUnsupportedError (and no matches are accepted)', async () => {
         const f = await fixture();
-        await expect(f.router.setMatches(f.ctx, MATCHES)).rejects.toBeInstanceOf(RouterUnsupportedError);
-        await expect(f.router.setMatches(f.ctx, [])).resolves.toBeUndefined();
+        await expect(f.router.setTraffic(f.ctx, { weight: 0, matches: MATCHES })).rejects.toBeInstanceOf(
+          RouterUnsupportedError,
+        );
+        await expect(f.router.setTraffic(f.ctx, STABLE_ONLY)).resolves.toBeUndefined();
       });
     }
 
@@ -144,8 +149,8 @@ export function describeRouterConformance(kind: RouterKind, setup: RouterConform
         action: { type: 'status', code: 500 },
         times: 1,
       });
-      await f.router.setWeight(f.ctx, 35);
-      await expect(f.router.verify(f.ctx, 35)).resolves.toBe(f.asAsked);
+      await f.router.setTraffic(f.ctx, weighted(35));
+      await expect(f.router.verify(f.ctx, weighted(35))).resolves.toBe(f.asAsked);
       if (setup.usesApi) {
         expect(k.sb.faults.list()).toHaveLength(0);
         expect(requestsIn(k.sb, f.ctx.namespace).filter((r) => r.status === 500)).toHaveLength(1);
@@ -157,7 +162,7 @@ export function describeRouterConformance(kind: RouterKind, setup: RouterConform
     it('resolves a 409 (someone else wrote between its read and its write) by reading again', async () => {
       const f = await fixture();
       if (!setup.usesApi) {
-        await f.router.setWeight(f.ctx, 45);
+        await f.router.setTraffic(f.ctx, weighted(45));
         expect(f.requests()).toBe(0);
         return;
       }
@@ -166,13 +171,13 @@ export function describeRouterConformance(kind: RouterKind, setup: RouterConform
         action: { type: 'delay', ms: 400 },
         times: 1,
       });
-      const setting = f.router.setWeight(f.ctx, 45);
+      const setting = f.router.setTraffic(f.ctx, weighted(45));
       // The rule retires when it takes our write: the write is now held, carrying what we read.
       await waitFor(() => k.sb.faults.list().length === 0, 'the router’s write to be held', 5000, 5);
       setup.unrelatedEdit(k, f.ctx);
       await setting;
       expect(requestsIn(k.sb, f.ctx.namespace).filter((r) => r.status === 409)).toHaveLength(1);
-      await expect(f.router.verify(f.ctx, 45)).resolves.toBe(true);
+      await expect(f.router.verify(f.ctx, weighted(45))).resolves.toBe(true);
       expect(setup.unrelatedEditKept(k, f.ctx)).toBe(true);
     });
   });

@@ -43,7 +43,7 @@ function desired(namespace: string, version: string, over: Partial<DesiredReplic
   };
 }
 
-const target = (namespace: string) => ({ namespace, app: 'web', serviceName: 'web', canaryServiceName: 'web-canary' });
+const target = (namespace: string) => ({ namespace, app: 'web', services: { stable: 'web', canary: 'web-canary' } });
 
 /** The object without what every write changes. */
 function stripVolatile(o: KubeObject): unknown {
@@ -221,12 +221,12 @@ describe('ensureService and observe', () => {
     ).toEqual(['PATCH']);
 
     const seen = await observe(client, target(ns));
-    expect(seen.service).toEqual({
+    expect(seen.services.stable).toEqual({
       name: 'web',
       selector: { 'ramp.dev/app': 'web' },
       ports: [{ name: 'http', port: 80, targetPort: 'http' }],
     });
-    expect(seen.canaryService?.selector).toEqual({ ...pinned, 'ramp.dev/revision': 'r2' });
+    expect(seen.services.canary?.selector).toEqual({ ...pinned, 'ramp.dev/revision': 'r2' });
   });
 
   it('observe() costs one list and two gets, and reports absent Services and no ReplicaSets as such', async () => {
@@ -238,8 +238,7 @@ describe('ensureService and observe', () => {
       namespace: ns,
       app: 'web',
       replicaSets: [],
-      service: undefined,
-      canaryService: undefined,
+      services: {},
     });
     const after = client.stats();
     expect(after.total - before.total).toBe(3);

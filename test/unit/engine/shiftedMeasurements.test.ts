@@ -1,6 +1,7 @@
 /** Measurements across a change of the traffic split are marked `shifted`, so share-conditioned tests take them as exposure only. */
 import { markShifted, trafficAt } from '../../../src/engine/analysisRun';
 import type { Measurement } from '../../../src/analysis/types';
+import { weighted } from '../../../src/strategies/traffic';
 
 const counts: Measurement = {
   kind: 'counts',
@@ -16,16 +17,20 @@ const histogram: Measurement = {
 };
 
 describe('shifted measurements', () => {
-  it('tells traffic splits apart by the weight the steps allow and the weight the router verified', () => {
-    expect(trafficAt(10, 10)).toBe(trafficAt(10, 10));
-    expect(trafficAt(10, 10)).not.toBe(trafficAt(25, 10));
+  it('tells traffic splits apart by the traffic the steps ask for and whether the router confirmed it', () => {
+    expect(trafficAt(weighted(10), true)).toBe(trafficAt(weighted(10), true));
+    expect(trafficAt(weighted(10), true)).not.toBe(trafficAt(weighted(25), true));
     // A route set some reconciles after its step (pods were not ready yet) moves the share then.
-    expect(trafficAt(25, undefined)).not.toBe(trafficAt(25, 25));
+    expect(trafficAt(weighted(25), undefined)).not.toBe(trafficAt(weighted(25), true));
+    expect(trafficAt(weighted(25), false)).not.toBe(trafficAt(weighted(25), true));
+    expect(trafficAt({ weight: 25, matches: [{ header: { name: 'x', value: '1' } }] }, true)).not.toBe(
+      trafficAt(weighted(25), true),
+    );
   });
 
   it('marks counts and histograms measured across a change, and nothing else', () => {
-    const steady = trafficAt(10, 10);
-    const moved = trafficAt(25, 25);
+    const steady = trafficAt(weighted(10), true);
+    const moved = trafficAt(weighted(25), true);
     expect(markShifted(counts, steady, steady)).toBe(counts);
     expect(markShifted(counts, steady, moved)).toEqual({ ...counts, shifted: true });
     expect(markShifted(histogram, steady, moved)).toEqual({ ...histogram, shifted: true });

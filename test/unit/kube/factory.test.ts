@@ -2,7 +2,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { RouterUnsupportedError } from '../../../src/errors/routerUnsupportedError';
 import { UnknownImplementationError } from '../../../src/errors/unknownImplementationError';
 import { KubeClient } from '../../../src/kube/client';
-import { createRouter, ROUTER_KINDS } from '../../../src/kube/routers/factory';
+import { createRouter, routerCapabilities, routers, routerSpecSchema } from '../../../src/kube/routers/registry';
+import { weighted } from '../../../src/strategies/traffic';
 
 function offlineClient(): KubeClient {
   const kc = new KubeConfig();
@@ -15,35 +16,60 @@ function offlineClient(): KubeClient {
   return new KubeClient(kc);
 }
 
-describe('createRouter', () => {
-  it('builds each known router, of its kind', () => {
+const CONFIGS: Record<string, unknown> = { replicaRatio: {}, gatewayApi: { httpRoute: 'web' } };
+
+describe('the router registry', () => {
+  it('builds each known router, of its kind, with the capabilities it declares', () => {
     const client = offlineClient();
-    expect(ROUTER_KINDS).toEqual(['replicaRatio', 'gatewayApi']);
-    for (const kind of ROUTER_KINDS) expect(createRouter(kind, client).kind).toBe(kind);
+    expect(routers.keys()).toEqual(['replicaRatio', 'gatewayApi']);
+    for (const key of routers.keys()) {
+      const router = createRouter({ key, config: CONFIGS[key] }, client);
+      expect(router.kind).toBe(key);
+      expect(router.capabilities).toEqual(routerCapabilities({ key, config: CONFIGS[key] }));
+    }
+    expect(routerCapabilities({ key: 'replicaRatio', config: {} }).weights).toBe('pods');
+    expect(routerCapabilities({ key: 'gatewayApi', config: CONFIGS.gatewayApi }).weights).toBe('route');
   });
 
   it('refuses an unknown kind with UnknownImplementationError naming the known ones', () => {
     const err = (() => {
       try {
-        createRouter('nginxIngress', offlineClient());
+        createRouter({ key: 'istio', config: {} }, offlineClient());
       } catch (e) {
         return e;
       }
     })();
     expect(err).toBeInstanceOf(UnknownImplementationError);
     expect((err as UnknownImplementationError).message).toBe(
-      'unknown traffic router "nginxIngress"; expected one of: replicaRatio, gatewayApi',
+      'unknown traffic router "istio"; expected one of: replicaRatio, gatewayApi',
     );
-    expect(() => createRouter('toString', offlineClient())).toThrow(UnknownImplementationError);
+    expect(() => createRouter({ key: 'toString', config: {} }, offlineClient())).toThrow(UnknownImplementationError);
   });
 
-  it('replicaRatio refuses a weight outside 0–100 and non-empty matches', async () => {
-    const router = createRouter('replicaRatio', offlineClient());
-    const ctx = { namespace: 'n', app: 'a', service: { name: 's', canaryName: 's-canary', port: 80 } };
-    await expect(router.setWeight(ctx, 101)).rejects.toThrow(RangeError);
-    await expect(router.setMatches(ctx, [{ header: { name: 'x', value: '1' } }])).rejects.toThrow(
-      RouterUnsupportedError,
-    );
-    await expect(router.setMatches(ctx, [])).resolves.toBeUndefined();
+  it('validates a plan’s router block: exactly one known router, its settings by its own schema', () => {
+    expect(routerSpecSchema.parse({ gatewayApi: { httpRoute: 'web' } })).toEqual({ gatewayApi: { httpRoute: 'web' } });
+    const messages = (v: unknown) =>
+      routerSpecSchema.safeParse(v).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(messages({})).toEqual([': expected exactly one traffic router: replicaRatio, gatewayApi']);
+    expect(messages({ replicaRatio: {}, gatewayApi: { httpRoute: 'web' } })).toEqual([
+      ': expected exactly one traffic router: replicaRatio, gatewayApi',
+    ]);
+    expect(messages({ gatewayApi: {} })?.[0]).toMatch(/^gatewayApi\.httpRoute: /);
+    expect(messages({ nginxIngress: {} })).toEqual([
+      'nginxIngress: nginxIngress is not available yet: the NGINX Ingress router comes with gray release',
+    ]);
+    expect(messages({ istio: {} })).toEqual([
+      'istio: unknown traffic router; expected one of: replicaRatio, gatewayApi',
+    ]);
+  });
+
+  it('replicaRatio refuses a weight outside 0–100 and any match', async () => {
+    const router = createRouter({ key: 'replicaRatio', config: {} }, offlineClient());
+    const ctx = { namespace: 'n', app: 'a', services: { stable: 's', canary: 's-canary' }, port: 80 };
+    await expect(router.setTraffic(ctx, weighted(101))).rejects.toThrow(RangeError);
+    await expect(
+      router.setTraffic(ctx, { weight: 0, matches: [{ header: { name: 'x', value: '1' } }] }),
+    ).rejects.toThrow(RouterUnsupportedError);
+    await expect(router.setTraffic(ctx, weighted(0))).resolves.toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { HTTPRouteRule } from '../../../src/kube/routers/httpRoute';
+import type { HTTPRouteRule } from '../../../src/kube/routers/gatewayApi/httpRoute';
 import {
   cookieRegex,
   escapeRegex,
@@ -11,7 +11,7 @@ import {
   weightIs,
   withMatches,
   withWeight,
-} from '../../../src/kube/routers/httpRouteRules';
+} from '../../../src/kube/routers/gatewayApi/httpRouteRules';
 
 const refs: ServiceRefs = { namespace: 'shop', stable: 'web', canary: 'web-canary', port: 80 };
 /** Gateway API RegularExpression matches are full matches (RE2 FullMatch in Envoy). */

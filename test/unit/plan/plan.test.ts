@@ -3,7 +3,8 @@ import { PlanValidationError } from '../../../src/errors/planValidationError';
 import { compilePlan } from '../../../src/plan/compile';
 import { formatDuration, parseDuration } from '../../../src/plan/duration';
 import { parsePlanText, validatePlan } from '../../../src/plan/parse';
-import { canonicalJson, revisionOf, templateWithImage } from '../../../src/plan/revision';
+import { revisionOf, templateWithImage } from '../../../src/plan/revision';
+import { canonicalJson } from '../../../src/util/canonicalJson';
 
 const PLAN = `
 apiVersion: ramp.dev/v1alpha1
@@ -56,8 +57,9 @@ describe('plans', () => {
   it('parses the DESIGN §4 example and compiles durations to milliseconds', () => {
     const plan = parsePlanText(PLAN);
     const c = compilePlan(plan);
-    expect(c.router).toEqual({ kind: 'gatewayApi', httpRoute: 'checkout' });
-    expect(c.steps).toEqual([
+    expect(c.strategy.router).toEqual({ key: 'gatewayApi', config: { httpRoute: 'checkout' } });
+    const canary = c.strategy.config as { steps: unknown[]; scaleDownDelayMs: number };
+    expect(canary.steps).toEqual([
       { kind: 'setWeight', weight: 5 },
       { kind: 'analyze', minMs: 60_000, maxMs: 600_000 },
       { kind: 'setWeight', weight: 25 },
@@ -67,8 +69,8 @@ describe('plans', () => {
     ]);
     expect(c.progressDeadlineMs).toBe(600_000);
     expect(c.analysis.intervalMs).toBe(5000);
-    expect(c.service.canaryName).toBe('checkout-canary');
-    expect(c.scaleDownDelayMs).toBe(30_000);
+    expect(c.service.names.canary).toBe('checkout-canary');
+    expect(canary.scaleDownDelayMs).toBe(30_000);
   });
 
   it('names the field path and what was expected', () => {

@@ -1,14 +1,17 @@
 /**
- * A tiny model of a cluster for the pure strategy: ReplicaSets whose pods become ready one tick after
- * they are asked for (or never), a router with a weight, a stable Service selector — driven by the same
- * action planner the engine uses. It records every change so tests can check the invariants.
+ * A tiny model of a cluster for the pure strategies: ReplicaSets whose pods become ready one tick after
+ * they are asked for (or never), a router with a traffic split, Service selectors — driven by the same
+ * action planner the engine uses, through the strategy registry (so any strategy runs in it). It records
+ * every change so tests can check the invariants.
  */
 import { planActions } from '../../../src/engine/actions';
 import type { RolloutRecord, RolloutEvent } from '../../../src/engine/record';
-import { isTerminal } from '../../../src/engine/record';
-import type { CompiledPlan } from '../../../src/plan/compile';
-import { analysisActive, canaryStrategy } from '../../../src/strategies/canary';
+import { isTerminal, RECORD_SCHEMA_VERSION } from '../../../src/engine/record';
+import { compilePlan, type CompiledPlan } from '../../../src/plan/compile';
+import type { Plan } from '../../../src/plan/schema';
+import { bindStrategy } from '../../../src/strategies/registry';
 import type { AnalysisOutcome, StrategyObserved } from '../../../src/strategies/strategy';
+import { sameTraffic, STABLE_ONLY, type Traffic } from '../../../src/strategies/traffic';
 import type { Decision } from '../../../src/analysis/types';
 
 export interface ClusterChange {
@@ -28,6 +31,17 @@ export interface SimOptions {
   maxMs?: number;
   /** Called before each tick; may return a new record (operations such as promote). */
   operate?: (record: RolloutRecord, now: number) => RolloutRecord | undefined;
+  /** Called after each tick with the model's state (invariant checks). */
+  observe?: (tick: SimTick) => void;
+}
+
+/** The model at the end of one tick. */
+export interface SimTick {
+  now: number;
+  record: RolloutRecord;
+  replicaSets: ReadonlyMap<string, { spec: number; ready: number }>;
+  traffic: Traffic;
+  stableService: string;
 }
 
 export interface SimResult {
@@ -38,37 +52,41 @@ export interface SimResult {
   endedAt: number;
 }
 
-export function initialRecord(plan: CompiledPlan, opts: { stable?: string; canary?: string } = {}): RolloutRecord {
+/** A record of `plan` just resolved: stable `s1` (unless absent) and new revision `c1`, Pending. */
+export function initialRecord(plan: Plan, opts: { stable?: string; canary?: string } = {}): RolloutRecord {
   const stable = 'stable' in opts ? opts.stable : 's1';
+  const compiled = compilePlan(plan);
   return {
-    id: `${plan.namespace}.${plan.app}.1`,
-    namespace: plan.namespace,
-    app: plan.app,
+    schemaVersion: RECORD_SCHEMA_VERSION,
+    id: `${compiled.namespace}.${compiled.app}.1`,
+    namespace: compiled.namespace,
+    app: compiled.app,
     seq: 1,
     version: 1,
     createdAt: 0,
     updatedAt: 0,
-    plan: {},
-    template: {},
-    revisions: { stable, canary: opts.canary ?? 'c1' },
+    attempt: 1,
+    plan,
+    template: null,
+    revisions: { stable, new: opts.canary ?? 'c1' },
     firstDeploy: stable === undefined,
     phase: 'Pending',
     message: 'created',
-    stepIndex: 0,
-    stepStartedAt: 0,
-    weight: 0,
     analysis: { metrics: {} },
-    attempt: 1,
+    strategy: bindStrategy(compiled).initialState(),
   };
 }
 
-export function simulate(plan: CompiledPlan, start: RolloutRecord, opts: SimOptions = {}): SimResult {
+export function simulate(plan: Plan | CompiledPlan, start: RolloutRecord, opts: SimOptions = {}): SimResult {
+  const compiled = 'apiVersion' in plan ? compilePlan(plan) : plan;
+  const strategy = bindStrategy(compiled);
+  const routed = compiled.strategy.capabilities.weights === 'route';
   const tick = opts.tickMs ?? 1000;
   const maxMs = opts.maxMs ?? 3_600_000;
   const rs = new Map<string, { spec: number; ready: number }>();
-  if (start.revisions.stable) rs.set(start.revisions.stable, { spec: plan.replicas, ready: plan.replicas });
-  let routerWeight = 0;
-  let stableService = plan.router.kind === 'replicaRatio' ? '*' : (start.revisions.stable ?? '');
+  if (start.revisions.stable) rs.set(start.revisions.stable, { spec: compiled.replicas, ready: compiled.replicas });
+  let traffic: Traffic = STABLE_ONLY;
+  let stableService = routed ? (start.revisions.stable ?? '') : '*';
   const changes: ClusterChange[] = [];
   const events: RolloutEvent[] = [];
   const phases: string[] = [start.phase];
@@ -78,21 +96,14 @@ export function simulate(plan: CompiledPlan, start: RolloutRecord, opts: SimOpti
     record = opts.operate?.(record, now) ?? record;
     // Pods asked for last tick are ready now (unless they never are).
     for (const [rev, s] of rs) if (!opts.neverReady?.includes(rev)) s.ready = s.spec;
-    const view = (rev: string | undefined) =>
-      rev && rs.has(rev)
-        ? { revision: rev, specReplicas: rs.get(rev)!.spec, readyReplicas: rs.get(rev)!.ready }
-        : undefined;
+    const target = strategy.traffic(record);
     const observed: StrategyObserved = {
-      stable: view(record.revisions.stable),
-      canary: view(record.revisions.canary),
-      others: [...rs.keys()]
-        .filter((r) => r !== record.revisions.stable && r !== record.revisions.canary)
-        .map((r) => view(r)!),
-      stableServiceRevision: stableService,
-      routerAtWeight: plan.router.kind === 'replicaRatio' ? undefined : routerWeight === record.weight,
+      revisions: [...rs].map(([revision, s]) => ({ revision, specReplicas: s.spec, readyReplicas: s.ready })),
+      services: { stable: stableService },
+      trafficVerified: routed ? sameTraffic(traffic, target) : undefined,
     };
     let analysis: AnalysisOutcome | undefined;
-    if (analysisActive(plan, record) && now >= (record.analysis.lastAt ?? 0) + plan.analysis.intervalMs) {
+    if (strategy.analysisActive(record) && now >= (record.analysis.lastAt ?? 0) + compiled.analysis.intervalMs) {
       const decision = opts.analysis?.(now, record) ?? 'pass';
       const verdict = { metric: 'm', decision, reason: `simulated ${decision}`, evidence: {} };
       analysis = { decision, reason: verdict.reason, verdicts: [verdict] };
@@ -101,20 +112,20 @@ export function simulate(plan: CompiledPlan, start: RolloutRecord, opts: SimOpti
         analysis: { ...record.analysis, lastAt: now, metrics: { m: { measurements: [], verdict } } },
       };
     }
-    const out = canaryStrategy.decide({ plan, record, observed, analysis, now });
+    const out = strategy.decide({ record, observed, analysis, now });
     record = out.record;
-    events.push(...out.events);
+    events.push(...strategy.place(record, out.events));
     if (phases[phases.length - 1] !== record.phase) phases.push(record.phase);
-    const desired = canaryStrategy.desired(plan, record, observed, now);
-    let verified: boolean | undefined;
-    for (const a of planActions(desired, observed)) {
+    const desired = strategy.desired(record, observed, now);
+    const goal = strategy.traffic(record);
+    let verified: boolean | undefined = routed ? sameTraffic(traffic, goal) : undefined;
+    for (const a of planActions(desired, observed, verified ? goal : undefined)) {
       switch (a.kind) {
-        case 'ensureStableService':
+        case 'ensureService':
+          if (a.role !== 'stable') break;
           if (stableService !== a.revision)
             changes.push({ at: now, kind: 'service', value: a.revision, phase: record.phase });
           stableService = a.revision;
-          break;
-        case 'ensureCanaryService':
           break;
         case 'scaleUp': {
           const cur = rs.get(a.revision) ?? { spec: 0, ready: 0 };
@@ -124,15 +135,16 @@ export function simulate(plan: CompiledPlan, start: RolloutRecord, opts: SimOpti
           break;
         }
         case 'route':
-          if (plan.router.kind !== 'replicaRatio') {
-            if (routerWeight !== a.weight)
-              changes.push({ at: now, kind: 'route', value: a.weight, phase: record.phase });
-            routerWeight = a.weight;
-            verified = true;
+          if (routed) {
+            if (traffic.weight !== a.traffic.weight)
+              changes.push({ at: now, kind: 'route', value: a.traffic.weight, phase: record.phase });
+            traffic = a.traffic;
+            verified = sameTraffic(traffic, goal);
           }
           break;
         case 'scaleDown': {
-          if (a.afterRoute && verified === false) break;
+          if (a.after?.traffic && verified === false) break;
+          if (a.after?.ready && (rs.get(a.after.ready.revision)?.ready ?? 0) < a.after.ready.pods) break;
           const cur = rs.get(a.revision);
           if (cur && cur.spec !== a.replicas) {
             changes.push({ at: now, kind: 'replicas', revision: a.revision, value: a.replicas, phase: record.phase });
@@ -142,7 +154,8 @@ export function simulate(plan: CompiledPlan, start: RolloutRecord, opts: SimOpti
         }
       }
     }
-    if (isTerminal(record.phase) && canaryStrategy.nextWakeup(plan, record, now) === Infinity) break;
+    opts.observe?.({ now, record, replicaSets: rs, traffic, stableService });
+    if (isTerminal(record.phase) && strategy.nextWakeup(record, now) === Infinity) break;
   }
   return { record, changes, events, phases, endedAt: now };
 }

@@ -14,8 +14,8 @@
  *   request is more specific than, and wins over, the weighted rule it would otherwise hit. More than 8
  *   matches (the API's limit per rule) are split over several match rules.
  */
-import { canonicalJson } from '../../plan/revision';
-import type { TrafficMatch } from './trafficRouter';
+import { canonicalJson } from '../../../util/canonicalJson';
+import type { Traffic, TrafficMatch } from '../../../strategies/traffic';
 import type { HTTPBackendRef, HTTPRouteMatch, HTTPRouteRule, HTTPValueMatch } from './httpRoute';
 
 /** The Services a route's rules are managed for. */
@@ -156,4 +156,16 @@ export function weightIs(rules: readonly HTTPRouteRule[], refs: ServiceRefs, can
   if (weighted.length === 0) return false;
   const want = canonicalJson(weightedRefs(refs, canaryPercent).map((r) => normalRef(r, refs.namespace)));
   return weighted.every((r) => canonicalJson((r.backendRefs ?? []).map((x) => normalRef(x, refs.namespace))) === want);
+}
+
+/** The rules as they are once `traffic` is applied: weighted rules at its weight, Ramp's match rules for its matches. */
+export function withTraffic(rules: readonly HTTPRouteRule[], refs: ServiceRefs, traffic: Traffic): HTTPRouteRule[] {
+  return withMatches(withWeight(rules, refs, traffic.weight), refs, traffic.matches);
+}
+
+/** Whether the rules already say exactly `traffic` (a weighted rule exists, and applying it would change nothing). */
+export function rulesAre(rules: readonly HTTPRouteRule[], refs: ServiceRefs, traffic: Traffic): boolean {
+  return (
+    rules.some((r) => isWeightedRule(r, refs)) && sameRules(rules, withTraffic(rules, refs, traffic), refs.namespace)
+  );
 }

@@ -3,7 +3,7 @@
  * (kubernetes-types has no Gateway API kinds). Fields the router does not know are carried through
  * untouched by the index signatures, so a write never drops them.
  */
-import type { KubeClient } from '../client';
+import type { KubeClient } from '../../client';
 
 export const HTTPROUTE_API = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' } as const;
 

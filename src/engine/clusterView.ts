@@ -1,0 +1,41 @@
+/**
+ * The observed cluster as strategies see it (revisions and which revision each Service selects), and
+ * the snapshot of it kept in the record so the API, which never reads the cluster, can show the truth.
+ */
+import { LABELS } from '../kube/names';
+import type { Observed } from '../kube/observe';
+import type { RevisionRole, StrategyObserved } from '../strategies/strategy';
+import type { ClusterSnapshot, RolloutRecord } from './record';
+
+/** What the strategy needs of the observed cluster. */
+export function strategyView(o: Observed, trafficVerified?: boolean): StrategyObserved {
+  const services: Partial<Record<RevisionRole, string>> = {};
+  for (const [role, svc] of Object.entries(o.services) as [
+    RevisionRole,
+    NonNullable<Observed['services'][RevisionRole]>,
+  ][])
+    services[role] = svc.selector[LABELS.revision] ?? '*';
+  return {
+    revisions: o.replicaSets.map((rs) => ({
+      revision: rs.revision,
+      specReplicas: rs.replicas,
+      readyReplicas: rs.status.readyReplicas,
+    })),
+    services,
+    trafficVerified,
+  };
+}
+
+/** The revisions worth showing (the rollout's, and any other that still has pods) and the router's answer. */
+export function clusterSnapshot(o: Observed, record: RolloutRecord, trafficVerified?: boolean): ClusterSnapshot {
+  const own = new Set([record.revisions.stable, record.revisions.new, record.revisions.previousStable]);
+  const revisions = o.replicaSets
+    .filter((rs) => own.has(rs.revision) || rs.replicas > 0 || rs.status.readyReplicas > 0)
+    .map((rs) => ({
+      revision: rs.revision,
+      ...(rs.role ? { role: rs.role } : {}),
+      replicas: rs.replicas,
+      ready: rs.status.readyReplicas,
+    }));
+  return trafficVerified === undefined ? { revisions } : { revisions, trafficVerified };
+}

@@ -1,0 +1,25 @@
+/** A rollout's lifecycle: its phases and outcomes (DESIGN §6). */
+import { z } from 'zod';
+
+export const PHASES = [
+  'Pending',
+  'Progressing',
+  'Paused',
+  'Promoting',
+  'Succeeded',
+  'RollingBack',
+  'RolledBack',
+  'Failed',
+] as const;
+export const phaseSchema = z.enum(PHASES);
+export type Phase = z.infer<typeof phaseSchema>;
+
+/** Phases a rollout never leaves. */
+export const TERMINAL_PHASES: readonly Phase[] = ['Succeeded', 'RolledBack', 'Failed'];
+
+export function isTerminal(phase: Phase): boolean {
+  return TERMINAL_PHASES.includes(phase);
+}
+
+export const outcomeSchema = z.enum(['promoted', 'rolledBack', 'aborted', 'failed']);
+export type Outcome = z.infer<typeof outcomeSchema>;

@@ -1,0 +1,226 @@
+/**
+ * Canary record transitions: entering a step (with its weight, scale or pause), starting promotion, and
+ * what each of the canary's phases decides on a reconcile.
+ */
+import { formatDuration } from '../../plan/duration';
+import {
+  decideFirstDeploy,
+  decidePending,
+  finishPromotion,
+  finishRollback,
+  inconclusive,
+  inconclusiveTooLong,
+  latestVerdict,
+  note,
+  podsReady,
+  readyPods,
+  resumeWhenConclusive,
+  settlePromoted,
+  startPromoting,
+  startRollback,
+  trackInconclusive,
+  transition,
+  unchanged,
+  withMessage,
+} from '../lifecycle';
+import type { DecideInput, StrategyPlan, StrategyRecord, Transition } from '../strategy';
+import { isTerminal } from '../../engine/phase';
+import { canaryPods, podsMode, shareOf } from './pods';
+import { describeStep, type CanaryConfig } from './spec';
+import type { CanaryState, PromotionStage } from './state';
+
+type P = StrategyPlan<CanaryConfig>;
+type R = StrategyRecord<CanaryState>;
+type T = Transition<CanaryState>;
+
+/** How soon to look again while waiting for the cluster (pods to become ready, the router to follow). */
+export const CONVERGE_POLL_MS = 1000;
+
+/** What a step says, with the share of pods it really gives when traffic follows pods and the weight is not whole pods. */
+function stepText(p: P, index: number, state: CanaryState): string {
+  const step = p.config.steps[index];
+  const text = `step ${index + 1}/${p.config.steps.length}: ${describeStep(step)}`;
+  if (step.kind !== 'setWeight' || !podsMode(p)) return text;
+  const pods = canaryPods(p, state);
+  const share = shareOf(pods, p.plan.replicas);
+  return share === step.weight ? text : `${text} (${pods} of ${p.plan.replicas} pods: ${share}%, rounded down)`;
+}
+
+/**
+ * Moves the record to step `index` and applies the step's entry effects (weight, scale, pause). Used by
+ * reconciles and by the `promote` operation (which skips the current step).
+ */
+export function enterStep(p: P, record: R, index: number, now: number): T {
+  const state: CanaryState = { ...record.strategy, stepIndex: index, stepStartedAt: now };
+  const next: R = { ...record, strategy: state, pause: undefined, phase: 'Progressing' };
+  if (index >= p.config.steps.length) {
+    next.message = p.plan.analysis.metrics.length
+      ? 'all steps done; promoting once the analysis passes'
+      : 'all steps done; promoting';
+    return { record: next, events: [note(now, 'StepStarted', next.message, next.phase)] };
+  }
+  const step = p.config.steps[index];
+  const before = canaryPods(p, record.strategy);
+  if (step.kind === 'setWeight') state.weight = step.weight;
+  if (step.kind === 'setCanaryScale')
+    state.canaryScale = step.matchTrafficWeight ? undefined : { replicas: step.replicas, weight: step.weight };
+  if (step.kind === 'pause' && step.durationMs === undefined) next.pause = { kind: 'step', since: now };
+  if (next.pause) next.phase = 'Paused';
+  if (state.weight > 0 && next.analysis.startedAt === undefined && p.plan.analysis.metrics.length > 0)
+    next.analysis = { ...next.analysis, startedAt: now };
+  if (canaryPods(p, state) > before) next.progressDeadlineAt = now + p.plan.progressDeadlineMs;
+  next.message = stepText(p, index, state);
+  const events = [note(now, 'StepStarted', next.message, next.phase)];
+  if (state.weight !== record.strategy.weight)
+    events.push(note(now, 'WeightChanged', `canary weight ${record.strategy.weight}% → ${state.weight}%`, next.phase));
+  if (next.phase === 'Paused')
+    events.push(note(now, 'Paused', `paused at step ${index + 1} until promoted`, next.phase));
+  return { record: next, events };
+}
+
+/** Starts promoting (after the last step, or `promote --full`). */
+export function startPromotion(record: R, now: number, full: boolean): T {
+  const strategy: CanaryState = { ...record.strategy, promotion: { since: now, full, stage: 'scaleUp' } };
+  return startPromoting(record, now, full, { strategy });
+}
+
+/** Whether the canary has the pods its weight asks for, all ready. */
+export function canaryReady(p: P, record: R, observed: DecideInput['observed']): boolean {
+  return podsReady(observed, record.revisions.new, canaryPods(p, record.strategy));
+}
+
+/**
+ * Whether the traffic split is what the step asks: behind a router, the router confirms it (or cannot
+ * tell); without one, stable has given up the canary's pods (so the shares are the step's).
+ */
+function splitInPlace(p: P, record: R, observed: DecideInput['observed']): boolean {
+  if (!podsMode(p)) return observed.trafficVerified !== false;
+  const stable = observed.revisions.find((r) => r.revision === record.revisions.stable);
+  return (stable?.specReplicas ?? 0) <= p.plan.replicas - canaryPods(p, record.strategy);
+}
+
+function stepComplete(p: P, record: R, observed: DecideInput['observed'], now: number): boolean {
+  const { stepIndex, stepStartedAt } = record.strategy;
+  const step = p.config.steps[stepIndex];
+  switch (step.kind) {
+    case 'setWeight':
+      return canaryReady(p, record, observed) && splitInPlace(p, record, observed);
+    case 'setCanaryScale':
+      return canaryReady(p, record, observed);
+    case 'pause':
+      return step.durationMs !== undefined && now >= stepStartedAt + step.durationMs;
+    case 'analyze':
+      return now >= stepStartedAt + step.minMs && latestVerdict(record)?.decision === 'pass';
+  }
+}
+
+/** Whether the current step is an analyze step whose max has passed. */
+function analyzeExpired(p: P, record: R, now: number): boolean {
+  const step = p.config.steps[record.strategy.stepIndex];
+  return step?.kind === 'analyze' && step.maxMs !== undefined && now >= record.strategy.stepStartedAt + step.maxMs;
+}
+
+/** Failed analysis, a missed deadline, or analysis inconclusive for too long: the reasons to stop. */
+function checkGuards(p: P, record: R, input: DecideInput<CanaryState>): T | undefined {
+  const { analysis, now, observed } = input;
+  if (analysis?.decision === 'fail') return startRollback(record, `analysis failed: ${analysis.reason}`, now);
+  const want = canaryPods(p, record.strategy);
+  const ready = readyPods(observed, record.revisions.new);
+  if (record.progressDeadlineAt !== undefined && now >= record.progressDeadlineAt && ready < want) {
+    const within = formatDuration(p.plan.progressDeadlineMs);
+    const why = `the canary's pods were not ready within the progress deadline (${within}): ${ready}/${want} ready`;
+    return startRollback(record, why, now);
+  }
+  if (record.phase === 'Progressing' && analyzeExpired(p, record, now) && latestVerdict(record)?.decision !== 'pass') {
+    const why = `the analysis did not pass within ${formatDuration(now - record.strategy.stepStartedAt)}`;
+    return inconclusive(p.plan, record, why, now);
+  }
+  return inconclusiveTooLong(p.plan, record, analysis, now);
+}
+
+function decideProgressing(p: P, record: R, input: DecideInput<CanaryState>): T {
+  const guard = checkGuards(p, record, input);
+  if (guard) return guard;
+  const { observed, now } = input;
+  if (record.strategy.stepIndex >= p.config.steps.length) {
+    const verdict = latestVerdict(record);
+    if (p.plan.analysis.metrics.length === 0 || verdict?.decision === 'pass') return startPromotion(record, now, false);
+    const waiting = verdict ? `${verdict.decision}: ${verdict.reason}` : 'no verdict yet';
+    return withMessage(record, `all steps done; waiting for the analysis to pass (${waiting})`);
+  }
+  // One step per reconcile: each step's condition is checked against what was observed for it.
+  if (stepComplete(p, record, observed, now)) return enterStep(p, record, record.strategy.stepIndex + 1, now);
+  return unchanged(record);
+}
+
+function decidePaused(p: P, record: R, input: DecideInput<CanaryState>): T {
+  const { analysis, now } = input;
+  if (analysis?.decision === 'fail') return startRollback(record, `analysis failed: ${analysis.reason}`, now);
+  // An analyze step that ran out of time waits for a pass; a data outage waits for data.
+  return resumeWhenConclusive(record, analysis, now, analyzeExpired(p, record, now) ? ['pass'] : ['pass', 'continue']);
+}
+
+function promotionStage(record: R, stage: PromotionStage, message: string, now: number): T {
+  const promotion = { ...(record.strategy.promotion ?? { since: now, full: false }), stage };
+  return transition(record, { strategy: { ...record.strategy, promotion }, message }, 'Promoting', now);
+}
+
+function decidePromoting(p: P, record: R, input: DecideInput<CanaryState>): T {
+  const { observed, now } = input;
+  const rev = record.revisions.new;
+  switch (record.strategy.promotion?.stage ?? 'scaleUp') {
+    case 'scaleUp': {
+      if (readyPods(observed, rev) < p.plan.replicas) {
+        if (record.progressDeadlineAt !== undefined && now >= record.progressDeadlineAt) {
+          const why = `the new revision did not reach ${p.plan.replicas} ready pods within the progress deadline`;
+          return startRollback(record, why, now);
+        }
+        if (record.progressDeadlineAt !== undefined) return unchanged(record);
+        return { record: { ...record, progressDeadlineAt: now + p.plan.progressDeadlineMs }, events: [] };
+      }
+      // Without a router the stable Service selects every revision: the old one must go now, not after a delay.
+      if (podsMode(p)) return finishPromotion(record, now, 0);
+      const t = promotionStage(record, 'shift', 'promoting: all traffic to the new revision', now);
+      return { ...t, record: { ...t.record, progressDeadlineAt: undefined } };
+    }
+    case 'shift':
+      if (observed.trafficVerified === false) return unchanged(record);
+      return promotionStage(record, 'switch', 'promoting: the stable Service now selects the new revision', now);
+    case 'switch':
+      if (observed.services.stable !== rev) return unchanged(record);
+      return promotionStage(record, 'reset', 'promoting: traffic back to the stable Service', now);
+    case 'reset':
+      if (observed.trafficVerified === false) return unchanged(record);
+      return finishPromotion(record, now, p.config.scaleDownDelayMs, {
+        strategy: { ...record.strategy, promotion: undefined, canaryScale: undefined },
+      });
+  }
+}
+
+function decideRollingBack(record: R, input: DecideInput<CanaryState>): T {
+  const rs = input.observed.revisions.find((r) => r.revision === record.revisions.new);
+  if ((rs?.specReplicas ?? 0) > 0 || input.observed.trafficVerified === false) return unchanged(record);
+  return finishRollback({ ...record, strategy: { ...record.strategy, canaryScale: undefined } }, input.now);
+}
+
+/** The canary's decision for one reconcile. */
+export function decideCanary(p: P, input: DecideInput<CanaryState>): T {
+  const { now } = input;
+  const record = trackInconclusive(input.record, input.analysis, now);
+  if (record.phase === 'Succeeded') return settlePromoted(record, input.observed, now);
+  if (isTerminal(record.phase)) return unchanged(record);
+  if (record.phase === 'Pending') return decidePending(p.plan, record, now, (r) => enterStep(p, r, 0, now));
+  if (record.firstDeploy) return decideFirstDeploy(p.plan, record, input.observed, now);
+  switch (record.phase) {
+    case 'Progressing':
+      return decideProgressing(p, record, input);
+    case 'Paused':
+      return decidePaused(p, record, input);
+    case 'Promoting':
+      return decidePromoting(p, record, input);
+    case 'RollingBack':
+      return decideRollingBack(record, input);
+    default:
+      return unchanged(record);
+  }
+}
