@@ -54,6 +54,21 @@ pinned_version() {
   esac
 }
 
+# inputs NAME: the pinned values an item is built from. Recorded beside it (bin/.NAME.inputs, crds/.gateway-api.inputs)
+# once it is in place, so that changing any of them in versions.env (e.g. the staging version, which --version does
+# not show) rebuilds that item.
+inputs() {
+  case "$1" in
+    etcd) echo "ETCD_VERSION=$ETCD_VERSION" ;;
+    helm) echo "HELM_VERSION=$HELM_VERSION" ;;
+    crds) echo "GATEWAY_API_VERSION=$GATEWAY_API_VERSION" ;;
+    *) printf 'KUBERNETES_VERSION=%s\nKUBERNETES_STAGING_VERSION=%s\nKUBERNETES_GIT_COMMIT=%s\n' \
+      "$KUBERNETES_VERSION" "$KUBERNETES_STAGING_VERSION" "$KUBERNETES_GIT_COMMIT" ;;
+  esac
+}
+inputs_file() { if [ "$1" = crds ]; then echo "$dir/crds/.gateway-api.inputs"; else echo "$dir/bin/.$1.inputs"; fi; }
+inputs_match() { local f; f=$(inputs_file "$1"); [ -f "$f" ] && [ "$(cat "$f")" = "$(inputs "$1")" ]; }
+
 # verify_tool NAME [PATH]: the binary exists and reports the pinned version.
 verify_tool() {
   local name=$1 bin=${2:-$dir/bin/$1} out
@@ -92,8 +107,8 @@ missing=()
 find_missing() {
   missing=()
   local t
-  for t in "${tools[@]}"; do verify_tool "$t" || missing+=("$t"); done
-  verify_crds || missing+=(crds)
+  for t in "${tools[@]}"; do inputs_match "$t" && verify_tool "$t" || missing+=("$t"); done
+  inputs_match crds && verify_crds || missing+=(crds)
 }
 
 if [ "$mode" = check ]; then
@@ -148,7 +163,9 @@ golines() { grep -E '^(go|godebug) ' "$1"; }
 install_bin() {
   local name=$1 tmp=$2
   verify_tool "$name" "$tmp" || die "the new $name does not report $(pinned_version "$name"): $("$tmp" --version 2>&1 | head -3 || true)"
+  rm -f "$(inputs_file "$name")"
   mv -f "$tmp" "$dir/bin/$name"
+  inputs "$name" >"$(inputs_file "$name")"
 }
 
 elapsed() { local s=$1; printf '%dm%02ds' $((s / 60)) $((s % 60)); }
@@ -166,7 +183,9 @@ if contains crds "${missing[@]}"; then
   rm -rf "$tmp" && mkdir -p "$tmp"
   install -m 0644 "$src"/*.yaml "$tmp/"
   verify_crds "$tmp" || die "the CRDs in $src are not the $GATEWAY_API_VERSION standard bundle"
+  rm -f "$(inputs_file crds)"
   rm -rf "$crd_dir" && mv "$tmp" "$crd_dir"
+  inputs crds >"$(inputs_file crds)"
   log "copied $(ls "$crd_dir" | wc -l) CRDs to $crd_dir in $(elapsed $((SECONDS - start)))"
 fi
 
