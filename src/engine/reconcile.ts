@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { observe, type Observed } from '../kube/observe';
 import { createRouter } from '../kube/routers/registry';
 import type { RouterContext, TrafficRouter } from '../kube/routers/trafficRouter';
+import { routerContext } from './routing';
 import { compilePlan, type CompiledPlan } from '../plan/compile';
 import { bindStrategy, type BoundStrategy } from '../strategies/registry';
 import type { AnalysisOutcome, RevisionRole, StrategyObserved } from '../strategies/strategy';
@@ -59,12 +60,6 @@ function comparable(r: RolloutRecord): string {
 /** The Services the plan's strategy manages, by role. */
 function serviceNames(c: Context): Partial<Record<RevisionRole, string>> {
   return Object.fromEntries(c.strategy.serviceRoles.map((role) => [role, c.plan.service.names[role]]));
-}
-
-/** The router's context: where it routes, between which Services. */
-export function routerContext(plan: CompiledPlan): RouterContext {
-  const { names, port } = plan.service;
-  return { namespace: plan.namespace, app: plan.app, services: { stable: names.stable, canary: names.canary }, port };
 }
 
 async function observeCluster(c: Context): Promise<void> {
@@ -178,7 +173,7 @@ export async function reconcile(deps: EngineDeps, id: string, version: number): 
     plan,
     strategy: bindStrategy(plan),
     router: createRouter(plan.strategy.router, deps.kube),
-    routerCtx: routerContext(plan),
+    routerCtx: routerContext(plan, bindStrategy(plan)),
     next: loaded,
     events: [],
   };

@@ -9,7 +9,7 @@ import { PlanValidationError, type FieldProblem } from '../errors/planValidation
 import { InvalidOperationError } from '../errors/invalidOperationError';
 import { RolloutNotFoundError } from '../errors/rolloutNotFoundError';
 import { KubeNotFoundError } from '../errors/kubeNotFoundError';
-import { routerContext } from './reconcile';
+import { routerContext } from './routing';
 import { createRouter } from '../kube/routers/registry';
 import { bindStrategy } from '../strategies/registry';
 import type { Operation as StrategyOperation } from '../strategies/strategy';
@@ -31,7 +31,7 @@ export async function preflight(deps: Pick<EngineDeps, 'kube' | 'provider'>, pla
   }
   const { key, router } = plan.strategy;
   const routerPath = `spec.strategy.${key}.router.${router.key}`;
-  for (const p of await createRouter(router, deps.kube).check(routerContext(plan)))
+  for (const p of await createRouter(router, deps.kube).check(routerContext(plan, bindStrategy(plan))))
     problems.push({ path: p.path ? `${routerPath}.${p.path}` : routerPath, message: p.message });
   const queries = plan.analysis.metrics.map((m, i) => ({ m, i })).filter(({ m }) => m.query !== undefined);
   // Throws PlanValidationError when the plan has metrics but neither it nor the worker names a Prometheus.

@@ -42,6 +42,7 @@ export interface CompiledStrategy {
 export interface BoundStrategy {
   readonly key: string;
   readonly serviceRoles: readonly RevisionRole[];
+  readonly routedRole: RevisionRole;
   initialState(): StrategyStateBase;
   decide(input: { record: RolloutRecord; observed: StrategyObserved; analysis?: AnalysisOutcome; now: number }): {
     record: RolloutRecord;
@@ -73,6 +74,7 @@ function bind<C, S extends StrategyStateBase>(s: Strategy<C, S>, plan: CompiledP
   return {
     key: s.key,
     serviceRoles: s.serviceRoles,
+    routedRole: s.routedRole,
     initialState: () => s.initialState(p),
     decide: (input) => s.decide(p, { ...input, record: narrow(input.record) }),
     desired: (record, observed, now) => s.desired(p, narrow(record), observed, now),

@@ -117,6 +117,8 @@ export interface Strategy<C = unknown, S extends StrategyStateBase = StrategySta
   readonly description: string;
   /** The roles whose Services this strategy may point at a revision (the engine reads and writes only these). */
   readonly serviceRoles: readonly RevisionRole[];
+  /** The role whose Service the router sends the new revision's requests to (canary; preview for blue-green). */
+  readonly routedRole: RevisionRole;
   /** `spec.strategy.<key>` as users write it; errors name their field paths. */
   readonly specSchema: z.ZodType;
   /** This strategy's state in the record, validated whenever a record is read. */

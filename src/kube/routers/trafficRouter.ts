@@ -30,8 +30,8 @@ export interface RouterCapabilities {
 export interface RouterContext {
   namespace: string;
   app: string;
-  /** The stable Service (`<service>`) and the new revision's Service (`<service>-canary`), and their port. */
-  services: { stable: string; canary: string };
+  /** The stable Service (`<service>`) and the new revision's Service (`<service>-canary`, or `-preview`), and their port. */
+  services: { stable: string; new: string };
   port: number;
 }
 

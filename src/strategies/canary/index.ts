@@ -16,6 +16,7 @@ export const canaryStrategy: Strategy<CanaryConfig, CanaryState> = {
   key: 'canary',
   description: 'traffic moves to the new revision in steps, judged by the metrics all along',
   serviceRoles: ['stable', 'canary'],
+  routedRole: 'canary',
   specSchema: canarySpecSchema,
   stateSchema: canaryStateSchema,
   check: (spec, facts, capabilities) => checkCanary(canarySpecSchema.parse(spec), facts, capabilities),

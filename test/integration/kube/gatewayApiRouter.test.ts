@@ -49,7 +49,7 @@ async function prepare(k: KubeSandbox, client: KubeClient, namespace: string): P
       rules: [{ filters: FILTERS, backendRefs: [{ name: 'web', port: 80 }] }, STATIC_RULE],
     },
   });
-  return { namespace, app: 'web', services: { stable: 'web', canary: 'web-canary' }, port: 80 };
+  return { namespace, app: 'web', services: { stable: 'web', new: 'web-canary' }, port: 80 };
 }
 
 interface Route {
@@ -156,7 +156,7 @@ describe('gatewayApi router on a shared route', () => {
     const ctx: RouterContext = {
       namespace: ns,
       app: 'web',
-      services: { stable: 'web', canary: 'web-canary' },
+      services: { stable: 'web', new: 'web-canary' },
       port: 80,
     };
     const router = new GatewayApiRouter({ httpRoute: 'nope' }, client);
@@ -180,7 +180,7 @@ describe('gatewayApi router on a shared route', () => {
     const ctx: RouterContext = {
       namespace: ns,
       app: 'web',
-      services: { stable: 'web', canary: 'web-canary' },
+      services: { stable: 'web', new: 'web-canary' },
       port: 80,
     };
     const router = new GatewayApiRouter({ httpRoute: 'web' }, client);

@@ -79,7 +79,7 @@ beforeAll(async () => {
       rules: [{ backendRefs: [{ name: 'web', port: 80 }] }],
     },
   });
-  ctx = { namespace, app: 'web', services: { stable: 'web', canary: 'web-canary' }, port: 80 };
+  ctx = { namespace, app: 'web', services: { stable: 'web', new: 'web-canary' }, port: 80 };
   router = new GatewayApiRouter({ httpRoute: 'web' }, client);
   const target = { namespace, app: 'web', services: { stable: 'web', canary: 'web-canary' } };
   await waitFor(

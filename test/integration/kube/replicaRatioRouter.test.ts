@@ -13,7 +13,7 @@ describeRouterConformance('replicaRatio', {
       port: 80,
       targetPort: 'http',
     });
-    return { namespace, app: 'web', services: { stable: 'web', canary: 'web-canary' }, port: 80 };
+    return { namespace, app: 'web', services: { stable: 'web', new: 'web-canary' }, port: 80 };
   },
   editBehindBack(k, ctx) {
     k.sb.registry.patch(resource('services'), ctx.namespace, 'web', 'merge', {

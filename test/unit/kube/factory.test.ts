@@ -65,7 +65,7 @@ describe('the router registry', () => {
 
   it('replicaRatio refuses a weight outside 0–100 and any match', async () => {
     const router = createRouter({ key: 'replicaRatio', config: {} }, offlineClient());
-    const ctx = { namespace: 'n', app: 'a', services: { stable: 's', canary: 's-canary' }, port: 80 };
+    const ctx = { namespace: 'n', app: 'a', services: { stable: 's', new: 's-canary' }, port: 80 };
     await expect(router.setTraffic(ctx, weighted(101))).rejects.toThrow(RangeError);
     await expect(
       router.setTraffic(ctx, { weight: 0, matches: [{ header: { name: 'x', value: '1' } }] }),

@@ -29,7 +29,7 @@ export const GATEWAY_API_CAPABILITIES: RouterCapabilities = {
 };
 
 function refsOf(ctx: RouterContext): ServiceRefs {
-  return { namespace: ctx.namespace, stable: ctx.services.stable, canary: ctx.services.canary, port: ctx.port };
+  return { namespace: ctx.namespace, stable: ctx.services.stable, canary: ctx.services.new, port: ctx.port };
 }
 
 /** Routes by HTTPRoute backendRef weights and header/cookie match rules. */
