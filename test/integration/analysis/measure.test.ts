@@ -15,7 +15,7 @@ import { queryInstant } from '../../../src/sandbox/prometheus/query';
 import { waitFor } from '../../../src/sandbox/util/ports';
 import { silentLogger } from '../../../src/observability/logger';
 import { measure, type MeasureResult, type MeasureTarget } from '../../../src/analysis/measure';
-import { PrometheusProvider } from '../../../src/analysis/providers/prometheus';
+import { PrometheusProvider } from '../../../src/analysis/providers/prometheus/client';
 import { ThresholdJudge } from '../../../src/analysis/judges/threshold';
 import { histogramQuantile } from '../../../src/analysis/histogram';
 import type { Measurement } from '../../../src/analysis/types';

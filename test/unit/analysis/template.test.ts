@@ -11,7 +11,7 @@ import {
   revisionSelector,
   revisionsSelector,
   type TemplateVars,
-} from '../../../src/plan/template';
+} from '../../../src/analysis/providers/prometheus/promql';
 import { PlanValidationError } from '../../../src/errors/planValidationError';
 import { nastyStrings, parseMatchers, readString, wellFormed } from './promqlSyntax';
 

@@ -1,21 +1,13 @@
 /**
- * PromQL templating: user values (app, namespace, revisions) reach a query only escaped for the place
+ * All of Ramp's PromQL, built in one place: the built-in metrics' counter queries and the templating of
+ * a plan's queries. User values (app, namespace, revisions) reach a query only escaped for the place
  * they land in — a quoted string, a regex matcher's string, or (selectors) between braces. Pure.
  */
-import { PlanValidationError } from '../errors/planValidationError';
+import { PlanValidationError } from '../../../errors/planValidationError';
+import type { RevisionTarget } from '../../revisionSeries';
+import type { TemplateVars } from '../metricProvider';
 
-/** What a query template can use; see renderQuery for the placeholders. */
-export interface TemplateVars {
-  namespace: string;
-  app: string;
-  canaryRevision: string;
-  /** Absent on a first deploy; a template that uses it then cannot be rendered. */
-  stableRevision?: string;
-  /** Select revisions by this Prometheus label instead of by pod name (DESIGN §5). */
-  revisionLabel?: string;
-  /** The analysis interval, rendered as a PromQL duration. */
-  intervalMs: number;
-}
+export type { TemplateVars } from '../metricProvider';
 
 const NAMED_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -230,4 +222,37 @@ export function renderQuery(template: string, vars: TemplateVars, opts: { path?:
     i += m[0].length;
   }
   return out;
+}
+
+function revisions(t: RevisionTarget): string[] {
+  return t.stableRevision !== undefined && t.stableRevision !== t.canaryRevision
+    ? [t.canaryRevision, t.stableRevision]
+    : [t.canaryRevision];
+}
+
+/** Labels a series is kept apart by: the pod (a counter lives in one process), and the revision label if used. */
+function groupLabels(t: RevisionTarget, extra: string): string {
+  return t.revisionLabel !== undefined ? `${t.revisionLabel}, pod, instance, ${extra}` : `pod, ${extra}`;
+}
+
+/** Request counters of both revisions, per pod and status code. */
+export function requestsQuery(t: RevisionTarget): string {
+  const sel = revisionsSelector({
+    namespace: t.namespace,
+    app: t.app,
+    revisions: revisions(t),
+    revisionLabel: t.revisionLabel,
+  });
+  return `sum by (${groupLabels(t, 'code')}) (http_requests_total{${sel}})`;
+}
+
+/** Latency histogram buckets of both revisions, per pod and bucket. */
+export function latencyQuery(t: RevisionTarget): string {
+  const sel = revisionsSelector({
+    namespace: t.namespace,
+    app: t.app,
+    revisions: revisions(t),
+    revisionLabel: t.revisionLabel,
+  });
+  return `sum by (${groupLabels(t, 'le')}) (http_request_duration_seconds_bucket{${sel}})`;
 }

@@ -5,8 +5,10 @@
  * (`unavailable`).
  */
 import { readFile } from 'node:fs/promises';
-import type { MetricProvider } from '../metricProvider';
-import type { ProviderResult, Sample } from '../types';
+import type { BuiltInCounters, MetricProvider, TemplateVars } from '../metricProvider';
+import type { RevisionTarget } from '../../revisionSeries';
+import { latencyQuery, renderQuery, requestsQuery } from './promql';
+import type { ProviderResult, Sample } from '../../types';
 import { postForm, type PostResult } from './httpPost';
 
 /** How a request ended, for Ramp's own metrics. */
@@ -116,6 +118,14 @@ export class PrometheusProvider implements MetricProvider {
     if (r.kind === 'ok') return { ok: true };
     if (r.kind === 'invalidQuery') return { ok: false, reason: r.reason };
     return { ok: undefined, reason: r.reason };
+  }
+
+  builtInQuery(counters: BuiltInCounters, target: RevisionTarget): string {
+    return counters === 'requests' ? requestsQuery(target) : latencyQuery(target);
+  }
+
+  renderQuery(template: string, vars: TemplateVars, path: string): string {
+    return renderQuery(template, vars, { path });
   }
 
   private async run(promql: string, opts: { at?: Date; signal?: AbortSignal }): Promise<ProviderResult> {
