@@ -4,7 +4,8 @@
  * deletes) come from the `x-kubernetes-patch-*` extensions of the kind's OpenAPI schema.
  */
 import { applyPatch, validate as validateJsonPatch, type Operation } from 'fast-json-patch';
-import { kindSchema, type SchemaNode, type SchemaWalker } from './openapi/schemas';
+import type { SchemaNode, SchemaWalker } from '@ramp/kube-schemas';
+import { kindSchema } from './openapi/schemas';
 import type { ResourceType } from './resources';
 import { StatusError } from './statusError';
 import type { KubeObject } from './types';
