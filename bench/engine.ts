@@ -2,7 +2,7 @@
  * The engine benchmark on the sandbox: Kubernetes requests per reconcile in steady state (reads and
  * writes), reconcile duration p50/p99, and the wall time of promoting the standard plan with 5 s pauses.
  */
-import { demoPlanInput } from '../src/sandbox/demoPlan';
+import { demoPlanInput } from '../src/cli/demoPlan';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -11,7 +11,7 @@
  * back before the injection (while both versions still serve alike) is a false rollback: it is counted
  * as such, never as a fast reaction, and the run is repeated.
  */
-import { demoPlanInput } from '../src/sandbox/demoPlan';
+import { demoPlanInput } from '../src/cli/demoPlan';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

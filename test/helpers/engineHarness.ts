@@ -2,7 +2,7 @@
  * The engine on a sandbox for integration tests: the sandbox (kubelet, gateway, Prometheus), the test
  * run's Redis under a key prefix and queue of this test's own, an engine and one in-process worker.
  */
-import { demoPlanInput } from '../../src/sandbox/demoPlan';
+import { demoPlanInput } from '../../src/cli/demoPlan';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -4,7 +4,7 @@
  * and promoted, then v3 — which turns bad mid-rollout — is rolled back by the judge. `--once` exits 0
  * when both outcomes were as expected (what CI runs); without it the sandbox stays up afterwards.
  */
-import { demoPlanInput } from '../../sandbox/demoPlan';
+import { demoPlanInput } from '../demoPlan';
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
