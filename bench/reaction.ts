@@ -28,7 +28,7 @@ import { LoadGenerator, type ResponseEvent } from '../src/sandbox/loadGen/loadGe
 import { Sandbox } from '../src/sandbox/sandbox';
 import { waitFor } from '../src/sandbox/util/ports';
 import { silentLogger } from '../src/observability/logger';
-import { createRng, type Rng } from '../src/util/random';
+import { createRng, type Rng } from '../src/sandbox/util/random';
 import { untilPhase } from './rolloutWait';
 import { median, writeResults, type BenchRow } from './report';
 import { falseRollbackRates, type FalseRollbackSetting } from './reactionFalseRollbacks';

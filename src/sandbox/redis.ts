@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ProcessTracker } from './util/processes';
 import { launchOnFreePort } from './util/serverProcess';
-import { MissingBinaryError } from '../errors/missingBinaryError';
+import { MissingBinaryError } from './errors/missingBinaryError';
 
 export interface EnsureRedisOptions {
   /** Our files go to `<stateDir>/redis/`. */

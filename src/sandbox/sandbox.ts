@@ -22,9 +22,9 @@ import { HttpSdServer } from './prometheus/httpSd';
 import { PrometheusServer } from './prometheus/prometheusServer';
 import { ensureRedis } from './redis';
 import { isAlive, ProcessTracker } from './util/processes';
-import { createLogger, type Logger } from '../observability/logger';
-import { PortInUseError } from '../errors/portInUseError';
-import { SandboxError } from '../errors/sandboxError';
+import { createLogger, type Logger } from './util/logger';
+import { PortInUseError } from './errors/portInUseError';
+import { SandboxError } from './errors/sandboxError';
 
 export interface SandboxOptions {
   /** Where the sandbox keeps its kubeconfig, token, logs, pod logs and Prometheus data. */

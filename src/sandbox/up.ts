@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SandboxError } from '../errors/sandboxError';
+import { SandboxError } from './errors/sandboxError';
 import { readSandboxRecord, STATE_FILE, type SandboxRecord } from './sandbox';
 import { isAlive, ProcessTracker } from './util/processes';
 

@@ -4,7 +4,7 @@
  * clients over HTTP only — the sandbox's own controllers and kubelet are never faulted.
  */
 import { z } from 'zod';
-import { createRng } from '../../util/random';
+import { createRng } from '../util/random';
 
 export const faultRuleSchema = z.object({
   /** Which requests. Every given field must match; an empty match takes every request. */

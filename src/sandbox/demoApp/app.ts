@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { configPatchSchema, describeIssue, type DemoConfig } from './config';
-import { createRng, seedFromString } from '../../util/random';
+import { createRng, seedFromString } from '../util/random';
 import { sampleLatency } from './random';
 
 /** Latency buckets in seconds: 5 ms to 10 s. */

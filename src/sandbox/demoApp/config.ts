@@ -3,7 +3,7 @@
  * POST /admin/config. One schema per source, both validated with zod.
  */
 import { z } from 'zod';
-import { seedFromString } from '../../util/random';
+import { seedFromString } from '../util/random';
 
 /** What a request sees; changeable at run time. */
 export interface DemoConfig {

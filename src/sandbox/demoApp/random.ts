@@ -1,6 +1,6 @@
 /** Seeded randomness for the demo app, so a run with the same seed and requests repeats exactly. */
 
-import { normal, type Rng } from '../../util/random';
+import { normal, type Rng } from '../util/random';
 
 /**
  * A latency in ms around `meanMs`: lognormal with shape `jitter` (0 = always the mean), scaled so its

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from './packageRoot';
+import { packageRoot } from '../util/packageRoot';
 
 /** A parsed image reference, normalised the way the container runtime reports it. */
 export interface ImageReference {

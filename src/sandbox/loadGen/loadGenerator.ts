@@ -4,7 +4,7 @@
  * answer is counted by the revision that gave it — so a benchmark can say how many bad responses users
  * of each revision saw, and when.
  */
-import { createRng } from '../../util/random';
+import { createRng } from '../util/random';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { LoadTally, type LoadReport } from './loadReport';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ProcessTracker } from '../util/processes';
 import { renderPrometheusConfig, type ScrapeConfig } from './config';
 import { launchOnFreePort, launchOnPort, type ServerLaunch } from '../util/serverProcess';
-import { MissingBinaryError } from '../../errors/missingBinaryError';
+import { MissingBinaryError } from '../errors/missingBinaryError';
 
 export type PrometheusState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped' | 'closing' | 'closed';
 

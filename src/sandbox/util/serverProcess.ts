@@ -8,7 +8,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs'
 import { dirname } from 'node:path';
 import { freePort } from './ports';
 import type { ProcessTracker } from './processes';
-import { ServerProcessExitedError } from '../../errors/serverProcessExitedError';
+import { ServerProcessExitedError } from '../errors/serverProcessExitedError';
 
 export { ServerProcessExitedError };
 

@@ -9,7 +9,7 @@ import { createRollout } from '../../../src/engine/rollouts';
 import type { RolloutRecord } from '../../../src/engine/record';
 import { LoadGenerator } from '../../../src/sandbox/loadGen/loadGenerator';
 import type { KubeObject } from '../../../src/sandbox/apiServer/types';
-import { createRng } from '../../../src/util/random';
+import { createRng } from '../../../src/sandbox/util/random';
 import { testRedisUrl } from '../../helpers/redis';
 import {
   demoPlan,

@@ -12,9 +12,9 @@ import {
   PrometheusServer,
   prometheusReady,
 } from '../../../src/sandbox/prometheus/prometheusServer';
-import { MissingBinaryError } from '../../../src/errors/missingBinaryError';
+import { MissingBinaryError } from '../../../src/sandbox/errors/missingBinaryError';
 import { activeTargets, PrometheusQueryError, queryInstant } from '../../../src/sandbox/prometheus/query';
-import { ServerProcessExitedError } from '../../../src/errors/serverProcessExitedError';
+import { ServerProcessExitedError } from '../../../src/sandbox/errors/serverProcessExitedError';
 import { waitFor } from '../../../src/sandbox/util/ports';
 import { startMetricsTarget, type MetricsTarget } from './metricsTarget';
 

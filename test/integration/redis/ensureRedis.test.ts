@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ensureRedis, redisAnswers, redisNotFound, type RedisHandle } from '../../../src/sandbox/redis';
-import { MissingBinaryError } from '../../../src/errors/missingBinaryError';
+import { MissingBinaryError } from '../../../src/sandbox/errors/missingBinaryError';
 import { freePort } from '../../../src/sandbox/util/ports';
 import { isAlive } from '../../../src/sandbox/util/processes';
 

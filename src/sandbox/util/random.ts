@@ -1,4 +1,7 @@
-/** Seeded randomness: every random source in Ramp (demo app, load, faults, benchmarks) is reproducible from a seed. */
+/**
+ * Seeded randomness: every random source of the sandbox (demo app, load, faults) and of the benchmarks
+ * is reproducible from a seed.
+ */
 
 /** A seeded PRNG (mulberry32): uniform numbers in [0, 1). */
 export type Rng = () => number;

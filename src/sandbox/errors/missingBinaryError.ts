@@ -1,7 +1,7 @@
-import { RampError } from './rampError';
+import { SandboxBaseError } from './sandboxBaseError';
 
-/** A program Ramp runs (prometheus, redis-server, kubectl) is not installed, or not where it was said to be. */
-export class MissingBinaryError extends RampError {
+/** A program the sandbox runs (prometheus, redis-server, kubectl) is not installed, or not where it was said to be. */
+export class MissingBinaryError extends SandboxBaseError {
   readonly code = 'MISSING_BINARY';
 
   constructor(

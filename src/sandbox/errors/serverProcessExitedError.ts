@@ -1,7 +1,7 @@
-import { RampError } from './rampError';
+import { SandboxBaseError } from './sandboxBaseError';
 
-/** A server program Ramp started (Prometheus, Redis) exited or hung before it was ready. */
-export class ServerProcessExitedError extends RampError {
+/** A server program the sandbox started (Prometheus, Redis) exited or hung before it was ready. */
+export class ServerProcessExitedError extends SandboxBaseError {
   readonly code = 'SERVER_PROCESS_EXITED';
 
   constructor(
