@@ -9,6 +9,8 @@ module.exports = {
   // compiled code finds them through node_modules/@ramp.
   moduleNameMapper: {
     '^@ramp/kube-schemas$': '<rootDir>/packages/kube-schemas/src/index.ts',
+    '^@ramp/sandbox$': '<rootDir>/packages/sandbox/src/index.ts',
+    '^@ramp/sandbox/(.*)$': '<rootDir>/packages/sandbox/src/$1',
   },
   testMatch: ['**/*.test.ts'],
   transform: {

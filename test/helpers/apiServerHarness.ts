@@ -2,12 +2,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TokenAuthenticator, writeAdminTokenFile } from '../../src/sandbox/apiServer/auth';
-import { createServingCertificates } from '../../src/sandbox/apiServer/certificates';
-import { Registry } from '../../src/sandbox/apiServer/registry';
-import { ApiServer } from '../../src/sandbox/apiServer/server';
-import { ObjectStore, type StoreOptions } from '../../src/sandbox/apiServer/store';
-import { writeKubeconfig } from '../../src/sandbox/kubeconfig';
+import { TokenAuthenticator, writeAdminTokenFile } from '@ramp/sandbox/apiServer/auth';
+import { createServingCertificates } from '@ramp/sandbox/apiServer/certificates';
+import { Registry } from '@ramp/sandbox/apiServer/registry';
+import { ApiServer } from '@ramp/sandbox/apiServer/server';
+import { ObjectStore, type StoreOptions } from '@ramp/sandbox/apiServer/store';
+import { writeKubeconfig } from '@ramp/sandbox/kubeconfig';
 
 export interface ApiHarness {
   dir: string;

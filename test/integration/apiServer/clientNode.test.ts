@@ -12,7 +12,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { startApiServer, type ApiHarness } from '../../helpers/apiServerHarness';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
 
 function pod(name: string, labels: Record<string, string> = {}): V1Pod {
   return {

@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { startApiServer, type ApiHarness } from '../../helpers/apiServerHarness';
 import { kubectl, kubectlStream } from '../../helpers/kubectl';
-import { resource } from '../../../src/sandbox/apiServer/resources';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { resource } from '@ramp/sandbox/apiServer/resources';
+import { waitFor } from '@ramp/sandbox/util/ports';
 
 const MANIFEST = `
 apiVersion: v1

@@ -1,12 +1,12 @@
 /**
  * An in-process cluster for controller tests: a Registry, the controller manager, and object builders.
  */
-import { ObjectStore } from '../../../src/sandbox/apiServer/store';
-import { Registry } from '../../../src/sandbox/apiServer/registry';
-import { resource } from '../../../src/sandbox/apiServer/resources';
-import type { KubeObject } from '../../../src/sandbox/apiServer/types';
-import { ControllerManager } from '../../../src/sandbox/controllers/controllerManager';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { ObjectStore } from '@ramp/sandbox/apiServer/store';
+import { Registry } from '@ramp/sandbox/apiServer/registry';
+import { resource } from '@ramp/sandbox/apiServer/resources';
+import type { KubeObject } from '@ramp/sandbox/apiServer/types';
+import { ControllerManager } from '@ramp/sandbox/controllers/controllerManager';
+import { waitFor } from '@ramp/sandbox/util/ports';
 
 export const T = {
   pods: resource('pods'),

@@ -1,6 +1,6 @@
-import type { Registry } from '../../../src/sandbox/apiServer/registry';
-import { fromLabelSelector } from '../../../src/sandbox/apiServer/selectors';
-import { clone, type KubeObject } from '../../../src/sandbox/apiServer/types';
+import type { Registry } from '@ramp/sandbox/apiServer/registry';
+import { fromLabelSelector } from '@ramp/sandbox/apiServer/selectors';
+import { clone, type KubeObject } from '@ramp/sandbox/apiServer/types';
 import {
   annotation,
   deploymentBody,

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../../src/sandbox/apiServer/types';
+import type { KubeObject } from '@ramp/sandbox/apiServer/types';
 import { eventually, startCluster, T, type TestCluster } from './cluster';
 import { bindPod, finishDeletion, NODE_NAME, setPodReady } from './podSimulator';
 

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../../src/sandbox/apiServer/types';
+import type { KubeObject } from '@ramp/sandbox/apiServer/types';
 import {
   deploymentBody,
   eventually,

@@ -4,9 +4,9 @@
  */
 import { existsSync } from 'node:fs';
 import YAML from 'yaml';
-import { resourceForKind } from '../../../src/sandbox/apiServer/resources';
-import type { KubeObject } from '../../../src/sandbox/apiServer/types';
-import { ControllerManager } from '../../../src/sandbox/controllers/controllerManager';
+import { resourceForKind } from '@ramp/sandbox/apiServer/resources';
+import type { KubeObject } from '@ramp/sandbox/apiServer/types';
+import { ControllerManager } from '@ramp/sandbox/controllers/controllerManager';
 import { startApiServer, type ApiHarness } from '../../helpers/apiServerHarness';
 import { kubectl } from '../../helpers/kubectl';
 import { eventually, T } from './cluster';

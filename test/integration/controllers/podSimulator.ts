@@ -3,11 +3,11 @@
  * writes when a container is up (Running, a 127.1.x.y IP, Ready/ContainersReady True), and finishes
  * graceful deletions. Either by hand, step by step, or automatically from a watch.
  */
-import { nowTimestamp, type Registry } from '../../../src/sandbox/apiServer/registry';
-import { resource } from '../../../src/sandbox/apiServer/resources';
-import { StatusError } from '../../../src/sandbox/apiServer/statusError';
-import type { StoreWatch } from '../../../src/sandbox/apiServer/store';
-import { clone, type KubeObject } from '../../../src/sandbox/apiServer/types';
+import { nowTimestamp, type Registry } from '@ramp/sandbox/apiServer/registry';
+import { resource } from '@ramp/sandbox/apiServer/resources';
+import { StatusError } from '@ramp/sandbox/apiServer/statusError';
+import type { StoreWatch } from '@ramp/sandbox/apiServer/store';
+import { clone, type KubeObject } from '@ramp/sandbox/apiServer/types';
 
 export const PODS = resource('pods');
 export const NODE_NAME = 'sandbox-node';

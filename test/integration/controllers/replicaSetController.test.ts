@@ -1,4 +1,4 @@
-import { clone } from '../../../src/sandbox/apiServer/types';
+import { clone } from '@ramp/sandbox/apiServer/types';
 import {
   eventMessages,
   eventually,

@@ -7,9 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createRollout } from '../../../src/engine/rollouts';
 import type { RolloutRecord } from '../../../src/engine/record';
-import { LoadGenerator } from '../../../src/sandbox/loadGen/loadGenerator';
-import type { KubeObject } from '../../../src/sandbox/apiServer/types';
-import { createRng } from '../../../src/sandbox/util/random';
+import { LoadGenerator } from '@ramp/sandbox/loadGen/loadGenerator';
+import type { KubeObject } from '@ramp/sandbox/apiServer/types';
+import { createRng } from '@ramp/sandbox/util/random';
 import { testRedisUrl } from '../../helpers/redis';
 import {
   demoPlan,

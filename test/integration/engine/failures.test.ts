@@ -5,10 +5,10 @@
 import { createRollout } from '../../../src/engine/rollouts';
 import { PlanValidationError } from '../../../src/errors/planValidationError';
 import { ActiveRolloutExistsError } from '../../../src/errors/activeRolloutExistsError';
-import { LoadGenerator } from '../../../src/sandbox/loadGen/loadGenerator';
-import { resource } from '../../../src/sandbox/apiServer/resources';
+import { LoadGenerator } from '@ramp/sandbox/loadGen/loadGenerator';
+import { resource } from '@ramp/sandbox/apiServer/resources';
 import { validatePlan } from '../../../src/plan/parse';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import {
   demoPlan,
   prepareNamespace,

@@ -1,8 +1,8 @@
 import http from 'node:http';
-import { resource } from '../../../src/sandbox/apiServer/resources';
-import { Gateway } from '../../../src/sandbox/gateway/gateway';
-import { cookieMatchRegex } from '../../../src/sandbox/gateway/matching';
-import { LoadGenerator } from '../../../src/sandbox/loadGen/loadGenerator';
+import { resource } from '@ramp/sandbox/apiServer/resources';
+import { Gateway } from '@ramp/sandbox/gateway/gateway';
+import { cookieMatchRegex } from '@ramp/sandbox/gateway/matching';
+import { LoadGenerator } from '@ramp/sandbox/loadGen/loadGenerator';
 import { httpRoute, ref } from '../../unit/gateway/objects';
 import { type Answer, Cluster, request } from './harness';
 

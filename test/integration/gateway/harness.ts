@@ -4,9 +4,9 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Registry } from '../../../src/sandbox/apiServer/registry';
-import { resource } from '../../../src/sandbox/apiServer/resources';
-import { ObjectStore } from '../../../src/sandbox/apiServer/store';
+import { Registry } from '@ramp/sandbox/apiServer/registry';
+import { resource } from '@ramp/sandbox/apiServer/resources';
+import { ObjectStore } from '@ramp/sandbox/apiServer/store';
 import { endpointSlice, pod, service, type EndpointSpec } from '../../unit/gateway/objects';
 
 export interface SeenRequest {

@@ -3,10 +3,10 @@
  * config with validation, graceful shutdown, deliberate exits, and exiting when its parent dies.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createDemoApp, type DemoApp, type DemoAppOptions } from '../../../src/sandbox/demoApp/app';
-import { demoAppMainPath } from '../../../src/sandbox/kubelet/imageRegistry';
-import { freePort, waitFor } from '../../../src/sandbox/util/ports';
-import { isAlive } from '../../../src/sandbox/util/processes';
+import { createDemoApp, type DemoApp, type DemoAppOptions } from '@ramp/sandbox/demoApp/app';
+import { demoAppMainPath } from '@ramp/sandbox/kubelet/imageRegistry';
+import { freePort, waitFor } from '@ramp/sandbox/util/ports';
+import { isAlive } from '@ramp/sandbox/util/processes';
 import { http, requireDemoApp } from './harness';
 
 describe('demo app (in-process)', () => {

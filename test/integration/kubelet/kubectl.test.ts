@@ -5,10 +5,10 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TokenAuthenticator } from '../../../src/sandbox/apiServer/auth';
-import { createServingCertificates } from '../../../src/sandbox/apiServer/certificates';
-import { ApiServer } from '../../../src/sandbox/apiServer/server';
-import { isAlive } from '../../../src/sandbox/util/processes';
+import { TokenAuthenticator } from '@ramp/sandbox/apiServer/auth';
+import { createServingCertificates } from '@ramp/sandbox/apiServer/certificates';
+import { ApiServer } from '@ramp/sandbox/apiServer/server';
+import { isAlive } from '@ramp/sandbox/util/processes';
 import {
   containerStatus,
   createPod,

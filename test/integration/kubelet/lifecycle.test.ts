@@ -5,9 +5,9 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resource } from '../../../src/sandbox/apiServer/resources';
-import { isAlive } from '../../../src/sandbox/util/processes';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { resource } from '@ramp/sandbox/apiServer/resources';
+import { isAlive } from '@ramp/sandbox/util/processes';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import {
   containerStatus,
   createPod,

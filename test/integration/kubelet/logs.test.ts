@@ -3,9 +3,9 @@
  * tailLines, timestamps, limitBytes, previous and follow, and the kubelet's error messages.
  */
 import type { Pod } from 'kubernetes-types/core/v1';
-import type { PodLogOptions } from '../../../src/sandbox/apiServer/podLogSource';
-import type { KubeObject } from '../../../src/sandbox/apiServer/types';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import type { PodLogOptions } from '@ramp/sandbox/apiServer/podLogSource';
+import type { KubeObject } from '@ramp/sandbox/apiServer/types';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import { containerStatus, createPod, type Harness, readAll, startKubelet, waitForPod } from './harness';
 
 const plain: PodLogOptions = { follow: false, previous: false, timestamps: false };

@@ -3,9 +3,9 @@
  * takes run-time config; readiness follows its probe; deletion stops the process and removes the pod.
  */
 import type { Pod } from 'kubernetes-types/core/v1';
-import { resource } from '../../../src/sandbox/apiServer/resources';
-import { isAlive } from '../../../src/sandbox/util/processes';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { resource } from '@ramp/sandbox/apiServer/resources';
+import { isAlive } from '@ramp/sandbox/util/processes';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import {
   condition,
   containerStatus,

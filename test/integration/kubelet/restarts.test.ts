@@ -3,8 +3,8 @@
  * restartPolicy, image pull failures, liveness restarts, exec probes, start errors, image changes.
  */
 import type { ContainerStatus, Pod } from 'kubernetes-types/core/v1';
-import { clone } from '../../../src/sandbox/apiServer/types';
-import { isAlive } from '../../../src/sandbox/util/processes';
+import { clone } from '@ramp/sandbox/apiServer/types';
+import { isAlive } from '@ramp/sandbox/util/processes';
 import {
   condition,
   containerStatus,

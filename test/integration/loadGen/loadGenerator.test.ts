@@ -1,7 +1,7 @@
 import type http from 'node:http';
-import { freePort } from '../../../src/sandbox/util/ports';
-import { waitFor } from '../../../src/sandbox/util/ports';
-import { LoadGenerator, type ResponseEvent } from '../../../src/sandbox/loadGen/loadGenerator';
+import { freePort } from '@ramp/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
+import { LoadGenerator, type ResponseEvent } from '@ramp/sandbox/loadGen/loadGenerator';
 import { type Backend, startBackend } from '../gateway/harness';
 
 const started: Backend[] = [];

@@ -2,20 +2,16 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Registry } from '../../../src/sandbox/apiServer/registry';
-import { resource } from '../../../src/sandbox/apiServer/resources';
-import { ObjectStore } from '../../../src/sandbox/apiServer/store';
-import { clone } from '../../../src/sandbox/apiServer/types';
-import { HttpSdServer } from '../../../src/sandbox/prometheus/httpSd';
-import {
-  prometheusNotFound,
-  PrometheusServer,
-  prometheusReady,
-} from '../../../src/sandbox/prometheus/prometheusServer';
-import { MissingBinaryError } from '../../../src/sandbox/errors/missingBinaryError';
-import { activeTargets, PrometheusQueryError, queryInstant } from '../../../src/sandbox/prometheus/query';
-import { ServerProcessExitedError } from '../../../src/sandbox/errors/serverProcessExitedError';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { Registry } from '@ramp/sandbox/apiServer/registry';
+import { resource } from '@ramp/sandbox/apiServer/resources';
+import { ObjectStore } from '@ramp/sandbox/apiServer/store';
+import { clone } from '@ramp/sandbox/apiServer/types';
+import { HttpSdServer } from '@ramp/sandbox/prometheus/httpSd';
+import { prometheusNotFound, PrometheusServer, prometheusReady } from '@ramp/sandbox/prometheus/prometheusServer';
+import { MissingBinaryError } from '@ramp/sandbox/errors/missingBinaryError';
+import { activeTargets, PrometheusQueryError, queryInstant } from '@ramp/sandbox/prometheus/query';
+import { ServerProcessExitedError } from '@ramp/sandbox/errors/serverProcessExitedError';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import { startMetricsTarget, type MetricsTarget } from './metricsTarget';
 
 jest.setTimeout(90_000);

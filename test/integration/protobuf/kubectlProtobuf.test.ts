@@ -5,8 +5,8 @@
  */
 import { startApiServer, type ApiHarness } from '../../helpers/apiServerHarness';
 import { kubectl, type KubectlResult } from '../../helpers/kubectl';
-import { resource } from '../../../src/sandbox/apiServer/resources';
-import type { KubeObject } from '../../../src/sandbox/apiServer/types';
+import { resource } from '@ramp/sandbox/apiServer/resources';
+import type { KubeObject } from '@ramp/sandbox/apiServer/types';
 
 const binary = (version: string): string => `/usr/lib/google-cloud-sdk/bin/kubectl.${version}`;
 

@@ -3,10 +3,10 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { ensureRedis, redisAnswers, redisNotFound, type RedisHandle } from '../../../src/sandbox/redis';
-import { MissingBinaryError } from '../../../src/sandbox/errors/missingBinaryError';
-import { freePort } from '../../../src/sandbox/util/ports';
-import { isAlive } from '../../../src/sandbox/util/processes';
+import { ensureRedis, redisAnswers, redisNotFound, type RedisHandle } from '@ramp/sandbox/redis';
+import { MissingBinaryError } from '@ramp/sandbox/errors/missingBinaryError';
+import { freePort } from '@ramp/sandbox/util/ports';
+import { isAlive } from '@ramp/sandbox/util/processes';
 
 jest.setTimeout(30_000);
 

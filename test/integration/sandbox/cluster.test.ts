@@ -6,10 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Sandbox } from '../../../src/sandbox/sandbox';
-import { resource } from '../../../src/sandbox/apiServer/resources';
-import { queryInstant } from '../../../src/sandbox/prometheus/query';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { Sandbox } from '@ramp/sandbox/sandbox';
+import { resource } from '@ramp/sandbox/apiServer/resources';
+import { queryInstant } from '@ramp/sandbox/prometheus/query';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import { silentLogger } from '../../../src/observability/logger';
 import { kubectl, kubectlStream } from '../../helpers/kubectl';
 import { request } from '../../helpers/http';

@@ -1,6 +1,6 @@
-import { applyPatchOfType, mergePatch } from '../../../src/sandbox/apiServer/patch';
-import { resource } from '../../../src/sandbox/apiServer/resources';
-import type { KubeObject } from '../../../src/sandbox/apiServer/types';
+import { applyPatchOfType, mergePatch } from '@ramp/sandbox/apiServer/patch';
+import { resource } from '@ramp/sandbox/apiServer/resources';
+import type { KubeObject } from '@ramp/sandbox/apiServer/types';
 
 function deployment(): KubeObject {
   return {

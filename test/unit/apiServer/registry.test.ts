@@ -1,8 +1,8 @@
-import { ObjectStore } from '../../../src/sandbox/apiServer/store';
-import { Registry } from '../../../src/sandbox/apiServer/registry';
-import { resource } from '../../../src/sandbox/apiServer/resources';
-import { StatusError } from '../../../src/sandbox/apiServer/statusError';
-import type { KubeObject, WatchEvent } from '../../../src/sandbox/apiServer/types';
+import { ObjectStore } from '@ramp/sandbox/apiServer/store';
+import { Registry } from '@ramp/sandbox/apiServer/registry';
+import { resource } from '@ramp/sandbox/apiServer/resources';
+import { StatusError } from '@ramp/sandbox/apiServer/statusError';
+import type { KubeObject, WatchEvent } from '@ramp/sandbox/apiServer/types';
 
 const deployments = resource('deployments');
 const pods = resource('pods');

@@ -6,8 +6,8 @@ import {
   parseFieldSelector,
   parseLabelSelector,
   selectorToString,
-} from '../../../src/sandbox/apiServer/selectors';
-import { StatusError } from '../../../src/sandbox/apiServer/statusError';
+} from '@ramp/sandbox/apiServer/selectors';
+import { StatusError } from '@ramp/sandbox/apiServer/statusError';
 
 describe('label selectors', () => {
   it('parses every operator of the query-string grammar', () => {

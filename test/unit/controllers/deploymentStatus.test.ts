@@ -5,8 +5,8 @@ import {
   newCondition,
   setCondition,
   stuckRecheckDelay,
-} from '../../../src/sandbox/controllers/deploymentStatus';
-import type { DeploymentObject } from '../../../src/sandbox/controllers/objects';
+} from '@ramp/sandbox/controllers/deploymentStatus';
+import type { DeploymentObject } from '@ramp/sandbox/controllers/objects';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 

@@ -11,8 +11,8 @@ import {
   scaledValue,
   setNewReplicaSetAnnotations,
   templateWithHash,
-} from '../../../src/sandbox/controllers/deploymentUtil';
-import type { DeploymentObject, ReplicaSetObject } from '../../../src/sandbox/controllers/objects';
+} from '@ramp/sandbox/controllers/deploymentUtil';
+import type { DeploymentObject, ReplicaSetObject } from '@ramp/sandbox/controllers/objects';
 
 function deployment(
   replicas: number,

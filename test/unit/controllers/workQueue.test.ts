@@ -1,5 +1,5 @@
-import { WorkQueue } from '../../../src/sandbox/controllers/workQueue';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { WorkQueue } from '@ramp/sandbox/controllers/workQueue';
+import { waitFor } from '@ramp/sandbox/util/ports';
 
 describe('WorkQueue', () => {
   const queues: WorkQueue[] = [];

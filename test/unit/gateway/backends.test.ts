@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { Balancer, SmoothWeightedRoundRobin } from '../../../src/sandbox/gateway/backends';
-import type { Endpoint, RouteDecision, ServiceBackend } from '../../../src/sandbox/gateway/routeTable';
+import { Balancer, SmoothWeightedRoundRobin } from '@ramp/sandbox/gateway/backends';
+import type { Endpoint, RouteDecision, ServiceBackend } from '@ramp/sandbox/gateway/routeTable';
 
 function counts(weights: number[], picks: number, skip = 0): number[] {
   const wrr = new SmoothWeightedRoundRobin(weights);

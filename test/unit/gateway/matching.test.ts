@@ -9,7 +9,7 @@ import {
   pathPrefixMatches,
   type RequestFacts,
   splitHostPort,
-} from '../../../src/sandbox/gateway/matching';
+} from '@ramp/sandbox/gateway/matching';
 
 function request(path: string, extra: Partial<RequestFacts> = {}): RequestFacts {
   const [p, q] = path.split('?');

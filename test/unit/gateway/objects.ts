@@ -2,8 +2,8 @@
  * Builders for the objects the gateway routes by, shaped as the API server stores them (and valid for
  * it, so the integration tests create the same objects through a Registry).
  */
-import type { KubeObject } from '../../../src/sandbox/apiServer/types';
-import type { HTTPRouteRule } from '../../../src/sandbox/gateway/httpRouteTypes';
+import type { KubeObject } from '@ramp/sandbox/apiServer/types';
+import type { HTTPRouteRule } from '@ramp/sandbox/gateway/httpRouteTypes';
 
 export interface EndpointSpec {
   ip: string;

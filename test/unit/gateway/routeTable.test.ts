@@ -1,11 +1,6 @@
-import type { KubeObject } from '../../../src/sandbox/apiServer/types';
-import {
-  type RouteDecision,
-  type RouteSnapshot,
-  RouteTable,
-  serviceFromHost,
-} from '../../../src/sandbox/gateway/routeTable';
-import type { RequestFacts } from '../../../src/sandbox/gateway/matching';
+import type { KubeObject } from '@ramp/sandbox/apiServer/types';
+import { type RouteDecision, type RouteSnapshot, RouteTable, serviceFromHost } from '@ramp/sandbox/gateway/routeTable';
+import type { RequestFacts } from '@ramp/sandbox/gateway/matching';
 import { endpointSlice, httpRoute, pod, ref, service } from './objects';
 
 function table(objects: {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Backoff, formatGoDuration } from '../../../src/sandbox/kubelet/backoff';
+import { Backoff, formatGoDuration } from '@ramp/sandbox/kubelet/backoff';
 
 describe('crash-loop back-off', () => {
   it('restarts at once the first time, then waits 10 s doubling to 5 min', () => {

@@ -1,5 +1,5 @@
 import type { Pod } from 'kubernetes-types/core/v1';
-import { containerEnv, expandCommand, expandVars } from '../../../src/sandbox/kubelet/containerEnv';
+import { containerEnv, expandCommand, expandVars } from '@ramp/sandbox/kubelet/containerEnv';
 
 const pod: Pod = {
   metadata: { name: 'web-1', namespace: 'shop', uid: 'u-1', labels: { tier: 'front' }, annotations: { note: 'hi' } },

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { demoAppImage, ImageRegistry, parseImageReference } from '../../../src/sandbox/kubelet/imageRegistry';
-import { IpAllocator } from '../../../src/sandbox/kubelet/ipAllocator';
+import { demoAppImage, ImageRegistry, parseImageReference } from '@ramp/sandbox/kubelet/imageRegistry';
+import { IpAllocator } from '@ramp/sandbox/kubelet/ipAllocator';
 
 describe('image references', () => {
   it.each([
@@ -44,7 +44,7 @@ describe('ImageRegistry', () => {
     const ref = parseImageReference('ramp.dev/demo-app:v7');
     expect(def.build({ args: ['--x'] }, ref)).toEqual({
       command: process.execPath,
-      args: ['/repo/dist/src/sandbox/demoApp/main.js', '--default-version=v7', '--x'],
+      args: ['/repo/dist/demoApp/main.js', '--default-version=v7', '--x'],
     });
     expect(def.build({ command: ['sleep', '5'] }, ref)).toEqual({ command: 'sleep', args: ['5'] });
   });

@@ -1,5 +1,5 @@
 import type { ContainerStatus, Pod } from 'kubernetes-types/core/v1';
-import { computePodStatus, podPhase, qosClass, sameStatus } from '../../../src/sandbox/kubelet/podStatus';
+import { computePodStatus, podPhase, qosClass, sameStatus } from '@ramp/sandbox/kubelet/podStatus';
 
 const running = (name: string, ready: boolean): ContainerStatus => ({
   name,

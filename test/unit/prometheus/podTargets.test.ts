@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import type { KubeObject } from '../../../src/sandbox/apiServer/types';
-import { podTargets, sanitizeLabelName } from '../../../src/sandbox/prometheus/podTargets';
+import type { KubeObject } from '@ramp/sandbox/apiServer/types';
+import { podTargets, sanitizeLabelName } from '@ramp/sandbox/prometheus/podTargets';
 
 interface PodShape {
   name?: string;

@@ -1,6 +1,6 @@
-import { decodeKubeProtobuf, isKubeProtobuf } from '../../../src/sandbox/apiServer/protobuf/decode';
-import { kubeProtoRoot } from '../../../src/sandbox/apiServer/protobuf/kubeProtos';
-import { StatusError } from '../../../src/sandbox/apiServer/statusError';
+import { decodeKubeProtobuf, isKubeProtobuf } from '@ramp/sandbox/apiServer/protobuf/decode';
+import { kubeProtoRoot } from '@ramp/sandbox/apiServer/protobuf/kubeProtos';
+import { StatusError } from '@ramp/sandbox/apiServer/statusError';
 import { encodeKube, envelope, goMeta, int, str } from './encode';
 
 function decodeError(body: Buffer): StatusError {

@@ -1,5 +1,5 @@
 /** Builds Kubernetes protobuf request bodies with protobufjs, the way a Go client lays them out. */
-import { kubeProtoRoot } from '../../../src/sandbox/apiServer/protobuf/kubeProtos';
+import { kubeProtoRoot } from '@ramp/sandbox/apiServer/protobuf/kubeProtos';
 
 /** The runtime.Unknown envelope behind the `k8s\0` prefix, around already-encoded bytes. */
 export function envelope(

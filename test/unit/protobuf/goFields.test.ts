@@ -1,7 +1,7 @@
 import { Namespace, Type, type ReflectionObject } from 'protobufjs';
-import { goFieldTable, kubeProtoRoot, messageTypeFor } from '../../../src/sandbox/apiServer/protobuf/kubeProtos';
-import { goDuration, ownJsonTypeNames } from '../../../src/sandbox/apiServer/protobuf/ownJsonTypes';
-import { RESOURCES, apiVersionOf } from '../../../src/sandbox/apiServer/resources';
+import { goFieldTable, kubeProtoRoot, messageTypeFor } from '@ramp/sandbox/apiServer/protobuf/kubeProtos';
+import { goDuration, ownJsonTypeNames } from '@ramp/sandbox/apiServer/protobuf/ownJsonTypes';
+import { RESOURCES, apiVersionOf } from '@ramp/sandbox/apiServer/resources';
 
 function allTypes(ns: ReflectionObject): Type[] {
   if (ns instanceof Type) return [ns];

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeKubeProtobuf } from '../../../src/sandbox/apiServer/protobuf/decode';
+import { decodeKubeProtobuf } from '@ramp/sandbox/apiServer/protobuf/decode';
 
 interface Recorded {
   command: string;

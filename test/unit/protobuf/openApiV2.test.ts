@@ -1,8 +1,4 @@
-import {
-  OPENAPI_V2_PROTOBUF,
-  openApiV2Document,
-  wantsOpenApiV2Protobuf,
-} from '../../../src/sandbox/apiServer/openapi/v2';
+import { OPENAPI_V2_PROTOBUF, openApiV2Document, wantsOpenApiV2Protobuf } from '@ramp/sandbox/apiServer/openapi/v2';
 
 describe('the OpenAPI v2 document for kubectl 1.27/1.28', () => {
   const doc = openApiV2Document();

@@ -1,11 +1,12 @@
 /**
- * The vendored Kubernetes .proto files (proto/SOURCE.md) and the Go-field table beside them
- * (goFields.json), loaded once on first use, and the lookup from an object's apiVersion and kind to its
- * protobuf message.
+ * The vendored Kubernetes .proto files (assets/protobuf/proto/SOURCE.md) and the Go-field table beside
+ * them (assets/protobuf/goFields.json), loaded once on first use, and the lookup from an object's
+ * apiVersion and kind to its protobuf message.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Root, Type } from 'protobufjs';
+import { packageRoot } from '../../util/packageRoot';
 
 /** How one protobuf field of a message appears in its Go struct's JSON (see scripts/openapiv2pb/protofields). */
 export interface GoField {
@@ -57,8 +58,8 @@ const META_KINDS = new Set([
 ]);
 
 function dataDirectory(): string {
-  // Compiled code runs from dist/src; the data stays in src/ (one copy, no build step for data).
-  return __dirname.replace(join('dist', 'src'), 'src');
+  // Data, not code: one copy in the package's assets/, found the same from src/ (ts-jest) and dist/.
+  return join(packageRoot(), 'assets', 'protobuf');
 }
 
 let root: Root | undefined;

@@ -1,18 +1,19 @@
 #!/usr/bin/env node
-// Regenerates what the sandbox API server needs to speak Kubernetes protobuf:
+// Regenerates what the sandbox API server needs to speak Kubernetes protobuf (paths relative to
+// packages/sandbox):
 //
-//  - src/sandbox/apiServer/protobuf/proto/**: the `generated.proto` files of k8s.io/api and
-//    k8s.io/apimachinery for the kinds the sandbox serves (and everything they import), at their import
-//    paths, so protobufjs can decode the request bodies kubectl 1.32+ sends;
-//  - src/sandbox/apiServer/protobuf/goFields.json: for each message, how its Go struct writes each field
-//    as JSON (name, omitempty, pointer), read from the Go types themselves by scripts/openapiv2pb/protofields;
-//  - src/sandbox/apiServer/openapi/v2/swagger.pb: Kubernetes' swagger.json (OpenAPI v2) trimmed to the
-//    served kinds, plus the HTTPRoute CRD, encoded as the gnostic openapi_v2.Document protobuf that
-//    kubectl 1.27/1.28 read to learn that the server validates fields (scripts/openapiv2pb).
+//  - assets/protobuf/proto/**: the `generated.proto` files of k8s.io/api and k8s.io/apimachinery for
+//    the kinds the sandbox serves (and everything they import), at their import paths, so protobufjs
+//    can decode the request bodies kubectl 1.32+ sends;
+//  - assets/protobuf/goFields.json: for each message, how its Go struct writes each field as JSON
+//    (name, omitempty, pointer), read from the Go types themselves by scripts/openapiv2pb/protofields;
+//  - assets/openapi/v2/swagger.pb: Kubernetes' swagger.json (OpenAPI v2) trimmed to the served kinds,
+//    plus the HTTPRoute CRD, encoded as the gnostic openapi_v2.Document protobuf that kubectl 1.27/1.28
+//    read to learn that the server validates fields (scripts/openapiv2pb).
 //
-// Run by hand when the Kubernetes version moves: `node scripts/vendorProtos.mjs` (needs curl, unzip and
-// Go). It downloads module zips from the Go module proxy; the output is committed so tests never need
-// the network.
+// Run by hand when the Kubernetes version moves: `node packages/sandbox/scripts/vendorProtos.mjs` (needs
+// curl, unzip and Go). It downloads module zips from the Go module proxy; the output is committed so
+// tests never need the network.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,9 +26,9 @@ const K8S_VERSION = 'v1.32.0';
 const GATEWAY_API_VERSION = 'v1.2.1';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
-const protobufDir = join(root, 'src', 'sandbox', 'apiServer', 'protobuf');
+const protobufDir = join(root, 'assets', 'protobuf');
 const protoOut = join(protobufDir, 'proto');
-const v2Out = join(root, 'src', 'sandbox', 'apiServer', 'openapi', 'v2');
+const v2Out = join(root, 'assets', 'openapi', 'v2');
 const goTool = join(here, 'openapiv2pb');
 
 /** The packages whose messages the sandbox decodes; their imports are added. */

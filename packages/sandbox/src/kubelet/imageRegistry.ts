@@ -92,7 +92,7 @@ function globToRegExp(glob: string): RegExp {
 
 /** The compiled demo app's entry point. */
 export function demoAppMainPath(root: string = packageRoot()): string {
-  return join(root, 'dist', 'src', 'sandbox', 'demoApp', 'main.js');
+  return join(root, 'dist', 'demoApp', 'main.js');
 }
 
 /**
@@ -110,8 +110,7 @@ export function demoAppImage(root: string = packageRoot()): ImageDefinition {
             command: process.execPath,
             args: [main, ...(image.tag ? [`--default-version=${image.tag}`] : []), ...(c.args ?? [])],
           },
-    unavailable: () =>
-      existsSync(main) ? undefined : `${main} is missing: compile the sandbox first (npx tsc -p tsconfig.build.json)`,
+    unavailable: () => (existsSync(main) ? undefined : `${main} is missing: compile the sandbox first (npm run build)`),
   };
 }
 

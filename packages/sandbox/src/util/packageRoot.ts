@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
- * The directory holding Ramp's package.json, found by walking up from this file, so paths to compiled
- * programs resolve the same from src/ (ts-jest) and from dist/src/.
+ * The directory holding the sandbox package's package.json, found by walking up from this file, so
+ * paths to its assets and compiled programs resolve the same from src/ (ts-jest) and from dist/.
  */
 export function packageRoot(from: string = __dirname): string {
   for (let dir = from; ; dir = dirname(dir)) {

@@ -5,16 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SandboxError } from './errors/sandboxError';
 import { readSandboxRecord, STATE_FILE, type SandboxRecord } from './sandbox';
 import { isAlive, ProcessTracker } from './util/processes';
-
-/** The default sandbox directory: $RAMP_SANDBOX_DIR, else ~/.ramp/sandbox. */
-export function defaultSandboxDir(): string {
-  return process.env.RAMP_SANDBOX_DIR ?? join(homedir(), '.ramp', 'sandbox');
-}
 
 export interface UpOptions {
   dir: string;

@@ -1,10 +1,11 @@
 /**
- * The OpenAPI v2 document (swagger.pb, see SOURCE.md beside it) as the gnostic openapi_v2.Document
- * protobuf: kubectl 1.27 and 1.28 read it to learn that the server validates fields, and fail
- * `kubectl apply` without it.
+ * The OpenAPI v2 document (assets/openapi/v2/swagger.pb, see SOURCE.md beside it) as the gnostic
+ * openapi_v2.Document protobuf: kubectl 1.27 and 1.28 read it to learn that the server validates
+ * fields, and fail `kubectl apply` without it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { packageRoot } from '../../../util/packageRoot';
 
 /**
  * The media type a real API server answers with. kubectl asks for the older spelling with "@v1.0",
@@ -19,8 +20,8 @@ let loaded: { doc: Buffer | undefined } | undefined;
 /** The encoded document, read once; undefined when the file is missing. */
 export function openApiV2Document(): Buffer | undefined {
   if (loaded) return loaded.doc;
-  // Compiled code runs from dist/src; the document stays in src/ (one copy, no build step for data).
-  const file = join(__dirname.replace(join('dist', 'src'), 'src'), 'swagger.pb');
+  // Data, not code: one copy in the package's assets/, found the same from src/ (ts-jest) and dist/.
+  const file = join(packageRoot(), 'assets', 'openapi', 'v2', 'swagger.pb');
   loaded = { doc: existsSync(file) ? readFileSync(file) : undefined };
   return loaded.doc;
 }
