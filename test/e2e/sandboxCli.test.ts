@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isAlive } from '@ramp/sandbox/util/processes';
-import { kubectl } from '../helpers/kubectl';
+import { kubectl } from '../../packages/sandbox/test/helpers/kubectl';
 
 const CLI = resolve(__dirname, '..', '..', 'bin', 'ramp');
 

@@ -10,7 +10,10 @@ import { HttpSdServer } from '@ramp/sandbox/prometheus/httpSd';
 import { PrometheusServer } from '@ramp/sandbox/prometheus/prometheusServer';
 import { queryInstant } from '@ramp/sandbox/prometheus/query';
 import { waitFor } from '@ramp/sandbox/util/ports';
-import { startMetricsTarget, type MetricsTarget } from '../prometheus/metricsTarget';
+import {
+  startMetricsTarget,
+  type MetricsTarget,
+} from '../../../packages/sandbox/test/integration/prometheus/metricsTarget';
 
 export interface PrometheusHarness {
   url: string;

@@ -13,7 +13,7 @@ import { revisionOf } from '../../../src/plan/revision';
 import { resource } from '@ramp/sandbox/apiServer/resources';
 import { LoadGenerator } from '@ramp/sandbox/loadGen/loadGenerator';
 import { waitFor } from '@ramp/sandbox/util/ports';
-import { request } from '../../helpers/http';
+import { request } from '../../../packages/sandbox/test/helpers/http';
 import { demoTemplate, startKubeSandbox, type KubeSandbox } from './harness';
 
 const HOST = 'web.traffic.test';
