@@ -22,13 +22,17 @@ import type { EngineDeps } from '../src/engine/deps';
 import type { RolloutRecord } from '../src/engine/record';
 import { validatePlan } from '../src/plan/parse';
 import type { Plan } from '../src/plan/schema';
-import { resource } from '@ramp/sandbox/apiServer/resources';
-import type { KubeObject } from '@ramp/sandbox/apiServer/types';
-import { LoadGenerator, type ResponseEvent } from '@ramp/sandbox/loadGen/loadGenerator';
-import { Sandbox } from '@ramp/sandbox/sandbox';
-import { waitFor } from '@ramp/sandbox/util/ports';
+import {
+  createRng,
+  type KubeObject,
+  LoadGenerator,
+  resource,
+  type ResponseEvent,
+  type Rng,
+  Sandbox,
+  waitFor,
+} from '@ramp/sandbox';
 import { silentLogger } from '../src/observability/logger';
-import { createRng, type Rng } from '@ramp/sandbox/util/random';
 import { untilPhase } from './rolloutWait';
 import { median, writeResults, type BenchRow } from './report';
 import { falseRollbackRates, type FalseRollbackSetting } from './reactionFalseRollbacks';

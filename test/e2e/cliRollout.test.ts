@@ -15,12 +15,9 @@ import { StaticTokenAuthenticator } from '../../src/api/auth/staticTokens';
 import { RampApiServer } from '../../src/api/server';
 import { eventView } from '../../src/api/views';
 import { eventLine } from '../../src/cli/output/eventLine';
-import { resource } from '@ramp/sandbox/apiServer/resources';
-import type { KubeObject } from '@ramp/sandbox/apiServer/types';
-import { LoadGenerator } from '@ramp/sandbox/loadGen/loadGenerator';
+import { freePort, type KubeObject, LoadGenerator, resource, waitFor } from '@ramp/sandbox';
 import { EngineMetrics } from '../../src/observability/metrics';
 import { silentLogger } from '../../src/observability/logger';
-import { freePort, waitFor } from '@ramp/sandbox/util/ports';
 import {
   demoPlan,
   prepareNamespace,

@@ -8,16 +8,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { demoAppMainPath, Sandbox } from '@ramp/sandbox';
+import { demoAppMainPath, resource, Sandbox, waitFor } from '@ramp/sandbox';
 import { createEngine, type Engine } from '../../src/engine/engine';
 import { RampWorker } from '../../src/engine/worker';
 import type { EngineDeps } from '../../src/engine/deps';
 import type { Phase, RolloutRecord } from '../../src/engine/record';
-import { resource } from '@ramp/sandbox/apiServer/resources';
 import { silentLogger } from '../../src/observability/logger';
 import { validatePlan } from '../../src/plan/parse';
 import type { Plan } from '../../src/plan/schema';
-import { waitFor } from '@ramp/sandbox/util/ports';
 import { testRedisUrl } from './redis';
 
 export interface EngineHarness {

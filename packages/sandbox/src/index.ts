@@ -21,7 +21,7 @@ export { kubeconfigYaml, writeKubeconfig, type KubeconfigInput } from './kubecon
 // Its API objects.
 export { RESOURCES, apiVersionOf, resource, resourceForKind, type ResourceType } from './apiServer/resources';
 export { clone, type KubeObject, type ObjectMeta, type WatchEvent } from './apiServer/types';
-export type { Registry } from './apiServer/registry';
+export { Registry } from './apiServer/registry';
 export { StatusError } from './apiServer/statusError';
 
 // Traffic, metrics and the demo app.

@@ -2,14 +2,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Registry } from '@ramp/sandbox/apiServer/registry';
-import { resource } from '@ramp/sandbox/apiServer/resources';
+import { clone, queryInstant, Registry, resource, waitFor } from '@ramp/sandbox';
 import { ObjectStore } from '@ramp/sandbox/apiServer/store';
-import { clone } from '@ramp/sandbox/apiServer/types';
 import { HttpSdServer } from '@ramp/sandbox/prometheus/httpSd';
 import { PrometheusServer } from '@ramp/sandbox/prometheus/prometheusServer';
-import { queryInstant } from '@ramp/sandbox/prometheus/query';
-import { waitFor } from '@ramp/sandbox/util/ports';
 import {
   startMetricsTarget,
   type MetricsTarget,

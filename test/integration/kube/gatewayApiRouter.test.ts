@@ -10,7 +10,7 @@ import { cookieRegex } from '../../../src/kube/routers/httpRouteRules';
 import type { RouterContext } from '../../../src/kube/routers/trafficRouter';
 import { ensureService } from '../../../src/kube/services';
 import type { KubeClient } from '../../../src/kube/client';
-import { resource } from '@ramp/sandbox/apiServer/resources';
+import { resource } from '@ramp/sandbox';
 import { describeRouterConformance } from './routerConformance';
 import { startKubeSandbox, writesIn, type KubeSandbox } from './harness';
 

@@ -10,9 +10,7 @@ import { isFullyReady, observe } from '../../../src/kube/observe';
 import { ensureReplicaSet } from '../../../src/kube/replicaSets';
 import { ensureService } from '../../../src/kube/services';
 import { revisionOf } from '../../../src/plan/revision';
-import { resource } from '@ramp/sandbox/apiServer/resources';
-import { LoadGenerator } from '@ramp/sandbox/loadGen/loadGenerator';
-import { waitFor } from '@ramp/sandbox/util/ports';
+import { LoadGenerator, resource, waitFor } from '@ramp/sandbox';
 import { request } from '../../../packages/sandbox/test/helpers/http';
 import { demoTemplate, startKubeSandbox, type KubeSandbox } from './harness';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import { silentLogger } from '../../../src/observability/logger';
 import { KubeClient, type KubeClientOptions } from '../../../src/kube/client';
-import { Sandbox } from '@ramp/sandbox/sandbox';
+import { Sandbox } from '@ramp/sandbox';
 import type { RequestRecord } from '@ramp/sandbox/apiServer/server';
 
 export interface KubeSandbox {

@@ -7,9 +7,7 @@ import { ensureReplicaSet, scaleReplicaSet, type DesiredReplicaSet } from '../..
 import { ensureService } from '../../../src/kube/services';
 import { isFullyReady, observe, replicaSetOf } from '../../../src/kube/observe';
 import { revisionOf } from '../../../src/plan/revision';
-import { resource } from '@ramp/sandbox/apiServer/resources';
-import type { KubeObject } from '@ramp/sandbox/apiServer/types';
-import { waitFor } from '@ramp/sandbox/util/ports';
+import { type KubeObject, resource, waitFor } from '@ramp/sandbox';
 import { demoTemplate, requestsIn, startKubeSandbox, writesIn, type KubeSandbox } from './harness';
 
 const RS = resource('replicasets');
