@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { PlanValidationError, type FieldProblem } from '../errors/planValidationError';
-import { schemaProblems } from '../sandbox/apiServer/validation';
+import { schemaProblems } from '@ramp/kube-schemas';
 import { planSchema, type Plan } from './schema';
 import { readOneDocument } from './document';
 

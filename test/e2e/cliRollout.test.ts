@@ -15,12 +15,9 @@ import { StaticTokenAuthenticator } from '../../src/api/auth/staticTokens';
 import { RampApiServer } from '../../src/api/server';
 import { eventView } from '../../src/api/views';
 import { eventLine } from '../../src/cli/output/eventLine';
-import { resource } from '../../src/sandbox/apiServer/resources';
-import type { KubeObject } from '../../src/sandbox/apiServer/types';
-import { LoadGenerator } from '../../src/sandbox/loadGen/loadGenerator';
+import { freePort, type KubeObject, LoadGenerator, resource, waitFor } from '@ramp/sandbox';
 import { EngineMetrics } from '../../src/observability/metrics';
 import { silentLogger } from '../../src/observability/logger';
-import { freePort, waitFor } from '../../src/sandbox/util/ports';
 import {
   demoPlan,
   prepareNamespace,

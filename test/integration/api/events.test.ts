@@ -5,7 +5,7 @@
  * moment of a rollout's life is chosen by the test.
  */
 import request from 'supertest';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import type { RampApiServer } from '../../../src/api/server';
 import { bearer, startApi, TOKENS, type ApiHarness } from './apiHarness';
 import { OpenApiChecker } from './openapiCheck';

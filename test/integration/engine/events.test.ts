@@ -6,7 +6,7 @@ import { ClosedError } from '../../../src/errors/closedError';
 import { CorruptEventError } from '../../../src/errors/corruptEventError';
 import { InvalidOptionError } from '../../../src/errors/invalidOptionError';
 import { InvalidRecordError } from '../../../src/errors/invalidRecordError';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import { isolatedRedis, testRedisUrl } from '../../helpers/redis';
 
 jest.setTimeout(30_000);

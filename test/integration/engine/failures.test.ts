@@ -5,10 +5,8 @@
 import { createRollout } from '../../../src/engine/rollouts';
 import { PlanValidationError } from '../../../src/errors/planValidationError';
 import { ActiveRolloutExistsError } from '../../../src/errors/activeRolloutExistsError';
-import { LoadGenerator } from '../../../src/sandbox/loadGen/loadGenerator';
-import { resource } from '../../../src/sandbox/apiServer/resources';
+import { LoadGenerator, resource, waitFor } from '@ramp/sandbox';
 import { validatePlan } from '../../../src/plan/parse';
-import { waitFor } from '../../../src/sandbox/util/ports';
 import {
   demoPlan,
   prepareNamespace,

@@ -1,7 +1,7 @@
 /** Engine operations on live rollouts: promote, promote --full, pause, resume, abort, retry. */
 import { createRollout, operate } from '../../../src/engine/rollouts';
 import { InvalidOperationError } from '../../../src/errors/invalidOperationError';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import {
   demoPlan,
   prepareNamespace,

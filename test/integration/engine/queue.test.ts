@@ -11,7 +11,7 @@ import {
 } from '../../../src/engine/queue';
 import { ClosedError } from '../../../src/errors/closedError';
 import { InvalidJobIdError } from '../../../src/errors/invalidJobIdError';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import { isolatedRedis, testRedisUrl } from '../../helpers/redis';
 
 jest.setTimeout(30_000);

@@ -11,7 +11,7 @@ import { KubeNotFoundError } from '../../../src/errors/kubeNotFoundError';
 import { KubeRequestError } from '../../../src/errors/kubeRequestError';
 import { KubeTransientError } from '../../../src/errors/kubeTransientError';
 import { KubeClient, type KubeVerb, type RequestOutcome } from '../../../src/kube/client';
-import { freePort } from '../../../src/sandbox/util/ports';
+import { freePort } from '@ramp/sandbox/util/ports';
 import { requestsIn, startKubeSandbox, type KubeSandbox } from './harness';
 
 let k: KubeSandbox;

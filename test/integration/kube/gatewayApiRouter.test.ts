@@ -11,7 +11,7 @@ import { weighted } from '../../../src/strategies/traffic';
 import type { RouterContext } from '../../../src/kube/routers/trafficRouter';
 import { ensureService } from '../../../src/kube/services';
 import type { KubeClient } from '../../../src/kube/client';
-import { resource } from '../../../src/sandbox/apiServer/resources';
+import { resource } from '@ramp/sandbox';
 import { describeRouterConformance } from './routerConformance';
 import { startKubeSandbox, writesIn, type KubeSandbox } from './harness';
 

@@ -9,7 +9,7 @@ import type { KubeClient } from '../../../src/kube/client';
 import { createRouter } from '../../../src/kube/routers/registry';
 import type { RouterContext, TrafficRouter } from '../../../src/kube/routers/trafficRouter';
 import { STABLE_ONLY, weighted, type TrafficMatch } from '../../../src/strategies/traffic';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import { requestsIn, startKubeSandbox, writesIn, type KubeSandbox } from './harness';
 
 /** What a router's conformance run needs from its test file. */

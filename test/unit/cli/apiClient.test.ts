@@ -6,7 +6,7 @@ import { ApiRequestError } from '../../../src/errors/apiRequestError';
 import { ApiUnreachableError } from '../../../src/errors/apiUnreachableError';
 import { InvalidApiResponseError } from '../../../src/errors/invalidApiResponseError';
 import { exitCodeFor } from '../../../src/errors/mapping';
-import { freePort } from '../../../src/sandbox/util/ports';
+import { freePort } from '@ramp/sandbox/util/ports';
 import { view } from './fixtures';
 
 interface Seen {

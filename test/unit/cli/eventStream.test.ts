@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { followEvents, type FollowItem, type StreamTarget } from '../../../src/cli/eventStream';
 import { ApiRequestError } from '../../../src/errors/apiRequestError';
 import { ApiUnreachableError } from '../../../src/errors/apiUnreachableError';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import { finalGood, goodStory } from './fixtures';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, connection: number) => void;
