@@ -3,9 +3,9 @@
  * cumulative counters per pod and keep the last look in a cursor (stored with the rollout), so each
  * measurement is the exact increment since the previous one; query metrics are one value each.
  */
+import { PlanValidationError } from '../errors';
 import { z } from 'zod';
 import type { MetricSpec } from '../plan/schema';
-import { PlanValidationError } from '../errors/planValidationError';
 import { counterIncrements, counterSnapshotSchema, type CounterSnapshot } from './counters';
 import type { MetricProvider } from './providers/metricProvider';
 import { countsFrom, hasSeries, histogramsFrom, type RevisionTarget } from './revisionSeries';

@@ -2,6 +2,7 @@
  * A typed client for the Ramp API (src/api/schemas.ts is the contract): one method per route, every
  * answer parsed by its schema, every failure a typed error (see http.ts), requests bounded by a timeout.
  */
+import { RampError } from '../errors';
 import type { z } from 'zod';
 import {
   dryRunResultSchema,
@@ -12,7 +13,6 @@ import {
   type RolloutView,
   type RolloutWithHistory,
 } from '../api/schemas';
-import { RampError } from '../errors/rampError';
 import { followEvents, type FollowItem, type FollowOptions, type StreamTarget } from './eventStream';
 import { errorFromResponse, fetchFailure, parseAnswer, withTimeout, type Fetch } from './http';
 

@@ -3,11 +3,9 @@
  * it reconnects with back-off and `Last-Event-ID`, and never hands out an event id it already gave, so a
  * restarted API server neither loses nor repeats events.
  */
+import { ApiRequestError, ApiUnreachableError, InvalidApiResponseError } from '../errors';
 import type { z } from 'zod';
 import { errorBodySchema, eventViewSchema, rolloutViewSchema, type EventView, type RolloutView } from '../api/schemas';
-import { ApiRequestError } from '../errors/apiRequestError';
-import { ApiUnreachableError } from '../errors/apiUnreachableError';
-import { InvalidApiResponseError } from '../errors/invalidApiResponseError';
 import { errorFromResponse, fetchFailure, type Fetch } from './http';
 import { SseParser, type SseMessage } from './sse';
 

@@ -1,4 +1,5 @@
 /** The `ramp` command line. */
+import { EXIT_CODES, exitCodeFor, userMessage } from './exitCodes';
 import { Command, CommanderError } from 'commander';
 import { registerSandbox } from './commands/sandbox';
 import { registerDemo } from './commands/demo';
@@ -14,7 +15,6 @@ import { registerPause } from './commands/pause';
 import { registerResume } from './commands/resume';
 import { registerList } from './commands/list';
 import { registerLint } from './commands/lint';
-import { EXIT_CODES, exitCodeFor, userMessage } from '../errors/mapping';
 
 export function buildProgram(): Command {
   const program = new Command('ramp')

@@ -3,12 +3,15 @@
  * is one compare-and-set on the record followed by a reconcile job for the new version. The API and
  * the CLI call these; only workers touch the cluster's write side.
  */
+import {
+  InvalidOperationError,
+  KubeNotFoundError,
+  PlanValidationError,
+  RolloutNotFoundError,
+  type FieldProblem,
+} from '../errors';
 import type { Plan } from '../plan/schema';
 import { compilePlan, type CompiledPlan } from '../plan/compile';
-import { PlanValidationError, type FieldProblem } from '../errors/planValidationError';
-import { InvalidOperationError } from '../errors/invalidOperationError';
-import { RolloutNotFoundError } from '../errors/rolloutNotFoundError';
-import { KubeNotFoundError } from '../errors/kubeNotFoundError';
 import { routerContext } from './routing';
 import { createRouter } from '../kube/routers/registry';
 import { bindStrategy } from '../strategies/registry';

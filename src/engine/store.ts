@@ -4,6 +4,16 @@
  * writer that loses the compare-and-set re-reads and recomputes (`mutate`); nobody needs to be the
  * only writer.
  */
+import {
+  ActiveRolloutExistsError,
+  ConcurrentUpdateError,
+  CorruptRecordError,
+  InvalidOptionError,
+  InvalidRecordError,
+  RolloutExistsError,
+  RolloutNotFoundError,
+  UnexpectedScriptResultError,
+} from '../errors';
 import type { Redis } from 'ioredis';
 import { eventSchema, isTerminal, type RolloutEvent, type RolloutRecord } from './record';
 import { decodeRecord } from './recordCodec';
@@ -11,14 +21,6 @@ import { DEFAULT_EVENTS_MAX_LEN, EVENT_FIELD, eventsKey } from './events';
 import { resolvePrefix, type RedisContext } from './redisConnection';
 import { runScript } from './lua/redisScript';
 import { CREATE_ROLLOUT, PRUNE_ROLLOUT, ScriptCode, UPDATE_ROLLOUT } from './lua/rolloutScripts';
-import { ActiveRolloutExistsError } from '../errors/activeRolloutExistsError';
-import { ConcurrentUpdateError } from '../errors/concurrentUpdateError';
-import { CorruptRecordError } from '../errors/corruptRecordError';
-import { InvalidOptionError } from '../errors/invalidOptionError';
-import { InvalidRecordError } from '../errors/invalidRecordError';
-import { RolloutExistsError } from '../errors/rolloutExistsError';
-import { RolloutNotFoundError } from '../errors/rolloutNotFoundError';
-import { UnexpectedScriptResultError } from '../errors/unexpectedScriptResultError';
 
 /** What `update` answers: written, lost the compare-and-set, or no such record. */
 export type UpdateResult = 'ok' | 'conflict' | 'missing';

@@ -2,7 +2,7 @@
  * The names, labels and annotations Ramp gives objects in the cluster (DESIGN §3), in one place so the
  * engine, the routers, observe() and the tests agree on them.
  */
-import { InvalidLabelError } from '../errors/invalidLabelError';
+import { InvalidLabelError } from '../errors';
 import type { RevisionRole } from '../strategies/strategy';
 
 export type { RevisionRole } from '../strategies/strategy';

@@ -4,10 +4,10 @@
  * and the scale-down delay after it, analysis inconclusive for too long, and the operations that do not
  * depend on the strategy (abort, pause, resume). Strategies compose these with their own steps.
  */
+import { InvalidOperationError } from '../errors';
 import { combineVerdicts } from '../analysis/verdict';
 import type { Phase, RolloutEvent, StrategyStateBase } from '../engine/record';
 import { isTerminal } from '../engine/phase';
-import { InvalidOperationError } from '../errors/invalidOperationError';
 import type { CompiledPlan } from '../plan/compile';
 import { formatDuration } from '../plan/duration';
 import type {

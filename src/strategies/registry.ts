@@ -3,8 +3,8 @@
  * src/strategies/ and one line here; the engine, the API and the CLI reach strategies only through
  * `bindStrategy`, which closes a strategy over one compiled plan and checks the record's state on the way in.
  */
+import { InvalidRecordError } from '../errors';
 import type { RolloutEvent, RolloutRecord, StrategyStateBase } from '../engine/record';
-import { InvalidRecordError } from '../errors/invalidRecordError';
 import type { RouterCapabilities } from '../kube/routers/trafficRouter';
 import type { RouterRef } from '../kube/routers/registry';
 import type { CompiledPlan } from '../plan/compile';

@@ -3,6 +3,7 @@
  * requests this test sends and counts itself; the real Prometheus scrapes them. The counts per
  * revision must equal what the client saw, through restarts, new pods and gone pods.
  */
+import { PlanValidationError } from '../../../src/errors';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -17,7 +18,6 @@ import { ThresholdJudge } from '../../../src/analysis/judges/threshold';
 import { histogramQuantile } from '../../../src/analysis/histogram';
 import type { Measurement } from '../../../src/analysis/types';
 import { metricSchema } from '../../../src/plan/schema';
-import { PlanValidationError } from '../../../src/errors/planValidationError';
 
 jest.setTimeout(180_000);
 

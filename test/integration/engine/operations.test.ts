@@ -1,6 +1,6 @@
 /** Engine operations on live rollouts: promote, promote --full, pause, resume, abort, retry. */
+import { InvalidOperationError } from '../../../src/errors';
 import { createRollout, operate } from '../../../src/engine/rollouts';
-import { InvalidOperationError } from '../../../src/errors/invalidOperationError';
 import { waitFor } from '@ramp/sandbox/util/ports';
 import {
   demoPlan,

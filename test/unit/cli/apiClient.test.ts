@@ -1,11 +1,9 @@
 /** The API client over real HTTP: answers parsed by the contract's schemas, failures as typed errors. */
+import { ApiRequestError, ApiUnreachableError, InvalidApiResponseError } from '../../../src/errors';
+import { exitCodeFor } from '../../../src/cli/exitCodes';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RampApiClient } from '../../../src/cli/apiClient';
-import { ApiRequestError } from '../../../src/errors/apiRequestError';
-import { ApiUnreachableError } from '../../../src/errors/apiUnreachableError';
-import { InvalidApiResponseError } from '../../../src/errors/invalidApiResponseError';
-import { exitCodeFor } from '../../../src/errors/mapping';
 import { freePort } from '@ramp/sandbox/util/ports';
 import { view } from './fixtures';
 

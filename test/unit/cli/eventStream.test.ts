@@ -2,11 +2,10 @@
  * Following events over real HTTP (a small SSE server on a free port): reconnects with Last-Event-ID
  * after drops and restarts, never yields an event twice, gives up on 4xx at once and on a long outage.
  */
+import { ApiRequestError, ApiUnreachableError } from '../../../src/errors';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { followEvents, type FollowItem, type StreamTarget } from '../../../src/cli/eventStream';
-import { ApiRequestError } from '../../../src/errors/apiRequestError';
-import { ApiUnreachableError } from '../../../src/errors/apiUnreachableError';
 import { waitFor } from '@ramp/sandbox/util/ports';
 import { finalGood, goodStory } from './fixtures';
 

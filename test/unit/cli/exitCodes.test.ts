@@ -1,11 +1,13 @@
-/** Exit codes: one mapping (src/errors/mapping.ts) from outcomes and typed errors. */
-import { ApiRequestError } from '../../../src/errors/apiRequestError';
-import { ApiUnreachableError } from '../../../src/errors/apiUnreachableError';
-import { CliUsageError } from '../../../src/errors/cliUsageError';
-import { InvalidApiResponseError } from '../../../src/errors/invalidApiResponseError';
-import { EXIT_CODES, exitCodeFor, exitCodeForOutcome } from '../../../src/errors/mapping';
-import { PlanValidationError } from '../../../src/errors/planValidationError';
-import { WaitTimeoutError } from '../../../src/errors/waitTimeoutError';
+import {
+  ApiRequestError,
+  ApiUnreachableError,
+  CliUsageError,
+  InvalidApiResponseError,
+  PlanValidationError,
+  WaitTimeoutError,
+} from '../../../src/errors';
+import { EXIT_CODES, exitCodeFor, exitCodeForOutcome } from '../../../src/cli/exitCodes';
+/** Exit codes: one mapping (src/cli/exitCodes.ts) from outcomes and typed errors. */
 
 describe('exit codes', () => {
   it('0 promoted; 1 rolled back, aborted, failed', () => {
