@@ -49,6 +49,7 @@ export function createEngine(config: EngineConfig): Engine {
     config.providers ?? (config.prometheusUrl ? prometheusAt(config.prometheusUrl) : undefined),
     {
       onRequest: (_kind, outcome) => metrics.prometheusQueries.inc({ outcome }),
+      logger: config.logger,
     },
   );
   const events = new RolloutEvents({ connection, prefix: config.prefix });
@@ -58,7 +59,7 @@ export function createEngine(config: EngineConfig): Engine {
     events,
     queue,
     kube,
-    provider: (plan: CompiledPlan) => providers.get(plan.analysis.provider),
+    provider: (plan: CompiledPlan) => providers.get(plan.analysis.provider, plan.namespace),
     clock: config.clock ?? Date.now,
     logger: config.logger,
     metrics,

@@ -69,7 +69,7 @@ async function checkQueries(deps: Pick<EngineDeps, 'provider'>, plan: CompiledPl
       else throw e;
       continue;
     }
-    const v = await provider.validate(query);
+    const v = await provider.validate(query, { namespace: plan.namespace });
     if (v.ok === false) problems.push({ path, message: `the metric provider refuses the query: ${v.reason}` });
   }
   return problems;
