@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { EngineDeps } from '../engine/deps';
 import type { EngineMetrics } from '../observability/metrics';
 import type { Authenticator } from './auth/authenticator';
-import { authenticate, authorize, DEFAULT_OPEN_PATHS } from './auth/middleware';
+import { authenticate, authorize, authorizeWorkload, DEFAULT_OPEN_PATHS } from './auth/middleware';
 import { DEFAULT_BODY_LIMIT, readRawBody } from './body';
 import { errorHandler, notFound } from './errors';
 import type { FeedOptions } from './eventFeed';
@@ -84,6 +84,7 @@ export function createApp(opts: ApiOptions): express.Express {
     const chain: express.RequestHandler[] = [];
     if (r.params) chain.push(validatePath(r.params));
     if (r.verb) chain.push(authorize(opts.authenticator, r.verb), requireRedis(opts.deps));
+    if (r.workload) chain.push(authorizeWorkload(opts.authenticator));
     if (r.body) chain.push(readRawBody(bodyLimit));
     app[r.method](r.path, ...chain, r.handler);
   }

@@ -18,6 +18,7 @@ import {
   NotReadyError,
   PayloadTooLargeError,
   PlanValidationError,
+  PodPolicyError,
   RolloutExistsError,
   RolloutNotFoundError,
   UnauthorizedError,
@@ -29,6 +30,7 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 /** HTTP statuses by error class, first match wins (the API's error middleware is the only reader). */
 const HTTP_STATUSES: ReadonlyArray<readonly [ErrorClass, number]> = [
   [PlanValidationError, 422],
+  [PodPolicyError, 422],
   [BadRequestError, 400],
   [UnauthorizedError, 401],
   [ForbiddenError, 403],

@@ -12,6 +12,7 @@ import {
   InvalidOperationError,
   InvalidOptionError,
   PlanValidationError,
+  PodPolicyError,
   RampError,
   UnauthorizedError,
 } from '../errors';
@@ -25,7 +26,7 @@ type Details = ErrorBody['error']['details'];
 const INTERNAL_MESSAGE = 'internal error; the server log has the details under this request id';
 
 function detailsOf(err: RampError): Details {
-  if (err instanceof PlanValidationError || err instanceof BadRequestError)
+  if (err instanceof PlanValidationError || err instanceof BadRequestError || err instanceof PodPolicyError)
     return err.problems.map((p) => ({ path: p.path, message: p.message }));
   if (err instanceof ActiveRolloutExistsError) return [{ path: 'activeRollout', message: err.activeRolloutId }];
   if (err instanceof InvalidOperationError) return [{ path: 'phase', message: err.phase }];

@@ -19,6 +19,8 @@ export interface ApiRoute {
   verb?: Verb;
   /** Path parameters, validated (400) before the verb is checked. */
   params?: ZodObject;
+  /** Whether the route makes Ramp create workloads in the namespace (the authenticator's workload hook is asked). */
+  workload?: boolean;
   /** Whether a body is read (up to the limit) before the handler. */
   body?: boolean;
   /** The OpenAPI operation, less what the entry already says. */

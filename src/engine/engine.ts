@@ -9,6 +9,7 @@ import { prometheusAt, Providers, type providersConfigSchema } from '../analysis
 import { KubeClient } from '../kube/client';
 import type { CompiledPlan } from '../plan/compile';
 import { EngineMetrics } from '../observability/metrics';
+import { PodPolicy } from '../policy/podPolicy';
 import type { EngineDeps } from './deps';
 import { RolloutEvents } from './events';
 import { ReconcileQueue } from './queue';
@@ -28,6 +29,8 @@ export interface EngineConfig {
   logger: Logger;
   metrics?: EngineMetrics;
   clock?: () => number;
+  /** The operator's pod policy. Default: baseline everywhere, no service account but `default`. */
+  podPolicy?: PodPolicy;
 }
 
 export interface Engine {
@@ -60,6 +63,7 @@ export function createEngine(config: EngineConfig): Engine {
     queue,
     kube,
     provider: (plan: CompiledPlan) => providers.get(plan.analysis.provider, plan.namespace),
+    podPolicy: config.podPolicy ?? new PodPolicy(),
     clock: config.clock ?? Date.now,
     logger: config.logger,
     metrics,

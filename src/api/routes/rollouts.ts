@@ -90,6 +90,7 @@ export function rolloutRoutes(api: ApiContext): ApiRoute[] {
       method: 'post',
       path: BASE,
       verb: 'write',
+      workload: true,
       params: nsParamsSchema,
       body: true,
       handler: create(api),
