@@ -11,9 +11,11 @@ import {
   EndpointNotFoundError,
   InvalidOperationError,
   InvalidOptionError,
+  MethodNotAllowedError,
   PlanValidationError,
   PodPolicyError,
   RampError,
+  TooManyRequestsError,
   UnauthorizedError,
 } from '../errors';
 import { httpStatusFor } from './errorStatus';
@@ -74,6 +76,8 @@ export function errorHandler() {
       res.destroy();
       return;
     }
+    if (err instanceof TooManyRequestsError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+    if (err instanceof MethodNotAllowedError) res.setHeader('Allow', err.allowed.join(', '));
     if (err instanceof UnauthorizedError)
       res.setHeader(
         'WWW-Authenticate',
