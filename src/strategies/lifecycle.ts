@@ -70,6 +70,14 @@ export function latestVerdict<S extends StrategyStateBase>(
 }
 
 /**
+ * Whether the analysis passes on a look taken at or after `since` (the step that would end began then):
+ * a pass from before — say, the last look before Prometheus went away — never promotes.
+ */
+export function passedSince<S extends StrategyStateBase>(record: StrategyRecord<S>, since: number): boolean {
+  return latestVerdict(record)?.decision === 'pass' && (record.analysis.lastAt ?? -Infinity) >= since;
+}
+
+/**
  * A new rollout's first decision: nothing to do when its revision is already stable, straight to full
  * size when the app has no stable revision (a first deploy), else the strategy's own start.
  */

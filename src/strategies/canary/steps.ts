@@ -12,6 +12,7 @@ import {
   inconclusiveTooLong,
   latestVerdict,
   note,
+  passedSince,
   podsReady,
   readyPods,
   resumeWhenConclusive,
@@ -110,7 +111,7 @@ function stepComplete(p: P, record: R, observed: DecideInput['observed'], now: n
     case 'pause':
       return step.durationMs !== undefined && now >= stepStartedAt + step.durationMs;
     case 'analyze':
-      return now >= stepStartedAt + step.minMs && latestVerdict(record)?.decision === 'pass';
+      return now >= stepStartedAt + step.minMs && passedSince(record, stepStartedAt);
   }
 }
 
@@ -144,8 +145,14 @@ function decideProgressing(p: P, record: R, input: DecideInput<CanaryState>): T 
   const { observed, now } = input;
   if (record.strategy.stepIndex >= p.config.steps.length) {
     const verdict = latestVerdict(record);
-    if (p.plan.analysis.metrics.length === 0 || verdict?.decision === 'pass') return startPromotion(record, now, false);
-    const waiting = verdict ? `${verdict.decision}: ${verdict.reason}` : 'no verdict yet';
+    if (p.plan.analysis.metrics.length === 0 || passedSince(record, record.strategy.stepStartedAt))
+      return startPromotion(record, now, false);
+    const waiting =
+      verdict?.decision === 'pass'
+        ? 'waiting for a look taken after the last step'
+        : verdict
+          ? `${verdict.decision}: ${verdict.reason}`
+          : 'no verdict yet';
     return withMessage(record, `all steps done; waiting for the analysis to pass (${waiting})`);
   }
   // One step per reconcile: each step's condition is checked against what was observed for it.
