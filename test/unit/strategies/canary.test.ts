@@ -98,10 +98,10 @@ describe('canary strategy (simulated cluster)', () => {
   });
 
   it('never promotes on a pass from before the last step began (the metrics went away since)', () => {
-    const p = plan([{ setWeight: 10 }, { pause: { duration: '12s' } }]);
+    const p = plan([{ setWeight: 10 }, { pause: { duration: '11s' } }]);
     // Passes while data comes in, then nothing conclusive: the last pass is from before the pause ended.
     const r = simulate(p, initialRecord(p), {
-      analysis: (now) => (now < 10_000 ? 'pass' : 'inconclusive'),
+      analysis: (now) => (now < 12_500 ? 'pass' : 'inconclusive'),
       maxMs: 60_000,
     });
     expect(r.phases).not.toContain('Promoting');
