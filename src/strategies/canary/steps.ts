@@ -115,6 +115,15 @@ function stepComplete(p: P, record: R, observed: DecideInput['observed'], now: n
   }
 }
 
+/**
+ * The progress deadline bounds how long the canary's pods may take to become ready: once they are, it is
+ * met and cleared (a later pause, manual or not, then waits without a deadline firing again and again).
+ */
+function deadlineMet(p: P, record: R, observed: DecideInput['observed']): R {
+  if (record.progressDeadlineAt === undefined || !canaryReady(p, record, observed)) return record;
+  return { ...record, progressDeadlineAt: undefined };
+}
+
 /** Whether the current step is an analyze step whose max has passed. */
 function analyzeExpired(p: P, record: R, now: number): boolean {
   const step = p.config.steps[record.strategy.stepIndex];
@@ -156,8 +165,9 @@ function decideProgressing(p: P, record: R, input: DecideInput<CanaryState>): T 
     return withMessage(record, `all steps done; waiting for the analysis to pass (${waiting})`);
   }
   // One step per reconcile: each step's condition is checked against what was observed for it.
-  if (stepComplete(p, record, observed, now)) return enterStep(p, record, record.strategy.stepIndex + 1, now);
-  return unchanged(record);
+  if (stepComplete(p, record, observed, now))
+    return enterStep(p, deadlineMet(p, record, observed), record.strategy.stepIndex + 1, now);
+  return unchanged(deadlineMet(p, record, observed));
 }
 
 function decidePaused(p: P, record: R, input: DecideInput<CanaryState>): T {

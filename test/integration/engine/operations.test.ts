@@ -52,6 +52,30 @@ describe('rollout operations', () => {
     await expect(operate(h.deps, r.id, 'promote')).rejects.toBeInstanceOf(InvalidOperationError);
   }, 120_000);
 
+  it('waits at a manual pause past its progress deadline without reconciling again and again', async () => {
+    const reconciles = async () =>
+      (await h.deps.metrics?.reconciles.get())?.values.reduce((n, v) => n + v.value, 0) ?? 0;
+    const r = await createRollout(
+      h.deps,
+      demoPlan({
+        namespace: 'ops',
+        version: 'v4',
+        metrics: [],
+        progressDeadline: '2s',
+        steps: [{ setWeight: 50 }, { pause: {} }],
+      }),
+    );
+    await waitForPhase(h.deps, r.id, ['Paused']);
+    // Well past the deadline, a paused rollout with nothing to measure has nothing to wake up for.
+    await new Promise((res) => setTimeout(res, 3000));
+    const before = await reconciles();
+    await new Promise((res) => setTimeout(res, 3000));
+    expect((await reconciles()) - before).toBeLessThanOrEqual(1);
+    expect((await h.deps.store.get(r.id))?.phase).toBe('Paused');
+    await operate(h.deps, r.id, 'abort');
+    await waitForPhase(h.deps, r.id, ['RolledBack']);
+  }, 60_000);
+
   it('pauses and resumes on request, aborts into a rollback, and retries as a new attempt', async () => {
     const r = await createRollout(
       h.deps,
