@@ -2,7 +2,7 @@
  * The one place that turns outcomes and errors into the CLI's exit codes: 0 success, 1 failed (rolled
  * back, aborted, could not start), 2 bad input, 3 timeout or server unreachable.
  */
-import { isBadInput, isTimedOut, isUnreachable, RampError } from '../errors';
+import { isBadInput, isTimedOut, isUnreachable } from '../errors';
 
 export const EXIT_CODES = { ok: 0, failed: 1, badInput: 2, unreachable: 3, timeout: 3 } as const;
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
@@ -20,9 +20,4 @@ export function exitCodeForOutcome(outcome: 'promoted' | 'rolledBack' | 'aborted
   return outcome === 'promoted' ? EXIT_CODES.ok : EXIT_CODES.failed;
 }
 
-/** The one-line message a user sees for an error: ours verbatim, anything else without a stack. */
-export function userMessage(err: unknown): string {
-  if (err instanceof RampError) return err.message;
-  if (err instanceof Error) return err.message.split('\n')[0];
-  return String(err);
-}
+export { userMessage } from '../errors';

@@ -141,9 +141,33 @@ export function finishRollback<S extends StrategyStateBase>(record: StrategyReco
   const aborted = record.rollback?.aborted ?? false;
   const why = record.rollback?.reason ?? 'unknown reason';
   const on = record.revisions.stable ?? 'the stable revision';
+  if (record.rollback?.failed) {
+    const message = `failed: ${why}; all traffic on ${on}`;
+    return transition(
+      record,
+      { phase: 'Failed', outcome: 'failed', progressDeadlineAt: undefined, message },
+      'Failed',
+      now,
+    );
+  }
   const message = `${aborted ? 'aborted' : 'rolled back'}: ${why}; all traffic on ${on}`;
   const changes = { phase: 'RolledBack' as const, outcome: aborted ? ('aborted' as const) : ('rolledBack' as const) };
   return transition(record, { ...changes, progressDeadlineAt: undefined, message }, 'RolledBack', now);
+}
+
+/**
+ * Ramp could not carry the rollout on (a reconcile failed again and again): it rolls back — traffic to
+ * stable before the new revision loses a pod, as any rollback — and ends Failed once the cluster is safe.
+ */
+export function failSafe<S extends StrategyStateBase>(
+  record: StrategyRecord<S>,
+  reason: string,
+  now: number,
+): Transition<S> {
+  const t = startRollback(record, reason, now);
+  const rollback = { since: now, reason, aborted: false, failed: true };
+  const message = `failing safe: ${reason}; moving all traffic to stable`;
+  return { record: { ...t.record, rollback, message }, events: [note(now, 'RollingBack', message, 'RollingBack')] };
 }
 
 /** Enters the Promoting phase (a strategy's promotion then moves through its own stages). */
