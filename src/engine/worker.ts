@@ -10,6 +10,7 @@ import { compilePlan } from '../plan/compile';
 import { bindStrategy } from '../strategies/registry';
 import type { EngineDeps } from './deps';
 import { bullPrefix, delayJob, reconcileJobId, type ReconcileJobData } from './queue';
+import { sweepOrphans, type OrphanSweepResult } from './orphanSweep';
 import { reconcile, type ReconcileResult } from './reconcile';
 import { backoffMs, FAIL_SAFE_AFTER, isTransient, MAX_BACKOFF_MS, waitingOn } from './reconcileFailures';
 import { userMessage } from '../errors';
@@ -35,6 +36,10 @@ export interface RampWorkerOptions {
   retentionMs?: number;
   /** How often to prune. Default 10 minutes. */
   pruneIntervalMs?: number;
+  /** How often to look for ReplicaSets no rollout owns any more (a lost record). Default 30 s; 0: never. */
+  orphanSweepIntervalMs?: number;
+  /** The namespaces Ramp manages (the orphan sweep lists only these); default all. */
+  namespaces?: readonly string[];
   /** Called after every reconcile with how long it took (benchmarks). */
   onReconcile?: (ms: number, result: string) => void;
 }
@@ -48,6 +53,7 @@ export class RampWorker {
   private worker?: Worker<ReconcileJobData>;
   private sweeper?: NodeJS.Timeout;
   private pruner?: NodeJS.Timeout;
+  private orphanSweeper?: NodeJS.Timeout;
   private stateValue: RampWorkerState = 'idle';
   private closing?: Promise<void>;
 
@@ -83,6 +89,12 @@ export class RampWorker {
       this.pruner = setInterval(prune, o.pruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS);
       this.pruner.unref();
       prune();
+    }
+    const orphansEvery = o.orphanSweepIntervalMs ?? 30_000;
+    if (orphansEvery > 0) {
+      const sweep = () => void this.sweepOrphans().catch((err) => o.deps.logger.warn({ err }, 'orphan sweep failed'));
+      this.orphanSweeper = setInterval(sweep, orphansEvery);
+      this.orphanSweeper.unref();
     }
     this.stateValue = 'running';
     void this.sweep().catch((err) => o.deps.logger.warn({ err }, 'sweep failed'));
@@ -202,6 +214,11 @@ export class RampWorker {
     return added;
   }
 
+  /** Takes back ReplicaSets whose rollout's record is gone: traffic to stable, then their pods. */
+  sweepOrphans(): Promise<OrphanSweepResult> {
+    return sweepOrphans(this.opts.deps, this.opts.namespaces);
+  }
+
   /** Deletes finished rollouts older than the retention (every worker may: deletions re-check atomically). */
   async prune(): Promise<PruneResult> {
     const { deps } = this.opts;
@@ -220,6 +237,7 @@ export class RampWorker {
     this.closing = (async () => {
       if (this.sweeper) clearInterval(this.sweeper);
       if (this.pruner) clearInterval(this.pruner);
+      if (this.orphanSweeper) clearInterval(this.orphanSweeper);
       try {
         await this.worker?.close(force);
       } finally {

@@ -6,7 +6,9 @@
  * traffic to stable, the new pods scaled down, Failed with an event saying why.
  */
 import type { KubeObject, LoadGenerator } from '@ramp/sandbox';
-import { LoadGenerator as Load, resource } from '@ramp/sandbox';
+import { LoadGenerator as Load, resource, waitFor } from '@ramp/sandbox';
+import Redis from 'ioredis';
+import { testRedisUrl } from '../../helpers/redis';
 import { createRollout } from '../../../src/engine/rollouts';
 import type { RolloutRecord } from '../../../src/engine/record';
 import { canaryState } from '../../helpers/canaryState';
@@ -123,5 +125,51 @@ describe('rollouts through outages', () => {
       h.sb.faults.remove(fault);
       watch.stop();
     }
+  }, 180_000);
+
+  it('takes a bad canary back within a minute of Redis losing its data, with no new rollout', async () => {
+    const ns = 'out-flushed';
+    await deployed(ns);
+    const r = await createRollout(
+      h.deps,
+      demoPlan({
+        namespace: ns,
+        version: 'v2',
+        errorRate: 0.5,
+        metrics: [],
+        steps: [{ setWeight: 25 }, { pause: {} }],
+      }),
+    );
+    const paused = await waitForPhase(h.deps, r.id, ['Paused']);
+    const canaryName = `checkout-${paused.revisions.new}`;
+    const route = () =>
+      (
+        h.sb.registry.get(resource('httproutes'), ns, 'checkout') as KubeObject & {
+          spec: { rules: { backendRefs?: { name: string; weight?: number }[] }[] };
+        }
+      ).spec.rules.flatMap((x) => x.backendRefs ?? []);
+    const canaryWeight = () => route().find((b) => b.name === 'checkout-canary')?.weight ?? 0;
+    const replicas = (name: string) =>
+      (h.sb.registry.get(resource('replicasets'), ns, name) as KubeObject & { spec: { replicas: number } }).spec
+        .replicas;
+    expect(canaryWeight()).toBe(25);
+    expect(replicas(canaryName)).toBeGreaterThan(0);
+
+    // Redis loses everything Ramp keeps under its prefix: records, events, the queue.
+    const redis = new Redis(testRedisUrl());
+    const keys = await redis.keys(`${h.prefix}*`);
+    await redis.del(...keys);
+    redis.disconnect();
+    const lost = Date.now();
+
+    await waitFor(() => canaryWeight() === 0 && replicas(canaryName) === 0, 'the orphan taken back', 60_000, 250);
+    const tookMs = Date.now() - lost;
+    expect(tookMs).toBeLessThan(60_000);
+    expect(await h.deps.store.list(ns)).toEqual([]);
+    const events = h.sb.registry
+      .list(resource('events'), { namespace: ns })
+      .items.filter((e) => (e as KubeObject & { reason?: string }).reason === 'OrphanScaledDown');
+    expect(events).toHaveLength(1);
+    process.stdout.write(`orphan taken back ${tookMs} ms after Redis lost its data\n`);
   }, 180_000);
 });
