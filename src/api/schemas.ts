@@ -97,6 +97,12 @@ export const dryRunResultSchema = z
   .object({ dryRun: z.literal(true), rollout: rolloutViewSchema })
   .openapi('DryRunResult');
 
+/** What an operation answers: the rollout, and why nothing changed when it was already where asked. */
+export const operationResultSchema = rolloutViewSchema
+  .extend({ unchanged: z.string().optional() })
+  .openapi('OperationResult');
+export type OperationResult = z.infer<typeof operationResultSchema>;
+
 export const promoteBodySchema = z.strictObject({ full: z.boolean().optional() }).openapi('PromoteOptions');
 
 export const OPERATIONS = ['promote', 'abort', 'retry', 'pause', 'resume'] as const;

@@ -9,7 +9,9 @@ import {
   rolloutListSchema,
   rolloutViewSchema,
   rolloutWithHistorySchema,
+  operationResultSchema,
   type OperationName,
+  type OperationResult,
   type RolloutView,
   type RolloutWithHistory,
 } from '../api/schemas';
@@ -111,13 +113,13 @@ export class RampApiClient {
     name: string,
     op: OperationName,
     opts: { full?: boolean; signal?: AbortSignal } = {},
-  ): Promise<RolloutView> {
+  ): Promise<OperationResult> {
     const body = op === 'promote' && opts.full ? { full: true } : {};
     return this.call({
       method: 'POST',
       path: `${rolloutPath(ns, name)}/${op}`,
       body,
-      schema: rolloutViewSchema,
+      schema: operationResultSchema,
       signal: opts.signal,
     });
   }

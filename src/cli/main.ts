@@ -1,5 +1,5 @@
 /** The `ramp` command line. */
-import { EXIT_CODES, exitCodeFor, userMessage } from './exitCodes';
+import { EXIT_CODE_HELP, EXIT_CODES, exitCodeFor, userMessage } from './exitCodes';
 import { Command, CommanderError } from 'commander';
 
 const VERSION = '0.1.0';
@@ -97,7 +97,8 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .description('Ramp: safe, metric-judged deployments for Kubernetes')
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .addHelpText('after', `\nExit codes:\n${EXIT_CODE_HELP.map((l) => `  ${l}`).join('\n')}`);
   const named = argv.slice(2).find((a) => !a.startsWith('-'));
   const wanted = COMMANDS.find((c) => c.name === named);
   for (const c of COMMANDS) {

@@ -280,6 +280,11 @@ export function resumeWhenConclusive<S extends StrategyStateBase>(
   return transition(record, { phase: 'Progressing', pause: undefined, message }, 'Resumed', now);
 }
 
+/** An operation that finds the rollout already where it would take it: nothing changes, and it says so. */
+export function already<S extends StrategyStateBase>(record: StrategyRecord<S>, why: string): Transition<S> {
+  return { record, events: [], unchanged: why };
+}
+
 /** Refuses an operation that does not fit, saying why. */
 export function refuse<S extends StrategyStateBase>(record: StrategyRecord<S>, op: Operation, why: string): never {
   throw new InvalidOperationError(record.id, op, record.phase, why);
@@ -299,10 +304,12 @@ export function commonOperation<S extends StrategyStateBase>(
   op: Operation,
   now: number,
 ): Transition<S> | undefined {
+  if (op === 'abort' && record.phase === 'RollingBack') return already(record, 'it is already rolling back');
+  if (op === 'pause' && record.phase === 'Paused') return already(record, 'it is already paused');
+  if (op === 'resume' && record.phase === 'Progressing') return already(record, 'it is not paused: it is progressing');
   if (isTerminal(record.phase)) refuse(record, op, 'the rollout has finished');
   switch (op) {
     case 'abort':
-      if (record.phase === 'RollingBack') refuse(record, op, 'it is already rolling back');
       return operated(startRollback(record, 'aborted by request', now, true), 'abort: rolling back', now);
     case 'pause': {
       if (record.phase !== 'Progressing') refuse(record, op, 'only a progressing rollout can be paused');

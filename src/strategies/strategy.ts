@@ -81,6 +81,8 @@ export type StrategyRecord<S extends StrategyStateBase> = Omit<RolloutRecord, 's
 export interface Transition<S extends StrategyStateBase = StrategyStateBase> {
   record: StrategyRecord<S>;
   events: RolloutEvent[];
+  /** For an operation asked of a rollout already where it would take it (pause a paused one): why nothing changed. */
+  unchanged?: string;
 }
 
 /** What decide() gets. */

@@ -87,15 +87,19 @@ describe('rollout operations', () => {
       }),
     );
     await waitFor(async () => stepOf(await h.deps.store.get(r.id)) === 1, 'the timed pause', 60_000, 100);
-    const paused = await operate(h.deps, r.id, 'pause');
+    const { record: paused } = await operate(h.deps, r.id, 'pause');
     expect(paused.phase).toBe('Paused');
     expect(paused.pause?.kind).toBe('user');
-    await expect(operate(h.deps, r.id, 'pause')).rejects.toThrow(/only a progressing rollout can be paused/);
-    expect((await operate(h.deps, r.id, 'resume')).phase).toBe('Progressing');
+    // Asking again changes nothing, and says so (a pipeline that pauses twice is not an error).
+    const again = await operate(h.deps, r.id, 'pause');
+    expect(again).toMatchObject({ unchanged: 'it is already paused', record: { version: paused.version } });
+    expect((await operate(h.deps, r.id, 'resume')).record.phase).toBe('Progressing');
+    expect((await operate(h.deps, r.id, 'resume')).unchanged).toBe('it is not paused: it is progressing');
     await operate(h.deps, r.id, 'abort');
     const aborted = await waitForPhase(h.deps, r.id, ['RolledBack']);
     expect(aborted.outcome).toBe('aborted');
-    const retried = await operate(h.deps, r.id, 'retry');
+    await expect(operate(h.deps, r.id, 'pause')).rejects.toThrow(/the rollout has finished/);
+    const { record: retried } = await operate(h.deps, r.id, 'retry');
     expect(retried.id).not.toBe(r.id);
     expect(retried.attempt).toBe(2);
     await waitFor(
