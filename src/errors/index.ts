@@ -6,6 +6,7 @@
  */
 export { RampError } from './rampError';
 export * from './markers';
+export { userMessage } from './userMessage';
 export * from './api';
 export * from './cli';
 export * from './engine';

@@ -30,3 +30,21 @@ export function isUnreachable(err: unknown): err is Unreachable {
 export function isTimedOut(err: unknown): err is TimedOut {
   return typeof err === 'object' && err !== null && (err as Partial<TimedOut>).timedOut === true;
 }
+
+/** Errors that mean "who you are may not do this" (a token refused, a grant missing) carry this marker. */
+export interface Denied {
+  readonly denied: true;
+}
+
+/** Errors that mean "the app already has an active rollout" carry this marker. */
+export interface Busy {
+  readonly busy: true;
+}
+
+export function isDenied(err: unknown): err is Denied {
+  return typeof err === 'object' && err !== null && (err as Partial<Denied>).denied === true;
+}
+
+export function isBusy(err: unknown): err is Busy {
+  return typeof err === 'object' && err !== null && (err as Partial<Busy>).busy === true;
+}

@@ -51,7 +51,11 @@ export interface BoundStrategy {
   desired(record: RolloutRecord, observed: StrategyObserved, now: number): DesiredState;
   traffic(record: RolloutRecord): Traffic;
   nextWakeup(record: RolloutRecord, now: number): number;
-  operate(record: RolloutRecord, op: Operation, now: number): { record: RolloutRecord; events: RolloutEvent[] };
+  operate(
+    record: RolloutRecord,
+    op: Operation,
+    now: number,
+  ): { record: RolloutRecord; events: RolloutEvent[]; unchanged?: string };
   analysisActive(record: RolloutRecord): boolean;
   describe(record?: RolloutRecord): ProgressView;
   /** Checks a stored state: InvalidRecordError naming the field when it is not this strategy's. */

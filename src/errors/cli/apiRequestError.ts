@@ -13,6 +13,10 @@ export class ApiRequestError extends RampError {
   readonly badInput: boolean;
   /** Read by src/cli/exitCodes.ts: the server cannot answer now, exits 3. */
   readonly unreachable: boolean;
+  /** Read by src/cli/exitCodes.ts: the token was refused (401) or lacks the grant (403), exits 4. */
+  readonly denied: boolean;
+  /** Read by src/cli/exitCodes.ts: the app already has an active rollout (409 ACTIVE_ROLLOUT_EXISTS), exits 5. */
+  readonly busy: boolean;
 
   constructor(
     readonly status: number,
@@ -29,6 +33,8 @@ export class ApiRequestError extends RampError {
     this.code = apiCode;
     this.badInput = BAD_INPUT_STATUSES.has(status);
     this.unreachable = UNAVAILABLE_STATUSES.has(status);
+    this.denied = status === 401 || status === 403;
+    this.busy = status === 409 && apiCode === 'ACTIVE_ROLLOUT_EXISTS';
   }
 
   /** Worth retrying the same request later (the server is restarting or overloaded). */

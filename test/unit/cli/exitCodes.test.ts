@@ -22,8 +22,8 @@ describe('exit codes', () => {
     [422, 2],
     [413, 2],
     [415, 2],
-    [401, 1],
-    [403, 1],
+    [401, 4],
+    [403, 4],
     [404, 1],
     [409, 1],
     [500, 1],
@@ -31,6 +31,11 @@ describe('exit codes', () => {
     [504, 3],
   ])('API status %i exits %i', (status, code) => {
     expect(exitCodeFor(new ApiRequestError(status, 'X', 'no'))).toBe(code);
+  });
+
+  it('5 when the app already has an active rollout; any other conflict 1', () => {
+    expect(exitCodeFor(new ApiRequestError(409, 'ACTIVE_ROLLOUT_EXISTS', 'busy'))).toBe(EXIT_CODES.busy);
+    expect(exitCodeFor(new ApiRequestError(409, 'INVALID_OPERATION', 'no'))).toBe(1);
   });
 
   it('2 bad input, 3 unreachable or timeout, 1 anything else', () => {
