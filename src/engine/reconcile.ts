@@ -16,6 +16,7 @@ import { bindStrategy, type BoundStrategy } from '../strategies/registry';
 import type { AnalysisOutcome, RevisionRole, StrategyObserved } from '../strategies/strategy';
 import { sameTraffic, type Traffic } from '../strategies/traffic';
 import { planActions } from './actions';
+import { announce } from './clusterEvents';
 import { runAnalysis, trafficAt } from './analysisRun';
 import { applyActions } from './applyActions';
 import { clusterSnapshot, strategyView } from './clusterView';
@@ -207,6 +208,7 @@ export async function reconcile(
   const committed = await commit(c);
   if (!committed) return { kind: 'conflict' };
   const applied = await applyDesired(c, committed);
+  if (committed !== loaded) await announce(deps, committed, c.events, c.observed?.replicaSets, c.now);
   let requeueAt = c.strategy.nextWakeup(committed, c.now);
   // Something moved, or a shrink waited for its conditions: look again soon rather than at the next timer.
   if (applied.changes.length || applied.waited) requeueAt = Math.min(requeueAt, c.now + CONVERGE_POLL_MS);
