@@ -1,34 +1,46 @@
 /**
- * `ramp sandbox` as a library: a real-enough Kubernetes on one machine (API server, controllers, a
- * kubelet running pods as local processes, a gateway), the real Prometheus scraping the pods, and a
- * Redis. Tests start one in-process and close it in afterAll; `ramp sandbox up` runs one in a
- * background process.
+ * `ramp sandbox` as a library: a real-enough Kubernetes on one machine — a control plane (the home-made
+ * API server and controllers, or the real etcd, kube-apiserver, kube-controller-manager and
+ * kube-scheduler), a kubelet running pods as local processes, a gateway — the real Prometheus scraping
+ * the pods, and a Redis. Tests start one in-process and close it in afterAll; `ramp sandbox up` runs one
+ * in a background process.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { TokenAuthenticator, writeAdminTokenFile } from './apiServer/auth';
-import { createServingCertificates } from './apiServer/certificates';
-import { FaultInjector } from './apiServer/faults';
-import { Registry } from './apiServer/registry';
+import { TokenAuthenticator } from './apiServer/auth';
+import type { FaultInjector } from './apiServer/faults';
+import type { Registry } from './apiServer/registry';
 import { resource } from './apiServer/resources';
-import { ApiServer } from './apiServer/server';
-import { ObjectStore } from './apiServer/store';
+import type { ApiServer } from './apiServer/server';
+import type { ObjectStore } from './apiServer/store';
+import type { ClusterApi } from './cluster/clusterApi';
 import { ControlServer } from './controlServer';
-import { ControllerManager } from './controllers/controllerManager';
 import { Gateway } from './gateway/gateway';
+import { HomeMadeControlPlane } from './homeMadeControlPlane';
+import { ROUTED_POD_NETWORK } from './kubelet/ipAllocator';
 import { Kubelet } from './kubelet/kubelet';
 import { writeKubeconfig } from './kubeconfig';
+import { KubernetesControlPlane } from './kubernetes/controlPlane';
+import { CONTROL_PLANE_ADDRESS } from './kubernetes/network';
 import { HttpSdServer } from './prometheus/httpSd';
 import { PrometheusServer } from './prometheus/prometheusServer';
 import { ensureRedis } from './redis';
 import { isAlive, ProcessTracker } from './util/processes';
+import { waitFor } from './util/ports';
 import { createLogger, type Logger } from './util/logger';
 import { PortInUseError } from './errors/portInUseError';
 import { SandboxError } from './errors/sandboxError';
 
+/** Which control plane runs under the kubelet: the sandbox's own, or the real one built from Go modules. */
+export type ControlPlaneKind = 'home-made' | 'kubernetes';
+
+export const CONTROL_PLANES: readonly ControlPlaneKind[] = ['home-made', 'kubernetes'];
+
 export interface SandboxOptions {
   /** Where the sandbox keeps its kubeconfig, token, logs, pod logs and Prometheus data. */
   dir: string;
+  /** Default 'home-made'. 'kubernetes' needs `bash scripts/kubernetes/build.sh` first, and root (or the local routes). */
+  controlPlane?: ControlPlaneKind;
   apiPort?: number;
   gatewayPort?: number;
   /** Start the real Prometheus (default true). */
@@ -41,8 +53,9 @@ export interface SandboxOptions {
   redisUrl?: string;
   /** Container restart back-off (Kubernetes: 10 s doubling to 5 min). Tests shorten it. */
   backoff?: { initialMs: number; maxMs: number };
+  /** Home-made only: watch bookmarks every … ms. */
   bookmarkIntervalMs?: number;
-  /** Watch history length before a watch from an old resourceVersion gets 410. */
+  /** Home-made only: watch history length before a watch from an old resourceVersion gets 410. */
   historyLimit?: number;
   logger?: Logger;
 }
@@ -64,9 +77,13 @@ export interface SandboxRecord {
   startedAt: string;
   urls: SandboxUrls;
   kubeconfig: string;
+  controlPlane?: ControlPlaneKind;
 }
 
 export const STATE_FILE = 'state.json';
+
+/** The node the sandbox's kubelet registers. */
+export const NODE_NAME = 'sandbox';
 
 /** Reads a sandbox's state.json, or undefined when there is none (or it is garbage). */
 export function readSandboxRecord(dir: string): SandboxRecord | undefined {
@@ -86,21 +103,22 @@ function portError(what: string, flag: string, e: unknown, address: string): unk
 
 export class Sandbox {
   readonly dir: string;
+  readonly controlPlane: ControlPlaneKind;
   readonly tracker: ProcessTracker;
-  readonly store: ObjectStore;
-  readonly registry: Registry;
-  readonly faults = new FaultInjector();
   readonly logger: Logger;
   readonly kubeconfigPath: string;
   token = '';
   caPem = '';
   urls: SandboxUrls = { api: '', gateway: '', control: '' };
-  apiServer?: ApiServer;
-  controllers?: ControllerManager;
   kubelet?: Kubelet;
   gateway?: Gateway;
   httpSd?: HttpSdServer;
   prometheus?: PrometheusServer;
+  /** The real control plane (controlPlane 'kubernetes'). */
+  kubernetes?: KubernetesControlPlane;
+  private homeMade?: HomeMadeControlPlane;
+  private clusterValue?: ClusterApi;
+  private readonly clients: ClusterApi[] = [];
   private redisHandle?: { url: string; started: boolean; close(): Promise<void> };
   private control?: ControlServer;
   private stateValue: SandboxState = 'starting';
@@ -109,16 +127,50 @@ export class Sandbox {
 
   private constructor(private readonly opts: SandboxOptions) {
     this.dir = resolve(opts.dir);
+    this.controlPlane = opts.controlPlane ?? 'home-made';
     mkdirSync(this.dir, { recursive: true });
     this.logger = opts.logger ?? createLogger({ name: 'ramp-sandbox', file: join(this.dir, 'sandbox.log') });
     this.tracker = new ProcessTracker(this.dir);
-    this.store = new ObjectStore({ historyLimit: opts.historyLimit });
-    this.registry = new Registry(this.store);
     this.kubeconfigPath = join(this.dir, 'kubeconfig');
   }
 
   get state(): SandboxState {
     return this.stateValue;
+  }
+
+  /** The cluster with the admin's rights, on either control plane: what tests and the demo read and write through. */
+  get cluster(): ClusterApi {
+    if (!this.clusterValue) throw new SandboxError(`the sandbox has no cluster while ${this.stateValue}`);
+    return this.clusterValue;
+  }
+
+  private homeMadePart(what: string): HomeMadeControlPlane {
+    if (!this.homeMade) {
+      throw new SandboxError(
+        `${what} is part of the home-made control plane; this sandbox runs the ${this.controlPlane} one (use sb.cluster)`,
+      );
+    }
+    return this.homeMade;
+  }
+
+  /** Home-made only: the API server's object store. */
+  get store(): ObjectStore {
+    return this.homeMadePart('the object store').store;
+  }
+
+  /** Home-made only: the API server's registry (in-process reads and writes). */
+  get registry(): Registry {
+    return this.homeMadePart('the registry').registry;
+  }
+
+  /** Home-made only: fault injection into the API server. */
+  get faults(): FaultInjector {
+    return this.homeMadePart('fault injection').faults;
+  }
+
+  /** Home-made only: the API server (request log and counts). */
+  get apiServer(): ApiServer {
+    return this.homeMadePart('the API server').apiServer;
   }
 
   /** Starts every part; on failure stops what had started and rethrows. */
@@ -140,73 +192,20 @@ export class Sandbox {
       throw e;
     }
     sb.stateValue = 'running';
-    sb.logger.info({ urls: sb.urls }, 'sandbox running');
+    sb.logger.info({ urls: sb.urls, controlPlane: sb.controlPlane }, 'sandbox running');
     return sb;
   }
 
   private async startParts(): Promise<void> {
-    const o = this.opts;
-    const certs = createServingCertificates();
-    this.caPem = certs.caCert;
-    writeFileSync(join(this.dir, 'ca.crt'), certs.caCert);
-    this.token = writeAdminTokenFile(join(this.dir, 'tokens.csv'));
-    const auth = TokenAuthenticator.fromFile(join(this.dir, 'tokens.csv'));
-
-    this.kubelet = new Kubelet({
-      registry: this.registry,
-      stateDir: this.dir,
-      tracker: this.tracker,
-      backoff: o.backoff,
-    });
-    this.apiServer = new ApiServer({
-      registry: this.registry,
-      auth,
-      tls: certs,
-      faults: this.faults,
-      logs: this.kubelet,
-      port: o.apiPort,
-      bookmarkIntervalMs: o.bookmarkIntervalMs,
-      onInternalError: (err, method, url) => this.logger.error({ err, method, url }, 'API server internal error'),
-    });
-    try {
-      this.urls.api = await this.apiServer.listen();
-    } catch (e) {
-      throw portError('the sandbox API server', '--api-port', e, `127.0.0.1:${o.apiPort ?? 0}`);
-    }
-    writeKubeconfig(this.kubeconfigPath, { server: this.urls.api, caPem: certs.caCert, token: this.token });
-
-    this.controllers = new ControllerManager({ registry: this.registry });
-    this.controllers.start();
-    await this.kubelet.start();
-
-    this.gateway = new Gateway({ registry: this.registry, port: o.gatewayPort });
-    try {
-      this.urls.gateway = await this.gateway.listen();
-    } catch (e) {
-      throw portError('the sandbox gateway', '--gateway-port', e, `127.0.0.1:${o.gatewayPort ?? 0}`);
-    }
-
-    if (o.prometheus !== false) {
-      this.httpSd = new HttpSdServer({ registry: this.registry });
-      const sdUrl = await this.httpSd.listen();
-      this.prometheus = new PrometheusServer({
-        stateDir: this.dir,
-        sdUrl,
-        tracker: this.tracker,
-        binary: o.prometheusBinary,
-      });
-      this.urls.prometheus = await this.prometheus.start();
-    }
-    if (o.redis !== false) {
-      this.redisHandle = await ensureRedis({ stateDir: this.dir, url: o.redisUrl, tracker: this.tracker });
-      this.urls.redis = this.redisHandle.url;
-    }
-
+    const auth = this.controlPlane === 'kubernetes' ? await this.startKubernetes() : await this.startHomeMade();
+    // A new real node is schedulable once the node lifecycle controller has seen it Ready: meanwhile the rest starts.
+    await Promise.all([this.startDataPlane(), this.controlPlane === 'kubernetes' ? this.waitSchedulable() : undefined]);
+    await this.startExtras();
     this.control = new ControlServer({
       auth,
-      faults: this.faults,
-      store: this.store,
-      requestCounts: this.apiServer.requestCounts,
+      faults: this.homeMade?.faults,
+      store: this.homeMade?.store,
+      requestCounts: this.homeMade?.apiServer.requestCounts,
       status: () => this.status(),
     });
     this.urls.control = await this.control.listen();
@@ -216,23 +215,153 @@ export class Sandbox {
       startedAt: this.startedAt,
       urls: this.urls,
       kubeconfig: this.kubeconfigPath,
+      controlPlane: this.controlPlane,
     };
     writeFileSync(join(this.dir, STATE_FILE), JSON.stringify(record, null, 2) + '\n');
   }
 
+  private async startHomeMade(): Promise<TokenAuthenticator> {
+    const o = this.opts;
+    const hm = new HomeMadeControlPlane({
+      tokenFile: join(this.dir, 'tokens.csv'),
+      nodeName: NODE_NAME,
+      // The API server reads pod logs from the kubelet in this process.
+      logs: { open: (pod, opts) => (this.kubelet as Kubelet).open(pod, opts) },
+      port: o.apiPort,
+      bookmarkIntervalMs: o.bookmarkIntervalMs,
+      historyLimit: o.historyLimit,
+      onInternalError: (err, method, url) => this.logger.error({ err, method, url }, 'API server internal error'),
+    });
+    this.homeMade = hm;
+    this.clusterValue = hm.cluster;
+    this.token = hm.token;
+    this.caPem = hm.caPem;
+    writeFileSync(join(this.dir, 'ca.crt'), hm.caPem);
+    try {
+      this.urls.api = await hm.start();
+    } catch (e) {
+      throw portError('the sandbox API server', '--api-port', e, `127.0.0.1:${o.apiPort ?? 0}`);
+    }
+    writeKubeconfig(this.kubeconfigPath, { server: this.urls.api, caPem: hm.caPem, token: hm.token });
+    this.kubelet = new Kubelet({
+      cluster: hm.cluster,
+      stateDir: this.dir,
+      nodeName: NODE_NAME,
+      tracker: this.tracker,
+      backoff: o.backoff,
+      apiServer: { host: '127.0.0.1', port: Number(new URL(this.urls.api).port) },
+      nodeLabels: { 'node-role.kubernetes.io/control-plane': '' },
+    });
+    await this.kubelet.start();
+    return hm.auth;
+  }
+
+  private async startKubernetes(): Promise<TokenAuthenticator> {
+    const o = this.opts;
+    const cp = new KubernetesControlPlane({
+      dir: this.dir,
+      tracker: this.tracker,
+      nodeName: NODE_NAME,
+      apiPort: o.apiPort,
+      logger: this.logger,
+    });
+    this.kubernetes = cp;
+    await cp.start();
+    const pki = cp.pki;
+    this.urls.api = cp.url;
+    this.token = pki.tokens.admin;
+    this.caPem = pki.caCert;
+    this.clusterValue = this.client(pki.tokens.admin, 'ramp-sandbox');
+    writeFileSync(join(this.dir, 'ca.crt'), pki.caCert);
+    // The control endpoint and `sandboxToken()` read the admin token here; the API server's own file is in kubernetes/pki.
+    writeFileSync(join(this.dir, 'tokens.csv'), `${pki.tokens.admin},sandbox-admin,sandbox-admin,"system:masters"\n`, {
+      mode: 0o600,
+    });
+    writeKubeconfig(this.kubeconfigPath, { server: cp.url, caPem: pki.caCert, token: pki.tokens.admin });
+    this.kubelet = new Kubelet({
+      cluster: this.client(pki.tokens.node, `kubelet/${NODE_NAME}`),
+      stateDir: this.dir,
+      nodeName: NODE_NAME,
+      nodeAddress: CONTROL_PLANE_ADDRESS,
+      podNetwork: ROUTED_POD_NETWORK,
+      apiServer: { host: CONTROL_PLANE_ADDRESS, port: Number(new URL(cp.url).port) },
+      lease: true,
+      server: { cert: pki.kubelet.cert, key: pki.kubelet.key, clientCa: pki.caCert },
+      tracker: this.tracker,
+      backoff: o.backoff,
+    });
+    await this.kubelet.start();
+    return TokenAuthenticator.fromFile(join(this.dir, 'tokens.csv'));
+  }
+
+  private client(token: string, userAgent: string): ClusterApi {
+    const c = (this.kubernetes as KubernetesControlPlane).cluster(token, userAgent);
+    this.clients.push(c);
+    return c;
+  }
+
+  /** The node lifecycle controller takes the not-ready taint off a new node once it is Ready (within ~5 s). */
+  private async waitSchedulable(): Promise<void> {
+    await waitFor(
+      async () => {
+        const node = await this.cluster.get(resource('nodes'), undefined, NODE_NAME);
+        const taints = ((node?.spec as { taints?: { key: string }[] } | undefined)?.taints ?? []).map((t) => t.key);
+        return !!node && !taints.includes('node.kubernetes.io/not-ready');
+      },
+      `node ${NODE_NAME} to become schedulable`,
+      60_000,
+      100,
+    );
+  }
+
+  /** The gateway and the Prometheus discovery, reading the cluster with their own credentials. */
+  private async startDataPlane(): Promise<void> {
+    const o = this.opts;
+    const reader =
+      this.controlPlane === 'kubernetes'
+        ? this.client((this.kubernetes as KubernetesControlPlane).pki.tokens.gateway, 'ramp-sandbox-gateway')
+        : this.cluster;
+    this.gateway = new Gateway({ cluster: reader, port: o.gatewayPort });
+    try {
+      this.urls.gateway = await this.gateway.listen();
+    } catch (e) {
+      throw portError('the sandbox gateway', '--gateway-port', e, `127.0.0.1:${o.gatewayPort ?? 0}`);
+    }
+    if (o.prometheus !== false) {
+      this.httpSd = new HttpSdServer({ cluster: reader });
+      const sdUrl = await this.httpSd.listen();
+      this.prometheus = new PrometheusServer({
+        stateDir: this.dir,
+        sdUrl,
+        tracker: this.tracker,
+        binary: o.prometheusBinary,
+      });
+      this.urls.prometheus = await this.prometheus.start();
+    }
+  }
+
+  private async startExtras(): Promise<void> {
+    const o = this.opts;
+    if (o.redis !== false) {
+      this.redisHandle = await ensureRedis({ stateDir: this.dir, url: o.redisUrl, tracker: this.tracker });
+      this.urls.redis = this.redisHandle.url;
+    }
+  }
+
   /** A summary for `ramp sandbox status` and the control endpoint. */
-  status(): {
+  async status(): Promise<{
     state: SandboxState;
+    controlPlane: ControlPlaneKind;
     dir: string;
     pid: number;
     startedAt: string;
     urls: SandboxUrls;
     pods: Record<string, number>;
-    watches: number;
-    resourceVersion: string;
-  } {
+    watches?: number;
+    resourceVersion?: string;
+  }> {
     const pods: Record<string, number> = {};
-    for (const p of this.registry.list(resource('pods')).items) {
+    for (const p of await this.cluster.list(resource('pods'))) {
       const phase = p.metadata.deletionTimestamp
         ? 'Terminating'
         : String((p.status as { phase?: string } | undefined)?.phase ?? 'Unknown');
@@ -240,14 +369,21 @@ export class Sandbox {
     }
     return {
       state: this.stateValue,
+      controlPlane: this.controlPlane,
       dir: this.dir,
       pid: process.pid,
       startedAt: this.startedAt,
       urls: this.urls,
       pods,
-      watches: this.store.watchCount(),
-      resourceVersion: this.store.currentResourceVersion(),
+      ...(this.homeMade
+        ? { watches: this.homeMade.store.watchCount(), resourceVersion: this.homeMade.store.currentResourceVersion() }
+        : {}),
     };
+  }
+
+  /** Pids of the control plane's own processes (none for the home-made one: it runs in this process). */
+  controlPlanePids(): number[] {
+    return this.kubernetes?.pids() ?? [];
   }
 
   /** Stops everything it started, in reverse order, each step even if an earlier one failed. Safe twice. */
@@ -258,11 +394,12 @@ export class Sandbox {
       const steps: [string, (() => Promise<void>) | undefined][] = [
         ['control server', this.control && (() => this.control!.close())],
         ['gateway', this.gateway && (() => this.gateway!.close())],
-        ['controllers', this.controllers && (() => this.controllers!.close())],
         ['kubelet', this.kubelet && (() => this.kubelet!.close())],
-        ['api server', this.apiServer && (() => this.apiServer!.close())],
         ['prometheus', this.prometheus && (() => this.prometheus!.close())],
         ['service discovery', this.httpSd && (() => this.httpSd!.close())],
+        ['clients', async () => this.clients.forEach((c) => c.close())],
+        ['home-made control plane', this.homeMade && (() => this.homeMade!.close())],
+        ['kubernetes control plane', this.kubernetes && (() => this.kubernetes!.close())],
         ['redis', this.redisHandle && (() => this.redisHandle!.close())],
       ];
       for (const [name, step] of steps) {
