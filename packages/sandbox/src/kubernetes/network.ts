@@ -19,8 +19,8 @@ export const CONTROL_PLANE_ADDRESS = '10.244.0.1';
 export const LOCAL_ROUTES = [POD_NETWORK, SERVICE_NETWORK];
 
 /** The one-line fix when the routes are missing and we may not add them. */
-export function routeCommand(): string {
-  return LOCAL_ROUTES.map((r) => `sudo ip route add local ${r} dev lo`).join(' && ');
+export function routeCommand(ranges: readonly string[] = LOCAL_ROUTES): string {
+  return ranges.map((r) => `sudo ip route add local ${r} dev lo`).join(' && ');
 }
 
 /** True when a process may bind `address` (it is an address of this machine). */
@@ -41,17 +41,26 @@ function routePresent(range: string): boolean {
   }
 }
 
+export interface LocalRouteOptions {
+  /** Default: whether this process runs as root. */
+  isRoot?: boolean;
+  /** Default: the pod and Service ranges. */
+  ranges?: readonly string[];
+}
+
 /**
- * Makes both ranges local to this machine, adding the routes when missing (root only). Returns the
- * ranges it added. Throws a SandboxError naming the command to run when it cannot.
+ * Makes the ranges local to this machine, adding the routes when missing (root only). Returns the ranges
+ * it added. Throws a SandboxError naming the command to run when it cannot.
  */
-export async function ensureLocalRoutes(isRoot = process.getuid?.() === 0): Promise<string[]> {
+export async function ensureLocalRoutes(opts: LocalRouteOptions = {}): Promise<string[]> {
+  const isRoot = opts.isRoot ?? process.getuid?.() === 0;
+  const ranges = opts.ranges ?? LOCAL_ROUTES;
   const added: string[] = [];
-  for (const range of LOCAL_ROUTES) {
+  for (const range of ranges) {
     if (routePresent(range)) continue;
     if (!isRoot) {
       throw new SandboxError(
-        `the real control plane needs ${LOCAL_ROUTES.join(' and ')} routed to this machine and is not root: run \`${routeCommand()}\` once (or run as root)`,
+        `the real control plane needs ${ranges.join(' and ')} routed to this machine and is not root: run \`${routeCommand(ranges)}\` once (or run as root)`,
       );
     }
     try {
@@ -60,14 +69,12 @@ export async function ensureLocalRoutes(isRoot = process.getuid?.() === 0): Prom
     } catch (e) {
       if (routePresent(range)) continue; // a sandbox beside us added it first
       throw new SandboxError(
-        `cannot add the route local ${range} dev lo (\`${routeCommand()}\`): ${(e as Error).message}`,
-        {
-          cause: e,
-        },
+        `cannot add the route local ${range} dev lo (\`${routeCommand([range])}\`): ${(e as Error).message}`,
+        { cause: e },
       );
     }
   }
-  if (!(await canBind(CONTROL_PLANE_ADDRESS))) {
+  if (opts.ranges === undefined && !(await canBind(CONTROL_PLANE_ADDRESS))) {
     throw new SandboxError(`${CONTROL_PLANE_ADDRESS} is not an address of this machine: run \`${routeCommand()}\``);
   }
   return added;
