@@ -133,7 +133,7 @@ describe('the ramp CLI against the API on the sandbox', () => {
 
   /** First deploy of v1 through the CLI (no stable yet: no analysis), then steady load through the gateway. */
   async function deployV1(ns: string, load = true): Promise<void> {
-    const host = prepareNamespace(h.sb, ns);
+    const host = await prepareNamespace(h.sb, ns);
     const r = await runCli([
       'rollout',
       '-f',
@@ -180,7 +180,7 @@ describe('the ramp CLI against the API on the sandbox', () => {
   });
 
   it('bad input and no server: a refused plan exits 2 with its field path, missing config 2, no server 3', async () => {
-    prepareNamespace(h.sb, 'refused');
+    await prepareNamespace(h.sb, 'refused');
     const bad = demoPlan({ namespace: 'refused', version: 'v2' }) as unknown as {
       spec: { strategy: { canary: { steps: unknown[] } } };
     };
@@ -321,9 +321,9 @@ describe('the ramp CLI against the API on the sandbox', () => {
       500,
     );
     const status = JSON.parse((await runCli(['status', 'checkout', '-n', ns, '-o', 'json'])).stdout) as RolloutView;
-    const canaryRs = h.sb.registry
-      .list(resource('replicasets'), { namespace: ns })
-      .items.find((rs) => rs.metadata.name === `checkout-${status.revisions.new}`) as KubeObject & {
+    const canaryRs = (await h.sb.cluster.list(resource('replicasets'), { namespace: ns })).find(
+      (rs) => rs.metadata.name === `checkout-${status.revisions.new}`,
+    ) as KubeObject & {
       spec: { template: { spec: { containers: { image: string }[] } } };
     };
     expect(status.revisions.new).not.toBe(status.revisions.stable);
