@@ -5,36 +5,32 @@
  * the pods, and a Redis. Tests start one in-process and close it in afterAll; `ramp sandbox up` runs one
  * in a background process.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { TokenAuthenticator } from './apiServer/auth';
 import type { FaultInjector } from './apiServer/faults';
 import type { Registry } from './apiServer/registry';
 import { resource } from './apiServer/resources';
 import type { ApiServer } from './apiServer/server';
 import type { ObjectStore } from './apiServer/store';
 import type { ClusterApi } from './cluster/clusterApi';
+import type { ControlPlaneBackend, ControlPlaneKind } from './controlPlaneBackend';
 import { ControlServer } from './controlServer';
 import { Gateway } from './gateway/gateway';
 import { HomeMadeControlPlane } from './homeMadeControlPlane';
-import { ROUTED_POD_NETWORK } from './kubelet/ipAllocator';
 import { Kubelet } from './kubelet/kubelet';
 import { writeKubeconfig } from './kubeconfig';
-import { KubernetesControlPlane } from './kubernetes/controlPlane';
-import { CONTROL_PLANE_ADDRESS } from './kubernetes/network';
+import type { KubernetesControlPlane } from './kubernetes/controlPlane';
+import { KubernetesBackend } from './kubernetes/kubernetesBackend';
 import { HttpSdServer } from './prometheus/httpSd';
 import { PrometheusServer } from './prometheus/prometheusServer';
 import { ensureRedis } from './redis';
 import { isAlive, ProcessTracker } from './util/processes';
-import { waitFor } from './util/ports';
 import { createLogger, type Logger } from './util/logger';
 import { PortInUseError } from './errors/portInUseError';
+import { readSandboxRecord, STATE_FILE, type SandboxRecord, type SandboxUrls } from './sandboxRecord';
 import { SandboxError } from './errors/sandboxError';
 
-/** Which control plane runs under the kubelet: the sandbox's own, or the real one built from Go modules. */
-export type ControlPlaneKind = 'home-made' | 'kubernetes';
-
-export const CONTROL_PLANES: readonly ControlPlaneKind[] = ['home-made', 'kubernetes'];
+export { CONTROL_PLANES, type ControlPlaneKind } from './controlPlaneBackend';
 
 export interface SandboxOptions {
   /** Where the sandbox keeps its kubeconfig, token, logs, pod logs and Prometheus data. */
@@ -62,37 +58,10 @@ export interface SandboxOptions {
 
 export type SandboxState = 'starting' | 'running' | 'closing' | 'closed';
 
-export interface SandboxUrls {
-  api: string;
-  gateway: string;
-  control: string;
-  prometheus?: string;
-  redis?: string;
-}
-
-/** What state.json holds: enough for another process to find and stop this sandbox. */
-export interface SandboxRecord {
-  pid: number;
-  dir: string;
-  startedAt: string;
-  urls: SandboxUrls;
-  kubeconfig: string;
-  controlPlane?: ControlPlaneKind;
-}
-
-export const STATE_FILE = 'state.json';
+export { readSandboxRecord, STATE_FILE, type SandboxRecord, type SandboxUrls } from './sandboxRecord';
 
 /** The node the sandbox's kubelet registers. */
 export const NODE_NAME = 'sandbox';
-
-/** Reads a sandbox's state.json, or undefined when there is none (or it is garbage). */
-export function readSandboxRecord(dir: string): SandboxRecord | undefined {
-  try {
-    return JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as SandboxRecord;
-  } catch {
-    return undefined;
-  }
-}
 
 function portError(what: string, flag: string, e: unknown, address: string): unknown {
   if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -114,11 +83,8 @@ export class Sandbox {
   gateway?: Gateway;
   httpSd?: HttpSdServer;
   prometheus?: PrometheusServer;
-  /** The real control plane (controlPlane 'kubernetes'). */
-  kubernetes?: KubernetesControlPlane;
+  private backend?: ControlPlaneBackend;
   private homeMade?: HomeMadeControlPlane;
-  private clusterValue?: ClusterApi;
-  private readonly clients: ClusterApi[] = [];
   private redisHandle?: { url: string; started: boolean; close(): Promise<void> };
   private control?: ControlServer;
   private stateValue: SandboxState = 'starting';
@@ -140,8 +106,13 @@ export class Sandbox {
 
   /** The cluster with the admin's rights, on either control plane: what tests and the demo read and write through. */
   get cluster(): ClusterApi {
-    if (!this.clusterValue) throw new SandboxError(`the sandbox has no cluster while ${this.stateValue}`);
-    return this.clusterValue;
+    if (!this.backend) throw new SandboxError(`the sandbox has no cluster while ${this.stateValue}`);
+    return this.backend.admin;
+  }
+
+  /** The real control plane (controlPlane 'kubernetes'): its processes and credentials. */
+  get kubernetes(): KubernetesControlPlane | undefined {
+    return this.backend instanceof KubernetesBackend ? this.backend.controlPlane : undefined;
   }
 
   private homeMadePart(what: string): HomeMadeControlPlane {
@@ -197,12 +168,26 @@ export class Sandbox {
   }
 
   private async startParts(): Promise<void> {
-    const auth = this.controlPlane === 'kubernetes' ? await this.startKubernetes() : await this.startHomeMade();
+    const o = this.opts;
+    const backend = this.controlPlane === 'kubernetes' ? await this.startKubernetes() : await this.startHomeMade();
+    this.urls.api = backend.url;
+    this.token = backend.adminToken;
+    this.caPem = backend.caPem;
+    writeFileSync(join(this.dir, 'ca.crt'), backend.caPem);
+    writeKubeconfig(this.kubeconfigPath, { server: backend.url, caPem: backend.caPem, token: backend.adminToken });
+    this.kubelet = new Kubelet({
+      ...backend.kubeletJoin(),
+      stateDir: this.dir,
+      nodeName: NODE_NAME,
+      tracker: this.tracker,
+      backoff: o.backoff,
+    });
+    await this.kubelet.start();
     // A new real node is schedulable once the node lifecycle controller has seen it Ready: meanwhile the rest starts.
-    await Promise.all([this.startDataPlane(), this.controlPlane === 'kubernetes' ? this.waitSchedulable() : undefined]);
+    await Promise.all([this.startDataPlane(backend.reader), backend.schedulable()]);
     await this.startExtras();
     this.control = new ControlServer({
-      auth,
+      auth: backend.auth,
       faults: this.homeMade?.faults,
       store: this.homeMade?.store,
       requestCounts: this.homeMade?.apiServer.requestCounts,
@@ -220,7 +205,7 @@ export class Sandbox {
     writeFileSync(join(this.dir, STATE_FILE), JSON.stringify(record, null, 2) + '\n');
   }
 
-  private async startHomeMade(): Promise<TokenAuthenticator> {
+  private async startHomeMade(): Promise<ControlPlaneBackend> {
     const o = this.opts;
     const hm = new HomeMadeControlPlane({
       tokenFile: join(this.dir, 'tokens.csv'),
@@ -233,94 +218,31 @@ export class Sandbox {
       onInternalError: (err, method, url) => this.logger.error({ err, method, url }, 'API server internal error'),
     });
     this.homeMade = hm;
-    this.clusterValue = hm.cluster;
-    this.token = hm.token;
-    this.caPem = hm.caPem;
-    writeFileSync(join(this.dir, 'ca.crt'), hm.caPem);
+    this.backend = hm;
     try {
-      this.urls.api = await hm.start();
+      await hm.start();
     } catch (e) {
       throw portError('the sandbox API server', '--api-port', e, `127.0.0.1:${o.apiPort ?? 0}`);
     }
-    writeKubeconfig(this.kubeconfigPath, { server: this.urls.api, caPem: hm.caPem, token: hm.token });
-    this.kubelet = new Kubelet({
-      cluster: hm.cluster,
-      stateDir: this.dir,
-      nodeName: NODE_NAME,
-      tracker: this.tracker,
-      backoff: o.backoff,
-      apiServer: { host: '127.0.0.1', port: Number(new URL(this.urls.api).port) },
-      nodeLabels: { 'node-role.kubernetes.io/control-plane': '' },
-    });
-    await this.kubelet.start();
-    return hm.auth;
+    return hm;
   }
 
-  private async startKubernetes(): Promise<TokenAuthenticator> {
-    const o = this.opts;
-    const cp = new KubernetesControlPlane({
+  private async startKubernetes(): Promise<ControlPlaneBackend> {
+    const k = new KubernetesBackend({
       dir: this.dir,
       tracker: this.tracker,
       nodeName: NODE_NAME,
-      apiPort: o.apiPort,
+      apiPort: this.opts.apiPort,
       logger: this.logger,
     });
-    this.kubernetes = cp;
-    await cp.start();
-    const pki = cp.pki;
-    this.urls.api = cp.url;
-    this.token = pki.tokens.admin;
-    this.caPem = pki.caCert;
-    this.clusterValue = this.client(pki.tokens.admin, 'ramp-sandbox');
-    writeFileSync(join(this.dir, 'ca.crt'), pki.caCert);
-    // The control endpoint and `sandboxToken()` read the admin token here; the API server's own file is in kubernetes/pki.
-    writeFileSync(join(this.dir, 'tokens.csv'), `${pki.tokens.admin},sandbox-admin,sandbox-admin,"system:masters"\n`, {
-      mode: 0o600,
-    });
-    writeKubeconfig(this.kubeconfigPath, { server: cp.url, caPem: pki.caCert, token: pki.tokens.admin });
-    this.kubelet = new Kubelet({
-      cluster: this.client(pki.tokens.node, `kubelet/${NODE_NAME}`),
-      stateDir: this.dir,
-      nodeName: NODE_NAME,
-      nodeAddress: CONTROL_PLANE_ADDRESS,
-      podNetwork: ROUTED_POD_NETWORK,
-      apiServer: { host: CONTROL_PLANE_ADDRESS, port: Number(new URL(cp.url).port) },
-      lease: true,
-      server: { cert: pki.kubelet.cert, key: pki.kubelet.key, clientCa: pki.caCert },
-      tracker: this.tracker,
-      backoff: o.backoff,
-    });
-    await this.kubelet.start();
-    return TokenAuthenticator.fromFile(join(this.dir, 'tokens.csv'));
-  }
-
-  private client(token: string, userAgent: string): ClusterApi {
-    const c = (this.kubernetes as KubernetesControlPlane).cluster(token, userAgent);
-    this.clients.push(c);
-    return c;
-  }
-
-  /** The node lifecycle controller takes the not-ready taint off a new node once it is Ready (within ~5 s). */
-  private async waitSchedulable(): Promise<void> {
-    await waitFor(
-      async () => {
-        const node = await this.cluster.get(resource('nodes'), undefined, NODE_NAME);
-        const taints = ((node?.spec as { taints?: { key: string }[] } | undefined)?.taints ?? []).map((t) => t.key);
-        return !!node && !taints.includes('node.kubernetes.io/not-ready');
-      },
-      `node ${NODE_NAME} to become schedulable`,
-      60_000,
-      100,
-    );
+    this.backend = k;
+    await k.start();
+    return k;
   }
 
   /** The gateway and the Prometheus discovery, reading the cluster with their own credentials. */
-  private async startDataPlane(): Promise<void> {
+  private async startDataPlane(reader: ClusterApi): Promise<void> {
     const o = this.opts;
-    const reader =
-      this.controlPlane === 'kubernetes'
-        ? this.client((this.kubernetes as KubernetesControlPlane).pki.tokens.gateway, 'ramp-sandbox-gateway')
-        : this.cluster;
     this.gateway = new Gateway({ cluster: reader, port: o.gatewayPort });
     try {
       this.urls.gateway = await this.gateway.listen();
@@ -383,7 +305,7 @@ export class Sandbox {
 
   /** Pids of the control plane's own processes (none for the home-made one: it runs in this process). */
   controlPlanePids(): number[] {
-    return this.kubernetes?.pids() ?? [];
+    return this.backend?.pids() ?? [];
   }
 
   /** Stops everything it started, in reverse order, each step even if an earlier one failed. Safe twice. */
@@ -397,9 +319,7 @@ export class Sandbox {
         ['kubelet', this.kubelet && (() => this.kubelet!.close())],
         ['prometheus', this.prometheus && (() => this.prometheus!.close())],
         ['service discovery', this.httpSd && (() => this.httpSd!.close())],
-        ['clients', async () => this.clients.forEach((c) => c.close())],
-        ['home-made control plane', this.homeMade && (() => this.homeMade!.close())],
-        ['kubernetes control plane', this.kubernetes && (() => this.kubernetes!.close())],
+        [`${this.controlPlane} control plane`, this.backend && (() => this.backend!.close())],
         ['redis', this.redisHandle && (() => this.redisHandle!.close())],
       ];
       for (const [name, step] of steps) {
