@@ -1,20 +1,25 @@
 /**
  * The API's one error middleware: every failure becomes `{ error: { code, message, details } }` with
- * the status src/errors/mapping.ts gives its class. Ramp's own errors speak for themselves; anything
+ * the status src/api/errorStatus.ts gives its class. Ramp's own errors speak for themselves; anything
  * else is a 500 with a generic message, logged with the request and rollout ids — never a stack trace
  * in a body.
  */
+import {
+  ActiveRolloutExistsError,
+  BadRequestError,
+  ConcurrentUpdateError,
+  EndpointNotFoundError,
+  InvalidOperationError,
+  InvalidOptionError,
+  MethodNotAllowedError,
+  PlanValidationError,
+  PodPolicyError,
+  RampError,
+  TooManyRequestsError,
+  UnauthorizedError,
+} from '../errors';
+import { httpStatusFor } from './errorStatus';
 import type { NextFunction, Request, Response } from 'express';
-import { ActiveRolloutExistsError } from '../errors/activeRolloutExistsError';
-import { BadRequestError } from '../errors/badRequestError';
-import { ConcurrentUpdateError } from '../errors/concurrentUpdateError';
-import { EndpointNotFoundError } from '../errors/endpointNotFoundError';
-import { InvalidOperationError } from '../errors/invalidOperationError';
-import { InvalidOptionError } from '../errors/invalidOptionError';
-import { httpStatusFor } from '../errors/mapping';
-import { PlanValidationError } from '../errors/planValidationError';
-import { RampError } from '../errors/rampError';
-import { UnauthorizedError } from '../errors/unauthorizedError';
 import { contextOf } from './requestContext';
 import type { ErrorBody } from './schemas';
 
@@ -23,7 +28,7 @@ type Details = ErrorBody['error']['details'];
 const INTERNAL_MESSAGE = 'internal error; the server log has the details under this request id';
 
 function detailsOf(err: RampError): Details {
-  if (err instanceof PlanValidationError || err instanceof BadRequestError)
+  if (err instanceof PlanValidationError || err instanceof BadRequestError || err instanceof PodPolicyError)
     return err.problems.map((p) => ({ path: p.path, message: p.message }));
   if (err instanceof ActiveRolloutExistsError) return [{ path: 'activeRollout', message: err.activeRolloutId }];
   if (err instanceof InvalidOperationError) return [{ path: 'phase', message: err.phase }];
@@ -71,6 +76,8 @@ export function errorHandler() {
       res.destroy();
       return;
     }
+    if (err instanceof TooManyRequestsError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+    if (err instanceof MethodNotAllowedError) res.setHeader('Allow', err.allowed.join(', '));
     if (err instanceof UnauthorizedError)
       res.setHeader(
         'WWW-Authenticate',

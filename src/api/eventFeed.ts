@@ -9,6 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EngineDeps } from '../engine/deps';
+import { RolloutNotFoundError } from '../errors';
 import type { StoredEvent } from '../engine/events';
 import { isTerminal, type RolloutRecord } from '../engine/record';
 
@@ -20,7 +21,12 @@ export interface FeedSink {
 }
 
 export interface FeedOptions {
-  /** How often the record is read to notice the end (ms). Default 1000. */
+  /**
+   * How often the record is read to notice the end (ms). Default 5000: the end is normally noticed at
+   * once, from the ending event or the first read; this only covers a worker that died between writing
+   * the terminal record and its events, and keeps thousands of open streams from reading their records
+   * every second.
+   */
   pollMs?: number;
   /** How long a terminal record may go without a terminal event before the feed ends anyway (ms). Default 3000. */
   graceMs?: number;
@@ -65,7 +71,9 @@ class Feed {
   async check(): Promise<void> {
     try {
       const r = await this.deps.store.get(this.rolloutId);
-      if (!r || !isTerminal(r.phase)) return;
+      // The record went away (Redis lost its data, or it was pruned): nothing will ever end this feed.
+      if (!r) throw new RolloutNotFoundError(this.rolloutId);
+      if (!isTerminal(r.phase)) return;
       this.terminalSince ??= Date.now();
       if (!this.sawEnding && !this.streamChecked) {
         // The ending may have been delivered on an earlier connection (the client resumes after it).
@@ -103,7 +111,7 @@ export async function feedRolloutEvents(
   const feed = new Feed(deps, rolloutId, sink, opts.graceMs ?? 3000, after);
   const onAbort = (): void => feed.stop.abort();
   signal.addEventListener('abort', onAbort, { once: true });
-  const poller = feed.poll(opts.pollMs ?? 1000);
+  const poller = feed.poll(opts.pollMs ?? 5000);
   let followEnded = false;
   try {
     await deps.events.follow(rolloutId, after, (e) => feed.deliver(e), feed.stop.signal);

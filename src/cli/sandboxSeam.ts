@@ -3,10 +3,10 @@
  * production install does not have, so it is loaded only when `ramp sandbox` or `ramp demo` runs (never
  * at start-up: types only are imported here), and its absence is a clear message with exit code 2.
  */
+import { SandboxError } from '../errors';
 import type * as SandboxPackage from '@ramp/sandbox';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { SandboxError } from '../errors/sandboxError';
 
 /** What @ramp/sandbox exports, as the commands use it once loaded. */
 export type SandboxApi = typeof SandboxPackage;
@@ -14,7 +14,7 @@ export type { LoadGenerator, LoadReport, Sandbox, SandboxRecord } from '@ramp/sa
 
 const NOT_INSTALLED =
   'the sandbox is a development tool: install Ramp from its repository with npm ci to use `ramp sandbox`';
-/** Marker properties the CLI's exit-code mapping reads by their shape (src/errors/mapping.ts). */
+/** Marker properties the CLI's exit-code mapping reads by their shape (src/cli/exitCodes.ts). */
 const MARKERS = ['badInput', 'unreachable', 'timedOut'] as const;
 type Markers = Partial<Record<(typeof MARKERS)[number], true>>;
 

@@ -10,12 +10,14 @@ import type { Observed, ObservedService } from '../kube/observe';
 import { ensureReplicaSet, scaleReplicaSet } from '../kube/replicaSets';
 import type { RouterContext, TrafficRouter } from '../kube/routers/trafficRouter';
 import { ensureService } from '../kube/services';
+import { enforceReplicaSetPodPolicy } from '../policy/enforce';
 import type { CompiledPlan } from '../plan/compile';
 import type { RevisionRole, ShrinkConstraint } from '../strategies/strategy';
 import type { Traffic } from '../strategies/traffic';
 import type { ClusterAction } from './actions';
 import type { EngineDeps } from './deps';
 import type { RolloutRecord } from './record';
+import { routingNote } from './routingNote';
 
 export interface ApplyContext {
   deps: EngineDeps;
@@ -91,16 +93,22 @@ export async function applyActions(c: ApplyContext, actions: readonly ClusterAct
       }
       case 'scaleUp': {
         const rs = rsOf(a.revision);
-        if (rs && rs.replicas === a.replicas && rs.role === a.role && rs.rolloutId === c.record.id) break;
+        // A new revision carries how to take its traffic away, should the record be lost.
+        const routing = a.role === 'stable' ? undefined : routingNote(c.plan, c.record, c.routerCtx);
+        const same = rs && rs.replicas === a.replicas && rs.role === a.role && rs.rolloutId === c.record.id;
+        if (same && (routing === undefined || rs.routing === routing)) break;
+        const template = templateFor(c.record, a.revision);
+        if (!rs) enforceReplicaSetPodPolicy(c.deps.podPolicy, c.plan.namespace, template);
         const r = await ensureReplicaSet(c.deps.kube, {
           namespace: c.plan.namespace,
           app: c.plan.app,
           revision: a.revision,
-          template: templateFor(c.record, a.revision),
+          template,
           selector: c.plan.selector,
           replicas: a.replicas,
           role: a.role,
           rolloutId: c.record.id,
+          routing,
         });
         if (r !== 'unchanged') changed.push(`${replicaSetName(c.plan.app, a.revision)} ${r} at ${a.replicas}`);
         break;

@@ -3,17 +3,21 @@
  * is one compare-and-set on the record followed by a reconcile job for the new version. The API and
  * the CLI call these; only workers touch the cluster's write side.
  */
+import {
+  InvalidOperationError,
+  KubeNotFoundError,
+  PlanValidationError,
+  RolloutNotFoundError,
+  type FieldProblem,
+} from '../errors';
 import type { Plan } from '../plan/schema';
 import { compilePlan, type CompiledPlan } from '../plan/compile';
-import { PlanValidationError, type FieldProblem } from '../errors/planValidationError';
-import { InvalidOperationError } from '../errors/invalidOperationError';
-import { RolloutNotFoundError } from '../errors/rolloutNotFoundError';
-import { KubeNotFoundError } from '../errors/kubeNotFoundError';
 import { routerContext } from './routing';
 import { createRouter } from '../kube/routers/registry';
 import { bindStrategy } from '../strategies/registry';
 import type { Operation as StrategyOperation } from '../strategies/strategy';
 import type { EngineDeps } from './deps';
+import { enforcePlanPodPolicy } from '../policy/enforce';
 import { RECORD_SCHEMA_VERSION, type RolloutEvent, type RolloutRecord } from './record';
 
 /** Operations on a rollout: the strategy's, and retry (a new rollout with the same plan). */
@@ -66,7 +70,7 @@ async function checkQueries(deps: Pick<EngineDeps, 'provider'>, plan: CompiledPl
       else throw e;
       continue;
     }
-    const v = await provider.validate(query);
+    const v = await provider.validate(query, { namespace: plan.namespace });
     if (v.ok === false) problems.push({ path, message: `the metric provider refuses the query: ${v.reason}` });
   }
   return problems;
@@ -115,6 +119,7 @@ export async function createRollout(
   opts: { dryRun?: boolean; attempt?: number } = {},
 ): Promise<RolloutRecord> {
   const compiled = compilePlan(plan);
+  enforcePlanPodPolicy(deps.podPolicy, plan);
   await preflight(deps, compiled);
   const now = deps.clock();
   if (opts.dryRun) return newRecord(plan, compiled, 0, now, opts.attempt ?? 1);
@@ -134,14 +139,20 @@ export function applyOperation(
   r: RolloutRecord,
   op: StrategyOperation,
   now: number,
-): { record: RolloutRecord; events: RolloutEvent[] } {
+): { record: RolloutRecord; events: RolloutEvent[]; unchanged?: string } {
   const strategy = bindStrategy(plan);
   const next = strategy.operate(r, op, now);
-  return { record: next.record, events: strategy.place(next.record, next.events) };
+  return { ...next, events: strategy.place(next.record, next.events) };
+}
+
+/** A rollout after an operation; `unchanged` says why nothing changed when it was already where asked. */
+export interface OperationResult {
+  record: RolloutRecord;
+  unchanged?: string;
 }
 
 /** Applies an operation to a rollout (or, for retry, starts its next attempt) and wakes a worker. */
-export async function operate(deps: EngineDeps, id: string, op: Operation): Promise<RolloutRecord> {
+export async function operate(deps: EngineDeps, id: string, op: Operation): Promise<OperationResult> {
   const current = await deps.store.get(id);
   if (!current) throw new RolloutNotFoundError(id);
   const plan = current.plan;
@@ -160,10 +171,16 @@ export async function operate(deps: EngineDeps, id: string, op: Operation): Prom
       message: `retry: started ${next.id}`,
       phase: current.phase,
     });
-    return next;
+    return { record: next };
   }
   const compiled = compilePlan(plan);
-  const committed = await deps.store.mutate(id, (r) => applyOperation(compiled, r, op, deps.clock()));
+  let unchanged: string | undefined;
+  const committed = await deps.store.mutate(id, (r) => {
+    const t = applyOperation(compiled, r, op, deps.clock());
+    unchanged = t.unchanged;
+    return t.unchanged ? undefined : t;
+  });
+  if (unchanged) return { record: committed, unchanged };
   await deps.queue.enqueue(id, committed.version);
-  return committed;
+  return { record: committed };
 }

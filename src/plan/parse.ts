@@ -3,11 +3,12 @@
  * field path (`spec.strategy.canary.steps[2].setWeight: expected an integer 0–100`). The API, the CLI's
  * `lint` and the worker all come through here.
  */
+import { PlanValidationError, type FieldProblem } from '../errors';
 import type { z } from 'zod';
-import { PlanValidationError, type FieldProblem } from '../errors/planValidationError';
 import { schemaProblems } from '@ramp/kube-schemas';
 import { planSchema, type Plan } from './schema';
 import { readOneDocument } from './document';
+import { planLimitProblems } from './limits';
 
 /** `['spec', 'steps', 2, 'setWeight']` → `spec.steps[2].setWeight`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -34,8 +35,10 @@ export function issuesToProblems(
   return out;
 }
 
-/** Validates a parsed document as a plan. */
+/** Validates a parsed document as a plan: its limits (src/plan/limits.ts), its schema, its pod template. */
 export function validatePlan(input: unknown): Plan {
+  const limits = planLimitProblems(input);
+  if (limits.length) throw new PlanValidationError(limits);
   const r = planSchema.safeParse(input, { reportInput: true });
   if (!r.success) throw new PlanValidationError(issuesToProblems(r.error.issues));
   const plan = r.data;

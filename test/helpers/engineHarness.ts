@@ -116,6 +116,8 @@ export interface PlanOptions {
   analysis?: Record<string, unknown>;
   /** Readiness probes a port nothing listens on: the pods run but never become ready. */
   neverReady?: boolean;
+  /** More environment for the demo app (EXIT_AFTER_MS makes its pods crash-loop). */
+  env?: Record<string, string>;
 }
 
 /** A demo-app plan: VERSION/ERROR_RATE in the template, a gatewayApi router, an error-rate metric (threshold judge unless `metrics` says). */
@@ -125,7 +127,7 @@ export function demoPlan(o: PlanOptions): Plan {
       namespace: o.namespace,
       version: o.version,
       replicas: o.replicas ?? 2,
-      env: { ERROR_RATE: String(o.errorRate ?? 0), LATENCY_MS: String(o.latencyMs ?? 2) },
+      env: { ERROR_RATE: String(o.errorRate ?? 0), LATENCY_MS: String(o.latencyMs ?? 2), ...o.env },
       readinessPort: o.neverReady ? 9999 : undefined,
       router: o.router,
       steps: o.steps ?? [

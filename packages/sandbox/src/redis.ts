@@ -33,7 +33,7 @@ export interface RedisHandle {
 
 const DEFAULT_BINARY = 'redis-server';
 
-/** redis-server is missing or cannot be run, and no Redis answered. (To move to src/errors.) */
+/** redis-server is missing or cannot be run, and no Redis answered.  */
 /** The one-line error for a missing redis-server, saying what to do. */
 export function redisNotFound(binary: string, cause?: unknown): MissingBinaryError {
   return new MissingBinaryError(

@@ -3,9 +3,8 @@
  * token into a principal or a 401; `authorize(verb)` (per route) checks the verb in the URL's
  * namespace or answers 403.
  */
+import { ForbiddenError, UnauthorizedError } from '../../errors';
 import type { NextFunction, Request, Response } from 'express';
-import { ForbiddenError } from '../../errors/forbiddenError';
-import { UnauthorizedError } from '../../errors/unauthorizedError';
 import { contextOf } from '../requestContext';
 import type { Verb } from '../schemas';
 import type { Authenticator } from './authenticator';
@@ -33,6 +32,18 @@ export function authenticate(authenticator: Authenticator, openPaths: readonly s
     const ctx = contextOf(res);
     ctx.principal = principal;
     ctx.log = ctx.log.child({ subject: principal.subject });
+    next();
+  };
+}
+
+/** Asks the authenticator's workload hook, when it has one, about the URL's namespace. Must run after `authorize`. */
+export function authorizeWorkload(authenticator: Authenticator) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const { principal } = contextOf(res);
+    if (!principal) throw new UnauthorizedError('missing');
+    const ns = typeof req.params.ns === 'string' ? req.params.ns : '';
+    if (authenticator.authorizeWorkload && !(await authenticator.authorizeWorkload(principal, ns)))
+      throw new ForbiddenError(principal.subject, 'create the ReplicaSets of', ns);
     next();
   };
 }

@@ -4,6 +4,7 @@
  * and promoted, then v3 — which turns bad mid-rollout — is rolled back by the judge. `--once` exits 0
  * when both outcomes were as expected (what CI runs); without it the sandbox stays up afterwards.
  */
+import { EXIT_CODES } from '../exitCodes';
 import { demoPlanInput } from '../demoPlan';
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
@@ -22,7 +23,6 @@ import { withSandbox, type LoadGenerator, type LoadReport, type Sandbox, type Sa
 import { createLogger, silentLogger } from '../../observability/logger';
 import { EngineMetrics } from '../../observability/metrics';
 import { progress } from '../progress';
-import { EXIT_CODES } from '../../errors/mapping';
 
 const NS = 'demo';
 const APP = 'checkout';

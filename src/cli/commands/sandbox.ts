@@ -1,10 +1,10 @@
 /** `ramp sandbox up|down|status`. */
+import { SandboxError } from '../../errors';
+import { EXIT_CODES } from '../exitCodes';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { defaultSandboxDir, withSandbox, type SandboxApi } from '../sandboxSeam';
 import { progress } from '../progress';
-import { EXIT_CODES } from '../../errors/mapping';
-import { SandboxError } from '../../errors/sandboxError';
 
 interface UpFlags {
   dir: string;

@@ -3,6 +3,7 @@
  * requests this test sends and counts itself; the real Prometheus scrapes them. The counts per
  * revision must equal what the client saw, through restarts, new pods and gone pods.
  */
+import { PlanValidationError } from '../../../src/errors';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -17,7 +18,6 @@ import { ThresholdJudge } from '../../../src/analysis/judges/threshold';
 import { histogramQuantile } from '../../../src/analysis/histogram';
 import type { Measurement } from '../../../src/analysis/types';
 import { metricSchema } from '../../../src/plan/schema';
-import { PlanValidationError } from '../../../src/errors/planValidationError';
 
 jest.setTimeout(180_000);
 
@@ -374,7 +374,7 @@ describe('measure() on a sandbox with two revisions', () => {
     );
     expect(err).toBeInstanceOf(PlanValidationError);
     expect((err as PlanValidationError).problems[0].path).toBe('spec.analysis.metrics[2].query');
-    expect((err as Error).message).toMatch(/parse error.*should have been refused before the rollout started/);
+    expect((err as Error).message).toMatch(/not valid PromQL.*should have been refused before the rollout started/);
   });
 
   it('answers missing, keeping the cursor, while Prometheus is down; then counts what happened meanwhile', async () => {

@@ -4,9 +4,8 @@
  * deadline and the refusals also run on the real control plane; API faults cannot (they are injected by the
  * home-made API server: kube-apiserver has no such hook), and a Prometheus outage does not depend on it.
  */
+import { ActiveRolloutExistsError, PlanValidationError } from '../../../src/errors';
 import { createRollout } from '../../../src/engine/rollouts';
-import { PlanValidationError } from '../../../src/errors/planValidationError';
-import { ActiveRolloutExistsError } from '../../../src/errors/activeRolloutExistsError';
 import { LoadGenerator, resource, waitFor } from '@ramp/sandbox';
 import { itHomeMade } from '../../../packages/sandbox/test/helpers/controlPlane';
 import { validatePlan } from '../../../src/plan/parse';

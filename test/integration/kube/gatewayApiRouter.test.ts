@@ -3,8 +3,7 @@
  * changes only the rules that send to its Services, keeps every other field, and names a missing route
  * or a route without such a rule with a typed error.
  */
-import { RouteHasNoServiceRuleError } from '../../../src/errors/routeHasNoServiceRuleError';
-import { RouteNotFoundError } from '../../../src/errors/routeNotFoundError';
+import { RouteHasNoServiceRuleError, RouteNotFoundError } from '../../../src/errors';
 import { GatewayApiRouter } from '../../../src/kube/routers/gatewayApi/router';
 import { cookieRegex } from '../../../src/kube/routers/gatewayApi/httpRouteRules';
 import { weighted } from '../../../src/strategies/traffic';

@@ -4,7 +4,7 @@
  * else's edit, matches or a clear refusal, and API faults (a 500, a 409 from a concurrent writer) that
  * the router gets through by itself. A router that never talks to the API must send no request at all.
  */
-import { RouterUnsupportedError } from '../../../src/errors/routerUnsupportedError';
+import { RouterUnsupportedError } from '../../../src/errors';
 import type { KubeClient } from '../../../src/kube/client';
 import { createRouter } from '../../../src/kube/routers/registry';
 import type { RouterContext, TrafficRouter } from '../../../src/kube/routers/trafficRouter';

@@ -33,7 +33,7 @@ export interface PrometheusServerOptions {
 
 const DEFAULT_BINARY = 'prometheus';
 
-/** The prometheus binary is missing or cannot be run. (To move to src/errors.) */
+/** The prometheus binary is missing or cannot be run.  */
 /** The one-line error for a missing prometheus program, saying what to do. */
 export function prometheusNotFound(binary: string, cause?: unknown): MissingBinaryError {
   return new MissingBinaryError(

@@ -1,0 +1,13 @@
+/** The api layer's errors. */
+export { AppRolloutNotFoundError } from './appRolloutNotFoundError';
+export { BadRequestError } from './badRequestError';
+export { EndpointNotFoundError } from './endpointNotFoundError';
+export { ForbiddenError } from './forbiddenError';
+export { MethodNotAllowedError } from './methodNotAllowedError';
+export { NotReadyError } from './notReadyError';
+export { PayloadTooLargeError } from './payloadTooLargeError';
+export { PortInUseError } from './portInUseError';
+export { TokenFileError } from './tokenFileError';
+export { TooManyRequestsError } from './tooManyRequestsError';
+export { UnauthorizedError } from './unauthorizedError';
+export { UnsupportedMediaTypeError } from './unsupportedMediaTypeError';
