@@ -1,6 +1,7 @@
 /**
- * The engine on a sandbox for integration tests: the sandbox (kubelet, gateway, Prometheus), the test
- * run's Redis under a key prefix and queue of this test's own, an engine and one in-process worker.
+ * The engine on a sandbox for integration tests: the sandbox (kubelet, gateway, Prometheus) on the
+ * control plane under test (the jest project's: home-made or the real kube-apiserver), the test run's
+ * Redis under a key prefix and queue of this test's own, an engine and one in-process worker.
  */
 import { demoPlanInput } from '../../src/cli/demoPlan';
 import { randomBytes } from 'node:crypto';
@@ -8,7 +9,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { demoAppMainPath, resource, Sandbox, waitFor } from '@ramp/sandbox';
+import { demoAppMainPath, ensureNamespace, resource, Sandbox, waitFor } from '@ramp/sandbox';
+import { controlPlaneUnderTest } from '../../packages/sandbox/test/helpers/controlPlane';
 import { createEngine, type Engine } from '../../src/engine/engine';
 import { RampWorker } from '../../src/engine/worker';
 import type { EngineDeps } from '../../src/engine/deps';
@@ -39,6 +41,7 @@ export async function startEngineHarness(name: string, opts: { worker?: boolean 
   const dir = mkdtempSync(join(tmpdir(), `ramp-${name}-`));
   const sb = await Sandbox.start({
     dir,
+    controlPlane: controlPlaneUnderTest(),
     redis: false,
     logger: silentLogger(),
     backoff: { initialMs: 200, maxMs: 2000 },
@@ -84,10 +87,10 @@ export async function startEngineHarness(name: string, opts: { worker?: boolean 
 }
 
 /** A namespace with the HTTPRoute `checkout` (host checkout.<ns>.test) that the gatewayApi plans name. */
-export function prepareNamespace(sb: Sandbox, ns: string): string {
-  sb.registry.ensureNamespace(ns);
+export async function prepareNamespace(sb: Sandbox, ns: string): Promise<string> {
+  await ensureNamespace(sb.cluster, ns);
   const host = `checkout.${ns}.test`;
-  sb.registry.create(resource('httproutes'), ns, {
+  await sb.cluster.create(resource('httproutes'), ns, {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
     metadata: { name: 'checkout', namespace: ns },
