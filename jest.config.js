@@ -13,6 +13,8 @@ const esmPackages = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi',
 const KUBERNETES_LANE = [
   'test/integration/engine/canaryRollout.test.ts',
   'test/integration/engine/failures.test.ts',
+  'test/integration/engine/podFailures.test.ts',
+  'test/integration/engine/clusterEvents.test.ts',
   'test/integration/api/sandbox.test.ts',
   'test/e2e/cliRollout.test.ts',
   'test/e2e/sandboxCli.test.ts',
