@@ -3,6 +3,7 @@
  * control plane under test (the jest project's: home-made or the real kube-apiserver), the test run's
  * Redis under a key prefix and queue of this test's own, an engine and one in-process worker.
  */
+import type { NotificationsConfig } from '../../src/notifications/config';
 import { demoPlanInput } from '../../src/cli/demoPlan';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -36,7 +37,10 @@ export function requireBuild(): void {
   }
 }
 
-export async function startEngineHarness(name: string, opts: { worker?: boolean } = {}): Promise<EngineHarness> {
+export async function startEngineHarness(
+  name: string,
+  opts: { worker?: boolean; notifications?: NotificationsConfig } = {},
+): Promise<EngineHarness> {
   requireBuild();
   const dir = mkdtempSync(join(tmpdir(), `ramp-${name}-`));
   const sb = await Sandbox.start({
@@ -55,6 +59,7 @@ export async function startEngineHarness(name: string, opts: { worker?: boolean 
     kubeconfig: sb.kubeconfigPath,
     prometheusUrl: sb.urls.prometheus,
     logger: silentLogger(),
+    notifications: opts.notifications,
   });
   const worker = new RampWorker({
     deps: engine.deps,
@@ -64,6 +69,9 @@ export async function startEngineHarness(name: string, opts: { worker?: boolean 
     lockDurationMs: 3000,
     stalledIntervalMs: 1000,
     sweepIntervalMs: 2000,
+    ...(opts.notifications
+      ? { notifications: { config: opts.notifications, connection: engine.workerConnection() } }
+      : {}),
   });
   if (opts.worker !== false) worker.start();
   return {

@@ -7,7 +7,7 @@
  */
 import { CliUsageError, PortInUseError } from '../../errors';
 import type { Command } from 'commander';
-import { addEngineOptions, engineFromFlags, type EngineFlags } from '../engineFlags';
+import { addEngineOptions, engineFromFlags, notificationsOf, type EngineFlags } from '../engineFlags';
 import { StaticTokenAuthenticator } from '../../api/auth/staticTokens';
 import { RampApiServer, type TlsFiles } from '../../api/server';
 import { readFileSync } from 'node:fs';
@@ -85,6 +85,7 @@ function startWorker(
     prefix: flags.prefix,
     queueName: flags.queue,
     ...settings,
+    ...notificationsOf(engine),
   });
   worker.start();
   return worker;
