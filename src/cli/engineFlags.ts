@@ -25,6 +25,7 @@ export interface EngineFlags {
   notificationsFile?: string;
   prefix: string;
   queue: string;
+  namespaces?: string;
 }
 
 /** Adds the engine's flags to a command; `kubeconfigHelp` says what the command does with the cluster. */
@@ -64,8 +65,28 @@ export function addEngineOptions(command: Command, kubeconfigHelp: string): Comm
       'where to tell of rollouts (YAML: notifiers: [{name, webhook: {url, secretFile} | slack: {url | urlFile}, namespaces, events}])',
       process.env.RAMP_NOTIFICATIONS_FILE,
     )
+    .option(
+      '--namespaces <list>',
+      'the namespaces Ramp manages, comma-separated (default: all); the orphan sweep lists only these, so namespaced Roles suffice',
+      process.env.RAMP_NAMESPACES,
+    )
     .option('--prefix <prefix>', 'Redis key prefix', 'ramp')
     .option('--queue <name>', 'queue name', 'reconcile');
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** The namespaces --namespaces names, or undefined for every namespace (a bad name is bad input). */
+export function namespacesFromFlags(flags: Pick<EngineFlags, 'namespaces'>): string[] | undefined {
+  if (flags.namespaces === undefined) return undefined;
+  const names = flags.namespaces
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const bad = names.find((n) => !DNS_LABEL.test(n));
+  if (bad !== undefined || names.length === 0)
+    throw new CliUsageError(`--namespaces: expected comma-separated namespace names, got "${flags.namespaces}"`);
+  return names;
 }
 
 /** The pod policy the flags describe (a bad file is bad input, naming the field). */
