@@ -7,7 +7,13 @@
  */
 import { CliUsageError, PortInUseError } from '../../errors';
 import type { Command } from 'commander';
-import { addEngineOptions, engineFromFlags, namespacesFromFlags, notificationsOf, type EngineFlags } from '../engineFlags';
+import {
+  addEngineOptions,
+  engineFromFlags,
+  namespacesFromFlags,
+  notificationsOf,
+  type EngineFlags,
+} from '../engineFlags';
 import { StaticTokenAuthenticator } from '../../api/auth/staticTokens';
 import { RampApiServer, type TlsFiles } from '../../api/server';
 import { readFileSync } from 'node:fs';

@@ -1,7 +1,13 @@
 /** `ramp worker`: runs reconcile jobs until SIGTERM, then finishes (or hands back) the job in flight. */
 import { CliUsageError } from '../../errors';
 import type { Command } from 'commander';
-import { addEngineOptions, engineFromFlags, namespacesFromFlags, notificationsOf, type EngineFlags } from '../engineFlags';
+import {
+  addEngineOptions,
+  engineFromFlags,
+  namespacesFromFlags,
+  notificationsOf,
+  type EngineFlags,
+} from '../engineFlags';
 import { createServer } from 'node:http';
 import { RampWorker } from '../../engine/worker';
 import { createLogger } from '../../observability/logger';

@@ -35,11 +35,13 @@ const COMBINATIONS: Record<string, unknown> = {
       metricsFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
     },
   },
+  'Grafana dashboard': { grafanaDashboard: { enabled: true } },
   Ingress: { ingress: { enabled: true, className: 'nginx', host: 'ramp.shop.example', tlsSecretName: 'ramp-tls' } },
   'everything at once': {
     ...external,
     watchNamespaces: ['shop'],
     serviceMonitor: { enabled: true },
+    grafanaDashboard: { enabled: true },
     networkPolicy: { enabled: true },
     ingress: { enabled: true },
     api: { replicas: 3, tls: { secretName: 'ramp-api-tls' }, extraArgs: ['--body-limit=2048'] },

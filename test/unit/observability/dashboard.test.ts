@@ -1,5 +1,5 @@
 /**
- * The Grafana dashboard in dashboards/ reads only what Ramp exports: every query parses as PromQL and
+ * The Grafana dashboard in charts/ramp/dashboards/ reads only what Ramp exports: every query parses as PromQL and
  * every metric it names is registered by the worker, the API server or the per-rollout series.
  */
 import { readFileSync } from 'node:fs';
@@ -14,7 +14,9 @@ interface Panel {
   targets?: { expr: string }[];
 }
 
-const dashboard = JSON.parse(readFileSync(join(__dirname, '../../../dashboards/ramp-rollouts.json'), 'utf8')) as {
+const dashboard = JSON.parse(
+  readFileSync(join(__dirname, '../../../charts/ramp/dashboards/ramp-rollouts.json'), 'utf8'),
+) as {
   panels: Panel[];
   templating: { list: { query?: string }[] };
 };
