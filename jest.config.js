@@ -16,6 +16,7 @@ const KUBERNETES_LANE = [
   'test/integration/engine/podFailures.test.ts',
   'test/integration/engine/clusterEvents.test.ts',
   'test/integration/api/sandbox.test.ts',
+  'test/integration/api/kubernetesAuth.test.ts',
   'test/e2e/cliRollout.test.ts',
   'test/e2e/sandboxCli.test.ts',
   'packages/sandbox/test/integration/sandbox/cluster.test.ts',
@@ -68,7 +69,12 @@ module.exports = {
       roots: ['<rootDir>/test', '<rootDir>/packages/kube-schemas/test', '<rootDir>/packages/sandbox/test'],
       testMatch: ['**/*.test.ts'],
       // Tests of the real control plane itself run only in its lane.
-      testPathIgnorePatterns: ['/node_modules/', '/packages/sandbox/test/integration/kubernetes/'],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '/packages/sandbox/test/integration/kubernetes/',
+        // SubjectAccessReview is the real API server's only.
+        '/test/integration/api/kubernetesAuth.test.ts',
+      ],
       globals: { RAMP_CONTROL_PLANE: 'home-made' },
     },
     ...(kubernetesLane()

@@ -31,7 +31,12 @@ const METHOD_VERBS = [
   ['patch', 'patch'],
   ['delete', 'delete'],
 ];
-const API_GROUPS = { core: '', apps: 'apps' };
+const API_GROUPS = {
+  core: '',
+  apps: 'apps',
+  authentication: 'authentication.k8s.io',
+  authorization: 'authorization.k8s.io',
+};
 const CALL_METHODS = { call: 0, readOrUndefined: -1 };
 
 class ScanError extends Error {}
@@ -61,7 +66,7 @@ function apiCallOf(checker, node) {
   const inner = node.expression.expression;
   if (!ts.isPropertyAccessExpression(inner)) return undefined;
   const api = inner.name.text;
-  if (!['core', 'apps', 'custom'].includes(api) || !isKubeClient(checker, inner.expression)) return undefined;
+  if (!(api in API_GROUPS || api === 'custom') || !isKubeClient(checker, inner.expression)) return undefined;
   return { api, method: node.expression.name.text, call: node };
 }
 

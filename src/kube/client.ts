@@ -18,6 +18,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   AppsV1Api,
+  AuthenticationV1Api,
+  AuthorizationV1Api,
   type ConfigurationOptions,
   CoreV1Api,
   CustomObjectsApi,
@@ -97,6 +99,10 @@ export class KubeClient {
   readonly apps: AppsV1Api;
   /** HTTPRoutes and other custom resources; answers are untyped, narrow them where read. */
   readonly custom: CustomObjectsApi;
+  /** TokenReviews: who a bearer token is (the API's `kubernetes` authenticator). */
+  readonly authentication: AuthenticationV1Api;
+  /** SubjectAccessReviews: what that identity may do. */
+  readonly authorization: AuthorizationV1Api;
   private stateValue: KubeClientState = 'open';
   private readonly closer = new AbortController();
   private readonly counter = new RequestCounter();
@@ -115,6 +121,8 @@ export class KubeClient {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.apps = kubeConfig.makeApiClient(AppsV1Api);
     this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.authentication = kubeConfig.makeApiClient(AuthenticationV1Api);
+    this.authorization = kubeConfig.makeApiClient(AuthorizationV1Api);
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.userAgent = options.userAgent ?? 'ramp';

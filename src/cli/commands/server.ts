@@ -6,7 +6,7 @@
  * lets requests in flight finish, then stops the worker.
  */
 import { CliUsageError, PortInUseError } from '../../errors';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import {
   addEngineOptions,
   engineFromFlags,
@@ -14,7 +14,7 @@ import {
   notificationsOf,
   type EngineFlags,
 } from '../engineFlags';
-import { StaticTokenAuthenticator } from '../../api/auth/staticTokens';
+import { createAuthenticator } from '../../api/auth/factory';
 import { RampApiServer, type TlsFiles } from '../../api/server';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
@@ -27,7 +27,8 @@ import { EngineMetrics } from '../../observability/metrics';
 interface ServerFlags extends EngineFlags {
   port: string;
   host: string;
-  tokensFile: string;
+  tokensFile?: string;
+  auth: string;
   openPaths: string;
   bodyLimit: string;
   worker?: boolean;
@@ -121,9 +122,17 @@ export function registerServer(program: Command): void {
     program.command('server').description('serve the rollout API (with --worker, also run reconciles in this process)'),
     'cluster for dry runs and --worker (default: $KUBECONFIG, then in-cluster)',
   )
-    .requiredOption(
+    .addOption(
+      new Option(
+        '--auth <kind>',
+        "who callers are: static (a tokens file) or kubernetes (the cluster's TokenReview, and SubjectAccessReview on rollouts.ramp.dev)",
+      )
+        .choices(['static', 'kubernetes'])
+        .default(process.env.RAMP_AUTH ?? 'static'),
+    )
+    .option(
       '--tokens-file <path>',
-      'bearer tokens: subject, namespaces and verbs per token (YAML)',
+      'bearer tokens: subject, namespaces and verbs per token (YAML; with --auth static)',
       process.env.RAMP_TOKENS_FILE,
     )
     .option('--port <port>', 'port to listen on (0: any free port)', process.env.RAMP_PORT ?? '8080')
@@ -161,10 +170,16 @@ export function registerServer(program: Command): void {
         retentionMs: parseRetention(flags.retention),
         namespaces: namespacesFromFlags(flags),
       };
-      const authenticator = StaticTokenAuthenticator.fromFile(flags.tokensFile);
+      if (flags.auth === 'static' && !flags.tokensFile)
+        throw new CliUsageError('--tokens-file: expected the tokens file (or --auth kubernetes)');
       const logger = createLogger({ name: 'ramp-server' });
       const metrics = new EngineMetrics({ defaultMetrics: true });
       const engine = engineFromFlags(flags, logger, metrics);
+      const authenticator = createAuthenticator(
+        flags.auth === 'kubernetes'
+          ? { kind: 'kubernetes', kube: engine.deps.kube }
+          : { kind: 'staticTokens', file: flags.tokensFile ?? '' },
+      );
       const worker = flags.worker ? startWorker(engine, flags, workerSettings) : undefined;
       const server = new RampApiServer({
         deps: engine.deps,
@@ -185,7 +200,7 @@ export function registerServer(program: Command): void {
         await engine.close();
         throw err;
       }
-      logger.info({ url, tokens: authenticator.size, worker: !!worker, openPaths: paths }, 'server listening');
+      logger.info({ url, auth: flags.auth, worker: !!worker, openPaths: paths }, 'server listening');
       await untilSignal(logger, [
         ['api', () => server.close()],
         [

@@ -84,7 +84,8 @@ export function disallowedCalls(calls: KubeCall[], grants: Grant[], namespaces?:
   const out: string[] = [];
   for (const c of calls) {
     const label = `${c.verb} ${c.group || 'core'}/${c.resource} (${c.scope}, ${c.at})`;
-    if (!namespaces) {
+    // A cluster-scoped request (TokenReview, SubjectAccessReview) needs a ClusterRole in either install.
+    if (!namespaces || c.scope === 'cluster') {
       if (!grants.some((g) => g.namespace === undefined && !g.resourceNames && matches(g, c))) out.push(label);
       continue;
     }
