@@ -56,7 +56,7 @@ export interface BoundStrategy {
   describe(record?: RolloutRecord): ProgressView;
   /** Checks a stored state: InvalidRecordError naming the field when it is not this strategy's. */
   checkState(record: RolloutRecord): void;
-  /** The events with where the rollout is filled in where they do not say: its phase, step and target weight. */
+  /** The events with where the rollout is filled in where they do not say: its phase, step and the new revision's target share. */
   place(record: RolloutRecord, events: readonly RolloutEvent[]): RolloutEvent[];
 }
 
@@ -87,7 +87,9 @@ function bind<C, S extends StrategyStateBase>(s: Strategy<C, S>, plan: CompiledP
     place(record, events) {
       if (events.length === 0 || record.phase === 'Pending' || !record.revisions.new) return [...events];
       const r = narrow(record);
-      const where = { phase: record.phase, step: s.describe(p, r).stepIndex, weight: s.traffic(p, r).weight };
+      // The new revision's share as the strategy describes it (a blue-green switch moves it with no router change).
+      const view = s.describe(p, r);
+      const where = { phase: record.phase, step: view.stepIndex, weight: view.traffic.target.weight };
       return events.map((e) => ({ ...where, ...e }));
     },
   };
