@@ -10,6 +10,7 @@ import type { RouterRef } from '../kube/routers/registry';
 import type { CompiledPlan } from '../plan/compile';
 import { Registry } from '../util/registry';
 import { canaryStrategy } from './canary';
+import { rollingStrategy } from './rolling';
 import type { ProgressView } from './progress';
 import type {
   AnalysisOutcome,
@@ -25,10 +26,10 @@ import type { Traffic } from './traffic';
 
 export const strategies = new Registry<Strategy>('strategy', {
   blueGreen: 'blue-green comes in the next release; use canary',
-  rolling: 'the metric-gated rolling update comes in the next release; use canary',
   gray: 'gray release comes in a later release; use canary',
 });
 strategies.register(canaryStrategy as unknown as Strategy);
+strategies.register(rollingStrategy as unknown as Strategy);
 
 /** A registered strategy's plan block compiled: its key, its config, its router. */
 export interface CompiledStrategy {
