@@ -9,6 +9,7 @@ import type { RouterCapabilities } from '../kube/routers/trafficRouter';
 import type { RouterRef } from '../kube/routers/registry';
 import type { CompiledPlan } from '../plan/compile';
 import { Registry } from '../util/registry';
+import { blueGreenStrategy } from './blueGreen';
 import { canaryStrategy } from './canary';
 import { rollingStrategy } from './rolling';
 import type { ProgressView } from './progress';
@@ -25,10 +26,10 @@ import type {
 import type { Traffic } from './traffic';
 
 export const strategies = new Registry<Strategy>('strategy', {
-  blueGreen: 'blue-green comes in the next release; use canary',
   gray: 'gray release comes in a later release; use canary',
 });
 strategies.register(canaryStrategy as unknown as Strategy);
+strategies.register(blueGreenStrategy as unknown as Strategy);
 strategies.register(rollingStrategy as unknown as Strategy);
 
 /** A registered strategy's plan block compiled: its key, its config, its router. */
