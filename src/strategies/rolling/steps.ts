@@ -76,7 +76,7 @@ export function enterStep(p: P, record: R, index: number, now: number): T {
   }
   const events = [note(now, 'StepStarted', next.message, next.phase)];
   if (step.kind === 'batch') {
-    const from = batchTarget(p, record);
+    const from = index === 0 ? 0 : batchTarget(p, record);
     const to = batchPods(step.size, p.plan.replicas);
     events.push(note(now, 'WeightChanged', `new pods ${from} → ${to} of ${p.plan.replicas}`, next.phase));
   }
