@@ -36,9 +36,12 @@ export function blueGreenTraffic(p: P, record: R): Traffic {
   return match && previewLive(p, record) ? { weight: 0, matches: [match] } : STABLE_ONLY;
 }
 
-/** The new revision's share of live traffic: all of it once the stable Service was switched to it. */
+/**
+ * The new revision's share of live traffic while it is being rolled out: all of it once the stable Service
+ * was switched to it. Once promoted it is the stable revision, and the share is back to 0, as for every
+ * strategy (displays show a promoted rollout's traffic as all on the new revision).
+ */
 export function liveShare(p: P, record: R): number {
-  if (record.phase === 'Succeeded') return record.outcome === 'promoted' ? 100 : 0;
   const after = record.phase === 'Promoting' || record.phase === 'Paused';
   return after && record.strategy.stepIndex > stepIndexOf(p, 'switch') ? 100 : 0;
 }

@@ -114,6 +114,14 @@ function stepComplete(p: P, record: R, observed: DecideInput['observed'], now: n
   }
 }
 
+/** Where a batch stands, for a message: the new pods ready, and the old ones left (the old shrink waits for ready pods). */
+function batchState(p: P, target: number, record: R, observed: DecideInput['observed']): string {
+  const { stable, new: rev } = record.revisions;
+  const old = revisionState(observed, stable);
+  const oldLeft = `${old?.specReplicas ?? 0} old pods (${old?.readyReplicas ?? 0} ready) where the batch leaves ${p.plan.replicas - target}`;
+  return `${readyPods(observed, rev)}/${target} new pods ready, ${oldLeft}`;
+}
+
 /** A failed verdict, a batch not in place by the progress deadline, a gate out of time, or no data for too long. */
 function checkGuards(p: P, record: R, input: DecideInput<RollingState>): T | undefined {
   const { analysis, now, observed } = input;
@@ -126,10 +134,9 @@ function checkGuards(p: P, record: R, input: DecideInput<RollingState>): T | und
     !batchReached(p, target, observed, stable ?? '', rev)
   ) {
     const within = formatDuration(p.plan.progressDeadlineMs);
-    const ready = readyPods(observed, rev);
     return startRollback(
       record,
-      `the new pods were not ready within the progress deadline (${within}): ${ready}/${target} ready`,
+      `the batch was not in place within the progress deadline (${within}): ${batchState(p, target, record, observed)}`,
       now,
     );
   }
@@ -159,10 +166,10 @@ function decidePromoting(p: P, record: R, input: DecideInput<RollingState>): T {
   if (batchReached(p, p.plan.replicas, observed, stable ?? '', rev))
     return finishPromotion(record, now, 0, { strategy: { ...record.strategy, promotion: undefined } });
   if (record.progressDeadlineAt !== undefined && now >= record.progressDeadlineAt) {
-    const ready = readyPods(observed, rev);
+    const within = formatDuration(p.plan.progressDeadlineMs);
     return startRollback(
       record,
-      `the new revision did not reach ${p.plan.replicas} ready pods within the progress deadline: ${ready} ready`,
+      `the last batch was not in place within the progress deadline (${within}): ${batchState(p, p.plan.replicas, record, observed)}`,
       now,
     );
   }

