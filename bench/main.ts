@@ -5,7 +5,7 @@ import { runApiBench } from './api';
 import { runJudgementBench } from './judgement';
 import { runReactionBench } from './reaction';
 import { runStrategiesBench } from './strategies';
-import { ProcessTracker } from '../src/sandbox/util/processes';
+import { ProcessTracker } from '@ramp/sandbox';
 
 const BENCHES: Record<string, (quick: boolean) => Promise<void>> = {
   sandbox: runSandboxBench,

@@ -22,12 +22,8 @@ import { RampWorker } from '../src/engine/worker';
 import { silentLogger } from '../src/observability/logger';
 import { validatePlan } from '../src/plan/parse';
 import type { Plan } from '../src/plan/schema';
-import { resource } from '../src/sandbox/apiServer/resources';
-import type { KubeObject } from '../src/sandbox/apiServer/types';
-import { demoPlanInput } from '../src/sandbox/demoPlan';
-import { LoadGenerator, type ResponseEvent } from '../src/sandbox/loadGen/loadGenerator';
-import { Sandbox } from '../src/sandbox/sandbox';
-import { waitFor } from '../src/sandbox/util/ports';
+import { LoadGenerator, Sandbox, resource, waitFor, type KubeObject, type ResponseEvent } from '@ramp/sandbox';
+import { demoPlanInput } from '../src/cli/demoPlan';
 import { median, writeResults, type BenchRow } from './report';
 import { untilPhase } from './rolloutWait';
 

@@ -3,7 +3,7 @@
  * intervals; each says when it decided and what.
  */
 import type { CountWindow, HistogramWindow } from '../../src/analysis/types';
-import type { Rng } from '../../src/util/random';
+import type { Rng } from '@ramp/sandbox/util/random';
 
 /** One scrape interval of a run. */
 export interface IntervalData {

@@ -5,7 +5,7 @@
  * measured ones. A run is rolled back exactly when its 5th-worst window crosses the setting, so the
  * setting is an order statistic of the runs' 5th-worst windows: no search needed.
  */
-import { createRng, seedFromString } from '../../src/util/random';
+import { createRng, seedFromString } from '@ramp/sandbox/util/random';
 import { ALPHA, BUCKETS, HORIZON_MIN, SHARE, STABLE_LATENCY, type Scenario } from './scenarios';
 import { StreamSource, type Matched } from './runner';
 import { FLAGGER, accumulate, emptySums, windowLatencyRatio } from './windowJudge';

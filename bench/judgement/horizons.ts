@@ -4,7 +4,7 @@
  * false-rollback rate, and the longer it then takes to roll back a real regression. The sequential
  * judge's figures do not depend on it (its guarantee holds for any horizon).
  */
-import { createRng, seedFromString } from '../../src/util/random';
+import { createRng, seedFromString } from '@ramp/sandbox/util/random';
 import { calibrate } from './calibrate';
 import { StreamSource } from './runner';
 import { BUCKETS, type Scenario } from './scenarios';

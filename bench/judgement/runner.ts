@@ -2,7 +2,7 @@
  * Runs of one scenario: each run draws one seeded stream of intervals and feeds it to every judge until
  * each has decided or the horizon is reached, then tallies what each judge did.
  */
-import { createRng, seedFromString, type Rng } from '../../src/util/random';
+import { createRng, seedFromString, type Rng } from '@ramp/sandbox/util/random';
 import { ALPHA, BUCKETS, HORIZON_MIN, INTERVAL_S, STABLE_LATENCY, type Scenario } from './scenarios';
 import { bucketProbabilities, drawCounts, drawHistogram, latencyCdf, poissonFrom, type PoissonDraw } from './traffic';
 import type { BenchJudge, IntervalData, Outcome, Served } from './benchJudge';

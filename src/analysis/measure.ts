@@ -3,20 +3,12 @@
  * cumulative counters per pod and keep the last look in a cursor (stored with the rollout), so each
  * measurement is the exact increment since the previous one; query metrics are one value each.
  */
+import { PlanValidationError } from '../errors';
 import { z } from 'zod';
 import type { MetricSpec } from '../plan/schema';
-import { renderQuery } from '../plan/template';
-import { PlanValidationError } from '../errors/planValidationError';
 import { counterIncrements, counterSnapshotSchema, type CounterSnapshot } from './counters';
-import type { MetricProvider } from './metricProvider';
-import {
-  countsFrom,
-  hasSeries,
-  histogramsFrom,
-  latencyQuery,
-  requestsQuery,
-  type RevisionTarget,
-} from './revisionSeries';
+import type { MetricProvider } from './providers/metricProvider';
+import { countsFrom, hasSeries, histogramsFrom, type RevisionTarget } from './revisionSeries';
 import type { Measurement, Sample } from './types';
 
 export { counterIncrements } from './counters';
@@ -71,7 +63,7 @@ async function measureCounters(
   now: number,
 ): Promise<MeasureResult> {
   const kind = metric.errorRate ? 'errorRate' : 'latency';
-  const promql = kind === 'errorRate' ? requestsQuery(target) : latencyQuery(target);
+  const promql = provider.builtInQuery(kind === 'errorRate' ? 'requests' : 'latency', target);
   const r = await provider.query(promql, { at: new Date(now) });
   if (r.kind === 'unavailable')
     return { measurement: { kind: 'missing', at: now, reason: `metrics unavailable: ${r.reason}` }, cursor };
@@ -106,7 +98,7 @@ async function measureQuery(
   now: number,
 ): Promise<MeasureResult> {
   const path = `${metricPath(metric, target)}.query`;
-  const promql = renderQuery(metric.query as string, target, { path });
+  const promql = provider.renderQuery(metric.query as string, target, path);
   const r = await provider.query(promql, { at: new Date(now) });
   const missing = (reason: string): MeasureResult => ({ measurement: { kind: 'missing', at: now, reason }, cursor });
   if (r.kind === 'unavailable') return missing(`metrics unavailable: ${r.reason}`);

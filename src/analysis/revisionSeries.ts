@@ -1,8 +1,8 @@
 /**
- * The built-in metrics' queries (counters per pod, DESIGN §5) and the pure folding of their counter
- * increments into per-revision windows: request/error counts and latency histogram buckets.
+ * The pure folding of the built-in metrics' counter increments into per-revision windows: request/error
+ * counts and latency histogram buckets. Providers answer series labelled as Prometheus' would be (`pod`,
+ * `code`, `le`, and the revision label when the plan names one); the queries are each provider's own.
  */
-import { revisionsSelector } from '../plan/template';
 import type { Increment } from './counters';
 import type { CountWindow, HistogramWindow } from './types';
 
@@ -16,39 +16,6 @@ export interface RevisionTarget {
 }
 
 export type Role = 'canary' | 'stable';
-
-function revisions(t: RevisionTarget): string[] {
-  return t.stableRevision !== undefined && t.stableRevision !== t.canaryRevision
-    ? [t.canaryRevision, t.stableRevision]
-    : [t.canaryRevision];
-}
-
-/** Labels a series is kept apart by: the pod (a counter lives in one process), and the revision label if used. */
-function groupLabels(t: RevisionTarget, extra: string): string {
-  return t.revisionLabel !== undefined ? `${t.revisionLabel}, pod, instance, ${extra}` : `pod, ${extra}`;
-}
-
-/** Request counters of both revisions, per pod and status code. */
-export function requestsQuery(t: RevisionTarget): string {
-  const sel = revisionsSelector({
-    namespace: t.namespace,
-    app: t.app,
-    revisions: revisions(t),
-    revisionLabel: t.revisionLabel,
-  });
-  return `sum by (${groupLabels(t, 'code')}) (http_requests_total{${sel}})`;
-}
-
-/** Latency histogram buckets of both revisions, per pod and bucket. */
-export function latencyQuery(t: RevisionTarget): string {
-  const sel = revisionsSelector({
-    namespace: t.namespace,
-    app: t.app,
-    revisions: revisions(t),
-    revisionLabel: t.revisionLabel,
-  });
-  return `sum by (${groupLabels(t, 'le')}) (http_request_duration_seconds_bucket{${sel}})`;
-}
 
 /** Which revision a series belongs to: by the revision label, else by the pod name `<app>-<revision>-…`. */
 export function roleOf(labels: Readonly<Record<string, string>>, t: RevisionTarget): Role | undefined {

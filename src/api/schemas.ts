@@ -5,6 +5,7 @@
  */
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { OUTCOMES, PHASES } from '../engine/phase';
 import { progressViewSchema, stepViewSchema as progressStepSchema } from '../strategies/progress';
 
 extendZodWithOpenApi(z);
@@ -42,17 +43,8 @@ export const rolloutViewSchema = z
     /** The app (the plan's metadata.name). */
     name: z.string(),
     attempt: z.number().int(),
-    phase: z.enum([
-      'Pending',
-      'Progressing',
-      'Paused',
-      'Promoting',
-      'Succeeded',
-      'RollingBack',
-      'RolledBack',
-      'Failed',
-    ]),
-    outcome: z.enum(['promoted', 'rolledBack', 'aborted', 'failed']).optional(),
+    phase: z.enum(PHASES),
+    outcome: z.enum(OUTCOMES).optional(),
     message: z.string(),
     createdAt: z.string().openapi({ format: 'date-time' }),
     updatedAt: z.string().openapi({ format: 'date-time' }),
@@ -104,6 +96,12 @@ export const rolloutListSchema = z.object({ items: z.array(rolloutViewSchema) })
 export const dryRunResultSchema = z
   .object({ dryRun: z.literal(true), rollout: rolloutViewSchema })
   .openapi('DryRunResult');
+
+/** What an operation answers: the rollout, and why nothing changed when it was already where asked. */
+export const operationResultSchema = rolloutViewSchema
+  .extend({ unchanged: z.string().optional() })
+  .openapi('OperationResult');
+export type OperationResult = z.infer<typeof operationResultSchema>;
 
 export const promoteBodySchema = z.strictObject({ full: z.boolean().optional() }).openapi('PromoteOptions');
 

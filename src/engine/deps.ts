@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { MetricProvider } from '../analysis/metricProvider';
+import type { MetricProvider } from '../analysis/providers/metricProvider';
 import type { KubeClient } from '../kube/client';
 import type { CompiledPlan } from '../plan/compile';
 import type { EngineMetrics } from '../observability/metrics';
@@ -13,7 +13,7 @@ export interface EngineDeps {
   events: RolloutEvents;
   queue: ReconcileQueue;
   kube: KubeClient;
-  /** The metric provider a plan's analysis uses (its own Prometheus, or the worker's default). */
+  /** The operator's metric provider a plan's analysis names (or the default); PlanValidationError when there is none. */
   provider(plan: CompiledPlan): MetricProvider;
   clock(): number;
   logger: Logger;

@@ -4,8 +4,8 @@
  */
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
-import { createProvider } from '../analysis/providers/factory';
-import type { MetricProvider } from '../analysis/metricProvider';
+import type { z } from 'zod';
+import { prometheusAt, Providers, type providersConfigSchema } from '../analysis/providers/registry';
 import { KubeClient } from '../kube/client';
 import type { CompiledPlan } from '../plan/compile';
 import { EngineMetrics } from '../observability/metrics';
@@ -21,7 +21,9 @@ export interface EngineConfig {
   prefix?: string;
   queueName?: string;
   kubeconfig?: string;
-  /** Prometheus for plans that name none. */
+  /** The operator's metric providers, by name (a providers file, or the chart's values). */
+  providers?: z.input<typeof providersConfigSchema>;
+  /** Shorthand for one provider, `prometheus` at this URL (used when `providers` is absent). */
   prometheusUrl?: string;
   logger: Logger;
   metrics?: EngineMetrics;
@@ -43,7 +45,12 @@ export function createEngine(config: EngineConfig): Engine {
   const kube = KubeClient.fromKubeconfig(config.kubeconfig, {
     onRequest: (verb, resource, outcome) => metrics.kubeRequests.inc({ verb, resource, outcome }),
   });
-  const providers = new Map<string, MetricProvider>();
+  const providers = new Providers(
+    config.providers ?? (config.prometheusUrl ? prometheusAt(config.prometheusUrl) : undefined),
+    {
+      onRequest: (_kind, outcome) => metrics.prometheusQueries.inc({ outcome }),
+    },
+  );
   const events = new RolloutEvents({ connection, prefix: config.prefix });
   const queue = new ReconcileQueue({ connection, prefix: config.prefix, name: config.queueName });
   const deps: EngineDeps = {
@@ -51,19 +58,7 @@ export function createEngine(config: EngineConfig): Engine {
     events,
     queue,
     kube,
-    provider(plan: CompiledPlan) {
-      const own = plan.analysis.prometheus;
-      const key = JSON.stringify(own ?? 'default');
-      let p = providers.get(key);
-      if (!p) {
-        p = createProvider(own ? { prometheus: own } : undefined, {
-          prometheus: config.prometheusUrl ? { address: config.prometheusUrl } : undefined,
-          onRequest: (_kind, outcome) => metrics.prometheusQueries.inc({ outcome }),
-        });
-        providers.set(key, p);
-      }
-      return p;
-    },
+    provider: (plan: CompiledPlan) => providers.get(plan.analysis.provider),
     clock: config.clock ?? Date.now,
     logger: config.logger,
     metrics,

@@ -21,5 +21,6 @@ export function isTerminal(phase: Phase): boolean {
   return TERMINAL_PHASES.includes(phase);
 }
 
-export const outcomeSchema = z.enum(['promoted', 'rolledBack', 'aborted', 'failed']);
+export const OUTCOMES = ['promoted', 'rolledBack', 'aborted', 'failed'] as const;
+export const outcomeSchema = z.enum(OUTCOMES);
 export type Outcome = z.infer<typeof outcomeSchema>;

@@ -89,7 +89,10 @@ export const recordSchema = z.object({
   pause: pauseSchema.optional(),
   /** When the new revision's pods must be ready by (progressDeadline after they were asked for). */
   progressDeadlineAt: z.number().optional(),
-  rollback: z.object({ since: z.number(), reason: z.string(), aborted: z.boolean() }).optional(),
+  /** Why the rollout rolls back; `failed`: Ramp could not carry it on (it ends Failed once the cluster is safe). */
+  rollback: z
+    .object({ since: z.number(), reason: z.string(), aborted: z.boolean(), failed: z.boolean().optional() })
+    .optional(),
   /** After promotion: the previous stable revision keeps its pods until then. */
   scaleDownAt: z.number().optional(),
   analysis: analysisStateSchema,

@@ -16,7 +16,8 @@ function isObject(v: unknown): v is Json {
 /**
  * A version 1 record (canary only, before strategies were plug-ins) in the current format: its step,
  * weight, scale override and promotion stage become the canary's state, `revisions.canary` becomes
- * `revisions.new`, and `previousStable` moves into `revisions`. Anything else is returned as it is.
+ * `revisions.new`, `previousStable` moves into `revisions`, and a plan's own Prometheus gives way to the
+ * operator's default provider. Anything else is returned as it is.
  */
 export function upgradeRecord(raw: unknown): unknown {
   if (!isObject(raw) || raw.schemaVersion !== undefined) return raw;
@@ -28,12 +29,20 @@ export function upgradeRecord(raw: unknown): unknown {
   if (promotion !== undefined) strategy.promotion = promotion;
   const upgraded: Json = {
     ...rest,
+    plan: upgradePlan(rest.plan),
     schemaVersion: RECORD_SCHEMA_VERSION,
     template: template ?? null,
     revisions: { stable: revs.stable, new: revs.canary, ...(previousStable !== undefined ? { previousStable } : {}) },
     strategy,
   };
   return upgraded;
+}
+
+/** A version 1 plan: one that named its own Prometheus now uses the operator's default provider. */
+function upgradePlan(plan: unknown): unknown {
+  if (!isObject(plan) || !isObject(plan.spec) || !isObject(plan.spec.analysis)) return plan;
+  const { prometheus: _own, ...analysis } = plan.spec.analysis;
+  return { ...plan, spec: { ...plan.spec, analysis } };
 }
 
 /** A record read back, upgraded and validated, or the problems (each with its path) that make it unreadable. */

@@ -3,12 +3,15 @@
  * is one compare-and-set on the record followed by a reconcile job for the new version. The API and
  * the CLI call these; only workers touch the cluster's write side.
  */
+import {
+  InvalidOperationError,
+  KubeNotFoundError,
+  PlanValidationError,
+  RolloutNotFoundError,
+  type FieldProblem,
+} from '../errors';
 import type { Plan } from '../plan/schema';
 import { compilePlan, type CompiledPlan } from '../plan/compile';
-import { PlanValidationError, type FieldProblem } from '../errors/planValidationError';
-import { InvalidOperationError } from '../errors/invalidOperationError';
-import { RolloutNotFoundError } from '../errors/rolloutNotFoundError';
-import { KubeNotFoundError } from '../errors/kubeNotFoundError';
 import { routerContext } from './routing';
 import { createRouter } from '../kube/routers/registry';
 import { bindStrategy } from '../strategies/registry';
@@ -33,22 +36,47 @@ export async function preflight(deps: Pick<EngineDeps, 'kube' | 'provider'>, pla
   const routerPath = `spec.strategy.${key}.router.${router.key}`;
   for (const p of await createRouter(router, deps.kube).check(routerContext(plan, bindStrategy(plan))))
     problems.push({ path: p.path ? `${routerPath}.${p.path}` : routerPath, message: p.message });
-  const queries = plan.analysis.metrics.map((m, i) => ({ m, i })).filter(({ m }) => m.query !== undefined);
-  // Throws PlanValidationError when the plan has metrics but neither it nor the worker names a Prometheus.
-  const provider = plan.analysis.metrics.length ? deps.provider(plan) : undefined;
-  if (provider) {
-    for (const { m, i } of queries) {
-      const probe = (m.query ?? '').replace(/\{\{[^}]*\}\}/g, 'x');
-      const v = await provider.validate(probe);
-      if (v.ok === false)
-        problems.push({
-          path: `spec.analysis.metrics[${i}].query`,
-          message: `Prometheus refuses the query: ${v.reason}`,
-        });
-    }
-  }
+  problems.push(...(await checkQueries(deps, plan)));
   if (problems.length) throw new PlanValidationError(problems);
 }
+
+/**
+ * The plan's query metrics filled in as they will be for this rollout (its namespace, app, interval; the
+ * revisions as a worker will resolve them) and checked by the provider, so a misplaced placeholder or a
+ * query the provider refuses is refused now, with its field path.
+ */
+async function checkQueries(deps: Pick<EngineDeps, 'provider'>, plan: CompiledPlan): Promise<FieldProblem[]> {
+  if (plan.analysis.metrics.length === 0) return [];
+  // Throws PlanValidationError naming spec.analysis.provider when the operator has no such provider.
+  const provider = deps.provider(plan);
+  const vars = {
+    namespace: plan.namespace,
+    app: plan.app,
+    canaryRevision: PREFLIGHT_REVISIONS.new,
+    stableRevision: PREFLIGHT_REVISIONS.stable,
+    revisionLabel: plan.analysis.revisionLabel,
+    intervalMs: plan.analysis.intervalMs,
+  };
+  const problems: FieldProblem[] = [];
+  for (const [i, m] of plan.analysis.metrics.entries()) {
+    if (m.query === undefined) continue;
+    const path = `spec.analysis.metrics[${i}].query`;
+    let query: string;
+    try {
+      query = provider.renderQuery(m.query, vars, path);
+    } catch (e) {
+      if (e instanceof PlanValidationError) problems.push(...e.problems);
+      else throw e;
+      continue;
+    }
+    const v = await provider.validate(query);
+    if (v.ok === false) problems.push({ path, message: `the metric provider refuses the query: ${v.reason}` });
+  }
+  return problems;
+}
+
+/** Revisions the pre-flight fills queries with: the real ones are known only once a worker resolves them. */
+const PREFLIGHT_REVISIONS = { new: 'bbbbbbbbbb', stable: 'cccccccccc' };
 
 /** The record of a rollout just created: Pending at version 1, revisions still to be worked out by a worker. */
 export function newRecord(
@@ -109,14 +137,20 @@ export function applyOperation(
   r: RolloutRecord,
   op: StrategyOperation,
   now: number,
-): { record: RolloutRecord; events: RolloutEvent[] } {
+): { record: RolloutRecord; events: RolloutEvent[]; unchanged?: string } {
   const strategy = bindStrategy(plan);
   const next = strategy.operate(r, op, now);
-  return { record: next.record, events: strategy.place(next.record, next.events) };
+  return { ...next, events: strategy.place(next.record, next.events) };
+}
+
+/** A rollout after an operation; `unchanged` says why nothing changed when it was already where asked. */
+export interface OperationResult {
+  record: RolloutRecord;
+  unchanged?: string;
 }
 
 /** Applies an operation to a rollout (or, for retry, starts its next attempt) and wakes a worker. */
-export async function operate(deps: EngineDeps, id: string, op: Operation): Promise<RolloutRecord> {
+export async function operate(deps: EngineDeps, id: string, op: Operation): Promise<OperationResult> {
   const current = await deps.store.get(id);
   if (!current) throw new RolloutNotFoundError(id);
   const plan = current.plan;
@@ -135,10 +169,16 @@ export async function operate(deps: EngineDeps, id: string, op: Operation): Prom
       message: `retry: started ${next.id}`,
       phase: current.phase,
     });
-    return next;
+    return { record: next };
   }
   const compiled = compilePlan(plan);
-  const committed = await deps.store.mutate(id, (r) => applyOperation(compiled, r, op, deps.clock()));
+  let unchanged: string | undefined;
+  const committed = await deps.store.mutate(id, (r) => {
+    const t = applyOperation(compiled, r, op, deps.clock());
+    unchanged = t.unchanged;
+    return t.unchanged ? undefined : t;
+  });
+  if (unchanged) return { record: committed, unchanged };
   await deps.queue.enqueue(id, committed.version);
-  return committed;
+  return { record: committed };
 }

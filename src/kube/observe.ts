@@ -18,6 +18,8 @@ export interface ObservedReplicaSet {
   role?: RevisionRole;
   /** Its `ramp.dev/rollout` annotation. */
   rolloutId?: string;
+  /** Its `ramp.dev/routing` annotation (a new revision's). */
+  routing?: string;
   /** spec.replicas (unset means 1). */
   replicas: number;
   status: { replicas: number; readyReplicas: number; availableReplicas: number };
@@ -71,6 +73,7 @@ export function toObservedReplicaSet(rs: V1ReplicaSet): ObservedReplicaSet {
     revision: rs.metadata?.labels?.[LABELS.revision] ?? '',
     role: isRevisionRole(role) ? role : undefined,
     rolloutId: annotations[ANNOTATIONS.rollout],
+    routing: annotations[ANNOTATIONS.routing],
     replicas: rs.spec?.replicas ?? 1,
     status: {
       replicas: rs.status?.replicas ?? 0,

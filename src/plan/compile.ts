@@ -9,7 +9,7 @@ import { strategies, type CompiledStrategy } from '../strategies/registry';
 import type { RevisionRole } from '../strategies/strategy';
 import { onlyEntry } from '../util/registry';
 import { parseDuration } from './duration';
-import type { MetricSpec, Plan, PrometheusProviderSpec } from './schema';
+import type { MetricSpec, Plan } from './schema';
 
 export interface CompiledPlan {
   namespace: string;
@@ -31,8 +31,8 @@ export interface CompiledPlan {
     onInconclusive: 'pause' | 'rollback';
     inconclusiveAfterMs: number;
     revisionLabel?: string;
-    /** The plan's own Prometheus; absent: the worker's default. */
-    prometheus?: PrometheusProviderSpec;
+    /** The operator's metric provider the plan names; absent: the default one. */
+    provider?: string;
     metrics: MetricSpec[];
   };
 }
@@ -77,7 +77,7 @@ export function compilePlan(plan: Plan): CompiledPlan {
       onInconclusive: a.onInconclusive,
       inconclusiveAfterMs: ms(a.inconclusiveAfter),
       revisionLabel: a.revisionLabel,
-      prometheus: a.prometheus,
+      provider: a.provider,
       metrics: a.metrics,
     },
   };

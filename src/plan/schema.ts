@@ -114,14 +114,6 @@ export const metricSchema = z
       ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'threshold applies to query metrics only' });
   });
 
-export const prometheusProviderSchema = z.strictObject({
-  address: z.url({ error: 'expected the Prometheus URL, like http://prometheus:9090' }),
-  timeout: durationSchema({ min: 100, max: 60_000 }).default('5s'),
-  bearerTokenFile: z.string().optional(),
-  basicAuth: z.strictObject({ username: z.string(), passwordFile: z.string() }).optional(),
-  insecureSkipVerify: z.boolean().default(false),
-});
-
 export const analysisSchema = z
   .strictObject({
     interval: durationSchema({ min: 1000, max: 600_000 }).default('5s'),
@@ -139,8 +131,20 @@ export const analysisSchema = z
       .string()
       .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'expected a Prometheus label name' })
       .optional(),
-    /** Where Prometheus is; default: the worker's configured Prometheus. */
-    prometheus: prometheusProviderSchema.optional(),
+    /** The metric provider, by the name the operator gave it; default: the operator's default provider. */
+    provider: dnsLabel('a metric provider name').optional(),
+    /** Plans no longer say where Prometheus is or which files hold its credentials: the operator does. */
+    prometheus: z
+      .unknown()
+      .optional()
+      .superRefine((v, ctx) => {
+        if (v !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            message:
+              'a plan cannot name a Prometheus address or credential files: the operator configures metric providers (ramp server/worker --prometheus-url or --providers-file); choose one with spec.analysis.provider',
+          });
+      }),
     metrics: z.array(metricSchema).default([]),
   })
   .superRefine((a, ctx) => {
@@ -207,7 +211,6 @@ export type Plan = z.output<typeof planSchema>;
 export type MetricSpec = z.output<typeof metricSchema>;
 export type AnalysisSpec = z.output<typeof analysisSchema>;
 export type PodTemplate = z.output<typeof podTemplateSchema>;
-export type PrometheusProviderSpec = z.output<typeof prometheusProviderSchema>;
 
 /** The chosen strategy's checks that need the rest of the plan (analyze steps need metrics, weights the router can express). */
 function checkStrategy(

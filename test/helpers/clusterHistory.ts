@@ -5,10 +5,7 @@
  * A pod counts as ready while its Ready condition is True and it is not terminating (what endpoints
  * count: the gateway routes only to those).
  */
-import { resource } from '../../src/sandbox/apiServer/resources';
-import type { KubeObject } from '../../src/sandbox/apiServer/types';
-import type { Sandbox } from '../../src/sandbox/sandbox';
-import type { ResponseEvent } from '../../src/sandbox/loadGen/loadGenerator';
+import { resource, type KubeObject, type ResponseEvent, type Sandbox } from '@ramp/sandbox';
 
 export interface HistoryEvent {
   at: number;

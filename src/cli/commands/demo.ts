@@ -5,7 +5,8 @@
  * one that turns bad once it takes live traffic, rolled back by the judge. `--once` exits 0 when every
  * outcome was as expected (what CI runs); without it the sandbox stays up afterwards.
  */
-import { demoPlanInput } from '../../sandbox/demoPlan';
+import { EXIT_CODES } from '../exitCodes';
+import { demoPlanInput } from '../demoPlan';
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,15 +20,11 @@ import { bindStrategy } from '../../strategies/registry';
 import { RampWorker } from '../../engine/worker';
 import { RampApiServer } from '../../api/server';
 import { StaticTokenAuthenticator } from '../../api/auth/staticTokens';
-import { Sandbox } from '../../sandbox/sandbox';
-import { LoadGenerator, type LoadReport } from '../../sandbox/loadGen/loadGenerator';
-import { resource } from '../../sandbox/apiServer/resources';
-import { waitFor } from '../../sandbox/util/ports';
+import { withSandbox, type LoadGenerator, type LoadReport, type Sandbox, type SandboxApi } from '../sandboxSeam';
 import { createLogger, silentLogger } from '../../observability/logger';
 import { EngineMetrics } from '../../observability/metrics';
 import { progress } from '../progress';
-import { EXIT_CODES } from '../../errors/mapping';
-import { CliUsageError } from '../../errors/cliUsageError';
+import { CliUsageError } from '../../errors';
 
 const NS = 'demo';
 const APP = 'checkout';
@@ -106,8 +103,8 @@ interface Stack {
   token: string;
 }
 
-async function startStack(dir: string): Promise<Stack> {
-  const sb = await Sandbox.start({ dir, logger: silentLogger() });
+async function startStack(pkg: SandboxApi, dir: string): Promise<Stack> {
+  const sb = await pkg.Sandbox.start({ dir, logger: silentLogger() });
   const logger = createLogger({ name: 'ramp', file: join(dir, 'ramp.log') });
   const metrics = new EngineMetrics();
   const prefix = `demo-${randomBytes(3).toString('hex')}`;
@@ -151,9 +148,14 @@ function ramp(stack: Stack, args: string[]): Promise<number> {
 }
 
 /** The new revision's ready pods, once the rollout of `version` sends it live traffic (the share its view gives). */
-async function liveNewPods(stack: Stack, version: string, signal: AbortSignal): Promise<{ ip: string }[]> {
+async function liveNewPods(
+  pkg: SandboxApi,
+  stack: Stack,
+  version: string,
+  signal: AbortSignal,
+): Promise<{ ip: string }[]> {
   let pods: { ip: string }[] = [];
-  await waitFor(
+  await pkg.waitFor(
     async () => {
       if (signal.aborted) return true;
       const latest = await stack.engine.deps.store.getLatest(NS, APP);
@@ -161,7 +163,7 @@ async function liveNewPods(stack: Stack, version: string, signal: AbortSignal): 
       const live = bindStrategy(compilePlan(latest.plan)).describe(latest).traffic.target.weight > 0;
       if (!live || (latest.phase !== 'Progressing' && latest.phase !== 'Promoting')) return false;
       pods = stack.sb.registry
-        .list(resource('pods'), { namespace: NS })
+        .list(pkg.resource('pods'), { namespace: NS })
         .items.filter((p) => p.metadata.labels?.['ramp.dev/revision'] === latest.revisions.new)
         .flatMap((p) => {
           const status = p.status as { podIP?: string; conditions?: { type: string; status: string }[] } | undefined;
@@ -178,8 +180,8 @@ async function liveNewPods(stack: Stack, version: string, signal: AbortSignal): 
 }
 
 /** Once `version` takes live traffic, turn it bad: 30% errors, through the demo app's admin endpoint. */
-async function injectRegression(stack: Stack, version: string, signal: AbortSignal): Promise<void> {
-  const pods = await liveNewPods(stack, version, signal);
+async function injectRegression(pkg: SandboxApi, stack: Stack, version: string, signal: AbortSignal): Promise<void> {
+  const pods = await liveNewPods(pkg, stack, version, signal);
   if (signal.aborted) return;
   for (const p of pods)
     await fetch(`http://${p.ip}:8080/admin/config`, {
@@ -211,6 +213,7 @@ function chosenStrategies(flag: string): string[] {
 
 /** One strategy's story: a healthy version promoted (exit 0), then one that turns bad rolled back (exit 1). */
 async function tellStrategy(
+  pkg: SandboxApi,
   stack: Stack,
   dir: string,
   load: LoadGenerator,
@@ -222,7 +225,7 @@ async function tellStrategy(
   progress(`[demo] ${SCENARIOS[strategy].what}`);
   // Test requests for a preview, where the plan routes them to it by the header.
   const tests = SCENARIOS[strategy].testRequests
-    ? new LoadGenerator({
+    ? new pkg.LoadGenerator({
         url: stack.sb.urls.gateway,
         host: HOST,
         ratePerSecond: 100,
@@ -241,7 +244,7 @@ async function tellStrategy(
     );
     load.reset();
     const stopInjecting = new AbortController();
-    const injecting = injectRegression(stack, bad, stopInjecting.signal).catch((e: unknown) =>
+    const injecting = injectRegression(pkg, stack, bad, stopInjecting.signal).catch((e: unknown) =>
       progress(`[demo] could not inject the regression: ${(e as Error).message}`),
     );
     const badExit = await ramp(stack, ['rollout', '-f', join(dir, `${bad}.yaml`), '--wait', '--timeout', '10m']);
@@ -260,20 +263,20 @@ async function tellStrategy(
   }
 }
 
-async function runDemo(flags: DemoFlags): Promise<number> {
+async function runDemo(pkg: SandboxApi, flags: DemoFlags): Promise<number> {
   const chosen = chosenStrategies(flags.strategy);
   const dir = flags.dir ?? mkdtempSync(join(tmpdir(), 'ramp-demo-'));
   progress(`[demo] starting the sandbox and Ramp (API server + worker) in ${dir}`);
   let stack: Stack | undefined;
   let load: LoadGenerator | undefined;
   try {
-    stack = await startStack(dir);
+    stack = await startStack(pkg, dir);
     progress(
       `[demo] Ramp API ${stack.apiUrl}; sandbox gateway ${stack.sb.urls.gateway}; Prometheus ${stack.sb.urls.prometheus}`,
     );
     progress(`[demo] kubectl works too: export KUBECONFIG=${stack.sb.kubeconfigPath}`);
     stack.sb.registry.ensureNamespace(NS);
-    stack.sb.registry.create(resource('httproutes'), NS, {
+    stack.sb.registry.create(pkg.resource('httproutes'), NS, {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
       metadata: { name: APP, namespace: NS },
@@ -287,13 +290,18 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     progress('[demo] first deploy of v1 (no stable version yet: straight to 4 pods, no analysis)');
     const first = await ramp(stack, ['rollout', '-f', join(dir, 'v1.yaml'), '--wait', '--timeout', '5m']);
     if (first !== 0) throw new Error(`the first deploy failed (exit ${first})`);
-    load = new LoadGenerator({ url: stack.sb.urls.gateway, host: HOST, ratePerSecond: Number(flags.rate), seed: 1 });
+    load = new pkg.LoadGenerator({
+      url: stack.sb.urls.gateway,
+      host: HOST,
+      ratePerSecond: Number(flags.rate),
+      seed: 1,
+    });
     load.start();
     progress(`[demo] steady load: ${flags.rate} requests/s through the gateway to ${HOST}`);
     const outcomes: boolean[] = [];
     for (const [i, strategy] of chosen.entries()) {
       progress(`[demo] ${i + 1}/${chosen.length} ${strategy}`);
-      outcomes.push(await tellStrategy(stack, dir, load, strategy, [`v${2 * i + 2}`, `v${2 * i + 3}`]));
+      outcomes.push(await tellStrategy(pkg, stack, dir, load, strategy, [`v${2 * i + 2}`, `v${2 * i + 3}`]));
     }
     const report = await load.stop();
     load = undefined;
@@ -328,6 +336,6 @@ export function registerDemo(program: Command): void {
     .option('--rate <perSecond>', 'requests per second through the gateway', '200')
     .option('--dir <dir>', 'sandbox directory (default: a new temporary one)')
     .action(async (flags: DemoFlags) => {
-      process.exitCode = await runDemo(flags);
+      process.exitCode = await withSandbox((pkg) => runDemo(pkg, flags));
     });
 }

@@ -3,30 +3,25 @@
  * process, for small set-ups and the demo). On SIGTERM it stops taking requests, ends event streams
  * (clients resume elsewhere with Last-Event-ID), lets requests in flight finish, then stops the worker.
  */
+import { CliUsageError, PortInUseError } from '../../errors';
 import type { Command } from 'commander';
+import { addEngineOptions, engineFromFlags, type EngineFlags } from '../engineFlags';
 import { StaticTokenAuthenticator } from '../../api/auth/staticTokens';
 import { RampApiServer } from '../../api/server';
-import { createEngine, type Engine } from '../../engine/engine';
+import type { Engine } from '../../engine/engine';
 import { RampWorker } from '../../engine/worker';
-import { PlanValidationError } from '../../errors/planValidationError';
 import { DEFAULT_RETENTION, RETENTION_HELP, parseRetention } from '../retention';
-import { PortInUseError } from '../../errors/portInUseError';
 import { createLogger, type Logger } from '../../observability/logger';
 import { EngineMetrics } from '../../observability/metrics';
 
-interface ServerFlags {
+interface ServerFlags extends EngineFlags {
   port: string;
   host: string;
-  redisUrl: string;
-  kubeconfig?: string;
-  prometheusUrl?: string;
   tokensFile: string;
   openPaths: string;
   bodyLimit: string;
   worker?: boolean;
   concurrency: string;
-  prefix: string;
-  queue: string;
   shutdownTimeout: string;
   retention: string;
 }
@@ -34,7 +29,7 @@ interface ServerFlags {
 function integer(v: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(v);
   if (!/^\d+$/.test(v) || n < min || n > max)
-    throw new PlanValidationError([{ path: flag, message: `expected an integer ${min}–${max}, got "${v}"` }]);
+    throw new CliUsageError(`${flag}: expected an integer ${min}–${max}, got "${v}"`);
   return n;
 }
 
@@ -44,8 +39,7 @@ function openPaths(v: string): string[] {
     .map((p) => p.trim())
     .filter(Boolean);
   const bad = paths.find((p) => !p.startsWith('/'));
-  if (bad)
-    throw new PlanValidationError([{ path: '--open-paths', message: `expected paths starting with /, got "${bad}"` }]);
+  if (bad) throw new CliUsageError(`--open-paths: expected paths starting with /, got "${bad}"`);
   return paths;
 }
 
@@ -95,9 +89,10 @@ function untilSignal(logger: Logger, steps: [string, () => Promise<void>][]): Pr
 }
 
 export function registerServer(program: Command): void {
-  program
-    .command('server')
-    .description('serve the rollout API (with --worker, also run reconciles in this process)')
+  addEngineOptions(
+    program.command('server').description('serve the rollout API (with --worker, also run reconciles in this process)'),
+    'cluster for dry runs and --worker (default: $KUBECONFIG, then in-cluster)',
+  )
     .requiredOption(
       '--tokens-file <path>',
       'bearer tokens: subject, namespaces and verbs per token (YAML)',
@@ -106,13 +101,6 @@ export function registerServer(program: Command): void {
     .option('--port <port>', 'port to listen on (0: any free port)', process.env.RAMP_PORT ?? '8080')
     .option('--host <host>', 'address to listen on', '0.0.0.0')
     .option(
-      '--redis-url <url>',
-      'Redis holding rollouts and the queue',
-      process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    )
-    .option('--kubeconfig <path>', 'cluster for dry runs and --worker (default: $KUBECONFIG, then in-cluster)')
-    .option('--prometheus-url <url>', 'Prometheus for plans that name none', process.env.RAMP_PROMETHEUS_URL)
-    .option(
       '--open-paths <paths>',
       'comma-separated paths served without a token',
       '/healthz,/readyz,/metrics,/openapi.json',
@@ -120,8 +108,6 @@ export function registerServer(program: Command): void {
     .option('--body-limit <bytes>', 'largest request body', String(1024 * 1024))
     .option('--worker', 'also run a reconcile worker in this process')
     .option('--concurrency <n>', 'reconciles at once (with --worker)', '8')
-    .option('--prefix <prefix>', 'Redis key prefix', 'ramp')
-    .option('--queue <name>', 'queue name', 'reconcile')
     .option(
       '--shutdown-timeout <seconds>',
       'on SIGTERM, how long requests and the job in flight may take to finish',
@@ -140,15 +126,7 @@ export function registerServer(program: Command): void {
       const authenticator = StaticTokenAuthenticator.fromFile(flags.tokensFile);
       const logger = createLogger({ name: 'ramp-server' });
       const metrics = new EngineMetrics({ defaultMetrics: true });
-      const engine = createEngine({
-        redisUrl: flags.redisUrl,
-        kubeconfig: flags.kubeconfig,
-        prometheusUrl: flags.prometheusUrl,
-        prefix: flags.prefix,
-        queueName: flags.queue,
-        logger,
-        metrics,
-      });
+      const engine = engineFromFlags(flags, logger, metrics);
       const worker = flags.worker ? startWorker(engine, flags, workerSettings) : undefined;
       const server = new RampApiServer({
         deps: engine.deps,

@@ -1,19 +1,14 @@
 /** `ramp worker`: runs reconcile jobs until SIGTERM, then finishes (or hands back) the job in flight. */
+import { CliUsageError } from '../../errors';
 import type { Command } from 'commander';
+import { addEngineOptions, engineFromFlags, type EngineFlags } from '../engineFlags';
 import { createServer } from 'node:http';
-import { createEngine } from '../../engine/engine';
 import { RampWorker } from '../../engine/worker';
 import { createLogger } from '../../observability/logger';
 import { EngineMetrics } from '../../observability/metrics';
-import { PlanValidationError } from '../../errors/planValidationError';
 import { DEFAULT_RETENTION, RETENTION_HELP, parseRetention } from '../retention';
 
-interface WorkerFlags {
-  redisUrl: string;
-  kubeconfig?: string;
-  prometheusUrl?: string;
-  prefix: string;
-  queue: string;
+interface WorkerFlags extends EngineFlags {
   concurrency: string;
   metricsPort?: string;
   shutdownTimeout: string;
@@ -23,24 +18,15 @@ interface WorkerFlags {
 
 function positiveInt(v: string, flag: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new PlanValidationError([{ path: flag, message: `expected a positive integer, got "${v}"` }]);
+  if (!Number.isInteger(n) || n < 1) throw new CliUsageError(`${flag}: expected a positive integer, got "${v}"`);
   return n;
 }
 
 export function registerWorker(program: Command): void {
-  program
-    .command('worker')
-    .description('run rollout reconciles from the queue (run as many as you like)')
-    .option(
-      '--redis-url <url>',
-      'Redis holding rollouts and the queue',
-      process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    )
-    .option('--kubeconfig <path>', 'cluster to act on (default: $KUBECONFIG, then in-cluster)')
-    .option('--prometheus-url <url>', 'Prometheus for plans that name none', process.env.RAMP_PROMETHEUS_URL)
-    .option('--prefix <prefix>', 'Redis key prefix', 'ramp')
-    .option('--queue <name>', 'queue name', 'reconcile')
+  addEngineOptions(
+    program.command('worker').description('run rollout reconciles from the queue (run as many as you like)'),
+    'cluster to act on (default: $KUBECONFIG, then in-cluster)',
+  )
     .option('--concurrency <n>', 'reconciles at once', '8')
     .option('--metrics-port <port>', 'serve /metrics and /healthz on this port')
     .option(
@@ -57,15 +43,7 @@ export function registerWorker(program: Command): void {
       const retentionMs = parseRetention(flags.retention);
       const logger = createLogger({ name: 'ramp-worker' });
       const metrics = new EngineMetrics({ defaultMetrics: true });
-      const engine = createEngine({
-        redisUrl: flags.redisUrl,
-        kubeconfig: flags.kubeconfig,
-        prometheusUrl: flags.prometheusUrl,
-        prefix: flags.prefix,
-        queueName: flags.queue,
-        logger,
-        metrics,
-      });
+      const engine = engineFromFlags(flags, logger, metrics);
       const worker = new RampWorker({
         deps: engine.deps,
         connection: engine.workerConnection(),

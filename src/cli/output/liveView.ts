@@ -4,6 +4,7 @@
  * weight bar, each metric's latest verdict, the latest message. terminal.ts draws it in place.
  */
 import type { EventView, RolloutView } from '../../api/schemas';
+import { PHASES } from '../../engine/phase';
 import {
   canaryLine,
   clip,
@@ -22,17 +23,6 @@ export interface LiveState {
   /** Set while the event stream is down; cleared by the next event. */
   notice?: string;
 }
-
-const PHASES: readonly RolloutView['phase'][] = [
-  'Pending',
-  'Progressing',
-  'Paused',
-  'Promoting',
-  'Succeeded',
-  'RollingBack',
-  'RolledBack',
-  'Failed',
-];
 
 /** The state before any event: the view the API answered. */
 export function initialLiveState(view: RolloutView): LiveState {

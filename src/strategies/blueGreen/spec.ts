@@ -5,7 +5,7 @@
  * blue-green rollout goes through, in order.
  */
 import { z } from 'zod';
-import type { FieldProblem } from '../../errors/planValidationError';
+import type { FieldProblem } from '../../errors';
 import { routerRefOf, routerSpecSchema, type RouterRef } from '../../kube/routers/registry';
 import type { RouterCapabilities } from '../../kube/routers/trafficRouter';
 import { durationSchema, formatDuration, parseDuration } from '../../plan/duration';

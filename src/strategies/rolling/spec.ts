@@ -4,7 +4,7 @@
  * list of steps — batches and the gates between them — with pod counts resolved once.
  */
 import { z } from 'zod';
-import type { FieldProblem } from '../../errors/planValidationError';
+import type { FieldProblem } from '../../errors';
 import { DEFAULT_ROUTER, type RouterRef } from '../../kube/routers/registry';
 import { durationSchema, formatDuration, parseDuration } from '../../plan/duration';
 import { intRange } from '../../plan/fields';

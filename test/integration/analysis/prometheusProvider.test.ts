@@ -9,10 +9,10 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PrometheusProvider, type ProviderOutcome } from '../../../src/analysis/providers/prometheus';
-import { createProvider } from '../../../src/analysis/providers/factory';
-import { createServingCertificates } from '../../../src/sandbox/apiServer/certificates';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { PrometheusProvider, type ProviderOutcome } from '../../../src/analysis/providers/prometheus/client';
+import { Providers } from '../../../src/analysis/providers/registry';
+import { createServingCertificates } from '@ramp/sandbox/apiServer/certificates';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import { describeProviderConformance, SLOW_QUERY } from './providerConformance';
 import { startPrometheusWithTarget, type PrometheusHarness } from './prometheusHarness';
 
@@ -226,12 +226,12 @@ describe('PrometheusProvider specifics', () => {
     expect(await pending).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/cancelled/) });
   });
 
-  it('is built by the factory from a plan block with the timeout compiled', async () => {
+  it("is built from the operator's configuration by name, with the timeout compiled", async () => {
     const outcomes: string[] = [];
-    const p = createProvider(
-      { prometheus: { address: h.url, timeout: '100ms' } },
+    const p = new Providers(
+      { providers: [{ name: 'main', prometheus: { address: h.url, timeout: '100ms' } }] },
       { onRequest: (kind, outcome) => outcomes.push(`${kind}:${outcome}`) },
-    );
+    ).get('main');
     await waitFor(
       async () => (await p.query('http_requests_total{pod="specifics-1"}')).kind === 'ok',
       'a first answer',

@@ -3,9 +3,9 @@
  * values, scalars, empty results, a refused query, a vanished server and a deadline — each as a
  * result, never a throw — and validate() for each.
  */
-import type { MetricProvider } from '../../../src/analysis/metricProvider';
+import type { MetricProvider } from '../../../src/analysis/providers/metricProvider';
 import type { ProviderResult } from '../../../src/analysis/types';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
 
 export interface ConformanceTarget {
   provider: MetricProvider;

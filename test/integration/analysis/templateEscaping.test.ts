@@ -3,8 +3,8 @@
  * exactly itself, and an escaped regex matches exactly its literal.
  */
 import fc from 'fast-check';
-import { PrometheusProvider } from '../../../src/analysis/providers/prometheus';
-import { escapeLabelValue, escapeRegex, revisionSelector } from '../../../src/plan/template';
+import { PrometheusProvider } from '../../../src/analysis/providers/prometheus/client';
+import { escapeLabelValue, escapeRegex, revisionSelector } from '../../../src/analysis/providers/prometheus/promql';
 import { nastyStrings, wellFormed } from '../../unit/analysis/promqlSyntax';
 import { startPrometheusWithTarget, type PrometheusHarness } from './prometheusHarness';
 

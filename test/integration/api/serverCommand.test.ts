@@ -11,7 +11,7 @@ import Redis from 'ioredis';
 import YAML from 'yaml';
 import { RolloutEvents } from '../../../src/engine/events';
 import { RolloutStore } from '../../../src/engine/store';
-import { freePort, waitFor } from '../../../src/sandbox/util/ports';
+import { freePort, waitFor } from '@ramp/sandbox/util/ports';
 import { testRedisUrl } from '../../helpers/redis';
 import { TOKEN_FILE, TOKENS, unreachableKubeconfig } from './apiHarness';
 import { openSse } from './sseClient';
@@ -116,7 +116,13 @@ describe('ramp server', () => {
   it('refuses bad flags, a missing tokens file and an invalid one with exit code 2', async () => {
     const bad = join(dir, 'bad-tokens.yaml');
     writeFileSync(bad, 'tokens:\n  - token: short\n    subject: x\n    namespaces: [a]\n    verbs: [read]\n');
+    const providers = join(dir, 'providers.yaml');
+    writeFileSync(providers, 'providers:\n  - name: main\n    prometheus: { address: "file:///etc/passwd" }\n');
     const cases: [string[], RegExp][] = [
+      [
+        ['--port', '0', '--tokens-file', tokensFile, '--providers-file', providers],
+        /--providers-file .*providers\.yaml is not valid:\n\s+providers\[0\]\.prometheus\.address: expected the Prometheus URL/,
+      ],
       [['--port', 'http', '--tokens-file', tokensFile], /--port: expected an integer 0–65535, got "http"/],
       [['--port', '0'], /required option '--tokens-file <path>' not specified/],
       [['--port', '0', '--tokens-file', join(dir, 'missing.yaml')], /missing\.yaml: cannot read the file/],

@@ -9,9 +9,7 @@
  */
 import { createRollout, operate } from '../../../src/engine/rollouts';
 import type { RolloutRecord } from '../../../src/engine/record';
-import { resource } from '../../../src/sandbox/apiServer/resources';
-import { LoadGenerator, type ResponseEvent } from '../../../src/sandbox/loadGen/loadGenerator';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { LoadGenerator, resource, waitFor, type ResponseEvent } from '@ramp/sandbox';
 import { ClusterHistory, sentAt } from '../../helpers/clusterHistory';
 import {
   demoPlan,

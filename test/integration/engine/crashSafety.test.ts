@@ -12,8 +12,7 @@ import { resolve } from 'node:path';
 import { reconcileJobId } from '../../../src/engine/queue';
 import { createRollout } from '../../../src/engine/rollouts';
 import type { RolloutRecord } from '../../../src/engine/record';
-import { LoadGenerator } from '../../../src/sandbox/loadGen/loadGenerator';
-import { createRng } from '../../../src/util/random';
+import { createRng, LoadGenerator } from '@ramp/sandbox';
 import { testRedisUrl } from '../../helpers/redis';
 import { ClusterHistory, revisionOf } from '../../helpers/clusterHistory';
 import {

@@ -6,7 +6,7 @@
  * is at full ready size before the first new pod is removed.
  */
 import { createRollout } from '../../../src/engine/rollouts';
-import { LoadGenerator } from '../../../src/sandbox/loadGen/loadGenerator';
+import { LoadGenerator } from '@ramp/sandbox';
 import { ClusterHistory, revisionOf, type HistoryEvent } from '../../helpers/clusterHistory';
 import {
   demoPlan,

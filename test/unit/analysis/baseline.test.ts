@@ -8,7 +8,7 @@ import { againstBaseline, restartAgainstBaseline, stableWindows } from '../../..
 import { judgeFor } from '../../../src/analysis/judges/factory';
 import type { CountWindow, Measurement } from '../../../src/analysis/types';
 import type { MetricSpec } from '../../../src/plan/schema';
-import { createRng } from '../../../src/util/random';
+import { createRng } from '@ramp/sandbox/util/random';
 
 const counts = (at: number, canary: CountWindow, stable: CountWindow): Measurement => ({
   kind: 'counts',

@@ -1,44 +1,74 @@
 /** The provider and judge factories: what they build, and what they refuse. */
-import { createProvider } from '../../../src/analysis/providers/factory';
-import { PrometheusProvider } from '../../../src/analysis/providers/prometheus';
+import { PlanValidationError, UnknownImplementationError } from '../../../src/errors';
+import { PrometheusProvider } from '../../../src/analysis/providers/prometheus/client';
+import { prometheusAt, Providers, providersConfigSchema } from '../../../src/analysis/providers/registry';
 import { judgeFor } from '../../../src/analysis/judges/factory';
 import { ThresholdJudge } from '../../../src/analysis/judges/threshold';
 import { metricSchema } from '../../../src/plan/schema';
-import { UnknownImplementationError } from '../../../src/errors/unknownImplementationError';
-import { PlanValidationError } from '../../../src/errors/planValidationError';
 
-describe('createProvider', () => {
-  it('builds a Prometheus provider from the plan, else from the worker default', () => {
-    const p = createProvider({ prometheus: { address: 'http://prom:9090', timeout: '2s' } });
-    expect(p).toBeInstanceOf(PrometheusProvider);
-    expect(p.kind).toBe('prometheus');
-    expect((p as PrometheusProvider).address).toBe('http://prom:9090');
-    expect(
-      (createProvider(undefined, { prometheus: { address: 'http://default:9090' } }) as PrometheusProvider).address,
-    ).toBe('http://default:9090');
-    expect(
-      (
-        createProvider(
-          { prometheus: undefined },
-          { prometheus: { address: 'http://default:9090' } },
-        ) as PrometheusProvider
-      ).address,
-    ).toBe('http://default:9090');
-  });
-
-  it('refuses an unknown kind with UnknownImplementationError', () => {
-    expect(() => createProvider({ datadog: { apiKey: 'x' } })).toThrow(UnknownImplementationError);
-    expect(() => createProvider({ datadog: {} })).toThrow(
-      'unknown metric provider "datadog"; expected one of: prometheus',
+describe("the operator's metric providers", () => {
+  it('builds a provider by the name a plan gives, or the default (the first, or the one named default)', () => {
+    const providers = new Providers({
+      providers: [
+        { name: 'main', prometheus: { address: 'http://prom:9090', timeout: '2s' } },
+        { name: 'long-term', prometheus: { address: 'http://thanos:9090' } },
+      ],
+    });
+    const main = providers.get('main');
+    expect(main).toBeInstanceOf(PrometheusProvider);
+    expect(main.kind).toBe('prometheus');
+    expect((main as PrometheusProvider).address).toBe('http://prom:9090');
+    expect((providers.get(undefined) as PrometheusProvider).address).toBe('http://prom:9090');
+    expect(providers.get('main')).toBe(main);
+    const other = new Providers({
+      ...{
+        providers: [
+          { name: 'a', prometheus: { address: 'http://a' } },
+          { name: 'b', prometheus: { address: 'http://b' } },
+        ],
+      },
+      default: 'b',
+    });
+    expect((other.get(undefined) as PrometheusProvider).address).toBe('http://b');
+    expect((new Providers(prometheusAt('http://default:9090')).get(undefined) as PrometheusProvider).address).toBe(
+      'http://default:9090',
     );
   });
 
-  it('refuses bad settings and no provider at all, naming the field', () => {
-    expect(() => createProvider({ prometheus: { address: 'not a url' } })).toThrow(
-      /spec\.analysis\.prometheus\.address/,
+  it('refuses a provider that is not configured, naming the plan field and what is', () => {
+    expect(() => new Providers(prometheusAt('http://p')).get('thanos')).toThrow(PlanValidationError);
+    expect(() => new Providers(prometheusAt('http://p')).get('thanos')).toThrow(
+      'no metric provider is named "thanos"; the operator configured: prometheus',
     );
-    expect(() => createProvider({ prometheus: { address: 'http://p', timeout: '5ms' } })).toThrow(PlanValidationError);
-    expect(() => createProvider({})).toThrow(/the plan names none and the worker has no default/);
+    expect(() => new Providers(undefined).get(undefined)).toThrow(/no metric provider is configured/);
+  });
+
+  it('refuses a configuration with an unknown kind, bad settings or a name twice, naming the field', () => {
+    const problems = (v: unknown) =>
+      providersConfigSchema.safeParse(v).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(problems({ providers: [{ name: 'dd', datadog: { apiKey: 'x' } }] })).toEqual([
+      'providers.0.datadog: unknown metric provider kind; expected one of: prometheus',
+    ]);
+    expect(problems({ providers: [{ name: 'p', prometheus: { address: 'not a url' } }] })?.[0]).toMatch(
+      /^providers\.0\.prometheus\.address: expected the Prometheus URL/,
+    );
+    expect(problems({ providers: [{ name: 'p', prometheus: { address: 'file:///etc/passwd' } }] })?.[0]).toMatch(
+      /^providers\.0\.prometheus\.address: /,
+    );
+    expect(problems({ providers: [{ name: 'p', prometheus: { address: 'http://p', timeout: '5ms' } }] })?.[0]).toMatch(
+      /^providers\.0\.prometheus\.timeout: /,
+    );
+    expect(
+      problems({
+        providers: [
+          { name: 'p', prometheus: { address: 'http://p' } },
+          { name: 'p', prometheus: { address: 'http://q' } },
+        ],
+      }),
+    ).toEqual(['providers.1.name: "p" is named twice']);
+    expect(problems({ providers: [{ name: 'p', prometheus: { address: 'http://p' } }], default: 'q' })).toEqual([
+      'default: no provider is named "q"; named: p',
+    ]);
   });
 });
 

@@ -6,7 +6,7 @@
  * switch starts no pod), analysis before and after the switch — and the plans it refuses.
  */
 import fc from 'fast-check';
-import { PlanValidationError } from '../../../src/errors/planValidationError';
+import { PlanValidationError } from '../../../src/errors';
 import { compilePlan } from '../../../src/plan/compile';
 import { validatePlan } from '../../../src/plan/parse';
 import type { Plan } from '../../../src/plan/schema';

@@ -6,7 +6,7 @@
  * a pod — and the plans it refuses, with their field paths.
  */
 import fc from 'fast-check';
-import { PlanValidationError } from '../../../src/errors/planValidationError';
+import { PlanValidationError } from '../../../src/errors';
 import { compilePlan } from '../../../src/plan/compile';
 import { validatePlan } from '../../../src/plan/parse';
 import type { Plan } from '../../../src/plan/schema';

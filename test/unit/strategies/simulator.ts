@@ -11,7 +11,7 @@ import { compilePlan, type CompiledPlan } from '../../../src/plan/compile';
 import type { Plan } from '../../../src/plan/schema';
 import { bindStrategy } from '../../../src/strategies/registry';
 import type { AnalysisOutcome, RevisionRole, StrategyObserved } from '../../../src/strategies/strategy';
-import { createRng } from '../../../src/util/random';
+import { createRng } from '@ramp/sandbox/util/random';
 import { sameTraffic, STABLE_ONLY, type Traffic } from '../../../src/strategies/traffic';
 import type { Decision } from '../../../src/analysis/types';
 

@@ -1,0 +1,51 @@
+/**
+ * The metric provider extension point: where measurements come from. The operator configures providers
+ * (address, TLS, credentials) by name; a plan names one. Each kind is a folder under providers/ with its
+ * settings schema and implementation, registered in registry.ts, and passes
+ * test/integration/analysis/providerConformance. A provider owns its query language: the built-in
+ * metrics' queries and the filling of a plan's query templates are its own, so measure.ts names none.
+ */
+import type { RevisionTarget } from '../revisionSeries';
+import type { ProviderResult } from '../types';
+
+/** The built-in metrics' counters: requests labelled with `code`, latency histogram buckets with `le`, per `pod`. */
+export type BuiltInCounters = 'requests' | 'latency';
+
+/** What a plan's query template is filled with. */
+export interface TemplateVars {
+  namespace: string;
+  app: string;
+  canaryRevision: string;
+  /** Absent on a first deploy; a template that uses it then cannot be rendered. */
+  stableRevision?: string;
+  /** Select revisions by this label instead of by pod name (DESIGN §5). */
+  revisionLabel?: string;
+  /** The analysis interval. */
+  intervalMs: number;
+}
+
+export interface MetricProvider {
+  readonly kind: string;
+
+  /**
+   * An instant query (evaluated at `at`, default now). Never throws for a failed query: the result
+   * says `unavailable` or `invalidQuery`. No side effects; safe to repeat.
+   */
+  query(query: string, opts?: { at?: Date; signal?: AbortSignal }): Promise<ProviderResult>;
+
+  /**
+   * Whether a query is well-formed, for refusing a plan before anything is written: `{ ok: true }`,
+   * `{ ok: false, reason }` for a bad query, or `{ ok: undefined, reason }` when the provider cannot
+   * tell (it is unreachable) — callers decide whether that blocks.
+   */
+  validate(query: string): Promise<{ ok: true } | { ok: false; reason: string } | { ok: undefined; reason: string }>;
+
+  /** The query for a built-in metric's cumulative counters of both revisions, per series (pure). */
+  builtInQuery(counters: BuiltInCounters, target: RevisionTarget): string;
+
+  /**
+   * A plan's query template with its placeholders filled (pure). PlanValidationError naming `path` when
+   * it cannot be (a placeholder in the wrong place, an unknown one).
+   */
+  renderQuery(template: string, vars: TemplateVars, path: string): string;
+}
