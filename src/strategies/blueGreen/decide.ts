@@ -42,7 +42,7 @@ export function inPhase(p: P, t: T): T {
   const r = t.record;
   if (r.phase !== 'Progressing' || !promoting(p, r.strategy.stepIndex)) return t;
   const record: R = { ...r, phase: 'Promoting' };
-  return { record, events: t.events.map((e) => (e.phase === 'Progressing' ? { ...e, phase: 'Promoting' } : e)) };
+  return { ...t, record, events: t.events.map((e) => (e.phase === 'Progressing' ? { ...e, phase: 'Promoting' } : e)) };
 }
 
 /** Starts the promotion: the new revision to full size first (after the steps, by promote, or promote --full). */

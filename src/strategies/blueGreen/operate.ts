@@ -5,7 +5,7 @@
  * old revision at any step.
  */
 import { isTerminal } from '../../engine/phase';
-import { commonOperation, finishPromotion, operated, refuse } from '../lifecycle';
+import { already, commonOperation, finishPromotion, operated, refuse } from '../lifecycle';
 import type { Operation, StrategyPlan, StrategyRecord, Transition } from '../strategy';
 import { enterStep, inPhase, startPromotion } from './decide';
 import type { BlueGreenConfig } from './spec';
@@ -34,12 +34,10 @@ function promote(p: P, record: R, full: boolean, now: number): T {
     return step.kind === 'promote' ? startPromotion(p, record, now, false) : enterStep(p, record, index + 1, now);
   }
   if (step.kind === 'fullSize' || step.kind === 'switch') {
-    if (!full)
-      refuse(
-        record,
-        'promote',
-        'it is switching already: once the new pods are ready, the stable Service selects them',
-      );
+    // Asked again while it switches: nothing to do, unless --full now skips the post-promotion analysis too.
+    const switching = 'it is switching already: once the new pods are ready, the stable Service selects them';
+    if (!full) return already(record, switching);
+    if (record.strategy.promotion?.full) return already(record, `${switching}, with no analysis after`);
     const promotion = { ...(record.strategy.promotion ?? { since: now }), full: true };
     return { record: { ...record, strategy: { ...record.strategy, promotion } }, events: [] };
   }
@@ -58,7 +56,8 @@ export function operateBlueGreen(p: P, record: R, op: Operation, now: number): T
     const what = full
       ? 'promote --full: switching now, analysis skipped'
       : `promote: skipped step ${record.strategy.stepIndex + 1}`;
-    return inPhase(p, operated(promote(p, record, full, now), what, now));
+    const t = promote(p, record, full, now);
+    return t.unchanged ? t : inPhase(p, operated(t, what, now));
   }
   const t = commonOperation(record, op, now) ?? refuse(record, op, 'not an operation on a blue-green rollout');
   return inPhase(p, t);

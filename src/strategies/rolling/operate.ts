@@ -1,6 +1,6 @@
 /** The operations on a rolling rollout: promote (skip the current step) or promote --full (the last batch now), and the shared ones. */
 import { isTerminal } from '../../engine/phase';
-import { commonOperation, operated, refuse } from '../lifecycle';
+import { already, commonOperation, operated, refuse } from '../lifecycle';
 import type { Operation, StrategyPlan, StrategyRecord, Transition } from '../strategy';
 import type { RollingConfig } from './spec';
 import type { RollingState } from './state';
@@ -15,6 +15,9 @@ export function operateRolling(
   op: Operation,
   now: number,
 ): Transition<RollingState> {
+  // Asked again while the last batch runs: nothing to do. A finished rollout is refused (409), as any operation on one.
+  if ((op === 'promote' || op === 'promoteFull') && record.phase === 'Promoting')
+    return already(record, 'it is already promoting: the last batch is under way');
   if (isTerminal(record.phase)) refuse(record, op, 'the rollout has finished');
   if (op === 'promote' || op === 'promoteFull') {
     if (record.phase === 'Pending') refuse(record, op, 'the rollout has not started yet; try again in a moment');

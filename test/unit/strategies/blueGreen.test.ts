@@ -245,6 +245,32 @@ describe('blue-green strategy (simulated cluster)', () => {
     expect(w.switchedUnready).toBe(0);
   });
 
+  it('promote while it switches changes nothing and says so; promote --full then skips the analysis after the switch', () => {
+    const p = plan({ ...JUDGED, previewReplicas: 3, autoPromote: { after: '20s' } });
+    const strategy = bindStrategy(compilePlan(p));
+    const seen: (string | undefined)[] = [];
+    const w = run(p, {
+      operate: (rec, now) => {
+        if (seen.length || rec.phase !== 'Promoting' || rec.strategy.switchedAt !== undefined) return undefined;
+        const again = strategy.operate(rec, 'promote', now);
+        expect(again.record).toEqual(rec);
+        expect(again.events).toEqual([]);
+        const full = strategy.operate(rec, 'promoteFull', now);
+        const fullAgain = strategy.operate(full.record, 'promoteFull', now);
+        expect(fullAgain.record).toEqual(full.record);
+        seen.push(again.unchanged, full.unchanged, fullAgain.unchanged);
+        return full.record;
+      },
+    });
+    expect(seen).toEqual([
+      'it is switching already: once the new pods are ready, the stable Service selects them',
+      undefined,
+      'it is switching already: once the new pods are ready, the stable Service selects them, with no analysis after',
+    ]);
+    expect(w.result.record.phase).toBe('Succeeded');
+    expect(w.result.events.map((e) => e.message)).not.toContainEqual(expect.stringMatching(/post-promotion analysis/));
+  });
+
   it('resuming a post-promotion analysis paused for data goes back to Promoting', () => {
     const p = plan(JUDGED);
     let switched = false;

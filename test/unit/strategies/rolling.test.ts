@@ -180,6 +180,26 @@ describe('rolling strategy (simulated cluster)', () => {
     expect(full.minReady).toBeGreaterThanOrEqual(10);
   });
 
+  it('promote during the last batch changes nothing and says so', () => {
+    const p = plan({ maxSurge: 1, maxUnavailable: 0, batches: ['50%', '100%'] }, { metrics: false });
+    const strategy = bindStrategy(compilePlan(p));
+    const seen: (string | undefined)[] = [];
+    const w = run(p, {
+      operate: (rec, now) => {
+        if (seen.length || rec.phase !== 'Promoting') return undefined;
+        for (const op of ['promote', 'promoteFull'] as const) {
+          const t = strategy.operate(rec, op, now);
+          expect(t.record).toEqual(rec);
+          expect(t.events).toEqual([]);
+          seen.push(t.unchanged);
+        }
+        return undefined;
+      },
+    });
+    expect(seen).toEqual(Array(2).fill('it is already promoting: the last batch is under way'));
+    expect(w.result.record.phase).toBe('Succeeded');
+  });
+
   it('aborts mid-batch by restoring the old revision first', () => {
     const p = plan({ maxSurge: 2, maxUnavailable: 1, batches: ['50%', '100%'] }, { metrics: false });
     const w = run(p, {
