@@ -9,6 +9,7 @@ import { prometheusAt, Providers, type providersConfigSchema } from '../analysis
 import { KubeClient } from '../kube/client';
 import type { CompiledPlan } from '../plan/compile';
 import { EngineMetrics } from '../observability/metrics';
+import { PodPolicy } from '../policy/podPolicy';
 import type { EngineDeps } from './deps';
 import { RolloutEvents } from './events';
 import { ReconcileQueue } from './queue';
@@ -28,6 +29,8 @@ export interface EngineConfig {
   logger: Logger;
   metrics?: EngineMetrics;
   clock?: () => number;
+  /** The operator's pod policy. Default: baseline everywhere, no service account but `default`. */
+  podPolicy?: PodPolicy;
 }
 
 export interface Engine {
@@ -49,6 +52,7 @@ export function createEngine(config: EngineConfig): Engine {
     config.providers ?? (config.prometheusUrl ? prometheusAt(config.prometheusUrl) : undefined),
     {
       onRequest: (_kind, outcome) => metrics.prometheusQueries.inc({ outcome }),
+      logger: config.logger,
     },
   );
   const events = new RolloutEvents({ connection, prefix: config.prefix });
@@ -58,7 +62,8 @@ export function createEngine(config: EngineConfig): Engine {
     events,
     queue,
     kube,
-    provider: (plan: CompiledPlan) => providers.get(plan.analysis.provider),
+    provider: (plan: CompiledPlan) => providers.get(plan.analysis.provider, plan.namespace),
+    podPolicy: config.podPolicy ?? new PodPolicy(),
     clock: config.clock ?? Date.now,
     logger: config.logger,
     metrics,

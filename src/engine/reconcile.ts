@@ -69,7 +69,7 @@ async function observeCluster(c: Context): Promise<void> {
 /** A new rollout: find the stable revision, fix the new one, and make sure no stale route sends traffic to an old canary. */
 async function resolvePending(c: Context): Promise<void> {
   if (c.next.phase !== 'Pending' || !c.observed) return;
-  const r = resolveRevisions(c.loaded.plan, c.next, c.observed, c.now);
+  const r = resolveRevisions(c.loaded.plan, c.next, c.observed, c.now, c.deps.podPolicy);
   c.next = r.record;
   c.events.push(...r.events);
   if (r.ok && !c.next.firstDeploy) await c.router.reset(c.routerCtx);

@@ -3,16 +3,17 @@
  * changed only by compare-and-set on `version`. The cluster holds what runs; this holds progress.
  */
 import { z } from 'zod';
-import { outcomeSchema, phaseSchema } from './phase';
+import { outcomeSchema, PAUSE_KINDS, phaseSchema } from './phase';
 import { baselineSchema } from '../analysis/baseline';
 import { measurementSchema, verdictSchema } from '../analysis/types';
 import { planSchema, podTemplateSchema } from '../plan/schema';
+import { podSummarySchema } from '../kube/pods';
 
 export { PHASES, phaseSchema, type Phase, TERMINAL_PHASES, isTerminal, outcomeSchema, type Outcome } from './phase';
 
 /** Why the rollout is paused: a pause step (until a time, or until `promote`), the user, or inconclusive analysis. */
 export const pauseSchema = z.object({
-  kind: z.enum(['step', 'user', 'inconclusive']),
+  kind: z.enum(PAUSE_KINDS),
   since: z.number(),
   until: z.number().optional(),
 });
@@ -52,6 +53,7 @@ export const clusterSnapshotSchema = z.object({
       role: z.string().optional(),
       replicas: z.number().int(),
       ready: z.number().int(),
+      pods: z.array(podSummarySchema).optional(),
     }),
   ),
   /** The router's answer to verify(the target traffic): true, false, or absent when it cannot tell. */

@@ -17,6 +17,7 @@ import { createRouter } from '../kube/routers/registry';
 import { bindStrategy } from '../strategies/registry';
 import type { Operation as StrategyOperation } from '../strategies/strategy';
 import type { EngineDeps } from './deps';
+import { enforcePlanPodPolicy } from '../policy/enforce';
 import { RECORD_SCHEMA_VERSION, type RolloutEvent, type RolloutRecord } from './record';
 
 /** Operations on a rollout: the strategy's, and retry (a new rollout with the same plan). */
@@ -69,7 +70,7 @@ async function checkQueries(deps: Pick<EngineDeps, 'provider'>, plan: CompiledPl
       else throw e;
       continue;
     }
-    const v = await provider.validate(query);
+    const v = await provider.validate(query, { namespace: plan.namespace });
     if (v.ok === false) problems.push({ path, message: `the metric provider refuses the query: ${v.reason}` });
   }
   return problems;
@@ -118,6 +119,7 @@ export async function createRollout(
   opts: { dryRun?: boolean; attempt?: number } = {},
 ): Promise<RolloutRecord> {
   const compiled = compilePlan(plan);
+  enforcePlanPodPolicy(deps.podPolicy, plan);
   await preflight(deps, compiled);
   const now = deps.clock();
   if (opts.dryRun) return newRecord(plan, compiled, 0, now, opts.attempt ?? 1);

@@ -5,6 +5,7 @@
  * depend on the strategy (abort, pause, resume). Strategies compose these with their own steps.
  */
 import { InvalidOperationError } from '../errors';
+import { isCertainFailure, type PodSummary } from '../kube/pods';
 import { combineVerdicts } from '../analysis/verdict';
 import type { Phase, RolloutEvent, StrategyStateBase } from '../engine/record';
 import { isTerminal } from '../engine/phase';
@@ -77,6 +78,46 @@ export function passedSince<S extends StrategyStateBase>(record: StrategyRecord<
   return latestVerdict(record)?.decision === 'pass' && (record.analysis.lastAt ?? -Infinity) >= since;
 }
 
+/** The first pod of `revision` that certainly cannot run (its image cannot be pulled, it keeps crashing). */
+export function failingPod(observed: StrategyObserved, revision: string | undefined): PodSummary | undefined {
+  return revisionState(observed, revision)?.pods?.find((p) => isCertainFailure(p.problem));
+}
+
+/** `pod x cannot run: CrashLoopBackOff (exit code 1, 3 restarts); see kubectl logs -n ns x --previous` */
+export function podFailureText(namespace: string, pod: PodSummary): string {
+  const p = pod.problem;
+  const detail = [
+    p?.exitCode !== undefined ? `exit code ${p.exitCode}` : undefined,
+    pod.restarts > 0 ? `${pod.restarts} restart${pod.restarts === 1 ? '' : 's'}` : undefined,
+    // The kubelet's back-off message repeats the pod's name and uid; an image error's says what is missing.
+    p?.message && p.reason !== 'CrashLoopBackOff' ? p.message.split('\n')[0].slice(0, 160) : undefined,
+  ].filter(Boolean);
+  const crashed = p?.reason === 'CrashLoopBackOff' || p?.exitCode !== undefined;
+  const look = crashed
+    ? `kubectl logs -n ${namespace} ${pod.name} --previous`
+    : `kubectl describe pod -n ${namespace} ${pod.name}`;
+  return `pod ${pod.name} cannot run: ${p?.reason ?? 'failing'}${detail.length ? ` (${detail.join(', ')})` : ''}; see ${look}`;
+}
+
+/**
+ * A new pod that certainly cannot run ends the wait at once, not at the progress deadline: the rollout
+ * rolls back (or pauses, as the plan says), naming the pod and why.
+ */
+export function podFailureGuard<S extends StrategyStateBase>(
+  plan: CompiledPlan,
+  record: StrategyRecord<S>,
+  observed: StrategyObserved,
+  now: number,
+): Transition<S> | undefined {
+  const pod = failingPod(observed, record.revisions.new);
+  if (!pod) return undefined;
+  const why = podFailureText(record.namespace, pod);
+  if (plan.onPodFailure === 'rollback') return startRollback(record, why, now);
+  if (record.phase === 'Paused') return undefined;
+  const changes = { phase: 'Paused' as const, pause: { kind: 'podFailure' as const, since: now } };
+  return transition(record, { ...changes, message: `paused: ${why}` }, 'Paused', now);
+}
+
 /**
  * A new rollout's first decision: nothing to do when its revision is already stable, straight to full
  * size when the app has no stable revision (a first deploy), else the strategy's own start.
@@ -109,6 +150,11 @@ export function decideFirstDeploy<S extends StrategyStateBase>(
 ): Transition<S> {
   const rev = record.revisions.new;
   const ready = readyPods(observed, rev);
+  const failing = failingPod(observed, rev);
+  if (failing) {
+    const message = `first deploy failed: ${podFailureText(record.namespace, failing)}`;
+    return transition(record, { phase: 'Failed', outcome: 'failed', message }, 'Failed', now);
+  }
   if (ready >= plan.replicas) {
     const message = `first deploy: revision ${rev} is stable`;
     const revisions = { ...record.revisions, stable: rev };

@@ -10,6 +10,7 @@
 import { type FieldProblem } from '../errors';
 import type { z } from 'zod';
 import type { Decision as VerdictDecision, Verdict } from '../analysis/types';
+import type { PodSummary } from '../kube/pods';
 import type { RouterCapabilities } from '../kube/routers/trafficRouter';
 import type { RouterRef } from '../kube/routers/registry';
 import type { CompiledPlan } from '../plan/compile';
@@ -25,6 +26,8 @@ export interface RevisionState {
   revision: string;
   specReplicas: number;
   readyReplicas: number;
+  /** Its pods as last observed, with their problems (absent where the engine did not look). */
+  pods?: readonly PodSummary[];
 }
 
 /** The cluster, reduced to what strategies decide on. */

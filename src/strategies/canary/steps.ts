@@ -13,6 +13,7 @@ import {
   latestVerdict,
   note,
   passedSince,
+  podFailureGuard,
   podsReady,
   readyPods,
   resumeWhenConclusive,
@@ -134,6 +135,8 @@ function analyzeExpired(p: P, record: R, now: number): boolean {
 function checkGuards(p: P, record: R, input: DecideInput<CanaryState>): T | undefined {
   const { analysis, now, observed } = input;
   if (analysis?.decision === 'fail') return startRollback(record, `analysis failed: ${analysis.reason}`, now);
+  const pods = podFailureGuard(p.plan, record, observed, now);
+  if (pods) return pods;
   const want = canaryPods(p, record.strategy);
   const ready = readyPods(observed, record.revisions.new);
   if (record.progressDeadlineAt !== undefined && now >= record.progressDeadlineAt && ready < want) {
@@ -173,6 +176,8 @@ function decideProgressing(p: P, record: R, input: DecideInput<CanaryState>): T 
 function decidePaused(p: P, record: R, input: DecideInput<CanaryState>): T {
   const { analysis, now } = input;
   if (analysis?.decision === 'fail') return startRollback(record, `analysis failed: ${analysis.reason}`, now);
+  const pods = podFailureGuard(p.plan, record, input.observed, now);
+  if (pods) return pods;
   // An analyze step that ran out of time waits for a pass; a data outage waits for data.
   return resumeWhenConclusive(record, analysis, now, analyzeExpired(p, record, now) ? ['pass'] : ['pass', 'continue']);
 }
@@ -187,6 +192,8 @@ function decidePromoting(p: P, record: R, input: DecideInput<CanaryState>): T {
   const rev = record.revisions.new;
   switch (record.strategy.promotion?.stage ?? 'scaleUp') {
     case 'scaleUp': {
+      const pods = podFailureGuard(p.plan, record, observed, now);
+      if (pods) return pods;
       if (readyPods(observed, rev) < p.plan.replicas) {
         if (record.progressDeadlineAt !== undefined && now >= record.progressDeadlineAt) {
           const why = `the new revision did not reach ${p.plan.replicas} ready pods within the progress deadline`;

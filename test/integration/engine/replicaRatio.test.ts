@@ -1,8 +1,8 @@
 /**
  * Without a router (replicaRatio) the canary's share of requests is its share of ready pods. With one
- * replica and a canary that crash-loops, stable keeps its pod and serves every request until the progress
- * deadline rolls the canary back — nothing is scaled down for pods that never become ready — and the
- * rollout shows the share the pods really give (0%) beside the target (100%).
+ * replica and a canary that crash-loops, stable keeps its pod and serves every request until the canary
+ * is rolled back (as soon as the kubelet reports CrashLoopBackOff) — nothing is scaled down for pods that
+ * never become ready — and the rollout shows the share the pods really give (0%) beside the target (100%).
  */
 import type { KubeObject } from '@ramp/sandbox';
 import { LoadGenerator } from '@ramp/sandbox';
@@ -68,12 +68,12 @@ describe('canary without a router', () => {
     watch.stop();
     const report = await load.stop();
     expect(done.phase).toBe('RolledBack');
-    expect(done.rollback?.reason).toMatch(/progress deadline/);
+    expect(done.rollback?.reason).toMatch(/cannot run: CrashLoopBackOff/);
     // Stable never gave up its pod, and every request was answered by it, without an error.
     expect(stableReplicas.every((n) => n >= 1)).toBe(true);
     expect(Object.keys(report.byRevision)).toEqual([stable]);
     expect(report.byRevision[stable]?.errors5xx).toBe(0);
     expect(report.transportErrors).toBe(0);
-    expect(report.completed).toBeGreaterThan(200);
+    expect(report.completed).toBeGreaterThan(100);
   }, 120_000);
 });

@@ -1,15 +1,19 @@
 /**
  * The Prometheus metric provider: instant queries through the HTTP API (`POST /api/v1/query`), with a
  * deadline, bearer or basic auth read from files (so rotated credentials are picked up), and TLS.
- * Failures are classified, never thrown: the query's fault (`invalidQuery`) or the server's
- * (`unavailable`).
+ * Every query is first confined to the caller's namespace (scope.ts). Failures are classified, never
+ * thrown: the query's fault (`invalidQuery`) or the server's (`unavailable`). Reasons are fixed texts
+ * of Ramp's own — a status code at most — because they reach tenants in verdicts, events and API
+ * errors; what the server answered goes to the server log only.
  */
 import { readFile } from 'node:fs/promises';
-import type { BuiltInCounters, MetricProvider, TemplateVars } from '../metricProvider';
+import type { Logger } from 'pino';
+import type { BuiltInCounters, MetricProvider, QueryOptions, QueryScope, TemplateVars } from '../metricProvider';
 import type { RevisionTarget } from '../../revisionSeries';
 import { latencyQuery, renderQuery, requestsQuery } from './promql';
 import type { ProviderResult, Sample } from '../../types';
 import { postForm, type PostResult } from './httpPost';
+import { scopeQuery } from './scope';
 
 /** How a request ended, for Ramp's own metrics. */
 export type ProviderOutcome = 'ok' | 'unavailable' | 'invalidQuery';
@@ -26,6 +30,10 @@ export interface PrometheusProviderOptions {
   onRequest?: (outcome: ProviderOutcome, ms: number) => void;
   /** Answers larger than this are `unavailable`; default 32 MiB. */
   maxBodyBytes?: number;
+  /** Where what the server answered to a failed query is written (never to the tenant). */
+  logger?: Logger;
+  /** The provider's name in the operator's configuration, for log lines. */
+  name?: string;
 }
 
 type SampleValue = [number, string];
@@ -44,7 +52,20 @@ function parseValue(text: string): number {
 }
 
 /** The query's fault: the plan should be refused. Anything else the server says is worth a retry. */
-const QUERY_ERRORS = new Set(['bad_data', 'execution']);
+const QUERY_ERRORS: Record<string, string> = {
+  bad_data: 'Prometheus refused the query as malformed (bad_data)',
+  execution: 'Prometheus could not evaluate the query (execution error)',
+};
+
+/** What Prometheus' errorType may say; anything else is not repeated. */
+const ERROR_TYPES = new Set(['bad_data', 'execution', 'timeout', 'canceled', 'internal', 'unavailable', 'not_found']);
+
+/** A classified answer and, for the server log only, what the server said. */
+export interface Classified {
+  result: ProviderResult;
+  /** The server's own words (its error, or the start of a body that was not its JSON). */
+  detail?: string;
+}
 
 function samplesOf(data: ApiBody['data']): ProviderResult {
   const type = data?.resultType;
@@ -64,12 +85,12 @@ function samplesOf(data: ApiBody['data']): ProviderResult {
       reason: `the query returns a ${type === 'matrix' ? 'range vector' : 'string'}; expected an instant vector or a scalar`,
     };
   }
-  return { kind: 'unavailable', reason: `prometheus answered an unknown result type ${JSON.stringify(type)}` };
+  return { kind: 'unavailable', reason: 'Prometheus answered with a result type Ramp does not know' };
 }
 
 /** Turns what came back into a result: 400 bad_data and 422 execution are the query's fault. */
-export function classifyAnswer(r: PostResult): ProviderResult {
-  if (r.kind === 'noAnswer') return { kind: 'unavailable', reason: r.reason };
+export function classifyAnswer(r: PostResult): Classified {
+  if (r.kind === 'noAnswer') return { result: { kind: 'unavailable', reason: r.reason }, detail: r.detail };
   let body: ApiBody | undefined;
   try {
     body = JSON.parse(r.body) as ApiBody;
@@ -78,15 +99,16 @@ export function classifyAnswer(r: PostResult): ProviderResult {
   }
   if (!body || typeof body !== 'object') {
     return {
-      kind: 'unavailable',
-      reason: `prometheus answered HTTP ${r.status} without its JSON: ${r.body.slice(0, 200).trim()}`,
+      result: { kind: 'unavailable', reason: `Prometheus answered HTTP ${r.status} without its JSON` },
+      detail: r.body.slice(0, 2000),
     };
   }
-  if (body.status === 'success' && r.status >= 200 && r.status < 300) return samplesOf(body.data);
-  const what = `${body.errorType ?? 'error'}: ${body.error ?? r.body.slice(0, 200)}`;
-  if ((r.status === 400 || r.status === 422) && QUERY_ERRORS.has(body.errorType ?? ''))
-    return { kind: 'invalidQuery', reason: what };
-  return { kind: 'unavailable', reason: `prometheus answered HTTP ${r.status}: ${what}` };
+  if (body.status === 'success' && r.status >= 200 && r.status < 300) return { result: samplesOf(body.data) };
+  const errorType = ERROR_TYPES.has(body.errorType ?? '') ? (body.errorType as string) : 'error';
+  const detail = `${String(body.errorType)}: ${String(body.error ?? r.body.slice(0, 2000))}`;
+  if ((r.status === 400 || r.status === 422) && errorType in QUERY_ERRORS)
+    return { result: { kind: 'invalidQuery', reason: QUERY_ERRORS[errorType] }, detail };
+  return { result: { kind: 'unavailable', reason: `Prometheus answered HTTP ${r.status} (${errorType})` }, detail };
 }
 
 /** A MetricProvider on the Prometheus HTTP API. Stateless between queries; no close needed. */
@@ -104,17 +126,21 @@ export class PrometheusProvider implements MetricProvider {
     return this.opts.address;
   }
 
-  async query(promql: string, opts: { at?: Date; signal?: AbortSignal } = {}): Promise<ProviderResult> {
+  async query(promql: string, opts: QueryOptions): Promise<ProviderResult> {
     const began = performance.now();
-    const result = await this.run(promql, opts);
+    const scoped = scopeQuery(promql, opts.namespace);
+    const result: ProviderResult = scoped.ok
+      ? await this.run(scoped.query, opts)
+      : { kind: 'invalidQuery', reason: scoped.reason };
     this.opts.onRequest?.(result.kind, performance.now() - began);
     return result;
   }
 
   async validate(
     promql: string,
+    scope: QueryScope,
   ): Promise<{ ok: true } | { ok: false; reason: string } | { ok: undefined; reason: string }> {
-    const r = await this.query(promql);
+    const r = await this.query(promql, scope);
     if (r.kind === 'ok') return { ok: true };
     if (r.kind === 'invalidQuery') return { ok: false, reason: r.reason };
     return { ok: undefined, reason: r.reason };
@@ -128,12 +154,13 @@ export class PrometheusProvider implements MetricProvider {
     return renderQuery(template, vars, { path });
   }
 
-  private async run(promql: string, opts: { at?: Date; signal?: AbortSignal }): Promise<ProviderResult> {
+  private async run(promql: string, opts: QueryOptions): Promise<ProviderResult> {
     let authorization: string | undefined;
     try {
       authorization = await this.authorization();
     } catch (e) {
-      return { kind: 'unavailable', reason: `cannot read the Prometheus credentials: ${(e as Error).message}` };
+      this.opts.logger?.warn({ err: e, provider: this.opts.name }, 'cannot read the metric provider credentials');
+      return { kind: 'unavailable', reason: "cannot read the metric provider's credentials (the server log says why)" };
     }
     const form = new URLSearchParams({ query: promql });
     if (opts.at) form.set('time', (opts.at.getTime() / 1000).toFixed(3));
@@ -144,7 +171,13 @@ export class PrometheusProvider implements MetricProvider {
       signal: opts.signal,
       maxBodyBytes: this.opts.maxBodyBytes ?? 32 * 1024 * 1024,
     });
-    return classifyAnswer(answer);
+    const { result, detail } = classifyAnswer(answer);
+    if (result.kind !== 'ok')
+      this.opts.logger?.warn(
+        { provider: this.opts.name, namespace: opts.namespace, outcome: result.kind, reason: result.reason, detail },
+        'metric query failed',
+      );
+    return result;
   }
 
   /** Read on every query: mounted Secrets and projected ServiceAccount tokens rotate. */
