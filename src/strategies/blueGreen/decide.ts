@@ -18,6 +18,7 @@ import {
   inconclusiveTooLong,
   latestVerdict,
   note,
+  podFailureGuard,
   podsReady,
   readyPods,
   resumeWhenConclusive,
@@ -130,11 +131,17 @@ function analyzeExpired(p: P, record: R, now: number): boolean {
   return step?.kind === 'analyze' && step.maxMs !== undefined && now >= record.strategy.stepStartedAt + step.maxMs;
 }
 
-/** A failed verdict, pods not ready by the progress deadline, an analysis out of time, or no data for too long. */
+/**
+ * A failed verdict, a new pod that cannot run, pods not ready by the progress deadline, an analysis out of
+ * time, or no data for too long. A new pod that cannot run counts at every step: before the switch it is
+ * the preview's, after it the old revision is still warm and taking it back is one selector write.
+ */
 function checkGuards(p: P, record: R, input: DecideInput<BlueGreenState>): T | undefined {
   const { analysis, now, observed } = input;
   const after = promoting(p, record.strategy.stepIndex) ? 'after the switch' : 'on the preview';
   if (analysis?.decision === 'fail') return startRollback(record, `analysis failed ${after}: ${analysis.reason}`, now);
+  const pods = podFailureGuard(p.plan, record, observed, now);
+  if (pods) return pods;
   const step = p.config.steps[record.strategy.stepIndex];
   if (record.progressDeadlineAt !== undefined && now >= record.progressDeadlineAt) {
     const want = step.kind === 'preview' ? previewPods(p) : p.plan.replicas;
@@ -164,6 +171,8 @@ function decideMoving(p: P, record: R, input: DecideInput<BlueGreenState>): T {
 function decidePaused(p: P, record: R, input: DecideInput<BlueGreenState>): T {
   const { analysis, now } = input;
   if (analysis?.decision === 'fail') return startRollback(record, `analysis failed: ${analysis.reason}`, now);
+  const pods = podFailureGuard(p.plan, record, input.observed, now);
+  if (pods) return pods;
   return resumeWhenConclusive(record, analysis, now, analyzeExpired(p, record, now) ? ['pass'] : ['pass', 'continue']);
 }
 

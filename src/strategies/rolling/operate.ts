@@ -4,7 +4,7 @@ import { already, commonOperation, operated, refuse } from '../lifecycle';
 import type { Operation, StrategyPlan, StrategyRecord, Transition } from '../strategy';
 import type { RollingConfig } from './spec';
 import type { RollingState } from './state';
-import { enterStep, lastStep, startPromotion } from './steps';
+import { enterStep, inPhase, lastStep, startPromotion } from './steps';
 
 type R = StrategyRecord<RollingState>;
 
@@ -35,5 +35,6 @@ export function operateRolling(
     const next = at + 1 >= lastStep(p) ? startPromotion(p, record, now, false) : enterStep(p, record, at + 1, now);
     return operated(next, `promote: skipped step ${at + 1}`, now);
   }
-  return commonOperation(record, op, now) ?? refuse(record, op, 'not an operation on a rolling update');
+  const t = commonOperation(record, op, now) ?? refuse(record, op, 'not an operation on a rolling update');
+  return inPhase(p, t);
 }

@@ -15,6 +15,7 @@ import {
   inconclusiveTooLong,
   latestVerdict,
   note,
+  podFailureGuard,
   readyPods,
   resumeWhenConclusive,
   revisionState,
@@ -33,6 +34,14 @@ import type { RollingState } from './state';
 type P = StrategyPlan<RollingConfig>;
 type R = StrategyRecord<RollingState>;
 type T = Transition<RollingState>;
+
+/** A rollout paused in its last batch (a pod that could not run) resumes promoting, not progressing. */
+export function inPhase(p: P, t: T): T {
+  const r = t.record;
+  if (r.phase !== 'Progressing' || r.strategy.stepIndex < lastStep(p)) return t;
+  const record: R = { ...r, phase: 'Promoting' };
+  return { ...t, record, events: t.events.map((e) => (e.phase === 'Progressing' ? { ...e, phase: 'Promoting' } : e)) };
+}
 
 /** The last step: the last batch, which is the promotion. */
 export function lastStep(p: P): number {
@@ -122,10 +131,12 @@ function batchState(p: P, target: number, record: R, observed: DecideInput['obse
   return `${readyPods(observed, rev)}/${target} new pods ready, ${oldLeft}`;
 }
 
-/** A failed verdict, a batch not in place by the progress deadline, a gate out of time, or no data for too long. */
+/** A failed verdict, a new pod that cannot run, a batch not in place by the progress deadline, a gate out of time, or no data for too long. */
 function checkGuards(p: P, record: R, input: DecideInput<RollingState>): T | undefined {
   const { analysis, now, observed } = input;
   if (analysis?.decision === 'fail') return startRollback(record, `analysis failed: ${analysis.reason}`, now);
+  const pods = podFailureGuard(p.plan, record, observed, now);
+  if (pods) return pods;
   const target = batchTarget(p, record);
   const { stable, new: rev } = record.revisions;
   if (
@@ -157,12 +168,20 @@ function decideProgressing(p: P, record: R, input: DecideInput<RollingState>): T
 function decidePaused(p: P, record: R, input: DecideInput<RollingState>): T {
   const { analysis, now } = input;
   if (analysis?.decision === 'fail') return startRollback(record, `analysis failed: ${analysis.reason}`, now);
-  return resumeWhenConclusive(record, analysis, now, analyzeExpired(p, record, now) ? ['pass'] : ['pass', 'continue']);
+  const pods = podFailureGuard(p.plan, record, input.observed, now);
+  if (pods) return pods;
+  return inPhase(
+    p,
+    resumeWhenConclusive(record, analysis, now, analyzeExpired(p, record, now) ? ['pass'] : ['pass', 'continue']),
+  );
 }
 
 function decidePromoting(p: P, record: R, input: DecideInput<RollingState>): T {
   const { observed, now } = input;
   const { stable, new: rev } = record.revisions;
+  // The last batch takes the last old pods: a new pod that cannot run stops it while the old revision can still come back.
+  const pods = podFailureGuard(p.plan, record, observed, now);
+  if (pods) return pods;
   if (batchReached(p, p.plan.replicas, observed, stable ?? '', rev))
     return finishPromotion(record, now, 0, { strategy: { ...record.strategy, promotion: undefined } });
   if (record.progressDeadlineAt !== undefined && now >= record.progressDeadlineAt) {

@@ -23,13 +23,20 @@ const REPLICAS = 3;
 const HEADER = { name: 'x-preview', value: '1' };
 const ENDED = ['Succeeded', 'RolledBack', 'Failed'] as const;
 
-function bgPlan(ns: string, version: string, blueGreen: Record<string, unknown>, o: { errorRate?: number } = {}) {
+function bgPlan(
+  ns: string,
+  version: string,
+  blueGreen: Record<string, unknown>,
+  o: { errorRate?: number; env?: Record<string, string>; progressDeadline?: string } = {},
+) {
   const judged = 'prePromotionAnalysis' in blueGreen || 'postPromotionAnalysis' in blueGreen;
   return demoPlan({
     namespace: ns,
     version,
     replicas: REPLICAS,
     errorRate: o.errorRate,
+    env: o.env,
+    progressDeadline: o.progressDeadline,
     metrics: judged ? undefined : [],
     analysis: { inconclusiveAfter: '8s' },
     strategy: { blueGreen: { router: { gatewayApi: { httpRoute: 'checkout' } }, ...blueGreen } },
@@ -246,6 +253,30 @@ describe('blue-green rollouts on the sandbox', () => {
     expect(s.history.replicas(`checkout-${s.stable}`)).toEqual([REPLICAS]);
     process.stderr.write(`blue-green: regression after the switch rolled back in ${writes[1].at - injectedAt} ms\n`);
   }, 180_000);
+
+  it('rolls back a preview whose pods crash-loop within 30 s, naming the pod; users never see it', async () => {
+    const s = await scene('bg-crash');
+    const started = Date.now();
+    // A deadline far beyond the wait: a rollback inside it is the pod guard's, not the deadline's.
+    const r = await createRollout(
+      h.deps,
+      bgPlan(s.ns, 'v2', {}, { env: { EXIT_AFTER_MS: '300', EXIT_CODE: '3' }, progressDeadline: '10m' }),
+    );
+    const done = await waitForPhase(h.deps, r.id, [...ENDED], 30_000);
+    const tookMs = Date.now() - started;
+    await s.load.stop();
+    s.history.stop();
+    expect(done.phase).toBe('RolledBack');
+    expect(done.rollback?.reason).toMatch(
+      new RegExp(
+        `^pod checkout-${done.revisions.new}-\\w+ cannot run: CrashLoopBackOff \\(exit code 3, \\d+ restarts?\\)`,
+      ),
+    );
+    expect(s.history.serviceWrites('checkout')).toEqual([]);
+    expect(s.responses.filter((e) => e.revision === done.revisions.new)).toEqual([]);
+    expect(s.history.replicas(`checkout-${s.stable}`)).toEqual([REPLICAS]);
+    process.stderr.write(`blue-green: crash-looping preview rolled back in ${tookMs} ms\n`);
+  }, 90_000);
 
   it('a preview no test request reaches is never passed: the analysis is inconclusive and the rollout pauses', async () => {
     const s = await scene('bg-quiet');

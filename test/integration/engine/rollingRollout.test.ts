@@ -19,7 +19,14 @@ import {
 const REPLICAS = 4;
 const ENDED = ['Succeeded', 'RolledBack', 'Failed'] as const;
 
-function rollingPlan(ns: string, version: string, rolling: Record<string, unknown>, errorRate = 0, metrics = true) {
+function rollingPlan(
+  ns: string,
+  version: string,
+  rolling: Record<string, unknown>,
+  errorRate = 0,
+  metrics = true,
+  o: { env?: Record<string, string>; progressDeadline?: string } = {},
+) {
   return demoPlan({
     namespace: ns,
     version,
@@ -27,6 +34,7 @@ function rollingPlan(ns: string, version: string, rolling: Record<string, unknow
     errorRate,
     metrics: metrics ? undefined : [],
     strategy: { rolling },
+    ...o,
   });
 }
 
@@ -129,4 +137,35 @@ describe('rolling updates on the sandbox', () => {
     expect(s.history.replicas(`checkout-${rev}`).at(-1)).toBe(0);
     expect(s.history.replicas(`checkout-${s.stable}`).at(-1)).toBe(REPLICAS);
   }, 240_000);
+
+  it('rolls back a batch whose pods crash-loop within 30 s, naming the pod, never below replicas − maxUnavailable', async () => {
+    const s = await scene('roll-crash');
+    const started = Date.now();
+    // A deadline far beyond the wait: a rollback inside it is the pod guard's, not the deadline's.
+    const r = await createRollout(
+      h.deps,
+      rollingPlan('roll-crash', 'v2', { maxSurge: 1, maxUnavailable: 1, batches: ['50%', '100%'] }, 0, false, {
+        env: { EXIT_AFTER_MS: '300', EXIT_CODE: '3' },
+        progressDeadline: '10m',
+      }),
+    );
+    const done = await waitForPhase(h.deps, r.id, [...ENDED], 30_000);
+    const tookMs = Date.now() - started;
+    await new Promise((res) => setTimeout(res, 1000));
+    await s.load.stop();
+    s.history.stop();
+    expect(done.phase).toBe('RolledBack');
+    expect(done.rollback?.reason).toMatch(
+      new RegExp(
+        `^pod checkout-${done.revisions.new}-\\w+ cannot run: CrashLoopBackOff \\(exit code 3, \\d+ restarts?\\)`,
+      ),
+    );
+    const rev = done.revisions.new;
+    const counts = s.history.readyByRevision();
+    const both = counts.map((c) => (c.ready.get(rev) ?? 0) + (c.ready.get(s.stable) ?? 0));
+    expect(Math.min(...both)).toBeGreaterThanOrEqual(REPLICAS - 1);
+    expect(s.history.replicas(`checkout-${s.stable}`).at(-1)).toBe(REPLICAS);
+    expect(s.history.replicas(`checkout-${rev}`).at(-1)).toBe(0);
+    process.stderr.write(`rolling: crash-looping batch rolled back in ${tookMs} ms\n`);
+  }, 90_000);
 });

@@ -234,6 +234,43 @@ describe('blue-green strategy (simulated cluster)', () => {
     expect(serviceWrites(w.result, 'stable')).toEqual([]);
   });
 
+  it('rolls back a preview whose pods crash-loop at once, not at the progress deadline, naming the pod; or pauses, as the plan says', () => {
+    const p = plan(JUDGED);
+    const w = run(p, { crashLooping: (rev) => rev === 'c1' });
+    const r = w.result.record;
+    expect(r.phase).toBe('RolledBack');
+    expect(r.rollback?.reason).toMatch(
+      /^pod checkout-c1-\d+ cannot run: CrashLoopBackOff \(exit code 1, 3 restarts\); see kubectl logs -n shop checkout-c1-\d+ --previous$/,
+    );
+    expect(w.result.endedAt).toBeLessThan(10_000);
+    expect(serviceWrites(w.result, 'stable')).toEqual([]);
+    expect(w.shrankWhileSelected).toBe(0);
+
+    const paused = plan(JUDGED);
+    paused.spec.onPodFailure = 'pause';
+    const x = run(paused, { crashLooping: (rev) => rev === 'c1', maxMs: 120_000 }).result.record;
+    expect({ phase: x.phase, pause: x.pause?.kind }).toEqual({ phase: 'Paused', pause: 'podFailure' });
+    expect(x.message).toMatch(/^paused: pod checkout-c1-\d+ cannot run: CrashLoopBackOff/);
+  });
+
+  it('a new pod that cannot run after the switch rolls back inside the scale-down delay with one selector write', () => {
+    const p = plan({ scaleDownDelay: '1m' }, { metrics: [] });
+    const w = run(p, {
+      // A pod that comes back after the switch (a node lost, say) crash-loops.
+      crashLooping: (rev, _now, rec) => rev === 'c1' && rec.strategy.switchedAt !== undefined,
+      observe: (t) => {
+        const fresh = t.replicaSets.get('c1');
+        // One of the new pods dies once, 5 s after the switch.
+        if (fresh && t.record.strategy.switchedAt === t.now - 5000 && fresh.ready > 0) fresh.ready--;
+      },
+    });
+    const r = w.result;
+    expect(r.record.phase).toBe('RolledBack');
+    expect(r.record.rollback?.reason).toMatch(/cannot run: CrashLoopBackOff/);
+    expect(serviceWrites(r, 'stable')).toEqual(['c1@Promoting', 's1@RollingBack']);
+    expect(replicaChanges(r, 's1')).toEqual([]);
+  });
+
   it('promote --full switches at once, skipping both analyses, without a router (the preview Service for test traffic)', () => {
     const p = plan({ ...JUDGED, previewTraffic: { service: {} }, pause: {} }, { router: 'replicaRatio' });
     const w = run(p, {

@@ -152,6 +152,42 @@ describe('rolling strategy (simulated cluster)', () => {
     expect(w.minReady).toBeGreaterThanOrEqual(9);
   });
 
+  it('rolls back a batch whose pods crash-loop at once, naming the pod, the old revision back first', () => {
+    const p = plan({ maxSurge: 1, maxUnavailable: 0, batches: ['30%', '100%'] }, { metrics: false });
+    const w = run(p, { crashLooping: (rev) => rev === 'c1' });
+    const r = w.result.record;
+    expect(r.phase).toBe('RolledBack');
+    expect(r.rollback?.reason).toMatch(/^pod checkout-c1-\d+ cannot run: CrashLoopBackOff \(exit code 1, 3 restarts\)/);
+    expect(w.result.endedAt).toBeLessThan(10_000);
+    expect(w.minReady).toBe(10);
+    expect(w.earlyShrinks).toBe(0);
+  });
+
+  it('with onPodFailure: pause, a last batch whose pods crash-loop pauses, and resume goes back to promoting', () => {
+    const p = plan({ maxSurge: 2, maxUnavailable: 0, batches: ['50%', '100%'] }, { metrics: false });
+    p.spec.onPodFailure = 'pause';
+    const strategy = bindStrategy(compilePlan(p));
+    let fixed = false;
+    let resumedPhase: string | undefined;
+    const w = run(p, {
+      crashLooping: (rev, _now, rec) => rev === 'c1' && !fixed && (rec.phase === 'Promoting' || rec.phase === 'Paused'),
+      operate: (rec, now) => {
+        if (rec.phase !== 'Paused' || rec.pause?.kind !== 'podFailure' || now < rec.pause.since + 10_000)
+          return undefined;
+        expect(rec.message).toMatch(/^paused: pod checkout-c1-\d+ cannot run: CrashLoopBackOff/);
+        // Whatever made the pods crash is over (a missing Secret created, say): resume.
+        fixed = true;
+        const resumed = strategy.operate(rec, 'resume', now).record;
+        resumedPhase = resumed.phase;
+        return resumed;
+      },
+    });
+    expect(resumedPhase).toBe('Promoting');
+    expect(w.result.record.phase).toBe('Succeeded');
+    expect(w.result.phases).toEqual(['Pending', 'Progressing', 'Promoting', 'Paused', 'Promoting', 'Succeeded']);
+    expect(w.minReady).toBe(10);
+  });
+
   it('waits at a pause until promoted; promote --full goes to the last batch at once', () => {
     const p = plan({ maxSurge: 1, maxUnavailable: 0, batches: [{ replicas: 1, pause: {} }, 10] }, { metrics: false });
     const strategy = bindStrategy(compilePlan(p));

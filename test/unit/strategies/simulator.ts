@@ -9,6 +9,7 @@ import type { RolloutRecord, RolloutEvent } from '../../../src/engine/record';
 import { isTerminal, RECORD_SCHEMA_VERSION } from '../../../src/engine/record';
 import { compilePlan, type CompiledPlan } from '../../../src/plan/compile';
 import type { Plan } from '../../../src/plan/schema';
+import type { PodSummary } from '../../../src/kube/pods';
 import { bindStrategy } from '../../../src/strategies/registry';
 import type { AnalysisOutcome, RevisionRole, StrategyObserved } from '../../../src/strategies/strategy';
 import { createRng } from '@ramp/sandbox/util/random';
@@ -30,6 +31,11 @@ export interface SimOptions {
   analysis?: (now: number, record: RolloutRecord) => Decision;
   /** Revisions whose pods never become ready. */
   neverReady?: string[];
+  /**
+   * Whether a revision's pods crash-loop at this moment: those not ready yet stay so, and the kubelet
+   * reports them as CrashLoopBackOff (a failure that will not pass by waiting).
+   */
+  crashLooping?: (revision: string, now: number, record: RolloutRecord) => boolean;
   /** The chance that a pod not ready yet becomes ready at each tick (default 1: one tick after it is asked for). */
   readyChance?: number;
   /** Seeds readyChance. */
@@ -92,6 +98,17 @@ export function initialRecord(plan: Plan, opts: { stable?: string; canary?: stri
   };
 }
 
+/** `count` pods of `revision` in CrashLoopBackOff, as the engine observes them. */
+function crashLoopingPods(revision: string, count: number): PodSummary[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `checkout-${revision}-${i}`,
+    phase: 'Running',
+    ready: false,
+    restarts: 3,
+    problem: { reason: 'CrashLoopBackOff', container: 'app', exitCode: 1 },
+  }));
+}
+
 export function simulate(plan: Plan | CompiledPlan, start: RolloutRecord, opts: SimOptions = {}): SimResult {
   const compiled = 'apiVersion' in plan ? compilePlan(plan) : plan;
   const strategy = bindStrategy(compiled);
@@ -122,10 +139,17 @@ export function simulate(plan: Plan | CompiledPlan, start: RolloutRecord, opts: 
   for (; now <= maxMs; now += tick) {
     record = opts.operate?.(record, now) ?? record;
     // Pods asked for last tick are ready now (unless they never are).
-    for (const [rev, s] of rs) if (!opts.neverReady?.includes(rev)) s.ready += becomeReady(s.spec - s.ready);
+    const crashing = (rev: string) => opts.crashLooping?.(rev, now, record) ?? false;
+    for (const [rev, s] of rs)
+      if (!opts.neverReady?.includes(rev) && !crashing(rev)) s.ready += becomeReady(s.spec - s.ready);
     const target = strategy.traffic(record);
     const observed: StrategyObserved = {
-      revisions: [...rs].map(([revision, s]) => ({ revision, specReplicas: s.spec, readyReplicas: s.ready })),
+      revisions: [...rs].map(([revision, s]) => ({
+        revision,
+        specReplicas: s.spec,
+        readyReplicas: s.ready,
+        ...(crashing(revision) ? { pods: crashLoopingPods(revision, s.spec - s.ready) } : {}),
+      })),
       services: { ...services },
       trafficVerified: routed ? sameTraffic(traffic, target) : undefined,
     };
