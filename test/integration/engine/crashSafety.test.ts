@@ -218,7 +218,8 @@ describe('crash safety', () => {
       const stable = stables[i];
       const rev = r.revisions.new;
       // Exactly one, right, outcome.
-      const types = (await h.deps.events.read(r.id, { count: 1000 })).map((e) => e.event.type);
+      const events = (await h.deps.events.read(r.id, { count: 1000 })).map((e) => e.event);
+      const types = events.map((e) => e.type);
       expect({ what, outcomes: types.filter((t) => t === 'Promoted' || t === 'RolledBack') }).toEqual({
         what,
         outcomes: [bad ? 'RolledBack' : 'Promoted'],
@@ -229,7 +230,21 @@ describe('crash safety', () => {
           reason: expect.stringMatching(/^analysis failed/),
         });
         expect({ what, promoting: types.includes('Promoting') }).toEqual({ what, promoting: false });
-      } else expect(types.indexOf('Promoting')).toBeGreaterThan(types.lastIndexOf('StepStarted'));
+      } else {
+        // No step skipped: steps start in order from the first, each once (blue-green's full size starts
+        // with the promotion, told by Promoting), and the promotion after every step before it (blue-green's
+        // switch and scale-down delay are steps of the promotion itself).
+        const steps = events.filter((e) => e.type === 'StepStarted');
+        // (canary's end of the steps, 'all steps done', is a StepStarted without a number)
+        const numbers = steps.flatMap((e) => /^(?:promoting: )?step (\d+)\//.exec(e.message)?.[1] ?? []).map(Number);
+        const ordered = numbers[0] === 1 && numbers.every((n, k) => k === 0 || n > numbers[k - 1]);
+        expect({ what, numbers, ordered }).toEqual({ what, numbers, ordered: true });
+        const before = events.filter((e) => e.type === 'StepStarted' && e.phase !== 'Promoting').pop();
+        expect({ what, promotedAfterSteps: types.indexOf('Promoting') > events.indexOf(before!) }).toEqual({
+          what,
+          promotedAfterSteps: true,
+        });
+      }
       const newRs = distinct(history.replicas(`checkout-${rev}`));
       const oldRs = history.of('ReplicaSet', `checkout-${stable}`);
       if (kind === 'canary') {
