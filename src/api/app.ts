@@ -4,6 +4,7 @@
  * namespace, and refused with 503 while Redis is unreachable), then 404 and the one error middleware.
  * No cluster writes here: the engine's createRollout/operate write records and wake workers.
  */
+import { registerRolloutMetrics } from './rolloutMetrics';
 import { InvalidOptionError, MethodNotAllowedError } from '../errors';
 import express from 'express';
 import type { Logger } from 'pino';
@@ -102,6 +103,7 @@ export function createApp(opts: ApiOptions): express.Express {
   app.set('etag', false);
   app.use(requestContext(opts.logger));
   app.use(measureRequests(requestDurationHistogram(opts.metrics.registry)));
+  registerRolloutMetrics(opts.metrics.registry, opts.deps.store);
   app.use(methodGate(routes));
   app.use(authenticate(opts.authenticator, openPaths));
   for (const r of routes) {

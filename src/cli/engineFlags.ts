@@ -7,9 +7,11 @@ import { CliUsageError } from '../errors';
 import { Option, type Command } from 'commander';
 import { providersConfigSchema } from '../analysis/providers/registry';
 import { createEngine, type Engine } from '../engine/engine';
+import type { RampWorkerOptions } from '../engine/worker';
 import type { Logger } from '../observability/logger';
 import type { EngineMetrics } from '../observability/metrics';
 import { readConfigFile } from './configFile';
+import { notificationsConfigSchema } from '../notifications/config';
 import { PodPolicy, podPolicyConfigSchema } from '../policy/podPolicy';
 import { POD_SECURITY_LEVELS, type PodSecurityLevel } from '../policy/podSecurity';
 
@@ -20,8 +22,10 @@ export interface EngineFlags {
   providersFile?: string;
   podSecurity: string;
   podPolicyFile?: string;
+  notificationsFile?: string;
   prefix: string;
   queue: string;
+  namespaces?: string;
 }
 
 /** Adds the engine's flags to a command; `kubeconfigHelp` says what the command does with the cluster. */
@@ -56,8 +60,33 @@ export function addEngineOptions(command: Command, kubeconfigHelp: string): Comm
       'the pod policy per namespace (YAML: level, serviceAccounts, namespaces: {ns: {level, serviceAccounts}})',
       process.env.RAMP_POD_POLICY_FILE,
     )
+    .option(
+      '--notifications-file <path>',
+      'where to tell of rollouts (YAML: notifiers: [{name, webhook: {url, secretFile} | slack: {url | urlFile}, namespaces, events}])',
+      process.env.RAMP_NOTIFICATIONS_FILE,
+    )
+    .option(
+      '--namespaces <list>',
+      'the namespaces Ramp manages, comma-separated (default: all); the orphan sweep lists only these, so namespaced Roles suffice',
+      process.env.RAMP_NAMESPACES,
+    )
     .option('--prefix <prefix>', 'Redis key prefix', 'ramp')
     .option('--queue <name>', 'queue name', 'reconcile');
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** The namespaces --namespaces names, or undefined for every namespace (a bad name is bad input). */
+export function namespacesFromFlags(flags: Pick<EngineFlags, 'namespaces'>): string[] | undefined {
+  if (flags.namespaces === undefined) return undefined;
+  const names = flags.namespaces
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const bad = names.find((n) => !DNS_LABEL.test(n));
+  if (bad !== undefined || names.length === 0)
+    throw new CliUsageError(`--namespaces: expected comma-separated namespace names, got "${flags.namespaces}"`);
+  return names;
 }
 
 /** The pod policy the flags describe (a bad file is bad input, naming the field). */
@@ -72,6 +101,12 @@ export function podPolicyFromFlags(flags: Pick<EngineFlags, 'podSecurity' | 'pod
   return new PodPolicy(file, flags.podSecurity as PodSecurityLevel);
 }
 
+/** The worker's share of the notifiers the engine was given: a connection of their own to deliver on. */
+export function notificationsOf(engine: Engine): Pick<RampWorkerOptions, 'notifications'> {
+  const config = engine.config.notifications;
+  return config ? { notifications: { config, connection: engine.workerConnection() } } : {};
+}
+
 /** The engine the flags describe (a bad providers file is bad input, naming the field). */
 export function engineFromFlags(flags: EngineFlags, logger: Logger, metrics: EngineMetrics): Engine {
   return createEngine({
@@ -82,6 +117,9 @@ export function engineFromFlags(flags: EngineFlags, logger: Logger, metrics: Eng
       ? readConfigFile(flags.providersFile, '--providers-file', providersConfigSchema)
       : undefined,
     podPolicy: podPolicyFromFlags(flags),
+    notifications: flags.notificationsFile
+      ? readConfigFile(flags.notificationsFile, '--notifications-file', notificationsConfigSchema)
+      : undefined,
     prefix: flags.prefix,
     queueName: flags.queue,
     logger,

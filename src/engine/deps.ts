@@ -1,3 +1,4 @@
+import type { Notifications } from '../notifications/notifications';
 import type { Logger } from 'pino';
 import type { MetricProvider } from '../analysis/providers/metricProvider';
 import type { KubeClient } from '../kube/client';
@@ -21,4 +22,6 @@ export interface EngineDeps {
   clock(): number;
   logger: Logger;
   metrics?: EngineMetrics;
+  /** Where committed events are queued for the operator's notifiers, when there are any. */
+  notifications?: Pick<Notifications, 'enqueue'>;
 }

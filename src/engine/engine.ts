@@ -15,6 +15,8 @@ import { RolloutEvents } from './events';
 import { ReconcileQueue } from './queue';
 import { createRedisConnection } from './redisConnection';
 import { RolloutStore } from './store';
+import type { NotificationsConfig } from '../notifications/config';
+import { Notifications } from '../notifications/notifications';
 
 export interface EngineConfig {
   redisUrl: string;
@@ -31,6 +33,8 @@ export interface EngineConfig {
   clock?: () => number;
   /** The operator's pod policy. Default: baseline everywhere, no service account but `default`. */
   podPolicy?: PodPolicy;
+  /** The operator's notifiers (webhooks, Slack); none by default. */
+  notifications?: NotificationsConfig;
 }
 
 export interface Engine {
@@ -57,6 +61,9 @@ export function createEngine(config: EngineConfig): Engine {
   );
   const events = new RolloutEvents({ connection, prefix: config.prefix });
   const queue = new ReconcileQueue({ connection, prefix: config.prefix, name: config.queueName });
+  const notifications = config.notifications
+    ? new Notifications({ config: config.notifications, connection, prefix: config.prefix, logger: config.logger })
+    : undefined;
   const deps: EngineDeps = {
     store: new RolloutStore({ connection, prefix: config.prefix }),
     events,
@@ -67,6 +74,7 @@ export function createEngine(config: EngineConfig): Engine {
     clock: config.clock ?? Date.now,
     logger: config.logger,
     metrics,
+    ...(notifications ? { notifications } : {}),
   };
   let closing: Promise<void> | undefined;
   return {
@@ -81,6 +89,7 @@ export function createEngine(config: EngineConfig): Engine {
       closing ??= (async () => {
         for (const step of [
           () => queue.close(),
+          async () => notifications?.close(),
           () => events.close(),
           async () => kube.close(),
           async () => connection.disconnect(),

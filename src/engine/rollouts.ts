@@ -125,10 +125,15 @@ export async function createRollout(
   if (opts.dryRun) return newRecord(plan, compiled, 0, now, opts.attempt ?? 1);
   const seq = await deps.store.nextSeq(compiled.namespace, compiled.app);
   const fresh = newRecord(plan, compiled, seq, now, opts.attempt ?? 1);
-  const record = await deps.store.create(fresh, [
-    { at: now, type: 'Created', message: `rollout ${fresh.id} created (attempt ${fresh.attempt})`, phase: fresh.phase },
-  ]);
+  const created: RolloutEvent = {
+    at: now,
+    type: 'Created',
+    message: `rollout ${fresh.id} created (attempt ${fresh.attempt})`,
+    phase: fresh.phase,
+  };
+  const record = await deps.store.create(fresh, [created]);
   await deps.queue.enqueue(record.id, record.version);
+  await notify(deps, record, [created]);
   deps.metrics?.transitions.inc({ phase: 'Pending' });
   return record;
 }
@@ -175,12 +180,22 @@ export async function operate(deps: EngineDeps, id: string, op: Operation): Prom
   }
   const compiled = compilePlan(plan);
   let unchanged: string | undefined;
+  let told: readonly RolloutEvent[] = [];
   const committed = await deps.store.mutate(id, (r) => {
     const t = applyOperation(compiled, r, op, deps.clock());
     unchanged = t.unchanged;
+    told = t.events;
     return t.unchanged ? undefined : t;
   });
   if (unchanged) return { record: committed, unchanged };
   await deps.queue.enqueue(id, committed.version);
+  await notify(deps, committed, told);
   return { record: committed };
+}
+
+/** Queues the operator's notifications of a committed change; best effort (the change stands either way). */
+async function notify(deps: EngineDeps, record: RolloutRecord, events: readonly RolloutEvent[]): Promise<void> {
+  await deps.notifications
+    ?.enqueue(record, events)
+    .catch((err: unknown) => deps.logger.warn({ err, rolloutId: record.id }, 'could not queue notifications'));
 }

@@ -44,7 +44,7 @@ function download(url, file) {
   execFileSync('curl', ['-fsSL', '-o', file, url], { stdio: 'inherit' });
 }
 
-function gvFileName(gv) {
+export function gvFileName(gv) {
   // Kubernetes' own naming: apis/apps/v1 → apis__apps__v1_openapi.json
   return `${gv.replace(/\//g, '__')}_openapi.json`;
 }
@@ -86,7 +86,7 @@ function collectRefs(node, into) {
   }
 }
 
-function trimDoc(doc, gv, resources) {
+export function trimDoc(doc, gv, resources) {
   const paths = {};
   for (const [p, v] of Object.entries(doc.paths)) if (keepPath(p, gv, resources)) paths[p] = v;
   const wanted = new Set();
@@ -233,4 +233,4 @@ function main() {
   );
 }
 
-main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();

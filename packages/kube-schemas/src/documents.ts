@@ -29,13 +29,20 @@ export function specDirectory(): string {
   return join(packageRoot(), 'specs');
 }
 
-let loaded: Map<string, VendoredDocument> | undefined;
+/**
+ * Which documents: `sandbox`, the v1.32 kinds the home-made sandbox serves (specs/); `cluster`, the kinds
+ * Ramp's Helm chart renders, at the version the real control plane runs (specs/cluster/, never served).
+ */
+export type DocumentSet = 'sandbox' | 'cluster';
 
-/** Every vendored document, keyed by its path under /openapi/v3 (`api/v1`, `apis/apps/v1`). */
-export function vendoredDocuments(): ReadonlyMap<string, VendoredDocument> {
-  if (loaded) return loaded;
+const loaded = new Map<DocumentSet, Map<string, VendoredDocument>>();
+
+/** Every vendored document of a set, keyed by its path under /openapi/v3 (`api/v1`, `apis/apps/v1`). */
+export function vendoredDocuments(set: DocumentSet = 'sandbox'): ReadonlyMap<string, VendoredDocument> {
+  const cached = loaded.get(set);
+  if (cached) return cached;
   const docs = new Map<string, VendoredDocument>();
-  const dir = specDirectory();
+  const dir = set === 'sandbox' ? specDirectory() : join(specDirectory(), set);
   for (const f of readdirSync(dir)) {
     if (!f.endsWith('_openapi.json')) continue;
     // Kubernetes' own file naming: apis__apps__v1_openapi.json is apis/apps/v1.
@@ -43,11 +50,11 @@ export function vendoredDocuments(): ReadonlyMap<string, VendoredDocument> {
     const text = readFileSync(join(dir, f), 'utf8');
     docs.set(path, { path, doc: JSON.parse(text) as OpenApiDoc, text });
   }
-  loaded = docs;
+  loaded.set(set, docs);
   return docs;
 }
 
 /** The document of a group-version (`api/v1`, `apis/apps/v1`), or undefined if none is vendored. */
-export function openApiDocument(path: string): OpenApiDoc | undefined {
-  return vendoredDocuments().get(path)?.doc;
+export function openApiDocument(path: string, set: DocumentSet = 'sandbox'): OpenApiDoc | undefined {
+  return vendoredDocuments(set).get(path)?.doc;
 }

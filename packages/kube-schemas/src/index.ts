@@ -4,7 +4,13 @@
  * fields, and a walker over the schemas.
  */
 export type { OpenApiDoc, SchemaNode, SchemaProblem } from './types';
-export { openApiDocument, specDirectory, vendoredDocuments, type VendoredDocument } from './documents';
+export {
+  openApiDocument,
+  specDirectory,
+  vendoredDocuments,
+  type DocumentSet,
+  type VendoredDocument,
+} from './documents';
 export { SchemaWalker } from './schemaWalker';
 export { checkSchema, fieldPath, hasSchema, type SchemaCheck } from './validator';
 export { unknownFieldPaths } from './unknownFields';

@@ -3,13 +3,18 @@
  * field validation reports (`spec.template.spec.containers[0].imagee`). Maps and
  * `x-kubernetes-preserve-unknown-fields` take anything.
  */
-import { openApiDocument } from './documents';
+import { openApiDocument, type DocumentSet } from './documents';
 import { SchemaWalker } from './schemaWalker';
 import type { SchemaNode } from './types';
 
 /** Paths of the fields of `value` that `docId`'s schema `schemaName` does not know; throws when it is not vendored. */
-export function unknownFieldPaths(docId: string, schemaName: string, value: unknown): string[] {
-  const doc = openApiDocument(docId);
+export function unknownFieldPaths(
+  docId: string,
+  schemaName: string,
+  value: unknown,
+  set: DocumentSet = 'sandbox',
+): string[] {
+  const doc = openApiDocument(docId, set);
   const root = doc?.components.schemas[schemaName];
   if (!doc || !root) throw new Error(`no schema ${schemaName} in ${docId}`);
   const walker = new SchemaWalker(doc);

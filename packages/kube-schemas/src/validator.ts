@@ -3,31 +3,33 @@
  * schemas as they are; its errors become problems named the way Kubernetes names the causes of a 422.
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { openApiDocument } from './documents';
+import { openApiDocument, type DocumentSet } from './documents';
 import type { SchemaProblem } from './types';
 
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, allowUnionTypes: true });
 const addedDocs = new Set<string>();
 const validators = new Map<string, ValidateFunction>();
 
-function validatorFor(docId: string, schemaName: string): ValidateFunction | undefined {
-  const key = `${docId}#${schemaName}`;
+function validatorFor(docId: string, schemaName: string, set: DocumentSet): ValidateFunction | undefined {
+  // ajv's ids: the sandbox's documents keep their plain paths, other sets get a prefix.
+  const id = set === 'sandbox' ? docId : `${set}:${docId}`;
+  const key = `${id}#${schemaName}`;
   const cached = validators.get(key);
   if (cached) return cached;
-  if (!addedDocs.has(docId)) {
-    const doc = openApiDocument(docId);
+  if (!addedDocs.has(id)) {
+    const doc = openApiDocument(docId, set);
     if (!doc) return undefined;
-    ajv.addSchema({ components: doc.components }, docId);
-    addedDocs.add(docId);
+    ajv.addSchema({ components: doc.components }, id);
+    addedDocs.add(id);
   }
-  const v = ajv.getSchema(`${docId}#/components/schemas/${schemaName}`);
+  const v = ajv.getSchema(`${id}#/components/schemas/${schemaName}`);
   if (v) validators.set(key, v);
   return v;
 }
 
 /** True when the document (`apis/apps/v1`) is vendored and has the schema (`io.k8s.api.apps.v1.Deployment`). */
-export function hasSchema(docId: string, schemaName: string): boolean {
-  return openApiDocument(docId)?.components.schemas[schemaName] !== undefined;
+export function hasSchema(docId: string, schemaName: string, set: DocumentSet = 'sandbox'): boolean {
+  return openApiDocument(docId, set)?.components.schemas[schemaName] !== undefined;
 }
 
 /** What checking a value against a schema found. */
@@ -40,11 +42,16 @@ export interface SchemaCheck {
 
 /**
  * Checks a value against `docId`'s schema `schemaName`: wrong types, missing required fields and
- * unsupported enum values, each with its field path. Throws when the schema is not vendored.
+ * unsupported enum values, each with its field path. Throws when the schema is not vendored in `set`.
  */
-export function checkSchema(docId: string, schemaName: string, value: unknown): SchemaCheck {
-  const v = validatorFor(docId, schemaName);
-  if (!v) throw new Error(`no schema ${schemaName} in ${docId}`);
+export function checkSchema(
+  docId: string,
+  schemaName: string,
+  value: unknown,
+  set: DocumentSet = 'sandbox',
+): SchemaCheck {
+  const v = validatorFor(docId, schemaName, set);
+  if (!v) throw new Error(`no schema ${schemaName} in ${docId} (${set})`);
   if (v(value)) return { valid: true, problems: [] };
   const problems: SchemaProblem[] = [];
   for (const e of v.errors ?? []) {

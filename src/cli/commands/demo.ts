@@ -32,6 +32,7 @@ const HOST = 'checkout.demo.sandbox';
 
 interface DemoFlags {
   once?: boolean;
+  controlPlane: string;
   rate: string;
   dir?: string;
   strategy: string;
@@ -103,8 +104,8 @@ interface Stack {
   token: string;
 }
 
-async function startStack(pkg: SandboxApi, dir: string): Promise<Stack> {
-  const sb = await pkg.Sandbox.start({ dir, logger: silentLogger() });
+async function startStack(pkg: SandboxApi, dir: string, controlPlane: 'home-made' | 'kubernetes'): Promise<Stack> {
+  const sb = await pkg.Sandbox.start({ dir, controlPlane, logger: silentLogger() });
   const logger = createLogger({ name: 'ramp', file: join(dir, 'ramp.log') });
   const metrics = new EngineMetrics();
   const prefix = `demo-${randomBytes(3).toString('hex')}`;
@@ -162,9 +163,8 @@ async function liveNewPods(
       if (!latest || !JSON.stringify(latest.template).includes(`demo-app:${version}"`)) return false;
       const live = bindStrategy(compilePlan(latest.plan)).describe(latest).traffic.target.weight > 0;
       if (!live || (latest.phase !== 'Progressing' && latest.phase !== 'Promoting')) return false;
-      pods = stack.sb.registry
-        .list(pkg.resource('pods'), { namespace: NS })
-        .items.filter((p) => p.metadata.labels?.['ramp.dev/revision'] === latest.revisions.new)
+      pods = (await stack.sb.cluster.list(pkg.resource('pods'), { namespace: NS }))
+        .filter((p) => p.metadata.labels?.['ramp.dev/revision'] === latest.revisions.new)
         .flatMap((p) => {
           const status = p.status as { podIP?: string; conditions?: { type: string; status: string }[] } | undefined;
           const ready = status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
@@ -266,17 +266,18 @@ async function tellStrategy(
 async function runDemo(pkg: SandboxApi, flags: DemoFlags): Promise<number> {
   const chosen = chosenStrategies(flags.strategy);
   const dir = flags.dir ?? mkdtempSync(join(tmpdir(), 'ramp-demo-'));
-  progress(`[demo] starting the sandbox and Ramp (API server + worker) in ${dir}`);
+  const plane = flags.controlPlane === 'kubernetes' ? 'kubernetes' : 'home-made';
+  progress(`[demo] starting the sandbox (${plane} control plane) and Ramp (API server + worker) in ${dir}`);
   let stack: Stack | undefined;
   let load: LoadGenerator | undefined;
   try {
-    stack = await startStack(pkg, dir);
+    stack = await startStack(pkg, dir, plane);
     progress(
       `[demo] Ramp API ${stack.apiUrl}; sandbox gateway ${stack.sb.urls.gateway}; Prometheus ${stack.sb.urls.prometheus}`,
     );
     progress(`[demo] kubectl works too: export KUBECONFIG=${stack.sb.kubeconfigPath}`);
-    stack.sb.registry.ensureNamespace(NS);
-    stack.sb.registry.create(pkg.resource('httproutes'), NS, {
+    await pkg.ensureNamespace(stack.sb.cluster, NS);
+    await stack.sb.cluster.create(pkg.resource('httproutes'), NS, {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
       metadata: { name: APP, namespace: NS },
@@ -335,7 +336,17 @@ export function registerDemo(program: Command): void {
     .option('--strategy <names>', `all, or some of ${Object.keys(SCENARIOS).join(', ')} (comma-separated)`, 'all')
     .option('--rate <perSecond>', 'requests per second through the gateway', '200')
     .option('--dir <dir>', 'sandbox directory (default: a new temporary one)')
+    .option(
+      '--control-plane <kind>',
+      'home-made, or kubernetes: the real etcd and kube-apiserver (bash scripts/kubernetes/build.sh first; root)',
+      'home-made',
+    )
     .action(async (flags: DemoFlags) => {
+      if (flags.controlPlane !== 'home-made' && flags.controlPlane !== 'kubernetes') {
+        process.stderr.write(`ramp: --control-plane: expected home-made or kubernetes, got "${flags.controlPlane}"\n`);
+        process.exitCode = EXIT_CODES.badInput;
+        return;
+      }
       process.exitCode = await withSandbox((pkg) => runDemo(pkg, flags));
     });
 }

@@ -7,7 +7,13 @@
  */
 import { CliUsageError, PortInUseError } from '../../errors';
 import type { Command } from 'commander';
-import { addEngineOptions, engineFromFlags, type EngineFlags } from '../engineFlags';
+import {
+  addEngineOptions,
+  engineFromFlags,
+  namespacesFromFlags,
+  notificationsOf,
+  type EngineFlags,
+} from '../engineFlags';
 import { StaticTokenAuthenticator } from '../../api/auth/staticTokens';
 import { RampApiServer, type TlsFiles } from '../../api/server';
 import { readFileSync } from 'node:fs';
@@ -77,7 +83,7 @@ async function listen(server: RampApiServer, port: number, host: string): Promis
 function startWorker(
   engine: Engine,
   flags: ServerFlags,
-  settings: { concurrency: number; retentionMs: number },
+  settings: { concurrency: number; retentionMs: number; namespaces?: string[] },
 ): RampWorker {
   const worker = new RampWorker({
     deps: engine.deps,
@@ -85,6 +91,7 @@ function startWorker(
     prefix: flags.prefix,
     queueName: flags.queue,
     ...settings,
+    ...notificationsOf(engine),
   });
   worker.start();
   return worker;
@@ -152,6 +159,7 @@ export function registerServer(program: Command): void {
       const workerSettings = {
         concurrency: integer(flags.concurrency, '--concurrency', 1, 1000),
         retentionMs: parseRetention(flags.retention),
+        namespaces: namespacesFromFlags(flags),
       };
       const authenticator = StaticTokenAuthenticator.fromFile(flags.tokensFile);
       const logger = createLogger({ name: 'ramp-server' });

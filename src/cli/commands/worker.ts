@@ -1,7 +1,13 @@
 /** `ramp worker`: runs reconcile jobs until SIGTERM, then finishes (or hands back) the job in flight. */
 import { CliUsageError } from '../../errors';
 import type { Command } from 'commander';
-import { addEngineOptions, engineFromFlags, type EngineFlags } from '../engineFlags';
+import {
+  addEngineOptions,
+  engineFromFlags,
+  namespacesFromFlags,
+  notificationsOf,
+  type EngineFlags,
+} from '../engineFlags';
 import { createServer } from 'node:http';
 import { RampWorker } from '../../engine/worker';
 import { createLogger } from '../../observability/logger';
@@ -41,6 +47,7 @@ export function registerWorker(program: Command): void {
       const shutdownMs = positiveInt(flags.shutdownTimeout, '--shutdown-timeout') * 1000;
       const lockDurationMs = positiveInt(flags.lockDuration, '--lock-duration');
       const retentionMs = parseRetention(flags.retention);
+      const namespaces = namespacesFromFlags(flags);
       const logger = createLogger({ name: 'ramp-worker' });
       const metrics = new EngineMetrics({ defaultMetrics: true });
       const engine = engineFromFlags(flags, logger, metrics);
@@ -54,11 +61,15 @@ export function registerWorker(program: Command): void {
         stalledIntervalMs: Math.max(500, Math.floor(lockDurationMs / 2)),
         sweepIntervalMs: Math.max(1000, lockDurationMs),
         retentionMs,
+        ...notificationsOf(engine),
+        namespaces,
       });
       worker.start();
       const server = flags.metricsPort
         ? createServer((req, res) => {
-            if (req.url === '/healthz') return void res.end(worker.state === 'running' ? 'ok' : worker.state);
+            // 503 once the worker stops running, so a liveness probe sees a worker that no longer takes jobs.
+            if (req.url === '/healthz')
+              return void (worker.state === 'running' ? res.end('ok') : res.writeHead(503).end(worker.state));
             if (req.url === '/metrics')
               return void metrics.registry
                 .metrics()

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clone, queryInstant, Registry, resource, waitFor } from '@ramp/sandbox';
+import { clone, queryInstant, Registry, RegistryCluster, resource, waitFor } from '@ramp/sandbox';
 import { ObjectStore } from '@ramp/sandbox/apiServer/store';
 import { HttpSdServer } from '@ramp/sandbox/prometheus/httpSd';
 import { PrometheusServer } from '@ramp/sandbox/prometheus/prometheusServer';
@@ -35,7 +35,7 @@ export async function startPrometheusWithTarget(ip: string, pod: string, value: 
 export async function startPrometheusWithTargets(pods: HarnessPod[]): Promise<PrometheusHarness> {
   const stateDir = mkdtempSync(join(tmpdir(), 'ramp-analysis-prom-'));
   const registry = new Registry(new ObjectStore());
-  const sd = new HttpSdServer({ registry });
+  const sd = new HttpSdServer({ cluster: new RegistryCluster(registry) });
   const prom = new PrometheusServer({ stateDir, sdUrl: await sd.listen() });
   const targets: MetricsTarget[] = [];
   let closing: Promise<void> | undefined;

@@ -63,7 +63,7 @@ describe('blue-green rollouts on the sandbox', () => {
 
   /** v1 deployed (a blue-green first deploy), the history recording, users' load on the app's route. */
   async function scene(ns: string): Promise<Scene> {
-    const host = prepareNamespace(h.sb, ns);
+    const host = await prepareNamespace(h.sb, ns);
     const first = await waitForPhase(h.deps, (await createRollout(h.deps, bgPlan(ns, 'v1', {}))).id, [...ENDED]);
     expect(first.phase).toBe('Succeeded');
     const history = new ClusterHistory(h.sb, ns);

@@ -140,7 +140,7 @@ describe('crash safety', () => {
 
   it('ends every rollout right with workers killed at random, and keeps the invariants', async () => {
     const namespaces = Array.from({ length: APPS }, (_, i) => `crash-${String(i).padStart(2, '0')}`);
-    const hosts = namespaces.map((ns) => prepareNamespace(h.sb, ns));
+    const hosts = await Promise.all(namespaces.map((ns) => prepareNamespace(h.sb, ns)));
     const firsts = await Promise.all(namespaces.map((ns, i) => createRollout(h.deps, plan(ns, i, 'v1', false))));
     for (const f of firsts)
       expect((await waitForPhase(h.deps, f.id, ['Succeeded', 'Failed'], 180_000)).phase).toBe('Succeeded');

@@ -59,7 +59,7 @@ describe('rolling updates on the sandbox', () => {
   });
 
   async function scene(ns: string): Promise<{ history: ClusterHistory; load: LoadGenerator; stable: string }> {
-    const host = prepareNamespace(h.sb, ns);
+    const host = await prepareNamespace(h.sb, ns);
     const first = await waitForPhase(h.deps, (await createRollout(h.deps, rollingPlan(ns, 'v1', {}, 0, false))).id, [
       ...ENDED,
     ]);

@@ -48,7 +48,7 @@ describe('security: the API boundary for a namespace token', () => {
   beforeAll(async () => {
     h = await startEngineHarness('apiboundary', { worker: false });
     api = await startApi('apiboundary', { deps: h.deps });
-    prepareNamespace(h.sb, NS);
+    await prepareNamespace(h.sb, NS);
     attacker = await attackerListener();
   }, 90_000);
   afterAll(async () => {

@@ -49,7 +49,7 @@ describe('security: the pod policy (baseline by default)', () => {
   beforeAll(async () => {
     h = await startEngineHarness('podpolicy', { worker: false });
     api = await startApi('podpolicy', { deps: h.deps });
-    prepareNamespace(h.sb, NS);
+    await prepareNamespace(h.sb, NS);
   }, 90_000);
   afterAll(async () => {
     await api?.close();

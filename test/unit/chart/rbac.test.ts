@@ -1,0 +1,110 @@
+/**
+ * Least privilege, checked against the code: the chart's Roles/ClusterRole allow every Kubernetes call the
+ * product makes (found statically by scripts/chart/kubeCalls.mjs) and nothing else, with no `*`.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describeWithHelm, REPO, template, type RenderedObject } from '../../helpers/chart/helm';
+import {
+  disallowedCalls,
+  grantsOf,
+  scanCalls,
+  scanRefusal,
+  unusedGrants,
+  type KubeCall,
+} from '../../helpers/chart/rbac';
+
+const FIXTURES = join(REPO, 'test', 'fixtures', 'kubeCalls');
+const fixture = (name: string): string => join(FIXTURES, name, 'src', 'cli', 'main.ts');
+const SA = 'ramp';
+
+let calls: KubeCall[];
+beforeAll(() => {
+  calls = scanCalls();
+}, 60_000);
+
+function kinds(objects: RenderedObject[]): string[] {
+  return objects.map((o) => o.kind).filter((k) => /Role/.test(k));
+}
+
+describe('the Kubernetes calls found in the code', () => {
+  it('are every KubeClient.call() site, each with a literal verb, resource and API group', () => {
+    expect(calls.length).toBeGreaterThanOrEqual(10);
+    for (const c of calls) expect(c).toMatchObject({ verb: expect.any(String), resource: expect.any(String) });
+    const distinct = new Set(calls.map((c) => `${c.verb} ${c.group}/${c.resource}`));
+    process.stderr.write(`[rbac] ${calls.length} call sites, ${distinct.size} distinct (verb, group, resource)\n`);
+  });
+
+  it('are what charts/ramp/files/rbac-rules.yaml holds (node scripts/chart/kubeCalls.mjs --write)', () => {
+    const r = spawnSync('node', [join(REPO, 'scripts', 'chart', 'kubeCalls.mjs'), '--check'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  }, 60_000);
+
+  it('refuses a call whose resource is not a literal, naming the file and line', () => {
+    expect(scanRefusal(fixture('nonLiteral'))).toMatch(
+      /test\/fixtures\/kubeCalls\/nonLiteral\/src\/cli\/main\.ts:5: the resource is not a literal/,
+    );
+  }, 60_000);
+
+  it('refuses a call labelled with a verb its request is not', () => {
+    expect(scanRefusal(fixture('mislabelled'))).toMatch(
+      /main\.ts:5: labelled get but sends listNamespacedPod \(list\)/,
+    );
+  }, 60_000);
+});
+
+describeWithHelm('the RBAC the chart grants', () => {
+  it('without watchNamespaces: one ClusterRole allowing every call and nothing else, no *', () => {
+    const objects = template({});
+    expect(kinds(objects).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding']);
+    const grants = grantsOf(objects, SA);
+    expect(disallowedCalls(calls, grants)).toEqual([]);
+    expect(unusedGrants(calls, grants)).toEqual([]);
+    expect(JSON.stringify(objects.filter((o) => /Role$/.test(o.kind)))).not.toContain('*');
+    const role = objects.find((o) => o.kind === 'ClusterRole');
+    process.stderr.write(`[rbac] ClusterRole: ${(role?.rules as unknown[]).length} rules, ${grants.length} grants\n`);
+  });
+
+  it('with watchNamespaces: a Role per namespace (the namespace object by name only), no ClusterRole', () => {
+    const namespaces = ['shop', 'billing'];
+    const objects = template({ watchNamespaces: namespaces });
+    expect(kinds(objects).sort()).toEqual(['Role', 'Role', 'RoleBinding', 'RoleBinding']);
+    const grants = grantsOf(objects, SA);
+    expect(disallowedCalls(calls, grants, namespaces)).toEqual([]);
+    expect(unusedGrants(calls, grants)).toEqual([]);
+    expect(grants.filter((g) => g.resource === 'namespaces').map((g) => g.resourceNames)).toEqual([
+      ['shop'],
+      ['billing'],
+    ]);
+    expect(JSON.stringify(objects.filter((o) => /Role$/.test(o.kind)))).not.toContain('*');
+  });
+
+  it('fails when a rule is removed: each rule is needed by some call', () => {
+    const grants = grantsOf(template({}), SA);
+    for (const g of grants) {
+      const without = grants.filter((x) => x !== g);
+      expect({ removed: g, disallowed: disallowedCalls(calls, without).length > 0 }).toEqual({
+        removed: g,
+        disallowed: true,
+      });
+    }
+  });
+
+  it('fails when the code adds a call the rules do not allow', () => {
+    const added = scanCalls(fixture('added'));
+    expect(added).toEqual([expect.objectContaining({ verb: 'delete', group: '', resource: 'pods' })]);
+    expect(disallowedCalls([...calls, ...added], grantsOf(template({}), SA))).toEqual([
+      expect.stringMatching(
+        /^delete core\/pods \(namespaced, test\/fixtures\/kubeCalls\/added\/src\/cli\/main\.ts:5\)$/,
+      ),
+    ]);
+  }, 60_000);
+
+  it('fails when a rule allows a call the code never makes', () => {
+    const grants = grantsOf(template({}), SA);
+    expect(unusedGrants(calls, [...grants, { group: 'apps', resource: 'replicasets', verb: 'delete' }])).toEqual([
+      'delete apps/replicasets',
+    ]);
+  });
+});
