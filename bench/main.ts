@@ -5,6 +5,7 @@ import { runEngineBench } from './engine';
 import { runApiBench } from './api';
 import { runJudgementBench } from './judgement';
 import { runReactionBench } from './reaction';
+import { runStrategiesBench } from './strategies';
 import { ProcessTracker } from '@ramp/sandbox';
 
 const BENCHES: Record<string, (quick: boolean) => Promise<void>> = {
@@ -14,6 +15,7 @@ const BENCHES: Record<string, (quick: boolean) => Promise<void>> = {
   api: runApiBench,
   judgement: runJudgementBench,
   reaction: runReactionBench,
+  strategies: runStrategiesBench,
 };
 
 // Sandboxes' pods, Prometheus and Redis are detached processes: on Ctrl-C or a kill they would outlive

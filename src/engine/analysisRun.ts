@@ -4,6 +4,7 @@
  * record, and ask its judge. Metrics judged sequentially share the rollout's alpha equally
  * (Bonferroni), so the combined false-rollback rate stays within it.
  */
+import { againstBaseline } from '../analysis/baseline';
 import { judgeFor } from '../analysis/judges/factory';
 import { measure } from '../analysis/measure';
 import type { Judge, JudgeContext } from '../analysis/judge';
@@ -95,12 +96,19 @@ export async function runAnalysis(
     };
     const measured = await measure(provider, metric, target, state.cursor, now);
     const { cursor } = measured;
-    const measurement = markShifted(measured.measurement, record.analysis.trafficAtLastLook, traffic);
+    // After a switch the stable revision serves nothing: its pre-switch windows stand in (analysis/baseline.ts).
+    const frozen = state.baseline && againstBaseline(measured.measurement, state.baseline);
+    const measurement = markShifted(
+      frozen ? frozen.measurement : measured.measurement,
+      record.analysis.trafficAtLastLook,
+      traffic,
+    );
     const judge = judgeFor(metric);
     const ctx = { metric, alpha, analysisStartedAt: startedAt, now };
     const { measurements, carry } = keepMeasurements(judge, ctx, state, measurement);
     const verdict = judge.judge(measurements, { ...ctx, carried: carry });
-    metrics[metric.name] = { measurements, cursor, ...(carry !== undefined ? { carry } : {}), verdict };
+    const kept = { ...(carry !== undefined ? { carry } : {}), ...(frozen ? { baseline: frozen.baseline } : {}) };
+    metrics[metric.name] = { measurements, cursor, ...kept, verdict };
     verdicts.push(verdict);
   }
   const combined = combineVerdicts(verdicts);

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { outcomeSchema, PAUSE_KINDS, phaseSchema } from './phase';
+import { baselineSchema } from '../analysis/baseline';
 import { measurementSchema, verdictSchema } from '../analysis/types';
 import { planSchema, podTemplateSchema } from '../plan/schema';
 import { podSummarySchema } from '../kube/pods';
@@ -23,6 +24,8 @@ export const metricStateSchema = z.object({
   cursor: z.unknown().optional(),
   /** The judge's fold of measurements no longer kept (Judge.fold); opaque here. */
   carry: z.unknown().optional(),
+  /** Set after a switch (analysis/baseline.ts): the stable revision's pre-switch windows the next measurements are judged against. */
+  baseline: baselineSchema.optional(),
   verdict: verdictSchema.optional(),
 });
 export type MetricState = z.infer<typeof metricStateSchema>;

@@ -216,12 +216,14 @@ export type PodTemplate = z.output<typeof podTemplateSchema>;
 
 /** The chosen strategy's checks that need the rest of the plan (analyze steps need metrics, weights the router can express). */
 function checkStrategy(
-  s: { replicas: number; strategy: Record<string, unknown>; analysis: { metrics: unknown[] } },
+  s: { replicas: number; strategy: Record<string, unknown>; analysis: { metrics: MetricSpec[] } },
   ctx: z.core.$RefinementCtx,
 ): void {
   const { key, value } = onlyEntry(s.strategy);
   const strategy = strategies.get(key);
-  const facts = { replicas: s.replicas, metricCount: s.analysis.metrics.length };
+  const metrics = s.analysis.metrics;
+  const requestMetricCount = metrics.filter((m) => m.errorRate !== undefined || m.latency !== undefined).length;
+  const facts = { replicas: s.replicas, metricCount: metrics.length, requestMetricCount };
   const problems = strategy.check(value, facts, routerCapabilities(strategy.router(value)));
   for (const p of problems) {
     const rest = p.path === '' ? [] : pathSegments(p.path);

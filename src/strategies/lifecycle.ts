@@ -294,7 +294,7 @@ export function inconclusive<S extends StrategyStateBase>(
   return transition(record, { ...changes, message: `paused: ${why}` }, 'Paused', now);
 }
 
-/** Inconclusive for longer than the plan allows (absent: not yet). */
+/** Inconclusive for longer than the plan allows, while progressing or judging after a switch (absent: not yet). */
 export function inconclusiveTooLong<S extends StrategyStateBase>(
   plan: CompiledPlan,
   record: StrategyRecord<S>,
@@ -302,8 +302,8 @@ export function inconclusiveTooLong<S extends StrategyStateBase>(
   now: number,
 ): Transition<S> | undefined {
   const since = record.analysis.inconclusiveSince;
-  if (record.phase !== 'Progressing' || since === undefined || now - since < plan.analysis.inconclusiveAfterMs)
-    return undefined;
+  const judging = record.phase === 'Progressing' || record.phase === 'Promoting';
+  if (!judging || since === undefined || now - since < plan.analysis.inconclusiveAfterMs) return undefined;
   const reason = analysis?.reason ?? latestVerdict(record)?.reason ?? 'no data';
   return inconclusive(
     plan,

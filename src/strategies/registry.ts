@@ -9,7 +9,9 @@ import type { RouterCapabilities } from '../kube/routers/trafficRouter';
 import type { RouterRef } from '../kube/routers/registry';
 import type { CompiledPlan } from '../plan/compile';
 import { Registry } from '../util/registry';
+import { blueGreenStrategy } from './blueGreen';
 import { canaryStrategy } from './canary';
+import { rollingStrategy } from './rolling';
 import type { ProgressView } from './progress';
 import type {
   AnalysisOutcome,
@@ -24,11 +26,11 @@ import type {
 import type { Traffic } from './traffic';
 
 export const strategies = new Registry<Strategy>('strategy', {
-  blueGreen: 'blue-green comes in the next release; use canary',
-  rolling: 'the metric-gated rolling update comes in the next release; use canary',
   gray: 'gray release comes in a later release; use canary',
 });
 strategies.register(canaryStrategy as unknown as Strategy);
+strategies.register(blueGreenStrategy as unknown as Strategy);
+strategies.register(rollingStrategy as unknown as Strategy);
 
 /** A registered strategy's plan block compiled: its key, its config, its router. */
 export interface CompiledStrategy {
@@ -60,7 +62,7 @@ export interface BoundStrategy {
   describe(record?: RolloutRecord): ProgressView;
   /** Checks a stored state: InvalidRecordError naming the field when it is not this strategy's. */
   checkState(record: RolloutRecord): void;
-  /** The events with where the rollout is filled in where they do not say: its phase, step and target weight. */
+  /** The events with where the rollout is filled in where they do not say: its phase, step and the new revision's target share. */
   place(record: RolloutRecord, events: readonly RolloutEvent[]): RolloutEvent[];
 }
 
@@ -91,7 +93,9 @@ function bind<C, S extends StrategyStateBase>(s: Strategy<C, S>, plan: CompiledP
     place(record, events) {
       if (events.length === 0 || record.phase === 'Pending' || !record.revisions.new) return [...events];
       const r = narrow(record);
-      const where = { phase: record.phase, step: s.describe(p, r).stepIndex, weight: s.traffic(p, r).weight };
+      // The new revision's share as the strategy describes it (a blue-green switch moves it with no router change).
+      const view = s.describe(p, r);
+      const where = { phase: record.phase, step: view.stepIndex, weight: view.traffic.target.weight };
       return events.map((e) => ({ ...where, ...e }));
     },
   };

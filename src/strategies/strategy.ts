@@ -103,6 +103,8 @@ export type Operation = 'promote' | 'promoteFull' | 'abort' | 'pause' | 'resume'
 export interface PlanFacts {
   replicas: number;
   metricCount: number;
+  /** The built-in metrics (errorRate, latency): they count the new revision's requests, so they never pass one no request reached. */
+  requestMetricCount: number;
 }
 
 /** A plan together with one strategy's compiled block, the strategy's `this` for every call. */

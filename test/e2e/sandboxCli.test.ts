@@ -154,11 +154,11 @@ describe('ramp sandbox up / status / down', () => {
 
 describe('ramp demo --once', () => {
   it('promotes a healthy v2 and rolls back v3 when it turns bad, both through the CLI, and exits 0', async () => {
-    const r = await ramp(['demo', '--once', '--control-plane', PLANE], {}, 280_000);
+    const r = await ramp(['demo', '--once', '--strategy', 'canary', '--control-plane', PLANE], {}, 280_000);
     expect(r.stderr).toMatch(/\[demo\] ramp exited 0 for v2/);
     expect(r.stderr).toMatch(/\[demo\] injected a regression/);
     expect(r.stderr).toMatch(/\[demo\] ramp exited 1 for v3/);
-    expect(r.stderr).toContain('[demo] both outcomes as expected: v2 promoted, v3 rolled back');
+    expect(r.stderr).toContain('[demo] canary: both outcomes as expected: v2 promoted, v3 rolled back');
     // The CLI's own plain lines (CI=true): one timestamped line per event.
     expect(r.stderr).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z RolledBack /m);
     expect(r.code).toBe(0);

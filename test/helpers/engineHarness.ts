@@ -124,37 +124,39 @@ export interface PlanOptions {
   analysis?: Record<string, unknown>;
   /** Readiness probes a port nothing listens on: the pods run but never become ready. */
   neverReady?: boolean;
+  /** The plan's `spec.strategy` (default: the canary of `steps` and `router`). */
+  strategy?: Record<string, unknown>;
   /** More environment for the demo app (EXIT_AFTER_MS makes its pods crash-loop). */
   env?: Record<string, string>;
 }
 
 /** A demo-app plan: VERSION/ERROR_RATE in the template, a gatewayApi router, an error-rate metric (threshold judge unless `metrics` says). */
 export function demoPlan(o: PlanOptions): Plan {
-  return validatePlan(
-    demoPlanInput({
-      namespace: o.namespace,
-      version: o.version,
-      replicas: o.replicas ?? 2,
-      env: { ERROR_RATE: String(o.errorRate ?? 0), LATENCY_MS: String(o.latencyMs ?? 2), ...o.env },
-      readinessPort: o.neverReady ? 9999 : undefined,
-      router: o.router,
-      steps: o.steps ?? [
-        { setWeight: 10 },
-        { pause: { duration: '2s' } },
-        { setWeight: 50 },
-        { pause: { duration: '2s' } },
-      ],
-      scaleDownDelay: '2s',
-      // The engine tests judge error-free canaries within seconds: the threshold judge's behaviour. (The
-      // sequential judge, the default, needs errors to compare or ~3,300 error-free canary requests.)
-      analysis: {
-        interval: '1s',
-        metrics: o.metrics ?? [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 20, judge: 'threshold' } }],
-        ...o.analysis,
-      },
-      progressDeadline: o.progressDeadline ?? '60s',
-    }),
-  );
+  const input = demoPlanInput({
+    namespace: o.namespace,
+    version: o.version,
+    replicas: o.replicas ?? 2,
+    env: { ERROR_RATE: String(o.errorRate ?? 0), LATENCY_MS: String(o.latencyMs ?? 2), ...o.env },
+    readinessPort: o.neverReady ? 9999 : undefined,
+    router: o.router,
+    steps: o.steps ?? [
+      { setWeight: 10 },
+      { pause: { duration: '2s' } },
+      { setWeight: 50 },
+      { pause: { duration: '2s' } },
+    ],
+    scaleDownDelay: '2s',
+    // The engine tests judge error-free canaries within seconds: the threshold judge's behaviour. (The
+    // sequential judge, the default, needs errors to compare or ~3,300 error-free canary requests.)
+    analysis: {
+      interval: '1s',
+      metrics: o.metrics ?? [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 20, judge: 'threshold' } }],
+      ...o.analysis,
+    },
+    progressDeadline: o.progressDeadline ?? '60s',
+  });
+  if (o.strategy) (input.spec as Record<string, unknown>).strategy = o.strategy;
+  return validatePlan(input);
 }
 
 export async function waitForPhase(

@@ -1,8 +1,9 @@
 /**
  * `ramp demo` (`npm run demo`): the whole story on the sandbox. Ramp (API server and worker) runs
- * beside a demo app under steady load; through the CLI, with its live view, v2 (healthy) is rolled out
- * and promoted, then v3 — which turns bad mid-rollout — is rolled back by the judge. `--once` exits 0
- * when both outcomes were as expected (what CI runs); without it the sandbox stays up afterwards.
+ * beside a demo app under steady load; through the CLI, with its live view, each strategy (canary,
+ * blue-green and rolling, or the one `--strategy` names) rolls out a healthy version, promoted, and then
+ * one that turns bad once it takes live traffic, rolled back by the judge. `--once` exits 0 when every
+ * outcome was as expected (what CI runs); without it the sandbox stays up afterwards.
  */
 import { EXIT_CODES } from '../exitCodes';
 import { demoPlanInput } from '../demoPlan';
@@ -23,6 +24,7 @@ import { withSandbox, type LoadGenerator, type LoadReport, type Sandbox, type Sa
 import { createLogger, silentLogger } from '../../observability/logger';
 import { EngineMetrics } from '../../observability/metrics';
 import { progress } from '../progress';
+import { CliUsageError } from '../../errors';
 
 const NS = 'demo';
 const APP = 'checkout';
@@ -33,17 +35,18 @@ interface DemoFlags {
   controlPlane: string;
   rate: string;
   dir?: string;
+  strategy: string;
 }
 
-/** The demo plan for one version (healthy: no errors; v3 turns bad at run time). */
-export function demoPlanYaml(version: string): string {
-  return YAML.stringify(
-    demoPlanInput({
-      namespace: NS,
-      app: APP,
-      version,
-      replicas: 4,
-      env: { ERROR_RATE: '0', LATENCY_MS: '5' },
+/** A header that sends the demo's test requests to a blue-green preview. */
+const PREVIEW_HEADER = { name: 'x-preview', value: '1' };
+
+/** The plan block each strategy of the demo rolls out with (the demo's content; the engine and CLI name none). */
+const SCENARIOS: Record<string, { what: string; block: Record<string, unknown>; testRequests?: boolean }> = {
+  canary: {
+    what: 'canary: 20% → 50% of requests, judged all along',
+    block: {
+      router: { gatewayApi: { httpRoute: APP } },
       steps: [
         { setWeight: 20 },
         { pause: { duration: '5s' } },
@@ -51,10 +54,45 @@ export function demoPlanYaml(version: string): string {
         { analyze: { min: '10s', max: '5m' } },
       ],
       scaleDownDelay: '5s',
-      analysis: { interval: '2s', metrics: [{ name: 'errors', errorRate: { maxRatio: 1.5 } }] },
-      progressDeadline: '2m',
-    }),
-  );
+    },
+  },
+  blueGreen: {
+    what: `blue-green: a full preview judged on test requests (header ${PREVIEW_HEADER.name}: ${PREVIEW_HEADER.value}), one switch, then judged on live traffic while the old pods stay warm`,
+    block: {
+      router: { gatewayApi: { httpRoute: APP } },
+      previewTraffic: { header: PREVIEW_HEADER },
+      prePromotionAnalysis: { min: '10s', max: '5m' },
+      autoPromote: { after: '5s' },
+      postPromotionAnalysis: { min: '10s', max: '5m' },
+      scaleDownDelay: '10s',
+    },
+    testRequests: true,
+  },
+  rolling: {
+    what: 'rolling: 1, 2, then all 4 pods replaced, one surge at a time, judged before the last batch',
+    block: {
+      maxSurge: 1,
+      maxUnavailable: 0,
+      batches: ['25%', { replicas: '50%', analyze: { min: '10s', max: '5m' } }, '100%'],
+    },
+  },
+};
+
+/** The demo plan of `strategy` for one version (healthy: no errors; a bad one turns bad at run time). */
+export function demoPlanYaml(version: string, strategy = 'canary'): string {
+  const input = demoPlanInput({
+    namespace: NS,
+    app: APP,
+    version,
+    replicas: 4,
+    env: { ERROR_RATE: '0', LATENCY_MS: '5' },
+    steps: [],
+    scaleDownDelay: '5s',
+    analysis: { interval: '2s', metrics: [{ name: 'errors', errorRate: { maxRatio: 1.5 } }] },
+    progressDeadline: '2m',
+  });
+  (input.spec as Record<string, unknown>).strategy = { [strategy]: SCENARIOS[strategy].block };
+  return YAML.stringify(input);
 }
 
 interface Stack {
@@ -110,39 +148,50 @@ function ramp(stack: Stack, args: string[]): Promise<number> {
   });
 }
 
-/** Once v3's canary takes traffic, turn it bad: 30% errors, through the demo app's admin endpoint. */
-async function injectRegression(pkg: SandboxApi, stack: Stack, signal: AbortSignal): Promise<void> {
-  let canary = '';
+/** The new revision's ready pods, once the rollout of `version` sends it live traffic (the share its view gives). */
+async function liveNewPods(
+  pkg: SandboxApi,
+  stack: Stack,
+  version: string,
+  signal: AbortSignal,
+): Promise<{ ip: string }[]> {
+  let pods: { ip: string }[] = [];
   await pkg.waitFor(
     async () => {
       if (signal.aborted) return true;
       const latest = await stack.engine.deps.store.getLatest(NS, APP);
-      canary = latest?.revisions.new ?? '';
-      return (
-        !!latest &&
-        bindStrategy(compilePlan(latest.plan)).describe(latest).stepIndex >= 1 &&
-        latest.phase === 'Progressing' &&
-        JSON.stringify(latest.template).includes('demo-app:v3')
-      );
+      if (!latest || !JSON.stringify(latest.template).includes(`demo-app:${version}"`)) return false;
+      const live = bindStrategy(compilePlan(latest.plan)).describe(latest).traffic.target.weight > 0;
+      if (!live || (latest.phase !== 'Progressing' && latest.phase !== 'Promoting')) return false;
+      pods = (await stack.sb.cluster.list(pkg.resource('pods'), { namespace: NS }))
+        .filter((p) => p.metadata.labels?.['ramp.dev/revision'] === latest.revisions.new)
+        .flatMap((p) => {
+          const status = p.status as { podIP?: string; conditions?: { type: string; status: string }[] } | undefined;
+          const ready = status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+          return ready && status?.podIP ? [{ ip: status.podIP }] : [];
+        });
+      return pods.length > 0;
     },
-    'v3 to take traffic',
-    180_000,
+    `${version} to take live traffic`,
+    300_000,
     200,
   );
+  return signal.aborted ? [] : pods;
+}
+
+/** Once `version` takes live traffic, turn it bad: 30% errors, through the demo app's admin endpoint. */
+async function injectRegression(pkg: SandboxApi, stack: Stack, version: string, signal: AbortSignal): Promise<void> {
+  const pods = await liveNewPods(pkg, stack, version, signal);
   if (signal.aborted) return;
-  const pods = (await stack.sb.cluster.list(pkg.resource('pods'), { namespace: NS })).filter(
-    (p) => p.metadata.labels?.['ramp.dev/revision'] === canary,
+  for (const p of pods)
+    await fetch(`http://${p.ip}:8080/admin/config`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ errorRate: 0.3 }),
+    });
+  progress(
+    `[demo] injected a regression: ${version}'s ${pods.length} pod(s) taking live traffic now fail 30% of requests`,
   );
-  for (const p of pods) {
-    const ip = (p.status as { podIP?: string } | undefined)?.podIP;
-    if (ip)
-      await fetch(`http://${ip}:8080/admin/config`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ errorRate: 0.3 }),
-      });
-  }
-  progress(`[demo] injected a regression: v3's ${pods.length} canary pod(s) now fail 30% of requests`);
 }
 
 function served(report: LoadReport): string {
@@ -151,7 +200,71 @@ function served(report: LoadReport): string {
     .join('; ');
 }
 
+/** The strategies `--strategy` names (`all`: every one the demo has). */
+function chosenStrategies(flag: string): string[] {
+  const names = flag === 'all' ? Object.keys(SCENARIOS) : flag.split(',').map((x) => x.trim());
+  const unknown = names.filter((n) => !SCENARIOS[n]);
+  if (unknown.length)
+    throw new CliUsageError(
+      `--strategy: expected all or ${Object.keys(SCENARIOS).join(', ')}; got ${unknown.join(', ')}`,
+    );
+  return names;
+}
+
+/** One strategy's story: a healthy version promoted (exit 0), then one that turns bad rolled back (exit 1). */
+async function tellStrategy(
+  pkg: SandboxApi,
+  stack: Stack,
+  dir: string,
+  load: LoadGenerator,
+  strategy: string,
+  versions: [string, string],
+): Promise<boolean> {
+  const [good, bad] = versions;
+  for (const v of versions) writeFileSync(join(dir, `${v}.yaml`), demoPlanYaml(v, strategy));
+  progress(`[demo] ${SCENARIOS[strategy].what}`);
+  // Test requests for a preview, where the plan routes them to it by the header.
+  const tests = SCENARIOS[strategy].testRequests
+    ? new pkg.LoadGenerator({
+        url: stack.sb.urls.gateway,
+        host: HOST,
+        ratePerSecond: 100,
+        seed: 2,
+        headers: { [PREVIEW_HEADER.name]: PREVIEW_HEADER.value },
+      })
+    : undefined;
+  tests?.start();
+  try {
+    load.reset();
+    progress(`[demo] rolling out ${good} (healthy) with ${strategy}: expect promoted, exit 0`);
+    const goodExit = await ramp(stack, ['rollout', '-f', join(dir, `${good}.yaml`), '--wait', '--timeout', '10m']);
+    progress(`[demo] ramp exited ${goodExit} for ${good}; users saw ${served(load.snapshot())}`);
+    progress(
+      `[demo] rolling out ${bad} with ${strategy}, which turns bad once it takes live traffic: expect rolled back, exit 1`,
+    );
+    load.reset();
+    const stopInjecting = new AbortController();
+    const injecting = injectRegression(pkg, stack, bad, stopInjecting.signal).catch((e: unknown) =>
+      progress(`[demo] could not inject the regression: ${(e as Error).message}`),
+    );
+    const badExit = await ramp(stack, ['rollout', '-f', join(dir, `${bad}.yaml`), '--wait', '--timeout', '10m']);
+    stopInjecting.abort();
+    await injecting;
+    progress(`[demo] ramp exited ${badExit} for ${bad}; meanwhile users saw ${served(load.snapshot())}`);
+    const ok = goodExit === 0 && badExit === 1;
+    progress(
+      ok
+        ? `[demo] ${strategy}: both outcomes as expected: ${good} promoted, ${bad} rolled back`
+        : `[demo] ${strategy}: FAILED: expected exit codes 0 and 1, got ${goodExit} and ${badExit}`,
+    );
+    return ok;
+  } finally {
+    await tests?.stop();
+  }
+}
+
 async function runDemo(pkg: SandboxApi, flags: DemoFlags): Promise<number> {
+  const chosen = chosenStrategies(flags.strategy);
   const dir = flags.dir ?? mkdtempSync(join(tmpdir(), 'ramp-demo-'));
   const plane = flags.controlPlane === 'kubernetes' ? 'kubernetes' : 'home-made';
   progress(`[demo] starting the sandbox (${plane} control plane) and Ramp (API server + worker) in ${dir}`);
@@ -174,9 +287,8 @@ async function runDemo(pkg: SandboxApi, flags: DemoFlags): Promise<number> {
         rules: [{ backendRefs: [{ name: APP, port: 80 }] }],
       },
     });
-    for (const v of ['v1', 'v2', 'v3']) writeFileSync(join(dir, `${v}.yaml`), demoPlanYaml(v));
-
-    progress('[demo] 1/3 first deploy of v1 (no stable version yet: straight to 4 pods, no analysis)');
+    writeFileSync(join(dir, 'v1.yaml'), demoPlanYaml('v1', chosen[0]));
+    progress('[demo] first deploy of v1 (no stable version yet: straight to 4 pods, no analysis)');
     const first = await ramp(stack, ['rollout', '-f', join(dir, 'v1.yaml'), '--wait', '--timeout', '5m']);
     if (first !== 0) throw new Error(`the first deploy failed (exit ${first})`);
     load = new pkg.LoadGenerator({
@@ -187,29 +299,18 @@ async function runDemo(pkg: SandboxApi, flags: DemoFlags): Promise<number> {
     });
     load.start();
     progress(`[demo] steady load: ${flags.rate} requests/s through the gateway to ${HOST}`);
-
-    progress('[demo] 2/3 rolling out v2 (healthy): expect promoted, exit 0');
-    const good = await ramp(stack, ['rollout', '-f', join(dir, 'v2.yaml'), '--wait', '--timeout', '10m']);
-    progress(`[demo] ramp exited ${good} for v2; users saw ${served(load.snapshot())}`);
-
-    progress('[demo] 3/3 rolling out v3, which turns bad once it has traffic: expect rolled back, exit 1');
-    load.reset();
-    const stopInjecting = new AbortController();
-    const injecting = injectRegression(pkg, stack, stopInjecting.signal).catch((e: unknown) =>
-      progress(`[demo] could not inject the regression: ${(e as Error).message}`),
-    );
-    const bad = await ramp(stack, ['rollout', '-f', join(dir, 'v3.yaml'), '--wait', '--timeout', '10m']);
-    stopInjecting.abort();
-    await injecting;
+    const outcomes: boolean[] = [];
+    for (const [i, strategy] of chosen.entries()) {
+      progress(`[demo] ${i + 1}/${chosen.length} ${strategy}`);
+      outcomes.push(await tellStrategy(pkg, stack, dir, load, strategy, [`v${2 * i + 2}`, `v${2 * i + 3}`]));
+    }
     const report = await load.stop();
     load = undefined;
-    progress(`[demo] ramp exited ${bad} for v3; meanwhile users saw ${served(report)}`);
-
-    const ok = good === 0 && bad === 1;
+    const ok = outcomes.every(Boolean);
     progress(
       ok
-        ? '[demo] both outcomes as expected: v2 promoted, v3 rolled back'
-        : `[demo] FAILED: expected exit codes 0 and 1, got ${good} and ${bad}`,
+        ? `[demo] every outcome as expected (${chosen.join(', ')}); users saw ${served(report)}`
+        : `[demo] FAILED: ${chosen.filter((_, i) => !outcomes[i]).join(', ')} did not end as expected`,
     );
     if (!flags.once && ok) {
       progress(
@@ -228,8 +329,11 @@ async function runDemo(pkg: SandboxApi, flags: DemoFlags): Promise<number> {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('the whole story on the sandbox: a healthy version promoted, a bad one rolled back, through the CLI')
-    .option('--once', 'exit when the story is told: 0 if both outcomes were as expected')
+    .description(
+      'the whole story on the sandbox: per strategy, a healthy version promoted and a bad one rolled back, through the CLI',
+    )
+    .option('--once', 'exit when the story is told: 0 if every outcome was as expected')
+    .option('--strategy <names>', `all, or some of ${Object.keys(SCENARIOS).join(', ')} (comma-separated)`, 'all')
     .option('--rate <perSecond>', 'requests per second through the gateway', '200')
     .option('--dir <dir>', 'sandbox directory (default: a new temporary one)')
     .option(

@@ -78,7 +78,8 @@ export function renderLive(state: LiveState, now: number, columns?: number): str
   return lines.map((l) => clip(l, columns ? columns - 1 : undefined));
 }
 
+/** A strategy marks every step done by moving its step index past the last (promotion itself may be steps of its own). */
 function stepState(index: number, current: number, phase: RolloutView['phase']): RolloutView['steps'][number]['state'] {
-  if (phase === 'Promoting' || phase === 'Succeeded' || index < current) return 'done';
+  if (phase === 'Succeeded' || index < current) return 'done';
   return index === current && phase !== 'Pending' ? 'current' : 'pending';
 }

@@ -51,7 +51,7 @@ export function describeCanary(p: StrategyPlan<CanaryConfig>, record: R | undefi
       description: describeStep(s),
       state: stepState(index, current, allDone, started),
     })),
-    stepIndex: current,
+    stepIndex: allDone ? steps.length : current,
     traffic: {
       target: { weight: target.weight, matches: target.matches.map(describeMatch) },
       actual: record && actualTraffic(p, record),

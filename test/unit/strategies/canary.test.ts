@@ -62,7 +62,7 @@ describe('canary strategy (simulated cluster)', () => {
     expect(r.record.outcome).toBe('promoted');
     expect(r.record.revisions.stable).toBe('c1');
     expect(routeWeights(r)).toEqual([5, 25, 50, 100, 0]);
-    expect(r.changes.filter((c) => c.kind === 'service').map((c) => c.value)).toEqual(['c1']);
+    expect(r.changes.filter((c) => c.kind === 'service' && c.role === 'stable').map((c) => c.value)).toEqual(['c1']);
     const oldDown = r.changes.find((c) => c.kind === 'replicas' && c.revision === 's1' && c.value === 0);
     const promotedAt = r.events.find((e) => e.type === 'Promoted')?.at ?? 0;
     expect(oldDown?.at).toBeGreaterThanOrEqual(promotedAt + 30_000);

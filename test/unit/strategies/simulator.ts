@@ -9,8 +9,10 @@ import type { RolloutRecord, RolloutEvent } from '../../../src/engine/record';
 import { isTerminal, RECORD_SCHEMA_VERSION } from '../../../src/engine/record';
 import { compilePlan, type CompiledPlan } from '../../../src/plan/compile';
 import type { Plan } from '../../../src/plan/schema';
+import type { PodSummary } from '../../../src/kube/pods';
 import { bindStrategy } from '../../../src/strategies/registry';
-import type { AnalysisOutcome, StrategyObserved } from '../../../src/strategies/strategy';
+import type { AnalysisOutcome, RevisionRole, StrategyObserved } from '../../../src/strategies/strategy';
+import { createRng } from '@ramp/sandbox/util/random';
 import { sameTraffic, STABLE_ONLY, type Traffic } from '../../../src/strategies/traffic';
 import type { Decision } from '../../../src/analysis/types';
 
@@ -18,6 +20,8 @@ export interface ClusterChange {
   at: number;
   kind: 'route' | 'replicas' | 'service';
   revision?: string;
+  /** The Service's role, for `service` changes. */
+  role?: RevisionRole;
   value: number | string;
   phase: string;
 }
@@ -27,6 +31,22 @@ export interface SimOptions {
   analysis?: (now: number, record: RolloutRecord) => Decision;
   /** Revisions whose pods never become ready. */
   neverReady?: string[];
+  /**
+   * Whether a revision's pods crash-loop at this moment: those not ready yet stay so, and the kubelet
+   * reports them as CrashLoopBackOff (a failure that will not pass by waiting).
+   */
+  crashLooping?: (revision: string, now: number, record: RolloutRecord) => boolean;
+  /** The chance that a pod not ready yet becomes ready at each tick (default 1: one tick after it is asked for). */
+  readyChance?: number;
+  /** Seeds readyChance. */
+  seed?: number;
+  /**
+   * A scale-down removes ready pods first (the worst case for availability) rather than the ones not
+   * ready yet (what a ReplicaSet controller does).
+   */
+  removeReadyFirst?: boolean;
+  /** The Services' selectors at the start, by role (default: stable selects the stable revision behind a router, else '*'). */
+  services?: Partial<Record<RevisionRole, string>>;
   tickMs?: number;
   maxMs?: number;
   /** Called before each tick; may return a new record (operations such as promote). */
@@ -42,6 +62,7 @@ export interface SimTick {
   replicaSets: ReadonlyMap<string, { spec: number; ready: number }>;
   traffic: Traffic;
   stableService: string;
+  services: Readonly<Partial<Record<RevisionRole, string>>>;
 }
 
 export interface SimResult {
@@ -77,6 +98,17 @@ export function initialRecord(plan: Plan, opts: { stable?: string; canary?: stri
   };
 }
 
+/** `count` pods of `revision` in CrashLoopBackOff, as the engine observes them. */
+function crashLoopingPods(revision: string, count: number): PodSummary[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `checkout-${revision}-${i}`,
+    phase: 'Running',
+    ready: false,
+    restarts: 3,
+    problem: { reason: 'CrashLoopBackOff', container: 'app', exitCode: 1 },
+  }));
+}
+
 export function simulate(plan: Plan | CompiledPlan, start: RolloutRecord, opts: SimOptions = {}): SimResult {
   const compiled = 'apiVersion' in plan ? compilePlan(plan) : plan;
   const strategy = bindStrategy(compiled);
@@ -86,7 +118,19 @@ export function simulate(plan: Plan | CompiledPlan, start: RolloutRecord, opts: 
   const rs = new Map<string, { spec: number; ready: number }>();
   if (start.revisions.stable) rs.set(start.revisions.stable, { spec: compiled.replicas, ready: compiled.replicas });
   let traffic: Traffic = STABLE_ONLY;
-  let stableService = routed ? (start.revisions.stable ?? '') : '*';
+  const services: Partial<Record<RevisionRole, string>> = {
+    stable: routed ? (start.revisions.stable ?? '') : '*',
+    ...opts.services,
+  };
+  const random = createRng(opts.seed ?? 1);
+  const becomeReady = (pending: number): number => {
+    const chance = opts.readyChance ?? 1;
+    let n = 0;
+    for (let i = 0; i < pending; i++) if (chance >= 1 || random() < chance) n++;
+    return n;
+  };
+  const shrunk = (cur: { spec: number; ready: number }, replicas: number): number =>
+    opts.removeReadyFirst ? Math.max(0, cur.ready - (cur.spec - replicas)) : Math.min(cur.ready, replicas);
   const changes: ClusterChange[] = [];
   const events: RolloutEvent[] = [];
   const phases: string[] = [start.phase];
@@ -95,11 +139,18 @@ export function simulate(plan: Plan | CompiledPlan, start: RolloutRecord, opts: 
   for (; now <= maxMs; now += tick) {
     record = opts.operate?.(record, now) ?? record;
     // Pods asked for last tick are ready now (unless they never are).
-    for (const [rev, s] of rs) if (!opts.neverReady?.includes(rev)) s.ready = s.spec;
+    const crashing = (rev: string) => opts.crashLooping?.(rev, now, record) ?? false;
+    for (const [rev, s] of rs)
+      if (!opts.neverReady?.includes(rev) && !crashing(rev)) s.ready += becomeReady(s.spec - s.ready);
     const target = strategy.traffic(record);
     const observed: StrategyObserved = {
-      revisions: [...rs].map(([revision, s]) => ({ revision, specReplicas: s.spec, readyReplicas: s.ready })),
-      services: { stable: stableService },
+      revisions: [...rs].map(([revision, s]) => ({
+        revision,
+        specReplicas: s.spec,
+        readyReplicas: s.ready,
+        ...(crashing(revision) ? { pods: crashLoopingPods(revision, s.spec - s.ready) } : {}),
+      })),
+      services: { ...services },
       trafficVerified: routed ? sameTraffic(traffic, target) : undefined,
     };
     let analysis: AnalysisOutcome | undefined;
@@ -122,10 +173,9 @@ export function simulate(plan: Plan | CompiledPlan, start: RolloutRecord, opts: 
     for (const a of planActions(desired, observed, verified ? goal : undefined)) {
       switch (a.kind) {
         case 'ensureService':
-          if (a.role !== 'stable') break;
-          if (stableService !== a.revision)
-            changes.push({ at: now, kind: 'service', value: a.revision, phase: record.phase });
-          stableService = a.revision;
+          if (services[a.role] !== a.revision)
+            changes.push({ at: now, kind: 'service', role: a.role, value: a.revision, phase: record.phase });
+          services[a.role] = a.revision;
           break;
         case 'scaleUp': {
           const cur = rs.get(a.revision) ?? { spec: 0, ready: 0 };
@@ -148,13 +198,13 @@ export function simulate(plan: Plan | CompiledPlan, start: RolloutRecord, opts: 
           const cur = rs.get(a.revision);
           if (cur && cur.spec !== a.replicas) {
             changes.push({ at: now, kind: 'replicas', revision: a.revision, value: a.replicas, phase: record.phase });
-            rs.set(a.revision, { spec: a.replicas, ready: Math.min(cur.ready, a.replicas) });
+            rs.set(a.revision, { spec: a.replicas, ready: shrunk(cur, a.replicas) });
           }
           break;
         }
       }
     }
-    opts.observe?.({ now, record, replicaSets: rs, traffic, stableService });
+    opts.observe?.({ now, record, replicaSets: rs, traffic, stableService: services.stable ?? '', services });
     if (isTerminal(record.phase) && strategy.nextWakeup(record, now) === Infinity) break;
   }
   return { record, changes, events, phases, endedAt: now };
