@@ -28,13 +28,19 @@ export const ROLLOUT_METRIC_NAMES = [
   'ramp_rollouts_active',
 ] as const;
 
-/** Registers the per-rollout series on `registry` (once; a second call is a no-op). */
-export function registerRolloutMetrics(registry: Registry, store: Pick<RolloutStore, 'listActiveIds' | 'get'>): void {
+type Store = Pick<RolloutStore, 'listActiveIds' | 'get'>;
+/** The store each registry reads: the latest app built on it (tests build several on one registry). */
+const stores = new WeakMap<Registry, Store>();
+
+/** Registers the per-rollout series on `registry` (once; a later call only points them at `store`). */
+export function registerRolloutMetrics(registry: Registry, store: Store): void {
+  stores.set(registry, store);
   if (registry.getSingleMetric('ramp_rollout_info')) return;
-  let snapshot: { at: number; views: Promise<{ views: RolloutView[]; active: number }> } | undefined;
+  let snapshot: { at: number; views: Promise<{ views: RolloutView[]; active?: number }> } | undefined;
   const views = () => {
     const now = Date.now();
-    if (!snapshot || now - snapshot.at > SNAPSHOT_MS) snapshot = { at: now, views: read(store) };
+    const current = stores.get(registry) ?? store;
+    if (!snapshot || now - snapshot.at > SNAPSHOT_MS) snapshot = { at: now, views: read(current) };
     return snapshot.views;
   };
   const labels = (v: RolloutView) => ({ namespace: v.namespace, app: v.name, rollout: v.id });
@@ -44,7 +50,9 @@ export function registerRolloutMetrics(registry: Registry, store: Pick<RolloutSt
     help: 'Rollouts not yet finished.',
     registers: [registry],
     async collect() {
-      this.set((await views()).active);
+      const { active } = await views();
+      if (active === undefined) this.reset();
+      else this.set(active);
     },
   });
   new Gauge({
@@ -117,14 +125,20 @@ export function registerRolloutMetrics(registry: Registry, store: Pick<RolloutSt
   });
 }
 
-async function read(
-  store: Pick<RolloutStore, 'listActiveIds' | 'get'>,
-): Promise<{ views: RolloutView[]; active: number }> {
-  const ids = await store.listActiveIds();
-  const records = await Promise.all(ids.slice(0, MAX_ROLLOUTS).map((id) => store.get(id)));
+/**
+ * The active rollouts' views; none (and no count) while the store cannot answer, and without a record
+ * that cannot be read or described: a scrape never fails for a rollout.
+ */
+async function read(store: Store): Promise<{ views: RolloutView[]; active?: number }> {
+  let ids: string[];
+  try {
+    ids = await store.listActiveIds();
+  } catch {
+    return { views: [] };
+  }
+  const records = await Promise.all(ids.slice(0, MAX_ROLLOUTS).map((id) => store.get(id).catch(() => undefined)));
   const views: RolloutView[] = [];
   for (const r of records) {
-    // A record another writer deleted, or that cannot be described, is left out of this scrape.
     if (!r) continue;
     try {
       views.push(rolloutView(r));

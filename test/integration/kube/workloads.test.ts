@@ -227,7 +227,7 @@ describe('ensureService and observe', () => {
     expect(seen.services.canary?.selector).toEqual({ ...pinned, 'ramp.dev/revision': 'r2' });
   });
 
-  it('observe() costs one list and two gets, and reports absent Services and no ReplicaSets as such', async () => {
+  it('observe() costs two lists (ReplicaSets, pods) and two gets, and reports absent Services, no ReplicaSets and no pods as such', async () => {
     const ns = k.namespace('observe');
     const client = k.client();
     const before = client.stats();
@@ -237,10 +237,12 @@ describe('ensureService and observe', () => {
       app: 'web',
       replicaSets: [],
       services: {},
+      pods: {},
     });
     const after = client.stats();
-    expect(after.total - before.total).toBe(3);
+    expect(after.total - before.total).toBe(4);
     expect(after.byKey['list replicasets ok'] - (before.byKey['list replicasets ok'] ?? 0)).toBe(1);
+    expect(after.byKey['list pods ok'] - (before.byKey['list pods ok'] ?? 0)).toBe(1);
     expect(after.byKey['get services notFound'] - (before.byKey['get services notFound'] ?? 0)).toBe(2);
   });
 
