@@ -6,7 +6,7 @@ import { runJudgementBench } from './judgement';
 import { runReactionBench } from './reaction';
 import { ProcessTracker } from '../src/sandbox/util/processes';
 
-const BENCHES: Record<string, (quick: boolean) => Promise<void>> = {
+const BENCHES: Record<string, (quick: boolean, args: readonly string[]) => Promise<void>> = {
   sandbox: runSandboxBench,
   engine: runEngineBench,
   api: runApiBench,
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     process.stderr.write(`unknown benchmark ${unknown.join(', ')}; choose from: ${Object.keys(BENCHES).join(', ')}\n`);
     process.exit(2);
   }
-  for (const n of names.length ? names : Object.keys(BENCHES)) await BENCHES[n](quick);
+  for (const n of names.length ? names : Object.keys(BENCHES)) await BENCHES[n](quick, args);
 }
 
 void main().then(
