@@ -1,7 +1,17 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bin/**', 'scripts/**', 'jest.config.js'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'coverage/**',
+      'bin/**',
+      'scripts/**',
+      'packages/*/scripts/**',
+      'jest.config.js',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

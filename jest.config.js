@@ -4,7 +4,14 @@
 const esmPackages = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose', 'jsonpath-plus', 'rfc4648'];
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
+  roots: ['<rootDir>/test', '<rootDir>/packages/kube-schemas/test', '<rootDir>/packages/sandbox/test'],
+  // The workspace packages are tested from their sources (what `paths` in tsconfig.json does for tsc);
+  // compiled code finds them through node_modules/@ramp.
+  moduleNameMapper: {
+    '^@ramp/kube-schemas$': '<rootDir>/packages/kube-schemas/src/index.ts',
+    '^@ramp/sandbox$': '<rootDir>/packages/sandbox/src/index.ts',
+    '^@ramp/sandbox/(.*)$': '<rootDir>/packages/sandbox/src/$1',
+  },
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', {}],

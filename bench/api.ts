@@ -16,8 +16,7 @@ import { RampApiServer } from '../src/api/server';
 import { createEngine } from '../src/engine/engine';
 import { silentLogger } from '../src/observability/logger';
 import { EngineMetrics } from '../src/observability/metrics';
-import { resource } from '../src/sandbox/apiServer/resources';
-import { Sandbox } from '../src/sandbox/sandbox';
+import { resource, Sandbox } from '@ramp/sandbox';
 import { writeResults, type BenchRow, percentile } from './report';
 
 const NS = 'bench-api';

@@ -2,7 +2,7 @@
  * The engine benchmark on the sandbox: Kubernetes requests per reconcile in steady state (reads and
  * writes), reconcile duration p50/p99, and the wall time of promoting the standard plan with 5 s pauses.
  */
-import { demoPlanInput } from '../src/sandbox/demoPlan';
+import { demoPlanInput } from '../src/cli/demoPlan';
 import { rolloutView } from '../src/api/views';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,10 +12,7 @@ import { createRollout } from '../src/engine/rollouts';
 import { RampWorker } from '../src/engine/worker';
 import { validatePlan } from '../src/plan/parse';
 import type { Plan } from '../src/plan/schema';
-import { resource } from '../src/sandbox/apiServer/resources';
-import { LoadGenerator } from '../src/sandbox/loadGen/loadGenerator';
-import { Sandbox } from '../src/sandbox/sandbox';
-import { waitFor } from '../src/sandbox/util/ports';
+import { LoadGenerator, resource, Sandbox, waitFor } from '@ramp/sandbox';
 import { silentLogger } from '../src/observability/logger';
 import { untilPhase } from './rolloutWait';
 import { median, writeResults, type BenchRow, percentile } from './report';

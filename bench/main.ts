@@ -4,7 +4,7 @@ import { runEngineBench } from './engine';
 import { runApiBench } from './api';
 import { runJudgementBench } from './judgement';
 import { runReactionBench } from './reaction';
-import { ProcessTracker } from '../src/sandbox/util/processes';
+import { ProcessTracker } from '@ramp/sandbox';
 
 const BENCHES: Record<string, (quick: boolean, args: readonly string[]) => Promise<void>> = {
   sandbox: runSandboxBench,

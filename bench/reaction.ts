@@ -11,7 +11,7 @@
  * back before the injection (while both versions still serve alike) is a false rollback: it is counted
  * as such, never as a fast reaction, and the run is repeated.
  */
-import { demoPlanInput } from '../src/sandbox/demoPlan';
+import { demoPlanInput } from '../src/cli/demoPlan';
 import { rolloutView } from '../src/api/views';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,13 +23,17 @@ import type { EngineDeps } from '../src/engine/deps';
 import type { RolloutRecord } from '../src/engine/record';
 import { validatePlan } from '../src/plan/parse';
 import type { Plan } from '../src/plan/schema';
-import { resource } from '../src/sandbox/apiServer/resources';
-import type { KubeObject } from '../src/sandbox/apiServer/types';
-import { LoadGenerator, type ResponseEvent } from '../src/sandbox/loadGen/loadGenerator';
-import { Sandbox } from '../src/sandbox/sandbox';
-import { waitFor } from '../src/sandbox/util/ports';
+import {
+  createRng,
+  type KubeObject,
+  LoadGenerator,
+  resource,
+  type ResponseEvent,
+  type Rng,
+  Sandbox,
+  waitFor,
+} from '@ramp/sandbox';
 import { silentLogger } from '../src/observability/logger';
-import { createRng, type Rng } from '../src/util/random';
 import { untilPhase } from './rolloutWait';
 import { median, writeResults, type BenchRow } from './report';
 import { falseRollbackRates, type FalseRollbackSetting } from './reactionFalseRollbacks';

@@ -10,7 +10,7 @@
 import { judgeFor } from '../src/analysis/judges/factory';
 import type { Measurement } from '../src/analysis/types';
 import { metricSchema } from '../src/plan/schema';
-import { createRng, seedFromString } from '../src/util/random';
+import { createRng, seedFromString } from '@ramp/sandbox/util/random';
 import { drawCounts, poissonFrom } from './judgement/traffic';
 
 export interface FalseRollbackSetting {

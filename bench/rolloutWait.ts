@@ -1,7 +1,7 @@
 /** Waiting on a rollout's phase, for the benchmarks that drive the engine. */
 import type { EngineDeps } from '../src/engine/deps';
 import type { Phase, RolloutRecord } from '../src/engine/record';
-import { waitFor } from '../src/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
 
 export async function untilPhase(
   deps: EngineDeps,

@@ -6,11 +6,8 @@ import { CoreV1Api, KubeConfig, Watch, type V1ConfigMap } from '@kubernetes/clie
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Sandbox } from '../src/sandbox/sandbox';
+import { DEMO_NAMESPACE, demoManifests, resource, Sandbox, waitFor } from '@ramp/sandbox';
 import { applyManifests } from '../src/kube/apply';
-import { demoManifests, DEMO_NAMESPACE } from '../src/sandbox/demoManifests';
-import { resource } from '../src/sandbox/apiServer/resources';
-import { waitFor } from '../src/sandbox/util/ports';
 import { silentLogger } from '../src/observability/logger';
 import { median, writeResults, type BenchRow } from './report';
 

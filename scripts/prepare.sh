@@ -3,7 +3,8 @@
 # quick when everything is already there. What it installs:
 #   - Debian packages redis-server and prometheus (apt-get), when the commands are missing;
 #   - the npm dependencies from package-lock.json (npm ci), when node_modules is missing or stale;
-# then it compiles the TypeScript (tsc) into dist/.
+# then it compiles the TypeScript (tsc -b: the workspace packages under packages/, then the product) into
+# dist/ and packages/*/dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '[prepare] %s\n' "$*" >&2; }
@@ -31,5 +32,5 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
 fi
 
 log "compiling TypeScript"
-rm -rf dist  # stale outputs of moved or deleted modules would shadow the new ones
-./node_modules/.bin/tsc -p tsconfig.build.json
+rm -rf dist packages/*/dist packages/*/tsconfig.tsbuildinfo  # stale outputs of moved or deleted modules would shadow the new ones
+./node_modules/.bin/tsc -b tsconfig.build.json

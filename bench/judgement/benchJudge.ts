@@ -2,7 +2,7 @@
  * What the benchmark feeds a judge and what it wants back. Every judge of a run sees the same windows;
  * each says when it decided and what.
  */
-import type { Rng } from '../../src/util/random';
+import type { Rng } from '@ramp/sandbox/util/random';
 import type { WindowData } from './cluster';
 
 export type { WindowData } from './cluster';

@@ -7,7 +7,7 @@
  * lognormal, counted into the histogram's buckets. Seeded: a run depends only on its rng.
  */
 import type { Baseline, CountWindow, HistogramWindow, PodCounts } from '../../src/analysis/types';
-import { normal, type Rng } from '../../src/util/random';
+import { normal, type Rng } from '@ramp/sandbox/util/random';
 import { CLOCK_SKEW_MS } from '../../src/analysis/counters';
 import { BUCKETS, HISTORY_MIN, LOOK_S, STABLE_LATENCY, type Scenario } from './scenarios';
 import { bucketProbabilities, drawHistogram, poissonFrom, type PoissonDraw } from './traffic';

@@ -3,7 +3,7 @@
  * estimate of how long a pass of identical versions still needs (the outlook the verdict states), set
  * beside how long it actually took (undecided runs count as ∞). Medians over seeded runs.
  */
-import { createRng, seedFromString } from '../../src/util/random';
+import { createRng, seedFromString } from '@ramp/sandbox/util/random';
 import { ErrorRateStream } from '../../src/analysis/judges/sequentialErrors';
 import { passOutlook } from '../../src/analysis/judges/sequentialEvidence';
 import { sequentialSettings } from '../../src/analysis/judges/sequentialSettings';

@@ -3,7 +3,7 @@
  * feeds them to every judge until each has decided or the horizon is reached, then tallies what each
  * judge did.
  */
-import { createRng, seedFromString } from '../../src/util/random';
+import { createRng, seedFromString } from '@ramp/sandbox/util/random';
 import {
   ALPHA,
   BUCKETS,

@@ -7,7 +7,7 @@
  * drawn at random, so it sees the same canary traffic as the other judges). Boundaries ln A = ln((1 −
  * β)/α), ln B = ln(β/(1 − α)).
  */
-import type { Rng } from '../../src/util/random';
+import type { Rng } from '@ramp/sandbox/util/random';
 import { DEFAULT_BETA } from '../../src/analysis/judges/sequentialSettings';
 import type { BenchJudge, Outcome, Served, WindowData } from './benchJudge';
 

@@ -8,7 +8,7 @@
 import poisson from '@stdlib/random-base-poisson';
 import lognormalCdf from '@stdlib/stats-base-dists-lognormal-cdf';
 import type { CountWindow, HistogramWindow } from '../../src/analysis/types';
-import type { Rng } from '../../src/util/random';
+import type { Rng } from '@ramp/sandbox/util/random';
 
 /** A latency distribution: a mixture of lognormals (weights sum to 1), medians in seconds. */
 export type LatencyModel = { weight: number; median: number; sigma: number }[];

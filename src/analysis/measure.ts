@@ -5,10 +5,10 @@
  * "whatever moved since the last look". The first look reads the stable's recent past instead (a
  * `baseline`: how much its pods differ and its rate moves). Query metrics are one value each.
  */
+import { PlanValidationError } from '../errors';
 import { z } from 'zod';
 import type { MetricSpec } from '../plan/schema';
 import { formatDuration } from '../plan/duration';
-import { PlanValidationError } from '../errors/planValidationError';
 import {
   advanceWindows,
   labelsOf as seriesLabels,

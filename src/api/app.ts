@@ -4,10 +4,10 @@
  * namespace, and refused with 503 while Redis is unreachable), then 404 and the one error middleware.
  * No cluster writes here: the engine's createRollout/operate write records and wake workers.
  */
+import { InvalidOptionError } from '../errors';
 import express from 'express';
 import type { Logger } from 'pino';
 import type { EngineDeps } from '../engine/deps';
-import { InvalidOptionError } from '../errors/invalidOptionError';
 import type { EngineMetrics } from '../observability/metrics';
 import type { Authenticator } from './auth/authenticator';
 import { authenticate, authorize, DEFAULT_OPEN_PATHS } from './auth/middleware';

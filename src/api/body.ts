@@ -3,11 +3,9 @@
  * plans) into plain values. Everything that goes wrong here is the client's: 400, 413 or 415 —
  * validation against a schema comes after, in the route.
  */
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { readOneDocument } from '../plan/document';
-import { BadRequestError } from '../errors/badRequestError';
-import { PayloadTooLargeError } from '../errors/payloadTooLargeError';
-import { UnsupportedMediaTypeError } from '../errors/unsupportedMediaTypeError';
 
 /** Default body limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;

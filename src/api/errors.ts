@@ -1,20 +1,22 @@
 /**
  * The API's one error middleware: every failure becomes `{ error: { code, message, details } }` with
- * the status src/errors/mapping.ts gives its class. Ramp's own errors speak for themselves; anything
+ * the status src/api/errorStatus.ts gives its class. Ramp's own errors speak for themselves; anything
  * else is a 500 with a generic message, logged with the request and rollout ids — never a stack trace
  * in a body.
  */
+import {
+  ActiveRolloutExistsError,
+  BadRequestError,
+  ConcurrentUpdateError,
+  EndpointNotFoundError,
+  InvalidOperationError,
+  InvalidOptionError,
+  PlanValidationError,
+  RampError,
+  UnauthorizedError,
+} from '../errors';
+import { httpStatusFor } from './errorStatus';
 import type { NextFunction, Request, Response } from 'express';
-import { ActiveRolloutExistsError } from '../errors/activeRolloutExistsError';
-import { BadRequestError } from '../errors/badRequestError';
-import { ConcurrentUpdateError } from '../errors/concurrentUpdateError';
-import { EndpointNotFoundError } from '../errors/endpointNotFoundError';
-import { InvalidOperationError } from '../errors/invalidOperationError';
-import { InvalidOptionError } from '../errors/invalidOptionError';
-import { httpStatusFor } from '../errors/mapping';
-import { PlanValidationError } from '../errors/planValidationError';
-import { RampError } from '../errors/rampError';
-import { UnauthorizedError } from '../errors/unauthorizedError';
 import { contextOf } from './requestContext';
 import type { ErrorBody } from './schemas';
 

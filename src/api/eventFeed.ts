@@ -9,6 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EngineDeps } from '../engine/deps';
+import { RolloutNotFoundError } from '../errors';
 import type { StoredEvent } from '../engine/events';
 import { isTerminal, type RolloutRecord } from '../engine/record';
 
@@ -65,7 +66,9 @@ class Feed {
   async check(): Promise<void> {
     try {
       const r = await this.deps.store.get(this.rolloutId);
-      if (!r || !isTerminal(r.phase)) return;
+      // The record went away (Redis lost its data, or it was pruned): nothing will ever end this feed.
+      if (!r) throw new RolloutNotFoundError(this.rolloutId);
+      if (!isTerminal(r.phase)) return;
       this.terminalSince ??= Date.now();
       if (!this.sawEnding && !this.streamChecked) {
         // The ending may have been delivered on an earlier connection (the client resumes after it).

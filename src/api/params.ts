@@ -3,10 +3,10 @@
  * Query strings are strict: an unknown parameter is a 400, so `?dryrun=true` cannot quietly start a
  * real rollout.
  */
+import { BadRequestError } from '../errors';
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import { BadRequestError } from '../errors/badRequestError';
 import { issuesToProblems } from '../plan/parse';
 import { dnsLabel } from '../plan/schema';
 

@@ -2,8 +2,7 @@
  * A create request's body → a validated plan for the namespace in the URL. `metadata.namespace` may be
  * left out (the URL's is used) or must equal the URL's; everything else is the plan schema's job.
  */
-import { BadRequestError } from '../errors/badRequestError';
-import { PlanValidationError, type FieldProblem } from '../errors/planValidationError';
+import { BadRequestError, PlanValidationError, type FieldProblem } from '../errors';
 import { validatePlan } from '../plan/parse';
 import type { Plan } from '../plan/schema';
 

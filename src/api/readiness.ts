@@ -1,6 +1,6 @@
 /** Readiness: Redis must answer a read within a deadline (its commands otherwise wait through reconnects). */
+import { NotReadyError } from '../errors';
 import type { EngineDeps } from '../engine/deps';
-import { NotReadyError } from '../errors/notReadyError';
 
 /** Default: answer within 2 s. */
 export const DEFAULT_READY_TIMEOUT_MS = 2000;

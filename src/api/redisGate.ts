@@ -3,9 +3,9 @@
  * through reconnects, so without this a request would hang until Redis came back or the client gave
  * up; a 503 at once tells the CLI (which retries 5xx) and load balancers what is going on.
  */
+import { NotReadyError } from '../errors';
 import type { RequestHandler } from 'express';
 import type { EngineDeps } from '../engine/deps';
-import { NotReadyError } from '../errors/notReadyError';
 
 export function requireRedis(deps: Pick<EngineDeps, 'store'>): RequestHandler {
   return (_req, _res, next) => {

@@ -2,7 +2,7 @@
  * Finding the rollout a request is about: an app's latest, or one by id — only ever within the
  * namespace and app in the URL, so a token scoped to namespace `a` cannot reach `b`'s rollouts by id.
  */
-import { AppRolloutNotFoundError } from '../errors/appRolloutNotFoundError';
+import { AppRolloutNotFoundError } from '../errors';
 import type { EngineDeps } from '../engine/deps';
 import type { RolloutRecord } from '../engine/record';
 

@@ -5,7 +5,7 @@
  */
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { OUTCOMES, PHASES } from '../engine/phase';
+import { OUTCOMES, PAUSE_KINDS, PHASES } from '../engine/phase';
 import { progressViewSchema, stepViewSchema as progressStepSchema } from '../strategies/progress';
 
 extendZodWithOpenApi(z);
@@ -63,7 +63,7 @@ export const rolloutViewSchema = z
     traffic: trafficViewSchema,
     /** Revisions by role with their pods as last observed. */
     pods: z.array(podsViewSchema),
-    pause: z.object({ kind: z.enum(['step', 'user', 'inconclusive']), since: z.string() }).optional(),
+    pause: z.object({ kind: z.enum(PAUSE_KINDS), since: z.string() }).optional(),
     analysis: z.object({ metrics: z.array(verdictViewSchema) }),
     /** The record version: changes with every committed change. */
     version: z.number().int(),
@@ -96,6 +96,12 @@ export const rolloutListSchema = z.object({ items: z.array(rolloutViewSchema) })
 export const dryRunResultSchema = z
   .object({ dryRun: z.literal(true), rollout: rolloutViewSchema })
   .openapi('DryRunResult');
+
+/** What an operation answers: the rollout, and why nothing changed when it was already where asked. */
+export const operationResultSchema = rolloutViewSchema
+  .extend({ unchanged: z.string().optional() })
+  .openapi('OperationResult');
+export type OperationResult = z.infer<typeof operationResultSchema>;
 
 export const promoteBodySchema = z.strictObject({ full: z.boolean().optional() }).openapi('PromoteOptions');
 

@@ -3,9 +3,9 @@
  * (clients reconnect with Last-Event-ID elsewhere), lets requests in flight finish for a while, then
  * cuts what is left. `close()` is safe to call twice.
  */
+import { ClosedError } from '../errors';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ClosedError } from '../errors/closedError';
 import { createApp, type ApiOptions } from './app';
 import { SseRegistry } from './sse';
 

@@ -2,17 +2,19 @@
  * A typed client for the Ramp API (src/api/schemas.ts is the contract): one method per route, every
  * answer parsed by its schema, every failure a typed error (see http.ts), requests bounded by a timeout.
  */
+import { ApiRequestError, RampError } from '../errors';
 import type { z } from 'zod';
 import {
   dryRunResultSchema,
   rolloutListSchema,
   rolloutViewSchema,
   rolloutWithHistorySchema,
+  operationResultSchema,
   type OperationName,
+  type OperationResult,
   type RolloutView,
   type RolloutWithHistory,
 } from '../api/schemas';
-import { RampError } from '../errors/rampError';
 import { followEvents, type FollowItem, type FollowOptions, type StreamTarget } from './eventStream';
 import { errorFromResponse, fetchFailure, parseAnswer, withTimeout, type Fetch } from './http';
 
@@ -24,6 +26,8 @@ export interface ApiClientOptions {
   /** Per request (not for the event stream, which has its own idle timeout). Default 30 s. */
   timeoutMs?: number;
   fetch?: Fetch;
+  /** How long to keep retrying while the server answers 503 NOT_READY (its Redis is away). Default 60 s. */
+  notReadyPatienceMs?: number;
   /** Event stream tuning: idle timeout, reconnect back-off, how long to keep trying. */
   stream?: Pick<StreamTarget, 'idleTimeoutMs' | 'backoff' | 'maxDownMs'>;
 }
@@ -109,13 +113,13 @@ export class RampApiClient {
     name: string,
     op: OperationName,
     opts: { full?: boolean; signal?: AbortSignal } = {},
-  ): Promise<RolloutView> {
+  ): Promise<OperationResult> {
     const body = op === 'promote' && opts.full ? { full: true } : {};
     return this.call({
       method: 'POST',
       path: `${rolloutPath(ns, name)}/${op}`,
       body,
-      schema: rolloutViewSchema,
+      schema: operationResultSchema,
       signal: opts.signal,
     });
   }
@@ -130,7 +134,26 @@ export class RampApiClient {
     );
   }
 
+  /**
+   * One call, retried while the server answers 503 NOT_READY (its Redis is away): that answer comes
+   * before anything is read or written, so any request — a create included — is safe to send again.
+   */
   private async call<S extends z.ZodType>(c: Call<S>): Promise<z.output<S>> {
+    const patienceMs = this.options.notReadyPatienceMs ?? 60_000;
+    const giveUpAt = Date.now() + patienceMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(c);
+      } catch (err) {
+        const notReady = err instanceof ApiRequestError && err.status === 503 && err.code === 'NOT_READY';
+        const waitMs = Math.min(5000, 250 * 2 ** attempt);
+        if (!notReady || Date.now() + waitMs > giveUpAt || c.signal?.aborted) throw err;
+        await new Promise((res) => setTimeout(res, waitMs));
+      }
+    }
+  }
+
+  private async once<S extends z.ZodType>(c: Call<S>): Promise<z.output<S>> {
     const url = `${this.server}/api/v1${c.path}${queryString(c.query)}`;
     const request = `${c.method} ${url}`;
     const headers: Record<string, string> = {

@@ -2,8 +2,8 @@
  * What every API command needs to know before it talks to the server: where it is, the token, the
  * namespace and the output format — from flags first, then the environment, each refusal naming both.
  */
+import { CliUsageError } from '../errors';
 import type { Command } from 'commander';
-import { CliUsageError } from '../errors/cliUsageError';
 import { parseDuration } from '../plan/duration';
 
 /** What `-o` accepts: text for people, json and yaml (the API's objects) for scripts. */

@@ -2,9 +2,9 @@
  * An operator's configuration file (YAML or JSON) read and validated against its zod schema: every
  * problem named with the file and the field, as bad input (exit 2) — never a stack trace.
  */
+import { CliUsageError } from '../errors';
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { CliUsageError } from '../errors/cliUsageError';
 import { readOneDocument } from '../plan/document';
 import { issuesToProblems } from '../plan/parse';
 

@@ -3,11 +3,9 @@
  * it reconnects with back-off and `Last-Event-ID`, and never hands out an event id it already gave, so a
  * restarted API server neither loses nor repeats events.
  */
+import { ApiRequestError, ApiUnreachableError, InvalidApiResponseError } from '../errors';
 import type { z } from 'zod';
 import { errorBodySchema, eventViewSchema, rolloutViewSchema, type EventView, type RolloutView } from '../api/schemas';
-import { ApiRequestError } from '../errors/apiRequestError';
-import { ApiUnreachableError } from '../errors/apiUnreachableError';
-import { InvalidApiResponseError } from '../errors/invalidApiResponseError';
 import { errorFromResponse, fetchFailure, type Fetch } from './http';
 import { SseParser, type SseMessage } from './sse';
 
@@ -107,8 +105,11 @@ function decode(msg: SseMessage, last: string | undefined): FollowItem | undefin
   }
   if (msg.event === 'end') return { type: 'end', rollout: parseData(msg, rolloutViewSchema, 'end') };
   if (msg.event === 'error') {
-    // The server failed mid-stream (Redis gone, say) and closes it next: worth reconnecting, like a 5xx.
     const body = parseData(msg, errorBodySchema, 'error');
+    // The rollout is gone (Redis lost its data): no reconnect will bring it back.
+    if (GONE.has(body.error.code))
+      throw new ApiRequestError(404, body.error.code, `the rollout is gone: ${body.error.message}`, body.error.details);
+    // The server failed mid-stream (Redis gone, say) and closes it next: worth reconnecting, like a 5xx.
     throw new ApiRequestError(
       500,
       body.error.code,
@@ -118,6 +119,9 @@ function decode(msg: SseMessage, last: string | undefined): FollowItem | undefin
   }
   return undefined;
 }
+
+/** Error codes that mean the rollout no longer exists. */
+const GONE = new Set(['ROLLOUT_NOT_FOUND']);
 
 function parseData<S extends z.ZodType>(msg: SseMessage, schema: S, what: string): z.output<S> {
   let json: unknown;

@@ -2,8 +2,8 @@
  * What `rollout --wait` and `ramp watch` do once they have a rollout: follow it to its end with
  * progress on stderr, print the final result, and answer the exit code its outcome maps to.
  */
+import { exitCodeForOutcome } from './exitCodes';
 import type { RolloutView } from '../api/schemas';
-import { exitCodeForOutcome } from '../errors/mapping';
 import type { ApiContext } from './commandContext';
 import { finalLine, printResult } from './output/results';
 import { rolloutProgress } from './progress';

@@ -3,11 +3,9 @@
  * typed error — ApiRequestError (the server said no, with its code and details), ApiUnreachableError
  * (no answer at all), InvalidApiResponseError (an answer outside the contract).
  */
+import { ApiRequestError, ApiUnreachableError, InvalidApiResponseError } from '../errors';
 import type { z } from 'zod';
 import { errorBodySchema } from '../api/schemas';
-import { ApiRequestError } from '../errors/apiRequestError';
-import { ApiUnreachableError } from '../errors/apiUnreachableError';
-import { InvalidApiResponseError } from '../errors/invalidApiResponseError';
 
 /** The fetch the client uses (injectable; the global one by default). */
 export type Fetch = typeof fetch;

@@ -3,7 +3,7 @@
  * template, or — for plans that build on the stable template — the plan's `spec.image`. Pure: returns a
  * changed copy, refusing (CliUsageError) what it cannot apply unambiguously.
  */
-import { CliUsageError } from '../errors/cliUsageError';
+import { CliUsageError } from '../errors';
 import { asRecord } from './planFile';
 
 /** One parsed `--image` value. */

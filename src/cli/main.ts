@@ -1,47 +1,120 @@
 /** The `ramp` command line. */
+import { EXIT_CODE_HELP, EXIT_CODES, exitCodeFor, userMessage } from './exitCodes';
 import { Command, CommanderError } from 'commander';
-import { registerSandbox } from './commands/sandbox';
-import { registerDemo } from './commands/demo';
-import { registerWorker } from './commands/worker';
-import { registerServer } from './commands/server';
-import { registerRollout } from './commands/rollout';
-import { registerStatus } from './commands/status';
-import { registerWatch } from './commands/watch';
-import { registerPromote } from './commands/promote';
-import { registerAbort } from './commands/abort';
-import { registerRetry } from './commands/retry';
-import { registerPause } from './commands/pause';
-import { registerResume } from './commands/resume';
-import { registerList } from './commands/list';
-import { registerLint } from './commands/lint';
-import { EXIT_CODES, exitCodeFor, userMessage } from '../errors/mapping';
 
-export function buildProgram(): Command {
+const VERSION = '0.1.0';
+
+/**
+ * Every command, with the one line `ramp --help` shows; a command's module (and what it imports: the
+ * engine, the API client, zod schemas…) is loaded only when that command runs, so `ramp --version` and
+ * `ramp status` start fast.
+ */
+const COMMANDS: { name: string; args?: string; summary: string; load: () => Promise<(program: Command) => void> }[] = [
+  {
+    name: 'sandbox',
+    summary: 'a local Kubernetes (processes as pods), Prometheus and Redis for trying and testing Ramp',
+    load: async () => (await import('./commands/sandbox')).registerSandbox,
+  },
+  {
+    name: 'demo',
+    summary: 'the whole story on the sandbox: a healthy version promoted, a bad one rolled back, through the CLI',
+    load: async () => (await import('./commands/demo')).registerDemo,
+  },
+  {
+    name: 'worker',
+    summary: 'run rollout reconciles from the queue (run as many as you like)',
+    load: async () => (await import('./commands/worker')).registerWorker,
+  },
+  {
+    name: 'server',
+    summary: 'serve the rollout API (with --worker, also run reconciles in this process)',
+    load: async () => (await import('./commands/server')).registerServer,
+  },
+  {
+    name: 'rollout',
+    summary:
+      'start a rollout of a plan; with --wait, follow it and exit 0 promoted, 1 rolled back/failed/aborted, 3 timeout',
+    load: async () => (await import('./commands/rollout')).registerRollout,
+  },
+  {
+    name: 'status',
+    args: '<name>',
+    summary: "show an app's latest rollout: phase, steps, weight, verdicts and recent events",
+    load: async () => (await import('./commands/status')).registerStatus,
+  },
+  {
+    name: 'watch',
+    args: '<name>',
+    summary: "follow an app's rollout until it ends; exit 0 promoted, 1 rolled back/failed/aborted, 3 timeout",
+    load: async () => (await import('./commands/watch')).registerWatch,
+  },
+  {
+    name: 'promote',
+    args: '<name>',
+    summary: 'promote the rollout one step (past a pause or analysis); --full promotes it now',
+    load: async () => (await import('./commands/promote')).registerPromote,
+  },
+  {
+    name: 'abort',
+    args: '<name>',
+    summary: 'roll the active rollout back now (outcome: aborted)',
+    load: async () => (await import('./commands/abort')).registerAbort,
+  },
+  {
+    name: 'retry',
+    args: '<name>',
+    summary: 'start the last rolled-back, aborted or failed rollout again as a new attempt',
+    load: async () => (await import('./commands/retry')).registerRetry,
+  },
+  {
+    name: 'pause',
+    args: '<name>',
+    summary: 'hold the rollout at its current step until resumed',
+    load: async () => (await import('./commands/pause')).registerPause,
+  },
+  {
+    name: 'resume',
+    args: '<name>',
+    summary: 'continue a paused rollout',
+    load: async () => (await import('./commands/resume')).registerResume,
+  },
+  {
+    name: 'list',
+    summary: "list the namespace's rollouts",
+    load: async () => (await import('./commands/list')).registerList,
+  },
+  {
+    name: 'lint',
+    summary:
+      'check a plan offline against the schema the API uses; exit 0 valid, 2 with every problem and its field path',
+    load: async () => (await import('./commands/lint')).registerLint,
+  },
+];
+
+/** The program for `argv`: the command it names fully registered, every other one by its name and summary. */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('ramp')
     .description('Ramp: safe, metric-judged deployments for Kubernetes')
-    .version('0.1.0')
+    .version(VERSION)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  registerSandbox(program);
-  registerDemo(program);
-  registerWorker(program);
-  registerServer(program);
-  registerRollout(program);
-  registerStatus(program);
-  registerWatch(program);
-  registerPromote(program);
-  registerAbort(program);
-  registerRetry(program);
-  registerPause(program);
-  registerResume(program);
-  registerList(program);
-  registerLint(program);
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .addHelpText('after', `\nExit codes:\n${EXIT_CODE_HELP.map((l) => `  ${l}`).join('\n')}`);
+  const named = argv.slice(2).find((a) => !a.startsWith('-'));
+  const wanted = COMMANDS.find((c) => c.name === named);
+  for (const c of COMMANDS) {
+    if (c === wanted) (await c.load())(program);
+    else
+      program
+        .command(c.args ? `${c.name} ${c.args}` : c.name)
+        .description(c.summary)
+        .allowUnknownOption();
+  }
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_CODES.ok;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -2,9 +2,8 @@
  * Reads a plan for `ramp rollout` and `ramp lint`: from a file or stdin (`-f -`), as text, and as a
  * plain YAML/JSON value for the commands that change it before sending (`--image`).
  */
+import { CliUsageError, PlanValidationError } from '../errors';
 import { readFile } from 'node:fs/promises';
-import { CliUsageError } from '../errors/cliUsageError';
-import { PlanValidationError } from '../errors/planValidationError';
 import { readOneDocument } from '../plan/document';
 
 /** The plan's text; `-` reads standard input to its end. */

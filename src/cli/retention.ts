@@ -1,5 +1,5 @@
 /** The `--retention` flag of `ramp worker` and `ramp server --worker`: how long finished rollouts are kept. */
-import { PlanValidationError } from '../errors/planValidationError';
+import { CliUsageError } from '../errors';
 import { parseDuration } from '../plan/duration';
 
 export const RETENTION_HELP =
@@ -12,8 +12,8 @@ export function parseRetention(value: string): number {
   if (value === '0') return 0;
   const ms = parseDuration(value);
   if (ms === undefined)
-    throw new PlanValidationError([
-      { path: '--retention', message: `expected a duration like 720h or 168h (0 keeps them forever), got "${value}"` },
-    ]);
+    throw new CliUsageError(
+      `--retention: expected a duration like 720h or 168h (0 keeps them forever), got "${value}"`,
+    );
   return ms;
 }

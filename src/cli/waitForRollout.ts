@@ -1,10 +1,10 @@
 /**
  * `--wait` and `ramp watch`: follows one rollout's events to its end, showing them on a progress
  * display, bounded by `--timeout`, and appends the CI summary when asked. The caller turns the final
- * view into an exit code (src/errors/mapping.ts `exitCodeForOutcome`).
+ * view into an exit code (src/cli/exitCodes.ts `exitCodeForOutcome`).
  */
+import { WaitTimeoutError } from '../errors';
 import type { RolloutView } from '../api/schemas';
-import { WaitTimeoutError } from '../errors/waitTimeoutError';
 import { formatDuration } from '../plan/duration';
 import type { RampApiClient } from './apiClient';
 import type { RolloutProgress } from './output/rolloutProgress';

@@ -16,6 +16,7 @@ import type { Traffic } from '../strategies/traffic';
 import type { ClusterAction } from './actions';
 import type { EngineDeps } from './deps';
 import type { RolloutRecord } from './record';
+import { routingNote } from './routingNote';
 
 export interface ApplyContext {
   deps: EngineDeps;
@@ -91,7 +92,10 @@ export async function applyActions(c: ApplyContext, actions: readonly ClusterAct
       }
       case 'scaleUp': {
         const rs = rsOf(a.revision);
-        if (rs && rs.replicas === a.replicas && rs.role === a.role && rs.rolloutId === c.record.id) break;
+        // A new revision carries how to take its traffic away, should the record be lost.
+        const routing = a.role === 'stable' ? undefined : routingNote(c.plan, c.record, c.routerCtx);
+        const same = rs && rs.replicas === a.replicas && rs.role === a.role && rs.rolloutId === c.record.id;
+        if (same && (routing === undefined || rs.routing === routing)) break;
         const r = await ensureReplicaSet(c.deps.kube, {
           namespace: c.plan.namespace,
           app: c.plan.app,
@@ -101,6 +105,7 @@ export async function applyActions(c: ApplyContext, actions: readonly ClusterAct
           replicas: a.replicas,
           role: a.role,
           rolloutId: c.record.id,
+          routing,
         });
         if (r !== 'unchanged') changed.push(`${replicaSetName(c.plan.app, a.revision)} ${r} at ${a.replicas}`);
         break;

@@ -7,6 +7,9 @@ import type { Observed } from '../kube/observe';
 import type { RevisionRole, StrategyObserved } from '../strategies/strategy';
 import type { ClusterSnapshot, RolloutRecord } from './record';
 
+/** Pods kept per revision in the record's snapshot. */
+export const MAX_PODS_SHOWN = 10;
+
 /** What the strategy needs of the observed cluster. */
 export function strategyView(o: Observed, trafficVerified?: boolean): StrategyObserved {
   const services: Partial<Record<RevisionRole, string>> = {};
@@ -20,6 +23,7 @@ export function strategyView(o: Observed, trafficVerified?: boolean): StrategyOb
       revision: rs.revision,
       specReplicas: rs.replicas,
       readyReplicas: rs.status.readyReplicas,
+      pods: o.pods[rs.revision] ?? [],
     })),
     services,
     trafficVerified,
@@ -36,6 +40,8 @@ export function clusterSnapshot(o: Observed, record: RolloutRecord, trafficVerif
       ...(rs.role ? { role: rs.role } : {}),
       replicas: rs.replicas,
       ready: rs.status.readyReplicas,
+      // A few pods are enough to say what is wrong; the record stays small.
+      pods: (o.pods[rs.revision] ?? []).slice(0, MAX_PODS_SHOWN),
     }));
   return trafficVerified === undefined ? { revisions } : { revisions, trafficVerified };
 }

@@ -2,13 +2,10 @@
  * Each rollout's events in a bounded Redis stream: what the CLI, Server-Sent Events and dashboards
  * read. Stream ids are the resume tokens (an SSE `Last-Event-ID`): read and follow start after one.
  */
+import { ClosedError, CorruptEventError, InvalidOptionError, InvalidRecordError } from '../errors';
 import type { Redis } from 'ioredis';
 import { eventSchema, type RolloutEvent } from './record';
 import { resolvePrefix, type RedisContext } from './redisConnection';
-import { ClosedError } from '../errors/closedError';
-import { CorruptEventError } from '../errors/corruptEventError';
-import { InvalidOptionError } from '../errors/invalidOptionError';
-import { InvalidRecordError } from '../errors/invalidRecordError';
 
 export interface RolloutEventsOptions extends RedisContext {
   /** Entries kept per rollout, approximately (MAXLEN ~: Redis trims whole stream nodes). Default 1000. */

@@ -24,3 +24,6 @@ export function isTerminal(phase: Phase): boolean {
 export const OUTCOMES = ['promoted', 'rolledBack', 'aborted', 'failed'] as const;
 export const outcomeSchema = z.enum(OUTCOMES);
 export type Outcome = z.infer<typeof outcomeSchema>;
+
+/** Why a rollout is paused: a pause step, a person, analysis that cannot decide, or a new pod that cannot run. */
+export const PAUSE_KINDS = ['step', 'user', 'inconclusive', 'podFailure'] as const;

@@ -4,11 +4,9 @@
  * jobs are removed at once, because BullMQ silently ignores `add` of an id it still holds and a timer
  * for the same version must be able to fire again.
  */
+import { ClosedError, InvalidJobIdError, InvalidOptionError } from '../errors';
 import { DelayedError, Queue, type Job } from 'bullmq';
 import { resolvePrefix, type RedisContext } from './redisConnection';
-import { ClosedError } from '../errors/closedError';
-import { InvalidJobIdError } from '../errors/invalidJobIdError';
-import { InvalidOptionError } from '../errors/invalidOptionError';
 
 /** What a reconcile job carries: which rollout, and the record version it was enqueued for. */
 export interface ReconcileJobData {

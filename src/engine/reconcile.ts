@@ -157,8 +157,29 @@ async function applyDesired(c: Context, committed: RolloutRecord): Promise<{ cha
   return { changes: result.changed, waited: result.waited };
 }
 
+/** What the worker knows beyond the record. */
+export interface ReconcileOptions {
+  /** Since when every reconcile of this rollout failed for a reason that passes (an outage): time it cannot count. */
+  outageSince?: number;
+}
+
+/**
+ * The progress deadline counts the time Ramp could act: an outage that kept every reconcile from going
+ * through moves it on by the outage's length (the pods may well be ready; Ramp just could not look).
+ */
+function discountOutage(c: Context, outageSince: number | undefined): void {
+  const deadline = c.next.progressDeadlineAt;
+  if (outageSince === undefined || deadline === undefined || deadline <= outageSince) return;
+  c.next = { ...c.next, progressDeadlineAt: deadline + (c.now - outageSince) };
+}
+
 /** Reconciles rollout `id` as of record `version` (the job's). */
-export async function reconcile(deps: EngineDeps, id: string, version: number): Promise<ReconcileResult> {
+export async function reconcile(
+  deps: EngineDeps,
+  id: string,
+  version: number,
+  opts: ReconcileOptions = {},
+): Promise<ReconcileResult> {
   const loaded = await deps.store.get(id);
   if (!loaded) return { kind: 'missing' };
   if (loaded.version !== version) return { kind: 'stale', currentVersion: loaded.version };
@@ -177,6 +198,7 @@ export async function reconcile(deps: EngineDeps, id: string, version: number): 
     next: loaded,
     events: [],
   };
+  discountOutage(c, opts.outageSince);
   await observeCluster(c);
   await resolvePending(c);
   await checkRouter(c);

@@ -3,15 +3,16 @@
  * changed only by compare-and-set on `version`. The cluster holds what runs; this holds progress.
  */
 import { z } from 'zod';
-import { outcomeSchema, phaseSchema } from './phase';
+import { outcomeSchema, PAUSE_KINDS, phaseSchema } from './phase';
 import { measurementSchema, verdictSchema } from '../analysis/types';
 import { planSchema, podTemplateSchema } from '../plan/schema';
+import { podSummarySchema } from '../kube/pods';
 
 export { PHASES, phaseSchema, type Phase, TERMINAL_PHASES, isTerminal, outcomeSchema, type Outcome } from './phase';
 
 /** Why the rollout is paused: a pause step (until a time, or until `promote`), the user, or inconclusive analysis. */
 export const pauseSchema = z.object({
-  kind: z.enum(['step', 'user', 'inconclusive']),
+  kind: z.enum(PAUSE_KINDS),
   since: z.number(),
   until: z.number().optional(),
 });
@@ -49,6 +50,7 @@ export const clusterSnapshotSchema = z.object({
       role: z.string().optional(),
       replicas: z.number().int(),
       ready: z.number().int(),
+      pods: z.array(podSummarySchema).optional(),
     }),
   ),
   /** The router's answer to verify(the target traffic): true, false, or absent when it cannot tell. */
@@ -86,7 +88,10 @@ export const recordSchema = z.object({
   pause: pauseSchema.optional(),
   /** When the new revision's pods must be ready by (progressDeadline after they were asked for). */
   progressDeadlineAt: z.number().optional(),
-  rollback: z.object({ since: z.number(), reason: z.string(), aborted: z.boolean() }).optional(),
+  /** Why the rollout rolls back; `failed`: Ramp could not carry it on (it ends Failed once the cluster is safe). */
+  rollback: z
+    .object({ since: z.number(), reason: z.string(), aborted: z.boolean(), failed: z.boolean().optional() })
+    .optional(),
   /** After promotion: the previous stable revision keeps its pods until then. */
   scaleDownAt: z.number().optional(),
   analysis: analysisStateSchema,

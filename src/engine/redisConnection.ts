@@ -2,8 +2,8 @@
  * Redis connections for the engine and the key prefix every engine key lives under. One Redis holds
  * records, event streams and the BullMQ queue; the prefix keeps deployments (and tests) apart.
  */
+import { InvalidOptionError } from '../errors';
 import { Redis, type RedisOptions } from 'ioredis';
-import { InvalidOptionError } from '../errors/invalidOptionError';
 
 /** The key prefix when none is given: records under `ramp:rollout:…`, the queue under `ramp:queue:…`. */
 export const DEFAULT_KEY_PREFIX = 'ramp';

@@ -3,12 +3,15 @@
  * is one compare-and-set on the record followed by a reconcile job for the new version. The API and
  * the CLI call these; only workers touch the cluster's write side.
  */
+import {
+  InvalidOperationError,
+  KubeNotFoundError,
+  PlanValidationError,
+  RolloutNotFoundError,
+  type FieldProblem,
+} from '../errors';
 import type { Plan } from '../plan/schema';
 import { compilePlan, type CompiledPlan } from '../plan/compile';
-import { PlanValidationError, type FieldProblem } from '../errors/planValidationError';
-import { InvalidOperationError } from '../errors/invalidOperationError';
-import { RolloutNotFoundError } from '../errors/rolloutNotFoundError';
-import { KubeNotFoundError } from '../errors/kubeNotFoundError';
 import { routerContext } from './routing';
 import { createRouter } from '../kube/routers/registry';
 import { bindStrategy } from '../strategies/registry';
@@ -134,14 +137,20 @@ export function applyOperation(
   r: RolloutRecord,
   op: StrategyOperation,
   now: number,
-): { record: RolloutRecord; events: RolloutEvent[] } {
+): { record: RolloutRecord; events: RolloutEvent[]; unchanged?: string } {
   const strategy = bindStrategy(plan);
   const next = strategy.operate(r, op, now);
-  return { record: next.record, events: strategy.place(next.record, next.events) };
+  return { ...next, events: strategy.place(next.record, next.events) };
+}
+
+/** A rollout after an operation; `unchanged` says why nothing changed when it was already where asked. */
+export interface OperationResult {
+  record: RolloutRecord;
+  unchanged?: string;
 }
 
 /** Applies an operation to a rollout (or, for retry, starts its next attempt) and wakes a worker. */
-export async function operate(deps: EngineDeps, id: string, op: Operation): Promise<RolloutRecord> {
+export async function operate(deps: EngineDeps, id: string, op: Operation): Promise<OperationResult> {
   const current = await deps.store.get(id);
   if (!current) throw new RolloutNotFoundError(id);
   const plan = current.plan;
@@ -160,10 +169,16 @@ export async function operate(deps: EngineDeps, id: string, op: Operation): Prom
       message: `retry: started ${next.id}`,
       phase: current.phase,
     });
-    return next;
+    return { record: next };
   }
   const compiled = compilePlan(plan);
-  const committed = await deps.store.mutate(id, (r) => applyOperation(compiled, r, op, deps.clock()));
+  let unchanged: string | undefined;
+  const committed = await deps.store.mutate(id, (r) => {
+    const t = applyOperation(compiled, r, op, deps.clock());
+    unchanged = t.unchanged;
+    return t.unchanged ? undefined : t;
+  });
+  if (unchanged) return { record: committed, unchanged };
   await deps.queue.enqueue(id, committed.version);
-  return committed;
+  return { record: committed };
 }

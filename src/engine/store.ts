@@ -4,6 +4,16 @@
  * writer that loses the compare-and-set re-reads and recomputes (`mutate`); nobody needs to be the
  * only writer.
  */
+import {
+  ActiveRolloutExistsError,
+  ConcurrentUpdateError,
+  CorruptRecordError,
+  InvalidOptionError,
+  InvalidRecordError,
+  RolloutExistsError,
+  RolloutNotFoundError,
+  UnexpectedScriptResultError,
+} from '../errors';
 import type { Redis } from 'ioredis';
 import { eventSchema, isTerminal, type RolloutEvent, type RolloutRecord } from './record';
 import { decodeRecord } from './recordCodec';
@@ -11,14 +21,6 @@ import { DEFAULT_EVENTS_MAX_LEN, EVENT_FIELD, eventsKey } from './events';
 import { resolvePrefix, type RedisContext } from './redisConnection';
 import { runScript } from './lua/redisScript';
 import { CREATE_ROLLOUT, PRUNE_ROLLOUT, ScriptCode, UPDATE_ROLLOUT } from './lua/rolloutScripts';
-import { ActiveRolloutExistsError } from '../errors/activeRolloutExistsError';
-import { ConcurrentUpdateError } from '../errors/concurrentUpdateError';
-import { CorruptRecordError } from '../errors/corruptRecordError';
-import { InvalidOptionError } from '../errors/invalidOptionError';
-import { InvalidRecordError } from '../errors/invalidRecordError';
-import { RolloutExistsError } from '../errors/rolloutExistsError';
-import { RolloutNotFoundError } from '../errors/rolloutNotFoundError';
-import { UnexpectedScriptResultError } from '../errors/unexpectedScriptResultError';
 
 /** What `update` answers: written, lost the compare-and-set, or no such record. */
 export type UpdateResult = 'ok' | 'conflict' | 'missing';
@@ -28,6 +30,17 @@ export interface RolloutStoreOptions extends RedisContext {
   now?: () => number;
   /** Events kept per rollout stream (events written with a change are appended in the same script). */
   eventsMaxLen?: number;
+}
+
+/** A rollout's reconciles that threw, in a row. */
+export interface FailureTally {
+  count: number;
+  /** When the first of them threw (ms since the epoch). */
+  since: number;
+  /** When the first threw, if every one since was transient (the dependency away rather than a bug). */
+  transientSince?: number;
+  /** What the rollout was last told about them. */
+  previousNote?: string;
 }
 
 /** What a mutate function may answer: the next record, optionally with the events that tell of it. */
@@ -71,6 +84,8 @@ export function storeKeys(prefix: string) {
     namespaces: `${globLiteral(prefix)}:ns:*:rollouts`,
     /** Set of every non-terminal rollout's id. */
     active: `${prefix}:active`,
+    /** Hash {count, since, transientSince, note}: a rollout's reconciles that threw, in a row (absent: none). */
+    failures: (id: string) => `${prefix}:failures:${id}`,
   };
 }
 
@@ -196,6 +211,46 @@ export class RolloutStore {
       throw wrongType(err) ? new CorruptRecordError(id, key, 'not a hash', { cause: err }) : err;
     }
     return this.decode(id, key, fields[0], fields[1]);
+  }
+
+  /**
+   * Counts one more reconcile of `id` that threw (kept a day at most), notes what it says, and answers
+   * the tally: how many in a row, since when, since when only transient ones, and the note before this.
+   */
+  async recordFailure(id: string, note: string, transient: boolean, now = this.now()): Promise<FailureTally> {
+    const key = this.keys.failures(id);
+    const [[, count], , , [, before]] = (await this.redis
+      .multi()
+      .hincrby(key, 'count', 1)
+      .hsetnx(key, 'since', String(now))
+      .hsetnx(key, 'transientSince', String(now))
+      .hget(key, 'note')
+      .exec()) as [unknown, unknown][];
+    const tx = this.redis
+      .multi()
+      .hset(key, 'note', note)
+      .expire(key, 24 * 3600);
+    if (!transient) tx.hdel(key, 'transientSince');
+    await tx.exec();
+    const tally = await this.failures(id);
+    return { ...(tally ?? { since: now }), count: Number(count), previousNote: (before as string | null) ?? undefined };
+  }
+
+  /** The failures of `id` in a row so far, or undefined when its last reconcile went through. */
+  async failures(id: string): Promise<FailureTally | undefined> {
+    const h = await this.redis.hgetall(this.keys.failures(id));
+    if (!h.count) return undefined;
+    return {
+      count: Number(h.count),
+      since: Number(h.since),
+      transientSince: h.transientSince ? Number(h.transientSince) : undefined,
+      previousNote: h.note,
+    };
+  }
+
+  /** Forgets `id`'s failures (a reconcile went through). */
+  async clearFailures(id: string): Promise<void> {
+    await this.redis.del(this.keys.failures(id));
   }
 
   /** The app's most recently created rollout, active or not. */

@@ -3,6 +3,14 @@
  * APIs, with a timeout on every request, bounded retries of transient failures, failures turned into
  * typed errors, and counts of what was asked. Everything in src/kube sends through `call()`.
  */
+import {
+  KubeClientClosedError,
+  KubeConfigError,
+  KubeConflictError,
+  KubeNotFoundError,
+  KubeRequestError,
+  KubeTransientError,
+} from '../errors';
 import { shareAgents } from './agentCache';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -17,12 +25,6 @@ import {
   Observable,
   type ObservableMiddleware,
 } from '@kubernetes/client-node';
-import { KubeClientClosedError } from '../errors/kubeClientClosedError';
-import { KubeConfigError } from '../errors/kubeConfigError';
-import { KubeConflictError } from '../errors/kubeConflictError';
-import { KubeNotFoundError } from '../errors/kubeNotFoundError';
-import { KubeRequestError } from '../errors/kubeRequestError';
-import { KubeTransientError } from '../errors/kubeTransientError';
 import {
   classifyFailure,
   DEFAULT_RETRY_POLICY,

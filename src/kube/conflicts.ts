@@ -1,5 +1,5 @@
+import { KubeConflictError } from '../errors';
 /** Read-decide-write loops that start again when someone else wrote in between (409). */
-import { KubeConflictError } from '../errors/kubeConflictError';
 
 /** Attempts at a read-decide-write before a persistent conflict is given up on. */
 export const CONFLICT_ATTEMPTS = 5;

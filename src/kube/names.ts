@@ -2,7 +2,7 @@
  * The names, labels and annotations Ramp gives objects in the cluster (DESIGN §3), in one place so the
  * engine, the routers, observe() and the tests agree on them.
  */
-import { InvalidLabelError } from '../errors/invalidLabelError';
+import { InvalidLabelError } from '../errors';
 import type { RevisionRole } from '../strategies/strategy';
 
 export type { RevisionRole } from '../strategies/strategy';
@@ -18,6 +18,8 @@ export const LABELS = {
 export const ANNOTATIONS = {
   rollout: 'ramp.dev/rollout',
   role: 'ramp.dev/role',
+  /** On a new revision's ReplicaSet: how to take its traffic away should its rollout's record be lost (RoutingNote). */
+  routing: 'ramp.dev/routing',
 } as const;
 
 export const REVISION_ROLES: readonly RevisionRole[] = ['stable', 'canary', 'preview'];
@@ -52,9 +54,13 @@ export function revisionSelector(selector: Readonly<Record<string, string>>, rev
   return checkedLabels({ ...selector, [LABELS.revision]: revision });
 }
 
-/** The annotations that say which rollout owns a ReplicaSet and what it is for. */
-export function revisionAnnotations(rolloutId: string, role: RevisionRole): Record<string, string> {
-  return { [ANNOTATIONS.rollout]: rolloutId, [ANNOTATIONS.role]: role };
+/** The annotations that say which rollout owns a ReplicaSet and what it is for (and, for a new revision, its routing). */
+export function revisionAnnotations(rolloutId: string, role: RevisionRole, routing?: string): Record<string, string> {
+  return {
+    [ANNOTATIONS.rollout]: rolloutId,
+    [ANNOTATIONS.role]: role,
+    ...(routing ? { [ANNOTATIONS.routing]: routing } : {}),
+  };
 }
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;

@@ -1,12 +1,13 @@
 /**
- * What runs for an app, as the engine needs it each reconcile: the app's ReplicaSets (found by
- * `ramp.dev/app`) with their readiness, and the stable and canary Services' selectors. Steady-state cost:
- * one list and two gets, sent together.
+ * What runs for an app, as the engine needs it each reconcile: the app's ReplicaSets and pods (found by
+ * `ramp.dev/app`) with their readiness and problems, and the selectors of the Services its strategy
+ * manages. Steady-state cost: two lists and a get per Service, sent together.
  */
 import type { V1PodTemplateSpec, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { KubeClient } from './client';
 import type { RevisionRole } from '../strategies/strategy';
 import { ANNOTATIONS, appSelector, isRevisionRole, LABELS } from './names';
+import { listAppPods, type PodSummary } from './pods';
 import { readService } from './services';
 
 /** One ReplicaSet of the app. */
@@ -18,6 +19,8 @@ export interface ObservedReplicaSet {
   role?: RevisionRole;
   /** Its `ramp.dev/rollout` annotation. */
   rolloutId?: string;
+  /** Its `ramp.dev/routing` annotation (a new revision's). */
+  routing?: string;
   /** spec.replicas (unset means 1). */
   replicas: number;
   status: { replicas: number; readyReplicas: number; availableReplicas: number };
@@ -44,6 +47,8 @@ export interface Observed {
   replicaSets: ObservedReplicaSet[];
   /** The Services read, by role (`<service>`, `<service>-canary`, `<service>-preview`); absent when not there. */
   services: Partial<Record<RevisionRole, ObservedService>>;
+  /** The app's pods by revision. */
+  pods: Record<string, PodSummary[]>;
   /** Epoch ms when the reads were sent. */
   observedAt: number;
 }
@@ -71,6 +76,7 @@ export function toObservedReplicaSet(rs: V1ReplicaSet): ObservedReplicaSet {
     revision: rs.metadata?.labels?.[LABELS.revision] ?? '',
     role: isRevisionRole(role) ? role : undefined,
     rolloutId: annotations[ANNOTATIONS.rollout],
+    routing: annotations[ANNOTATIONS.routing],
     replicas: rs.spec?.replicas ?? 1,
     status: {
       replicas: rs.status?.replicas ?? 0,
@@ -99,10 +105,11 @@ export async function observe(client: KubeClient, target: ObserveTarget): Promis
   const { namespace, app } = target;
   const observedAt = Date.now();
   const roles = Object.entries(target.services) as [RevisionRole, string][];
-  const [list, ...services] = await Promise.all([
+  const [list, pods, ...services] = await Promise.all([
     client.call('list', 'replicasets', (o) =>
       client.apps.listNamespacedReplicaSet({ namespace, labelSelector: appSelector(app) }, o),
     ),
+    listAppPods(client, namespace, app),
     ...roles.map(([, name]) => readService(client, namespace, name)),
   ]);
   const replicaSets = list.items
@@ -113,7 +120,7 @@ export async function observe(client: KubeClient, target: ObserveTarget): Promis
     const svc = services[i];
     if (svc) byRole[role] = toObservedService(svc);
   });
-  return { namespace, app, replicaSets, services: byRole, observedAt };
+  return { namespace, app, replicaSets, services: byRole, pods: Object.fromEntries(pods), observedAt };
 }
 
 /** The observed ReplicaSet of a revision, if any. */

@@ -21,6 +21,8 @@ export interface DesiredReplicaSet {
   replicas: number;
   role: RevisionRole;
   rolloutId: string;
+  /** The `ramp.dev/routing` annotation (a new revision's), when there is one. */
+  routing?: string;
 }
 
 /** What an ensure did. */
@@ -40,7 +42,7 @@ export function replicaSetManifest(d: DesiredReplicaSet): V1ReplicaSet {
       name: replicaSetName(d.app, d.revision),
       namespace: d.namespace,
       labels,
-      annotations: revisionAnnotations(d.rolloutId, d.role),
+      annotations: revisionAnnotations(d.rolloutId, d.role, d.routing),
     },
     spec: { replicas: d.replicas, selector: { matchLabels: revisionSelector(d.selector, d.revision) }, template },
   };
@@ -49,10 +51,10 @@ export function replicaSetManifest(d: DesiredReplicaSet): V1ReplicaSet {
 /** A merge patch of what differs among replicas, role and rollout; undefined when nothing does. Pure. */
 export function replicaSetChanges(
   current: V1ReplicaSet,
-  d: Pick<DesiredReplicaSet, 'replicas' | 'role' | 'rolloutId'>,
+  d: Pick<DesiredReplicaSet, 'replicas' | 'role' | 'rolloutId' | 'routing'>,
 ): Record<string, unknown> | undefined {
   const patch: { metadata?: { annotations: Record<string, string> }; spec?: { replicas: number } } = {};
-  const want = revisionAnnotations(d.rolloutId, d.role);
+  const want = revisionAnnotations(d.rolloutId, d.role, d.routing);
   const have = current.metadata?.annotations ?? {};
   const annotations = Object.fromEntries(Object.entries(want).filter(([k, v]) => have[k] !== v));
   if (Object.keys(annotations).length > 0) patch.metadata = { annotations };

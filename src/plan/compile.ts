@@ -25,6 +25,7 @@ export interface CompiledPlan {
   };
   strategy: CompiledStrategy;
   progressDeadlineMs: number;
+  onPodFailure: 'rollback' | 'pause';
   analysis: {
     intervalMs: number;
     alpha: number;
@@ -71,6 +72,7 @@ export function compilePlan(plan: Plan): CompiledPlan {
     },
     strategy: compileStrategy(plan.spec.strategy),
     progressDeadlineMs: ms(plan.spec.progressDeadline),
+    onPodFailure: plan.spec.onPodFailure,
     analysis: {
       intervalMs: ms(a.interval),
       alpha: a.alpha,

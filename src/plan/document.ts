@@ -3,8 +3,8 @@
  * with line and column. Plans reach Ramp through the API, the CLI and the worker; each wraps the
  * problems in its own error (400 in the API, a plan error elsewhere), but they read text one way.
  */
+import { type FieldProblem } from '../errors';
 import YAML from 'yaml';
-import type { FieldProblem } from '../errors/planValidationError';
 
 export type DocumentResult = { ok: true; value: unknown } | { ok: false; problems: FieldProblem[] };
 

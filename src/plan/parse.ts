@@ -3,9 +3,9 @@
  * field path (`spec.strategy.canary.steps[2].setWeight: expected an integer 0–100`). The API, the CLI's
  * `lint` and the worker all come through here.
  */
+import { PlanValidationError, type FieldProblem } from '../errors';
 import type { z } from 'zod';
-import { PlanValidationError, type FieldProblem } from '../errors/planValidationError';
-import { schemaProblems } from '../sandbox/apiServer/validation';
+import { schemaProblems } from '@ramp/kube-schemas';
 import { planSchema, type Plan } from './schema';
 import { readOneDocument } from './document';
 

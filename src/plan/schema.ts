@@ -222,6 +222,8 @@ export const planSchema = z
       strategy: strategySchema,
       analysis: analysisSchema.prefault({}),
       progressDeadline: durationSchema({ min: 1000 }).default('10m'),
+      /** When a new pod certainly cannot run (its image cannot be pulled, it keeps crashing): roll back at once, or pause. */
+      onPodFailure: z.enum(['rollback', 'pause'], { error: 'expected rollback or pause' }).default('rollback'),
     }),
   })
   .superRefine((p, ctx) => {

@@ -4,10 +4,11 @@
  * and the scale-down delay after it, analysis inconclusive for too long, and the operations that do not
  * depend on the strategy (abort, pause, resume). Strategies compose these with their own steps.
  */
+import { InvalidOperationError } from '../errors';
+import { isCertainFailure, type PodSummary } from '../kube/pods';
 import { combineVerdicts } from '../analysis/verdict';
 import type { Phase, RolloutEvent, StrategyStateBase } from '../engine/record';
 import { isTerminal } from '../engine/phase';
-import { InvalidOperationError } from '../errors/invalidOperationError';
 import type { CompiledPlan } from '../plan/compile';
 import { formatDuration } from '../plan/duration';
 import type {
@@ -70,6 +71,54 @@ export function latestVerdict<S extends StrategyStateBase>(
 }
 
 /**
+ * Whether the analysis passes on a look taken at or after `since` (the step that would end began then):
+ * a pass from before — say, the last look before Prometheus went away — never promotes.
+ */
+export function passedSince<S extends StrategyStateBase>(record: StrategyRecord<S>, since: number): boolean {
+  return latestVerdict(record)?.decision === 'pass' && (record.analysis.lastAt ?? -Infinity) >= since;
+}
+
+/** The first pod of `revision` that certainly cannot run (its image cannot be pulled, it keeps crashing). */
+export function failingPod(observed: StrategyObserved, revision: string | undefined): PodSummary | undefined {
+  return revisionState(observed, revision)?.pods?.find((p) => isCertainFailure(p.problem));
+}
+
+/** `pod x cannot run: CrashLoopBackOff (exit code 1, 3 restarts); see kubectl logs -n ns x --previous` */
+export function podFailureText(namespace: string, pod: PodSummary): string {
+  const p = pod.problem;
+  const detail = [
+    p?.exitCode !== undefined ? `exit code ${p.exitCode}` : undefined,
+    pod.restarts > 0 ? `${pod.restarts} restart${pod.restarts === 1 ? '' : 's'}` : undefined,
+    // The kubelet's back-off message repeats the pod's name and uid; an image error's says what is missing.
+    p?.message && p.reason !== 'CrashLoopBackOff' ? p.message.split('\n')[0].slice(0, 160) : undefined,
+  ].filter(Boolean);
+  const crashed = p?.reason === 'CrashLoopBackOff' || p?.exitCode !== undefined;
+  const look = crashed
+    ? `kubectl logs -n ${namespace} ${pod.name} --previous`
+    : `kubectl describe pod -n ${namespace} ${pod.name}`;
+  return `pod ${pod.name} cannot run: ${p?.reason ?? 'failing'}${detail.length ? ` (${detail.join(', ')})` : ''}; see ${look}`;
+}
+
+/**
+ * A new pod that certainly cannot run ends the wait at once, not at the progress deadline: the rollout
+ * rolls back (or pauses, as the plan says), naming the pod and why.
+ */
+export function podFailureGuard<S extends StrategyStateBase>(
+  plan: CompiledPlan,
+  record: StrategyRecord<S>,
+  observed: StrategyObserved,
+  now: number,
+): Transition<S> | undefined {
+  const pod = failingPod(observed, record.revisions.new);
+  if (!pod) return undefined;
+  const why = podFailureText(record.namespace, pod);
+  if (plan.onPodFailure === 'rollback') return startRollback(record, why, now);
+  if (record.phase === 'Paused') return undefined;
+  const changes = { phase: 'Paused' as const, pause: { kind: 'podFailure' as const, since: now } };
+  return transition(record, { ...changes, message: `paused: ${why}` }, 'Paused', now);
+}
+
+/**
  * A new rollout's first decision: nothing to do when its revision is already stable, straight to full
  * size when the app has no stable revision (a first deploy), else the strategy's own start.
  */
@@ -101,6 +150,11 @@ export function decideFirstDeploy<S extends StrategyStateBase>(
 ): Transition<S> {
   const rev = record.revisions.new;
   const ready = readyPods(observed, rev);
+  const failing = failingPod(observed, rev);
+  if (failing) {
+    const message = `first deploy failed: ${podFailureText(record.namespace, failing)}`;
+    return transition(record, { phase: 'Failed', outcome: 'failed', message }, 'Failed', now);
+  }
   if (ready >= plan.replicas) {
     const message = `first deploy: revision ${rev} is stable`;
     const revisions = { ...record.revisions, stable: rev };
@@ -133,9 +187,33 @@ export function finishRollback<S extends StrategyStateBase>(record: StrategyReco
   const aborted = record.rollback?.aborted ?? false;
   const why = record.rollback?.reason ?? 'unknown reason';
   const on = record.revisions.stable ?? 'the stable revision';
+  if (record.rollback?.failed) {
+    const message = `failed: ${why}; all traffic on ${on}`;
+    return transition(
+      record,
+      { phase: 'Failed', outcome: 'failed', progressDeadlineAt: undefined, message },
+      'Failed',
+      now,
+    );
+  }
   const message = `${aborted ? 'aborted' : 'rolled back'}: ${why}; all traffic on ${on}`;
   const changes = { phase: 'RolledBack' as const, outcome: aborted ? ('aborted' as const) : ('rolledBack' as const) };
   return transition(record, { ...changes, progressDeadlineAt: undefined, message }, 'RolledBack', now);
+}
+
+/**
+ * Ramp could not carry the rollout on (a reconcile failed again and again): it rolls back — traffic to
+ * stable before the new revision loses a pod, as any rollback — and ends Failed once the cluster is safe.
+ */
+export function failSafe<S extends StrategyStateBase>(
+  record: StrategyRecord<S>,
+  reason: string,
+  now: number,
+): Transition<S> {
+  const t = startRollback(record, reason, now);
+  const rollback = { since: now, reason, aborted: false, failed: true };
+  const message = `failing safe: ${reason}; moving all traffic to stable`;
+  return { record: { ...t.record, rollback, message }, events: [note(now, 'RollingBack', message, 'RollingBack')] };
 }
 
 /** Enters the Promoting phase (a strategy's promotion then moves through its own stages). */
@@ -248,6 +326,11 @@ export function resumeWhenConclusive<S extends StrategyStateBase>(
   return transition(record, { phase: 'Progressing', pause: undefined, message }, 'Resumed', now);
 }
 
+/** An operation that finds the rollout already where it would take it: nothing changes, and it says so. */
+export function already<S extends StrategyStateBase>(record: StrategyRecord<S>, why: string): Transition<S> {
+  return { record, events: [], unchanged: why };
+}
+
 /** Refuses an operation that does not fit, saying why. */
 export function refuse<S extends StrategyStateBase>(record: StrategyRecord<S>, op: Operation, why: string): never {
   throw new InvalidOperationError(record.id, op, record.phase, why);
@@ -267,10 +350,12 @@ export function commonOperation<S extends StrategyStateBase>(
   op: Operation,
   now: number,
 ): Transition<S> | undefined {
+  if (op === 'abort' && record.phase === 'RollingBack') return already(record, 'it is already rolling back');
+  if (op === 'pause' && record.phase === 'Paused') return already(record, 'it is already paused');
+  if (op === 'resume' && record.phase === 'Progressing') return already(record, 'it is not paused: it is progressing');
   if (isTerminal(record.phase)) refuse(record, op, 'the rollout has finished');
   switch (op) {
     case 'abort':
-      if (record.phase === 'RollingBack') refuse(record, op, 'it is already rolling back');
       return operated(startRollback(record, 'aborted by request', now, true), 'abort: rolling back', now);
     case 'pause': {
       if (record.phase !== 'Progressing') refuse(record, op, 'only a progressing rollout can be paused');

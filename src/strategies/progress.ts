@@ -5,6 +5,7 @@
  * knowing which strategy made it.
  */
 import { z } from 'zod';
+import { podSummarySchema } from '../kube/pods';
 
 export const stepViewSchema = z.object({
   index: z.number().int(),
@@ -43,6 +44,8 @@ export const progressViewSchema = z.object({
       revision: z.string(),
       desired: z.number().int().optional(),
       ready: z.number().int().optional(),
+      /** A few of its pods as last observed, with why each that fails cannot run. */
+      pods: z.array(podSummarySchema).optional(),
     }),
   ),
 });

@@ -3,8 +3,8 @@
  * src/strategies/ and one line here; the engine, the API and the CLI reach strategies only through
  * `bindStrategy`, which closes a strategy over one compiled plan and checks the record's state on the way in.
  */
+import { InvalidRecordError } from '../errors';
 import type { RolloutEvent, RolloutRecord, StrategyStateBase } from '../engine/record';
-import { InvalidRecordError } from '../errors/invalidRecordError';
 import type { RouterCapabilities } from '../kube/routers/trafficRouter';
 import type { RouterRef } from '../kube/routers/registry';
 import type { CompiledPlan } from '../plan/compile';
@@ -51,7 +51,11 @@ export interface BoundStrategy {
   desired(record: RolloutRecord, observed: StrategyObserved, now: number): DesiredState;
   traffic(record: RolloutRecord): Traffic;
   nextWakeup(record: RolloutRecord, now: number): number;
-  operate(record: RolloutRecord, op: Operation, now: number): { record: RolloutRecord; events: RolloutEvent[] };
+  operate(
+    record: RolloutRecord,
+    op: Operation,
+    now: number,
+  ): { record: RolloutRecord; events: RolloutEvent[]; unchanged?: string };
   analysisActive(record: RolloutRecord): boolean;
   describe(record?: RolloutRecord): ProgressView;
   /** Checks a stored state: InvalidRecordError naming the field when it is not this strategy's. */

@@ -7,12 +7,13 @@
  * what makes reconciles idempotent. One folder per strategy under src/strategies/, one line in
  * registry.ts.
  */
+import { type FieldProblem } from '../errors';
 import type { z } from 'zod';
 import type { Decision as VerdictDecision, Verdict } from '../analysis/types';
+import type { PodSummary } from '../kube/pods';
 import type { RouterCapabilities } from '../kube/routers/trafficRouter';
 import type { RouterRef } from '../kube/routers/registry';
 import type { CompiledPlan } from '../plan/compile';
-import type { FieldProblem } from '../errors/planValidationError';
 import type { RolloutEvent, RolloutRecord, StrategyStateBase } from '../engine/record';
 import type { ProgressView } from './progress';
 import type { Traffic } from './traffic';
@@ -25,6 +26,8 @@ export interface RevisionState {
   revision: string;
   specReplicas: number;
   readyReplicas: number;
+  /** Its pods as last observed, with their problems (absent where the engine did not look). */
+  pods?: readonly PodSummary[];
 }
 
 /** The cluster, reduced to what strategies decide on. */
@@ -81,6 +84,8 @@ export type StrategyRecord<S extends StrategyStateBase> = Omit<RolloutRecord, 's
 export interface Transition<S extends StrategyStateBase = StrategyStateBase> {
   record: StrategyRecord<S>;
   events: RolloutEvent[];
+  /** For an operation asked of a rollout already where it would take it (pause a paused one): why nothing changed. */
+  unchanged?: string;
 }
 
 /** What decide() gets. */

@@ -3,8 +3,8 @@
  * providers), keyed by the name a plan or a configuration uses. An unknown key is refused with a typed
  * error naming the known ones, never replaced by a default.
  */
+import { UnknownImplementationError } from '../errors';
 import { z } from 'zod';
-import { UnknownImplementationError } from '../errors/unknownImplementationError';
 
 /** Implementations of one extension point by key. */
 export class Registry<T extends { readonly key: string }> {

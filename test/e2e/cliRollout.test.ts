@@ -15,12 +15,9 @@ import { StaticTokenAuthenticator } from '../../src/api/auth/staticTokens';
 import { RampApiServer } from '../../src/api/server';
 import { eventView } from '../../src/api/views';
 import { eventLine } from '../../src/cli/output/eventLine';
-import { resource } from '../../src/sandbox/apiServer/resources';
-import type { KubeObject } from '../../src/sandbox/apiServer/types';
-import { LoadGenerator } from '../../src/sandbox/loadGen/loadGenerator';
+import { freePort, type KubeObject, LoadGenerator, resource, waitFor } from '@ramp/sandbox';
 import { EngineMetrics } from '../../src/observability/metrics';
 import { silentLogger } from '../../src/observability/logger';
-import { freePort, waitFor } from '../../src/sandbox/util/ports';
 import {
   demoPlan,
   prepareNamespace,
@@ -32,6 +29,7 @@ import {
 const ROOT = resolve(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'ramp');
 const TOKEN = 'cli-e2e-token-0123456789';
+const OTHER_TOKEN = 'cli-e2e-other-namespace-token';
 const ISO_LINE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z \S/;
 const ANSI = /\x1b/;
 
@@ -63,7 +61,10 @@ describe('the ramp CLI against the API on the sandbox', () => {
     api = new RampApiServer({
       deps: h.deps,
       authenticator: new StaticTokenAuthenticator({
-        tokens: [{ token: TOKEN, subject: 'ci', namespaces: ['*'], verbs: ['read', 'write', 'operate'] }],
+        tokens: [
+          { token: TOKEN, subject: 'ci', namespaces: ['*'], verbs: ['read', 'write', 'operate'] },
+          { token: OTHER_TOKEN, subject: 'other-team', namespaces: ['elsewhere'], verbs: ['read', 'write', 'operate'] },
+        ],
       }),
       logger: silentLogger(),
       metrics: new EngineMetrics(),
@@ -337,8 +338,21 @@ describe('the ramp CLI against the API on the sandbox', () => {
       expect.arrayContaining(['Progressing', 'Succeeded']),
     );
 
+    // Exit codes a pipeline can act on: another rollout of the app is active (5), not allowed (4).
+    const busy = await runCli(['rollout', '-f', plan, '--image', 'app=ramp.dev/demo-app:v3']);
+    expect({ code: busy.code, err: busy.stderr }).toEqual({ code: 5, err: expect.stringMatching(/active rollout/) });
+    const refused = await runCli(['status', 'checkout', '-n', ns], { RAMP_TOKEN: 'not-a-token-of-this-server' });
+    expect(refused.code).toBe(4);
+    const forbidden = await runCli(['status', 'checkout', '-n', ns], { RAMP_TOKEN: OTHER_TOKEN });
+    expect(forbidden.code).toBe(4);
+
     const pause = await runCli(['pause', 'checkout', '-n', ns]);
     expect({ code: pause.code, out: pause.stdout }).toEqual({ code: 0, out: expect.stringMatching(/paused: Paused/) });
+    const again = await runCli(['pause', 'checkout', '-n', ns]);
+    expect({ code: again.code, out: again.stdout }).toEqual({
+      code: 0,
+      out: expect.stringMatching(/^pause: nothing to do, it is already paused/),
+    });
     expect((await runCli(['resume', 'checkout', '-n', ns])).code).toBe(0);
     const abort = await runCli(['abort', 'checkout', '-n', ns]);
     expect(abort.code).toBe(0);

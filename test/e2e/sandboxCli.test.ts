@@ -7,8 +7,8 @@ import { createServer, type Server } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isAlive } from '../../src/sandbox/util/processes';
-import { kubectl } from '../helpers/kubectl';
+import { isAlive } from '@ramp/sandbox';
+import { kubectl } from '../../packages/sandbox/test/helpers/kubectl';
 
 const CLI = resolve(__dirname, '..', '..', 'bin', 'ramp');
 

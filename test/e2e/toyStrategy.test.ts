@@ -12,7 +12,7 @@ import YAML from 'yaml';
 import type { RolloutView } from '../../src/api/schemas';
 import { StaticTokenAuthenticator } from '../../src/api/auth/staticTokens';
 import { RampApiServer } from '../../src/api/server';
-import { LoadGenerator } from '../../src/sandbox/loadGen/loadGenerator';
+import { LoadGenerator } from '@ramp/sandbox';
 import { EngineMetrics } from '../../src/observability/metrics';
 import { silentLogger } from '../../src/observability/logger';
 import { strategies } from '../../src/strategies/registry';

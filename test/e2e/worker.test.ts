@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, waitFor } from '../../src/sandbox/util/ports';
+import { freePort, waitFor } from '@ramp/sandbox/util/ports';
 import { testRedisUrl } from '../helpers/redis';
 
 const CLI = resolve(__dirname, '..', '..', 'bin', 'ramp');

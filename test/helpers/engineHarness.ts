@@ -2,22 +2,20 @@
  * The engine on a sandbox for integration tests: the sandbox (kubelet, gateway, Prometheus), the test
  * run's Redis under a key prefix and queue of this test's own, an engine and one in-process worker.
  */
-import { demoPlanInput } from '../../src/sandbox/demoPlan';
+import { demoPlanInput } from '../../src/cli/demoPlan';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Redis from 'ioredis';
-import { Sandbox } from '../../src/sandbox/sandbox';
+import { demoAppMainPath, resource, Sandbox, waitFor } from '@ramp/sandbox';
 import { createEngine, type Engine } from '../../src/engine/engine';
 import { RampWorker } from '../../src/engine/worker';
 import type { EngineDeps } from '../../src/engine/deps';
 import type { Phase, RolloutRecord } from '../../src/engine/record';
-import { resource } from '../../src/sandbox/apiServer/resources';
 import { silentLogger } from '../../src/observability/logger';
 import { validatePlan } from '../../src/plan/parse';
 import type { Plan } from '../../src/plan/schema';
-import { waitFor } from '../../src/sandbox/util/ports';
 import { testRedisUrl } from './redis';
 
 export interface EngineHarness {
@@ -31,8 +29,8 @@ export interface EngineHarness {
 }
 
 export function requireBuild(): void {
-  if (!existsSync(resolve(__dirname, '..', '..', 'dist', 'src', 'sandbox', 'demoApp', 'main.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` (npm test does) before the engine tests');
+  if (!existsSync(demoAppMainPath())) {
+    throw new Error('the compiled sandbox is missing: run `npm run build` (npm test does) before the engine tests');
   }
 }
 
@@ -115,6 +113,8 @@ export interface PlanOptions {
   analysis?: Record<string, unknown>;
   /** Readiness probes a port nothing listens on: the pods run but never become ready. */
   neverReady?: boolean;
+  /** More environment for the demo app (EXIT_AFTER_MS makes its pods crash-loop). */
+  env?: Record<string, string>;
 }
 
 /** A demo-app plan: VERSION/ERROR_RATE in the template, a gatewayApi router, an error-rate metric (threshold judge unless `metrics` says). */
@@ -124,7 +124,7 @@ export function demoPlan(o: PlanOptions): Plan {
       namespace: o.namespace,
       version: o.version,
       replicas: o.replicas ?? 2,
-      env: { ERROR_RATE: String(o.errorRate ?? 0), LATENCY_MS: String(o.latencyMs ?? 2) },
+      env: { ERROR_RATE: String(o.errorRate ?? 0), LATENCY_MS: String(o.latencyMs ?? 2), ...o.env },
       readinessPort: o.neverReady ? 9999 : undefined,
       router: o.router,
       steps: o.steps ?? [

@@ -3,8 +3,8 @@
  * latency compare canary with stable, so the sequential judge unless the metric names `threshold`.
  * Unknown judges are refused.
  */
+import { UnknownImplementationError } from '../../errors';
 import type { MetricSpec } from '../../plan/schema';
-import { UnknownImplementationError } from '../../errors/unknownImplementationError';
 import type { Judge } from '../judge';
 import { SequentialJudge } from './sequential';
 import { ThresholdJudge } from './threshold';

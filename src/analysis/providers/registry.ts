@@ -4,8 +4,8 @@
  * the default). A plan never names an address or a file. Adding a provider kind is a folder under
  * providers/ and one line here.
  */
+import { PlanValidationError } from '../../errors';
 import { z } from 'zod';
-import { PlanValidationError } from '../../errors/planValidationError';
 import { dnsLabel } from '../../plan/fields';
 import { oneOfRegistry, onlyEntry, Registry } from '../../util/registry';
 import type { MetricProvider } from './metricProvider';

@@ -1,5 +1,5 @@
 /** Builds the authenticator a configuration names; an unknown kind is refused, never defaulted. */
-import { UnknownImplementationError } from '../../errors/unknownImplementationError';
+import { UnknownImplementationError } from '../../errors';
 import type { Authenticator } from './authenticator';
 import { StaticTokenAuthenticator } from './staticTokens';
 

@@ -3,9 +3,8 @@
  * token into a principal or a 401; `authorize(verb)` (per route) checks the verb in the URL's
  * namespace or answers 403.
  */
+import { ForbiddenError, UnauthorizedError } from '../../errors';
 import type { NextFunction, Request, Response } from 'express';
-import { ForbiddenError } from '../../errors/forbiddenError';
-import { UnauthorizedError } from '../../errors/unauthorizedError';
 import { contextOf } from '../requestContext';
 import type { Verb } from '../schemas';
 import type { Authenticator } from './authenticator';

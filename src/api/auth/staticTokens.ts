@@ -9,11 +9,11 @@
  *
  * Presented tokens are hashed and compared with every grant's hash in constant time.
  */
+import { TokenFileError } from '../../errors';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { TokenFileError } from '../../errors/tokenFileError';
 import { issuesToProblems } from '../../plan/parse';
 import { dnsLabel } from '../../plan/schema';
 import { VERBS, type Verb } from '../schemas';

@@ -8,7 +8,13 @@ import { contextOf } from '../requestContext';
 import { COMMON_ERRORS, errors, json } from '../responses';
 import { findRollout } from '../rolloutLookup';
 import type { ApiContext, ApiRoute } from '../routeTable';
-import { OPERATIONS, promoteBodySchema, rolloutViewSchema, type OperationName } from '../schemas';
+import {
+  OPERATIONS,
+  operationResultSchema,
+  promoteBodySchema,
+  rolloutViewSchema,
+  type OperationName,
+} from '../schemas';
 import { rolloutView } from '../views';
 
 const noOptionsSchema = z.strictObject({}).openapi('NoOptions');
@@ -37,9 +43,9 @@ function handle(api: ApiContext, name: OperationName) {
     const target = await findRollout(api.deps, ns, app, query.rollout);
     ctx.rolloutId = target.id;
     const op = operation(name, body);
-    const record = await operate(api.deps, target.id, op);
-    ctx.log.info({ rolloutId: target.id, operation: op, result: record.id }, 'operation applied');
-    res.status(name === 'retry' ? 201 : 200).json(rolloutView(record));
+    const { record, unchanged } = await operate(api.deps, target.id, op);
+    ctx.log.info({ rolloutId: target.id, operation: op, result: record.id, unchanged }, 'operation applied');
+    res.status(name === 'retry' ? 201 : 200).json({ ...rolloutView(record), ...(unchanged ? { unchanged } : {}) });
   };
 }
 
@@ -65,7 +71,12 @@ export function operationRoutes(api: ApiContext): ApiRoute[] {
       responses: {
         ...(name === 'retry'
           ? { '201': json('The new attempt, created and queued.', rolloutViewSchema) }
-          : { '200': json('The rollout after the operation.', rolloutViewSchema) }),
+          : {
+              '200': json(
+                'The rollout after the operation; `unchanged` says why nothing changed when it was already where asked (pause a paused rollout).',
+                operationResultSchema,
+              ),
+            }),
         ...errors(...COMMON_ERRORS, 404, 409, 413, 415, ...(name === 'retry' ? [422, 502] : [])),
       },
     },

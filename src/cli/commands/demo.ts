@@ -4,7 +4,8 @@
  * and promoted, then v3 — which turns bad mid-rollout — is rolled back by the judge. `--once` exits 0
  * when both outcomes were as expected (what CI runs); without it the sandbox stays up afterwards.
  */
-import { demoPlanInput } from '../../sandbox/demoPlan';
+import { EXIT_CODES } from '../exitCodes';
+import { demoPlanInput } from '../demoPlan';
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,14 +19,10 @@ import { bindStrategy } from '../../strategies/registry';
 import { RampWorker } from '../../engine/worker';
 import { RampApiServer } from '../../api/server';
 import { StaticTokenAuthenticator } from '../../api/auth/staticTokens';
-import { Sandbox } from '../../sandbox/sandbox';
-import { LoadGenerator, type LoadReport } from '../../sandbox/loadGen/loadGenerator';
-import { resource } from '../../sandbox/apiServer/resources';
-import { waitFor } from '../../sandbox/util/ports';
+import { withSandbox, type LoadGenerator, type LoadReport, type Sandbox, type SandboxApi } from '../sandboxSeam';
 import { createLogger, silentLogger } from '../../observability/logger';
 import { EngineMetrics } from '../../observability/metrics';
 import { progress } from '../progress';
-import { EXIT_CODES } from '../../errors/mapping';
 
 const NS = 'demo';
 const APP = 'checkout';
@@ -68,8 +65,8 @@ interface Stack {
   token: string;
 }
 
-async function startStack(dir: string): Promise<Stack> {
-  const sb = await Sandbox.start({ dir, logger: silentLogger() });
+async function startStack(pkg: SandboxApi, dir: string): Promise<Stack> {
+  const sb = await pkg.Sandbox.start({ dir, logger: silentLogger() });
   const logger = createLogger({ name: 'ramp', file: join(dir, 'ramp.log') });
   const metrics = new EngineMetrics();
   const prefix = `demo-${randomBytes(3).toString('hex')}`;
@@ -113,9 +110,9 @@ function ramp(stack: Stack, args: string[]): Promise<number> {
 }
 
 /** Once v3's canary takes traffic, turn it bad: 30% errors, through the demo app's admin endpoint. */
-async function injectRegression(stack: Stack, signal: AbortSignal): Promise<void> {
+async function injectRegression(pkg: SandboxApi, stack: Stack, signal: AbortSignal): Promise<void> {
   let canary = '';
-  await waitFor(
+  await pkg.waitFor(
     async () => {
       if (signal.aborted) return true;
       const latest = await stack.engine.deps.store.getLatest(NS, APP);
@@ -133,7 +130,7 @@ async function injectRegression(stack: Stack, signal: AbortSignal): Promise<void
   );
   if (signal.aborted) return;
   const pods = stack.sb.registry
-    .list(resource('pods'), { namespace: NS })
+    .list(pkg.resource('pods'), { namespace: NS })
     .items.filter((p) => p.metadata.labels?.['ramp.dev/revision'] === canary);
   for (const p of pods) {
     const ip = (p.status as { podIP?: string } | undefined)?.podIP;
@@ -153,19 +150,19 @@ function served(report: LoadReport): string {
     .join('; ');
 }
 
-async function runDemo(flags: DemoFlags): Promise<number> {
+async function runDemo(pkg: SandboxApi, flags: DemoFlags): Promise<number> {
   const dir = flags.dir ?? mkdtempSync(join(tmpdir(), 'ramp-demo-'));
   progress(`[demo] starting the sandbox and Ramp (API server + worker) in ${dir}`);
   let stack: Stack | undefined;
   let load: LoadGenerator | undefined;
   try {
-    stack = await startStack(dir);
+    stack = await startStack(pkg, dir);
     progress(
       `[demo] Ramp API ${stack.apiUrl}; sandbox gateway ${stack.sb.urls.gateway}; Prometheus ${stack.sb.urls.prometheus}`,
     );
     progress(`[demo] kubectl works too: export KUBECONFIG=${stack.sb.kubeconfigPath}`);
     stack.sb.registry.ensureNamespace(NS);
-    stack.sb.registry.create(resource('httproutes'), NS, {
+    stack.sb.registry.create(pkg.resource('httproutes'), NS, {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
       metadata: { name: APP, namespace: NS },
@@ -180,7 +177,12 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     progress('[demo] 1/3 first deploy of v1 (no stable version yet: straight to 4 pods, no analysis)');
     const first = await ramp(stack, ['rollout', '-f', join(dir, 'v1.yaml'), '--wait', '--timeout', '5m']);
     if (first !== 0) throw new Error(`the first deploy failed (exit ${first})`);
-    load = new LoadGenerator({ url: stack.sb.urls.gateway, host: HOST, ratePerSecond: Number(flags.rate), seed: 1 });
+    load = new pkg.LoadGenerator({
+      url: stack.sb.urls.gateway,
+      host: HOST,
+      ratePerSecond: Number(flags.rate),
+      seed: 1,
+    });
     load.start();
     progress(`[demo] steady load: ${flags.rate} requests/s through the gateway to ${HOST}`);
 
@@ -191,7 +193,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     progress('[demo] 3/3 rolling out v3, which turns bad once it has traffic: expect rolled back, exit 1');
     load.reset();
     const stopInjecting = new AbortController();
-    const injecting = injectRegression(stack, stopInjecting.signal).catch((e: unknown) =>
+    const injecting = injectRegression(pkg, stack, stopInjecting.signal).catch((e: unknown) =>
       progress(`[demo] could not inject the regression: ${(e as Error).message}`),
     );
     const bad = await ramp(stack, ['rollout', '-f', join(dir, 'v3.yaml'), '--wait', '--timeout', '10m']);
@@ -229,6 +231,6 @@ export function registerDemo(program: Command): void {
     .option('--rate <perSecond>', 'requests per second through the gateway', '200')
     .option('--dir <dir>', 'sandbox directory (default: a new temporary one)')
     .action(async (flags: DemoFlags) => {
-      process.exitCode = await runDemo(flags);
+      process.exitCode = await withSandbox((pkg) => runDemo(pkg, flags));
     });
 }

@@ -2,9 +2,9 @@
  * `ramp lint -f plan.yaml`: validates a plan offline with the same schema the API uses; every problem
  * with its field path; exit 0 valid, 2 problems.
  */
+import { PlanValidationError, type FieldProblem } from '../../errors';
+import { EXIT_CODES } from '../exitCodes';
 import type { Command } from 'commander';
-import { EXIT_CODES } from '../../errors/mapping';
-import { PlanValidationError, type FieldProblem } from '../../errors/planValidationError';
 import { compilePlan } from '../../plan/compile';
 import { parsePlanText } from '../../plan/parse';
 import type { Plan } from '../../plan/schema';

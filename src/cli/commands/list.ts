@@ -1,6 +1,6 @@
 /** `ramp list [--app NAME] [--limit N]`: the namespace's rollouts. */
+import { CliUsageError } from '../../errors';
 import type { Command } from 'commander';
-import { CliUsageError } from '../../errors/cliUsageError';
 import { apiContext, processIO } from '../commandContext';
 import { addApiOptions, resolveNamespace, type ApiFlags } from '../config';
 import { listText, printResult } from '../output/results';

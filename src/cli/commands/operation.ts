@@ -23,6 +23,9 @@ export function registerOperation(
     const io = processIO();
     const { client, format } = apiContext(flags, io);
     const view = await client.operate(resolveNamespace(flags.namespace), name, op, { full: flags.full });
-    printResult(io.stdout, format, view, () => rolloutText(view, done));
+    // Already where it was asked to go: nothing changed, and that is no failure (exit 0).
+    const text = () =>
+      view.unchanged ? `${op}: nothing to do, ${view.unchanged} (rollout ${view.id})` : rolloutText(view, done);
+    printResult(io.stdout, format, view, text);
   });
 }

@@ -1,11 +1,10 @@
 /** `ramp sandbox up|down|status`. */
+import { SandboxError } from '../../errors';
+import { EXIT_CODES } from '../exitCodes';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { Sandbox } from '../../sandbox/sandbox';
-import { defaultSandboxDir, sandboxStatus, startDetached, stopSandbox } from '../../sandbox/up';
+import { defaultSandboxDir, withSandbox, type SandboxApi } from '../sandboxSeam';
 import { progress } from '../progress';
-import { EXIT_CODES } from '../../errors/mapping';
-import { SandboxError } from '../../errors/sandboxError';
 
 interface UpFlags {
   dir: string;
@@ -50,9 +49,9 @@ function usage(
   ].join('\n');
 }
 
-async function runForeground(flags: UpFlags): Promise<void> {
+async function runForeground(pkg: SandboxApi, flags: UpFlags): Promise<void> {
   progress(`[sandbox] starting in ${resolve(flags.dir)}`);
-  const sb = await Sandbox.start({
+  const sb = await pkg.Sandbox.start({
     dir: flags.dir,
     apiPort: port(flags.apiPort, '--api-port'),
     gatewayPort: port(flags.gatewayPort, '--gateway-port'),
@@ -74,6 +73,18 @@ async function runForeground(flags: UpFlags): Promise<void> {
   });
 }
 
+async function runDetached(pkg: SandboxApi, flags: UpFlags): Promise<void> {
+  const args = [
+    ...(flags.apiPort ? ['--api-port', flags.apiPort] : []),
+    ...(flags.gatewayPort ? ['--gateway-port', flags.gatewayPort] : []),
+    ...(flags.prometheus ? [] : ['--no-prometheus']),
+    ...(flags.redis ? [] : ['--no-redis']),
+    ...(flags.prometheusBinary ? ['--prometheus-binary', flags.prometheusBinary] : []),
+  ];
+  const rec = await pkg.startDetached({ dir: flags.dir, args, onProgress: (l) => progress(l) });
+  process.stdout.write(usage(flags.dir, rec.urls, rec.pid) + '\n');
+}
+
 export function registerSandbox(program: Command): void {
   const sandbox = program
     .command('sandbox')
@@ -91,23 +102,14 @@ export function registerSandbox(program: Command): void {
     .action(async (flags: UpFlags) => {
       port(flags.apiPort, '--api-port');
       port(flags.gatewayPort, '--gateway-port');
-      if (flags.foreground) return runForeground(flags);
-      const args = [
-        ...(flags.apiPort ? ['--api-port', flags.apiPort] : []),
-        ...(flags.gatewayPort ? ['--gateway-port', flags.gatewayPort] : []),
-        ...(flags.prometheus ? [] : ['--no-prometheus']),
-        ...(flags.redis ? [] : ['--no-redis']),
-        ...(flags.prometheusBinary ? ['--prometheus-binary', flags.prometheusBinary] : []),
-      ];
-      const rec = await startDetached({ dir: flags.dir, args, onProgress: (l) => progress(l) });
-      process.stdout.write(usage(flags.dir, rec.urls, rec.pid) + '\n');
+      await withSandbox((pkg) => (flags.foreground ? runForeground(pkg, flags) : runDetached(pkg, flags)));
     });
   sandbox
     .command('down')
     .description('stop the sandbox and every process it started')
     .option('--dir <dir>', 'the sandbox directory', defaultSandboxDir())
     .action(async (flags: { dir: string }) => {
-      const r = await stopSandbox(flags.dir);
+      const r = await withSandbox((pkg) => pkg.stopSandbox(flags.dir));
       const extra = r.leftoversKilled
         ? ` (and ${r.leftoversKilled} leftover process group${r.leftoversKilled === 1 ? '' : 's'})`
         : '';
@@ -121,7 +123,7 @@ export function registerSandbox(program: Command): void {
     .option('--dir <dir>', 'the sandbox directory', defaultSandboxDir())
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (flags: { dir: string; output: string }) => {
-      const s = await sandboxStatus(flags.dir);
+      const s = await withSandbox((pkg) => pkg.sandboxStatus(flags.dir));
       if ('error' in s) {
         process.stderr.write(`${s.error}\n`);
         process.exitCode = EXIT_CODES.unreachable;

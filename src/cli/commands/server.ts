@@ -3,15 +3,14 @@
  * process, for small set-ups and the demo). On SIGTERM it stops taking requests, ends event streams
  * (clients resume elsewhere with Last-Event-ID), lets requests in flight finish, then stops the worker.
  */
+import { CliUsageError, PortInUseError } from '../../errors';
 import type { Command } from 'commander';
 import { addEngineOptions, engineFromFlags, type EngineFlags } from '../engineFlags';
 import { StaticTokenAuthenticator } from '../../api/auth/staticTokens';
 import { RampApiServer } from '../../api/server';
 import type { Engine } from '../../engine/engine';
 import { RampWorker } from '../../engine/worker';
-import { PlanValidationError } from '../../errors/planValidationError';
 import { DEFAULT_RETENTION, RETENTION_HELP, parseRetention } from '../retention';
-import { PortInUseError } from '../../errors/portInUseError';
 import { createLogger, type Logger } from '../../observability/logger';
 import { EngineMetrics } from '../../observability/metrics';
 
@@ -30,7 +29,7 @@ interface ServerFlags extends EngineFlags {
 function integer(v: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(v);
   if (!/^\d+$/.test(v) || n < min || n > max)
-    throw new PlanValidationError([{ path: flag, message: `expected an integer ${min}–${max}, got "${v}"` }]);
+    throw new CliUsageError(`${flag}: expected an integer ${min}–${max}, got "${v}"`);
   return n;
 }
 
@@ -40,8 +39,7 @@ function openPaths(v: string): string[] {
     .map((p) => p.trim())
     .filter(Boolean);
   const bad = paths.find((p) => !p.startsWith('/'));
-  if (bad)
-    throw new PlanValidationError([{ path: '--open-paths', message: `expected paths starting with /, got "${bad}"` }]);
+  if (bad) throw new CliUsageError(`--open-paths: expected paths starting with /, got "${bad}"`);
   return paths;
 }
 

@@ -1,11 +1,11 @@
 /** `ramp worker`: runs reconcile jobs until SIGTERM, then finishes (or hands back) the job in flight. */
+import { CliUsageError } from '../../errors';
 import type { Command } from 'commander';
 import { addEngineOptions, engineFromFlags, type EngineFlags } from '../engineFlags';
 import { createServer } from 'node:http';
 import { RampWorker } from '../../engine/worker';
 import { createLogger } from '../../observability/logger';
 import { EngineMetrics } from '../../observability/metrics';
-import { PlanValidationError } from '../../errors/planValidationError';
 import { DEFAULT_RETENTION, RETENTION_HELP, parseRetention } from '../retention';
 
 interface WorkerFlags extends EngineFlags {
@@ -18,8 +18,7 @@ interface WorkerFlags extends EngineFlags {
 
 function positiveInt(v: string, flag: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new PlanValidationError([{ path: flag, message: `expected a positive integer, got "${v}"` }]);
+  if (!Number.isInteger(n) || n < 1) throw new CliUsageError(`${flag}: expected a positive integer, got "${v}"`);
   return n;
 }
 

@@ -7,6 +7,7 @@ import type { EventView, RolloutView } from '../../api/schemas';
 import { PHASES } from '../../engine/phase';
 import {
   canaryLine,
+  podProblemLines,
   clip,
   elapsedMs,
   elapsedText,
@@ -70,6 +71,7 @@ export function renderLive(state: LiveState, now: number, columns?: number): str
     `${v.name} in ${v.namespace} · rollout ${v.id} · ${outcomeText(v)}${pos ? ` · ${pos}` : ''} · ${elapsedText(elapsedMs(v, now))}`,
     ...stepLines(v).map((l) => `  ${l}`),
     `  ${canaryLine(v)}`,
+    ...podProblemLines(v).map((l) => `  ${l}`),
     ...verdictLines(v.analysis.metrics).map((l) => `  ${l}`),
     `  ${state.notice ?? v.message}`,
   ];

@@ -124,3 +124,40 @@ export function clip(line: string, max: number | undefined): string {
 function roundNumber(v: number): string {
   return Number.isInteger(v) ? String(v) : String(Math.round(v * 10_000) / 10_000);
 }
+
+type Revision = RolloutView['pods'][number];
+type Pod = NonNullable<Revision['pods']>[number];
+
+/** `CrashLoopBackOff (exit code 1, 3 restarts)`: why a pod cannot run, as its container says. */
+export function podProblemText(pod: Pod): string {
+  const p = pod.problem;
+  if (!p) return pod.ready ? 'ready' : `${pod.phase}, not ready`;
+  const detail = [
+    p.exitCode !== undefined ? `exit code ${p.exitCode}` : undefined,
+    pod.restarts > 0 ? `${pod.restarts} restart${pod.restarts === 1 ? '' : 's'}` : undefined,
+  ].filter(Boolean);
+  return `${p.reason}${detail.length ? ` (${detail.join(', ')})` : ''}`;
+}
+
+/**
+ * `canary  bbbb  0/1 ready` per revision, then one line per pod that fails: what runs, not the target,
+ * and where to look.
+ */
+export function podLines(view: Pick<RolloutView, 'pods' | 'namespace'>): string[] {
+  const lines: string[] = [];
+  for (const r of view.pods) {
+    const counts = r.desired !== undefined ? `  ${r.ready ?? 0}/${r.desired} ready` : '';
+    lines.push(`${r.role.padEnd(8)} ${r.revision}${counts}`);
+    for (const pod of r.pods ?? []) {
+      if (!pod.problem) continue;
+      const look = pod.problem.exitCode !== undefined ? `kubectl logs -n ${view.namespace} ${pod.name} --previous` : '';
+      lines.push(`  ✗ ${pod.name}: ${podProblemText(pod)}${look ? ` — ${look}` : ''}`);
+    }
+  }
+  return lines;
+}
+
+/** One line per failing pod, for displays too small for every revision. */
+export function podProblemLines(view: Pick<RolloutView, 'pods' | 'namespace'>): string[] {
+  return podLines(view).filter((l) => l.startsWith('  ✗'));
+}

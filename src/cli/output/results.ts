@@ -8,6 +8,7 @@ import type { OutputFormat } from '../config';
 import { eventLine } from './eventLine';
 import {
   canaryLine,
+  podLines,
   elapsedMs,
   elapsedText,
   isoSecond,
@@ -57,6 +58,7 @@ export function statusText(r: RolloutWithHistory, now: number, historyLines = 10
     `  message    ${r.message}`,
     'steps:',
     ...stepLines(r).map((l) => `  ${l}`),
+    ...(r.pods.length ? ['pods:', ...podLines(r).map((l) => `  ${l}`)] : []),
     'metrics:',
     ...verdictLines(r.analysis.metrics).map((l) => `  ${l}`),
   ];

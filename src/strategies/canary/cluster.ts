@@ -124,7 +124,8 @@ export function nextCanaryWakeup(p: P, record: R, now: number): number {
   const at: number[] = [];
   if (analysisActiveCanary(p, record))
     at.push(Math.max(now, (record.analysis.lastAt ?? 0) + p.plan.analysis.intervalMs));
-  if (record.progressDeadlineAt !== undefined) at.push(record.progressDeadlineAt);
+  // The deadline is acted on only while the rollout moves (a pause waits for a person or for data).
+  if (record.progressDeadlineAt !== undefined && record.phase !== 'Paused') at.push(record.progressDeadlineAt);
   const { stepIndex, stepStartedAt } = record.strategy;
   const step = p.config.steps[stepIndex];
   const progressing = record.phase === 'Progressing' && !record.firstDeploy;

@@ -25,7 +25,7 @@ function actualTraffic(p: StrategyPlan<CanaryConfig>, record: R): ProgressView['
 function revisions(record: R): ProgressView['revisions'] {
   const pods = (rev: string) => {
     const r = record.cluster?.revisions.find((x) => x.revision === rev);
-    return r ? { desired: r.replicas, ready: r.ready } : {};
+    return r ? { desired: r.replicas, ready: r.ready, ...(r.pods ? { pods: r.pods } : {}) } : {};
   };
   const { stable, new: rev, previousStable } = record.revisions;
   const out: ProgressView['revisions'] = [];

@@ -1,5 +1,5 @@
 /** The operations on a canary rollout: promote (a step, or --full), and the ones every strategy shares. */
-import { commonOperation, operated, refuse } from '../lifecycle';
+import { already, commonOperation, operated, refuse } from '../lifecycle';
 import type { Operation, StrategyPlan, StrategyRecord, Transition } from '../strategy';
 import { isTerminal } from '../../engine/phase';
 import type { CanaryConfig } from './spec';
@@ -15,6 +15,9 @@ export function operateCanary(
   op: Operation,
   now: number,
 ): Transition<CanaryState> {
+  // Asked again while it promotes: nothing to do. A finished rollout is refused (409), as any operation on one.
+  if ((op === 'promote' || op === 'promoteFull') && record.phase === 'Promoting')
+    return already(record, 'it is already promoting');
   if (isTerminal(record.phase)) refuse(record, op, 'the rollout has finished');
   if (op === 'promote') {
     if (record.phase !== 'Progressing' && record.phase !== 'Paused')

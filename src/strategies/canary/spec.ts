@@ -3,8 +3,8 @@
  * scale-down delay), its checks against the rest of the plan and the router's capabilities, and its
  * compiled form.
  */
+import { type FieldProblem } from '../../errors';
 import { z } from 'zod';
-import type { FieldProblem } from '../../errors/planValidationError';
 import { routerRefOf, routerSpecSchema, type RouterRef } from '../../kube/routers/registry';
 import type { RouterCapabilities } from '../../kube/routers/trafficRouter';
 import { durationSchema, formatDuration, parseDuration } from '../../plan/duration';

@@ -12,6 +12,8 @@ import {
   inconclusiveTooLong,
   latestVerdict,
   note,
+  passedSince,
+  podFailureGuard,
   podsReady,
   readyPods,
   resumeWhenConclusive,
@@ -110,8 +112,17 @@ function stepComplete(p: P, record: R, observed: DecideInput['observed'], now: n
     case 'pause':
       return step.durationMs !== undefined && now >= stepStartedAt + step.durationMs;
     case 'analyze':
-      return now >= stepStartedAt + step.minMs && latestVerdict(record)?.decision === 'pass';
+      return now >= stepStartedAt + step.minMs && passedSince(record, stepStartedAt);
   }
+}
+
+/**
+ * The progress deadline bounds how long the canary's pods may take to become ready: once they are, it is
+ * met and cleared (a later pause, manual or not, then waits without a deadline firing again and again).
+ */
+function deadlineMet(p: P, record: R, observed: DecideInput['observed']): R {
+  if (record.progressDeadlineAt === undefined || !canaryReady(p, record, observed)) return record;
+  return { ...record, progressDeadlineAt: undefined };
 }
 
 /** Whether the current step is an analyze step whose max has passed. */
@@ -124,6 +135,8 @@ function analyzeExpired(p: P, record: R, now: number): boolean {
 function checkGuards(p: P, record: R, input: DecideInput<CanaryState>): T | undefined {
   const { analysis, now, observed } = input;
   if (analysis?.decision === 'fail') return startRollback(record, `analysis failed: ${analysis.reason}`, now);
+  const pods = podFailureGuard(p.plan, record, observed, now);
+  if (pods) return pods;
   const want = canaryPods(p, record.strategy);
   const ready = readyPods(observed, record.revisions.new);
   if (record.progressDeadlineAt !== undefined && now >= record.progressDeadlineAt && ready < want) {
@@ -144,18 +157,27 @@ function decideProgressing(p: P, record: R, input: DecideInput<CanaryState>): T 
   const { observed, now } = input;
   if (record.strategy.stepIndex >= p.config.steps.length) {
     const verdict = latestVerdict(record);
-    if (p.plan.analysis.metrics.length === 0 || verdict?.decision === 'pass') return startPromotion(record, now, false);
-    const waiting = verdict ? `${verdict.decision}: ${verdict.reason}` : 'no verdict yet';
+    if (p.plan.analysis.metrics.length === 0 || passedSince(record, record.strategy.stepStartedAt))
+      return startPromotion(record, now, false);
+    const waiting =
+      verdict?.decision === 'pass'
+        ? 'waiting for a look taken after the last step'
+        : verdict
+          ? `${verdict.decision}: ${verdict.reason}`
+          : 'no verdict yet';
     return withMessage(record, `all steps done; waiting for the analysis to pass (${waiting})`);
   }
   // One step per reconcile: each step's condition is checked against what was observed for it.
-  if (stepComplete(p, record, observed, now)) return enterStep(p, record, record.strategy.stepIndex + 1, now);
-  return unchanged(record);
+  if (stepComplete(p, record, observed, now))
+    return enterStep(p, deadlineMet(p, record, observed), record.strategy.stepIndex + 1, now);
+  return unchanged(deadlineMet(p, record, observed));
 }
 
 function decidePaused(p: P, record: R, input: DecideInput<CanaryState>): T {
   const { analysis, now } = input;
   if (analysis?.decision === 'fail') return startRollback(record, `analysis failed: ${analysis.reason}`, now);
+  const pods = podFailureGuard(p.plan, record, input.observed, now);
+  if (pods) return pods;
   // An analyze step that ran out of time waits for a pass; a data outage waits for data.
   return resumeWhenConclusive(record, analysis, now, analyzeExpired(p, record, now) ? ['pass'] : ['pass', 'continue']);
 }
@@ -170,6 +192,8 @@ function decidePromoting(p: P, record: R, input: DecideInput<CanaryState>): T {
   const rev = record.revisions.new;
   switch (record.strategy.promotion?.stage ?? 'scaleUp') {
     case 'scaleUp': {
+      const pods = podFailureGuard(p.plan, record, observed, now);
+      if (pods) return pods;
       if (readyPods(observed, rev) < p.plan.replicas) {
         if (record.progressDeadlineAt !== undefined && now >= record.progressDeadlineAt) {
           const why = `the new revision did not reach ${p.plan.replicas} ready pods within the progress deadline`;

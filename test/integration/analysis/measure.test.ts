@@ -3,16 +3,14 @@
  * requests this test sends and counts itself; the real Prometheus scrapes them. The counts per
  * revision must equal what the client saw, through restarts, new pods and gone pods.
  */
+import { PlanValidationError } from '../../../src/errors';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { Sandbox } from '../../../src/sandbox/sandbox';
-import { resource } from '../../../src/sandbox/apiServer/resources';
-import { queryInstant } from '../../../src/sandbox/prometheus/query';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { queryInstant, resource, Sandbox, waitFor } from '@ramp/sandbox';
 import { silentLogger } from '../../../src/observability/logger';
 import { measure, type MeasureResult, type MeasureTarget } from '../../../src/analysis/measure';
 import { PrometheusProvider } from '../../../src/analysis/providers/prometheus/client';
@@ -20,7 +18,6 @@ import { ThresholdJudge } from '../../../src/analysis/judges/threshold';
 import { histogramQuantile } from '../../../src/analysis/histogram';
 import type { Measurement } from '../../../src/analysis/types';
 import { metricSchema } from '../../../src/plan/schema';
-import { PlanValidationError } from '../../../src/errors/planValidationError';
 
 jest.setTimeout(180_000);
 

@@ -2,15 +2,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Registry } from '../../../src/sandbox/apiServer/registry';
-import { resource } from '../../../src/sandbox/apiServer/resources';
-import { ObjectStore } from '../../../src/sandbox/apiServer/store';
-import { clone } from '../../../src/sandbox/apiServer/types';
-import { HttpSdServer } from '../../../src/sandbox/prometheus/httpSd';
-import { PrometheusServer } from '../../../src/sandbox/prometheus/prometheusServer';
-import { queryInstant } from '../../../src/sandbox/prometheus/query';
-import { waitFor } from '../../../src/sandbox/util/ports';
-import { startMetricsTarget, type MetricsTarget } from '../prometheus/metricsTarget';
+import { clone, queryInstant, Registry, resource, waitFor } from '@ramp/sandbox';
+import { ObjectStore } from '@ramp/sandbox/apiServer/store';
+import { HttpSdServer } from '@ramp/sandbox/prometheus/httpSd';
+import { PrometheusServer } from '@ramp/sandbox/prometheus/prometheusServer';
+import {
+  startMetricsTarget,
+  type MetricsTarget,
+} from '../../../packages/sandbox/test/integration/prometheus/metricsTarget';
 
 export interface PrometheusHarness {
   url: string;

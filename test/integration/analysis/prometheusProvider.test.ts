@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrometheusProvider, type ProviderOutcome } from '../../../src/analysis/providers/prometheus/client';
 import { Providers } from '../../../src/analysis/providers/registry';
-import { createServingCertificates } from '../../../src/sandbox/apiServer/certificates';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { createServingCertificates } from '@ramp/sandbox/apiServer/certificates';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import { describeProviderConformance, SLOW_QUERY } from './providerConformance';
 import { startPrometheusWithTarget, type PrometheusHarness } from './prometheusHarness';
 

@@ -5,7 +5,7 @@
  */
 import type { MetricProvider } from '../../../src/analysis/providers/metricProvider';
 import type { ProviderResult } from '../../../src/analysis/types';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
 
 export interface ConformanceTarget {
   provider: MetricProvider;

@@ -5,12 +5,15 @@
  * moment of a rollout's life is chosen by the test.
  */
 import request from 'supertest';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import type { RampApiServer } from '../../../src/api/server';
 import { bearer, startApi, TOKENS, type ApiHarness } from './apiHarness';
 import { OpenApiChecker } from './openapiCheck';
 import { addEvent, setPhase, storeRollout } from './records';
 import { openSse, type SseFrame } from './sseClient';
+import Redis from 'ioredis';
+import { storeKeys } from '../../../src/engine/store';
+import { testRedisUrl } from '../../helpers/redis';
 
 let h: ApiHarness;
 let server: RampApiServer;
@@ -116,6 +119,19 @@ describe('rollout event streams', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
     expect(s.frames.map((f) => f.event)).toEqual(['rollout', 'end']);
     expect(JSON.parse(s.frames[1].data).phase).toBe('Failed');
+  });
+
+  it('ends at once with ROLLOUT_NOT_FOUND when the record is gone (Redis lost its data), rather than waiting forever', async () => {
+    const r = await storeRollout(h.deps, 'sse', 'lost', 'Progressing');
+    const s = await openSse(eventsUrl('sse', 'lost'), auth);
+    await s.until((f) => f.length === 1);
+    const redis = new Redis(testRedisUrl());
+    await redis.del(storeKeys(h.prefix).record(r.id));
+    redis.disconnect();
+    await s.closed;
+    checkFrames(s.frames);
+    expect(s.frames.map((f) => f.event)).toEqual(['rollout', 'error']);
+    expect(JSON.parse(s.frames[1].data).error.code).toBe('ROLLOUT_NOT_FOUND');
   });
 
   it('follows a specific rollout by id, and sends keep-alive comments while nothing happens', async () => {

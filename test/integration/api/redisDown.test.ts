@@ -7,8 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { ensureRedis, type RedisHandle } from '../../../src/sandbox/redis';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { ensureRedis, type RedisHandle, waitFor } from '@ramp/sandbox';
 import { bearer, startApi, TOKENS, type ApiHarness } from './apiHarness';
 import { smallPlanInput } from './records';
 

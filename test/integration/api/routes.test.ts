@@ -565,10 +565,7 @@ describe('failures that are not the caller', () => {
     const app = h.makeApp({
       ready: async () =>
         Promise.reject(
-          new (await import('../../../src/errors/notReadyError')).NotReadyError(
-            'redis',
-            'did not answer within 2000 ms',
-          ),
+          new (await import('../../../src/errors')).NotReadyError('redis', 'did not answer within 2000 ms'),
         ),
     });
     expectError(documented('get', '/readyz', await request(app).get('/readyz')), 503, 'NOT_READY');

@@ -7,7 +7,7 @@
 import request from 'supertest';
 import YAML from 'yaml';
 import type { RampApiServer } from '../../../src/api/server';
-import { resource } from '../../../src/sandbox/apiServer/resources';
+import { resource } from '@ramp/sandbox';
 import {
   demoPlan,
   prepareNamespace,

@@ -11,7 +11,7 @@ import Redis from 'ioredis';
 import YAML from 'yaml';
 import { RolloutEvents } from '../../../src/engine/events';
 import { RolloutStore } from '../../../src/engine/store';
-import { freePort, waitFor } from '../../../src/sandbox/util/ports';
+import { freePort, waitFor } from '@ramp/sandbox/util/ports';
 import { testRedisUrl } from '../../helpers/redis';
 import { TOKEN_FILE, TOKENS, unreachableKubeconfig } from './apiHarness';
 import { openSse } from './sseClient';

@@ -3,9 +3,7 @@
  * carrying load; a healthy canary is promoted, a bad one rolled back with traffic moved before pods.
  */
 import { createRollout } from '../../../src/engine/rollouts';
-import { LoadGenerator } from '../../../src/sandbox/loadGen/loadGenerator';
-import type { KubeObject } from '../../../src/sandbox/apiServer/types';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { type KubeObject, LoadGenerator, waitFor } from '@ramp/sandbox';
 import {
   demoPlan,
   prepareNamespace,

@@ -7,9 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createRollout } from '../../../src/engine/rollouts';
 import type { RolloutRecord } from '../../../src/engine/record';
-import { LoadGenerator } from '../../../src/sandbox/loadGen/loadGenerator';
-import type { KubeObject } from '../../../src/sandbox/apiServer/types';
-import { createRng } from '../../../src/util/random';
+import { createRng, type KubeObject, LoadGenerator } from '@ramp/sandbox';
 import { testRedisUrl } from '../../helpers/redis';
 import {
   demoPlan,

@@ -1,12 +1,9 @@
+import { ClosedError, CorruptEventError, InvalidOptionError, InvalidRecordError } from '../../../src/errors';
 import type { Redis } from 'ioredis';
 import { eventsKey, LATEST, RolloutEvents, STREAM_START, type StoredEvent } from '../../../src/engine/events';
 import type { RolloutEvent } from '../../../src/engine/record';
 import { createRedisConnection } from '../../../src/engine/redisConnection';
-import { ClosedError } from '../../../src/errors/closedError';
-import { CorruptEventError } from '../../../src/errors/corruptEventError';
-import { InvalidOptionError } from '../../../src/errors/invalidOptionError';
-import { InvalidRecordError } from '../../../src/errors/invalidRecordError';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import { isolatedRedis, testRedisUrl } from '../../helpers/redis';
 
 jest.setTimeout(30_000);

@@ -2,13 +2,10 @@
  * What goes wrong, on the sandbox: pods that never become ready, Prometheus vanishing mid-rollout,
  * an API server that fails requests, and plans that cannot work — refused before any write.
  */
+import { ActiveRolloutExistsError, PlanValidationError } from '../../../src/errors';
 import { createRollout } from '../../../src/engine/rollouts';
-import { PlanValidationError } from '../../../src/errors/planValidationError';
-import { ActiveRolloutExistsError } from '../../../src/errors/activeRolloutExistsError';
-import { LoadGenerator } from '../../../src/sandbox/loadGen/loadGenerator';
-import { resource } from '../../../src/sandbox/apiServer/resources';
+import { LoadGenerator, resource, waitFor } from '@ramp/sandbox';
 import { validatePlan } from '../../../src/plan/parse';
-import { waitFor } from '../../../src/sandbox/util/ports';
 import {
   demoPlan,
   prepareNamespace,

@@ -1,7 +1,7 @@
 /** Engine operations on live rollouts: promote, promote --full, pause, resume, abort, retry. */
+import { InvalidOperationError } from '../../../src/errors';
 import { createRollout, operate } from '../../../src/engine/rollouts';
-import { InvalidOperationError } from '../../../src/errors/invalidOperationError';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import {
   demoPlan,
   prepareNamespace,
@@ -52,6 +52,30 @@ describe('rollout operations', () => {
     await expect(operate(h.deps, r.id, 'promote')).rejects.toBeInstanceOf(InvalidOperationError);
   }, 120_000);
 
+  it('waits at a manual pause past its progress deadline without reconciling again and again', async () => {
+    const reconciles = async () =>
+      (await h.deps.metrics?.reconciles.get())?.values.reduce((n, v) => n + v.value, 0) ?? 0;
+    const r = await createRollout(
+      h.deps,
+      demoPlan({
+        namespace: 'ops',
+        version: 'v4',
+        metrics: [],
+        progressDeadline: '2s',
+        steps: [{ setWeight: 50 }, { pause: {} }],
+      }),
+    );
+    await waitForPhase(h.deps, r.id, ['Paused']);
+    // Well past the deadline, a paused rollout with nothing to measure has nothing to wake up for.
+    await new Promise((res) => setTimeout(res, 3000));
+    const before = await reconciles();
+    await new Promise((res) => setTimeout(res, 3000));
+    expect((await reconciles()) - before).toBeLessThanOrEqual(1);
+    expect((await h.deps.store.get(r.id))?.phase).toBe('Paused');
+    await operate(h.deps, r.id, 'abort');
+    await waitForPhase(h.deps, r.id, ['RolledBack']);
+  }, 60_000);
+
   it('pauses and resumes on request, aborts into a rollback, and retries as a new attempt', async () => {
     const r = await createRollout(
       h.deps,
@@ -63,15 +87,19 @@ describe('rollout operations', () => {
       }),
     );
     await waitFor(async () => stepOf(await h.deps.store.get(r.id)) === 1, 'the timed pause', 60_000, 100);
-    const paused = await operate(h.deps, r.id, 'pause');
+    const { record: paused } = await operate(h.deps, r.id, 'pause');
     expect(paused.phase).toBe('Paused');
     expect(paused.pause?.kind).toBe('user');
-    await expect(operate(h.deps, r.id, 'pause')).rejects.toThrow(/only a progressing rollout can be paused/);
-    expect((await operate(h.deps, r.id, 'resume')).phase).toBe('Progressing');
+    // Asking again changes nothing, and says so (a pipeline that pauses twice is not an error).
+    const again = await operate(h.deps, r.id, 'pause');
+    expect(again).toMatchObject({ unchanged: 'it is already paused', record: { version: paused.version } });
+    expect((await operate(h.deps, r.id, 'resume')).record.phase).toBe('Progressing');
+    expect((await operate(h.deps, r.id, 'resume')).unchanged).toBe('it is not paused: it is progressing');
     await operate(h.deps, r.id, 'abort');
     const aborted = await waitForPhase(h.deps, r.id, ['RolledBack']);
     expect(aborted.outcome).toBe('aborted');
-    const retried = await operate(h.deps, r.id, 'retry');
+    await expect(operate(h.deps, r.id, 'pause')).rejects.toThrow(/the rollout has finished/);
+    const { record: retried } = await operate(h.deps, r.id, 'retry');
     expect(retried.id).not.toBe(r.id);
     expect(retried.attempt).toBe(2);
     await waitFor(

@@ -1,3 +1,4 @@
+import { ClosedError, InvalidJobIdError } from '../../../src/errors';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -9,9 +10,7 @@ import {
   reconcileJobId,
   type ReconcileJobData,
 } from '../../../src/engine/queue';
-import { ClosedError } from '../../../src/errors/closedError';
-import { InvalidJobIdError } from '../../../src/errors/invalidJobIdError';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import { isolatedRedis, testRedisUrl } from '../../helpers/redis';
 
 jest.setTimeout(30_000);

@@ -4,7 +4,7 @@
  * fails exactly as often as stable (a new revision, same behaviour) is promoted.
  */
 import { createRollout } from '../../../src/engine/rollouts';
-import { LoadGenerator } from '../../../src/sandbox/loadGen/loadGenerator';
+import { LoadGenerator } from '@ramp/sandbox';
 import {
   demoPlan,
   prepareNamespace,

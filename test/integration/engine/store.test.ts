@@ -1,13 +1,15 @@
+import {
+  ActiveRolloutExistsError,
+  ConcurrentUpdateError,
+  CorruptRecordError,
+  InvalidRecordError,
+  RolloutExistsError,
+  RolloutNotFoundError,
+} from '../../../src/errors';
 import { Redis } from 'ioredis';
 import { RolloutStore, storeKeys } from '../../../src/engine/store';
 import { RolloutEvents } from '../../../src/engine/events';
 import type { Phase, RolloutRecord } from '../../../src/engine/record';
-import { ActiveRolloutExistsError } from '../../../src/errors/activeRolloutExistsError';
-import { ConcurrentUpdateError } from '../../../src/errors/concurrentUpdateError';
-import { CorruptRecordError } from '../../../src/errors/corruptRecordError';
-import { InvalidRecordError } from '../../../src/errors/invalidRecordError';
-import { RolloutExistsError } from '../../../src/errors/rolloutExistsError';
-import { RolloutNotFoundError } from '../../../src/errors/rolloutNotFoundError';
 import { isolatedRedis, testRedisUrl } from '../../helpers/redis';
 import { recordFixture } from '../../helpers/recordFixture';
 import { canaryState } from '../../helpers/canaryState';

@@ -3,15 +3,17 @@
  * delays) are retried with back-off and then given up with KubeTransientError; 409/404/422 become typed
  * errors at once; every attempt is counted and reported.
  */
+import {
+  KubeClientClosedError,
+  KubeConfigError,
+  KubeConflictError,
+  KubeNotFoundError,
+  KubeRequestError,
+  KubeTransientError,
+} from '../../../src/errors';
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubeClientClosedError } from '../../../src/errors/kubeClientClosedError';
-import { KubeConfigError } from '../../../src/errors/kubeConfigError';
-import { KubeConflictError } from '../../../src/errors/kubeConflictError';
-import { KubeNotFoundError } from '../../../src/errors/kubeNotFoundError';
-import { KubeRequestError } from '../../../src/errors/kubeRequestError';
-import { KubeTransientError } from '../../../src/errors/kubeTransientError';
 import { KubeClient, type KubeVerb, type RequestOutcome } from '../../../src/kube/client';
-import { freePort } from '../../../src/sandbox/util/ports';
+import { freePort } from '@ramp/sandbox/util/ports';
 import { requestsIn, startKubeSandbox, type KubeSandbox } from './harness';
 
 let k: KubeSandbox;

@@ -3,15 +3,14 @@
  * changes only the rules that send to its Services, keeps every other field, and names a missing route
  * or a route without such a rule with a typed error.
  */
-import { RouteHasNoServiceRuleError } from '../../../src/errors/routeHasNoServiceRuleError';
-import { RouteNotFoundError } from '../../../src/errors/routeNotFoundError';
+import { RouteHasNoServiceRuleError, RouteNotFoundError } from '../../../src/errors';
 import { GatewayApiRouter } from '../../../src/kube/routers/gatewayApi/router';
 import { cookieRegex } from '../../../src/kube/routers/gatewayApi/httpRouteRules';
 import { weighted } from '../../../src/strategies/traffic';
 import type { RouterContext } from '../../../src/kube/routers/trafficRouter';
 import { ensureService } from '../../../src/kube/services';
 import type { KubeClient } from '../../../src/kube/client';
-import { resource } from '../../../src/sandbox/apiServer/resources';
+import { resource } from '@ramp/sandbox';
 import { describeRouterConformance } from './routerConformance';
 import { startKubeSandbox, writesIn, type KubeSandbox } from './harness';
 

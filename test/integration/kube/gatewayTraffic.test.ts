@@ -11,10 +11,8 @@ import { isFullyReady, observe } from '../../../src/kube/observe';
 import { ensureReplicaSet } from '../../../src/kube/replicaSets';
 import { ensureService } from '../../../src/kube/services';
 import { revisionOf } from '../../../src/plan/revision';
-import { resource } from '../../../src/sandbox/apiServer/resources';
-import { LoadGenerator } from '../../../src/sandbox/loadGen/loadGenerator';
-import { waitFor } from '../../../src/sandbox/util/ports';
-import { request } from '../../helpers/http';
+import { LoadGenerator, resource, waitFor } from '@ramp/sandbox';
+import { request } from '../../../packages/sandbox/test/helpers/http';
 import { demoTemplate, startKubeSandbox, type KubeSandbox } from './harness';
 
 const HOST = 'web.traffic.test';

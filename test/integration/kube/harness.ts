@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import { silentLogger } from '../../../src/observability/logger';
 import { KubeClient, type KubeClientOptions } from '../../../src/kube/client';
-import { Sandbox } from '../../../src/sandbox/sandbox';
-import type { RequestRecord } from '../../../src/sandbox/apiServer/server';
+import { Sandbox } from '@ramp/sandbox';
+import type { RequestRecord } from '@ramp/sandbox/apiServer/server';
 
 export interface KubeSandbox {
   sb: Sandbox;

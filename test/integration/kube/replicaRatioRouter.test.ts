@@ -1,6 +1,6 @@
 /** The replicaRatio router passes the router conformance suite: it never sends a request and cannot tell the split. */
 import { ensureService } from '../../../src/kube/services';
-import { resource } from '../../../src/sandbox/apiServer/resources';
+import { resource } from '@ramp/sandbox';
 import { describeRouterConformance } from './routerConformance';
 
 describeRouterConformance('replicaRatio', {

@@ -4,12 +4,12 @@
  * else's edit, matches or a clear refusal, and API faults (a 500, a 409 from a concurrent writer) that
  * the router gets through by itself. A router that never talks to the API must send no request at all.
  */
-import { RouterUnsupportedError } from '../../../src/errors/routerUnsupportedError';
+import { RouterUnsupportedError } from '../../../src/errors';
 import type { KubeClient } from '../../../src/kube/client';
 import { createRouter } from '../../../src/kube/routers/registry';
 import type { RouterContext, TrafficRouter } from '../../../src/kube/routers/trafficRouter';
 import { STABLE_ONLY, weighted, type TrafficMatch } from '../../../src/strategies/traffic';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import { requestsIn, startKubeSandbox, writesIn, type KubeSandbox } from './harness';
 
 /** What a router's conformance run needs from its test file. */

@@ -7,9 +7,7 @@ import { ensureReplicaSet, scaleReplicaSet, type DesiredReplicaSet } from '../..
 import { ensureService } from '../../../src/kube/services';
 import { isFullyReady, observe, replicaSetOf } from '../../../src/kube/observe';
 import { revisionOf } from '../../../src/plan/revision';
-import { resource } from '../../../src/sandbox/apiServer/resources';
-import type { KubeObject } from '../../../src/sandbox/apiServer/types';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { type KubeObject, resource, waitFor } from '@ramp/sandbox';
 import { demoTemplate, requestsIn, startKubeSandbox, writesIn, type KubeSandbox } from './harness';
 
 const RS = resource('replicasets');

@@ -15,7 +15,7 @@ import {
   type WindowOptions,
 } from '../../../src/analysis/counters';
 import type { TimedSample } from '../../../src/analysis/types';
-import { createRng } from '../../../src/util/random';
+import { createRng } from '@ramp/sandbox/util/random';
 
 const roleOf: WindowOptions['roleOf'] = (l) =>
   l.pod?.startsWith('web-c') ? 'canary' : l.pod?.startsWith('web-s') ? 'stable' : undefined;

@@ -1,11 +1,10 @@
 /** The provider and judge factories: what they build, and what they refuse. */
+import { PlanValidationError, UnknownImplementationError } from '../../../src/errors';
 import { PrometheusProvider } from '../../../src/analysis/providers/prometheus/client';
 import { prometheusAt, Providers, providersConfigSchema } from '../../../src/analysis/providers/registry';
 import { judgeFor } from '../../../src/analysis/judges/factory';
 import { ThresholdJudge } from '../../../src/analysis/judges/threshold';
 import { metricSchema } from '../../../src/plan/schema';
-import { PlanValidationError } from '../../../src/errors/planValidationError';
-import { UnknownImplementationError } from '../../../src/errors/unknownImplementationError';
 
 describe("the operator's metric providers", () => {
   it('builds a provider by the name a plan gives, or the default (the first, or the one named default)', () => {

@@ -14,7 +14,7 @@ import type { HistogramWindow, Measurement, Verdict } from '../../../src/analysi
 import { keepMeasurements } from '../../../src/engine/analysisRun';
 import { metricStateSchema, type MetricState } from '../../../src/engine/record';
 import { metricSchema } from '../../../src/plan/schema';
-import { createRng } from '../../../src/util/random';
+import { createRng } from '@ramp/sandbox/util/random';
 
 const sequential = new SequentialJudge();
 const errorsCtx: JudgeContext = {

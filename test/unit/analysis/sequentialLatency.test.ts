@@ -11,7 +11,7 @@ import {
 } from '../../../src/analysis/stats/conditionalRatio';
 import binomial from '@stdlib/random-base-binomial';
 import binomialQuantile from '@stdlib/stats-base-dists-binomial-quantile';
-import { createRng } from '../../../src/util/random';
+import { createRng } from '@ramp/sandbox/util/random';
 import type { JudgeContext } from '../../../src/analysis/judge';
 import type { HistogramWindow, Measurement } from '../../../src/analysis/types';
 import { metricSchema } from '../../../src/plan/schema';

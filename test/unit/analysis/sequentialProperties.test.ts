@@ -13,7 +13,7 @@ import { sequentialSettings } from '../../../src/analysis/judges/sequentialSetti
 import type { JudgeContext } from '../../../src/analysis/judge';
 import type { Measurement } from '../../../src/analysis/types';
 import { metricSchema } from '../../../src/plan/schema';
-import { createRng } from '../../../src/util/random';
+import { createRng } from '@ramp/sandbox/util/random';
 
 const judge = new SequentialJudge();
 

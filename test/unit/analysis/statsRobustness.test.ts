@@ -22,7 +22,7 @@ import {
   residualStatistic,
 } from '../../../src/analysis/stats/dispersion';
 import { rateUpperBound } from '../../../src/analysis/stats/conditionalRatio';
-import { createRng, normal } from '../../../src/util/random';
+import { createRng, normal } from '@ramp/sandbox/util/random';
 
 describe('distributions', () => {
   it('match published quantiles', () => {

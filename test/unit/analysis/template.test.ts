@@ -2,6 +2,7 @@
  * Query templating: whatever string a user value is, it stays inside its quotes and its regex; what
  * Prometheus reads back is exactly the value.
  */
+import { PlanValidationError } from '../../../src/errors';
 import fc from 'fast-check';
 import {
   escapeLabelValue,
@@ -12,7 +13,6 @@ import {
   revisionsSelector,
   type TemplateVars,
 } from '../../../src/analysis/providers/prometheus/promql';
-import { PlanValidationError } from '../../../src/errors/planValidationError';
 import { nastyStrings, parseMatchers, readString, wellFormed } from './promqlSyntax';
 
 const SEED = 20240605;

@@ -1,25 +1,27 @@
 /** The one error → HTTP status mapping and the one error body: codes and details by class, nothing internal leaked. */
+import {
+  ActiveRolloutExistsError,
+  AppRolloutNotFoundError,
+  BadRequestError,
+  ConcurrentUpdateError,
+  CorruptRecordError,
+  EndpointNotFoundError,
+  ForbiddenError,
+  InvalidOperationError,
+  InvalidOptionError,
+  KubeRequestError,
+  KubeTransientError,
+  NotReadyError,
+  PayloadTooLargeError,
+  PlanValidationError,
+  RolloutNotFoundError,
+  UnauthorizedError,
+  UnknownImplementationError,
+  UnsupportedMediaTypeError,
+} from '../../../src/errors';
+import { httpStatusFor } from '../../../src/api/errorStatus';
 import { errorResponse } from '../../../src/api/errors';
 import { errorBodySchema } from '../../../src/api/schemas';
-import { ActiveRolloutExistsError } from '../../../src/errors/activeRolloutExistsError';
-import { AppRolloutNotFoundError } from '../../../src/errors/appRolloutNotFoundError';
-import { BadRequestError } from '../../../src/errors/badRequestError';
-import { ConcurrentUpdateError } from '../../../src/errors/concurrentUpdateError';
-import { CorruptRecordError } from '../../../src/errors/corruptRecordError';
-import { EndpointNotFoundError } from '../../../src/errors/endpointNotFoundError';
-import { ForbiddenError } from '../../../src/errors/forbiddenError';
-import { InvalidOperationError } from '../../../src/errors/invalidOperationError';
-import { InvalidOptionError } from '../../../src/errors/invalidOptionError';
-import { KubeRequestError } from '../../../src/errors/kubeRequestError';
-import { KubeTransientError } from '../../../src/errors/kubeTransientError';
-import { httpStatusFor } from '../../../src/errors/mapping';
-import { NotReadyError } from '../../../src/errors/notReadyError';
-import { PayloadTooLargeError } from '../../../src/errors/payloadTooLargeError';
-import { PlanValidationError } from '../../../src/errors/planValidationError';
-import { RolloutNotFoundError } from '../../../src/errors/rolloutNotFoundError';
-import { UnauthorizedError } from '../../../src/errors/unauthorizedError';
-import { UnknownImplementationError } from '../../../src/errors/unknownImplementationError';
-import { UnsupportedMediaTypeError } from '../../../src/errors/unsupportedMediaTypeError';
 
 describe('httpStatusFor', () => {
   it.each([

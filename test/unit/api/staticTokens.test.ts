@@ -1,13 +1,12 @@
 /** The static tokens authenticator: file validation with field paths, constant-time matching, grants; the factory. */
+import { TokenFileError, UnknownImplementationError } from '../../../src/errors';
+import { exitCodeFor } from '../../../src/cli/exitCodes';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAuthenticator } from '../../../src/api/auth/factory';
 import { StaticTokenAuthenticator } from '../../../src/api/auth/staticTokens';
-import { TokenFileError } from '../../../src/errors/tokenFileError';
-import { UnknownImplementationError } from '../../../src/errors/unknownImplementationError';
-import { exitCodeFor } from '../../../src/errors/mapping';
 
 const CI = 'ci-token-abcdefghijklmnop';
 const READER = 'reader-token-abcdefghijk';

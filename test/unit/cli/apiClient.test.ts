@@ -1,12 +1,10 @@
 /** The API client over real HTTP: answers parsed by the contract's schemas, failures as typed errors. */
+import { ApiRequestError, ApiUnreachableError, InvalidApiResponseError } from '../../../src/errors';
+import { exitCodeFor } from '../../../src/cli/exitCodes';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RampApiClient } from '../../../src/cli/apiClient';
-import { ApiRequestError } from '../../../src/errors/apiRequestError';
-import { ApiUnreachableError } from '../../../src/errors/apiUnreachableError';
-import { InvalidApiResponseError } from '../../../src/errors/invalidApiResponseError';
-import { exitCodeFor } from '../../../src/errors/mapping';
-import { freePort } from '../../../src/sandbox/util/ports';
+import { freePort } from '@ramp/sandbox/util/ports';
 import { view } from './fixtures';
 
 interface Seen {
@@ -96,6 +94,30 @@ describe('RampApiClient', () => {
       details: [{ path: 'spec.replicas', message: 'expected an integer 1–10000' }],
     });
     expect(exitCodeFor(err)).toBe(2);
+  });
+
+  it('sends a request again while the server answers 503 NOT_READY, and gives up after its patience', async () => {
+    let n = 0;
+    reply = (req, res) =>
+      ++n <= 2
+        ? json(503, { error: { code: 'NOT_READY', message: 'redis is not connected', details: [] } })(req, res)
+        : json(200, { ...view(), history: [] })(req, res);
+    const got = await new RampApiClient({ server: base, token: 't' }).getRollout('shop', 'checkout');
+    expect(got.id).toBe(view().id);
+    expect(seen).toHaveLength(3);
+    seen.length = 0;
+    reply = json(503, { error: { code: 'NOT_READY', message: 'redis is not connected', details: [] } });
+    const err = await new RampApiClient({ server: base, token: 't', notReadyPatienceMs: 1500 })
+      .createRollout('shop', {})
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 503, code: 'NOT_READY' });
+    expect(exitCodeFor(err)).toBe(3);
+    expect(seen.length).toBeGreaterThan(1);
+    seen.length = 0;
+    // Any other 503 is not retried here (the event stream has its own reconnecting).
+    reply = json(503, { error: { code: 'KUBE_TRANSIENT', message: 'the cluster did not answer', details: [] } });
+    await new RampApiClient({ server: base, token: 't' }).createRollout('shop', {}).catch(() => undefined);
+    expect(seen).toHaveLength(1);
   });
 
   it('names the status when the error body is not the contract’s', async () => {

@@ -1,7 +1,7 @@
 /** Config resolution: flags over environment, clear refusals naming both ways, namespaces, formats, timeouts. */
+import { CliUsageError } from '../../../src/errors';
+import { exitCodeFor } from '../../../src/cli/exitCodes';
 import { parseOutputFormat, parseTimeout, resolveConnection, resolveNamespace } from '../../../src/cli/config';
-import { CliUsageError } from '../../../src/errors/cliUsageError';
-import { exitCodeFor } from '../../../src/errors/mapping';
 
 describe('resolveConnection', () => {
   it('takes flags over RAMP_URL / RAMP_TOKEN and trims a trailing slash', () => {

@@ -2,12 +2,12 @@
  * Following events over real HTTP (a small SSE server on a free port): reconnects with Last-Event-ID
  * after drops and restarts, never yields an event twice, gives up on 4xx at once and on a long outage.
  */
+import { ApiRequestError, ApiUnreachableError } from '../../../src/errors';
+import { exitCodeFor } from '../../../src/cli/exitCodes';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { followEvents, type FollowItem, type StreamTarget } from '../../../src/cli/eventStream';
-import { ApiRequestError } from '../../../src/errors/apiRequestError';
-import { ApiUnreachableError } from '../../../src/errors/apiUnreachableError';
-import { waitFor } from '../../../src/sandbox/util/ports';
+import { waitFor } from '@ramp/sandbox/util/ports';
 import { finalGood, goodStory } from './fixtures';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, connection: number) => void;
@@ -192,6 +192,22 @@ describe('followEvents and server-side stream errors', () => {
   let srv: SseTestServer | undefined;
   afterEach(async () => {
     await srv?.stop();
+  });
+
+  it('stops at once when the server says the rollout is gone (its record was lost), with a failing exit code', async () => {
+    srv = new SseTestServer((_req, res) => {
+      open(res);
+      send(res, 0);
+      res.end(
+        `event: error\ndata: ${JSON.stringify({ error: { code: 'ROLLOUT_NOT_FOUND', message: 'rollout shop.checkout.3 not found', details: [] } })}\n\n`,
+      );
+    });
+    await srv.listen();
+    const err = await collect(followEvents(srv.target(), 'shop', 'checkout')).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 404, code: 'ROLLOUT_NOT_FOUND' });
+    expect((err as Error).message).toMatch(/^the rollout is gone: /);
+    expect(exitCodeFor(err)).toBe(1);
+    expect(srv.connections).toBe(1);
   });
 
   it('treats an `error` event as a reason to reconnect, resuming after the last event', async () => {

@@ -1,11 +1,13 @@
-/** Exit codes: one mapping (src/errors/mapping.ts) from outcomes and typed errors. */
-import { ApiRequestError } from '../../../src/errors/apiRequestError';
-import { ApiUnreachableError } from '../../../src/errors/apiUnreachableError';
-import { CliUsageError } from '../../../src/errors/cliUsageError';
-import { InvalidApiResponseError } from '../../../src/errors/invalidApiResponseError';
-import { EXIT_CODES, exitCodeFor, exitCodeForOutcome } from '../../../src/errors/mapping';
-import { PlanValidationError } from '../../../src/errors/planValidationError';
-import { WaitTimeoutError } from '../../../src/errors/waitTimeoutError';
+import {
+  ApiRequestError,
+  ApiUnreachableError,
+  CliUsageError,
+  InvalidApiResponseError,
+  PlanValidationError,
+  WaitTimeoutError,
+} from '../../../src/errors';
+import { EXIT_CODES, exitCodeFor, exitCodeForOutcome } from '../../../src/cli/exitCodes';
+/** Exit codes: one mapping (src/cli/exitCodes.ts) from outcomes and typed errors. */
 
 describe('exit codes', () => {
   it('0 promoted; 1 rolled back, aborted, failed', () => {
@@ -20,8 +22,8 @@ describe('exit codes', () => {
     [422, 2],
     [413, 2],
     [415, 2],
-    [401, 1],
-    [403, 1],
+    [401, 4],
+    [403, 4],
     [404, 1],
     [409, 1],
     [500, 1],
@@ -29,6 +31,11 @@ describe('exit codes', () => {
     [504, 3],
   ])('API status %i exits %i', (status, code) => {
     expect(exitCodeFor(new ApiRequestError(status, 'X', 'no'))).toBe(code);
+  });
+
+  it('5 when the app already has an active rollout; any other conflict 1', () => {
+    expect(exitCodeFor(new ApiRequestError(409, 'ACTIVE_ROLLOUT_EXISTS', 'busy'))).toBe(EXIT_CODES.busy);
+    expect(exitCodeFor(new ApiRequestError(409, 'INVALID_OPERATION', 'no'))).toBe(1);
   });
 
   it('2 bad input, 3 unreachable or timeout, 1 anything else', () => {

@@ -1,12 +1,11 @@
 /** Reading plans: files, standard input (`-f -`), and refusals that say what is wrong. */
+import { CliUsageError, PlanValidationError } from '../../../src/errors';
+import { exitCodeFor } from '../../../src/cli/exitCodes';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parsePlanDocument, planNamespace, readPlanText, withNamespace } from '../../../src/cli/planFile';
-import { CliUsageError } from '../../../src/errors/cliUsageError';
-import { exitCodeFor } from '../../../src/errors/mapping';
-import { PlanValidationError } from '../../../src/errors/planValidationError';
 
 describe('plan files', () => {
   let dir: string;

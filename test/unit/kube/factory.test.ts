@@ -1,6 +1,5 @@
+import { RouterUnsupportedError, UnknownImplementationError } from '../../../src/errors';
 import { KubeConfig } from '@kubernetes/client-node';
-import { RouterUnsupportedError } from '../../../src/errors/routerUnsupportedError';
-import { UnknownImplementationError } from '../../../src/errors/unknownImplementationError';
 import { KubeClient } from '../../../src/kube/client';
 import { createRouter, routerCapabilities, routers, routerSpecSchema } from '../../../src/kube/routers/registry';
 import { weighted } from '../../../src/strategies/traffic';

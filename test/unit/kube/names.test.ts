@@ -1,4 +1,4 @@
-import { InvalidLabelError } from '../../../src/errors/invalidLabelError';
+import { InvalidLabelError } from '../../../src/errors';
 import {
   appSelector,
   canaryServiceName,

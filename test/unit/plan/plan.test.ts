@@ -1,5 +1,5 @@
+import { PlanValidationError } from '../../../src/errors';
 import fc from 'fast-check';
-import { PlanValidationError } from '../../../src/errors/planValidationError';
 import { compilePlan } from '../../../src/plan/compile';
 import { formatDuration, parseDuration } from '../../../src/plan/duration';
 import { parsePlanText, validatePlan } from '../../../src/plan/parse';

@@ -97,6 +97,17 @@ describe('canary strategy (simulated cluster)', () => {
     expect(r2.record.message).toContain('waiting for the analysis to pass');
   });
 
+  it('never promotes on a pass from before the last step began (the metrics went away since)', () => {
+    const p = plan([{ setWeight: 10 }, { pause: { duration: '11s' } }]);
+    // Passes while data comes in, then nothing conclusive: the last pass is from before the pause ended.
+    const r = simulate(p, initialRecord(p), {
+      analysis: (now) => (now < 12_500 ? 'pass' : 'inconclusive'),
+      maxMs: 60_000,
+    });
+    expect(r.phases).not.toContain('Promoting');
+    expect(r.events.some((e) => e.type === 'Promoted')).toBe(false);
+  });
+
   it('rolls back at the progress deadline when the canary never becomes ready', () => {
     const p = plan(STANDARD);
     const r = simulate(p, initialRecord(p), { neverReady: ['c1'] });

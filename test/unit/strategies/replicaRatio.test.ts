@@ -5,8 +5,8 @@
  * pod only once a ready canary pod has taken its place. Weights the replica count cannot express are
  * refused by the plan's checks, naming the field and the nearest weight it can.
  */
+import { PlanValidationError } from '../../../src/errors';
 import fc from 'fast-check';
-import { PlanValidationError } from '../../../src/errors/planValidationError';
 import { validatePlan } from '../../../src/plan/parse';
 import type { Plan } from '../../../src/plan/schema';
 import { podsForWeight } from '../../../src/strategies/canary/pods';

@@ -3,7 +3,7 @@
  * a plan's queries. User values (app, namespace, revisions) reach a query only escaped for the place
  * they land in — a quoted string, a regex matcher's string, or (selectors) between braces. Pure.
  */
-import { PlanValidationError } from '../../../errors/planValidationError';
+import { PlanValidationError } from '../../../errors';
 import type { RevisionTarget } from '../../revisionSeries';
 import type { TemplateVars } from '../metricProvider';
 

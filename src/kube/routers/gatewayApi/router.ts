@@ -4,8 +4,7 @@
  * decision, and — only when the rules would differ — a replace at the read resourceVersion; a 409 means
  * someone else wrote in between, so it reads again and decides again.
  */
-import { RouteHasNoServiceRuleError } from '../../../errors/routeHasNoServiceRuleError';
-import { RouteNotFoundError } from '../../../errors/routeNotFoundError';
+import { RouteHasNoServiceRuleError, RouteNotFoundError } from '../../../errors';
 import { checkTraffic, STABLE_ONLY, type Traffic } from '../../../strategies/traffic';
 import type { KubeClient } from '../../client';
 import { retryOnConflict } from '../../conflicts';

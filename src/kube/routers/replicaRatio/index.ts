@@ -4,8 +4,8 @@
  * strategy sets by scaling (capability `weights: 'pods'`). Nothing here touches the cluster: it cannot
  * tell what share the data plane gives (verify is undefined) and cannot match requests.
  */
+import { RouterUnsupportedError } from '../../../errors';
 import { z } from 'zod';
-import { RouterUnsupportedError } from '../../../errors/routerUnsupportedError';
 import { checkTraffic, type Traffic } from '../../../strategies/traffic';
 import type { RouterCapabilities, RouterContext, RouterPlugin, RouterProblem, TrafficRouter } from '../trafficRouter';
 

@@ -1,0 +1,15 @@
+import { SandboxBaseError } from './sandboxBaseError';
+
+/** A port the sandbox was asked to listen on is taken by another process. */
+export class PortInUseError extends SandboxBaseError {
+  readonly code = 'PORT_IN_USE';
+
+  constructor(
+    readonly what: string,
+    readonly address: string,
+    readonly hint: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${what} cannot listen on ${address}: the port is taken by another process; ${hint}`, options);
+  }
+}

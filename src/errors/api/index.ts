@@ -1,0 +1,11 @@
+/** The api layer's errors. */
+export { AppRolloutNotFoundError } from './appRolloutNotFoundError';
+export { BadRequestError } from './badRequestError';
+export { EndpointNotFoundError } from './endpointNotFoundError';
+export { ForbiddenError } from './forbiddenError';
+export { NotReadyError } from './notReadyError';
+export { PayloadTooLargeError } from './payloadTooLargeError';
+export { PortInUseError } from './portInUseError';
+export { TokenFileError } from './tokenFileError';
+export { UnauthorizedError } from './unauthorizedError';
+export { UnsupportedMediaTypeError } from './unsupportedMediaTypeError';

@@ -1,0 +1,13 @@
+/** The engine layer's errors. */
+export { ActiveRolloutExistsError } from './activeRolloutExistsError';
+export { ClosedError } from './closedError';
+export { ConcurrentUpdateError } from './concurrentUpdateError';
+export { CorruptEventError } from './corruptEventError';
+export { CorruptRecordError } from './corruptRecordError';
+export { InvalidJobIdError } from './invalidJobIdError';
+export { InvalidOperationError } from './invalidOperationError';
+export { InvalidOptionError } from './invalidOptionError';
+export { InvalidRecordError } from './invalidRecordError';
+export { RolloutExistsError } from './rolloutExistsError';
+export { RolloutNotFoundError } from './rolloutNotFoundError';
+export { UnexpectedScriptResultError } from './unexpectedScriptResultError';

@@ -1,0 +1,11 @@
+/** The kube layer's errors. */
+export { InvalidLabelError } from './invalidLabelError';
+export { KubeClientClosedError } from './kubeClientClosedError';
+export { KubeConfigError } from './kubeConfigError';
+export { KubeConflictError } from './kubeConflictError';
+export { KubeNotFoundError } from './kubeNotFoundError';
+export { KubeRequestError } from './kubeRequestError';
+export { KubeTransientError } from './kubeTransientError';
+export { RouteHasNoServiceRuleError } from './routeHasNoServiceRuleError';
+export { RouteNotFoundError } from './routeNotFoundError';
+export { RouterUnsupportedError } from './routerUnsupportedError';

@@ -1,0 +1,3 @@
+/** The plan layer's errors. */
+export { PlanValidationError, type FieldProblem } from './planValidationError';
+export { UnknownImplementationError } from './unknownImplementationError';
