@@ -1,5 +1,5 @@
 /**
- * The judgement benchmark (`npm run bench -- judgement [--quick] [--only=a,b]`): seeded synthetic
+ * The judgement benchmark (`npm run bench -- judgement [--quick] [--only=a,b] [--runs=n]`): seeded synthetic
  * clusters (pods, scrapes, bursts: judgement/scenarios.ts) fed to Ramp's sequential judge, to the same
  * judge without its allowances for pods that differ and rates that move, to threshold judges configured
  * like Flagger's defaults and Argo Rollouts' documented example, and to Wald's SPRT of the same
@@ -51,7 +51,8 @@ async function runTasks(
 }
 
 export async function runJudgementBench(quick: boolean, args: readonly string[] = []): Promise<void> {
-  const runs = quick ? QUICK_RUNS : FULL_RUNS;
+  const runsArg = Number(args.find((a) => a.startsWith('--runs='))?.slice('--runs='.length));
+  const runs = Number.isInteger(runsArg) && runsArg > 0 ? runsArg : quick ? QUICK_RUNS : FULL_RUNS;
   const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   const scenarios = onlyArg ? SCENARIOS.filter((s) => onlyArg.split(',').includes(s.name)) : SCENARIOS;
   const started = Date.now();

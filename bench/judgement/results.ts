@@ -297,7 +297,7 @@ function markdown(
   const lines = [
     '# judgement benchmark',
     '',
-    `${meta.date as string}, Node ${meta.node as string}, ${meta.cpus as number} CPUs, ${meta.runs as number} runs per scenario${meta.quick ? ' (quick)' : ''}, ${fmt(meta.seconds as number)} s. Rerun: \`npm run bench -- judgement\` (\`--quick\`: 1000 runs).`,
+    `${meta.date as string}, Node ${meta.node as string}, ${meta.cpus as number} CPUs, ${meta.runs as number} runs per scenario${meta.quick ? ' (quick)' : ''}, ${fmt(meta.seconds as number)} s. Rerun: \`npm run bench -- judgement\` (\`--quick\`: 1000 runs; \`--runs=n\`, \`--only=a,b\`).`,
     '',
     `Setting: a cluster as Prometheus sees it (bench/judgement/scenarios.ts): 6,000 requests/min unless said, stable error rate ${P0 * 100}%, the canary at a ${SHARE * 100}% share on 1 pod beside 9 stable pods, each pod scraped every 5 s at its own phase unless said, Ramp looking every ${LOOK_S} s and cutting aligned windows (every pod scraped since the last window); the stable's last ${HISTORY_MIN} min as the baseline; alpha ${ALPHA}, β ${DEFAULT_BETA}, \`maxRatio: ${MAX_RATIO}\` (detectRatio ${DETECT_RATIO}, maxIncrease ${MAX_INCREASE * 100}%, detectIncrease ${DETECT_INCREASE * 100}% by default), minimum exposure ${DEFAULT_MIN_EXPOSURE} canary requests; at most ${HORIZON_MIN} min of analysis per run (threshold judges promote at the end; sequential and SPRT runs undecided by then count as not rolled back; minutes to a decision of an undecided run count as ∞ in medians). "truth": tolerated (a rollback is false), regression (at or beyond detectRatio/detectIncrease: a rollback is right), between (either is acceptable).`,
     '',
