@@ -1,5 +1,6 @@
 /** `npm run bench -- <name> [--quick]`: runs one benchmark (or all) and writes bench/results/. */
 import { runSandboxBench } from './sandbox';
+import { memoryProbe, runControlPlanesBench } from './controlPlanes';
 import { runEngineBench } from './engine';
 import { runApiBench } from './api';
 import { runJudgementBench } from './judgement';
@@ -8,6 +9,7 @@ import { ProcessTracker } from '@ramp/sandbox';
 
 const BENCHES: Record<string, (quick: boolean, args: readonly string[]) => Promise<void>> = {
   sandbox: runSandboxBench,
+  'control-planes': runControlPlanesBench,
   engine: runEngineBench,
   api: runApiBench,
   judgement: runJudgementBench,
@@ -26,6 +28,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  // The control-planes benchmark measures memory in a child process of its own.
+  if (args[0] === 'control-planes-memory')
+    return memoryProbe(args[1] === 'kubernetes' ? 'kubernetes' : 'home-made', Number(args[2]));
   const quick = args.includes('--quick');
   const names = args.filter((a) => !a.startsWith('--'));
   const unknown = names.filter((n) => !BENCHES[n]);

@@ -204,7 +204,7 @@ async function measureQuery(
 ): Promise<MeasureResult> {
   const path = `${metricPath(metric, target)}.query`;
   const promql = provider.renderQuery(metric.query as string, target, path);
-  const r = await provider.query(promql, { at: new Date(now) });
+  const r = await provider.query(promql, { at: new Date(now), namespace: target.namespace });
   const missing = (reason: string): MeasureResult => ({ measurement: { kind: 'missing', at: now, reason }, cursor });
   if (r.kind === 'unavailable') return missing(`metrics unavailable: ${r.reason}`);
   if (r.kind === 'invalidQuery') throw refused(path, r.reason);

@@ -4,13 +4,14 @@
  * namespace, and refused with 503 while Redis is unreachable), then 404 and the one error middleware.
  * No cluster writes here: the engine's createRollout/operate write records and wake workers.
  */
-import { InvalidOptionError } from '../errors';
+import { registerRolloutMetrics } from './rolloutMetrics';
+import { InvalidOptionError, MethodNotAllowedError } from '../errors';
 import express from 'express';
 import type { Logger } from 'pino';
 import type { EngineDeps } from '../engine/deps';
 import type { EngineMetrics } from '../observability/metrics';
 import type { Authenticator } from './auth/authenticator';
-import { authenticate, authorize, DEFAULT_OPEN_PATHS } from './auth/middleware';
+import { authenticate, authorize, authorizeWorkload, DEFAULT_OPEN_PATHS } from './auth/middleware';
 import { DEFAULT_BODY_LIMIT, readRawBody } from './body';
 import { errorHandler, notFound } from './errors';
 import type { FeedOptions } from './eventFeed';
@@ -25,7 +26,8 @@ import { eventRoutes } from './routes/events';
 import { operationRoutes } from './routes/operations';
 import { rolloutRoutes } from './routes/rollouts';
 import { systemRoutes } from './routes/system';
-import { DEFAULT_KEEP_ALIVE_MS, SseRegistry } from './sse';
+import { DEFAULT_KEEP_ALIVE_MS, SseRegistry, type StreamLimits } from './sse';
+import { YamlParser } from './yamlParser';
 
 export interface ApiOptions {
   deps: EngineDeps;
@@ -37,10 +39,14 @@ export interface ApiOptions {
   openPaths?: readonly string[];
   /** Largest request body in bytes. Default 1 MiB. */
   bodyLimit?: number;
-  /** Open event streams, so a server can end them on shutdown. Default: the app's own. */
+  /** Open event streams, so a server can end them on shutdown. Default: the app's own, with `streamLimits`. */
   streams?: SseRegistry;
+  /** How many event streams a token (and the server) may hold at once. */
+  streamLimits?: StreamLimits;
   /** SSE keep-alive comment interval (ms). Default 15 s. */
   keepAliveMs?: number;
+  /** Where YAML bodies are parsed. Default: a parser of the app's own (its worker thread does not keep the process alive). */
+  yaml?: YamlParser;
   /** How event streams notice a rollout's end. */
   feed?: FeedOptions;
   /** Readiness check. Default: Redis answers within 2 s. */
@@ -58,6 +64,23 @@ function positive(option: string, value: number): number {
   return value;
 }
 
+/**
+ * Answers 405 (with Allow) for a method a known path does not serve — TRACE, PUT, OPTIONS… — before
+ * any token is asked for; requests with a served method go on to the routes.
+ */
+function methodGate(routes: readonly ApiRoute[]): express.Router {
+  const byPath = new Map<string, Set<ApiRoute['method']>>();
+  for (const r of routes) byPath.set(r.path, (byPath.get(r.path) ?? new Set<ApiRoute['method']>()).add(r.method));
+  const gate = express.Router();
+  for (const [path, methods] of byPath) {
+    const allowed = [...methods].flatMap((m) => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()])).sort();
+    const pass: express.RequestHandler = (_req, _res, next) => next('router');
+    for (const m of methods) gate[m](path, pass);
+    gate.all(path, (req, _res, next) => next(new MethodNotAllowedError(req.method, req.path, allowed)));
+  }
+  return gate;
+}
+
 /** Builds the API app. */
 export function createApp(opts: ApiOptions): express.Express {
   const bodyLimit = positive('bodyLimit', opts.bodyLimit ?? DEFAULT_BODY_LIMIT);
@@ -66,9 +89,10 @@ export function createApp(opts: ApiOptions): express.Express {
   const api: ApiContext = {
     deps: opts.deps,
     metrics: opts.metrics,
-    streams: opts.streams ?? new SseRegistry(),
+    streams: opts.streams ?? new SseRegistry(opts.streamLimits),
     keepAliveMs: positive('keepAliveMs', opts.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS),
     feed: opts.feed ?? {},
+    yaml: opts.yaml ?? new YamlParser(),
     ready: opts.ready ?? redisReadiness(opts.deps),
     openapi: () => (document ??= buildOpenApiDocument({ routes, openPaths })),
   };
@@ -79,11 +103,14 @@ export function createApp(opts: ApiOptions): express.Express {
   app.set('etag', false);
   app.use(requestContext(opts.logger));
   app.use(measureRequests(requestDurationHistogram(opts.metrics.registry)));
+  registerRolloutMetrics(opts.metrics.registry, opts.deps.store);
+  app.use(methodGate(routes));
   app.use(authenticate(opts.authenticator, openPaths));
   for (const r of routes) {
     const chain: express.RequestHandler[] = [];
     if (r.params) chain.push(validatePath(r.params));
     if (r.verb) chain.push(authorize(opts.authenticator, r.verb), requireRedis(opts.deps));
+    if (r.workload) chain.push(authorizeWorkload(opts.authenticator));
     if (r.body) chain.push(readRawBody(bodyLimit));
     app[r.method](r.path, ...chain, r.handler);
   }

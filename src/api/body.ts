@@ -1,11 +1,13 @@
 /**
  * Request bodies: read raw up to the size limit, then decoded by content type (JSON, or YAML for
- * plans) into plain values. Everything that goes wrong here is the client's: 400, 413 or 415 —
- * validation against a schema comes after, in the route.
+ * plans) into plain values within the shape limits (depth, nodes: src/plan/documentLimits.ts); YAML
+ * is parsed off the event loop with a deadline (yamlParser.ts). Everything that goes wrong here is the
+ * client's: 400, 413, 415 or 429 — validation against a schema comes after, in the route.
  */
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { readOneDocument } from '../plan/document';
+import { checkValueShape, scanYamlText } from '../plan/documentLimits';
+import type { YamlParser } from './yamlParser';
 
 /** Default body limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -69,18 +71,23 @@ function parseJson(text: string): unknown {
   }
 }
 
-function parseYaml(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  const doc = readOneDocument(text, 'body');
+/** `value`, or BadRequestError when it is nested too deep or has too many nodes. */
+function withinShape(value: unknown): unknown {
+  const problem = checkValueShape(value, 'body');
+  if (problem) throw new BadRequestError(`the body is too large a document: ${problem.message}`, [problem]);
+  return value;
+}
+
+async function parseYaml(text: string, yaml: YamlParser): Promise<unknown> {
+  const problem = scanYamlText(text, 'body');
+  if (problem) throw new BadRequestError(`the body is too large a document: ${problem.message}`, [problem]);
+  const doc = await yaml.parse(text, 'body');
   if (!doc.ok) throw new BadRequestError(doc.problems[0].message, doc.problems);
   return doc.value;
 }
 
-/**
- * The decoded body, or undefined when there is none. 415 for a content type outside `accepted` (or a
- * charset other than UTF-8), 400 for text that does not parse.
- */
-export function decodeBody(req: Request, accepted: readonly string[]): unknown {
+/** The body as UTF-8 text and its media type; undefined when there is none. 415 and 400 as decodeBody says. */
+function bodyText(req: Request, accepted: readonly string[]): { text: string; type: string } | undefined {
   const raw: unknown = req.body;
   if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
   const media = mediaType(req);
@@ -95,6 +102,23 @@ export function decodeBody(req: Request, accepted: readonly string[]): unknown {
       cause: err,
     });
   }
-  if (text.trim() === '') return undefined;
-  return YAML_TYPES.has(media.type) ? parseYaml(text) : parseJson(text);
+  return text.trim() === '' ? undefined : { text, type: media.type };
+}
+
+/**
+ * The decoded JSON body, or undefined when there is none. 415 for a content type outside `accepted`
+ * (or a charset other than UTF-8), 400 for text that does not parse or a document beyond the limits.
+ */
+export function decodeBody(req: Request, accepted: readonly string[]): unknown {
+  const body = bodyText(req, accepted);
+  if (!body) return undefined;
+  if (YAML_TYPES.has(body.type)) throw new UnsupportedMediaTypeError(body.type, JSON_TYPES);
+  return withinShape(parseJson(body.text));
+}
+
+/** A plan body (JSON or YAML), decoded as decodeBody does; YAML through `yaml`, off the event loop. */
+export async function decodePlanBody(req: Request, yaml: YamlParser): Promise<unknown> {
+  const body = bodyText(req, PLAN_TYPES);
+  if (!body) return undefined;
+  return withinShape(YAML_TYPES.has(body.type) ? await parseYaml(body.text, yaml) : parseJson(body.text));
 }

@@ -15,11 +15,14 @@ import {
   KubeClientClosedError,
   KubeRequestError,
   KubeTransientError,
+  MethodNotAllowedError,
   NotReadyError,
   PayloadTooLargeError,
   PlanValidationError,
+  PodPolicyError,
   RolloutExistsError,
   RolloutNotFoundError,
+  TooManyRequestsError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
 } from '../errors';
@@ -29,10 +32,12 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 /** HTTP statuses by error class, first match wins (the API's error middleware is the only reader). */
 const HTTP_STATUSES: ReadonlyArray<readonly [ErrorClass, number]> = [
   [PlanValidationError, 422],
+  [PodPolicyError, 422],
   [BadRequestError, 400],
   [UnauthorizedError, 401],
   [ForbiddenError, 403],
   [EndpointNotFoundError, 404],
+  [MethodNotAllowedError, 405],
   [RolloutNotFoundError, 404],
   [AppRolloutNotFoundError, 404],
   [ActiveRolloutExistsError, 409],
@@ -41,6 +46,7 @@ const HTTP_STATUSES: ReadonlyArray<readonly [ErrorClass, number]> = [
   [RolloutExistsError, 409],
   [PayloadTooLargeError, 413],
   [UnsupportedMediaTypeError, 415],
+  [TooManyRequestsError, 429],
   // The cluster answered with something we did not expect: a gateway error, not ours.
   [KubeRequestError, 502],
   [KubeTransientError, 503],

@@ -11,8 +11,11 @@ import {
   EndpointNotFoundError,
   InvalidOperationError,
   InvalidOptionError,
+  MethodNotAllowedError,
   PlanValidationError,
+  PodPolicyError,
   RampError,
+  TooManyRequestsError,
   UnauthorizedError,
 } from '../errors';
 import { httpStatusFor } from './errorStatus';
@@ -25,7 +28,7 @@ type Details = ErrorBody['error']['details'];
 const INTERNAL_MESSAGE = 'internal error; the server log has the details under this request id';
 
 function detailsOf(err: RampError): Details {
-  if (err instanceof PlanValidationError || err instanceof BadRequestError)
+  if (err instanceof PlanValidationError || err instanceof BadRequestError || err instanceof PodPolicyError)
     return err.problems.map((p) => ({ path: p.path, message: p.message }));
   if (err instanceof ActiveRolloutExistsError) return [{ path: 'activeRollout', message: err.activeRolloutId }];
   if (err instanceof InvalidOperationError) return [{ path: 'phase', message: err.phase }];
@@ -73,6 +76,8 @@ export function errorHandler() {
       res.destroy();
       return;
     }
+    if (err instanceof TooManyRequestsError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+    if (err instanceof MethodNotAllowedError) res.setHeader('Allow', err.allowed.join(', '));
     if (err instanceof UnauthorizedError)
       res.setHeader(
         'WWW-Authenticate',

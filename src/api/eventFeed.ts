@@ -21,7 +21,12 @@ export interface FeedSink {
 }
 
 export interface FeedOptions {
-  /** How often the record is read to notice the end (ms). Default 1000. */
+  /**
+   * How often the record is read to notice the end (ms). Default 5000: the end is normally noticed at
+   * once, from the ending event or the first read; this only covers a worker that died between writing
+   * the terminal record and its events, and keeps thousands of open streams from reading their records
+   * every second.
+   */
   pollMs?: number;
   /** How long a terminal record may go without a terminal event before the feed ends anyway (ms). Default 3000. */
   graceMs?: number;
@@ -106,7 +111,7 @@ export async function feedRolloutEvents(
   const feed = new Feed(deps, rolloutId, sink, opts.graceMs ?? 3000, after);
   const onAbort = (): void => feed.stop.abort();
   signal.addEventListener('abort', onAbort, { once: true });
-  const poller = feed.poll(opts.pollMs ?? 1000);
+  const poller = feed.poll(opts.pollMs ?? 5000);
   let followEnded = false;
   try {
     await deps.events.follow(rolloutId, after, (e) => feed.deliver(e), feed.stop.signal);

@@ -12,7 +12,16 @@ import { dnsLabel } from '../plan/schema';
 
 extendZodWithOpenApi(z);
 
-const STREAM_ID = /^\d+(-\d+)?$/;
+const STREAM_ID = /^\d{1,20}(-\d{1,20})?$/;
+const UINT64_MAX = 18446744073709551615n;
+
+/** An event id as Redis writes them: `ms-seq`, each part a 64-bit unsigned integer (anything larger is a 400, not an error later). */
+const streamIdSchema = z
+  .string()
+  .regex(STREAM_ID, { error: 'expected an event id like 1700000000000-0' })
+  .refine((v) => !STREAM_ID.test(v) || v.split('-').every((part) => BigInt(part) <= UINT64_MAX), {
+    error: 'expected an event id like 1700000000000-0 (each part at most 18446744073709551615)',
+  });
 
 export const namespaceParam = dnsLabel('a namespace').openapi({ param: { name: 'ns', in: 'path' }, example: 'shop' });
 export const appParam = dnsLabel('an app name').openapi({ param: { name: 'name', in: 'path' }, example: 'checkout' });
@@ -34,10 +43,10 @@ export const createQuerySchema = z.strictObject({
 
 export const listQuerySchema = z.strictObject({
   app: dnsLabel('an app name').optional().openapi({ description: "Only this app's rollouts." }),
+  // The pattern is the whole rule, so the OpenAPI document says exactly what the server takes (no 0).
   limit: z
     .string()
-    .regex(/^\d+$/, { error: 'expected an integer 1–1000' })
-    .refine((v) => Number(v) >= 1 && Number(v) <= 1000, { error: 'expected an integer 1–1000' })
+    .regex(/^(?:[1-9]\d{0,2}|1000)$/, { error: 'expected an integer 1–1000' })
     .optional()
     .openapi({ description: 'At most this many (1–1000, default 50).' }),
 });
@@ -46,21 +55,15 @@ export const rolloutQuerySchema = z.strictObject({ rollout: rolloutIdQuery });
 
 export const eventsQuerySchema = z.strictObject({
   rollout: rolloutIdQuery,
-  after: z
-    .string()
-    .regex(STREAM_ID, { error: 'expected an event id like 1700000000000-0' })
+  after: streamIdSchema
     .optional()
     .openapi({ description: 'Resume after this event id (the Last-Event-ID header wins when both are given).' }),
 });
 
-export const lastEventIdHeader = z
-  .string()
-  .regex(STREAM_ID, { error: 'expected an event id like 1700000000000-0' })
-  .optional()
-  .openapi({
-    param: { name: 'Last-Event-ID', in: 'header' },
-    description: 'Resume after this event id (what a reconnecting EventSource sends).',
-  });
+export const lastEventIdHeader = streamIdSchema.optional().openapi({
+  param: { name: 'Last-Event-ID', in: 'header' },
+  description: 'Resume after this event id (what a reconnecting EventSource sends).',
+});
 export const eventsHeadersSchema = z.object({ 'Last-Event-ID': lastEventIdHeader });
 
 /** Parses a request part or throws BadRequestError naming each bad field (prefixed with where it was). */

@@ -10,6 +10,7 @@ import type { EngineMetrics } from '../observability/metrics';
 import type { FeedOptions } from './eventFeed';
 import type { Verb } from './schemas';
 import type { SseRegistry } from './sse';
+import type { YamlParser } from './yamlParser';
 
 export interface ApiRoute {
   method: 'get' | 'post';
@@ -19,6 +20,8 @@ export interface ApiRoute {
   verb?: Verb;
   /** Path parameters, validated (400) before the verb is checked. */
   params?: ZodObject;
+  /** Whether the route makes Ramp create workloads in the namespace (the authenticator's workload hook is asked). */
+  workload?: boolean;
   /** Whether a body is read (up to the limit) before the handler. */
   body?: boolean;
   /** The OpenAPI operation, less what the entry already says. */
@@ -35,6 +38,8 @@ export interface ApiContext {
   streams: SseRegistry;
   keepAliveMs: number;
   feed: FeedOptions;
+  /** Where YAML bodies are parsed (off the event loop). */
+  yaml: YamlParser;
   /** Resolves when the server can serve (Redis answers); rejects with why not. */
   ready: () => Promise<void>;
   /** The OpenAPI document, built once on first request. */

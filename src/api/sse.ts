@@ -3,6 +3,7 @@
  * proxies keep the connection open, back-pressure (a slow client slows the reader, not our memory),
  * and one signal that fires when the client goes away or the server shuts the stream.
  */
+import { TooManyRequestsError } from '../errors';
 import type { Response } from 'express';
 
 /** Default keep-alive interval: a comment line every 15 s. */
@@ -71,18 +72,65 @@ export class SseStream {
   }
 }
 
-/** The streams open on a server, so shutting down can end them instead of waiting for clients. */
+/** How many event streams may be open at once: per token (its principal), and on the whole server. */
+export interface StreamLimits {
+  /** Default 100. */
+  perToken?: number;
+  /** Default 5000. */
+  total?: number;
+  /** What a refused client is told to wait (Retry-After, seconds). Default 5. */
+  retryAfterSeconds?: number;
+}
+
+/**
+ * The streams open on a server, so shutting down can end them instead of waiting for clients, and so a
+ * token cannot hold more than its share: each stream costs the server a socket and a place in the
+ * shared Redis read (events.ts), and one caller must not take them all.
+ */
 export class SseRegistry {
   private readonly streams = new Set<SseStream>();
+  private readonly byOwner = new Map<object, number>();
+  private readonly perToken: number;
+  private readonly total: number;
+  private readonly retryAfter: number;
+
+  constructor(limits: StreamLimits = {}) {
+    this.perToken = limits.perToken ?? 100;
+    this.total = limits.total ?? 5000;
+    this.retryAfter = limits.retryAfterSeconds ?? 5;
+  }
 
   get size(): number {
     return this.streams.size;
   }
 
-  /** Tracks a stream until it closes. */
-  track(stream: SseStream): void {
+  /** Streams `owner` holds now. */
+  heldBy(owner: object): number {
+    return this.byOwner.get(owner) ?? 0;
+  }
+
+  /** TooManyRequestsError when `owner` (or the server) holds as many streams as it may; call right before `track`. */
+  admit(owner: object): void {
+    if (this.heldBy(owner) >= this.perToken)
+      throw new TooManyRequestsError('event streams for this token', this.perToken, this.retryAfter);
+    if (this.streams.size >= this.total)
+      throw new TooManyRequestsError('event streams on this server', this.total, this.retryAfter);
+  }
+
+  /** Tracks a stream (of `owner`) until it closes. */
+  track(stream: SseStream, owner: object = this): void {
     this.streams.add(stream);
-    stream.signal.addEventListener('abort', () => this.streams.delete(stream), { once: true });
+    this.byOwner.set(owner, this.heldBy(owner) + 1);
+    stream.signal.addEventListener(
+      'abort',
+      () => {
+        this.streams.delete(stream);
+        const left = this.heldBy(owner) - 1;
+        if (left > 0) this.byOwner.set(owner, left);
+        else this.byOwner.delete(owner);
+      },
+      { once: true },
+    );
   }
 
   /** Closes every open stream (their clients see the connection end and reconnect elsewhere). */

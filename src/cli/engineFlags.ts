@@ -1,19 +1,28 @@
 /**
  * The flags `ramp server` and `ramp worker` share to reach Redis, the cluster and the metric providers,
- * and the engine built from them: one definition, so the two cannot drift apart.
+ * and to set the pod policy, and the engine built from them: one definition, so the two cannot drift
+ * apart (the server checks plans against the same policy the worker checks ReplicaSets against).
  */
-import type { Command } from 'commander';
+import { CliUsageError } from '../errors';
+import { Option, type Command } from 'commander';
 import { providersConfigSchema } from '../analysis/providers/registry';
 import { createEngine, type Engine } from '../engine/engine';
+import type { RampWorkerOptions } from '../engine/worker';
 import type { Logger } from '../observability/logger';
 import type { EngineMetrics } from '../observability/metrics';
 import { readConfigFile } from './configFile';
+import { notificationsConfigSchema } from '../notifications/config';
+import { PodPolicy, podPolicyConfigSchema } from '../policy/podPolicy';
+import { POD_SECURITY_LEVELS, type PodSecurityLevel } from '../policy/podSecurity';
 
 export interface EngineFlags {
   redisUrl: string;
   kubeconfig?: string;
   prometheusUrl?: string;
   providersFile?: string;
+  podSecurity: string;
+  podPolicyFile?: string;
+  notificationsFile?: string;
   prefix: string;
   queue: string;
 }
@@ -37,8 +46,44 @@ export function addEngineOptions(command: Command, kubeconfigHelp: string): Comm
       'the metric providers plans may name (YAML: providers: [{name, prometheus: {address, …}}], default)',
       process.env.RAMP_PROVIDERS_FILE,
     )
+    .addOption(
+      new Option(
+        '--pod-security <level>',
+        "the Pod Security Standards level plans' pod templates must meet where the policy file names none",
+      )
+        .choices(POD_SECURITY_LEVELS)
+        .default(process.env.RAMP_POD_SECURITY ?? 'baseline'),
+    )
+    .option(
+      '--pod-policy-file <path>',
+      'the pod policy per namespace (YAML: level, serviceAccounts, namespaces: {ns: {level, serviceAccounts}})',
+      process.env.RAMP_POD_POLICY_FILE,
+    )
+    .option(
+      '--notifications-file <path>',
+      'where to tell of rollouts (YAML: notifiers: [{name, webhook: {url, secretFile} | slack: {url | urlFile}, namespaces, events}])',
+      process.env.RAMP_NOTIFICATIONS_FILE,
+    )
     .option('--prefix <prefix>', 'Redis key prefix', 'ramp')
     .option('--queue <name>', 'queue name', 'reconcile');
+}
+
+/** The pod policy the flags describe (a bad file is bad input, naming the field). */
+export function podPolicyFromFlags(flags: Pick<EngineFlags, 'podSecurity' | 'podPolicyFile'>): PodPolicy {
+  if (!(POD_SECURITY_LEVELS as readonly string[]).includes(flags.podSecurity))
+    throw new CliUsageError(
+      `--pod-security: expected one of ${POD_SECURITY_LEVELS.join(', ')}, got "${flags.podSecurity}"`,
+    );
+  const file = flags.podPolicyFile
+    ? readConfigFile(flags.podPolicyFile, '--pod-policy-file', podPolicyConfigSchema)
+    : {};
+  return new PodPolicy(file, flags.podSecurity as PodSecurityLevel);
+}
+
+/** The worker's share of the notifiers the engine was given: a connection of their own to deliver on. */
+export function notificationsOf(engine: Engine): Pick<RampWorkerOptions, 'notifications'> {
+  const config = engine.config.notifications;
+  return config ? { notifications: { config, connection: engine.workerConnection() } } : {};
 }
 
 /** The engine the flags describe (a bad providers file is bad input, naming the field). */
@@ -49,6 +94,10 @@ export function engineFromFlags(flags: EngineFlags, logger: Logger, metrics: Eng
     prometheusUrl: flags.prometheusUrl,
     providers: flags.providersFile
       ? readConfigFile(flags.providersFile, '--providers-file', providersConfigSchema)
+      : undefined,
+    podPolicy: podPolicyFromFlags(flags),
+    notifications: flags.notificationsFile
+      ? readConfigFile(flags.notificationsFile, '--notifications-file', notificationsConfigSchema)
       : undefined,
     prefix: flags.prefix,
     queueName: flags.queue,

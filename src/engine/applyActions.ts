@@ -10,6 +10,7 @@ import type { Observed, ObservedService } from '../kube/observe';
 import { ensureReplicaSet, scaleReplicaSet } from '../kube/replicaSets';
 import type { RouterContext, TrafficRouter } from '../kube/routers/trafficRouter';
 import { ensureService } from '../kube/services';
+import { enforceReplicaSetPodPolicy } from '../policy/enforce';
 import type { CompiledPlan } from '../plan/compile';
 import type { RevisionRole, ShrinkConstraint } from '../strategies/strategy';
 import type { Traffic } from '../strategies/traffic';
@@ -96,11 +97,13 @@ export async function applyActions(c: ApplyContext, actions: readonly ClusterAct
         const routing = a.role === 'stable' ? undefined : routingNote(c.plan, c.record, c.routerCtx);
         const same = rs && rs.replicas === a.replicas && rs.role === a.role && rs.rolloutId === c.record.id;
         if (same && (routing === undefined || rs.routing === routing)) break;
+        const template = templateFor(c.record, a.revision);
+        if (!rs) enforceReplicaSetPodPolicy(c.deps.podPolicy, c.plan.namespace, template);
         const r = await ensureReplicaSet(c.deps.kube, {
           namespace: c.plan.namespace,
           app: c.plan.app,
           revision: a.revision,
-          template: templateFor(c.record, a.revision),
+          template,
           selector: c.plan.selector,
           replicas: a.replicas,
           role: a.role,

@@ -9,11 +9,14 @@ import { prometheusAt, Providers, type providersConfigSchema } from '../analysis
 import { KubeClient } from '../kube/client';
 import type { CompiledPlan } from '../plan/compile';
 import { EngineMetrics } from '../observability/metrics';
+import { PodPolicy } from '../policy/podPolicy';
 import type { EngineDeps } from './deps';
 import { RolloutEvents } from './events';
 import { ReconcileQueue } from './queue';
 import { createRedisConnection } from './redisConnection';
 import { RolloutStore } from './store';
+import type { NotificationsConfig } from '../notifications/config';
+import { Notifications } from '../notifications/notifications';
 
 export interface EngineConfig {
   redisUrl: string;
@@ -28,6 +31,10 @@ export interface EngineConfig {
   logger: Logger;
   metrics?: EngineMetrics;
   clock?: () => number;
+  /** The operator's pod policy. Default: baseline everywhere, no service account but `default`. */
+  podPolicy?: PodPolicy;
+  /** The operator's notifiers (webhooks, Slack); none by default. */
+  notifications?: NotificationsConfig;
 }
 
 export interface Engine {
@@ -49,19 +56,25 @@ export function createEngine(config: EngineConfig): Engine {
     config.providers ?? (config.prometheusUrl ? prometheusAt(config.prometheusUrl) : undefined),
     {
       onRequest: (_kind, outcome) => metrics.prometheusQueries.inc({ outcome }),
+      logger: config.logger,
     },
   );
   const events = new RolloutEvents({ connection, prefix: config.prefix });
   const queue = new ReconcileQueue({ connection, prefix: config.prefix, name: config.queueName });
+  const notifications = config.notifications
+    ? new Notifications({ config: config.notifications, connection, prefix: config.prefix, logger: config.logger })
+    : undefined;
   const deps: EngineDeps = {
     store: new RolloutStore({ connection, prefix: config.prefix }),
     events,
     queue,
     kube,
-    provider: (plan: CompiledPlan) => providers.get(plan.analysis.provider),
+    provider: (plan: CompiledPlan) => providers.get(plan.analysis.provider, plan.namespace),
+    podPolicy: config.podPolicy ?? new PodPolicy(),
     clock: config.clock ?? Date.now,
     logger: config.logger,
     metrics,
+    ...(notifications ? { notifications } : {}),
   };
   let closing: Promise<void> | undefined;
   return {
@@ -76,6 +89,7 @@ export function createEngine(config: EngineConfig): Engine {
       closing ??= (async () => {
         for (const step of [
           () => queue.close(),
+          async () => notifications?.close(),
           () => events.close(),
           async () => kube.close(),
           async () => connection.disconnect(),

@@ -1,16 +1,18 @@
 /**
  * Each rollout's events in a bounded Redis stream: what the CLI, Server-Sent Events and dashboards
  * read. Stream ids are the resume tokens (an SSE `Last-Event-ID`): read and follow start after one.
+ * Follows share one blocking connection (streamWaker.ts), however many there are.
  */
 import { ClosedError, CorruptEventError, InvalidOptionError, InvalidRecordError } from '../errors';
 import type { Redis } from 'ioredis';
 import { eventSchema, type RolloutEvent } from './record';
 import { resolvePrefix, type RedisContext } from './redisConnection';
+import { StreamWaker } from './streamWaker';
 
 export interface RolloutEventsOptions extends RedisContext {
   /** Entries kept per rollout, approximately (MAXLEN ~: Redis trims whole stream nodes). Default 1000. */
   maxLen?: number;
-  /** How long one XREAD blocks before `follow` checks in again (ms). Default 5000. */
+  /** How long a follow waits for a new entry before it reads again anyway (ms). Default 5000. */
   blockMs?: number;
 }
 
@@ -38,13 +40,14 @@ export function eventsKey(prefix: string, rolloutId: string): string {
   return `${prefix}:events:${rolloutId}`;
 }
 
-/** Appends, reads and follows rollout event streams. `follow` uses a connection of its own per call. */
+/** Appends, reads and follows rollout event streams. Every `follow` shares one extra connection. */
 export class RolloutEvents {
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly maxLen: number;
   private readonly blockMs: number;
   private readonly followers = new Set<{ stop: () => void; done: Promise<void> }>();
+  private readonly waker: StreamWaker;
   private closing: Promise<void> | undefined;
   private currentState: EventsState = 'open';
 
@@ -53,6 +56,12 @@ export class RolloutEvents {
     this.prefix = resolvePrefix(options.prefix);
     this.maxLen = positiveInteger('maxLen', options.maxLen ?? DEFAULT_EVENTS_MAX_LEN);
     this.blockMs = positiveInteger('blockMs', options.blockMs ?? 5000);
+    this.waker = new StreamWaker({ connect: () => this.redis.duplicate(), command: this.redis, blockMs: this.blockMs });
+  }
+
+  /** Follows waiting for a new entry now, by stream (for metrics and tests). */
+  get waitingStreams(): number {
+    return this.waker.size;
   }
 
   get state(): EventsState {
@@ -114,30 +123,15 @@ export class RolloutEvents {
     if (this.currentState !== 'open') throw new ClosedError('RolloutEvents');
     if (signal.aborted) return;
     const stop = new AbortController();
-    const conn = this.redis.duplicate();
-    // Failures reach us as rejected commands; without a listener ioredis would also print each one.
-    conn.on('error', () => undefined);
-    // Hanging up interrupts a blocked XREAD at once instead of after blockMs. Only once: a second
-    // ioredis disconnect() of a closed socket leaves a 2 s timer behind.
-    let hungUp = false;
-    const hangUp = (): void => {
-      if (hungUp) return;
-      hungUp = true;
-      conn.disconnect();
-    };
-    const abort = (): void => {
-      stop.abort();
-      hangUp();
-    };
+    const abort = (): void => stop.abort();
     signal.addEventListener('abort', abort, { once: true });
-    const follower = { stop: abort, done: this.followLoop(conn, rolloutId, start, onEvent, stop.signal) };
+    const follower = { stop: abort, done: this.followLoop(rolloutId, start, onEvent, stop.signal) };
     this.followers.add(follower);
     try {
       await follower.done;
     } finally {
       signal.removeEventListener('abort', abort);
       this.followers.delete(follower);
-      hangUp();
     }
   }
 
@@ -153,13 +147,14 @@ export class RolloutEvents {
       const running = [...this.followers];
       for (const f of running) f.stop();
       await Promise.allSettled(running.map((f) => f.done));
+      await this.waker.close();
       this.currentState = 'closed';
     })();
     return this.closing;
   }
 
+  /** Reads what is after the cursor, delivers it, and waits (shared) for more, until `signal` aborts. */
   private async followLoop(
-    conn: Redis,
     rolloutId: string,
     after: string,
     onEvent: (e: StoredEvent) => void | Promise<void>,
@@ -168,21 +163,25 @@ export class RolloutEvents {
     const key = eventsKey(this.prefix, rolloutId);
     let cursor = after;
     while (!signal.aborted) {
-      let reply: [string, [string, string[]][]][] | null;
+      let entries: StoredEvent[];
       try {
-        reply = await conn.xread('COUNT', 100, 'BLOCK', this.blockMs, 'STREAMS', key, cursor);
+        entries = await this.read(rolloutId, { after: cursor, count: FOLLOW_BATCH });
       } catch (err) {
         if (signal.aborted) return;
         throw err;
       }
-      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+      for (const e of entries) {
         if (signal.aborted) return;
-        await onEvent(decodeEntry(rolloutId, id, fields));
-        cursor = id;
+        await onEvent(e);
+        cursor = e.id;
       }
+      if (entries.length < FOLLOW_BATCH) await this.waker.wait(key, cursor, signal, this.blockMs);
     }
   }
 }
+
+/** Entries a follow reads at a time. */
+const FOLLOW_BATCH = 100;
 
 function decodeEntry(rolloutId: string, id: string, fields: string[]): StoredEvent {
   const at = fields.indexOf(FIELD);

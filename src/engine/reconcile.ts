@@ -16,6 +16,7 @@ import { bindStrategy, type BoundStrategy } from '../strategies/registry';
 import type { AnalysisOutcome, RevisionRole, StrategyObserved } from '../strategies/strategy';
 import { sameTraffic, type Traffic } from '../strategies/traffic';
 import { planActions } from './actions';
+import { announce } from './clusterEvents';
 import { runAnalysis, trafficAt } from './analysisRun';
 import { applyActions } from './applyActions';
 import { clusterSnapshot, strategyView } from './clusterView';
@@ -69,7 +70,7 @@ async function observeCluster(c: Context): Promise<void> {
 /** A new rollout: find the stable revision, fix the new one, and make sure no stale route sends traffic to an old canary. */
 async function resolvePending(c: Context): Promise<void> {
   if (c.next.phase !== 'Pending' || !c.observed) return;
-  const r = resolveRevisions(c.loaded.plan, c.next, c.observed, c.now);
+  const r = resolveRevisions(c.loaded.plan, c.next, c.observed, c.now, c.deps.podPolicy);
   c.next = r.record;
   c.events.push(...r.events);
   if (r.ok && !c.next.firstDeploy) await c.router.reset(c.routerCtx);
@@ -157,6 +158,15 @@ async function applyDesired(c: Context, committed: RolloutRecord): Promise<{ cha
   return { changes: result.changed, waited: result.waited };
 }
 
+/** A committed change told where people look: Kubernetes Events, and the operator's notifiers. */
+async function tell(c: Context, committed: RolloutRecord): Promise<void> {
+  await announce(c.deps, committed, c.events, c.observed?.replicaSets, c.now);
+  // Only queued here: delivery (and a slow receiver) is the notification worker's.
+  await c.deps.notifications
+    ?.enqueue(committed, c.events)
+    .catch((err: unknown) => c.log.warn({ err }, 'could not queue notifications'));
+}
+
 /** What the worker knows beyond the record. */
 export interface ReconcileOptions {
   /** Since when every reconcile of this rollout failed for a reason that passes (an outage): time it cannot count. */
@@ -207,6 +217,7 @@ export async function reconcile(
   const committed = await commit(c);
   if (!committed) return { kind: 'conflict' };
   const applied = await applyDesired(c, committed);
+  if (committed !== loaded) await tell(c, committed);
   let requeueAt = c.strategy.nextWakeup(committed, c.now);
   // Something moved, or a shrink waited for its conditions: look again soon rather than at the next timer.
   if (applied.changes.length || applied.waited) requeueAt = Math.min(requeueAt, c.now + CONVERGE_POLL_MS);

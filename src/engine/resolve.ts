@@ -9,6 +9,8 @@ import { LABELS } from '../kube/names';
 import { podTemplateSchema, type Plan, type PodTemplate } from '../plan/schema';
 import { revisionOf, templateWithImage } from '../plan/revision';
 import type { RolloutEvent, RolloutRecord } from './record';
+import { podPolicyRefusal } from '../policy/enforce';
+import type { PodPolicy } from '../policy/podPolicy';
 
 /** The stable ReplicaSet: the one the stable Service selects, else the ready-most one marked stable. */
 export function findStable(observed: Observed): ObservedReplicaSet | undefined {
@@ -52,7 +54,13 @@ function newTemplate(plan: Plan, stableTemplate: PodTemplate | undefined, app: s
 }
 
 /** Fills in revisions and templates for a Pending record, or fails it with a message saying why. */
-export function resolveRevisions(plan: Plan, record: RolloutRecord, observed: Observed, now: number): Resolution {
+export function resolveRevisions(
+  plan: Plan,
+  record: RolloutRecord,
+  observed: Observed,
+  now: number,
+  podPolicy?: PodPolicy,
+): Resolution {
   const stable = findStable(observed);
   const events: RolloutEvent[] = [];
   let stableTemplate: PodTemplate | undefined;
@@ -68,6 +76,8 @@ export function resolveRevisions(plan: Plan, record: RolloutRecord, observed: Ob
   }
   const template = newTemplate(plan, stableTemplate, record.app);
   if (typeof template === 'string') return failed(record, template, now);
+  const refused = podPolicy && podPolicyRefusal(podPolicy, record.namespace, template);
+  if (refused) return failed(record, refused, now);
   const rev = revisionOf(template);
   for (const rs of observed.replicaSets) {
     // A previous stable waiting out its scale-down delay is expected; a canary left running is an orphan.

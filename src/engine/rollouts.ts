@@ -17,6 +17,7 @@ import { createRouter } from '../kube/routers/registry';
 import { bindStrategy } from '../strategies/registry';
 import type { Operation as StrategyOperation } from '../strategies/strategy';
 import type { EngineDeps } from './deps';
+import { enforcePlanPodPolicy } from '../policy/enforce';
 import { RECORD_SCHEMA_VERSION, type RolloutEvent, type RolloutRecord } from './record';
 
 /** Operations on a rollout: the strategy's, and retry (a new rollout with the same plan). */
@@ -69,7 +70,7 @@ async function checkQueries(deps: Pick<EngineDeps, 'provider'>, plan: CompiledPl
       else throw e;
       continue;
     }
-    const v = await provider.validate(query);
+    const v = await provider.validate(query, { namespace: plan.namespace });
     if (v.ok === false) problems.push({ path, message: `the metric provider refuses the query: ${v.reason}` });
   }
   return problems;
@@ -118,15 +119,21 @@ export async function createRollout(
   opts: { dryRun?: boolean; attempt?: number } = {},
 ): Promise<RolloutRecord> {
   const compiled = compilePlan(plan);
+  enforcePlanPodPolicy(deps.podPolicy, plan);
   await preflight(deps, compiled);
   const now = deps.clock();
   if (opts.dryRun) return newRecord(plan, compiled, 0, now, opts.attempt ?? 1);
   const seq = await deps.store.nextSeq(compiled.namespace, compiled.app);
   const fresh = newRecord(plan, compiled, seq, now, opts.attempt ?? 1);
-  const record = await deps.store.create(fresh, [
-    { at: now, type: 'Created', message: `rollout ${fresh.id} created (attempt ${fresh.attempt})`, phase: fresh.phase },
-  ]);
+  const created: RolloutEvent = {
+    at: now,
+    type: 'Created',
+    message: `rollout ${fresh.id} created (attempt ${fresh.attempt})`,
+    phase: fresh.phase,
+  };
+  const record = await deps.store.create(fresh, [created]);
   await deps.queue.enqueue(record.id, record.version);
+  await notify(deps, record, [created]);
   deps.metrics?.transitions.inc({ phase: 'Pending' });
   return record;
 }
@@ -173,12 +180,22 @@ export async function operate(deps: EngineDeps, id: string, op: Operation): Prom
   }
   const compiled = compilePlan(plan);
   let unchanged: string | undefined;
+  let told: readonly RolloutEvent[] = [];
   const committed = await deps.store.mutate(id, (r) => {
     const t = applyOperation(compiled, r, op, deps.clock());
     unchanged = t.unchanged;
+    told = t.events;
     return t.unchanged ? undefined : t;
   });
   if (unchanged) return { record: committed, unchanged };
   await deps.queue.enqueue(id, committed.version);
+  await notify(deps, committed, told);
   return { record: committed };
+}
+
+/** Queues the operator's notifications of a committed change; best effort (the change stands either way). */
+async function notify(deps: EngineDeps, record: RolloutRecord, events: readonly RolloutEvent[]): Promise<void> {
+  await deps.notifications
+    ?.enqueue(record, events)
+    .catch((err: unknown) => deps.logger.warn({ err, rolloutId: record.id }, 'could not queue notifications'));
 }

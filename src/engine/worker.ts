@@ -17,6 +17,8 @@ import { userMessage } from '../errors';
 import { failSafe } from '../strategies/lifecycle';
 import { isTerminal } from './record';
 import type { PruneResult } from './store';
+import type { NotificationsConfig } from '../notifications/config';
+import { NotificationWorker } from '../notifications/notifications';
 
 export interface RampWorkerOptions {
   deps: EngineDeps;
@@ -40,6 +42,8 @@ export interface RampWorkerOptions {
   orphanSweepIntervalMs?: number;
   /** The namespaces Ramp manages (the orphan sweep lists only these); default all. */
   namespaces?: readonly string[];
+  /** The operator's notifiers: this worker also delivers queued notifications, on a connection of their own. */
+  notifications?: { config: NotificationsConfig; connection: Redis };
   /** Called after every reconcile with how long it took (benchmarks). */
   onReconcile?: (ms: number, result: string) => void;
 }
@@ -54,6 +58,7 @@ export class RampWorker {
   private sweeper?: NodeJS.Timeout;
   private pruner?: NodeJS.Timeout;
   private orphanSweeper?: NodeJS.Timeout;
+  private notifier?: NotificationWorker;
   private stateValue: RampWorkerState = 'idle';
   private closing?: Promise<void>;
 
@@ -95,6 +100,11 @@ export class RampWorker {
       const sweep = () => void this.sweepOrphans().catch((err) => o.deps.logger.warn({ err }, 'orphan sweep failed'));
       this.orphanSweeper = setInterval(sweep, orphansEvery);
       this.orphanSweeper.unref();
+    }
+    if (o.notifications) {
+      const n = o.notifications;
+      this.notifier = new NotificationWorker({ ...n, prefix: o.prefix, logger: o.deps.logger });
+      this.notifier.start();
     }
     this.stateValue = 'running';
     void this.sweep().catch((err) => o.deps.logger.warn({ err }, 'sweep failed'));
@@ -239,7 +249,7 @@ export class RampWorker {
       if (this.pruner) clearInterval(this.pruner);
       if (this.orphanSweeper) clearInterval(this.orphanSweeper);
       try {
-        await this.worker?.close(force);
+        await Promise.all([this.worker?.close(force), this.notifier?.close()]);
       } finally {
         this.stateValue = 'closed';
       }

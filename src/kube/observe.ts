@@ -13,6 +13,7 @@ import { readService } from './services';
 /** One ReplicaSet of the app. */
 export interface ObservedReplicaSet {
   name: string;
+  uid?: string;
   /** Its `ramp.dev/revision` label. */
   revision: string;
   /** Its `ramp.dev/role` annotation, when it is one Ramp writes. */
@@ -73,6 +74,7 @@ export function toObservedReplicaSet(rs: V1ReplicaSet): ObservedReplicaSet {
   const role = annotations[ANNOTATIONS.role];
   return {
     name: rs.metadata?.name ?? '',
+    ...(rs.metadata?.uid ? { uid: rs.metadata.uid } : {}),
     revision: rs.metadata?.labels?.[LABELS.revision] ?? '',
     role: isRevisionRole(role) ? role : undefined,
     rolloutId: annotations[ANNOTATIONS.rollout],

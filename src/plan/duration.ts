@@ -6,12 +6,12 @@ import { z } from 'zod';
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DURATION_RE = /^(\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
 
-/** Milliseconds of a duration string, or undefined if it is not one. */
+/** Milliseconds of a duration string, or undefined if it is not one (or is too large to be a number: `999…9h`). */
 export function parseDuration(text: string): number | undefined {
   if (!DURATION_RE.test(text)) return undefined;
   let total = 0;
   for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * UNIT_MS[m[2]];
-  return Math.round(total);
+  return Number.isSafeInteger(Math.round(total)) ? Math.round(total) : undefined;
 }
 
 /** `90000` → `1m30s`, for messages and events. */

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { schemaProblems } from '@ramp/kube-schemas';
 import { planSchema, type Plan } from './schema';
 import { readOneDocument } from './document';
+import { planLimitProblems } from './limits';
 
 /** `['spec', 'steps', 2, 'setWeight']` → `spec.steps[2].setWeight`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -34,8 +35,10 @@ export function issuesToProblems(
   return out;
 }
 
-/** Validates a parsed document as a plan. */
+/** Validates a parsed document as a plan: its limits (src/plan/limits.ts), its schema, its pod template. */
 export function validatePlan(input: unknown): Plan {
+  const limits = planLimitProblems(input);
+  if (limits.length) throw new PlanValidationError(limits);
   const r = planSchema.safeParse(input, { reportInput: true });
   if (!r.success) throw new PlanValidationError(issuesToProblems(r.error.issues));
   const plan = r.data;

@@ -18,6 +18,7 @@ import { eventLine } from '../../src/cli/output/eventLine';
 import { freePort, type KubeObject, LoadGenerator, resource, waitFor } from '@ramp/sandbox';
 import { EngineMetrics } from '../../src/observability/metrics';
 import { silentLogger } from '../../src/observability/logger';
+import { itHomeMade } from '../../packages/sandbox/test/helpers/controlPlane';
 import {
   demoPlan,
   prepareNamespace,
@@ -137,7 +138,7 @@ describe('the ramp CLI against the API on the sandbox', () => {
 
   /** First deploy of v1 through the CLI (no stable yet: no analysis), then steady load through the gateway. */
   async function deployV1(ns: string, load = true): Promise<void> {
-    const host = prepareNamespace(h.sb, ns);
+    const host = await prepareNamespace(h.sb, ns);
     const r = await runCli([
       'rollout',
       '-f',
@@ -163,7 +164,9 @@ describe('the ramp CLI against the API on the sandbox', () => {
   const eventLines = (stderr: string): string[] =>
     stderr.split('\n').filter((l) => l && !l.includes('connection to the API lost'));
 
-  it('lint: exit 0 for a valid plan, 2 with every problem and its path (offline)', async () => {
+  // lint, the reconnection after a restart of Ramp's API server and the TTY view test the CLI and Ramp's API,
+  // not Kubernetes: they run on the home-made lane only. The others also run on the real control plane.
+  itHomeMade('lint: exit 0 for a valid plan, 2 with every problem and its path (offline)', async () => {
     const good = await runCli(['lint', '-f', planFile('lint-good', { namespace: 'x', version: 'v2' })], {
       RAMP_URL: undefined,
       RAMP_TOKEN: undefined,
@@ -184,7 +187,7 @@ describe('the ramp CLI against the API on the sandbox', () => {
   });
 
   it('bad input and no server: a refused plan exits 2 with its field path, missing config 2, no server 3', async () => {
-    prepareNamespace(h.sb, 'refused');
+    await prepareNamespace(h.sb, 'refused');
     const bad = demoPlan({ namespace: 'refused', version: 'v2' }) as unknown as {
       spec: { strategy: { canary: { steps: unknown[] } } };
     };
@@ -266,38 +269,42 @@ describe('the ramp CLI against the API on the sandbox', () => {
     expect(r.stderr).toMatch(/RolledBack/);
   }, 240_000);
 
-  it('reconnects when the API server is killed and restarted mid-rollout: right outcome, no event lost or repeated', async () => {
-    const ns = 'restart';
-    await deployV1(ns, false);
-    const plan = planFile('restart-v2', {
-      namespace: ns,
-      version: 'v2',
-      metrics: [],
-      steps: [{ setWeight: 10 }, { pause: { duration: '4s' } }, { setWeight: 50 }, { pause: { duration: '4s' } }],
-    });
-    const cli = startCli(['rollout', '-f', plan, '--wait', '-o', 'json']);
-    await waitFor(
-      () => cli.output.stderr.includes('canary weight 0% → 10%'),
-      'the CLI to show the first weight change',
-      90_000,
-      50,
-    );
-    await api.close();
-    // A second attempt means the first found no server at all: a real outage, not just a closed stream.
-    await waitFor(() => cli.output.stderr.includes('(attempt 2)'), 'the CLI to find the API server gone', 20_000, 50);
-    await startApi(apiPort);
-    const r = await cli.done;
-    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-    const view = finalView(r);
-    expect(view.outcome).toBe('promoted');
-    const lines = eventLines(r.stderr);
-    expect(new Set(lines).size).toBe(lines.length);
-    expect(lines).toEqual(await expectedLines(view.id, view.steps.length));
-    expect(r.stderr).toMatch(/^\S+Z connection to the API lost \(.+\); reconnecting in \S+ \(attempt 1\)$/m);
-    expect(r.stderr).toMatch(
-      /^\S+Z connection to the API lost \(.*connection refused.*\); reconnecting in \S+ \(attempt 2\)$/m,
-    );
-  }, 240_000);
+  itHomeMade(
+    'reconnects when the API server is killed and restarted mid-rollout: right outcome, no event lost or repeated',
+    async () => {
+      const ns = 'restart';
+      await deployV1(ns, false);
+      const plan = planFile('restart-v2', {
+        namespace: ns,
+        version: 'v2',
+        metrics: [],
+        steps: [{ setWeight: 10 }, { pause: { duration: '4s' } }, { setWeight: 50 }, { pause: { duration: '4s' } }],
+      });
+      const cli = startCli(['rollout', '-f', plan, '--wait', '-o', 'json']);
+      await waitFor(
+        () => cli.output.stderr.includes('canary weight 0% → 10%'),
+        'the CLI to show the first weight change',
+        90_000,
+        50,
+      );
+      await api.close();
+      // A second attempt means the first found no server at all: a real outage, not just a closed stream.
+      await waitFor(() => cli.output.stderr.includes('(attempt 2)'), 'the CLI to find the API server gone', 20_000, 50);
+      await startApi(apiPort);
+      const r = await cli.done;
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+      const view = finalView(r);
+      expect(view.outcome).toBe('promoted');
+      const lines = eventLines(r.stderr);
+      expect(new Set(lines).size).toBe(lines.length);
+      expect(lines).toEqual(await expectedLines(view.id, view.steps.length));
+      expect(r.stderr).toMatch(/^\S+Z connection to the API lost \(.+\); reconnecting in \S+ \(attempt 1\)$/m);
+      expect(r.stderr).toMatch(
+        /^\S+Z connection to the API lost \(.*connection refused.*\); reconnecting in \S+ \(attempt 2\)$/m,
+      );
+    },
+    240_000,
+  );
 
   it('--timeout on a long rollout exits 3 and says it keeps going; --image, status, list, pause, resume, abort, retry, promote --full and watch work on it', async () => {
     const ns = 'slow';
@@ -325,9 +332,9 @@ describe('the ramp CLI against the API on the sandbox', () => {
       500,
     );
     const status = JSON.parse((await runCli(['status', 'checkout', '-n', ns, '-o', 'json'])).stdout) as RolloutView;
-    const canaryRs = h.sb.registry
-      .list(resource('replicasets'), { namespace: ns })
-      .items.find((rs) => rs.metadata.name === `checkout-${status.revisions.new}`) as KubeObject & {
+    const canaryRs = (await h.sb.cluster.list(resource('replicasets'), { namespace: ns })).find(
+      (rs) => rs.metadata.name === `checkout-${status.revisions.new}`,
+    ) as KubeObject & {
       spec: { template: { spec: { containers: { image: string }[] } } };
     };
     expect(status.revisions.new).not.toBe(status.revisions.stable);
@@ -381,31 +388,35 @@ describe('the ramp CLI against the API on the sandbox', () => {
     expect(finalView(promoted).outcome).toBe('promoted');
   }, 240_000);
 
-  it('on a terminal (pseudo-terminal via script), shows the live view: steps with the current one marked and the weight bar', async () => {
-    const ns = 'tty';
-    await deployV1(ns, false);
-    const plan = planFile('tty-v2', {
-      namespace: ns,
-      version: 'v2',
-      metrics: [],
-      steps: [{ setWeight: 20 }, { pause: { duration: '3s' } }, { setWeight: 60 }, { pause: { duration: '2s' } }],
-    });
-    const cmd = `stty cols 120 rows 40; ${process.execPath} ${BIN} rollout -f ${plan} --wait`;
-    const env: NodeJS.ProcessEnv = { ...process.env, RAMP_URL: apiUrl, RAMP_TOKEN: TOKEN, TERM: 'xterm' };
-    delete env.CI;
-    delete env.GITHUB_STEP_SUMMARY;
-    const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    const code = await new Promise<number | null>((res) => child.on('close', res));
-    expect(code).toBe(0);
-    expect(out).toMatch(ANSI);
-    expect(out).toContain('\x1b[0J');
-    expect(out).toContain('▶ 2. pause 3s');
-    expect(out).toContain('✓ 1. setWeight 20');
-    expect(out).toContain('canary [████░░░░░░░░░░░░░░░░] 20%');
-    expect(out).toContain('canary [████████████░░░░░░░░] 60%');
-    expect(out).toMatch(/checkout in tty · rollout tty\.checkout\.\d+ · promoted/);
-    expect(out).toMatch(/rollout tty\.checkout\.\d+ promoted after/);
-  }, 240_000);
+  itHomeMade(
+    'on a terminal (pseudo-terminal via script), shows the live view: steps with the current one marked and the weight bar',
+    async () => {
+      const ns = 'tty';
+      await deployV1(ns, false);
+      const plan = planFile('tty-v2', {
+        namespace: ns,
+        version: 'v2',
+        metrics: [],
+        steps: [{ setWeight: 20 }, { pause: { duration: '3s' } }, { setWeight: 60 }, { pause: { duration: '2s' } }],
+      });
+      const cmd = `stty cols 120 rows 40; ${process.execPath} ${BIN} rollout -f ${plan} --wait`;
+      const env: NodeJS.ProcessEnv = { ...process.env, RAMP_URL: apiUrl, RAMP_TOKEN: TOKEN, TERM: 'xterm' };
+      delete env.CI;
+      delete env.GITHUB_STEP_SUMMARY;
+      const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      const code = await new Promise<number | null>((res) => child.on('close', res));
+      expect(code).toBe(0);
+      expect(out).toMatch(ANSI);
+      expect(out).toContain('\x1b[0J');
+      expect(out).toContain('▶ 2. pause 3s');
+      expect(out).toContain('✓ 1. setWeight 20');
+      expect(out).toContain('canary [████░░░░░░░░░░░░░░░░] 20%');
+      expect(out).toContain('canary [████████████░░░░░░░░] 60%');
+      expect(out).toMatch(/checkout in tty · rollout tty\.checkout\.\d+ · promoted/);
+      expect(out).toMatch(/rollout tty\.checkout\.\d+ promoted after/);
+    },
+    240_000,
+  );
 });

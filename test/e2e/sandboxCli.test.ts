@@ -1,6 +1,8 @@
 /**
  * `ramp sandbox up|status|down` as a user runs them: a background sandbox real kubectl can use, and
- * nothing left behind after `down`. Needs the compiled CLI (npm test builds it first).
+ * nothing left behind after `down` — on the control plane under test (the kubernetes lane passes
+ * `--control-plane kubernetes`: etcd, kube-apiserver and the controllers are among what `down` stops).
+ * Needs the compiled CLI (npm test builds it first).
  */
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
@@ -9,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isAlive } from '@ramp/sandbox';
 import { kubectl } from '../../packages/sandbox/test/helpers/kubectl';
+import { controlPlaneUnderTest, itHomeMade } from '../../packages/sandbox/test/helpers/controlPlane';
+
+const PLANE = controlPlaneUnderTest();
 
 const CLI = resolve(__dirname, '..', '..', 'bin', 'ramp');
 
@@ -47,17 +52,18 @@ describe('ramp sandbox up / status / down', () => {
   });
 
   it('starts in the background, serves kubectl, reports status, and stops everything', async () => {
-    const up = await ramp(['sandbox', 'up', '--dir', dir]);
-    expect(up.code).toBe(0);
+    const up = await ramp(['sandbox', 'up', '--dir', dir, '--control-plane', PLANE]);
+    expect({ code: up.code, stderr: up.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     expect(up.stdout).toContain(`export KUBECONFIG=${join(dir, 'kubeconfig')}`);
     const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { pid: number };
     expect(isAlive(state.pid)).toBe(true);
     const nodes = await kubectl(join(dir, 'kubeconfig'), ['get', 'nodes']);
     expect(nodes.stdout).toMatch(/sandbox\s+Ready/);
     const status = await ramp(['sandbox', 'status', '--dir', dir, '-o', 'json']);
-    expect(JSON.parse(status.stdout)).toMatchObject({ state: 'running', pid: state.pid });
+    expect(JSON.parse(status.stdout)).toMatchObject({ state: 'running', pid: state.pid, controlPlane: PLANE });
     const children = recordedPids(dir);
-    expect(children.length).toBeGreaterThan(0); // Prometheus, at least
+    // Prometheus at least; on the real control plane also etcd, kube-apiserver, the controller-manager and the scheduler.
+    expect(children.length).toBeGreaterThanOrEqual(PLANE === 'kubernetes' ? 5 : 1);
     const down = await ramp(['sandbox', 'down', '--dir', dir]);
     expect(down.stdout).toContain('Sandbox stopped');
     expect(isAlive(state.pid)).toBe(false);
@@ -67,7 +73,8 @@ describe('ramp sandbox up / status / down', () => {
     expect(after.stderr).toContain('no sandbox');
   });
 
-  it('says in one line what to do when a port is taken', async () => {
+  // The next three are about the CLI's messages, which do not depend on the control plane: home-made lane only.
+  itHomeMade('says in one line what to do when a port is taken', async () => {
     const blocker: Server = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const port = (blocker.address() as { port: number }).port;
@@ -98,7 +105,7 @@ describe('ramp sandbox up / status / down', () => {
     }
   });
 
-  it('says in one line what to do when Prometheus is missing, and refuses a bad port', async () => {
+  itHomeMade('says in one line what to do when Prometheus is missing, and refuses a bad port', async () => {
     const other = mkdtempSync(join(tmpdir(), 'ramp-cli-'));
     try {
       const r = await ramp([
@@ -122,11 +129,32 @@ describe('ramp sandbox up / status / down', () => {
       rmSync(other, { recursive: true, force: true });
     }
   });
+
+  itHomeMade('says in one line how to build the real control plane when it is not built', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'ramp-cli-'));
+    try {
+      const r = await ramp(
+        ['sandbox', 'up', '--dir', other, '--control-plane', 'kubernetes', '--no-redis', '--foreground'],
+        { RAMP_KUBE_CACHE: join(other, 'no-cache') },
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('ramp:'))).toEqual([
+        expect.stringMatching(
+          /^ramp: kube-apiserver not found at \S+\/no-cache\/v1\.35\.4: build etcd and the control plane with `bash scripts\/kubernetes\/build\.sh`/,
+        ),
+      ]);
+      const bad = await ramp(['sandbox', 'up', '--dir', other, '--control-plane', 'kind']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--control-plane: expected home-made or kubernetes, got "kind"');
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('ramp demo --once', () => {
   it('promotes a healthy v2 and rolls back v3 when it turns bad, both through the CLI, and exits 0', async () => {
-    const r = await ramp(['demo', '--once'], {}, 280_000);
+    const r = await ramp(['demo', '--once', '--control-plane', PLANE], {}, 280_000);
     expect(r.stderr).toMatch(/\[demo\] ramp exited 0 for v2/);
     expect(r.stderr).toMatch(/\[demo\] injected a regression/);
     expect(r.stderr).toMatch(/\[demo\] ramp exited 1 for v3/);

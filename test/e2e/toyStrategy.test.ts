@@ -76,7 +76,7 @@ describe('a strategy registered from outside the engine (allAtOnce)', () => {
   }
 
   it('deploys, promotes a healthy version and rolls back a bad one through the API and the CLI', async () => {
-    const host = prepareNamespace(h.sb, 'toy');
+    const host = await prepareNamespace(h.sb, 'toy');
     const first = await cli(['rollout', '-f', planFile('v1', 'v1'), '--wait', '-o', 'json']);
     expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     // Steady requests through the gateway, so the analysis has something to judge.

@@ -1,14 +1,17 @@
 /**
- * The engine on a sandbox for integration tests: the sandbox (kubelet, gateway, Prometheus), the test
- * run's Redis under a key prefix and queue of this test's own, an engine and one in-process worker.
+ * The engine on a sandbox for integration tests: the sandbox (kubelet, gateway, Prometheus) on the
+ * control plane under test (the jest project's: home-made or the real kube-apiserver), the test run's
+ * Redis under a key prefix and queue of this test's own, an engine and one in-process worker.
  */
+import type { NotificationsConfig } from '../../src/notifications/config';
 import { demoPlanInput } from '../../src/cli/demoPlan';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { demoAppMainPath, resource, Sandbox, waitFor } from '@ramp/sandbox';
+import { demoAppMainPath, ensureNamespace, resource, Sandbox, waitFor } from '@ramp/sandbox';
+import { controlPlaneUnderTest } from '../../packages/sandbox/test/helpers/controlPlane';
 import { createEngine, type Engine } from '../../src/engine/engine';
 import { RampWorker } from '../../src/engine/worker';
 import type { EngineDeps } from '../../src/engine/deps';
@@ -34,11 +37,15 @@ export function requireBuild(): void {
   }
 }
 
-export async function startEngineHarness(name: string, opts: { worker?: boolean } = {}): Promise<EngineHarness> {
+export async function startEngineHarness(
+  name: string,
+  opts: { worker?: boolean; notifications?: NotificationsConfig } = {},
+): Promise<EngineHarness> {
   requireBuild();
   const dir = mkdtempSync(join(tmpdir(), `ramp-${name}-`));
   const sb = await Sandbox.start({
     dir,
+    controlPlane: controlPlaneUnderTest(),
     redis: false,
     logger: silentLogger(),
     backoff: { initialMs: 200, maxMs: 2000 },
@@ -52,6 +59,7 @@ export async function startEngineHarness(name: string, opts: { worker?: boolean 
     kubeconfig: sb.kubeconfigPath,
     prometheusUrl: sb.urls.prometheus,
     logger: silentLogger(),
+    notifications: opts.notifications,
   });
   const worker = new RampWorker({
     deps: engine.deps,
@@ -61,6 +69,9 @@ export async function startEngineHarness(name: string, opts: { worker?: boolean 
     lockDurationMs: 3000,
     stalledIntervalMs: 1000,
     sweepIntervalMs: 2000,
+    ...(opts.notifications
+      ? { notifications: { config: opts.notifications, connection: engine.workerConnection() } }
+      : {}),
   });
   if (opts.worker !== false) worker.start();
   return {
@@ -84,10 +95,10 @@ export async function startEngineHarness(name: string, opts: { worker?: boolean 
 }
 
 /** A namespace with the HTTPRoute `checkout` (host checkout.<ns>.test) that the gatewayApi plans name. */
-export function prepareNamespace(sb: Sandbox, ns: string): string {
-  sb.registry.ensureNamespace(ns);
+export async function prepareNamespace(sb: Sandbox, ns: string): Promise<string> {
+  await ensureNamespace(sb.cluster, ns);
   const host = `checkout.${ns}.test`;
-  sb.registry.create(resource('httproutes'), ns, {
+  await sb.cluster.create(resource('httproutes'), ns, {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
     metadata: { name: 'checkout', namespace: ns },

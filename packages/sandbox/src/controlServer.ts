@@ -1,7 +1,8 @@
 /**
  * The sandbox's own control endpoint (not Kubernetes API): status, fault injection, history compaction
  * and request counts, for tests and benchmarks that drive a sandbox in another process. Same bearer
- * token as the API server.
+ * token as the API server's admin. Faults, compaction and request counts are the home-made API server's:
+ * on the real control plane those routes answer 501 and say so.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Server } from 'node:http';
@@ -14,10 +15,11 @@ import type { ObjectStore } from './apiServer/store';
 
 export interface ControlServerOptions {
   auth: TokenAuthenticator;
-  faults: FaultInjector;
-  store: ObjectStore;
-  requestCounts: RequestCounts;
-  status: () => unknown;
+  /** The home-made API server's parts; absent on the real control plane. */
+  faults?: FaultInjector;
+  store?: ObjectStore;
+  requestCounts?: RequestCounts;
+  status: () => Promise<unknown>;
   host?: string;
   port?: number;
 }
@@ -50,38 +52,21 @@ export class ControlServer {
       }
       next();
     });
-    app.get('/status', (_req, res) => void res.json(this.opts.status()));
-    app.get('/faults', (_req, res) => void res.json({ faults: this.opts.faults.list() }));
-    app.post('/faults', (req, res) => {
-      try {
-        res.status(201).json({ id: this.opts.faults.add(req.body) });
-      } catch (e) {
-        if (e instanceof z.ZodError) {
-          res
-            .status(400)
-            .json({ error: { code: 'INVALID_FAULT', message: 'the fault rule is invalid', details: zodDetails(e) } });
-          return;
-        }
-        throw e;
-      }
-    });
-    app.delete('/faults', (_req, res) => {
-      this.opts.faults.clear();
-      res.status(204).end();
-    });
-    app.delete('/faults/:id', (req, res) => {
-      if (this.opts.faults.remove(req.params.id)) res.status(204).end();
-      else res.status(404).json({ error: { code: 'NOT_FOUND', message: `no fault ${req.params.id}`, details: [] } });
-    });
-    app.post('/compact', (_req, res) => {
-      this.opts.store.compact();
-      res.json({ resourceVersion: this.opts.store.currentResourceVersion() });
-    });
-    app.get('/requests', (_req, res) => void res.json(this.opts.requestCounts));
-    app.delete('/requests', (_req, res) => {
-      for (const k of Object.keys(this.opts.requestCounts)) delete this.opts.requestCounts[k];
-      res.status(204).end();
-    });
+    app.get('/status', (_req, res, next) => void this.opts.status().then((st) => res.json(st), next));
+    const { faults, store, requestCounts } = this.opts;
+    if (!faults || !store || !requestCounts) {
+      app.use(['/faults', '/compact', '/requests'], (_req, res) => {
+        res.status(501).json({
+          error: {
+            code: 'NOT_HOME_MADE',
+            message: 'fault injection, compaction and request counts need the home-made control plane',
+            details: [],
+          },
+        });
+      });
+    } else {
+      this.homeMadeRoutes(app, faults, store, requestCounts);
+    }
     app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
       const bad = err instanceof SyntaxError || (err as { type?: string }).type === 'entity.parse.failed';
       res.status(bad ? 400 : 500).json({
@@ -93,6 +78,45 @@ export class ControlServer {
       });
     });
     return app;
+  }
+
+  private homeMadeRoutes(
+    app: express.Express,
+    faults: FaultInjector,
+    store: ObjectStore,
+    requestCounts: RequestCounts,
+  ): void {
+    app.get('/faults', (_req, res) => void res.json({ faults: faults.list() }));
+    app.post('/faults', (req, res) => {
+      try {
+        res.status(201).json({ id: faults.add(req.body) });
+      } catch (e) {
+        if (e instanceof z.ZodError) {
+          res
+            .status(400)
+            .json({ error: { code: 'INVALID_FAULT', message: 'the fault rule is invalid', details: zodDetails(e) } });
+          return;
+        }
+        throw e;
+      }
+    });
+    app.delete('/faults', (_req, res) => {
+      faults.clear();
+      res.status(204).end();
+    });
+    app.delete('/faults/:id', (req, res) => {
+      if (faults.remove(req.params.id)) res.status(204).end();
+      else res.status(404).json({ error: { code: 'NOT_FOUND', message: `no fault ${req.params.id}`, details: [] } });
+    });
+    app.post('/compact', (_req, res) => {
+      store.compact();
+      res.json({ resourceVersion: store.currentResourceVersion() });
+    });
+    app.get('/requests', (_req, res) => void res.json(requestCounts));
+    app.delete('/requests', (_req, res) => {
+      for (const k of Object.keys(requestCounts)) delete requestCounts[k];
+      res.status(204).end();
+    });
   }
 
   async listen(): Promise<string> {

@@ -7,9 +7,12 @@
 
 // The sandbox, in this process or in a background one.
 export {
+  CONTROL_PLANES,
+  NODE_NAME,
   Sandbox,
   readSandboxRecord,
   STATE_FILE,
+  type ControlPlaneKind,
   type SandboxOptions,
   type SandboxRecord,
   type SandboxState,
@@ -17,6 +20,30 @@ export {
 } from './sandbox';
 export { sandboxStatus, sandboxToken, startDetached, stopSandbox, type UpOptions } from './up';
 export { kubeconfigYaml, writeKubeconfig, type KubeconfigInput } from './kubeconfig';
+
+// Its cluster, through either control plane.
+export {
+  ensureNamespace,
+  LEASES,
+  type ApiResource,
+  type ClusterApi,
+  type ClusterEvent,
+  type ClusterListOptions,
+  type ClusterWatch,
+} from './cluster/clusterApi';
+export { RegistryCluster } from './cluster/registryCluster';
+export { HttpCluster, type HttpClusterOptions } from './cluster/httpCluster';
+
+// The real control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler from scripts/kubernetes).
+export {
+  findKubernetesBinaries,
+  kubernetesBuilt,
+  kubernetesCacheDir,
+  BUILD_COMMAND,
+  type KubernetesBinaries,
+} from './kubernetes/binaries';
+export { KubernetesControlPlane } from './kubernetes/controlPlane';
+export { CONTROL_PLANE_ADDRESS, POD_NETWORK, SERVICE_NETWORK, routeCommand } from './kubernetes/network';
 
 // Its API objects.
 export { RESOURCES, apiVersionOf, resource, resourceForKind, type ResourceType } from './apiServer/resources';

@@ -24,21 +24,38 @@ export interface TemplateVars {
   intervalMs: number;
 }
 
+/** On whose behalf a query runs: the rollout's namespace, the only one its queries may read (DESIGN §1). */
+export interface QueryScope {
+  namespace: string;
+}
+
+/** A query's options: its scope (required: a provider never runs a query for nobody), time and cancellation. */
+export interface QueryOptions extends QueryScope {
+  at?: Date;
+  signal?: AbortSignal;
+}
+
 export interface MetricProvider {
   readonly kind: string;
 
   /**
-   * An instant query (evaluated at `at`, default now). Never throws for a failed query: the result
-   * says `unavailable` or `invalidQuery`. No side effects; safe to repeat.
+   * An instant query (evaluated at `at`, default now), confined to `namespace`: the provider reads no
+   * series of another namespace, whatever the query says, and refuses (`invalidQuery`) a query it
+   * cannot confine. Never throws for a failed query: the result says `unavailable` or `invalidQuery`,
+   * with a reason of the provider's own words — never text the remote server answered (that goes to
+   * the server log only). No side effects; safe to repeat.
    */
-  query(query: string, opts?: { at?: Date; signal?: AbortSignal }): Promise<ProviderResult>;
+  query(query: string, opts: QueryOptions): Promise<ProviderResult>;
 
   /**
    * Whether a query is well-formed, for refusing a plan before anything is written: `{ ok: true }`,
    * `{ ok: false, reason }` for a bad query, or `{ ok: undefined, reason }` when the provider cannot
    * tell (it is unreachable) — callers decide whether that blocks.
    */
-  validate(query: string): Promise<{ ok: true } | { ok: false; reason: string } | { ok: undefined; reason: string }>;
+  validate(
+    query: string,
+    scope: QueryScope,
+  ): Promise<{ ok: true } | { ok: false; reason: string } | { ok: undefined; reason: string }>;
 
   /**
    * Every cumulative counter series of a built-in metric for both revisions, as stored (never summed

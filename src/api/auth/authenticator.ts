@@ -27,4 +27,13 @@ export interface Authenticator {
    * the principal; an implementation that asks a server may throw for "cannot tell now" (→ 5xx).
    */
   authorize(principal: Principal, verb: Verb, namespace: string): Promise<boolean>;
+
+  /**
+   * Whether `principal` may have Ramp create a plan's workload (its ReplicaSets) in `namespace`, asked
+   * on create and dry run after `authorize(…, 'write', …)` (→ 403 when false). Ramp creates them with
+   * its own rights, so an authenticator that knows the caller's Kubernetes identity answers with a
+   * SubjectAccessReview for `create replicasets` in the namespace: a token cannot make Ramp create what
+   * its owner could not. Optional: without it (static tokens) the `write` verb is the grant.
+   */
+  authorizeWorkload?(principal: Principal, namespace: string): Promise<boolean>;
 }

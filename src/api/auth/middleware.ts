@@ -36,6 +36,18 @@ export function authenticate(authenticator: Authenticator, openPaths: readonly s
   };
 }
 
+/** Asks the authenticator's workload hook, when it has one, about the URL's namespace. Must run after `authorize`. */
+export function authorizeWorkload(authenticator: Authenticator) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const { principal } = contextOf(res);
+    if (!principal) throw new UnauthorizedError('missing');
+    const ns = typeof req.params.ns === 'string' ? req.params.ns : '';
+    if (authenticator.authorizeWorkload && !(await authenticator.authorizeWorkload(principal, ns)))
+      throw new ForbiddenError(principal.subject, 'create the ReplicaSets of', ns);
+    next();
+  };
+}
+
 /** Requires `verb` in the namespace of the URL (`:ns`). Must run after `authenticate`. */
 export function authorize(authenticator: Authenticator, verb: Verb) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {

@@ -37,8 +37,11 @@ function follow(api: ApiContext) {
     const record = await findRollout(api.deps, ns, name, query.rollout);
     ctx.rolloutId = record.id;
     const after = headers['Last-Event-ID'] ?? query.after ?? STREAM_START;
+    // Counted per token: the principal object is one per grant.
+    const owner = ctx.principal ?? api.streams;
+    api.streams.admit(owner);
     const stream = new SseStream(res, api.keepAliveMs);
-    api.streams.track(stream);
+    api.streams.track(stream, owner);
     try {
       const sink: FeedSink = {
         event: (e) => stream.send('rollout', eventView(e), e.id),
@@ -71,7 +74,7 @@ export function eventRoutes(api: ApiContext): ApiRoute[] {
         request: { query: eventsQuerySchema, headers: eventsHeadersSchema },
         responses: {
           '200': { description: STREAM_DESCRIPTION, content: { 'text/event-stream': { schema: z.string() } } },
-          ...errors(...COMMON_ERRORS, 404),
+          ...errors(...COMMON_ERRORS, 404, 429),
         },
       },
     },

@@ -55,6 +55,8 @@ export function operationRoutes(api: ApiContext): ApiRoute[] {
     method: 'post' as const,
     path: `/api/v1/namespaces/:ns/rollouts/:name/${name}`,
     verb: 'operate' as const,
+    // A retry starts a new rollout: it creates ReplicaSets as a create does.
+    workload: name === 'retry',
     params: appParamsSchema,
     body: true,
     handler: handle(api, name),

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { createRollout } from '../../engine/rollouts';
 import { planSchema } from '../../plan/schema';
-import { decodeBody, PLAN_TYPES } from '../body';
+import { decodePlanBody, PLAN_TYPES } from '../body';
 import {
   appParamsSchema,
   createQuerySchema,
@@ -32,7 +32,7 @@ function create(api: ApiContext) {
   return async (req: Request, res: Response): Promise<void> => {
     const { ns } = parseRequestPart(nsParamsSchema, req.params, 'path');
     const query = parseRequestPart(createQuerySchema, req.query, 'query');
-    const plan = planFromBody(decodeBody(req, PLAN_TYPES), ns);
+    const plan = planFromBody(await decodePlanBody(req, api.yaml), ns);
     const dryRun = query.dryRun === 'true';
     const record = await createRollout(api.deps, plan, { dryRun });
     if (dryRun) {
@@ -90,6 +90,7 @@ export function rolloutRoutes(api: ApiContext): ApiRoute[] {
       method: 'post',
       path: BASE,
       verb: 'write',
+      workload: true,
       params: nsParamsSchema,
       body: true,
       handler: create(api),

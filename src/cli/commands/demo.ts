@@ -30,6 +30,7 @@ const HOST = 'checkout.demo.sandbox';
 
 interface DemoFlags {
   once?: boolean;
+  controlPlane: string;
   rate: string;
   dir?: string;
 }
@@ -65,8 +66,8 @@ interface Stack {
   token: string;
 }
 
-async function startStack(pkg: SandboxApi, dir: string): Promise<Stack> {
-  const sb = await pkg.Sandbox.start({ dir, logger: silentLogger() });
+async function startStack(pkg: SandboxApi, dir: string, controlPlane: 'home-made' | 'kubernetes'): Promise<Stack> {
+  const sb = await pkg.Sandbox.start({ dir, controlPlane, logger: silentLogger() });
   const logger = createLogger({ name: 'ramp', file: join(dir, 'ramp.log') });
   const metrics = new EngineMetrics();
   const prefix = `demo-${randomBytes(3).toString('hex')}`;
@@ -129,9 +130,9 @@ async function injectRegression(pkg: SandboxApi, stack: Stack, signal: AbortSign
     200,
   );
   if (signal.aborted) return;
-  const pods = stack.sb.registry
-    .list(pkg.resource('pods'), { namespace: NS })
-    .items.filter((p) => p.metadata.labels?.['ramp.dev/revision'] === canary);
+  const pods = (await stack.sb.cluster.list(pkg.resource('pods'), { namespace: NS })).filter(
+    (p) => p.metadata.labels?.['ramp.dev/revision'] === canary,
+  );
   for (const p of pods) {
     const ip = (p.status as { podIP?: string } | undefined)?.podIP;
     if (ip)
@@ -152,17 +153,18 @@ function served(report: LoadReport): string {
 
 async function runDemo(pkg: SandboxApi, flags: DemoFlags): Promise<number> {
   const dir = flags.dir ?? mkdtempSync(join(tmpdir(), 'ramp-demo-'));
-  progress(`[demo] starting the sandbox and Ramp (API server + worker) in ${dir}`);
+  const plane = flags.controlPlane === 'kubernetes' ? 'kubernetes' : 'home-made';
+  progress(`[demo] starting the sandbox (${plane} control plane) and Ramp (API server + worker) in ${dir}`);
   let stack: Stack | undefined;
   let load: LoadGenerator | undefined;
   try {
-    stack = await startStack(pkg, dir);
+    stack = await startStack(pkg, dir, plane);
     progress(
       `[demo] Ramp API ${stack.apiUrl}; sandbox gateway ${stack.sb.urls.gateway}; Prometheus ${stack.sb.urls.prometheus}`,
     );
     progress(`[demo] kubectl works too: export KUBECONFIG=${stack.sb.kubeconfigPath}`);
-    stack.sb.registry.ensureNamespace(NS);
-    stack.sb.registry.create(pkg.resource('httproutes'), NS, {
+    await pkg.ensureNamespace(stack.sb.cluster, NS);
+    await stack.sb.cluster.create(pkg.resource('httproutes'), NS, {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
       metadata: { name: APP, namespace: NS },
@@ -230,7 +232,17 @@ export function registerDemo(program: Command): void {
     .option('--once', 'exit when the story is told: 0 if both outcomes were as expected')
     .option('--rate <perSecond>', 'requests per second through the gateway', '200')
     .option('--dir <dir>', 'sandbox directory (default: a new temporary one)')
+    .option(
+      '--control-plane <kind>',
+      'home-made, or kubernetes: the real etcd and kube-apiserver (bash scripts/kubernetes/build.sh first; root)',
+      'home-made',
+    )
     .action(async (flags: DemoFlags) => {
+      if (flags.controlPlane !== 'home-made' && flags.controlPlane !== 'kubernetes') {
+        process.stderr.write(`ramp: --control-plane: expected home-made or kubernetes, got "${flags.controlPlane}"\n`);
+        process.exitCode = EXIT_CODES.badInput;
+        return;
+      }
       process.exitCode = await withSandbox((pkg) => runDemo(pkg, flags));
     });
 }

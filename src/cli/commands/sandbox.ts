@@ -8,6 +8,7 @@ import { progress } from '../progress';
 
 interface UpFlags {
   dir: string;
+  controlPlane: string;
   apiPort?: string;
   gatewayPort?: string;
   prometheus: boolean;
@@ -26,13 +27,25 @@ function port(v: string | undefined, flag: string): number | undefined {
   return n;
 }
 
+/** The --control-plane value, checked (exit 2 on anything else). */
+function controlPlane(v: string): 'home-made' | 'kubernetes' {
+  if (v === 'home-made' || v === 'kubernetes') return v;
+  throw Object.assign(new SandboxError(`--control-plane: expected home-made or kubernetes, got "${v}"`), {
+    badInput: true as const,
+  });
+}
+
 function usage(
   dir: string,
   urls: { api: string; gateway: string; prometheus?: string; redis?: string },
   pid: number,
+  plane = 'home-made',
 ): string {
   const rows = [
-    ['API server', urls.api],
+    [
+      'API server',
+      `${urls.api}${plane === 'kubernetes' ? '   (kube-apiserver, etcd, controller-manager, scheduler)' : ''}`,
+    ],
     ['Gateway', `${urls.gateway}   (curl -H 'Host: <service>.<namespace>' ${urls.gateway}/)`],
     ['Prometheus', urls.prometheus ?? '(not started)'],
     ['Redis', urls.redis ?? '(not started)'],
@@ -53,6 +66,7 @@ async function runForeground(pkg: SandboxApi, flags: UpFlags): Promise<void> {
   progress(`[sandbox] starting in ${resolve(flags.dir)}`);
   const sb = await pkg.Sandbox.start({
     dir: flags.dir,
+    controlPlane: controlPlane(flags.controlPlane),
     apiPort: port(flags.apiPort, '--api-port'),
     gatewayPort: port(flags.gatewayPort, '--gateway-port'),
     prometheus: flags.prometheus,
@@ -60,7 +74,7 @@ async function runForeground(pkg: SandboxApi, flags: UpFlags): Promise<void> {
     prometheusBinary: flags.prometheusBinary,
   });
   progress('[sandbox] running');
-  process.stdout.write(usage(flags.dir, sb.urls, process.pid) + '\n');
+  process.stdout.write(usage(flags.dir, sb.urls, process.pid, sb.controlPlane) + '\n');
   await new Promise<void>((done) => {
     const stop = (): void => {
       process.off('SIGTERM', stop);
@@ -75,6 +89,8 @@ async function runForeground(pkg: SandboxApi, flags: UpFlags): Promise<void> {
 
 async function runDetached(pkg: SandboxApi, flags: UpFlags): Promise<void> {
   const args = [
+    '--control-plane',
+    flags.controlPlane,
     ...(flags.apiPort ? ['--api-port', flags.apiPort] : []),
     ...(flags.gatewayPort ? ['--gateway-port', flags.gatewayPort] : []),
     ...(flags.prometheus ? [] : ['--no-prometheus']),
@@ -82,7 +98,7 @@ async function runDetached(pkg: SandboxApi, flags: UpFlags): Promise<void> {
     ...(flags.prometheusBinary ? ['--prometheus-binary', flags.prometheusBinary] : []),
   ];
   const rec = await pkg.startDetached({ dir: flags.dir, args, onProgress: (l) => progress(l) });
-  process.stdout.write(usage(flags.dir, rec.urls, rec.pid) + '\n');
+  process.stdout.write(usage(flags.dir, rec.urls, rec.pid, rec.controlPlane) + '\n');
 }
 
 export function registerSandbox(program: Command): void {
@@ -93,6 +109,11 @@ export function registerSandbox(program: Command): void {
     .command('up')
     .description('start the sandbox in the background and print how to use it')
     .option('--dir <dir>', 'where the sandbox keeps its kubeconfig, logs and data', defaultSandboxDir())
+    .option(
+      '--control-plane <kind>',
+      "home-made (the sandbox's own API server) or kubernetes (etcd and kube-apiserver from scripts/kubernetes/build.sh; root)",
+      'home-made',
+    )
     .option('--api-port <port>', 'API server port (default: a free one)')
     .option('--gateway-port <port>', 'gateway port (default: a free one)')
     .option('--no-prometheus', 'do not start Prometheus')
@@ -102,6 +123,7 @@ export function registerSandbox(program: Command): void {
     .action(async (flags: UpFlags) => {
       port(flags.apiPort, '--api-port');
       port(flags.gatewayPort, '--gateway-port');
+      controlPlane(flags.controlPlane);
       await withSandbox((pkg) => (flags.foreground ? runForeground(pkg, flags) : runDetached(pkg, flags)));
     });
   sandbox
@@ -133,13 +155,14 @@ export function registerSandbox(program: Command): void {
         process.stdout.write(JSON.stringify(s.status, null, 2) + '\n');
         return;
       }
-      const st = s.status as { pods: Record<string, number>; watches: number };
+      const st = s.status as { pods: Record<string, number>; watches?: number; controlPlane?: string };
       const pods =
         Object.entries(st.pods)
           .map(([k, v]) => `${v} ${k}`)
           .join(', ') || 'none';
+      const watches = st.watches === undefined ? '' : `; open watches: ${st.watches}`;
       process.stdout.write(
-        `${usage(flags.dir, s.record.urls, s.record.pid)}\n\nPods: ${pods}; open watches: ${st.watches}\n`,
+        `${usage(flags.dir, s.record.urls, s.record.pid, st.controlPlane)}\n\nControl plane: ${st.controlPlane ?? 'home-made'}; pods: ${pods}${watches}\n`,
       );
     });
 }

@@ -1,13 +1,17 @@
 /**
- * `ramp server`: the rollout API over HTTP (and, with --worker, a reconcile worker in the same
- * process, for small set-ups and the demo). On SIGTERM it stops taking requests, ends event streams
- * (clients resume elsewhere with Last-Event-ID), lets requests in flight finish, then stops the worker.
+ * `ramp server`: the rollout API over HTTP or HTTPS (and, with --worker, a reconcile worker in the same
+ * process, for small set-ups and the demo). It listens on 127.0.0.1 unless --host says otherwise (the
+ * Helm chart sets 0.0.0.0), and serves TLS with --tls-cert/--tls-key, read again when they change. On
+ * SIGTERM it stops taking requests, ends event streams (clients resume elsewhere with Last-Event-ID),
+ * lets requests in flight finish, then stops the worker.
  */
 import { CliUsageError, PortInUseError } from '../../errors';
 import type { Command } from 'commander';
-import { addEngineOptions, engineFromFlags, type EngineFlags } from '../engineFlags';
+import { addEngineOptions, engineFromFlags, notificationsOf, type EngineFlags } from '../engineFlags';
 import { StaticTokenAuthenticator } from '../../api/auth/staticTokens';
-import { RampApiServer } from '../../api/server';
+import { RampApiServer, type TlsFiles } from '../../api/server';
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import type { Engine } from '../../engine/engine';
 import { RampWorker } from '../../engine/worker';
 import { DEFAULT_RETENTION, RETENTION_HELP, parseRetention } from '../retention';
@@ -24,6 +28,10 @@ interface ServerFlags extends EngineFlags {
   concurrency: string;
   shutdownTimeout: string;
   retention: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  maxStreamsPerToken: string;
+  maxStreams: string;
 }
 
 function integer(v: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -41,6 +49,19 @@ function openPaths(v: string): string[] {
   const bad = paths.find((p) => !p.startsWith('/'));
   if (bad) throw new CliUsageError(`--open-paths: expected paths starting with /, got "${bad}"`);
   return paths;
+}
+
+/** The TLS flags, checked now: files that cannot be read or do not make a key pair are bad input, not a crash. */
+function tlsFiles(flags: ServerFlags): TlsFiles | undefined {
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
+    throw new CliUsageError('--tls-cert and --tls-key go together: give both, or neither for plain HTTP');
+  if (!flags.tlsCert || !flags.tlsKey) return undefined;
+  try {
+    createSecureContext({ cert: readFileSync(flags.tlsCert), key: readFileSync(flags.tlsKey) });
+  } catch (err) {
+    throw new CliUsageError(`--tls-cert/--tls-key: ${(err as Error).message}`, { cause: err });
+  }
+  return { certFile: flags.tlsCert, keyFile: flags.tlsKey };
 }
 
 async function listen(server: RampApiServer, port: number, host: string): Promise<string> {
@@ -64,6 +85,7 @@ function startWorker(
     prefix: flags.prefix,
     queueName: flags.queue,
     ...settings,
+    ...notificationsOf(engine),
   });
   worker.start();
   return worker;
@@ -99,7 +121,11 @@ export function registerServer(program: Command): void {
       process.env.RAMP_TOKENS_FILE,
     )
     .option('--port <port>', 'port to listen on (0: any free port)', process.env.RAMP_PORT ?? '8080')
-    .option('--host <host>', 'address to listen on', '0.0.0.0')
+    .option('--host <host>', 'address to listen on (0.0.0.0: every interface)', process.env.RAMP_HOST ?? '127.0.0.1')
+    .option('--tls-cert <path>', 'serve HTTPS with this certificate (PEM, with its chain); reloaded when it changes')
+    .option('--tls-key <path>', "the certificate's private key (PEM); reloaded when it changes")
+    .option('--max-streams-per-token <n>', 'event streams one token may hold open at once', '100')
+    .option('--max-streams <n>', 'event streams the server holds open at once', '5000')
     .option(
       '--open-paths <paths>',
       'comma-separated paths served without a token',
@@ -119,6 +145,11 @@ export function registerServer(program: Command): void {
       const bodyLimit = integer(flags.bodyLimit, '--body-limit', 1);
       const shutdownMs = integer(flags.shutdownTimeout, '--shutdown-timeout', 0, 3600) * 1000;
       const paths = openPaths(flags.openPaths);
+      const tls = tlsFiles(flags);
+      const streamLimits = {
+        perToken: integer(flags.maxStreamsPerToken, '--max-streams-per-token', 1, 1_000_000),
+        total: integer(flags.maxStreams, '--max-streams', 1, 1_000_000),
+      };
       const workerSettings = {
         concurrency: integer(flags.concurrency, '--concurrency', 1, 1000),
         retentionMs: parseRetention(flags.retention),
@@ -136,6 +167,8 @@ export function registerServer(program: Command): void {
         openPaths: paths,
         bodyLimit,
         drainMs: shutdownMs,
+        tls,
+        streamLimits,
       });
       let url: string;
       try {

@@ -1,7 +1,7 @@
 /** `ramp worker`: runs reconcile jobs until SIGTERM, then finishes (or hands back) the job in flight. */
 import { CliUsageError } from '../../errors';
 import type { Command } from 'commander';
-import { addEngineOptions, engineFromFlags, type EngineFlags } from '../engineFlags';
+import { addEngineOptions, engineFromFlags, notificationsOf, type EngineFlags } from '../engineFlags';
 import { createServer } from 'node:http';
 import { RampWorker } from '../../engine/worker';
 import { createLogger } from '../../observability/logger';
@@ -54,6 +54,7 @@ export function registerWorker(program: Command): void {
         stalledIntervalMs: Math.max(500, Math.floor(lockDurationMs / 2)),
         sweepIntervalMs: Math.max(1000, lockDurationMs),
         retentionMs,
+        ...notificationsOf(engine),
       });
       worker.start();
       const server = flags.metricsPort

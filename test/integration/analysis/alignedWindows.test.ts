@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Counter, Registry as MetricsRegistry } from 'prom-client';
-import { clone, queryInstant, Registry, resource, waitFor } from '@ramp/sandbox';
+import { clone, queryInstant, Registry, RegistryCluster, resource, waitFor } from '@ramp/sandbox';
 import { ObjectStore } from '@ramp/sandbox/apiServer/store';
 import { HttpSdServer } from '@ramp/sandbox/prometheus/httpSd';
 import { PrometheusServer } from '@ramp/sandbox/prometheus/prometheusServer';
@@ -119,7 +119,7 @@ describe('aligned windows on a real Prometheus', () => {
     stateDir = mkdtempSync(join(tmpdir(), 'ramp-windows-'));
     registry = new Registry(new ObjectStore());
     registry.ensureNamespace(NS);
-    sd = new HttpSdServer({ registry });
+    sd = new HttpSdServer({ cluster: new RegistryCluster(registry) });
     prom = new PrometheusServer({ stateDir, sdUrl: await sd.listen() });
     url = await prom.start();
     provider = new PrometheusProvider({ address: url, timeoutMs: 5000 });

@@ -374,7 +374,7 @@ describe('measure() on a sandbox with two revisions', () => {
     );
     expect(err).toBeInstanceOf(PlanValidationError);
     expect((err as PlanValidationError).problems[0].path).toBe('spec.analysis.metrics[2].query');
-    expect((err as Error).message).toMatch(/parse error.*should have been refused before the rollout started/);
+    expect((err as Error).message).toMatch(/not valid PromQL.*should have been refused before the rollout started/);
   });
 
   it('answers missing, keeping the cursor, while Prometheus is down; then counts what happened meanwhile', async () => {

@@ -26,7 +26,7 @@ describe('template escaping, as Prometheus reads it', () => {
   /** A one-sample vector whose label `src` is `literal` (label_join's separator is pasted verbatim), then `matched="yes"` if `regex` matches it. */
   async function probe(literal: string, regex: string): Promise<Record<string, string>> {
     const q = `label_replace(label_join(vector(1), "src", "${escapeLabelValue(literal)}", "a", "b"), "matched", "yes", "src", "${escapeLabelValue(regex)}")`;
-    const r = await p.query(q);
+    const r = await p.query(q, { namespace: 'default' });
     if (r.kind !== 'ok') throw new Error(`${r.kind}: ${r.reason} for ${JSON.stringify(literal)}`);
     expect(r.samples).toHaveLength(1);
     return r.samples[0].labels;
@@ -44,11 +44,12 @@ describe('template escaping, as Prometheus reads it', () => {
   it('accepts any rendered revision selector as valid PromQL that selects nothing it should not', async () => {
     for (const s of strings.slice(0, 50)) {
       const q = `count(http_requests_total{${revisionSelector({ namespace: s, app: s, revision: s })}}) or vector(0)`;
-      expect(await p.query(q)).toEqual({ kind: 'ok', samples: [{ labels: {}, value: 0 }] });
+      expect(await p.query(q, { namespace: 'default' })).toEqual({ kind: 'ok', samples: [{ labels: {}, value: 0 }] });
     }
     // The harness pod (namespace default, pod escaping-1) is found by the same construction.
     const found = await p.query(
       `count(http_requests_total{${revisionSelector({ namespace: 'default', app: 'escaping', revision: '1' }).replace('-.+', '')}})`,
+      { namespace: 'default' },
     );
     expect(found).toEqual({ kind: 'ok', samples: [{ labels: {}, value: 1 }] });
   });

@@ -109,7 +109,7 @@ export async function startApi(name: string, opts: ApiHarnessOptions = {}): Prom
     prefix,
     makeApp,
     async startServer(more = {}) {
-      const server = new RampApiServer({ ...base, streams: new SseRegistry(), ...more });
+      const server = new RampApiServer({ ...base, streams: new SseRegistry(more.streamLimits), ...more });
       servers.push(server);
       return { server, url: await server.listen(0) };
     },

@@ -181,14 +181,18 @@ describe('authentication and authorization', () => {
     expect(doc2.paths['/healthz'].get.security).toEqual([]);
   });
 
-  it('answers unknown endpoints 401 without a token and 404 with one', async () => {
+  it('answers unknown endpoints 401 without a token and 404 with one; a method a path does not serve 405', async () => {
     expectError(await request(h.app).get('/api/v1/nothing'), 401, 'UNAUTHORIZED');
     expectError(await request(h.app).get('/api/v1/nothing').set(bearer(TOKENS.admin)), 404, 'NOT_FOUND');
-    expectError(
-      await request(h.app).delete('/api/v1/namespaces/a/rollouts').set(bearer(TOKENS.admin)),
-      404,
-      'NOT_FOUND',
-    );
+    for (const method of ['delete', 'put', 'patch', 'options', 'trace'] as const) {
+      const res = await request(h.app)[method]('/api/v1/namespaces/a/rollouts').set(bearer(TOKENS.admin));
+      expect(res.status).toBe(405);
+      expect(res.headers.allow).toBe('GET, HEAD, POST');
+      if (method !== 'options') expect(res.body.error.code).toBe('METHOD_NOT_ALLOWED');
+    }
+    // Before any token is asked for: the method is wrong whoever asks.
+    const trace = await request(h.app).trace('/api/v1/namespaces/a/rollouts/web/events');
+    expect([trace.status, trace.headers.allow]).toEqual([405, 'GET, HEAD']);
   });
 });
 

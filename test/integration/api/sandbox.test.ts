@@ -33,7 +33,7 @@ let doc: OpenApiChecker;
 
 beforeAll(async () => {
   eh = await startEngineHarness('api');
-  prepareNamespace(eh.sb, NS);
+  await prepareNamespace(eh.sb, NS);
   api = await startApi('sandbox', { deps: eh.deps, api: { feed: { pollMs: 200 } } });
   ({ server, url } = await api.startServer());
   doc = new OpenApiChecker((await request(api.app).get('/openapi.json').expect(200)).body);
@@ -51,8 +51,8 @@ function documented(method: string, path: string, res: request.Response): reques
   return res;
 }
 
-const replicaSets = () =>
-  eh.sb.registry.list(resource('replicasets'), { namespace: NS }).items.map((o) => o.metadata.name);
+const replicaSets = async () =>
+  (await eh.sb.cluster.list(resource('replicasets'), { namespace: NS })).map((o) => o.metadata.name);
 
 async function collectUntilEnd(s: SseSession, timeoutMs = 90_000): Promise<SseFrame[]> {
   await s.until((f) => f.some((x) => x.event === 'end'), timeoutMs);
@@ -95,7 +95,7 @@ describe('the API driving real rollouts', () => {
           (j) => j?.data.rolloutId,
         ),
       );
-    const before = { rollouts: (await eh.deps.store.list(NS)).map((r) => r.id), rs: replicaSets() };
+    const before = { rollouts: (await eh.deps.store.list(NS)).map((r) => r.id), rs: await replicaSets() };
     const jobsBefore = await jobRollouts();
     const ok = documented(
       'post',
@@ -134,7 +134,7 @@ describe('the API driving real rollouts', () => {
         .expect(422),
     );
     expect(noNs.body.error.details.map((d: { path: string }) => d.path)).toContain('metadata.namespace');
-    expect({ rollouts: (await eh.deps.store.list(NS)).map((r) => r.id), rs: replicaSets() }).toEqual(before);
+    expect({ rollouts: (await eh.deps.store.list(NS)).map((r) => r.id), rs: await replicaSets() }).toEqual(before);
     for (const id of await jobRollouts()) expect(jobsBefore.has(id) || before.rollouts.includes(id ?? '')).toBe(true);
     expect(await eh.deps.store.list('nowhere')).toEqual([]);
   }, 60_000);

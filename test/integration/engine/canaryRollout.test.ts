@@ -1,9 +1,11 @@
 /**
  * The engine end to end on the sandbox: real pods, the real Prometheus judging them, the gateway
- * carrying load; a healthy canary is promoted, a bad one rolled back with traffic moved before pods.
+ * carrying load; a healthy canary is promoted, a bad one rolled back with traffic moved before pods —
+ * the order read from watches on the API server under test (on the kubernetes lane, the real one).
  */
 import { createRollout } from '../../../src/engine/rollouts';
-import { type KubeObject, LoadGenerator, waitFor } from '@ramp/sandbox';
+import { LoadGenerator, waitFor } from '@ramp/sandbox';
+import { recordChanges, type Change } from '../../helpers/clusterChanges';
 import {
   demoPlan,
   prepareNamespace,
@@ -11,34 +13,6 @@ import {
   waitForPhase,
   type EngineHarness,
 } from '../../helpers/engineHarness';
-
-interface Change {
-  kind: string;
-  name: string;
-  canaryWeight?: number;
-  replicas?: number;
-}
-
-/** Every HTTPRoute and ReplicaSet change in a namespace, in commit order (the API server's watch). */
-function recordChanges(h: EngineHarness, ns: string): { changes: Change[]; stop(): void } {
-  const changes: Change[] = [];
-  const w = h.sb.store.watch(undefined, { namespace: ns }, (e) => {
-    const o = e.object as KubeObject & { spec?: Record<string, unknown> };
-    if (o.kind === 'HTTPRoute') {
-      const refs = ((o.spec?.rules as { backendRefs?: { name: string; weight?: number }[] }[]) ?? []).flatMap(
-        (r) => r.backendRefs ?? [],
-      );
-      changes.push({
-        kind: 'route',
-        name: o.metadata.name ?? '',
-        canaryWeight: refs.find((b) => b.name.endsWith('-canary'))?.weight ?? 0,
-      });
-    }
-    if (o.kind === 'ReplicaSet')
-      changes.push({ kind: 'rs', name: o.metadata.name ?? '', replicas: Number(o.spec?.replicas ?? 0) });
-  });
-  return { changes, stop: () => w.stop() };
-}
 
 describe('canary rollouts on the sandbox', () => {
   let h: EngineHarness;
@@ -50,7 +24,7 @@ describe('canary rollouts on the sandbox', () => {
   });
 
   async function firstDeploy(ns: string): Promise<{ host: string; load: LoadGenerator }> {
-    const host = prepareNamespace(h.sb, ns);
+    const host = await prepareNamespace(h.sb, ns);
     const r = await createRollout(h.deps, demoPlan({ namespace: ns, version: 'v1' }));
     const done = await waitForPhase(h.deps, r.id, ['Succeeded', 'Failed', 'RolledBack']);
     expect(done.phase).toBe('Succeeded');
@@ -63,15 +37,21 @@ describe('canary rollouts on the sandbox', () => {
   it('promotes a healthy canary: 10% → 50% → promoted, old ReplicaSet scaled down, events tell the story', async () => {
     const ns = 'good';
     const { load } = await firstDeploy(ns);
-    const watch = recordChanges(h, ns);
+    const watch = await recordChanges(h.sb, ns);
     const r = await createRollout(h.deps, demoPlan({ namespace: ns, version: 'v2' }));
     const done = await waitForPhase(h.deps, r.id, ['Succeeded', 'RolledBack', 'Failed'], 120_000);
+    const weights = (): (number | undefined)[] =>
+      watch
+        .changes()
+        .filter((c) => c.kind === 'route')
+        .map((c) => c.canaryWeight);
+    // Watch events arrive after the writes they tell of: wait for the route's last change.
+    await waitFor(() => weights().length >= 4, 'the route changes to arrive', 10_000, 100).catch(() => undefined);
     watch.stop();
     const report = await load.stop();
     expect(done.phase).toBe('Succeeded');
     expect(done.outcome).toBe('promoted');
-    const routeWeights = watch.changes.filter((c) => c.kind === 'route').map((c) => c.canaryWeight);
-    expect(routeWeights).toEqual([10, 50, 100, 0]);
+    expect(weights()).toEqual([10, 50, 100, 0]);
     const oldRs = `checkout-${done.revisions.previousStable}`;
     await waitFor(
       async () => {
@@ -96,7 +76,7 @@ describe('canary rollouts on the sandbox', () => {
   it('rolls back a canary with 20% errors: the route sends 100% to stable before the canary ReplicaSet shrinks', async () => {
     const ns = 'bad';
     const { load } = await firstDeploy(ns);
-    const watch = recordChanges(h, ns);
+    const watch = await recordChanges(h.sb, ns);
     const r = await createRollout(
       h.deps,
       demoPlan({
@@ -107,24 +87,29 @@ describe('canary rollouts on the sandbox', () => {
       }),
     );
     const done = await waitForPhase(h.deps, r.id, ['Succeeded', 'RolledBack', 'Failed'], 120_000);
+    const canaryRs = `checkout-${done.revisions.new}`;
+    const shrinkIndex = (changes: Change[]): number =>
+      changes.findIndex(
+        (c, i) =>
+          c.kind === 'rs' &&
+          c.name === canaryRs &&
+          (c.replicas ?? 0) <
+            (changes
+              .slice(0, i)
+              .reverse()
+              .find((p) => p.kind === 'rs' && p.name === canaryRs)?.replicas ?? 0),
+      );
+    // Watch events arrive after the writes they tell of: give the last ones a moment.
+    await waitFor(() => shrinkIndex(watch.changes()) >= 0, 'the canary ReplicaSet to shrink', 20_000, 100);
+    const changes = watch.changes();
     watch.stop();
     await load.stop();
     expect(done.phase).toBe('RolledBack');
     expect(done.rollback?.reason).toMatch(/analysis failed/);
-    const canaryRs = `checkout-${done.revisions.new}`;
-    const lastRouteToZero = watch.changes.findIndex((c) => c.kind === 'route' && c.canaryWeight === 0);
-    const canaryShrinks = watch.changes.findIndex(
-      (c, i) =>
-        c.kind === 'rs' &&
-        c.name === canaryRs &&
-        (c.replicas ?? 0) <
-          (watch.changes
-            .slice(0, i)
-            .reverse()
-            .find((p) => p.kind === 'rs' && p.name === canaryRs)?.replicas ?? 0),
-    );
+    const lastRouteToZero = changes.findIndex((c) => c.kind === 'route' && c.canaryWeight === 0);
+    const canaryShrinks = shrinkIndex(changes);
     expect(lastRouteToZero).toBeGreaterThanOrEqual(0);
     expect(canaryShrinks).toBeGreaterThan(lastRouteToZero);
-    expect(watch.changes.filter((c) => c.kind === 'route').every((c) => (c.canaryWeight ?? 0) <= 20)).toBe(true);
+    expect(changes.filter((c) => c.kind === 'route').every((c) => (c.canaryWeight ?? 0) <= 20)).toBe(true);
   }, 180_000);
 });

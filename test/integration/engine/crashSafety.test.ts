@@ -75,7 +75,7 @@ describe('crash safety', () => {
   it('ends every rollout right with workers killed at random, and keeps the invariants', async () => {
     const namespaces = Array.from({ length: APPS }, (_, i) => `crash-${String(i).padStart(2, '0')}`);
     const bad = (i: number) => i % 3 === 0;
-    const hosts = namespaces.map((ns) => prepareNamespace(h.sb, ns));
+    const hosts = await Promise.all(namespaces.map((ns) => prepareNamespace(h.sb, ns)));
     const firsts = await Promise.all(
       namespaces.map((ns) => createRollout(h.deps, demoPlan({ namespace: ns, version: 'v1', replicas: 1 }))),
     );

@@ -102,11 +102,27 @@ describe('RolloutEvents', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
     await events.append(ID, ev(6));
     expect(got).toHaveLength(5);
-    await waitFor(
-      async () => (await connectionsNamed(ctx.redis, ctx.prefix)) === 1,
-      'the follow connection to close',
-      5000,
+    // The blocking connection is shared by every follow and kept for the next one.
+    expect(await connectionsNamed(ctx.redis, ctx.prefix)).toBe(2);
+  });
+
+  it('follows of many streams share one blocking connection, and each gets its own events at once', async () => {
+    const ids = Array.from({ length: 50 }, (_, i) => `${ID}-${i}`);
+    const got = new Map<string, number[]>(ids.map((id) => [id, []]));
+    const abort = new AbortController();
+    const follows = ids.map((id) =>
+      events.follow(id, LATEST, (e) => void got.get(id)?.push(e.event.step ?? -1), abort.signal),
     );
+    await waitFor(() => events.waitingStreams === ids.length, 'every follow waiting');
+    expect(await connectionsNamed(ctx.redis, ctx.prefix)).toBe(2);
+    const t0 = Date.now();
+    for (const [i, id] of ids.entries()) await events.append(id, ev(i));
+    await waitFor(() => ids.every((id) => got.get(id)?.length === 1), 'one event on every stream');
+    // Woken by the shared read, not by a follow's own timeout (blockMs 5 s).
+    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(ids.map((id) => got.get(id)?.[0])).toEqual(ids.map((_, i) => i));
+    abort.abort();
+    await Promise.all(follows);
   });
 
   it('follow resumes after a given id, or from the latest', async () => {
@@ -118,8 +134,10 @@ describe('RolloutEvents', () => {
     const a = events.follow(ID, ids[1], (e) => void resumed.push(e.event.step ?? -1), abort.signal);
     const b = events.follow(ID, LATEST, (e) => void latest.push(e.event.step ?? -1), abort.signal);
     await waitFor(() => resumed.length === 1, 'the event after the resume id');
-    // LATEST resolves to the last id before it blocks, so an event appended now is seen once.
-    await waitFor(async () => (await connectionsNamed(ctx.redis, ctx.prefix)) === 3, 'both follow connections');
+    // LATEST resolves to the last id before it waits, so an event appended now is seen once.
+    await waitFor(() => events.waitingStreams === 1, 'both follows waiting');
+    // Both share the one blocking connection.
+    expect(await connectionsNamed(ctx.redis, ctx.prefix)).toBe(2);
     await events.append(ID, ev(4));
     await waitFor(() => resumed.length === 2 && latest.length === 1, 'event 4 on both');
     abort.abort();

@@ -18,7 +18,7 @@ describe('rollout operations', () => {
   let h: EngineHarness;
   beforeAll(async () => {
     h = await startEngineHarness('ops');
-    prepareNamespace(h.sb, 'ops');
+    await prepareNamespace(h.sb, 'ops');
     const first = await createRollout(h.deps, demoPlan({ namespace: 'ops', version: 'v1', metrics: [] }));
     await waitForPhase(h.deps, first.id, ['Succeeded']);
   }, 90_000);

@@ -36,7 +36,7 @@ describe('rollouts through outages', () => {
   });
 
   async function deployed(ns: string): Promise<void> {
-    const host = prepareNamespace(h.sb, ns);
+    const host = await prepareNamespace(h.sb, ns);
     const first = await createRollout(h.deps, demoPlan({ namespace: ns, version: 'v1' }));
     expect((await waitForPhase(h.deps, first.id, ['Succeeded', 'Failed'])).phase).toBe('Succeeded');
     const load = new Load({ url: h.sb.urls.gateway, host, ratePerSecond: 40, seed: loads.length + 1 });

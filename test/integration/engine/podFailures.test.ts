@@ -35,7 +35,7 @@ describe('pod failures of the new revision', () => {
   };
 
   async function stableApp(ns: string): Promise<void> {
-    prepareNamespace(h.sb, ns);
+    await prepareNamespace(h.sb, ns);
     const first = await waitForPhase(h.deps, (await createRollout(h.deps, plan(ns, 'v1'))).id, ['Succeeded', 'Failed']);
     expect(first.phase).toBe('Succeeded');
   }

@@ -55,7 +55,7 @@ describe('records of format 1', () => {
   });
 
   it('are read as the current format and finish their rollout', async () => {
-    prepareNamespace(h.sb, 'upgrade');
+    await prepareNamespace(h.sb, 'upgrade');
     const first = await createRollout(h.deps, demoPlan({ namespace: 'upgrade', version: 'v1', metrics: [] }));
     expect((await waitForPhase(h.deps, first.id, ['Succeeded', 'Failed'])).phase).toBe('Succeeded');
     const r = await createRollout(

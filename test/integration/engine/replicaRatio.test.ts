@@ -29,7 +29,7 @@ describe('canary without a router', () => {
 
   it('serves every request from stable while a one-replica canary crash-loops, then rolls it back', async () => {
     const ns = 'ratio-crash';
-    const host = prepareNamespace(h.sb, ns);
+    const host = await prepareNamespace(h.sb, ns);
     const plan = (version: string, env?: Record<string, string>) =>
       demoPlan({
         namespace: ns,

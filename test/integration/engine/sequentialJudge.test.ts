@@ -34,7 +34,7 @@ describe('the sequential judge on the sandbox', () => {
   });
 
   async function deployedWithLoad(ns: string, seed: number): Promise<LoadGenerator> {
-    const host = prepareNamespace(h.sb, ns);
+    const host = await prepareNamespace(h.sb, ns);
     const first = await createRollout(
       h.deps,
       demoPlan({ namespace: ns, version: 'v1', errorRate: BASE_ERROR_RATE, metrics: METRICS }),

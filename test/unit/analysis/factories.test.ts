@@ -14,12 +14,12 @@ describe("the operator's metric providers", () => {
         { name: 'long-term', prometheus: { address: 'http://thanos:9090' } },
       ],
     });
-    const main = providers.get('main');
+    const main = providers.get('main', 'shop');
     expect(main).toBeInstanceOf(PrometheusProvider);
     expect(main.kind).toBe('prometheus');
     expect((main as PrometheusProvider).address).toBe('http://prom:9090');
-    expect((providers.get(undefined) as PrometheusProvider).address).toBe('http://prom:9090');
-    expect(providers.get('main')).toBe(main);
+    expect((providers.get(undefined, 'shop') as PrometheusProvider).address).toBe('http://prom:9090');
+    expect(providers.get('main', 'shop')).toBe(main);
     const other = new Providers({
       ...{
         providers: [
@@ -29,18 +29,36 @@ describe("the operator's metric providers", () => {
       },
       default: 'b',
     });
-    expect((other.get(undefined) as PrometheusProvider).address).toBe('http://b');
-    expect((new Providers(prometheusAt('http://default:9090')).get(undefined) as PrometheusProvider).address).toBe(
-      'http://default:9090',
-    );
+    expect((other.get(undefined, 'shop') as PrometheusProvider).address).toBe('http://b');
+    expect(
+      (new Providers(prometheusAt('http://default:9090')).get(undefined, 'shop') as PrometheusProvider).address,
+    ).toBe('http://default:9090');
   });
 
   it('refuses a provider that is not configured, naming the plan field and what is', () => {
-    expect(() => new Providers(prometheusAt('http://p')).get('thanos')).toThrow(PlanValidationError);
-    expect(() => new Providers(prometheusAt('http://p')).get('thanos')).toThrow(
-      'no metric provider is named "thanos"; the operator configured: prometheus',
+    expect(() => new Providers(prometheusAt('http://p')).get('thanos', 'shop')).toThrow(PlanValidationError);
+    expect(() => new Providers(prometheusAt('http://p')).get('thanos', 'shop')).toThrow(
+      'no metric provider named "thanos" is available to namespace shop; available: prometheus',
     );
-    expect(() => new Providers(undefined).get(undefined)).toThrow(/no metric provider is configured/);
+    expect(() => new Providers(undefined).get(undefined, 'shop')).toThrow(/no metric provider is configured/);
+  });
+
+  it('offers a provider only to the namespaces the operator opened it to', () => {
+    const providers = new Providers({
+      providers: [
+        { name: 'shared', prometheus: { address: 'http://shared:9090' } },
+        { name: 'team-b-prom', namespaces: ['team-b'], prometheus: { address: 'http://team-b:9090' } },
+      ],
+    });
+    expect((providers.get('team-b-prom', 'team-b') as PrometheusProvider).address).toBe('http://team-b:9090');
+    expect(() => providers.get('team-b-prom', 'team-a')).toThrow(
+      'no metric provider named "team-b-prom" is available to namespace team-a; available: shared',
+    );
+    expect(providers.namesFor('team-a')).toEqual(['shared']);
+    const only = new Providers({
+      providers: [{ name: 'b', namespaces: ['team-b'], prometheus: { address: 'http://b' } }],
+    });
+    expect(() => only.get(undefined, 'team-a')).toThrow('no metric provider is available to namespace team-a');
   });
 
   it('refuses a configuration with an unknown kind, bad settings or a name twice, naming the field', () => {

@@ -137,6 +137,28 @@ function defaultHttpRoute(o: KubeObject): void {
   }
 }
 
+/**
+ * What kube-apiserver's admission plugins add to a new pod (not to pod templates): the ServiceAccount
+ * plugin's `default` service account, Priority's priority 0, DefaultTolerationSeconds' 300 s tolerations of
+ * not-ready and unreachable nodes, and PodSpec's enableServiceLinks. (The ServiceAccount plugin also adds the
+ * kube-api-access projected volume; the home-made control plane has no TokenRequest API to fill it.)
+ */
+export function admitPod(o: KubeObject): void {
+  const spec = obj(o.spec);
+  if (!spec) return;
+  setDefault(spec, 'serviceAccountName', 'default');
+  setDefault(spec, 'serviceAccount', spec.serviceAccountName);
+  setDefault(spec, 'enableServiceLinks', true);
+  setDefault(spec, 'priority', 0);
+  setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
+  const tolerations = arr(spec.tolerations);
+  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+    if (tolerations.some((t) => t.key === key && (t.effect === 'NoExecute' || t.effect === undefined))) continue;
+    tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+  }
+  spec.tolerations = tolerations;
+}
+
 /** Fills in the defaults of `o` in place (it is a fresh copy owned by the caller). */
 export function applyDefaults(o: KubeObject): void {
   switch (o.kind) {

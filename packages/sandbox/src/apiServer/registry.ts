@@ -5,7 +5,7 @@
  * in-process controllers and kubelet all write through here, so every writer sees the same rules.
  */
 import { randomUUID } from 'node:crypto';
-import { applyDefaults } from './defaults';
+import { admitPod, applyDefaults } from './defaults';
 import { applyPatchOfType, type PatchType } from './patch';
 import { resource, type ResourceType } from './resources';
 import { semanticCauses, updateCauses } from './semanticValidation';
@@ -83,6 +83,24 @@ function initialStatus(t: ResourceType): Record<string, unknown> | undefined {
 }
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/**
+ * Kinds with a metadata.generation, as on kube-apiserver v1.35: workloads, pods, EndpointSlices (which have
+ * no spec, but their endpoints count), ingresses and custom resources. Services, Nodes, Namespaces and the
+ * data kinds have none.
+ */
+function hasGeneration(t: ResourceType): boolean {
+  return (
+    ['Deployment', 'ReplicaSet', 'Pod', 'EndpointSlice', 'Ingress'].includes(t.kind) ||
+    t.group === 'gateway.networking.k8s.io'
+  );
+}
+
+/** A pod's spec without spec.nodeName: binding a pod (the scheduler's write) does not move its generation. */
+function podSpecOf(o: KubeObject): string {
+  const { nodeName: _n, ...spec } = (o.spec ?? {}) as Record<string, unknown>;
+  return specOf({ ...o, spec });
+}
 
 export class Registry {
   constructor(readonly store: ObjectStore) {
@@ -188,13 +206,8 @@ export class Registry {
     delete o.metadata.resourceVersion;
     delete o.metadata.deletionTimestamp;
     delete o.metadata.deletionGracePeriodSeconds;
-    // Kinds with a desired state have a generation; Nodes (whose spec the kubelet owns) and Namespaces do not.
-    if (
-      (o.spec !== undefined || t.kind === 'Deployment' || t.kind === 'ReplicaSet') &&
-      t.kind !== 'Node' &&
-      t.kind !== 'Namespace'
-    )
-      o.metadata.generation = 1;
+    if (hasGeneration(t)) o.metadata.generation = 1;
+    if (t.kind === 'Pod') admitPod(o);
     if (hasStatusSubresource(t)) {
       const status = initialStatus(t);
       if (status) o.status = status;
@@ -282,7 +295,8 @@ export class Registry {
         next.spec = spec;
       }
       applyDefaults(next);
-      if (specOf(next) !== specOf(prev) && prev.metadata.generation !== undefined) {
+      const changed = t.kind === 'Pod' ? podSpecOf(next) !== podSpecOf(prev) : specOf(next) !== specOf(prev);
+      if (changed && prev.metadata.generation !== undefined) {
         next.metadata.generation = (prev.metadata.generation ?? 0) + 1;
       }
     }

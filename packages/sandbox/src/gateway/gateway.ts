@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from '../apiServer/registry';
+import type { ClusterApi } from '../cluster/clusterApi';
 import { Balancer } from './backends';
 import { splitHostPort, type RequestFacts } from './matching';
 import { ObjectCache } from './objectCache';
@@ -19,7 +19,8 @@ export type GatewayState = 'new' | 'starting' | 'listening' | 'closing' | 'close
 
 /** Where the gateway listens and how long it waits for upstreams. */
 export interface GatewayOptions {
-  registry: Registry;
+  /** The cluster it routes for, read with the gateway's own credentials. */
+  cluster: ClusterApi;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0: any free port. */
@@ -55,7 +56,7 @@ export class Gateway {
   private readonly upstreamTimeoutMs: number;
 
   constructor(private readonly opts: GatewayOptions) {
-    this.cache = new ObjectCache(opts.registry);
+    this.cache = new ObjectCache(opts.cluster);
     this.upstreamTimeoutMs = opts.upstreamTimeoutMs ?? 30_000;
   }
 
@@ -85,7 +86,7 @@ export class Gateway {
   }
 
   private async start(): Promise<string> {
-    this.cache.start();
+    await this.cache.start();
     const server = http.createServer((req, res) => this.handle(req, res));
     this.server = server;
     const host = this.opts.host ?? '127.0.0.1';

@@ -32,7 +32,9 @@ export interface ContainerContext {
   /** Records a kubelet event about the pod. */
   event(type: 'Normal' | 'Warning', reason: string, message: string): void;
   /** The container's environment (may fail on a missing ConfigMap or Secret). */
-  env(container: Container): EnvResult;
+  env(container: Container): Promise<EnvResult>;
+  /** Runs the command with the container's volumes mounted where it expects them (may leave it as it is). */
+  mount(container: Container, command: { command: string; args: string[] }): { command: string; args: string[] };
   /** The container's status changed: the pod's status needs writing. */
   changed(): void;
 }
@@ -55,6 +57,8 @@ export class ContainerWorker {
   private probes: ProbeWorker[] = [];
   private timers = new Set<NodeJS.Timeout>();
   private restartAnyway = false;
+  /** A start is waiting for the container's environment: a second one must not begin meanwhile. */
+  private preparing = false;
   private readonly puller: ImagePuller;
   private env: Record<string, string> = {};
 
@@ -122,16 +126,29 @@ export class ContainerWorker {
   }
 
   private attemptStart(): void {
-    if (this.phase !== 'active') return;
+    if (this.phase !== 'active' || this.preparing) return;
     const c = this.spec();
     const image = this.puller.pull(c);
     if (!image) return;
     this.pulled = image;
-    const env = this.ctx.env(c);
+    this.preparing = true;
+    void this.ctx
+      .env(c)
+      .catch((e: unknown): EnvResult => ({ ok: false, message: (e as Error).message }))
+      .then((env) => {
+        this.preparing = false;
+        if (this.phase !== 'active') return;
+        // The image may have changed while the environment was read: start what the spec says now.
+        if (this.spec().image !== c.image) return this.attemptStart();
+        this.startInstance(c, image, env);
+      });
+  }
+
+  private startInstance(c: Container, image: PulledImage, env: EnvResult): void {
     if (!env.ok) return this.configError('CreateContainerConfigError', env.message);
     let command;
     try {
-      command = image.definition.build(expandCommand(c, env.env), image.reference);
+      command = this.ctx.mount(c, image.definition.build(expandCommand(c, env.env), image.reference));
     } catch (e) {
       return this.configError('CreateContainerError', (e as Error).message);
     }

@@ -1,21 +1,26 @@
 /**
- * The sandbox's one Node object, as a kubelet registers and maintains it: labels, addresses, capacity,
- * nodeInfo, pressure conditions and a Ready condition whose heartbeat is refreshed every ~10 s.
+ * The sandbox's one Node object, as a kubelet registers and maintains it with its own credentials:
+ * labels, addresses, capacity, nodeInfo, pressure conditions and a Ready condition whose heartbeat is
+ * refreshed every ~10 s — and, where the control plane has them, its Lease in kube-node-lease, renewed
+ * as often (the real node lifecycle controller taints a node whose Lease is older than its grace period).
  */
 import { readFileSync, statfsSync } from 'node:fs';
-import { cpus, hostname, release, totalmem } from 'node:os';
+import { cpus, release, totalmem } from 'node:os';
 import type { NodeCondition, NodeStatus } from 'kubernetes-types/core/v1';
-import { nowTimestamp, type Registry } from '../apiServer/registry';
+import { nowTimestamp } from '../apiServer/registry';
 import { resource } from '../apiServer/resources';
 import { StatusError } from '../apiServer/statusError';
-import { clone, type KubeObject } from '../apiServer/types';
-import { POD_CIDR } from './ipAllocator';
+import type { KubeObject } from '../apiServer/types';
+import { LEASES, type ClusterApi } from '../cluster/clusterApi';
 
 /** The Kubernetes version the sandbox's kubelet reports. */
 export const KUBELET_VERSION = 'v1.32.0';
 
-/** How often the node's heartbeat is written. */
+/** How often the node's heartbeat (and Lease) is written. */
 export const HEARTBEAT_MS = 10_000;
+
+/** A kubelet's Lease duration (its default, nodeLeaseDurationSeconds). */
+export const LEASE_SECONDS = 40;
 
 function readOr(path: string, fallback: string): string {
   try {
@@ -75,22 +80,42 @@ function conditions(ready: ConditionState, now: string, prev: readonly NodeCondi
   });
 }
 
+export interface NodeAgentOptions {
+  cluster: ClusterApi;
+  nodeName: string;
+  stateDir: string;
+  /** InternalIP: the address the node (and its kubelet server) answers on. */
+  address: string;
+  podCidr: string;
+  /** Node labels beyond the well-known ones a kubelet sets. */
+  labels?: Record<string, string>;
+  /** Renew a Lease in kube-node-lease (only a control plane that serves coordination.k8s.io has them). */
+  lease?: boolean;
+}
+
+/** A microsecond timestamp (metav1.MicroTime), as Lease renewTime wants. */
+function microTime(at = Date.now()): string {
+  return new Date(at).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
 /** Registers the node and keeps its heartbeat fresh. */
 export class NodeAgent {
   private timer: NodeJS.Timeout | undefined;
   private readonly nodes = resource('nodes');
+  private uid = '';
+  readonly nodeName: string;
+  /** The kubelet server's port (daemonEndpoints), where the API server fetches logs. */
+  kubeletPort = 10250;
 
-  constructor(
-    private readonly registry: Registry,
-    readonly nodeName: string,
-    private readonly stateDir: string,
-  ) {}
+  constructor(private readonly opts: NodeAgentOptions) {
+    this.nodeName = opts.nodeName;
+  }
 
   private statusBody(ready: ConditionState, prev: readonly NodeCondition[]): NodeStatus {
     const machineId = readOr('/etc/machine-id', '00000000000000000000000000000000');
     const resources = {
       cpu: String(cpus().length),
-      'ephemeral-storage': storageKi(this.stateDir),
+      'ephemeral-storage': storageKi(this.opts.stateDir),
       'hugepages-1Gi': '0',
       'hugepages-2Mi': '0',
       memory: `${Math.floor(totalmem() / 1024)}Ki`,
@@ -98,13 +123,13 @@ export class NodeAgent {
     };
     return {
       addresses: [
-        { type: 'InternalIP', address: '127.0.0.1' },
+        { type: 'InternalIP', address: this.opts.address },
         { type: 'Hostname', address: this.nodeName },
       ],
       allocatable: resources,
       capacity: resources,
       conditions: conditions(ready, nowTimestamp(), prev),
-      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      daemonEndpoints: { kubeletEndpoint: { Port: this.kubeletPort } },
       nodeInfo: {
         architecture: arch(),
         bootID: readOr('/proc/sys/kernel/random/boot_id', ''),
@@ -121,9 +146,10 @@ export class NodeAgent {
   }
 
   /** Creates (or adopts) the Node object, marks it Ready, and starts the heartbeat. */
-  register(): void {
-    if (!this.registry.tryGet(this.nodes, undefined, this.nodeName)) {
-      this.registry.create(this.nodes, undefined, {
+  async register(): Promise<void> {
+    let node = await this.opts.cluster.get(this.nodes, undefined, this.nodeName);
+    if (!node) {
+      node = await this.opts.cluster.create(this.nodes, undefined, {
         apiVersion: 'v1',
         kind: 'Node',
         metadata: {
@@ -134,40 +160,75 @@ export class NodeAgent {
             'kubernetes.io/arch': arch(),
             'kubernetes.io/hostname': this.nodeName,
             'kubernetes.io/os': 'linux',
-            'node-role.kubernetes.io/control-plane': '',
+            ...this.opts.labels,
           },
           annotations: {
             'node.alpha.kubernetes.io/ttl': '0',
             'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
-            'ramp.dev/host': hostname(),
           },
         },
-        spec: { podCIDR: POD_CIDR, podCIDRs: [POD_CIDR] },
+        spec: { podCIDR: this.opts.podCidr, podCIDRs: [this.opts.podCidr] },
       });
     }
-    this.writeStatus('True');
-    this.timer = setInterval(() => this.writeStatus('True'), HEARTBEAT_MS);
+    this.uid = node.metadata.uid ?? '';
+    await this.heartbeat();
+    this.timer = setInterval(() => void this.heartbeat(), HEARTBEAT_MS);
+  }
+
+  private async heartbeat(): Promise<void> {
+    await Promise.all([this.writeStatus('True'), this.opts.lease ? this.renewLease() : undefined]).catch(
+      () => undefined, // the next beat tries again, as a kubelet does
+    );
   }
 
   /** Stops the heartbeat and marks the node Unknown, as the node controller would. Safe to call twice. */
-  close(): void {
+  async close(): Promise<void> {
+    const wasRunning = this.timer !== undefined;
     if (this.timer) clearInterval(this.timer);
-    if (this.timer) this.writeStatus('Unknown');
     this.timer = undefined;
+    if (wasRunning) await this.writeStatus('Unknown').catch(() => undefined);
   }
 
-  private writeStatus(ready: ConditionState): void {
+  private async writeStatus(ready: ConditionState): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const node = this.registry.tryGet(this.nodes, undefined, this.nodeName);
+      const node = await this.opts.cluster.get(this.nodes, undefined, this.nodeName);
       if (!node) return;
       const prev = ((node.status as NodeStatus | undefined)?.conditions ?? []) as NodeCondition[];
-      const next: KubeObject = { ...clone(node), status: this.statusBody(ready, prev) };
+      const next: KubeObject = { ...node, status: this.statusBody(ready, prev) };
       try {
-        this.registry.update(this.nodes, undefined, this.nodeName, next, { subresource: 'status' });
+        await this.opts.cluster.update(this.nodes, undefined, this.nodeName, next, { subresource: 'status' });
         return;
       } catch (e) {
         if (!(e instanceof StatusError) || e.reason !== 'Conflict') return;
       }
     }
+  }
+
+  /** Creates or renews the node's Lease (holder: the node, 40 s, renewed every 10 s). */
+  private async renewLease(): Promise<void> {
+    const ns = 'kube-node-lease';
+    const existing = await this.opts.cluster.get(LEASES, ns, this.nodeName);
+    const spec = {
+      holderIdentity: this.nodeName,
+      leaseDurationSeconds: LEASE_SECONDS,
+      renewTime: microTime(),
+    };
+    if (existing) {
+      await this.opts.cluster.update(LEASES, ns, this.nodeName, {
+        ...existing,
+        spec: { ...(existing.spec as object), ...spec },
+      });
+      return;
+    }
+    await this.opts.cluster.create(LEASES, ns, {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        name: this.nodeName,
+        namespace: ns,
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.nodeName, uid: this.uid }],
+      },
+      spec,
+    });
   }
 }

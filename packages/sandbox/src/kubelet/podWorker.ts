@@ -1,39 +1,45 @@
 /**
- * One pod on the node: its IP and directory, a ContainerWorker per container, and its end — graceful
- * termination when the pod gets a deletionTimestamp (then the final delete), or a quick kill when the
- * object is already gone.
+ * One pod on the node: its IP and directory, its volumes, a ContainerWorker per container, and its end —
+ * graceful termination when the pod gets a deletionTimestamp (then the final delete), or a quick kill
+ * when the object is already gone.
  */
 import { rmSync, mkdirSync } from 'node:fs';
-import type { Container, Pod } from 'kubernetes-types/core/v1';
-import { nowTimestamp, type Registry } from '../apiServer/registry';
+import { join } from 'node:path';
+import type { Container, EnvFromSource, EnvVar, Pod } from 'kubernetes-types/core/v1';
+import { nowTimestamp } from '../apiServer/registry';
 import { resource } from '../apiServer/resources';
 import { StatusError } from '../apiServer/statusError';
 import type { KubeObject } from '../apiServer/types';
-import type { EventRecorder } from '../controllers/eventRecorder';
+import type { ClusterApi } from '../cluster/clusterApi';
 import type { ProcessTracker } from '../util/processes';
 import type { Backoff } from './backoff';
 import { containerEnv, type EnvResult } from './containerEnv';
 import { ContainerWorker } from './containerWorker';
 import type { ImageRegistry } from './imageRegistry';
 import type { IpAllocator } from './ipAllocator';
+import type { KubeletEvents } from './kubeletEvents';
 import { podLogDir, type PodLogKey } from './logWriter';
+import { canMount, containerMounts, resolveCommand, withMounts } from './mounts';
 import type { PodRuntimeState } from './podStatus';
+import { PodVolumes, type PreparedVolumes, VolumeError } from './volumes';
 
 /** What a pod worker needs from its kubelet. */
 export interface PodWorkerContext {
-  registry: Registry;
+  cluster: ClusterApi;
   hostIP: string;
+  /** Where pods reach the API server: KUBERNETES_SERVICE_HOST and _PORT. */
+  apiServer?: { host: string; port: number };
   stateDir: string;
   images: ImageRegistry;
   tracker: ProcessTracker;
   crashBackoff: Backoff;
   pullBackoff: Backoff;
-  events: EventRecorder;
+  events: KubeletEvents;
   ips: IpAllocator;
   /** The pod's status should be (re)written soon. */
   statusChanged(worker: PodWorker): void;
   /** Writes the pod's status now (before the final delete). */
-  flushStatus(worker: PodWorker): void;
+  flushStatus(worker: PodWorker): Promise<void>;
 }
 
 /** running → terminating (graceful delete) → terminated (deleted by us) → gone (object removed). */
@@ -41,6 +47,8 @@ export type PodWorkerState = 'running' | 'terminating' | 'terminated' | 'gone';
 
 /** When the object disappears without a graceful delete, processes still get this long after SIGTERM (the kubelet's minimum). */
 const MINIMUM_GRACE_MS = 2000;
+/** A volume that cannot be made yet is tried again after this (the kubelet's volume manager retries too). */
+const VOLUME_RETRY_MS = 2000;
 
 function decodeSecret(o: KubeObject): Record<string, string> {
   const out: Record<string, string> = {};
@@ -60,6 +68,10 @@ export class PodWorker {
   private readonly containers: ContainerWorker[];
   private terminating: Promise<void> | undefined;
   private deadline = Infinity;
+  private readonly volumes: PodVolumes;
+  private prepared: PreparedVolumes | undefined;
+  private volumeTimer: NodeJS.Timeout | undefined;
+  private warnedMounts = false;
 
   constructor(
     private readonly ctx: PodWorkerContext,
@@ -75,6 +87,11 @@ export class PodWorker {
     this.startTime = pod.status?.startTime ?? nowTimestamp();
     this.dir = podLogDir(ctx.stateDir, this.key);
     mkdirSync(this.dir, { recursive: true });
+    this.volumes = new PodVolumes(
+      { cluster: ctx.cluster, podIP: this.podIP, hostIP: ctx.hostIP },
+      pod,
+      join(this.dir, 'volumes'),
+    );
     this.containers = (pod.spec?.containers ?? []).map(
       (c) =>
         new ContainerWorker(c.name, {
@@ -89,6 +106,7 @@ export class PodWorker {
           pullBackoff: ctx.pullBackoff,
           event: (type, reason, message) => ctx.events.record(this.pod as KubeObject, type, reason, message),
           env: (container) => this.env(container),
+          mount: (container, command) => this.mount(container, command),
           changed: () => ctx.statusChanged(this),
         }),
     );
@@ -99,22 +117,97 @@ export class PodWorker {
     return this.pod;
   }
 
-  /** Starts every container. */
+  /** Makes the pod's volumes, then starts every container. */
   start(): void {
     this.ctx.statusChanged(this);
-    for (const c of this.containers) c.start();
+    void this.prepareVolumes(true);
   }
 
-  private env(container: Container): EnvResult {
-    return containerEnv(this.pod, container, {
+  private async prepareVolumes(first: boolean): Promise<void> {
+    this.volumeTimer = undefined;
+    if (this.state !== 'running') return;
+    try {
+      this.prepared = await this.volumes.prepare();
+    } catch (e) {
+      const message = e instanceof VolumeError ? e.message : `MountVolume.SetUp failed: ${(e as Error).message}`;
+      this.ctx.events.record(this.pod as KubeObject, 'Warning', 'FailedMount', message);
+      // A refresh that fails keeps the files it made before; a first setup waits and tries again.
+      this.later(VOLUME_RETRY_MS, () => void this.prepareVolumes(first));
+      return;
+    }
+    if (this.state !== 'running') return;
+    const p = this.prepared;
+    if (first)
+      for (const why of p.skipped) this.ctx.events.record(this.pod as KubeObject, 'Warning', 'FailedMount', why);
+    if (p.refreshAt !== undefined) this.later(p.refreshAt - Date.now(), () => void this.prepareVolumes(false));
+    if (first) for (const c of this.containers) c.start();
+  }
+
+  private later(ms: number, fn: () => void): void {
+    if (this.volumeTimer) clearTimeout(this.volumeTimer);
+    this.volumeTimer = setTimeout(fn, Math.max(0, ms));
+    this.volumeTimer.unref();
+  }
+
+  /** Reads the ConfigMaps and Secrets the container's env names, then computes its environment. */
+  private async env(container: Container): Promise<EnvResult> {
+    const ns = this.key.namespace;
+    const wanted = new Map<string, { kind: 'ConfigMap' | 'Secret'; name: string }>();
+    const want = (kind: 'ConfigMap' | 'Secret', name: string | undefined): void => {
+      if (name) wanted.set(`${kind}/${name}`, { kind, name });
+    };
+    for (const src of container.envFrom ?? ([] as EnvFromSource[])) {
+      want('ConfigMap', src.configMapRef?.name);
+      want('Secret', src.secretRef?.name);
+    }
+    for (const v of container.env ?? ([] as EnvVar[])) {
+      want('ConfigMap', v.valueFrom?.configMapKeyRef?.name);
+      want('Secret', v.valueFrom?.secretKeyRef?.name);
+    }
+    const found = new Map<string, Record<string, string>>();
+    await Promise.all(
+      [...wanted].map(async ([key, { kind, name }]) => {
+        const o = await this.ctx.cluster.get(resource(kind === 'ConfigMap' ? 'configmaps' : 'secrets'), ns, name);
+        if (o) found.set(key, kind === 'Secret' ? decodeSecret(o) : { ...((o.data ?? {}) as Record<string, string>) });
+      }),
+    );
+    const result = containerEnv(this.pod, container, {
       podIP: this.podIP,
       hostIP: this.ctx.hostIP,
-      lookup: (kind, ns, name) => {
-        const o = this.ctx.registry.tryGet(resource(kind === 'ConfigMap' ? 'configmaps' : 'secrets'), ns, name);
-        if (!o) return undefined;
-        return kind === 'Secret' ? decodeSecret(o) : { ...((o.data ?? {}) as Record<string, string>) };
-      },
+      lookup: (kind, namespace, name) => (namespace === ns ? found.get(`${kind}/${name}`) : undefined),
     });
+    const api = this.ctx.apiServer;
+    if (result.ok && api) {
+      // What the kubelet sets for the `kubernetes` Service in every container (before the pod's own env wins).
+      result.env = {
+        KUBERNETES_SERVICE_HOST: api.host,
+        KUBERNETES_SERVICE_PORT: String(api.port),
+        KUBERNETES_SERVICE_PORT_HTTPS: String(api.port),
+        KUBERNETES_PORT: `tcp://${api.host}:${api.port}`,
+        ...result.env,
+      };
+    }
+    return result;
+  }
+
+  /** The container's command, run with its volumes mounted at their mountPaths when this process may mount. */
+  private mount(container: Container, cmd: { command: string; args: string[] }): { command: string; args: string[] } {
+    const { mounts } = containerMounts(container, this.prepared?.paths ?? new Map());
+    if (mounts.length === 0) return cmd;
+    if (!canMount()) {
+      if (!this.warnedMounts)
+        this.ctx.events.record(
+          this.pod as KubeObject,
+          'Warning',
+          'FailedMount',
+          `volumes are not mounted (mount namespaces need root); their files are in ${join(this.dir, 'volumes')}`,
+        );
+      this.warnedMounts = true;
+      return cmd;
+    }
+    // A command that does not exist is reported by the spawn itself, as without mounts.
+    const program = resolveCommand(cmd.command, process.env.PATH);
+    return program ? withMounts(program, cmd.args, mounts) : cmd;
   }
 
   /** A container worker by name. */
@@ -166,10 +259,10 @@ export class PodWorker {
     this.ctx.statusChanged(this);
     await Promise.all(this.containers.map((c) => c.stop(this.deadline)));
     if (this.state !== 'terminating') return;
-    this.ctx.flushStatus(this);
+    await this.ctx.flushStatus(this);
     this.state = 'terminated';
     try {
-      this.ctx.registry.delete(resource('pods'), this.key.namespace, this.key.name, {
+      await this.ctx.cluster.delete(resource('pods'), this.key.namespace, this.key.name, {
         gracePeriodSeconds: 0,
         preconditions: { uid: this.key.uid },
       });
@@ -201,6 +294,7 @@ export class PodWorker {
 
   private async stopAll(maxGraceMs: number): Promise<void> {
     this.state = 'gone';
+    if (this.volumeTimer) clearTimeout(this.volumeTimer);
     const podGrace = (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
     this.deadline = Math.min(this.deadline, Date.now() + Math.min(podGrace, maxGraceMs));
     await Promise.all(this.containers.map((c) => c.stop(this.deadline)));

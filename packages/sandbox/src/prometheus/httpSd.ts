@@ -1,18 +1,19 @@
 /**
  * The HTTP service-discovery endpoint Prometheus polls (`http_sd_configs`) in place of Kubernetes
- * discovery, which Debian's build lacks. Each answer is computed from the registry's pods at request
- * time: a list of a few hundred pods is cheaper than keeping a watch-maintained cache consistent.
+ * discovery, which Debian's build lacks. Each answer is computed from the cluster's pods at request
+ * time (a list of the home-made registry, or of the real API server): a list of a few hundred pods is
+ * cheaper than keeping a watch-maintained cache consistent.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from '../apiServer/registry';
+import type { ClusterApi } from '../cluster/clusterApi';
 import { resource } from '../apiServer/resources';
 import { podTargets } from './podTargets';
 
 export type HttpSdState = 'new' | 'listening' | 'closing' | 'closed';
 
 export interface HttpSdServerOptions {
-  registry: Registry;
+  cluster: ClusterApi;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0 (any free port). */
@@ -23,7 +24,7 @@ export const TARGETS_PATH = '/targets';
 
 /** Serves GET /targets: every scrapable pod as a target group, in Prometheus' http_sd JSON format. */
 export class HttpSdServer {
-  private readonly registry: Registry;
+  private readonly cluster: ClusterApi;
   private readonly host: string;
   private readonly port: number;
   private server: Server | undefined;
@@ -31,7 +32,7 @@ export class HttpSdServer {
   private currentState: HttpSdState = 'new';
 
   constructor(opts: HttpSdServerOptions) {
-    this.registry = opts.registry;
+    this.cluster = opts.cluster;
     this.host = opts.host ?? '127.0.0.1';
     this.port = opts.port ?? 0;
   }
@@ -43,7 +44,7 @@ export class HttpSdServer {
   /** Starts listening; resolves with the URL of the targets endpoint (the one to put in the config). */
   async listen(): Promise<string> {
     if (this.currentState !== 'new') throw new Error(`HttpSdServer cannot listen: it is ${this.currentState}`);
-    const server = createServer((req, res) => this.handle(req, res));
+    const server = createServer((req, res) => void this.handle(req, res));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -58,7 +59,7 @@ export class HttpSdServer {
     return `http://${host}:${port}${TARGETS_PATH}`;
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== TARGETS_PATH) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
@@ -70,7 +71,7 @@ export class HttpSdServer {
     }
     let body: string;
     try {
-      body = JSON.stringify(podTargets(this.registry.list(resource('pods')).items));
+      body = JSON.stringify(podTargets(await this.cluster.list(resource('pods'))));
     } catch (e) {
       // Prometheus keeps the last good answer when discovery fails, which is the right fallback.
       res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`${(e as Error).message}\n`);

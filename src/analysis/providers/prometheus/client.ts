@@ -1,15 +1,20 @@
 /**
- * The Prometheus metric provider: instant queries through the HTTP API (`POST /api/v1/query`), with a
- * deadline, bearer or basic auth read from files (so rotated credentials are picked up), and TLS.
- * Failures are classified, never thrown: the query's fault (`invalidQuery`) or the server's
- * (`unavailable`).
+ * The Prometheus metric provider: instant and range queries through the HTTP API (`POST /api/v1/query`,
+ * `/api/v1/query_range`), with a deadline, bearer or basic auth read from files (so rotated credentials
+ * are picked up), and TLS. Every query — a plan's, and the built-in counters and history — is first
+ * confined to the caller's namespace (scope.ts) in send(), the only place a request is made. Failures are classified, never
+ * thrown: the query's fault (`invalidQuery`) or the server's (`unavailable`). Reasons are fixed texts
+ * of Ramp's own — a status code at most — because they reach tenants in verdicts, events and API
+ * errors; what the server answered goes to the server log only.
  */
 import { readFile } from 'node:fs/promises';
-import type { BuiltInCounters, MetricProvider, TemplateVars } from '../metricProvider';
+import type { Logger } from 'pino';
+import type { BuiltInCounters, MetricProvider, QueryOptions, QueryScope, TemplateVars } from '../metricProvider';
 import type { RevisionTarget } from '../../revisionSeries';
 import { historyBinsQuery, historyPodsQuery, renderQuery, samplesQuery } from './promql';
 import type { ProviderAnswer, ProviderResult, Sample, TimedSample } from '../../types';
 import { postForm, type PostResult } from './httpPost';
+import { scopeQuery } from './scope';
 
 /** How a request ended, for Ramp's own metrics. */
 export type ProviderOutcome = 'ok' | 'unavailable' | 'invalidQuery';
@@ -26,6 +31,10 @@ export interface PrometheusProviderOptions {
   onRequest?: (outcome: ProviderOutcome, ms: number) => void;
   /** Answers larger than this are `unavailable`; default 32 MiB. */
   maxBodyBytes?: number;
+  /** Where what the server answered to a failed query is written (never to the tenant). */
+  logger?: Logger;
+  /** The provider's name in the operator's configuration, for log lines. */
+  name?: string;
 }
 
 type SampleValue = [number, string];
@@ -44,7 +53,20 @@ function parseValue(text: string): number {
 }
 
 /** The query's fault: the plan should be refused. Anything else the server says is worth a retry. */
-const QUERY_ERRORS = new Set(['bad_data', 'execution']);
+const QUERY_ERRORS: Record<string, string> = {
+  bad_data: 'Prometheus refused the query as malformed (bad_data)',
+  execution: 'Prometheus could not evaluate the query (execution error)',
+};
+
+/** What Prometheus' errorType may say; anything else is not repeated. */
+const ERROR_TYPES = new Set(['bad_data', 'execution', 'timeout', 'canceled', 'internal', 'unavailable', 'not_found']);
+
+/** A classified answer and, for the server log only, what the server said. */
+export interface Classified {
+  result: ProviderResult;
+  /** The server's own words (its error, or the start of a body that was not its JSON). */
+  detail?: string;
+}
 
 /** The label range answers put each point's time on (seconds, as Prometheus writes it). */
 const RANGE_STEP = '__ramp_step';
@@ -77,12 +99,12 @@ function samplesOf(data: ApiBody['data'], acceptMatrix = false): ProviderResult 
       reason: `the query returns a ${type === 'matrix' ? 'range vector' : 'string'}; expected an instant vector or a scalar`,
     };
   }
-  return { kind: 'unavailable', reason: `prometheus answered an unknown result type ${JSON.stringify(type)}` };
+  return { kind: 'unavailable', reason: 'Prometheus answered with a result type Ramp does not know' };
 }
 
 /** Turns what came back into a result: 400 bad_data and 422 execution are the query's fault. */
-export function classifyAnswer(r: PostResult, acceptMatrix = false): ProviderResult {
-  if (r.kind === 'noAnswer') return { kind: 'unavailable', reason: r.reason };
+export function classifyAnswer(r: PostResult, acceptMatrix = false): Classified {
+  if (r.kind === 'noAnswer') return { result: { kind: 'unavailable', reason: r.reason }, detail: r.detail };
   let body: ApiBody | undefined;
   try {
     body = JSON.parse(r.body) as ApiBody;
@@ -91,16 +113,21 @@ export function classifyAnswer(r: PostResult, acceptMatrix = false): ProviderRes
   }
   if (!body || typeof body !== 'object') {
     return {
-      kind: 'unavailable',
-      reason: `prometheus answered HTTP ${r.status} without its JSON: ${r.body.slice(0, 200).trim()}`,
+      result: { kind: 'unavailable', reason: `Prometheus answered HTTP ${r.status} without its JSON` },
+      detail: r.body.slice(0, 2000),
     };
   }
-  if (body.status === 'success' && r.status >= 200 && r.status < 300) return samplesOf(body.data, acceptMatrix);
-  const what = `${body.errorType ?? 'error'}: ${body.error ?? r.body.slice(0, 200)}`;
-  if ((r.status === 400 || r.status === 422) && QUERY_ERRORS.has(body.errorType ?? ''))
-    return { kind: 'invalidQuery', reason: what };
-  return { kind: 'unavailable', reason: `prometheus answered HTTP ${r.status}: ${what}` };
+  if (body.status === 'success' && r.status >= 200 && r.status < 300)
+    return { result: samplesOf(body.data, acceptMatrix) };
+  const errorType = ERROR_TYPES.has(body.errorType ?? '') ? (body.errorType as string) : 'error';
+  const detail = `${String(body.errorType)}: ${String(body.error ?? r.body.slice(0, 2000))}`;
+  if ((r.status === 400 || r.status === 422) && errorType in QUERY_ERRORS)
+    return { result: { kind: 'invalidQuery', reason: QUERY_ERRORS[errorType] }, detail };
+  return { result: { kind: 'unavailable', reason: `Prometheus answered HTTP ${r.status} (${errorType})` }, detail };
 }
+
+/** Milliseconds since the epoch as Prometheus' seconds. */
+const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
 /** A range selector's answer: each point as a sample with its own timestamp (ms). */
 export function timedSamples(samples: readonly Sample[]): TimedSample[] {
@@ -142,17 +169,17 @@ export class PrometheusProvider implements MetricProvider {
     return this.opts.address;
   }
 
-  async query(promql: string, opts: { at?: Date; signal?: AbortSignal } = {}): Promise<ProviderResult> {
-    const began = performance.now();
-    const result = await this.run(promql, opts);
-    this.opts.onRequest?.(result.kind, performance.now() - began);
-    return result;
+  async query(promql: string, opts: QueryOptions): Promise<ProviderResult> {
+    const params: Record<string, string> = {};
+    if (opts.at) params.time = seconds(opts.at.getTime());
+    return this.send('query', promql, params, opts);
   }
 
   async validate(
     promql: string,
+    scope: QueryScope,
   ): Promise<{ ok: true } | { ok: false; reason: string } | { ok: undefined; reason: string }> {
-    const r = await this.query(promql);
+    const r = await this.query(promql, scope);
     if (r.kind === 'ok') return { ok: true };
     if (r.kind === 'invalidQuery') return { ok: false, reason: r.reason };
     return { ok: undefined, reason: r.reason };
@@ -163,11 +190,12 @@ export class PrometheusProvider implements MetricProvider {
     target: RevisionTarget,
     opts: { at: Date; sinceMs: number; signal?: AbortSignal },
   ): Promise<ProviderAnswer<{ samples: TimedSample[] }>> {
-    const began = performance.now();
-    const form = new URLSearchParams({ query: samplesQuery(counters, target, opts.sinceMs) });
-    form.set('time', (opts.at.getTime() / 1000).toFixed(3));
-    const r = await this.post(this.queryUrl, form, opts.signal, true);
-    this.opts.onRequest?.(r.kind, performance.now() - began);
+    const r = await this.send(
+      'query',
+      samplesQuery(counters, target, opts.sinceMs),
+      { time: seconds(opts.at.getTime()) },
+      { namespace: target.namespace, signal: opts.signal, acceptMatrix: true },
+    );
     if (r.kind !== 'ok') return r;
     return { kind: 'ok', samples: timedSamples(r.samples) };
   }
@@ -181,10 +209,12 @@ export class PrometheusProvider implements MetricProvider {
     if (stableRevision === undefined || stableRevision === target.canaryRevision)
       return { kind: 'ok', pods: [], bins: [] };
     const t = { ...target, stableRevision };
-    const pods = await this.query(historyPodsQuery(counters, t, opts.lookbackMs), { at: opts.at });
+    const scope = { namespace: target.namespace };
+    const pods = await this.query(historyPodsQuery(counters, t, opts.lookbackMs), { ...scope, at: opts.at });
     if (pods.kind !== 'ok') return pods;
     const end = opts.at.getTime();
     const range = await this.queryRange(historyBinsQuery(counters, t, opts.binMs), {
+      ...scope,
       start: end - opts.lookbackMs + opts.binMs,
       end,
       stepMs: opts.binMs,
@@ -193,50 +223,69 @@ export class PrometheusProvider implements MetricProvider {
     return { kind: 'ok', pods: pods.samples.filter((s) => Number.isFinite(s.value)), bins: binsOf(range.samples) };
   }
 
-  /** A range query (`/api/v1/query_range`): every point as a sample labelled with its time. */
-  async queryRange(promql: string, opts: { start: number; end: number; stepMs: number }): Promise<ProviderResult> {
-    const began = performance.now();
-    const form = new URLSearchParams({
-      query: promql,
-      start: (opts.start / 1000).toFixed(3),
-      end: (opts.end / 1000).toFixed(3),
-      step: `${opts.stepMs / 1000}`,
-    });
-    const result = await this.post(this.rangeUrl, form, undefined, true);
-    this.opts.onRequest?.(result.kind, performance.now() - began);
-    return result;
+  /**
+   * A range query (`/api/v1/query_range`) confined to `namespace` like any other: every point as a
+   * sample labelled with its time.
+   */
+  async queryRange(
+    promql: string,
+    opts: QueryScope & { start: number; end: number; stepMs: number; signal?: AbortSignal },
+  ): Promise<ProviderResult> {
+    const params = { start: seconds(opts.start), end: seconds(opts.end), step: `${opts.stepMs / 1000}` };
+    return this.send('query_range', promql, params, { ...opts, acceptMatrix: true });
   }
 
   renderQuery(template: string, vars: TemplateVars, path: string): string {
     return renderQuery(template, vars, { path });
   }
 
-  private async run(promql: string, opts: { at?: Date; signal?: AbortSignal }): Promise<ProviderResult> {
-    const form = new URLSearchParams({ query: promql });
-    if (opts.at) form.set('time', (opts.at.getTime() / 1000).toFixed(3));
-    return this.post(this.queryUrl, form, opts.signal);
+  /**
+   * The one way a query leaves Ramp: `promql` is confined to `opts.namespace` (scope.ts) before anything
+   * is sent, and refused (`invalidQuery`) when it cannot be. Reasons are Ramp's fixed texts; what the
+   * server answered goes to the log.
+   */
+  private async send(
+    endpoint: 'query' | 'query_range',
+    promql: string,
+    params: Record<string, string>,
+    opts: QueryScope & { signal?: AbortSignal; acceptMatrix?: boolean },
+  ): Promise<ProviderResult> {
+    const began = performance.now();
+    const scoped = scopeQuery(promql, opts.namespace);
+    const result: ProviderResult = scoped.ok
+      ? await this.post(endpoint, new URLSearchParams({ ...params, query: scoped.query }), opts)
+      : { kind: 'invalidQuery', reason: scoped.reason };
+    this.opts.onRequest?.(result.kind, performance.now() - began);
+    return result;
   }
 
+  /** Only send() calls this, with a query already scoped. */
   private async post(
-    url: URL,
+    endpoint: 'query' | 'query_range',
     form: URLSearchParams,
-    signal?: AbortSignal,
-    acceptMatrix = false,
+    opts: QueryScope & { signal?: AbortSignal; acceptMatrix?: boolean },
   ): Promise<ProviderResult> {
     let authorization: string | undefined;
     try {
       authorization = await this.authorization();
     } catch (e) {
-      return { kind: 'unavailable', reason: `cannot read the Prometheus credentials: ${(e as Error).message}` };
+      this.opts.logger?.warn({ err: e, provider: this.opts.name }, 'cannot read the metric provider credentials');
+      return { kind: 'unavailable', reason: "cannot read the metric provider's credentials (the server log says why)" };
     }
-    const answer = await postForm(url, form, {
+    const answer = await postForm(endpoint === 'query' ? this.queryUrl : this.rangeUrl, form, {
       headers: authorization ? { authorization } : {},
       timeoutMs: this.opts.timeoutMs,
       insecureSkipVerify: this.opts.insecureSkipVerify ?? false,
-      signal,
+      signal: opts.signal,
       maxBodyBytes: this.opts.maxBodyBytes ?? 32 * 1024 * 1024,
     });
-    return classifyAnswer(answer, acceptMatrix);
+    const { result, detail } = classifyAnswer(answer, opts.acceptMatrix ?? false);
+    if (result.kind !== 'ok')
+      this.opts.logger?.warn(
+        { provider: this.opts.name, namespace: opts.namespace, outcome: result.kind, reason: result.reason, detail },
+        'metric query failed',
+      );
+    return result;
   }
 
   /** Read on every query: mounted Secrets and projected ServiceAccount tokens rotate. */

@@ -5,9 +5,13 @@
 import http from 'node:http';
 import https from 'node:https';
 
-/** What came back: a status and a body, or why nothing (complete) came back. */
+/**
+ * What came back: a status and a body, or why nothing (complete) came back — `reason` in fixed words
+ * (a tenant may read it), `detail` with the address and the system's message (for the server log).
+ */
 export type PostResult =
-  { kind: 'answer'; status: number; contentType: string; body: string } | { kind: 'noAnswer'; reason: string };
+  | { kind: 'answer'; status: number; contentType: string; body: string }
+  | { kind: 'noAnswer'; reason: string; detail: string };
 
 export interface PostOptions {
   headers: Record<string, string>;
@@ -19,11 +23,19 @@ export interface PostOptions {
   maxBodyBytes: number;
 }
 
-function describe(e: unknown, timedOut: boolean, timeoutMs: number, url: URL): string {
-  if (timedOut) return `no answer from ${url.origin} within ${timeoutMs} ms (timed out)`;
+/**
+ * Node's and OpenSSL's error codes (ECONNREFUSED, CERT_HAS_EXPIRED) are constants: repeating one says
+ * what kind of failure it was. Their messages are not (a certificate's names, the address).
+ */
+const ERROR_CODE = /^[A-Z][A-Z0-9_]{1,40}$/;
+
+function describe(e: unknown, timedOut: boolean, timeoutMs: number, url: URL): { reason: string; detail: string } {
   const err = e as NodeJS.ErrnoException;
-  if (err?.name === 'AbortError') return `the query to ${url.origin} was cancelled`;
-  return `${url.origin} did not answer: ${err?.code ? `${err.code} ` : ''}${err?.message ?? String(e)}`.trim();
+  const detail = `${url.origin}: ${err?.code ? `${err.code} ` : ''}${err?.message ?? String(e)}`.trim();
+  if (timedOut) return { reason: `the metric provider did not answer within ${timeoutMs} ms`, detail };
+  if (err?.name === 'AbortError') return { reason: 'the query was cancelled', detail };
+  const code = err?.code && ERROR_CODE.test(err.code) ? ` (${err.code})` : '';
+  return { reason: `the metric provider did not answer${code}`, detail };
 }
 
 /** POSTs `form` to `url`; never throws: failures to get a complete answer come back as `noAnswer`. */
@@ -39,7 +51,7 @@ export function postForm(url: URL, form: URLSearchParams, opts: PostOptions): Pr
       settled = true;
     };
     const fail = (e: unknown): void =>
-      finish({ kind: 'noAnswer', reason: describe(e, timeout.aborted, opts.timeoutMs, url) });
+      finish({ kind: 'noAnswer', ...describe(e, timeout.aborted, opts.timeoutMs, url) });
     const req = lib.request(
       url,
       {
@@ -60,7 +72,11 @@ export function postForm(url: URL, form: URLSearchParams, opts: PostOptions): Pr
         res.on('data', (c: Buffer) => {
           size += c.length;
           if (size > opts.maxBodyBytes) {
-            finish({ kind: 'noAnswer', reason: `${url.origin} answered with more than ${opts.maxBodyBytes} bytes` });
+            finish({
+              kind: 'noAnswer',
+              reason: `the metric provider answered with more than ${opts.maxBodyBytes} bytes`,
+              detail: url.origin,
+            });
             req.destroy();
           } else chunks.push(c);
         });

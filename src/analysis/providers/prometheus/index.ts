@@ -28,5 +28,7 @@ export const prometheusProvider: ProviderPlugin<PrometheusSettings> = {
       basicAuth: s.basicAuth,
       insecureSkipVerify: s.insecureSkipVerify,
       onRequest: hooks.onRequest && ((outcome, ms) => hooks.onRequest?.('prometheus', outcome, ms)),
+      logger: hooks.logger,
+      name: hooks.name,
     }),
 };

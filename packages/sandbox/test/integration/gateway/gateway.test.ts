@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { resource } from '../../../src/apiServer/resources';
+import { RegistryCluster } from '../../../src/cluster/registryCluster';
 import { Gateway } from '../../../src/gateway/gateway';
 import { cookieMatchRegex } from '../../../src/gateway/matching';
 import { LoadGenerator } from '../../../src/loadGen/loadGenerator';
@@ -16,7 +17,7 @@ let agent: http.Agent;
 
 beforeEach(async () => {
   cluster = new Cluster('shop');
-  gateway = new Gateway({ registry: cluster.registry, upstreamTimeoutMs: 500 });
+  gateway = new Gateway({ cluster: new RegistryCluster(cluster.registry), upstreamTimeoutMs: 500 });
   url = await gateway.listen();
   agent = new http.Agent({ keepAlive: true });
 });
@@ -396,7 +397,7 @@ describe('Gateway: proxying', () => {
 
   it('a gateway that cannot listen rejects and ends closed, with its watches stopped', async () => {
     const before = cluster.registry.store.watchCount();
-    const second = new Gateway({ registry: cluster.registry, port: Number(new URL(url).port) });
+    const second = new Gateway({ cluster: new RegistryCluster(cluster.registry), port: Number(new URL(url).port) });
     await expect(second.listen()).rejects.toThrow(/EADDRINUSE/);
     expect(second.state).toBe('closed');
     expect(cluster.registry.store.watchCount()).toBe(before);

@@ -14,7 +14,9 @@ import { ObjectStore } from '../../../src/apiServer/store';
 import type { KubeObject } from '../../../src/apiServer/types';
 import { waitFor } from '../../../src/util/ports';
 import { demoAppMainPath } from '../../../src/kubelet/imageRegistry';
+import { RegistryCluster } from '../../../src/cluster/registryCluster';
 import { Kubelet, type KubeletOptions } from '../../../src/kubelet/kubelet';
+import { Scheduler } from '../../../src/kubelet/scheduler';
 
 export const pods = resource('pods');
 export const events = resource('events');
@@ -32,12 +34,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A started kubelet with small back-off values unless told otherwise. */
+/** A started kubelet (and the home-made scheduler binding pods to its node) with small back-off values unless told otherwise. */
 export async function startKubelet(opts: Partial<KubeletOptions> = {}): Promise<Harness> {
   const stateDir = mkdtempSync(join(tmpdir(), 'ramp-kubelet-'));
   const registry = new Registry(new ObjectStore());
+  const scheduler = new Scheduler(registry, opts.nodeName ?? 'sandbox');
+  scheduler.start();
   const kubelet = new Kubelet({
-    registry,
+    cluster: new RegistryCluster(registry),
     stateDir,
     backoff: { initialMs: 300, maxMs: 2000 },
     shutdownGraceMs: 2000,
@@ -49,7 +53,11 @@ export async function startKubelet(opts: Partial<KubeletOptions> = {}): Promise<
     registry,
     kubelet,
     stateDir,
-    close: () => (closed ??= kubelet.close().finally(() => rmSync(stateDir, { recursive: true, force: true }))),
+    close: () =>
+      (closed ??= kubelet.close().finally(() => {
+        scheduler.close();
+        rmSync(stateDir, { recursive: true, force: true });
+      })),
   };
 }
 

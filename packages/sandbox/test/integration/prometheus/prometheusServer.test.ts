@@ -6,6 +6,7 @@ import { Registry } from '../../../src/apiServer/registry';
 import { resource } from '../../../src/apiServer/resources';
 import { ObjectStore } from '../../../src/apiServer/store';
 import { clone } from '../../../src/apiServer/types';
+import { RegistryCluster } from '../../../src/cluster/registryCluster';
 import { HttpSdServer } from '../../../src/prometheus/httpSd';
 import { prometheusNotFound, PrometheusServer, prometheusReady } from '../../../src/prometheus/prometheusServer';
 import { MissingBinaryError } from '../../../src/errors/missingBinaryError';
@@ -63,7 +64,7 @@ describe('sandbox Prometheus scraping pods found through HTTP service discovery'
   beforeAll(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'ramp-prom-'));
     registry = new Registry(new ObjectStore());
-    sd = new HttpSdServer({ registry });
+    sd = new HttpSdServer({ cluster: new RegistryCluster(registry) });
     sdUrl = await sd.listen();
     prom = new PrometheusServer({ stateDir, sdUrl });
     url = await prom.start();

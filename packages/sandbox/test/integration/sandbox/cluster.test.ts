@@ -1,7 +1,8 @@
 /**
  * The whole sandbox, driven by real kubectl as a user would: apply, get -o wide, rollout status,
  * scale, set image, rollout undo, logs, get -w, delete cascading to pods — and the same pods serving
- * through the gateway and scraped by the real Prometheus.
+ * through the gateway and scraped by the real Prometheus. Runs on both control planes (the kubernetes
+ * lane: the real kube-apiserver and controllers, pods on 10.244.x.y).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { queryInstant } from '../../../src/prometheus/query';
 import { waitFor } from '../../../src/util/ports';
 import { silentLogger } from '../../../src/util/logger';
 import { kubectl, kubectlStream } from '../../helpers/kubectl';
+import { controlPlaneUnderTest, podIpPattern } from '../../helpers/controlPlane';
 import { request } from '../../helpers/http';
 
 const APP = `
@@ -59,7 +61,12 @@ describe('the sandbox through kubectl', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ramp-sb-'));
-    sb = await Sandbox.start({ dir, backoff: { initialMs: 200, maxMs: 2000 }, logger: silentLogger() });
+    sb = await Sandbox.start({
+      dir,
+      controlPlane: controlPlaneUnderTest(),
+      backoff: { initialMs: 200, maxMs: 2000 },
+      logger: silentLogger(),
+    });
   }, 60_000);
   afterAll(async () => {
     await sb?.close();
@@ -72,8 +79,11 @@ describe('the sandbox through kubectl', () => {
     expect(status.stdout).toContain('successfully rolled out');
     const wide = await k(['get', 'deploy,rs,pods,svc,endpointslices', '-n', 'shop', '-o', 'wide']);
     expect(wide.stdout).toMatch(/deployment\.apps\/web\s+3\/3\s+3\s+3/);
-    expect(wide.stdout.match(/pod\/web-\S+\s+1\/1\s+Running\s+0\s+\S+\s+127\.1\.\d+\.\d+\s+sandbox/g)).toHaveLength(3);
-    expect(wide.stdout).toMatch(/endpointslice\.discovery\.k8s\.io\/web-\S+\s+IPv4\s+8080\s+127\.1\./);
+    const ip = podIpPattern();
+    expect(
+      wide.stdout.match(new RegExp(`pod/web-\\S+\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${ip}\\s+sandbox`, 'g')),
+    ).toHaveLength(3);
+    expect(wide.stdout).toMatch(new RegExp(`endpointslice\\.discovery\\.k8s\\.io/web-\\S+\\s+IPv4\\s+8080\\s+${ip}`));
   });
 
   it('serves the pods through the gateway', async () => {
@@ -140,7 +150,7 @@ describe('the sandbox through kubectl', () => {
   });
 
   it('shows logs and streams pod changes to `get pods -w`', async () => {
-    const pod = sb.registry.list(resource('pods'), { namespace: 'shop' }).items[0].metadata.name ?? '';
+    const pod = (await sb.cluster.list(resource('pods'), { namespace: 'shop' }))[0].metadata.name ?? '';
     const logs = await k(['logs', pod, '-n', 'shop']);
     expect(logs.code).toBe(0);
     const w = kubectlStream(sb.kubeconfigPath, ['get', 'pods', '-n', 'shop', '-w']);
@@ -157,11 +167,11 @@ describe('the sandbox through kubectl', () => {
   it('deletes the Deployment with its ReplicaSets and pods, and Prometheus drops the targets', async () => {
     expect((await k(['delete', 'deployment', 'web', '-n', 'shop'])).stdout).toContain('deleted');
     await waitFor(
-      () => sb.registry.list(resource('pods'), { namespace: 'shop' }).items.length === 0,
+      async () => (await sb.cluster.list(resource('pods'), { namespace: 'shop' })).length === 0,
       'the pods to go',
       30_000,
     );
-    expect(sb.registry.list(resource('replicasets'), { namespace: 'shop' }).items).toHaveLength(0);
+    expect(await sb.cluster.list(resource('replicasets'), { namespace: 'shop' })).toHaveLength(0);
     await waitFor(
       async () => (await queryInstant(sb.urls.prometheus ?? '', 'up{namespace="shop"}')).length === 0,
       'Prometheus to drop the targets',
