@@ -167,7 +167,7 @@ export function advanceWindows(
   }
   const waiting: Waiting = { canary: true, stable: true };
   const has = { canary: false, stable: false };
-  for (const [key, role] of present) has[role] = true;
+  for (const role of present.values()) has[role] = true;
   for (const role of ['canary', 'stable'] as const)
     waiting[role] = !has[role] || [...present].some(([k, r]) => r === role && !advanced(series[k]));
   forget(series, opts.now, opts.forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS, opts.maxSeries ?? DEFAULT_MAX_SERIES);
