@@ -220,20 +220,23 @@ describe('aligned windows on a real Prometheus', () => {
   });
 
   it('3: one container of a pod restarting does not count the other container’s history', async () => {
-    const c = await addPod('127.1.93.30', CANARY, 'x3fff');
-    const s = await addPod('127.1.93.31', STABLE, 'y4ggg');
+    // Revisions of its own: the pods the tests above deleted a moment ago are still in a look's range,
+    // and a window waits for every pod it sees (here that would only delay it).
+    const own = { ...target, canaryRevision: 'c3cccccccc', stableRevision: 's3dddddddd' };
+    const c = await addPod('127.1.93.30', own.canaryRevision, 'x3fff');
+    const s = await addPod('127.1.93.31', own.stableRevision, 'y4ggg');
     c.requests.inc({ code: '200', container: 'app' }, 10_000);
     c.requests.inc({ code: '200', container: 'sidecar' }, 50);
     s.requests.inc({ code: '200', container: 'app' }, 20_000);
     await Promise.all([settled(c, 10_050), settled(s, 20_000)]);
-    const base = await measure(provider, errorsMetric, target, undefined, Date.now());
+    const base = await measure(provider, errorsMetric, own, undefined, Date.now());
     // The sidecar restarts (its counter starts again from zero and counts 7); the app serves 30 more.
     c.requests.remove({ code: '200', container: 'sidecar' });
     c.requests.inc({ code: '200', container: 'sidecar' }, 7);
     c.requests.inc({ code: '200', container: 'app' }, 30);
     s.requests.inc({ code: '200', container: 'app' }, 60);
     await Promise.all([settled(c, 10_037), settled(s, 20_060)]);
-    const r = await measure(provider, errorsMetric, target, base.cursor, Date.now());
+    const r = await measure(provider, errorsMetric, own, base.cursor, Date.now());
     // Summed by pod first, 10,050 → 10,037 looked like one reset and counted 10,037.
     expect(r.measurement).toMatchObject({ kind: 'counts', canary: { requests: 37 }, stable: { requests: 60 } });
   });
