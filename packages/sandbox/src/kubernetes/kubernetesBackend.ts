@@ -87,13 +87,17 @@ export class KubernetesBackend implements ControlPlaneBackend {
     };
   }
 
-  /** The node lifecycle controller takes the not-ready taint off a new node once it is Ready (within a second here). */
+  /** Ready, and without the not-ready taint the node lifecycle controller puts on a new node until then. */
   async schedulable(): Promise<void> {
     await waitFor(
       async () => {
         const node = await this.admin.get(resource('nodes'), undefined, this.opts.nodeName);
         const taints = ((node?.spec as { taints?: { key: string }[] } | undefined)?.taints ?? []).map((t) => t.key);
-        return !!node && !taints.includes('node.kubernetes.io/not-ready');
+        const conditions = (node?.status as { conditions?: { type: string; status: string }[] } | undefined)
+          ?.conditions;
+        // A node just registered has neither its status nor the not-ready taint yet: wait for Ready too.
+        const ready = (conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+        return !!node && ready && !taints.includes('node.kubernetes.io/not-ready');
       },
       `node ${this.opts.nodeName} to become schedulable`,
       60_000,
