@@ -48,6 +48,12 @@ export const rolloutViewSchema = z
     message: z.string(),
     createdAt: z.string().openapi({ format: 'date-time' }),
     updatedAt: z.string().openapi({ format: 'date-time' }),
+    /** Who started it (the API caller), when known. */
+    createdBy: z.string().optional(),
+    /** The rollout whose plan it repeats, when started by `undo`. */
+    undoOf: z.string().optional(),
+    /** The new revision's container images. */
+    images: z.array(z.string()),
     /** `new`: the revision rolled out ('' until a worker resolves it); `previousStable`: the stable one before its promotion. */
     revisions: z.object({ stable: z.string().optional(), new: z.string(), previousStable: z.string().optional() }),
     /** The new revision's target share of requests (percent): traffic.target.weight. */

@@ -124,6 +124,17 @@ export class RampApiClient {
     });
   }
 
+  /** POST …/rollouts/{name}/undo: a rollout back to an earlier promoted revision (default the one before). */
+  undo(ns: string, name: string, opts: { toRevision?: string; signal?: AbortSignal } = {}): Promise<RolloutView> {
+    return this.call({
+      method: 'POST',
+      path: `${rolloutPath(ns, name)}/undo`,
+      body: opts.toRevision ? { toRevision: opts.toRevision } : {},
+      schema: rolloutViewSchema,
+      signal: opts.signal,
+    });
+  }
+
   /** GET …/events as Server-Sent Events, reconnecting with Last-Event-ID until the rollout ends (see eventStream.ts). */
   followEvents(ns: string, name: string, opts: FollowOptions = {}): AsyncGenerator<FollowItem, void, undefined> {
     return followEvents(

@@ -79,6 +79,18 @@ const COMMANDS: { name: string; args?: string; summary: string; load: () => Prom
     load: async () => (await import('./commands/resume')).registerResume,
   },
   {
+    name: 'history',
+    args: '<name>',
+    summary: "an app's rollouts, newest first: revision, images, outcome, when, who",
+    load: async () => (await import('./commands/history')).registerHistory,
+  },
+  {
+    name: 'undo',
+    args: '<name>',
+    summary: 'roll an app back to the revision promoted before the running one (or --to-revision)',
+    load: async () => (await import('./commands/undo')).registerUndo,
+  },
+  {
     name: 'list',
     summary: "list the namespace's rollouts",
     load: async () => (await import('./commands/list')).registerList,

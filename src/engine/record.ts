@@ -72,6 +72,10 @@ export const recordSchema = z.object({
   seq: z.number().int(),
   version: z.number().int(),
   createdAt: z.number(),
+  /** Who started it (the API caller's subject), when known. */
+  createdBy: z.string().optional(),
+  /** The rollout whose plan it repeats, when started by `undo`. */
+  undoOf: z.string().optional(),
   updatedAt: z.number(),
   attempt: z.number().int().min(1),
   /** The validated plan as submitted (schema output), validated again whenever the record is read. */

@@ -116,7 +116,7 @@ export function newRecord(
 export async function createRollout(
   deps: EngineDeps,
   plan: Plan,
-  opts: { dryRun?: boolean; attempt?: number } = {},
+  opts: { dryRun?: boolean; attempt?: number; createdBy?: string; undoOf?: string } = {},
 ): Promise<RolloutRecord> {
   const compiled = compilePlan(plan);
   enforcePlanPodPolicy(deps.podPolicy, plan);
@@ -124,7 +124,11 @@ export async function createRollout(
   const now = deps.clock();
   if (opts.dryRun) return newRecord(plan, compiled, 0, now, opts.attempt ?? 1);
   const seq = await deps.store.nextSeq(compiled.namespace, compiled.app);
-  const fresh = newRecord(plan, compiled, seq, now, opts.attempt ?? 1);
+  const fresh = {
+    ...newRecord(plan, compiled, seq, now, opts.attempt ?? 1),
+    ...(opts.createdBy ? { createdBy: opts.createdBy } : {}),
+    ...(opts.undoOf ? { undoOf: opts.undoOf } : {}),
+  };
   const created: RolloutEvent = {
     at: now,
     type: 'Created',

@@ -3,7 +3,9 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { createRollout } from '../../engine/rollouts';
 import { planSchema } from '../../plan/schema';
-import { decodePlanBody, PLAN_TYPES } from '../body';
+import { decodeBody, decodePlanBody, JSON_TYPES, PLAN_TYPES } from '../body';
+import { NoUndoTargetError } from '../../errors';
+import { undoTarget } from '../../engine/undo';
 import {
   appParamsSchema,
   createQuerySchema,
@@ -22,6 +24,8 @@ import { eventView, rolloutView } from '../views';
 
 const BASE = '/api/v1/namespaces/:ns/rollouts';
 const DEFAULT_LIMIT = 50;
+/** How far back `undo` looks for a promoted rollout. */
+const UNDO_LOOKBACK = 100;
 
 /** The path of an app's rollout resource (for Location headers). */
 export function rolloutPath(ns: string, app: string, rolloutId?: string): string {
@@ -34,7 +38,7 @@ function create(api: ApiContext) {
     const query = parseRequestPart(createQuerySchema, req.query, 'query');
     const plan = planFromBody(await decodePlanBody(req, api.yaml), ns);
     const dryRun = query.dryRun === 'true';
-    const record = await createRollout(api.deps, plan, { dryRun });
+    const record = await createRollout(api.deps, plan, { dryRun, createdBy: contextOf(res).principal?.subject });
     if (dryRun) {
       res.status(200).json({ dryRun: true, rollout: rolloutView(record) });
       return;
@@ -76,6 +80,37 @@ function show(api: ApiContext) {
   };
 }
 
+const undoBodySchema = z
+  .strictObject({
+    /** The revision to go back to; default the one promoted before the running one. */
+    toRevision: z
+      .string()
+      .regex(/^[a-z0-9]{1,63}$/, { error: 'expected a revision (as ramp history shows it)' })
+      .optional(),
+  })
+  .openapi('UndoOptions');
+
+/** Starts the plan of an earlier promoted rollout again: a rollout back to its revision, through its strategy. */
+function undo(api: ApiContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const { ns, name } = parseRequestPart(appParamsSchema, req.params, 'path');
+    const body = parseRequestPart(undoBodySchema, decodeBody(req, JSON_TYPES), 'body');
+    const found = undoTarget(await listAppRollouts(api.deps, ns, name, UNDO_LOOKBACK), body.toRevision);
+    if ('why' in found) throw new NoUndoTargetError(ns, name, found.why);
+    const ctx = contextOf(res);
+    const record = await createRollout(api.deps, found.rollout.plan, {
+      createdBy: ctx.principal?.subject,
+      undoOf: found.rollout.id,
+    });
+    ctx.rolloutId = record.id;
+    ctx.log.info({ rolloutId: record.id, app: record.app, undoOf: found.rollout.id }, 'undo started');
+    res
+      .status(201)
+      .location(rolloutPath(ns, record.app, record.id))
+      .json(rolloutView(record));
+  };
+}
+
 const planBody = {
   description:
     'The plan (kind Rollout). metadata.namespace may be left out (the namespace in the path is used) or must equal it.',
@@ -86,6 +121,27 @@ const planBody = {
 /** The rollout resource routes. */
 export function rolloutRoutes(api: ApiContext): ApiRoute[] {
   return [
+    {
+      method: 'post',
+      path: `${BASE}/:name/undo`,
+      verb: 'write',
+      workload: true,
+      params: appParamsSchema,
+      body: true,
+      handler: undo(api),
+      doc: {
+        operationId: 'undoRollout',
+        summary: "Roll the app back to an earlier promoted revision (its rollout's plan, through the same strategy)",
+        request: { body: { required: false, content: { 'application/json': { schema: undoBodySchema } } } },
+        responses: {
+          '201': {
+            ...json('The rollout back to the earlier revision, created and queued.', rolloutViewSchema),
+            headers: z.object({ Location: z.string().openapi({ description: 'The rollout resource' }) }),
+          },
+          ...errors(...COMMON_ERRORS, 409, 413, 415, 422, 502),
+        },
+      },
+    },
     {
       method: 'post',
       path: BASE,

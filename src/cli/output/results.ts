@@ -90,3 +90,20 @@ export function listText(items: readonly RolloutView[], now: number): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
 }
+
+/** `ramp history`: one row per rollout of the app, newest first — the revision, images, outcome, when, who. */
+export function historyText(items: readonly RolloutView[]): string {
+  if (items.length === 0) return 'no rollouts';
+  const rows = [['ROLLOUT', 'REVISION', 'IMAGES', 'OUTCOME', 'STARTED', 'BY']];
+  for (const v of items)
+    rows.push([
+      v.id,
+      v.revisions.new || '-',
+      v.images.join(',') || '-',
+      `${v.outcome ?? v.phase}${v.undoOf ? ` (undo of ${v.undoOf})` : ''}`,
+      isoSecond(v.createdAt),
+      v.createdBy ?? '-',
+    ]);
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
+}

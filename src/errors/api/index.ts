@@ -11,3 +11,4 @@ export { TokenFileError } from './tokenFileError';
 export { TooManyRequestsError } from './tooManyRequestsError';
 export { UnauthorizedError } from './unauthorizedError';
 export { UnsupportedMediaTypeError } from './unsupportedMediaTypeError';
+export { NoUndoTargetError } from './noUndoTargetError';

@@ -14,6 +14,7 @@ export function view(over: Partial<RolloutView> = {}): RolloutView {
     message: 'created',
     createdAt: at(0),
     updatedAt: at(0),
+    images: ['ramp.dev/demo-app:v2'],
     revisions: { stable: 'aaaaaaaaaa', new: 'bbbbbbbbbb' },
     weight: 0,
     strategy: 'canary',
