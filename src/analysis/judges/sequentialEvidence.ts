@@ -1,16 +1,14 @@
 /**
- * What the sequential judge tells humans: which hypothesis a verdict rejects, in words; the counts; the
- * ratio's estimate with its anytime-valid bound (upper while deciding, lower on a fail); the evidences
- * against their boundaries; the spread between pods and the dispersion it allowed for; and, while
- * undecided, how long a decision will take at this traffic — as verdict evidence (numbers) and one
- * sentence. Pure.
+ * What the sequential judge tells humans: the counts, the ratio's estimate and its anytime-valid bound
+ * (upper while deciding, lower on a fail), the log-likelihood ratios against their boundaries, and the
+ * exposure — as verdict evidence (numbers) and one sentence. Pure.
  */
-import { ratioEstimate, ratioLowerBound, ratioUpperBound } from '../stats/conditionalRatio';
+import { ratioEstimate, ratioLowerBound, ratioUpperBound, type EventCounts } from '../stats/conditionalRatio';
 import { num, pct } from './checks';
-import type { ConditionalStream } from './conditionalStream';
 import type { ErrorRateStream } from './sequentialErrors';
 import type { LatencyStream } from './sequentialLatency';
-import type { FailSide } from './sequentialTest';
+import type { SequentialTest } from './sequentialTest';
+import { NEGLIGIBLE_ERROR_RATE } from './sequentialSettings';
 
 export type Evidence = Record<string, number | string>;
 
@@ -20,181 +18,136 @@ function fmt(x: number): string {
   return x >= 100 ? x.toFixed(0) : x.toPrecision(3);
 }
 
-/** A duration in minutes, as people say it. */
-export function humanMinutes(minutes: number): string {
-  if (!Number.isFinite(minutes)) return 'forever';
-  if (minutes < 1) return 'under a minute';
-  if (minutes < 90) return `about ${Math.round(minutes)} min`;
-  if (minutes < 48 * 60) return `about ${(minutes / 60).toPrecision(2)} h`;
-  return `about ${Math.round(minutes / 1440)} days`;
-}
-
-/** The hypotheses of a metric, in words. */
-export function hypotheses(s: ConditionalStream, what: string): { tolerance: string; detect: string } {
-  const st = s.settings;
-  const x = (r: number) => `${Number(r.toPrecision(3))}`;
-  if (st.maxIncrease === undefined)
-    return {
-      tolerance: `the canary's ${what} is at most ${x(st.maxRatio)}× the stable's`,
-      detect: `the canary's ${what} is at least ${x(st.detectRatio)}× the stable's`,
-    };
+function testEvidence(t: SequentialTest): Evidence {
   return {
-    tolerance: `the canary's ${what} is at most ${x(st.maxRatio)}× the stable's or at most ${pct(st.maxIncrease)} above it`,
-    detect: `the canary's ${what} is at least ${x(st.detectRatio)}× the stable's and at least ${pct(st.detectIncrease ?? 1)} above it`,
-  };
-}
-
-function testEvidence(s: ConditionalStream): Evidence {
-  const t = s.test;
-  const f = s.factors;
-  const e: Evidence = {
-    failLlr: num(t.weakestFail.llr, 4),
+    llr: num(t.epochLlr, 4),
     failBoundary: num(t.failBoundary, 4),
     epoch: t.epoch,
-    passLlr: num(t.strongestPass.llr, 4),
+    passLlr: num(t.passLlr, 4),
     passBoundary: num(t.passBoundary, 4),
     exposure: t.exposure,
     minExposure: t.opts.minExposure,
-    alpha: num(s.settings.alpha),
+    alpha: num(t.opts.alpha),
     beta: t.opts.beta,
-    podSpreadCv: num(f.spreadCv),
-    podSpreadDf: f.spreadDf,
-    podSpreadBound: num(f.spreadFail, 4),
-    dispersion: num(f.dispersion, 4),
-    stableDispersion: num(f.stableDispersion, 4),
   };
-  for (const side of Object.keys(t.failLlr)) e[`failLlr_${side}`] = num(t.failValue(side as FailSide), 4);
-  for (const [side, llr] of Object.entries(t.passLlr)) e[`passLlr_${side}`] = num(llr, 4);
-  return e;
-}
-
-/** How the robustness shows in a sentence (empty when it changed nothing). */
-function robustness(s: ConditionalStream): string {
-  const f = s.factors;
-  const parts: string[] = [];
-  if (f.spreadFail > 1)
-    parts.push(`pods differ (CV ${fmt(f.spreadCv)}, so up to ${fmt(f.spreadFail)}× may be the pods' luck)`);
-  if (f.dispersion > 1.05) parts.push(`rates move ${fmt(f.dispersion)}× more than sampling explains`);
-  return parts.length ? `; ${parts.join('; ')}` : '';
 }
 
 /**
- * How many more canary requests a pass of identical versions needs at the rates seen (Wald's expected
- * sample size with the evidences' drift under "no regression"), and the drift per request; Infinity when
- * nothing would move them (no events and no absolute bound to show).
+ * The ratio as a human should read it: on a fail, how much worse the canary is at least (the lower
+ * bound at the test's own confidence); otherwise how much worse it could still be (the upper bound a
+ * pass needs below maxRatio).
  */
-export function passOutlook(s: ConditionalStream): { requestsLeft: number; perRequest: number } {
-  const drift = s.identicalDrift();
-  const t = s.test;
-  const nats = Math.max(0, t.passBoundary - t.strongestPass.llr);
-  const exposureLeft = Math.max(0, t.opts.minExposure - t.exposure);
-  if (nats === 0) return { requestsLeft: exposureLeft, perRequest: drift };
-  return { requestsLeft: drift > 0 ? Math.max(exposureLeft, nats / drift) : Infinity, perRequest: drift };
+function ratioClause(
+  r: { intervals: readonly EventCounts[]; estimate: number; upper: number; alternative: number },
+  t: SequentialTest,
+  maxRatio: number | undefined,
+  decision: string,
+  name: string,
+): { clause: string; lower?: number } {
+  const max = maxRatio === undefined ? '' : ` (max ${maxRatio})`;
+  if (decision === 'fail') {
+    const lower = ratioLowerBound(r.intervals, r.alternative, t.opts.alpha);
+    return {
+      clause: `${name} ${fmt(r.estimate)}, at least ${fmt(lower)} with ${pct(1 - t.opts.alpha)} confidence${max}`,
+      lower,
+    };
+  }
+  return { clause: `${name} ${fmt(r.estimate)}, ${pct(1 - t.opts.beta)} bound ${fmt(r.upper)}${max}` };
 }
 
 /** Why the test stands where it does, in one clause. */
-function standing(s: ConditionalStream, decision: string, h: { tolerance: string; detect: string }): string {
-  const t = s.test;
+function standing(t: SequentialTest, decision: string, what: string): string {
+  const fail = `evidence of a regression ${fmt(t.epochLlr)} of ${fmt(t.failBoundary)} needed to roll back`;
   if (decision === 'fail')
-    return `rejected "${h.tolerance}" (false-rollback risk ≤ ${pct(s.settings.alpha)})${robustness(s)}`;
-  if (decision === 'pass')
-    return `rejected "${h.detect}" (chance of passing such a canary ≤ ${pct(t.opts.beta)})${robustness(s)}`;
-  const fail = `evidence against "${h.tolerance}" ${fmt(t.weakestFail.llr)} of ${fmt(t.failBoundary)} needed to roll back`;
-  const pass =
-    t.exposure < t.opts.minExposure
-      ? `a pass needs ${t.opts.minExposure} canary requests, ${t.exposure} so far`
-      : `evidence against "${h.detect}" ${fmt(t.strongestPass.llr)} of ${fmt(t.passBoundary)} needed to pass`;
-  return `${fail}; ${pass}${robustness(s)}`;
-}
-
-/** The ratio as a human should read it: on a fail, how much worse the canary is at least; otherwise how much worse it could still be. */
-function ratioClause(
-  s: ConditionalStream,
-  decision: string,
-  name: string,
-  max: number,
-): { clause: string; lower?: number; upper: number; estimate: number } {
-  const estimate = ratioEstimate(s.intervals);
-  const upper = ratioUpperBound(s.intervals, s.settings.beta);
-  if (decision === 'fail') {
-    const lower = ratioLowerBound(s.intervals, s.settings.detectRatio / s.settings.maxRatio, s.settings.alpha);
-    return {
-      clause: `${name} ${fmt(estimate)}, at least ${fmt(lower)} with ${pct(1 - s.settings.alpha)} confidence (max ${max})`,
-      lower,
-      upper,
-      estimate,
-    };
-  }
-  return {
-    clause: `${name} ${fmt(estimate)}, ${pct(1 - s.settings.beta)} bound ${fmt(upper)} (max ${max})`,
-    upper,
-    estimate,
-  };
+    return `the ${what} ratio is above 1 beyond doubt: evidence ${fmt(t.epochLlr)} ≥ ${fmt(t.failBoundary)} (false-rollback risk ≤ ${pct(t.opts.alpha)})`;
+  if (t.exposure < t.opts.minExposure)
+    return `${fail}; a pass needs ${t.opts.minExposure} canary requests, ${t.exposure} so far`;
+  return `${fail}; evidence of no regression ${fmt(t.passLlr)} of ${fmt(t.passBoundary)} needed to pass`;
 }
 
 /** Evidence and reason for the error-rate stream. */
 export function errorEvidence(s: ErrorRateStream, decision: string): { evidence: Evidence; reason: string } {
-  const t = s.all;
-  const canaryRate = t.canaryRequests ? t.canaryEvents / t.canaryRequests : NaN;
-  const stableRate = t.stableRequests ? t.stableEvents / t.stableRequests : NaN;
-  const ratio = ratioClause(s, decision, 'ratio', s.settings.maxRatio);
+  const t = s.totals;
+  const estimate = ratioEstimate(s.intervals);
+  const bound = ratioUpperBound(s.intervals, s.settings.beta);
+  const canaryRate = t.canaryRequests ? t.canaryErrors / t.canaryRequests : NaN;
+  const stableRate = t.stableRequests ? t.stableErrors / t.stableRequests : NaN;
   const evidence: Evidence = {
     canaryRequests: t.canaryRequests,
-    canaryErrors: t.canaryEvents,
+    canaryErrors: t.canaryErrors,
     stableRequests: t.stableRequests,
-    stableErrors: t.stableEvents,
+    stableErrors: t.stableErrors,
     canaryRate: num(canaryRate),
     stableRate: num(stableRate),
-    ratio: num(ratio.estimate),
-    ratioUpperBound: num(ratio.upper),
+    ratio: num(estimate),
+    ratioUpperBound: num(bound),
     maxRatio: s.settings.maxRatio,
-    detectRatio: num(s.settings.detectRatio),
-    maxIncrease: s.maxIncrease,
-    detectIncrease: s.detectIncrease,
-    toleratedRate: num(s.toleratedRate),
-    stableHistoryRequests: num(s.history.requests),
-    ...testEvidence(s),
+    alternative: s.alternative,
+    negligibleLlr: num(s.negligibleLlr, 4),
+    ...testEvidence(s.test),
   };
+  const ratio = ratioClause(
+    { intervals: s.intervals, estimate, upper: bound, alternative: s.alternative },
+    s.test,
+    s.settings.maxRatio,
+    decision,
+    'ratio',
+  );
   if (ratio.lower !== undefined) evidence.ratioLowerBound = num(ratio.lower);
-  const counts = `canary ${t.canaryEvents}/${t.canaryRequests} errors (${pct(canaryRate)}) vs stable ${t.stableEvents}/${t.stableRequests} (${pct(stableRate)}); ${ratio.clause}`;
-  return { evidence, reason: `${counts}; ${standing(s, decision, hypotheses(s, 'error rate'))}` };
+  const counts = `canary ${t.canaryErrors}/${t.canaryRequests} errors (${pct(canaryRate)}) vs stable ${t.stableErrors}/${t.stableRequests} (${pct(stableRate)}); ${ratio.clause}`;
+  if (decision === 'pass' && !s.test.passing)
+    return {
+      evidence,
+      reason: `${counts}; the canary's error rate is below the negligible ${pct(NEGLIGIBLE_ERROR_RATE)} with ${pct(1 - s.settings.beta)} confidence`,
+    };
+  return { evidence, reason: `${counts}; ${standing(s.test, decision, 'error')}` };
 }
 
 /** Evidence and reason for the latency stream. */
 export function latencyEvidence(s: LatencyStream, decision: string): { evidence: Evidence; reason: string } {
   const q = s.quantiles();
-  const p = `p${num(s.quantile * 100, 4)}`;
+  const estimate = ratioEstimate(s.intervals);
+  const bound = ratioUpperBound(s.intervals, s.settings.beta);
+  const p = `p${num(s.settings.quantile * 100, 4)}`;
   const ms = (x: number) => num(x * 1000, 4);
-  const r = s.currentRatios;
-  const ratio = ratioClause(s, decision, 'slow ratio', r ? Number(r.tolerance.toPrecision(3)) : s.settings.maxRatio);
   const evidence: Evidence = {
-    quantile: s.quantile,
+    quantile: s.settings.quantile,
     canaryMs: ms(q.canary),
     stableMs: ms(q.stable),
     quantileRatio: num(q.canary / q.stable),
     maxRatio: s.settings.maxRatio,
-    detectRatio: num(s.settings.detectRatio),
     boundaryMs: s.boundary === undefined ? 'none yet' : ms(s.boundary),
-    canarySlow: s.all.canaryEvents,
-    stableSlow: s.all.stableEvents,
-    canaryRequests: s.all.canaryRequests,
-    stableRequests: s.all.stableRequests,
-    slowRatio: num(ratio.estimate),
-    slowRatioUpperBound: num(ratio.upper),
-    toleratedSlowRatio: r ? num(r.tolerance, 4) : 'none yet',
-    detectSlowRatio: r ? num(r.detect, 4) : 'none yet',
-    ...testEvidence(s),
+    canarySlow: s.slow.canary,
+    stableSlow: s.slow.stable,
+    canaryRequests: s.slow.canaryRequests,
+    stableRequests: s.slow.stableRequests,
+    slowRatio: num(estimate),
+    slowRatioUpperBound: num(bound),
+    alternative: s.alternative === undefined ? 'none yet' : num(s.alternative, 4),
+    absoluteLlr: num(s.absoluteLlr, 4),
+    ...testEvidence(s.test),
   };
+  // No alternative yet means nothing was tested, so there is no fail to bound from below.
+  const ratio =
+    s.alternative === undefined
+      ? { clause: `slow ratio ${fmt(estimate)}, bound ${fmt(bound)}`, lower: undefined }
+      : ratioClause(
+          { intervals: s.intervals, estimate, upper: bound, alternative: s.alternative },
+          s.test,
+          undefined,
+          decision,
+          'slow ratio',
+        );
   if (ratio.lower !== undefined) evidence.slowRatioLowerBound = num(ratio.lower);
   const where =
     s.boundary === undefined
       ? 'no boundary yet (the stable needs more observations)'
-      : `above ${fmt(s.boundary * 1000)} ms: canary ${s.all.canaryEvents}/${s.all.canaryRequests}, stable ${s.all.stableEvents}/${s.all.stableRequests}`;
+      : `above ${fmt(s.boundary * 1000)} ms: canary ${s.slow.canary}/${s.slow.canaryRequests}, stable ${s.slow.stable}/${s.slow.stableRequests}`;
   const head = `canary ${p} ${fmt(q.canary * 1000)} ms vs stable ${fmt(q.stable * 1000)} ms (max ${s.settings.maxRatio}×); slow requests ${where}; ${ratio.clause}`;
-  if (decision === 'pass' && !s.test.passLlr.ratio)
+  if (decision === 'pass' && !s.test.passing)
     return {
       evidence,
       reason: `${head}; the stable never exceeded the boundary and the canary's ${p} is at or below it with ${pct(1 - s.settings.beta)} confidence`,
     };
-  return { evidence, reason: `${head}; ${standing(s, decision, hypotheses(s, `${p} latency`))}` };
+  return { evidence, reason: `${head}; ${standing(s.test, decision, 'slow-request')}` };
 }

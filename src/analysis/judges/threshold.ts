@@ -73,11 +73,6 @@ function valueCheck(m: Measurement, min: number | undefined, max: number | undef
   };
 }
 
-/** The measurements checks are made of: a baseline (the stable's past) is context for the sequential judge, not a check. */
-function checked(ms: readonly Measurement[]): Measurement[] {
-  return ms.filter((m) => m.kind !== 'baseline');
-}
-
 const SUMMARY: Record<Verdict['decision'], string> = {
   fail: 'failed',
   pass: 'passed',
@@ -98,8 +93,7 @@ export class ThresholdJudge implements Judge {
     this.minChecks = opts.minChecksToPass ?? MIN_CHECKS_TO_PASS;
   }
 
-  judge(all: readonly Measurement[], ctx: JudgeContext): Verdict {
-    const measurements = checked(all);
+  judge(measurements: readonly Measurement[], ctx: JudgeContext): Verdict {
     const from = carrySchema.safeParse(ctx.carried ?? NO_CARRY);
     if (!from.success) {
       const why =
@@ -126,8 +120,7 @@ export class ThresholdJudge implements Judge {
     return { metric: ctx.metric.name, decision: t.decision, reason: this.reason(t, rules, latest), evidence };
   }
 
-  fold(dropped: readonly Measurement[], ctx: JudgeContext): unknown {
-    const measurements = checked(dropped);
+  fold(measurements: readonly Measurement[], ctx: JudgeContext): unknown {
     const from = carrySchema.safeParse(ctx.carried ?? NO_CARRY);
     // An unreadable carry stays as it is: the verdict stays inconclusive rather than forgetting failures.
     if (!from.success) return ctx.carried;
