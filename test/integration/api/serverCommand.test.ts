@@ -124,7 +124,11 @@ describe('ramp server', () => {
         /--providers-file .*providers\.yaml is not valid:\n\s+providers\[0\]\.prometheus\.address: expected the Prometheus URL/,
       ],
       [['--port', 'http', '--tokens-file', tokensFile], /--port: expected an integer 0–65535, got "http"/],
-      [['--port', '0'], /required option '--tokens-file <path>' not specified/],
+      [['--port', '0'], /--tokens-file: expected the tokens file \(or --auth kubernetes\)/],
+      [
+        ['--port', '0', '--auth', 'ldap'],
+        /'--auth <kind>' argument 'ldap' is invalid\. Allowed choices are static, kubernetes/,
+      ],
       [['--port', '0', '--tokens-file', join(dir, 'missing.yaml')], /missing\.yaml: cannot read the file/],
       [['--port', '0', '--tokens-file', bad], /tokens\[0\]\.token: expected a token of at least 16 characters/],
       [
