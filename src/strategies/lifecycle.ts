@@ -13,6 +13,7 @@ import type { CompiledPlan } from '../plan/compile';
 import { formatDuration } from '../plan/duration';
 import type {
   AnalysisOutcome,
+  DecideInput,
   Operation,
   RevisionState,
   StrategyObserved,
@@ -263,6 +264,46 @@ export function settlePromoted<S extends StrategyStateBase>(
   if (record.scaleDownAt === undefined || now < record.scaleDownAt) return unchanged(record);
   if ((revisionState(observed, record.revisions.previousStable)?.specReplicas ?? 0) > 0) return unchanged(record);
   return { record: { ...record, scaleDownAt: undefined }, events: [] };
+}
+
+/** The phases a strategy decides itself, each given the record with inconclusive analysis tracked. */
+export interface PhaseDecisions<S extends StrategyStateBase> {
+  /** Leaving Pending: the strategy's first step. */
+  start(record: StrategyRecord<S>): Transition<S>;
+  Progressing(record: StrategyRecord<S>): Transition<S>;
+  Paused(record: StrategyRecord<S>): Transition<S>;
+  Promoting(record: StrategyRecord<S>): Transition<S>;
+  RollingBack(record: StrategyRecord<S>): Transition<S>;
+}
+
+/**
+ * One reconcile's decision: what every strategy does alike — settle a promotion, leave a finished
+ * rollout alone, start a pending one, deploy an app that has no stable revision — else the strategy's
+ * own decision for the phase.
+ */
+export function decideLifecycle<S extends StrategyStateBase>(
+  plan: CompiledPlan,
+  input: DecideInput<S>,
+  decide: PhaseDecisions<S>,
+): Transition<S> {
+  const { now } = input;
+  const record = trackInconclusive(input.record, input.analysis, now);
+  if (record.phase === 'Succeeded') return settlePromoted(record, input.observed, now);
+  if (isTerminal(record.phase)) return unchanged(record);
+  if (record.phase === 'Pending') return decidePending(plan, record, now, (r) => decide.start(r));
+  if (record.firstDeploy) return decideFirstDeploy(plan, record, input.observed, now);
+  switch (record.phase) {
+    case 'Progressing':
+      return decide.Progressing(record);
+    case 'Paused':
+      return decide.Paused(record);
+    case 'Promoting':
+      return decide.Promoting(record);
+    case 'RollingBack':
+      return decide.RollingBack(record);
+    default:
+      return unchanged(record);
+  }
 }
 
 /** Whether the previous stable revision still keeps its pods (the scale-down delay after a promotion). */

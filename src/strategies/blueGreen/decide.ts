@@ -7,11 +7,9 @@
  * write and starts no pod.
  */
 import { restartAgainstBaseline } from '../../analysis/baseline';
-import { isTerminal } from '../../engine/phase';
 import { formatDuration } from '../../plan/duration';
 import {
-  decideFirstDeploy,
-  decidePending,
+  decideLifecycle,
   finishPromotion,
   finishRollback,
   inconclusive,
@@ -23,10 +21,8 @@ import {
   readyPods,
   resumeWhenConclusive,
   revisionState,
-  settlePromoted,
   startPromoting,
   startRollback,
-  trackInconclusive,
   unchanged,
 } from '../lifecycle';
 import type { DecideInput, StrategyPlan, StrategyRecord, Transition } from '../strategy';
@@ -188,21 +184,12 @@ function decideRollingBack(record: R, input: DecideInput<BlueGreenState>): T {
 
 /** The blue-green decision for one reconcile. */
 export function decideBlueGreen(p: P, input: DecideInput<BlueGreenState>): T {
-  const { now } = input;
-  const record = trackInconclusive(input.record, input.analysis, now);
-  if (record.phase === 'Succeeded') return settlePromoted(record, input.observed, now);
-  if (isTerminal(record.phase)) return unchanged(record);
-  if (record.phase === 'Pending') return decidePending(p.plan, record, now, (r) => enterStep(p, r, 0, now));
-  if (record.firstDeploy) return decideFirstDeploy(p.plan, record, input.observed, now);
-  switch (record.phase) {
-    case 'Progressing':
-    case 'Promoting':
-      return inPhase(p, decideMoving(p, record, input));
-    case 'Paused':
-      return inPhase(p, decidePaused(p, record, input));
-    case 'RollingBack':
-      return decideRollingBack(record, input);
-    default:
-      return unchanged(record);
-  }
+  // Progressing and Promoting are one sequence of steps; inPhase names which of the two it is in.
+  return decideLifecycle(p.plan, input, {
+    start: (r) => enterStep(p, r, 0, input.now),
+    Progressing: (r) => inPhase(p, decideMoving(p, r, input)),
+    Promoting: (r) => inPhase(p, decideMoving(p, r, input)),
+    Paused: (r) => inPhase(p, decidePaused(p, r, input)),
+    RollingBack: (r) => decideRollingBack(r, input),
+  });
 }

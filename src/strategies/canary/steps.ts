@@ -4,8 +4,7 @@
  */
 import { formatDuration } from '../../plan/duration';
 import {
-  decideFirstDeploy,
-  decidePending,
+  decideLifecycle,
   finishPromotion,
   finishRollback,
   inconclusive,
@@ -17,16 +16,13 @@ import {
   podsReady,
   readyPods,
   resumeWhenConclusive,
-  settlePromoted,
   startPromoting,
   startRollback,
-  trackInconclusive,
   transition,
   unchanged,
   withMessage,
 } from '../lifecycle';
 import type { DecideInput, StrategyPlan, StrategyRecord, Transition } from '../strategy';
-import { isTerminal } from '../../engine/phase';
 import { canaryPods, podsMode, shareOf } from './pods';
 import { describeStep, type CanaryConfig } from './spec';
 import type { CanaryState, PromotionStage } from './state';
@@ -229,22 +225,11 @@ function decideRollingBack(record: R, input: DecideInput<CanaryState>): T {
 
 /** The canary's decision for one reconcile. */
 export function decideCanary(p: P, input: DecideInput<CanaryState>): T {
-  const { now } = input;
-  const record = trackInconclusive(input.record, input.analysis, now);
-  if (record.phase === 'Succeeded') return settlePromoted(record, input.observed, now);
-  if (isTerminal(record.phase)) return unchanged(record);
-  if (record.phase === 'Pending') return decidePending(p.plan, record, now, (r) => enterStep(p, r, 0, now));
-  if (record.firstDeploy) return decideFirstDeploy(p.plan, record, input.observed, now);
-  switch (record.phase) {
-    case 'Progressing':
-      return decideProgressing(p, record, input);
-    case 'Paused':
-      return decidePaused(p, record, input);
-    case 'Promoting':
-      return decidePromoting(p, record, input);
-    case 'RollingBack':
-      return decideRollingBack(record, input);
-    default:
-      return unchanged(record);
-  }
+  return decideLifecycle(p.plan, input, {
+    start: (r) => enterStep(p, r, 0, input.now),
+    Progressing: (r) => decideProgressing(p, r, input),
+    Paused: (r) => decidePaused(p, r, input),
+    Promoting: (r) => decidePromoting(p, r, input),
+    RollingBack: (r) => decideRollingBack(r, input),
+  });
 }

@@ -5,10 +5,8 @@
  * (or a human promotes).
  */
 import { formatDuration } from '../../plan/duration';
-import { isTerminal } from '../../engine/phase';
 import {
-  decideFirstDeploy,
-  decidePending,
+  decideLifecycle,
   finishPromotion,
   finishRollback,
   inconclusive,
@@ -19,10 +17,8 @@ import {
   readyPods,
   resumeWhenConclusive,
   revisionState,
-  settlePromoted,
   startPromoting,
   startRollback,
-  trackInconclusive,
   unchanged,
   withMessage,
 } from '../lifecycle';
@@ -203,22 +199,11 @@ function decideRollingBack(record: R, input: DecideInput<RollingState>): T {
 
 /** The rolling strategy's decision for one reconcile. */
 export function decideRolling(p: P, input: DecideInput<RollingState>): T {
-  const { now } = input;
-  const record = trackInconclusive(input.record, input.analysis, now);
-  if (record.phase === 'Succeeded') return settlePromoted(record, input.observed, now);
-  if (isTerminal(record.phase)) return unchanged(record);
-  if (record.phase === 'Pending') return decidePending(p.plan, record, now, (r) => enterStep(p, r, 0, now));
-  if (record.firstDeploy) return decideFirstDeploy(p.plan, record, input.observed, now);
-  switch (record.phase) {
-    case 'Progressing':
-      return decideProgressing(p, record, input);
-    case 'Paused':
-      return decidePaused(p, record, input);
-    case 'Promoting':
-      return decidePromoting(p, record, input);
-    case 'RollingBack':
-      return decideRollingBack(record, input);
-    default:
-      return unchanged(record);
-  }
+  return decideLifecycle(p.plan, input, {
+    start: (r) => enterStep(p, r, 0, input.now),
+    Progressing: (r) => decideProgressing(p, r, input),
+    Paused: (r) => decidePaused(p, r, input),
+    Promoting: (r) => decidePromoting(p, r, input),
+    RollingBack: (r) => decideRollingBack(r, input),
+  });
 }
