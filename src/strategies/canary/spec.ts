@@ -35,6 +35,13 @@ const setCanaryScaleStep = z.strictObject({
 
 export const STEP_KINDS = ['setWeight', 'pause', 'analyze', 'setCanaryScale'] as const;
 
+/** What a step written as a scalar (`pause: 30s`) was most likely meant to be. */
+const SHORTHAND: Partial<Record<(typeof STEP_KINDS)[number], (v: string) => string>> = {
+  pause: (v) => `expected pause: { duration: ${v} } (or pause: {} to wait for ramp promote)`,
+  analyze: (v) => `expected analyze: { min: ${v} } (an object with min and/or max)`,
+  setCanaryScale: (v) => `expected setCanaryScale: { replicas: ${v} } (or weight, or matchTrafficWeight: true)`,
+};
+
 /** One canary step; exactly one key (anything else, a non-object included, gets one message naming them). */
 export const stepSchema = z.union([setWeightStep, pauseStep, analyzeStep, setCanaryScaleStep], {
   error: (iss) => {
@@ -44,6 +51,9 @@ export const stepSchema = z.union([setWeightStep, pauseStep, analyzeStep, setCan
     const keys = Object.keys(input);
     if (keys.length !== 1 || !STEP_KINDS.includes(keys[0] as never))
       return `expected exactly one of ${STEP_KINDS.join(', ')}`;
+    const value: unknown = (input as Record<string, unknown>)[keys[0]];
+    const hint = SHORTHAND[keys[0] as (typeof STEP_KINDS)[number]];
+    if (hint && (typeof value === 'string' || typeof value === 'number')) return hint(String(value));
     return undefined;
   },
 });

@@ -83,6 +83,13 @@ describe('plans', () => {
     expect(problemsOf(() => parsePlanText(PLAN.replace('- setWeight: 50', '- setWieght: 50')))).toEqual([
       'spec.strategy.canary.steps[4]: expected exactly one of setWeight, pause, analyze, setCanaryScale',
     ]);
+    // A step written as a scalar says what it was most likely meant to be.
+    expect(problemsOf(() => parsePlanText(PLAN.replace('pause: { duration: 30s }', 'pause: 30s')))).toEqual([
+      'spec.strategy.canary.steps[3]: expected pause: { duration: 30s } (or pause: {} to wait for ramp promote)',
+    ]);
+    expect(problemsOf(() => parsePlanText(PLAN.replace('- setWeight: 50', '- setCanaryScale: 2')))).toEqual([
+      'spec.strategy.canary.steps[4]: expected setCanaryScale: { replicas: 2 } (or weight, or matchTrafficWeight: true)',
+    ]);
     expect(problemsOf(() => parsePlanText(PLAN.replace('replicas: 10', 'replicas: ten')))).toEqual([
       'spec.replicas: expected an integer 1–10000',
     ]);
