@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { podSummarySchema } from '../kube/pods';
+import type { RolloutRecord } from '../engine/record';
 
 export const stepViewSchema = z.object({
   index: z.number().int(),
@@ -55,4 +56,25 @@ export type ProgressView = z.infer<typeof progressViewSchema>;
 export function stepState(index: number, current: number, allDone: boolean, started: boolean): StepView['state'] {
   if (allDone || index < current) return 'done';
   return index === current && started ? 'current' : 'pending';
+}
+
+/**
+ * The revisions by role with their pods as last observed: stable, the new one (under the strategy's
+ * name for it, or stable once promoted), and the previous stable while it keeps its pods.
+ */
+export function revisionsView(
+  record: Pick<RolloutRecord, 'cluster' | 'revisions'>,
+  newRole: 'canary' | 'preview',
+): ProgressView['revisions'] {
+  const pods = (rev: string) => {
+    const r = record.cluster?.revisions.find((x) => x.revision === rev);
+    return r ? { desired: r.replicas, ready: r.ready, ...(r.pods ? { pods: r.pods } : {}) } : {};
+  };
+  const { stable, new: rev, previousStable } = record.revisions;
+  const out: ProgressView['revisions'] = [];
+  if (stable && stable !== rev) out.push({ role: 'stable', revision: stable, ...pods(stable) });
+  if (rev) out.push({ role: stable === rev ? 'stable' : newRole, revision: rev, ...pods(rev) });
+  if (previousStable && previousStable !== stable)
+    out.push({ role: 'previous', revision: previousStable, ...pods(previousStable) });
+  return out;
 }

@@ -1,6 +1,6 @@
 /** The blue-green rollout's progress, strategy-neutral: its steps, the new revision's share of live traffic and the preview's match, revisions by role. */
 import type { ProgressView } from '../progress';
-import { stepState } from '../progress';
+import { revisionsView, stepState } from '../progress';
 import type { StrategyPlan, StrategyRecord } from '../strategy';
 import { describeMatch } from '../traffic';
 import { blueGreenTraffic, liveShare } from './cluster';
@@ -10,20 +10,6 @@ import { stepContext } from './steps';
 
 type P = StrategyPlan<BlueGreenConfig>;
 type R = StrategyRecord<BlueGreenState>;
-
-function revisions(record: R): ProgressView['revisions'] {
-  const pods = (rev: string) => {
-    const r = record.cluster?.revisions.find((x) => x.revision === rev);
-    return r ? { desired: r.replicas, ready: r.ready, ...(r.pods ? { pods: r.pods } : {}) } : {};
-  };
-  const { stable, new: rev, previousStable } = record.revisions;
-  const out: ProgressView['revisions'] = [];
-  if (stable && stable !== rev) out.push({ role: 'stable', revision: stable, ...pods(stable) });
-  if (rev) out.push({ role: stable === rev ? 'stable' : 'preview', revision: rev, ...pods(rev) });
-  if (previousStable && previousStable !== stable)
-    out.push({ role: 'previous', revision: previousStable, ...pods(previousStable) });
-  return out;
-}
 
 /** The blue-green progress view (`record` absent: a plan not started, as `ramp lint` shows it). */
 export function describeBlueGreen(p: P, record: R | undefined): ProgressView {
@@ -47,6 +33,6 @@ export function describeBlueGreen(p: P, record: R | undefined): ProgressView {
       target: { weight: record ? liveShare(p, record) : 0, matches: matches.map(describeMatch) },
       actual: verifies ? { source: 'router', verified: record.cluster?.trafficVerified } : undefined,
     },
-    revisions: record ? revisions(record) : [],
+    revisions: record ? revisionsView(record, 'preview') : [],
   };
 }

@@ -1,6 +1,6 @@
 /** The canary's progress, strategy-neutral: its steps, the traffic asked for and observed, revisions by role. */
 import type { ProgressView } from '../progress';
-import { stepState } from '../progress';
+import { revisionsView, stepState } from '../progress';
 import type { StrategyPlan, StrategyRecord } from '../strategy';
 import { describeMatch } from '../traffic';
 import { podsMode } from './pods';
@@ -20,20 +20,6 @@ function actualTraffic(p: StrategyPlan<CanaryConfig>, record: R): ProgressView['
   const canary = ready(record.revisions.new);
   const total = stable + canary;
   return { source: 'pods', weight: total === 0 ? undefined : Math.round((canary / total) * 1000) / 10 };
-}
-
-function revisions(record: R): ProgressView['revisions'] {
-  const pods = (rev: string) => {
-    const r = record.cluster?.revisions.find((x) => x.revision === rev);
-    return r ? { desired: r.replicas, ready: r.ready, ...(r.pods ? { pods: r.pods } : {}) } : {};
-  };
-  const { stable, new: rev, previousStable } = record.revisions;
-  const out: ProgressView['revisions'] = [];
-  if (stable && stable !== rev) out.push({ role: 'stable', revision: stable, ...pods(stable) });
-  if (rev) out.push({ role: record.revisions.stable === rev ? 'stable' : 'canary', revision: rev, ...pods(rev) });
-  if (previousStable && previousStable !== stable)
-    out.push({ role: 'previous', revision: previousStable, ...pods(previousStable) });
-  return out;
 }
 
 /** The canary's progress view (`record` absent: a plan not started, as `ramp lint` shows it). */
@@ -56,6 +42,6 @@ export function describeCanary(p: StrategyPlan<CanaryConfig>, record: R | undefi
       target: { weight: target.weight, matches: target.matches.map(describeMatch) },
       actual: record && actualTraffic(p, record),
     },
-    revisions: record ? revisions(record) : [],
+    revisions: record ? revisionsView(record, 'canary') : [],
   };
 }

@@ -1,6 +1,6 @@
 /** The rolling update's progress, strategy-neutral: its batches and gates, the new pods' share asked for and observed, revisions by role. */
 import type { ProgressView } from '../progress';
-import { stepState } from '../progress';
+import { revisionsView, stepState } from '../progress';
 import type { StrategyPlan, StrategyRecord } from '../strategy';
 import { rollingTraffic } from './cluster';
 import { describeRollingStep, type RollingConfig } from './spec';
@@ -20,20 +20,6 @@ function actualTraffic(record: R): ProgressView['traffic']['actual'] {
   return { source: 'pods', weight: total === 0 ? undefined : Math.round((fresh / total) * 1000) / 10 };
 }
 
-function revisions(record: R): ProgressView['revisions'] {
-  const pods = (rev: string) => {
-    const r = record.cluster?.revisions.find((x) => x.revision === rev);
-    return r ? { desired: r.replicas, ready: r.ready, ...(r.pods ? { pods: r.pods } : {}) } : {};
-  };
-  const { stable, new: rev, previousStable } = record.revisions;
-  const out: ProgressView['revisions'] = [];
-  if (stable && stable !== rev) out.push({ role: 'stable', revision: stable, ...pods(stable) });
-  if (rev) out.push({ role: stable === rev ? 'stable' : 'canary', revision: rev, ...pods(rev) });
-  if (previousStable && previousStable !== stable)
-    out.push({ role: 'previous', revision: previousStable, ...pods(previousStable) });
-  return out;
-}
-
 /** The rolling update's progress view (`record` absent: a plan not started, as `ramp lint` shows it). */
 export function describeRolling(p: StrategyPlan<RollingConfig>, record: R | undefined): ProgressView {
   const steps = p.config.steps;
@@ -51,6 +37,6 @@ export function describeRolling(p: StrategyPlan<RollingConfig>, record: R | unde
     })),
     stepIndex: current,
     traffic: { target: { weight: target.weight, matches: [] }, actual: record && actualTraffic(record) },
-    revisions: record ? revisions(record) : [],
+    revisions: record ? revisionsView(record, 'canary') : [],
   };
 }
