@@ -39,7 +39,7 @@ describe('canary without a router', () => {
         metrics: [],
         env,
         steps: [{ setWeight: 100 }, { pause: { duration: '2s' } }],
-        progressDeadline: '15s',
+        progressDeadline: '60s',
       });
     const first = await waitForPhase(h.deps, (await createRollout(h.deps, plan('v1'))).id, ['Succeeded', 'Failed']);
     expect(first.phase).toBe('Succeeded');
@@ -54,17 +54,19 @@ describe('canary without a router', () => {
       if (o.kind === 'ReplicaSet' && o.metadata.namespace === ns && o.metadata.name === `checkout-${stable}`)
         stableReplicas.push(Number(o.spec?.replicas ?? 0));
     });
-    // The new version's container exits 300 ms after it starts: it never becomes ready, and restarts with back-off.
-    const r = await createRollout(h.deps, plan('v2', { EXIT_AFTER_MS: '300', EXIT_CODE: '1' }));
+    // The new version's container never becomes ready and exits 3 s after it starts, then restarts with
+    // back-off. The 3 s give the engine time to show the step at 100% before the crash loop rolls it back.
+    const r = await createRollout(h.deps, plan('v2', { READY: 'false', EXIT_AFTER_MS: '3000', EXIT_CODE: '1' }));
     const stepping = await waitForPhase(h.deps, r.id, ['Progressing']);
     let seen = rolloutView(stepping);
-    for (let i = 0; i < 100 && seen.traffic.actual === undefined; i++) {
-      await new Promise((res) => setTimeout(res, 100));
+    for (let i = 0; i < 400 && seen.phase === 'Progressing' && seen.traffic.actual === undefined; i++) {
+      await new Promise((res) => setTimeout(res, 25));
       seen = rolloutView((await h.deps.store.get(r.id)) ?? stepping);
     }
+    expect(seen.phase).toBe('Progressing');
     expect(seen.traffic).toEqual({ target: { weight: 100, matches: [] }, actual: { source: 'pods', weight: 0 } });
 
-    const done = await waitForPhase(h.deps, r.id, ['Succeeded', 'RolledBack', 'Failed'], 60_000);
+    const done = await waitForPhase(h.deps, r.id, ['Succeeded', 'RolledBack', 'Failed'], 90_000);
     watch.stop();
     const report = await load.stop();
     expect(done.phase).toBe('RolledBack');
@@ -75,5 +77,5 @@ describe('canary without a router', () => {
     expect(report.byRevision[stable]?.errors5xx).toBe(0);
     expect(report.transportErrors).toBe(0);
     expect(report.completed).toBeGreaterThan(100);
-  }, 120_000);
+  }, 150_000);
 });
