@@ -1,16 +1,40 @@
 /**
  * Traffic between the stable Service and the new revision's Service, as strategies ask for it and
- * routers apply it: a weight (the share of requests that go to the new revision) and matches (requests
- * that go to it whatever the weight: gray release). Pure vocabulary; routers live in src/kube/routers.
+ * routers apply it: a weight (the share of requests that go to the new revision), matches (requests
+ * that go to it whatever the weight: gray release's slices), and optionally a sticky cookie that keeps a
+ * client the weight once sent to the new revision there. Pure vocabulary; routers live in src/kube/routers.
  */
 
-/** Requests that go to the new revision whatever the weight: by header or by cookie. */
-export type TrafficMatch = { header: { name: string; value: string } } | { cookie: { name: string; value: string } };
+/** Where a match reads its value: a request header, one cookie of the Cookie header, a query parameter. */
+export type MatchSource = 'header' | 'cookie' | 'query';
+
+/**
+ * How the value is compared. `Exact`: equal. `Prefix`: starts with. `RegularExpression`: the whole value
+ * matches the pattern (a full match, in the RE2 subset Gateway API implementations and NGINX both accept:
+ * no lookaround, no backreferences).
+ */
+export type MatchType = 'Exact' | 'Prefix' | 'RegularExpression';
+
+/** Requests that go to the new revision whatever the weight. */
+export interface TrafficMatch {
+  on: MatchSource;
+  /** The header (case-insensitive), cookie or query parameter name. */
+  name: string;
+  type: MatchType;
+  value: string;
+}
+
+/** A client the weight sent to the new revision gets cookie `cookie` and keeps going there. */
+export interface StickyCookie {
+  cookie: string;
+}
 
 /** How requests are split: `weight` percent (an integer 0–100) to the new revision, plus every request matching one of `matches`. */
 export interface Traffic {
   weight: number;
   matches: readonly TrafficMatch[];
+  /** Only with a weight above 0: requests carrying the cookie go to the new revision too. */
+  sticky?: StickyCookie;
 }
 
 /** All traffic on stable, no matches. */
@@ -21,9 +45,15 @@ export function weighted(weight: number): Traffic {
   return { weight, matches: [] };
 }
 
+/** An exact header match. */
+export function headerIs(name: string, value: string): TrafficMatch {
+  return { on: 'header', name, type: 'Exact', value };
+}
+
 /** A stable text form of a traffic split (two equal splits give the same key). */
 export function trafficKey(t: Traffic): string {
-  return JSON.stringify([t.weight, t.matches]);
+  const matches = t.matches.map((m) => [m.on, m.name, m.type, m.value]);
+  return JSON.stringify(t.sticky ? [t.weight, matches, t.sticky.cookie] : [t.weight, matches]);
 }
 
 /** Whether two splits are the same. */
@@ -38,12 +68,15 @@ export function checkTraffic(t: Traffic): void {
   }
 }
 
-/** `header x-beta=1`, `cookie beta=yes` */
+const OPERATOR: Record<MatchType, string> = { Exact: '=', Prefix: '^=', RegularExpression: '~' };
+
+/** `header x-beta=1`, `cookie beta=yes`, `header x-user-id~[0-1][0-9a-f]{2}.*` */
 export function describeMatch(m: TrafficMatch): string {
-  return 'header' in m ? `header ${m.header.name}=${m.header.value}` : `cookie ${m.cookie.name}=${m.cookie.value}`;
+  return `${m.on} ${m.name}${OPERATOR[m.type]}${m.value}`;
 }
 
-/** `20%`, `20% + header x-beta=1` */
+/** `20%`, `20% + header x-beta=1`, `20% (sticky cookie ramp-canary)` */
 export function describeTraffic(t: Traffic): string {
-  return [`${t.weight}%`, ...t.matches.map(describeMatch)].join(' + ');
+  const text = [`${t.weight}%`, ...t.matches.map(describeMatch)].join(' + ');
+  return t.sticky ? `${text} (sticky cookie ${t.sticky.cookie})` : text;
 }

@@ -19,8 +19,13 @@ export interface RouterCapabilities {
   /** verify() reads the data plane's configuration back (true/false) rather than answering undefined. */
   verify: boolean;
   headerMatch: boolean;
+  /** Distinct header names one split can match on; undefined: any number (ingress-nginx: one canary header). */
+  maxHeaderNames?: number;
   cookieMatch: boolean;
+  /** Cookie matches on any value; false: only a cookie whose value is `always` (ingress-nginx's canary-by-cookie). */
+  cookieValueMatch: boolean;
   queryMatch: boolean;
+  /** Prefix and RegularExpression matches (and so gray's user slices), not only Exact. */
   regexMatch: boolean;
   /** A sticky cookie keeps a client that reached the new revision there. */
   sticky: boolean;

@@ -11,7 +11,7 @@ import type { RouterCapabilities } from '../../kube/routers/trafficRouter';
 import { durationSchema, formatDuration, parseDuration } from '../../plan/duration';
 import { intRange } from '../../plan/fields';
 import type { PlanFacts } from '../strategy';
-import type { TrafficMatch } from '../traffic';
+import { describeMatch, headerIs, type TrafficMatch } from '../traffic';
 
 function ms(d: string): number {
   const v = parseDuration(d);
@@ -106,7 +106,7 @@ export function compileBlueGreen(spec: BlueGreenSpec): BlueGreenConfig {
   const header = spec.previewTraffic && 'header' in spec.previewTraffic ? spec.previewTraffic.header : undefined;
   return {
     previewReplicas: spec.previewReplicas,
-    previewMatch: header ? { header: { name: header.name, value: header.value } } : undefined,
+    previewMatch: header ? headerIs(header.name, header.value) : undefined,
     previewService: spec.previewTraffic !== undefined && 'service' in spec.previewTraffic,
     steps,
     scaleDownDelayMs: ms(spec.scaleDownDelay),
@@ -132,7 +132,7 @@ function window(minMs: number, maxMs: number | undefined): string {
 /** Where the preview's test traffic comes from, as people read it. */
 export function previewSource(c: StepContext): string {
   const m = c.config.previewMatch;
-  if (m && 'header' in m) return `requests with header ${m.header.name}=${m.header.value}`;
+  if (m) return `requests with ${describeMatch(m)}`;
   return `requests to ${c.services.preview}`;
 }
 

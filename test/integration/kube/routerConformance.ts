@@ -33,8 +33,8 @@ export interface RouterConformanceSetup {
 }
 
 const MATCHES: TrafficMatch[] = [
-  { header: { name: 'x-beta', value: '1' } },
-  { cookie: { name: 'canary', value: 'yes' } },
+  { on: 'header', name: 'x-beta', type: 'Exact', value: '1' },
+  { on: 'cookie', name: 'canary', type: 'Exact', value: 'yes' },
 ];
 
 /** Registers the conformance tests for `kind`, each in its own namespace of one sandbox. */

@@ -23,7 +23,7 @@ describe('shifted measurements', () => {
     // A route set some reconciles after its step (pods were not ready yet) moves the share then.
     expect(trafficAt(weighted(25), undefined)).not.toBe(trafficAt(weighted(25), true));
     expect(trafficAt(weighted(25), false)).not.toBe(trafficAt(weighted(25), true));
-    expect(trafficAt({ weight: 25, matches: [{ header: { name: 'x', value: '1' } }] }, true)).not.toBe(
+    expect(trafficAt({ weight: 25, matches: [{ on: 'header', name: 'x', type: 'Exact', value: '1' }] }, true)).not.toBe(
       trafficAt(weighted(25), true),
     );
   });

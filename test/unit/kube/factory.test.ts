@@ -67,7 +67,7 @@ describe('the router registry', () => {
     const ctx = { namespace: 'n', app: 'a', services: { stable: 's', new: 's-canary' }, port: 80 };
     await expect(router.setTraffic(ctx, weighted(101))).rejects.toThrow(RangeError);
     await expect(
-      router.setTraffic(ctx, { weight: 0, matches: [{ header: { name: 'x', value: '1' } }] }),
+      router.setTraffic(ctx, { weight: 0, matches: [{ on: 'header', name: 'x', type: 'Exact', value: '1' }] }),
     ).rejects.toThrow(RouterUnsupportedError);
     await expect(router.setTraffic(ctx, weighted(0))).resolves.toBeUndefined();
   });

@@ -55,8 +55,8 @@ describe('withMatches', () => {
   it('puts one match rule per weighted rule first, extending its matches, filters kept, the canary its only backend', () => {
     const weighted = withWeight(userRules, refs, 10);
     const out = withMatches(weighted, refs, [
-      { header: { name: 'x-beta', value: '1' } },
-      { cookie: { name: 'canary', value: 'yes' } },
+      { on: 'header', name: 'x-beta', type: 'Exact', value: '1' },
+      { on: 'cookie', name: 'canary', type: 'Exact', value: 'yes' },
     ]);
     expect(out).toHaveLength(3);
     expect(out[0]).toEqual({
@@ -75,16 +75,16 @@ describe('withMatches', () => {
   });
 
   it('replaces its earlier match rules, removes them for an empty list, and is idempotent', () => {
-    const once = withMatches(userRules, refs, [{ header: { name: 'x-beta', value: '1' } }]);
-    const twice = withMatches(once, refs, [{ header: { name: 'x-beta', value: '1' } }]);
+    const once = withMatches(userRules, refs, [{ on: 'header', name: 'x-beta', type: 'Exact', value: '1' }]);
+    const twice = withMatches(once, refs, [{ on: 'header', name: 'x-beta', type: 'Exact', value: '1' }]);
     expect(sameRules(once, twice, 'shop')).toBe(true);
-    const other = withMatches(once, refs, [{ header: { name: 'x-beta', value: '2' } }]);
+    const other = withMatches(once, refs, [{ on: 'header', name: 'x-beta', type: 'Exact', value: '2' }]);
     expect(other.filter((r) => isMatchRule(r, refs))).toHaveLength(1);
     expect(withMatches(other, refs, [])).toEqual(userRules);
   });
 
   it('keeps weights when matches change, and matches when weights change', () => {
-    const matched = withMatches(withWeight(userRules, refs, 30), refs, [{ header: { name: 'x-beta', value: '1' } }]);
+    const matched = withMatches(withWeight(userRules, refs, 30), refs, [{ on: 'header', name: 'x-beta', type: 'Exact', value: '1' }]);
     expect(weightIs(matched, refs, 30)).toBe(true);
     const reweighted = withWeight(matched, refs, 60);
     expect(reweighted[0]).toBe(matched[0]);
@@ -93,7 +93,10 @@ describe('withMatches', () => {
 
   it('gives a rule without matches the default path match, and splits more than 8 matches over rules', () => {
     const many = Array.from({ length: MAX_MATCHES_PER_RULE + 1 }, (_, i) => ({
-      header: { name: 'x-user', value: String(i) },
+      on: 'header' as const,
+      name: 'x-user',
+      type: 'Exact' as const,
+      value: String(i),
     }));
     const out = withMatches([{ backendRefs: [{ name: 'web', port: 80 }] }], refs, many);
     expect(out.filter((r) => isMatchRule(r, refs)).map((r) => r.matches?.length)).toEqual([8, 1]);
@@ -145,7 +148,7 @@ describe('cookieRegex', () => {
   });
 
   it('escapes regex characters in names and values', () => {
-    const special = cookieRegex('a.b', 'x+y(1)');
+    const special = cookieRegex('a.b', escapeRegex('x+y(1)'));
     expect(fullMatch(special, 'a.b=x+y(1)')).toBe(true);
     expect(fullMatch(special, 'aXb=x+y(1)')).toBe(false);
     expect(fullMatch(special, 'a.b=xxy(1)')).toBe(false);

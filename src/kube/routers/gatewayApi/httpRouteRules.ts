@@ -70,18 +70,35 @@ export function escapeRegex(s: string): string {
   return s.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 }
 
-/**
- * A RegularExpression for the whole `Cookie` header value that holds cookie `name` with `value`
- * anywhere in it: `(^|.*; ?)name=value(;.*|$)`.
- */
-export function cookieRegex(name: string, value: string): string {
-  return `(^|.*; ?)${escapeRegex(name)}=${escapeRegex(value)}(;.*|$)`;
+/** A pattern that matches the whole value, whether an implementation full-matches or searches. */
+function anchored(pattern: string): string {
+  return `^(?:${pattern})$`;
 }
 
-/** The header condition a traffic match becomes. */
-export function headerMatchFor(m: TrafficMatch): HTTPValueMatch {
-  if ('header' in m) return { type: 'Exact', name: m.header.name, value: m.header.value };
-  return { type: 'RegularExpression', name: 'Cookie', value: cookieRegex(m.cookie.name, m.cookie.value) };
+/** The value pattern of a match, as a regular expression (Exact and Prefix escaped). */
+function valuePattern(m: TrafficMatch): string {
+  if (m.type === 'Exact') return escapeRegex(m.value);
+  if (m.type === 'Prefix') return `${escapeRegex(m.value)}.*`;
+  return `(?:${m.value})`;
+}
+
+/**
+ * A RegularExpression for the whole `Cookie` header value that holds cookie `name` with a value matching
+ * `valueRegex` anywhere in it: `^(.*; ?)?name=value(;.*)?$`.
+ */
+export function cookieRegex(name: string, valueRegex: string): string {
+  return `^(.*; ?)?${escapeRegex(name)}=${valueRegex}(;.*)?$`;
+}
+
+/** The header or query condition a traffic match becomes (a cookie is a condition on the Cookie header). */
+export function conditionFor(m: TrafficMatch): { headers?: HTTPValueMatch[]; queryParams?: HTTPValueMatch[] } {
+  if (m.on === 'cookie')
+    return { headers: [{ type: 'RegularExpression', name: 'Cookie', value: cookieRegex(m.name, valuePattern(m)) }] };
+  const condition: HTTPValueMatch =
+    m.type === 'Exact'
+      ? { type: 'Exact', name: m.name, value: m.value }
+      : { type: 'RegularExpression', name: m.name, value: anchored(valuePattern(m)) };
+  return m.on === 'header' ? { headers: [condition] } : { queryParams: [condition] };
 }
 
 const DEFAULT_MATCHES: HTTPRouteMatch[] = [{ path: { type: 'PathPrefix', value: '/' } }];
@@ -89,7 +106,13 @@ const DEFAULT_MATCHES: HTTPRouteMatch[] = [{ path: { type: 'PathPrefix', value: 
 function matchRulesFor(base: HTTPRouteRule, refs: ServiceRefs, matches: readonly TrafficMatch[]): HTTPRouteRule[] {
   const baseMatches = base.matches && base.matches.length > 0 ? base.matches : DEFAULT_MATCHES;
   const combined = baseMatches.flatMap((b) =>
-    matches.map((m) => ({ ...b, headers: [...(b.headers ?? []), headerMatchFor(m)] })),
+    matches.map((m) => {
+      const c = conditionFor(m);
+      const out: HTTPRouteMatch = { ...b };
+      if (c.headers) out.headers = [...(b.headers ?? []), ...c.headers];
+      if (c.queryParams) out.queryParams = [...(b.queryParams ?? []), ...c.queryParams];
+      return out;
+    }),
   );
   const out: HTTPRouteRule[] = [];
   for (let i = 0; i < combined.length; i += MAX_MATCHES_PER_RULE) {

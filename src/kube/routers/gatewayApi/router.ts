@@ -21,9 +21,10 @@ export const GATEWAY_API_CAPABILITIES: RouterCapabilities = {
   weights: 'route',
   verify: true,
   headerMatch: true,
+  cookieValueMatch: true,
   cookieMatch: true,
-  queryMatch: false,
-  regexMatch: false,
+  queryMatch: true,
+  regexMatch: true,
   sticky: false,
 };
 

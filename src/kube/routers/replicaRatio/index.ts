@@ -13,6 +13,7 @@ export const REPLICA_RATIO_CAPABILITIES: RouterCapabilities = {
   weights: 'pods',
   verify: false,
   headerMatch: false,
+  cookieValueMatch: false,
   cookieMatch: false,
   queryMatch: false,
   regexMatch: false,
