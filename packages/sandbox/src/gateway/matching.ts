@@ -3,12 +3,14 @@
  * API prescribes between them. Choices the spec leaves to implementations, made as Envoy-based gateways
  * make them:
  * - RegularExpression matches (path, header, query) are full matches (the whole value must match), as
- *   RE2 `FullMatch` in Envoy; patterns are ECMAScript regular expressions.
+ *   RE2 `FullMatch` in Envoy. Patterns run as ECMAScript regular expressions, but what RE2 refuses
+ *   (lookaround, backreferences: re2Subset.ts) is refused here too, as a pattern that does not compile.
  * - A RegularExpression path ranks below Exact and above PathPrefix; among them longer patterns first.
  * - Cookie matches are header matches on `Cookie` with a RegularExpression; `cookieMatchRegex` builds
  *   one that matches a single cookie anywhere in the header.
  */
 import type { HTTPRouteMatch, PathMatchType, ValueMatchType } from './httpRouteTypes';
+import { re2Refusal } from './re2Subset';
 
 /** A request as routing sees it. */
 export interface RequestFacts {
@@ -53,6 +55,8 @@ export class MatchCompileError extends Error {
 }
 
 function fullRegex(pattern: string, field: string): RegExp {
+  const refused = re2Refusal(pattern);
+  if (refused) throw new MatchCompileError(field, refused);
   try {
     return new RegExp(`^(?:${pattern})$`);
   } catch (e) {
