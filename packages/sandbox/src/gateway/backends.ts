@@ -3,6 +3,7 @@
  * ready endpoint of that Service. Both are deterministic (no randomness), so a test or a benchmark sees
  * exactly the configured split rather than a sample of it.
  */
+import { concatFilters, type Filters } from './filters';
 import type { Endpoint, RouteDecision, ServiceBackend } from './routeTable';
 
 /**
@@ -34,9 +35,12 @@ export class SmoothWeightedRoundRobin {
   }
 }
 
-/** Where a request goes: an endpoint, a Service with none ready (503), or nowhere valid (500). */
+/**
+ * Where a request goes: an endpoint (with the header filters of the rule and backend that sent it
+ * there), a Service with none ready (503), or nowhere valid (500).
+ */
 export type BackendPick =
-  | { kind: 'endpoint'; backend: ServiceBackend; endpoint: Endpoint }
+  | { kind: 'endpoint'; backend: ServiceBackend; endpoint: Endpoint; filters?: Filters }
   | { kind: 'noEndpoints'; backend: ServiceBackend }
   | { kind: 'invalid'; reason: string };
 
@@ -46,7 +50,7 @@ export class Balancer {
   private readonly cursors = new Map<string, number>();
 
   /** Picks a backend and an endpoint for a decision of kind 'rule' or 'service'. */
-  pick(decision: Exclude<RouteDecision, { kind: 'none' }>): BackendPick {
+  pick(decision: Extract<RouteDecision, { kind: 'rule' | 'service' }>): BackendPick {
     if (decision.kind === 'service') return this.pickEndpoint(decision.backend);
     if (decision.backends.length === 0)
       return {
@@ -64,8 +68,11 @@ export class Balancer {
         kind: 'invalid',
         reason: `every backendRef of rule ${decision.ruleIndex} of HTTPRoute ${decision.route} has weight 0`,
       };
-    const target = decision.backends[i].target;
-    return target.kind === 'invalid' ? { kind: 'invalid', reason: target.reason } : this.pickEndpoint(target.backend);
+    const { target, filters } = decision.backends[i];
+    if (target.kind === 'invalid') return { kind: 'invalid', reason: target.reason };
+    const pick = this.pickEndpoint(target.backend);
+    const all = concatFilters(decision.filters, filters);
+    return pick.kind === 'endpoint' && all.request.length + all.response.length > 0 ? { ...pick, filters: all } : pick;
   }
 
   /** Round robin over a Service port's ready endpoints, in the table's stable order. */

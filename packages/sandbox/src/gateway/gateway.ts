@@ -178,6 +178,7 @@ export class Gateway {
       path: `${target.pathname}${target.search}`,
       timeoutMs: this.upstreamTimeoutMs,
       responseHeaders: { 'x-sandbox-pod': ep.podName, 'x-sandbox-revision': ep.revision, 'x-sandbox-service': service },
+      filters: pick.filters,
     }).then((r) => this.counters.record(r.status, service, pod));
   }
 

@@ -46,9 +46,11 @@ export interface HTTPBackendRef {
   namespace?: string;
   port?: number;
   weight?: number;
+  /** Applied only to requests sent to this backend (filters.ts). */
+  filters?: unknown[];
 }
 
-/** spec.rules[] (filters are not applied by the sandbox gateway). */
+/** spec.rules[] (of the filters, the header modifiers are applied: filters.ts). */
 export interface HTTPRouteRule {
   name?: string;
   matches?: HTTPRouteMatch[];

@@ -4,6 +4,7 @@
  * the users of a sandbox gateway see what users of a real one would.
  */
 import http from 'node:http';
+import { type Filters, modifyHeaders } from './filters';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -90,6 +91,8 @@ export interface ProxyOptions {
   timeoutMs: number;
   /** Added to the response (x-sandbox-*), also to the gateway's own error answers. */
   responseHeaders: Record<string, string>;
+  /** Header modifiers of the route: on the request sent upstream, and on the upstream's answer. */
+  filters?: Filters;
 }
 
 /** How an exchange ended: the status the client got (499 when it went away before an answer). */
@@ -132,7 +135,7 @@ export function proxyRequest(
       port: opts.port,
       method: req.method,
       path: opts.path,
-      headers: forwardedHeaders(req),
+      headers: modifyHeaders(forwardedHeaders(req), opts.filters?.request ?? []),
       agent: opts.agent,
     });
     const timer = setTimeout(() => {
@@ -147,7 +150,8 @@ export function proxyRequest(
         return;
       }
       const status = up.statusCode ?? 502;
-      res.writeHead(status, up.statusMessage, { ...endToEndHeaders(up.headers), ...opts.responseHeaders });
+      const headers = modifyHeaders(endToEndHeaders(up.headers), opts.filters?.response ?? []);
+      res.writeHead(status, up.statusMessage, { ...headers, ...opts.responseHeaders });
       up.on('error', () => res.destroy());
       up.on('aborted', () => res.destroy());
       up.pipe(res);

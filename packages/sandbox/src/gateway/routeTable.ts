@@ -5,6 +5,7 @@
  */
 import type { Pod, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
+import { compileFilters, type Filters, NO_FILTERS } from './filters';
 import type { HTTPBackendRef, HTTPRoute } from './httpRouteTypes';
 import {
   compareMatchPrecedence,
@@ -47,10 +48,11 @@ export interface ServiceBackend {
 /** A backendRef resolved: a Service port, or why its share of requests gets a 500. */
 export type BackendTarget = { kind: 'service'; backend: ServiceBackend } | { kind: 'invalid'; reason: string };
 
-/** A resolved backendRef with its weight. */
+/** A resolved backendRef with its weight, and its own filters (applied only when it is picked). */
 export interface WeightedBackend {
   weight: number;
   target: BackendTarget;
+  filters?: Filters;
 }
 
 /** What the table says about one request. */
@@ -63,6 +65,8 @@ export type RouteDecision =
       /** Identifies the rule and its weights: state for weighted picking is kept under it. */
       balanceKey: string;
       backends: readonly WeightedBackend[];
+      /** The rule's filters, applied to every request it routes. */
+      filters?: Filters;
     }
   | { kind: 'service'; backend: ServiceBackend }
   | { kind: 'none'; reason: string };
@@ -181,7 +185,10 @@ export function serviceFromHost(host: string): { namespace: string; name: string
 export class RouteTable {
   private readonly services: Map<string, ServiceInfo>;
   private readonly entries: RouteEntry[] = [];
-  /** Matches that could not be compiled (a bad regular expression), with where they are. */
+  /**
+   * What is not routed as written, with where it is: matches that could not be compiled (a bad or
+   * non-RE2 regular expression), filters not applied.
+   */
   readonly problems: string[] = [];
 
   constructor(snapshot: RouteSnapshot) {
@@ -204,7 +211,13 @@ export class RouteTable {
     const hostnames = route.spec?.hostnames?.length ? route.spec.hostnames.map((h) => h.toLowerCase()) : undefined;
     const rules = route.spec?.rules?.length ? route.spec.rules : [{}];
     rules.forEach((rule, ruleIndex) => {
-      const backends = (rule.backendRefs ?? []).map((ref) => this.resolveBackendRef(ref, namespace));
+      const at = `${routeKey} spec.rules[${ruleIndex}]`;
+      const backends = (rule.backendRefs ?? []).map((ref, i) => {
+        const b = this.resolveBackendRef(ref, namespace);
+        const filters = compileFilters(ref.filters, `${at}.backendRefs[${i}].filters`, this.problems);
+        return filters === NO_FILTERS ? b : { ...b, filters };
+      });
+      const filters = compileFilters(rule.filters, `${at}.filters`, this.problems);
       const signature = backends.map(
         (b, i) =>
           `${b.target.kind === 'service' ? key(b.target.backend.namespace, b.target.backend.name) + ':' + b.target.backend.port : 'invalid' + i}=${b.weight}`,
@@ -215,11 +228,12 @@ export class RouteTable {
         ruleIndex,
         balanceKey: `${routeKey}#${ruleIndex}|${signature.join(',')}`,
         backends,
+        ...(filters === NO_FILTERS ? {} : { filters }),
       };
       const matches = rule.matches?.length ? rule.matches : [{}];
       matches.forEach((m, matchIndex) => {
         try {
-          const match = compileMatch(m, `${routeKey} spec.rules[${ruleIndex}].matches[${matchIndex}]`);
+          const match = compileMatch(m, `${at}.matches[${matchIndex}]`);
           this.entries.push({ route: routeKey, created, hostnames, ruleIndex, matchIndex, match, decision });
         } catch (e) {
           this.problems.push((e as Error).message);

@@ -257,6 +257,69 @@ describe('Gateway: matches', () => {
   });
 });
 
+describe('Gateway: filters', () => {
+  it('sets a cookie on the answers of the backend whose filter says so, and modifies what the upstream is sent', async () => {
+    const [stable] = await cluster.deploy('web-stable', [{ pod: 'web-v1-a', revision: 'v1' }]);
+    const [canary] = await cluster.deploy('web-canary', [
+      {
+        pod: 'web-v2-a',
+        revision: 'v2',
+        handler: (req, res) => {
+          req.resume();
+          res.writeHead(200, { 'set-cookie': 'app=1; Path=/', 'x-internal': 'secret' });
+          res.end('web-v2-a');
+        },
+      },
+    ]);
+    const add = (name: string, value: string): unknown => ({ name, value });
+    cluster.registry.create(
+      routes,
+      'shop',
+      httpRoute(
+        'shop',
+        'web',
+        [
+          {
+            filters: [
+              {
+                type: 'RequestHeaderModifier',
+                requestHeaderModifier: { set: [add('x-via', 'sandbox')], remove: ['x-secret'] },
+              },
+              { type: 'ResponseHeaderModifier', responseHeaderModifier: { remove: ['x-internal'] } },
+            ],
+            backendRefs: [
+              ref('web-stable', 1),
+              {
+                ...ref('web-canary', 1),
+                filters: [
+                  {
+                    type: 'ResponseHeaderModifier',
+                    responseHeaderModifier: { add: [add('Set-Cookie', 'ramp-canary=v2; Path=/; HttpOnly')] },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+        [HOST],
+      ),
+    );
+    const answers = await many(20, { host: HOST, headers: { 'x-secret': 'hush', 'x-via': 'client' } });
+    const byRevision = (rev: string): Answer[] => answers.filter((a) => a.headers['x-sandbox-revision'] === rev);
+    expect(byRevision('v2')).toHaveLength(10);
+    for (const a of byRevision('v2')) {
+      expect(a.headers['set-cookie']).toEqual(['app=1; Path=/', 'ramp-canary=v2; Path=/; HttpOnly']);
+      expect(a.headers['x-internal']).toBeUndefined();
+    }
+    for (const a of byRevision('v1')) expect(a.headers['set-cookie']).toBeUndefined();
+    for (const seen of [...stable.seen, ...canary.seen]) {
+      expect(seen.headers['x-via']).toBe('sandbox');
+      expect(seen.headers['x-secret']).toBeUndefined();
+    }
+    expect(gateway.routeTable().problems).toEqual([]);
+  });
+});
+
 describe('Gateway: endpoints', () => {
   it('sends nothing to an endpoint marked not ready in its EndpointSlice', async () => {
     const [ready, notReady] = await cluster.deploy('web', [
