@@ -1,8 +1,9 @@
 /**
  * The sandbox's data plane: one HTTP listener that routes every request by HTTPRoutes (all of them
- * attached; parentRefs not checked) or, failing those, by a Service named in the Host header, to a ready
- * endpoint of that Service. Answers of its own: 404 no route, 500 invalid or zero-weight backends, 503 no
- * ready endpoint, 502 upstream failed, 504 upstream too slow — each a short text body.
+ * attached; parentRefs not checked), failing those by Ingresses (as ingress-nginx, canary annotations
+ * included), failing those by a Service named in the Host header, to a ready endpoint of that Service.
+ * Answers of its own: 404 no route, 500 invalid or zero-weight backends, 503 no ready endpoint, 502
+ * upstream failed, 504 upstream too slow — each a short text body.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,7 @@ import type { ClusterApi } from '../cluster/clusterApi';
 import { Balancer } from './backends';
 import { splitHostPort, type RequestFacts } from './matching';
 import { ObjectCache } from './objectCache';
+import { NginxBalancer } from './nginxBalancer';
 import { proxyRequest, sendText, UpstreamAgents } from './proxy';
 import { RouteTable } from './routeTable';
 import { GatewayCounters, type GatewayStats } from './stats';
@@ -27,6 +29,8 @@ export interface GatewayOptions {
   port?: number;
   /** No response headers from an upstream within this → 504. Default 30 s. */
   upstreamTimeoutMs?: number;
+  /** Draws ingress-nginx canary weights and affinity keys, in [0, 1). Default Math.random. */
+  random?: () => number;
 }
 
 function requestTarget(rawUrl: string | undefined): URL | undefined {
@@ -51,12 +55,14 @@ export class Gateway {
   private tableVersion = -1;
   private readonly cache: ObjectCache;
   private readonly balancer = new Balancer();
+  private readonly nginx: NginxBalancer;
   private readonly agents = new UpstreamAgents();
   private readonly counters = new GatewayCounters();
   private readonly upstreamTimeoutMs: number;
 
   constructor(private readonly opts: GatewayOptions) {
     this.cache = new ObjectCache(opts.cluster);
+    this.nginx = new NginxBalancer(this.balancer, opts.random);
     this.upstreamTimeoutMs = opts.upstreamTimeoutMs ?? 30_000;
   }
 
@@ -155,7 +161,7 @@ export class Gateway {
       sendText(res, 404, decision.reason);
       return;
     }
-    const pick = this.balancer.pick(decision);
+    const pick = decision.kind === 'ingress' ? this.nginx.pick(decision, facts) : this.balancer.pick(decision);
     if (pick.kind === 'invalid') {
       this.counters.record(500);
       sendText(res, 500, pick.reason);

@@ -1,17 +1,18 @@
 /**
- * The gateway's view of the cluster: Services, EndpointSlices, HTTPRoutes and Pods kept current by
+ * The gateway's view of the cluster: Services, EndpointSlices, HTTPRoutes, Ingresses and Pods kept current by
  * watches (of the home-made registry or the real API server), with a version number that moves on every
  * change so the routing table can be rebuilt only when something it reads changed.
  */
 import type { Pod, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
+import type { Ingress } from 'kubernetes-types/networking/v1';
 import { resource } from '../apiServer/resources';
 import type { KubeObject } from '../apiServer/types';
 import type { ClusterApi, ClusterWatch } from '../cluster/clusterApi';
 import type { HTTPRoute } from './httpRouteTypes';
 import type { RouteSnapshot } from './routeTable';
 
-const WATCHED = ['services', 'endpointslices', 'httproutes', 'pods'] as const;
+const WATCHED = ['services', 'endpointslices', 'httproutes', 'ingresses', 'pods'] as const;
 type Watched = (typeof WATCHED)[number];
 
 /** Watches the kinds routing reads; `snapshot()` answers the current objects. */
@@ -50,6 +51,7 @@ export class ObjectCache {
       services: all('services') as Service[],
       endpointSlices: all('endpointslices') as EndpointSlice[],
       httpRoutes: all('httproutes') as HTTPRoute[],
+      ingresses: all('ingresses') as Ingress[],
       pods: all('pods') as Pod[],
     };
   }

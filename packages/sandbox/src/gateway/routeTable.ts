@@ -1,12 +1,20 @@
 /**
- * The gateway's routing table, pure: a snapshot of Services, EndpointSlices, HTTPRoutes and Pods in,
- * routing decisions out. A table is immutable; the gateway builds a new one when any input changes.
- * Picking among weighted backends and endpoints (which needs state) is backends.ts's job.
+ * The gateway's routing table, pure: a snapshot of Services, EndpointSlices, HTTPRoutes, Ingresses and
+ * Pods in, routing decisions out. A table is immutable; the gateway builds a new one when any input
+ * changes. Picking among weighted backends and endpoints (which needs state) is backends.ts's job, and
+ * nginxBalancer.ts's for Ingresses.
+ *
+ * Precedence, a choice of the sandbox's (a cluster running both a Gateway API implementation and
+ * ingress-nginx would have two addresses): an HTTPRoute rule that matches the request, else the Ingress
+ * location its host and path reach (ingressRoutes.ts), else a Service named by its Host header.
  */
 import type { Pod, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
+import type { Ingress, ServiceBackendPort } from 'kubernetes-types/networking/v1';
 import { compileFilters, type Filters, NO_FILTERS } from './filters';
 import type { HTTPBackendRef, HTTPRoute } from './httpRouteTypes';
+import { IngressRoutes } from './ingressRoutes';
+import type { IngressDecision } from './ingressTypes';
 import {
   compareMatchPrecedence,
   compileMatch,
@@ -22,6 +30,8 @@ export interface RouteSnapshot {
   services: readonly Service[];
   endpointSlices: readonly EndpointSlice[];
   httpRoutes: readonly HTTPRoute[];
+  /** None when absent. */
+  ingresses?: readonly Ingress[];
   pods: readonly Pod[];
 }
 
@@ -68,6 +78,7 @@ export type RouteDecision =
       /** The rule's filters, applied to every request it routes. */
       filters?: Filters;
     }
+  | IngressDecision
   | { kind: 'service'; backend: ServiceBackend }
   | { kind: 'none'; reason: string };
 
@@ -185,15 +196,21 @@ export function serviceFromHost(host: string): { namespace: string; name: string
 export class RouteTable {
   private readonly services: Map<string, ServiceInfo>;
   private readonly entries: RouteEntry[] = [];
+  private readonly ingresses: IngressRoutes;
   /**
    * What is not routed as written, with where it is: matches that could not be compiled (a bad or
-   * non-RE2 regular expression), filters not applied.
+   * non-RE2 regular expression), filters not applied, Ingress annotations ignored.
    */
   readonly problems: string[] = [];
 
   constructor(snapshot: RouteSnapshot) {
     this.services = indexServices(snapshot);
     for (const route of snapshot.httpRoutes) this.addRoute(route);
+    this.ingresses = new IngressRoutes(
+      snapshot.ingresses ?? [],
+      (namespace, name, port) => this.ingressBackend(namespace, name, port),
+      this.problems,
+    );
     this.entries.sort(
       (a, b) =>
         compareMatchPrecedence(a.match, b.match) ||
@@ -280,7 +297,21 @@ export class RouteTable {
     return { namespace, name, port: p.port, endpoints: svc.endpointsByPortName.get(p.name) ?? [] };
   }
 
-  /** Routes a request: the most specific matching HTTPRoute rule, else a Service named by the Host. */
+  /**
+   * The Service port an Ingress backend names (by number or name) with its ready endpoints; none when the
+   * Service or the port does not exist, which ingress-nginx answers with a 503 as it does an empty one.
+   */
+  private ingressBackend(namespace: string, name: string, port: ServiceBackendPort): ServiceBackend {
+    const svc = this.services.get(key(namespace, name));
+    const p = svc?.externalName ? undefined : svc?.ports.find((sp) => sp.port === port.number || sp.name === port.name);
+    if (!p) {
+      this.problems.push(`Ingress backend: service ${key(namespace, name)} port ${port.number ?? port.name} not found`);
+      return { namespace, name, port: port.number ?? 0, endpoints: [] };
+    }
+    return { namespace, name, port: p.port, endpoints: svc?.endpointsByPortName.get(p.name) ?? [] };
+  }
+
+  /** Routes a request: the most specific matching HTTPRoute rule, else an Ingress, else a Service named by the Host. */
   decide(req: RequestFacts): RouteDecision {
     let best: RouteEntry | undefined;
     let bestSpecificity = -1;
@@ -293,6 +324,8 @@ export class RouteTable {
       }
     }
     if (best) return best.decision;
+    const viaIngress = this.ingresses.decide(req);
+    if (viaIngress) return viaIngress;
     const named = serviceFromHost(req.host);
     if (named) {
       const backend = this.serviceBackend(named.namespace, named.name, req.hostPort);

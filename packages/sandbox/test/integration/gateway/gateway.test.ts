@@ -453,7 +453,7 @@ describe('Gateway: proxying', () => {
     const before = cluster.registry.store.watchCount();
     await Promise.all([gateway.close(), gateway.close()]);
     expect(gateway.state).toBe('closed');
-    expect(cluster.registry.store.watchCount()).toBe(before - 4);
+    expect(cluster.registry.store.watchCount()).toBe(before - 5);
     await expect(gateway.listen()).rejects.toThrow('cannot listen: the gateway is closed');
     await expect(request(url, { host: 'web.shop' })).rejects.toThrow(/ECONNREFUSED/);
   });

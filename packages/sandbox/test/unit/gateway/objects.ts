@@ -76,3 +76,55 @@ export function httpRoute(
 export function ref(name: string, weight?: number, port = 80): { name: string; port: number; weight?: number } {
   return weight === undefined ? { name, port } : { name, port, weight };
 }
+
+/** One path of an Ingress rule: its backend a Service port by number (or by name when `port` is a string). */
+export interface IngressPathSpec {
+  path?: string;
+  pathType?: 'Exact' | 'Prefix' | 'ImplementationSpecific';
+  service: string;
+  port?: number | string;
+}
+
+function ingressBackend(service: string, port: number | string = 80): Record<string, unknown> {
+  return { service: { name: service, port: typeof port === 'number' ? { number: port } : { name: port } } };
+}
+
+/** An Ingress with rules by host ('' for none), optional defaultBackend and annotations. */
+export function ingress(
+  namespace: string,
+  name: string,
+  rules: { host?: string; paths: IngressPathSpec[] }[],
+  opts: { annotations?: Record<string, string>; defaultBackend?: string; creationTimestamp?: string } = {},
+): KubeObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: {
+      namespace,
+      name,
+      ...(opts.annotations ? { annotations: opts.annotations } : {}),
+      ...(opts.creationTimestamp ? { creationTimestamp: opts.creationTimestamp } : {}),
+    },
+    spec: {
+      ingressClassName: 'nginx',
+      ...(opts.defaultBackend ? { defaultBackend: ingressBackend(opts.defaultBackend) } : {}),
+      rules: rules.map((r) => ({
+        ...(r.host ? { host: r.host } : {}),
+        http: {
+          paths: r.paths.map((p) => ({
+            path: p.path ?? '/',
+            pathType: p.pathType ?? 'Prefix',
+            backend: ingressBackend(p.service, p.port),
+          })),
+        },
+      })),
+    },
+  };
+}
+
+/** The canary annotations (`nginx.ingress.kubernetes.io/` added to each name), with canary: "true". */
+export function canaryAnnotations(a: Record<string, string> = {}): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries({ canary: 'true', ...a }).map(([k, v]) => [`nginx.ingress.kubernetes.io/${k}`, v]),
+  );
+}

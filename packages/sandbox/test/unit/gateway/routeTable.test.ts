@@ -26,6 +26,7 @@ function req(host: string, path = '/', extra: Partial<RequestFacts> = {}): Reque
 function targets(d: RouteDecision): string[] {
   if (d.kind === 'none') return [];
   if (d.kind === 'service') return [d.backend.name];
+  if (d.kind === 'ingress') return [d.primary.backend.name];
   return d.backends.map((b) => (b.target.kind === 'service' ? b.target.backend.name : `invalid: ${b.target.reason}`));
 }
 
