@@ -5,14 +5,14 @@
 import { oneOfRegistry, onlyEntry, Registry } from '../../util/registry';
 import type { KubeClient } from '../client';
 import { gatewayApiRouter } from './gatewayApi';
+import { nginxIngressRouter } from './nginxIngress';
 import { replicaRatioRouter } from './replicaRatio';
 import type { RouterCapabilities, RouterPlugin, TrafficRouter } from './trafficRouter';
 
-export const routers = new Registry<RouterPlugin>('traffic router', {
-  nginxIngress: 'the NGINX Ingress router comes with gray release',
-});
+export const routers = new Registry<RouterPlugin>('traffic router', {});
 routers.register(replicaRatioRouter as RouterPlugin);
 routers.register(gatewayApiRouter as RouterPlugin);
+routers.register(nginxIngressRouter as RouterPlugin);
 
 /** A plan's router, compiled: which router and its validated settings. */
 export interface RouterRef {

@@ -15,12 +15,16 @@ function offlineClient(): KubeClient {
   return new KubeClient(kc);
 }
 
-const CONFIGS: Record<string, unknown> = { replicaRatio: {}, gatewayApi: { httpRoute: 'web' } };
+const CONFIGS: Record<string, unknown> = {
+  replicaRatio: {},
+  gatewayApi: { httpRoute: 'web' },
+  nginxIngress: { ingress: 'web' },
+};
 
 describe('the router registry', () => {
   it('builds each known router, of its kind, with the capabilities it declares', () => {
     const client = offlineClient();
-    expect(routers.keys()).toEqual(['replicaRatio', 'gatewayApi']);
+    expect(routers.keys()).toEqual(['replicaRatio', 'gatewayApi', 'nginxIngress']);
     for (const key of routers.keys()) {
       const router = createRouter({ key, config: CONFIGS[key] }, client);
       expect(router.kind).toBe(key);
@@ -40,7 +44,7 @@ describe('the router registry', () => {
     })();
     expect(err).toBeInstanceOf(UnknownImplementationError);
     expect((err as UnknownImplementationError).message).toBe(
-      'unknown traffic router "istio"; expected one of: replicaRatio, gatewayApi',
+      'unknown traffic router "istio"; expected one of: replicaRatio, gatewayApi, nginxIngress',
     );
     expect(() => createRouter({ key: 'toString', config: {} }, offlineClient())).toThrow(UnknownImplementationError);
   });
@@ -49,16 +53,17 @@ describe('the router registry', () => {
     expect(routerSpecSchema.parse({ gatewayApi: { httpRoute: 'web' } })).toEqual({ gatewayApi: { httpRoute: 'web' } });
     const messages = (v: unknown) =>
       routerSpecSchema.safeParse(v).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    expect(messages({})).toEqual([': expected exactly one traffic router: replicaRatio, gatewayApi']);
+    expect(messages({})).toEqual([': expected exactly one traffic router: replicaRatio, gatewayApi, nginxIngress']);
     expect(messages({ replicaRatio: {}, gatewayApi: { httpRoute: 'web' } })).toEqual([
-      ': expected exactly one traffic router: replicaRatio, gatewayApi',
+      ': expected exactly one traffic router: replicaRatio, gatewayApi, nginxIngress',
     ]);
     expect(messages({ gatewayApi: {} })?.[0]).toMatch(/^gatewayApi\.httpRoute: /);
-    expect(messages({ nginxIngress: {} })).toEqual([
-      'nginxIngress: nginxIngress is not available yet: the NGINX Ingress router comes with gray release',
+    expect(messages({ nginxIngress: {} })?.[0]).toMatch(/^nginxIngress\.ingress: /);
+    expect(messages({ nginxIngress: { ingress: 'Web!' } })).toEqual([
+      'nginxIngress.ingress: expected an Ingress name: lower-case letters, digits, "-" and ".", at most 246 characters',
     ]);
     expect(messages({ istio: {} })).toEqual([
-      'istio: unknown traffic router; expected one of: replicaRatio, gatewayApi',
+      'istio: unknown traffic router; expected one of: replicaRatio, gatewayApi, nginxIngress',
     ]);
   });
 
