@@ -3,12 +3,17 @@
  * weights read back, idempotent writes (no write when already as asked), reset, verify after someone
  * else's edit, matches or a clear refusal, and API faults (a 500, a 409 from a concurrent writer) that
  * the router gets through by itself. A router that never talks to the API must send no request at all.
+ *
+ * Which matches are tried follows the router's declared capabilities, so routers that can do different
+ * things run the same suite: what a capability says the router can do must work (Prefix and
+ * RegularExpression matches with `regexMatch`, a sticky cookie with `sticky`), and what it says the
+ * router cannot do must be refused with RouterUnsupportedError before anything is written.
  */
 import { RouterUnsupportedError } from '../../../src/errors';
 import type { KubeClient } from '../../../src/kube/client';
-import { createRouter } from '../../../src/kube/routers/registry';
-import type { RouterContext, TrafficRouter } from '../../../src/kube/routers/trafficRouter';
-import { STABLE_ONLY, weighted, type TrafficMatch } from '../../../src/strategies/traffic';
+import { createRouter, routerCapabilities } from '../../../src/kube/routers/registry';
+import type { RouterCapabilities, RouterContext, TrafficRouter } from '../../../src/kube/routers/trafficRouter';
+import { STABLE_ONLY, type Traffic, weighted, type TrafficMatch } from '../../../src/strategies/traffic';
 import { waitFor } from '@ramp/sandbox/util/ports';
 import { requestsIn, startKubeSandbox, writesIn, type KubeSandbox } from './harness';
 
@@ -30,15 +35,69 @@ export interface RouterConformanceSetup {
   usesApi: boolean;
   /** The router's settings (its block in a plan). */
   config: unknown;
+  /** With capability `sticky`: the cookie name the prepared routing can keep clients with. Default ramp-sticky. */
+  stickyCookie?: string;
 }
 
-const MATCHES: TrafficMatch[] = [
-  { on: 'header', name: 'x-beta', type: 'Exact', value: '1' },
-  { on: 'cookie', name: 'canary', type: 'Exact', value: 'yes' },
-];
+const header = (type: TrafficMatch['type'], value: string, name = 'x-beta'): TrafficMatch => ({
+  on: 'header',
+  name,
+  type,
+  value,
+});
+
+/** An exact header match and a cookie match, the cookie's value one the router can match. */
+function basicMatches(caps: RouterCapabilities): TrafficMatch[] {
+  const cookie: TrafficMatch = {
+    on: 'cookie',
+    name: 'canary',
+    type: 'Exact',
+    value: caps.cookieValueMatch ? 'yes' : 'always',
+  };
+  return [...(caps.headerMatch ? [header('Exact', '1')] : []), ...(caps.cookieMatch ? [cookie] : [])];
+}
+
+/** Prefix and RegularExpression matches on the one header name every router that matches headers can use. */
+function patternMatches(caps: RouterCapabilities): TrafficMatch[] {
+  const query: TrafficMatch = { on: 'query', name: 'beta', type: 'RegularExpression', value: '[0-9]+' };
+  return [
+    header('Exact', '1'),
+    header('Prefix', 'team-'),
+    header('RegularExpression', '[0-1][0-9a-f]{2}.*'),
+    ...(caps.queryMatch ? [query] : []),
+  ];
+}
+
+/** Splits the router declares it cannot express, each with what it lacks. */
+function inexpressible(caps: RouterCapabilities): [string, TrafficMatch[]][] {
+  const out: [string, TrafficMatch[]][] = [];
+  if (!caps.headerMatch) out.push(['a header match (headerMatch false)', [header('Exact', '1')]]);
+  if (caps.headerMatch && caps.maxHeaderNames !== undefined)
+    out.push([
+      `matches on ${caps.maxHeaderNames + 1} header names (maxHeaderNames ${caps.maxHeaderNames})`,
+      Array.from({ length: caps.maxHeaderNames + 1 }, (_, i) => header('Exact', '1', `x-beta-${i}`)),
+    ]);
+  if (caps.headerMatch && !caps.regexMatch)
+    out.push(['a RegularExpression match (regexMatch false)', [header('RegularExpression', '[0-9]+')]]);
+  if (!caps.cookieMatch)
+    out.push([
+      'a cookie match (cookieMatch false)',
+      [{ on: 'cookie', name: 'canary', type: 'Exact', value: 'always' }],
+    ]);
+  if (caps.cookieMatch && !caps.cookieValueMatch)
+    out.push([
+      'a cookie value other than always (cookieValueMatch false)',
+      [{ on: 'cookie', name: 'canary', type: 'Exact', value: 'yes' }],
+    ]);
+  if (!caps.queryMatch)
+    out.push(['a query match (queryMatch false)', [{ on: 'query', name: 'beta', type: 'Exact', value: '1' }]]);
+  return out;
+}
 
 /** Registers the conformance tests for `kind`, each in its own namespace of one sandbox. */
 export function describeRouterConformance(kind: string, setup: RouterConformanceSetup): void {
+  const caps = routerCapabilities({ key: kind, config: setup.config });
+  const MATCHES = basicMatches(caps);
   describe(`${kind} router conformance`, () => {
     let k: KubeSandbox;
     let n = 0;
@@ -121,6 +180,47 @@ export function describeRouterConformance(kind: string, setup: RouterConformance
       await expect(f.router.verify(f.ctx, weighted(20))).resolves.toBe(f.asAsked);
     });
 
+    if (setup.matches && caps.regexMatch) {
+      it('Prefix and RegularExpression matches: verify reads them back, a different pattern is not them, and setting them again writes nothing', async () => {
+        const f = await fixture();
+        const traffic: Traffic = { weight: 10, matches: patternMatches(caps) };
+        await f.router.setTraffic(f.ctx, traffic);
+        const writes = f.writes();
+        await f.router.setTraffic(f.ctx, traffic);
+        expect(f.writes()).toBe(writes);
+        await expect(f.router.verify(f.ctx, traffic)).resolves.toBe(f.asAsked);
+        const other = { ...traffic, matches: [...traffic.matches.slice(0, 2), header('RegularExpression', '[2-9].*')] };
+        await expect(f.router.verify(f.ctx, other)).resolves.toBe(setup.verifies ? false : undefined);
+      });
+    }
+
+    for (const [what, matches] of inexpressible(caps)) {
+      it(`refuses ${what} with RouterUnsupportedError, writing nothing`, async () => {
+        const f = await fixture();
+        await expect(f.router.setTraffic(f.ctx, { weight: 10, matches })).rejects.toBeInstanceOf(
+          RouterUnsupportedError,
+        );
+        expect(f.writes()).toBe(0);
+      });
+    }
+
+    if (caps.sticky) {
+      it('a sticky weight: verify reads the cookie back, the same split without it is not it, and setting it again writes nothing', async () => {
+        const f = await fixture();
+        // Built apart from the split, so the literal fits StickyCookie whether or not it has a value.
+        const sticky = { cookie: setup.stickyCookie ?? 'ramp-sticky', value: 'r2' };
+        const traffic: Traffic = { weight: 20, matches: [], sticky };
+        await f.router.setTraffic(f.ctx, traffic);
+        await expect(f.router.verify(f.ctx, traffic)).resolves.toBe(f.asAsked);
+        await expect(f.router.verify(f.ctx, weighted(20))).resolves.toBe(setup.verifies ? false : undefined);
+        const writes = f.writes();
+        await f.router.setTraffic(f.ctx, traffic);
+        expect(f.writes()).toBe(writes);
+        await f.router.reset(f.ctx);
+        await expect(f.router.verify(f.ctx, STABLE_ONLY)).resolves.toBe(f.asAsked);
+      });
+    }
+
     if (setup.matches) {
       it('matches route with the weight kept, verify reads them back, and setting them again writes nothing', async () => {
         const f = await fixture();
@@ -135,9 +235,11 @@ export function describeRouterConformance(kind: string, setup: RouterConformance
     } else {
       it('matches reject with RouterUnsupportedError (and no matches are accepted)', async () => {
         const f = await fixture();
-        await expect(f.router.setTraffic(f.ctx, { weight: 0, matches: MATCHES })).rejects.toBeInstanceOf(
-          RouterUnsupportedError,
-        );
+        const matches = [
+          header('Exact', '1'),
+          { on: 'cookie', name: 'canary', type: 'Exact', value: 'always' } as const,
+        ];
+        await expect(f.router.setTraffic(f.ctx, { weight: 0, matches })).rejects.toBeInstanceOf(RouterUnsupportedError);
         await expect(f.router.setTraffic(f.ctx, STABLE_ONLY)).resolves.toBeUndefined();
       });
     }
@@ -166,6 +268,8 @@ export function describeRouterConformance(kind: string, setup: RouterConformance
         expect(f.requests()).toBe(0);
         return;
       }
+      // What the router writes exists first (a router that creates its object could not meet a conflict).
+      await f.router.setTraffic(f.ctx, weighted(5));
       k.sb.faults.add({
         match: { namespace: f.ctx.namespace, verbs: ['create', 'update', 'patch'] },
         action: { type: 'delay', ms: 400 },
