@@ -82,10 +82,14 @@ export function registerWorker(program: Command): void {
         const stop = (signal: string): void => {
           logger.info({ signal }, 'worker stopping');
           const force = setTimeout(() => void worker.close(true), shutdownMs);
+          // A connection that fails while closing must not turn a clean stop into a crash (exit 1): it is
+          // told, and the stop goes on.
+          const told = (what: string) => (err: unknown) => logger.warn({ err }, `${what} did not close cleanly`);
           void worker
             .close()
+            .catch(told('the worker'))
             .finally(() => clearTimeout(force))
-            .then(() => engine.close())
+            .then(() => engine.close().catch(told('the engine')))
             .then(() => {
               server?.close();
               done();

@@ -91,11 +91,13 @@ describe('security: tenant isolation of metric queries (real Prometheus)', () =>
       ...TEAM_B,
     ]);
     provider = new PrometheusProvider({ address: h.url, timeoutMs: 10_000 });
-    // Offsets and subqueries look a few seconds back: wait until there is history there.
+    // Offsets and subqueries look a few seconds back: wait until there is history there — for a subquery,
+    // a sample before its last 5 s-aligned step (which a few scrapes on a busy machine may not reach yet).
     await waitFor(
       async () =>
         (await queryInstant(h.url, 'count_over_time(http_requests_total{pod="web-bbbb-1"}[1m] offset 2s)'))[0]?.value >=
-        3,
+          3 &&
+        (await queryInstant(h.url, 'max_over_time(sum(http_requests_total{pod="web-bbbb-1"})[1m:5s])')).length > 0,
       'a few seconds of history',
       30_000,
       250,
