@@ -11,7 +11,7 @@ import type { ClusterSnapshot, RolloutRecord } from './record';
 export const MAX_PODS_SHOWN = 10;
 
 /** What the strategy needs of the observed cluster. */
-export function strategyView(o: Observed, trafficVerified?: boolean): StrategyObserved {
+export function strategyView(o: Observed, trafficVerified?: boolean, routeEdited = false): StrategyObserved {
   const services: Partial<Record<RevisionRole, string>> = {};
   for (const [role, svc] of Object.entries(o.services) as [
     RevisionRole,
@@ -27,11 +27,20 @@ export function strategyView(o: Observed, trafficVerified?: boolean): StrategyOb
     })),
     services,
     trafficVerified,
+    ...(routeEdited ? { routeEdited } : {}),
   };
 }
 
-/** The revisions worth showing (the rollout's, and any other that still has pods) and the router's answer. */
-export function clusterSnapshot(o: Observed, record: RolloutRecord, trafficVerified?: boolean): ClusterSnapshot {
+/**
+ * The revisions worth showing (the rollout's, and any other that still has pods), the router's answer,
+ * and the last traffic it confirmed (`verifiedTraffic`: the key of what it confirmed now, else as before).
+ */
+export function clusterSnapshot(
+  o: Observed,
+  record: RolloutRecord,
+  trafficVerified?: boolean,
+  verifiedTraffic?: string,
+): ClusterSnapshot {
   const own = new Set([record.revisions.stable, record.revisions.new, record.revisions.previousStable]);
   const revisions = o.replicaSets
     .filter((rs) => own.has(rs.revision) || rs.replicas > 0 || rs.status.readyReplicas > 0)
@@ -43,5 +52,9 @@ export function clusterSnapshot(o: Observed, record: RolloutRecord, trafficVerif
       // A few pods are enough to say what is wrong; the record stays small.
       pods: (o.pods[rs.revision] ?? []).slice(0, MAX_PODS_SHOWN),
     }));
-  return trafficVerified === undefined ? { revisions } : { revisions, trafficVerified };
+  return {
+    revisions,
+    ...(trafficVerified === undefined ? {} : { trafficVerified }),
+    ...(verifiedTraffic === undefined ? {} : { verifiedTraffic }),
+  };
 }

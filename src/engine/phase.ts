@@ -26,4 +26,4 @@ export const outcomeSchema = z.enum(OUTCOMES);
 export type Outcome = z.infer<typeof outcomeSchema>;
 
 /** Why a rollout is paused: a pause step, a person, analysis that cannot decide, or a new pod that cannot run. */
-export const PAUSE_KINDS = ['step', 'user', 'inconclusive', 'podFailure'] as const;
+export const PAUSE_KINDS = ['step', 'user', 'inconclusive', 'podFailure', 'routeEdited'] as const;

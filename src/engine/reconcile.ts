@@ -14,7 +14,7 @@ import { routerContext } from './routing';
 import { compilePlan, type CompiledPlan } from '../plan/compile';
 import { bindStrategy, type BoundStrategy } from '../strategies/registry';
 import type { AnalysisOutcome, RevisionRole, StrategyObserved } from '../strategies/strategy';
-import { sameTraffic, type Traffic } from '../strategies/traffic';
+import { describeTraffic, sameTraffic, STABLE_ONLY, trafficKey, type Traffic } from '../strategies/traffic';
 import { planActions } from './actions';
 import { announce } from './clusterEvents';
 import { runAnalysis, trafficAt } from './analysisRun';
@@ -83,8 +83,26 @@ async function checkRouter(c: Context): Promise<void> {
     !c.next.firstDeploy && c.next.revisions.stable && c.next.phase !== 'Pending' && !isTerminal(c.next.phase);
   if (routing && c.router.capabilities.verify) c.checked = c.strategy.traffic(c.next);
   const verified = c.checked ? await c.router.verify(c.routerCtx, c.checked) : undefined;
-  c.view = strategyView(c.observed, verified);
-  if (c.next.phase !== 'Pending') c.next = { ...c.next, cluster: clusterSnapshot(c.observed, c.next, verified) };
+  const key = c.checked && trafficKey(c.checked);
+  const before = c.loaded.cluster?.verifiedTraffic;
+  // Confirmed before and not now, while the rollout asks for the same: not Ramp's change but someone else's.
+  const edited = verified === false && key === before && (c.next.phase === 'Progressing' || c.next.phase === 'Paused');
+  c.view = strategyView(c.observed, verified, edited);
+  if (edited && !c.loaded.cluster?.routeEdited)
+    c.events.push({
+      at: c.now,
+      type: 'Warning',
+      message: `the routing was changed by someone else: the router no longer holds ${describeTraffic(c.checked ?? STABLE_ONLY)} as Ramp wrote it; Ramp leaves it as it is until the rollout is resumed or promoted`,
+    });
+  const confirmed = verified === true ? key : before;
+  if (c.next.phase !== 'Pending')
+    c.next = {
+      ...c.next,
+      cluster: {
+        ...clusterSnapshot(c.observed, c.next, verified, confirmed),
+        ...(edited ? { routeEdited: true } : {}),
+      },
+    };
 }
 
 async function analyse(c: Context): Promise<void> {
@@ -141,6 +159,9 @@ async function applyDesired(c: Context, committed: RolloutRecord): Promise<{ cha
   // What checkRouter learnt still holds when the committed record asks for the same traffic.
   const verified = c.checked && sameTraffic(c.checked, target) ? c.view.trafficVerified : undefined;
   const desired = c.strategy.desired(committed, c.view, c.now);
+  // A route someone else edited stays as they left it until a person says go on: never overwritten silently.
+  if (c.view.routeEdited && (committed.phase === 'Progressing' || committed.phase === 'Paused'))
+    desired.traffic = 'hold';
   const result = await applyActions(
     {
       deps: c.deps,

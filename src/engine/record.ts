@@ -58,6 +58,13 @@ export const clusterSnapshotSchema = z.object({
   ),
   /** The router's answer to verify(the target traffic): true, false, or absent when it cannot tell. */
   trafficVerified: z.boolean().optional(),
+  /**
+   * The last traffic (strategies/traffic.ts trafficKey) the router confirmed it is at. When the router
+   * stops confirming it while the rollout still asks for it, someone else changed the routing.
+   */
+  verifiedTraffic: z.string().optional(),
+  /** The routing differs from what Ramp wrote and confirmed, by someone else's hand (see verifiedTraffic). */
+  routeEdited: z.boolean().optional(),
 });
 export type ClusterSnapshot = z.infer<typeof clusterSnapshotSchema>;
 

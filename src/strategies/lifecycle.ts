@@ -292,6 +292,8 @@ export function decideLifecycle<S extends StrategyStateBase>(
   if (isTerminal(record.phase)) return unchanged(record);
   if (record.phase === 'Pending') return decidePending(plan, record, now, (r) => decide.start(r));
   if (record.firstDeploy) return decideFirstDeploy(plan, record, input.observed, now);
+  const edited = routeEditedGuard(record, input);
+  if (edited) return edited;
   switch (record.phase) {
     case 'Progressing':
       return decide.Progressing(record);
@@ -304,6 +306,24 @@ export function decideLifecycle<S extends StrategyStateBase>(
     default:
       return unchanged(record);
   }
+}
+
+/**
+ * Someone else changed the routing while the rollout asked for it unchanged: the traffic each version got
+ * is no longer the rollout's, so nothing is promoted on it, and Ramp does not overwrite a person's edit.
+ * It pauses, says so, and leaves the route alone until resumed (a rollout already paused stays paused as
+ * it was: the engine holds the route either way). A failed analysis still rolls back.
+ */
+function routeEditedGuard<S extends StrategyStateBase>(
+  record: StrategyRecord<S>,
+  input: DecideInput<S>,
+): Transition<S> | undefined {
+  if (!input.observed.routeEdited || input.analysis?.decision === 'fail') return undefined;
+  if (record.phase !== 'Progressing') return undefined;
+  const message =
+    'paused: the routing was changed by someone else (the router no longer holds what Ramp wrote); Ramp leaves it as it is — undo the edit and resume, or resume to have Ramp write its routing again';
+  const changes = { phase: 'Paused' as const, pause: { kind: 'routeEdited' as const, since: input.now }, message };
+  return transition(record, changes, 'Paused', input.now);
 }
 
 /** Whether the previous stable revision still keeps its pods (the scale-down delay after a promotion). */
@@ -411,8 +431,11 @@ export function commonOperation<S extends StrategyStateBase>(
       if (record.phase !== 'Paused') refuse(record, op, 'the rollout is not paused');
       if (record.pause?.kind === 'step') refuse(record, op, 'it waits at a pause step: use promote to go on');
       const analysis = { ...record.analysis, inconclusiveSince: undefined };
+      // What the router confirmed before is forgotten: after a route edit, resuming has Ramp write its routing again.
+      const cluster = record.cluster && { ...record.cluster, verifiedTraffic: undefined };
       const next = {
         ...record,
+        cluster,
         phase: 'Progressing' as const,
         pause: undefined,
         analysis,

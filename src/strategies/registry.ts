@@ -11,6 +11,7 @@ import type { CompiledPlan } from '../plan/compile';
 import { Registry } from '../util/registry';
 import { blueGreenStrategy } from './blueGreen';
 import { canaryStrategy } from './canary';
+import { grayStrategy } from './gray';
 import { rollingStrategy } from './rolling';
 import type { ProgressView } from './progress';
 import type {
@@ -25,12 +26,11 @@ import type {
 } from './strategy';
 import type { Traffic } from './traffic';
 
-export const strategies = new Registry<Strategy>('strategy', {
-  gray: 'gray release comes in a later release; use canary',
-});
+export const strategies = new Registry<Strategy>('strategy');
 strategies.register(canaryStrategy as unknown as Strategy);
 strategies.register(blueGreenStrategy as unknown as Strategy);
 strategies.register(rollingStrategy as unknown as Strategy);
+strategies.register(grayStrategy as unknown as Strategy);
 
 /** A registered strategy's plan block compiled: its key, its config, its router. */
 export interface CompiledStrategy {

@@ -38,6 +38,11 @@ export interface StrategyObserved {
   services: Partial<Record<RevisionRole, string>>;
   /** The router's answer to verify(traffic(record)): true, false, or undefined (it cannot tell, or was not asked). */
   trafficVerified?: boolean;
+  /**
+   * The router confirmed the traffic this rollout asks for, and now does not although the rollout did
+   * not change it: someone else edited the routing (a route edited by hand). Ramp does not overwrite it.
+   */
+  routeEdited?: boolean;
 }
 
 /** The combined analysis verdict of this reconcile (absent when no measurement was due). */

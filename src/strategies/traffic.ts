@@ -24,9 +24,14 @@ export interface TrafficMatch {
   value: string;
 }
 
-/** A client the weight sent to the new revision gets cookie `cookie` and keeps going there. */
+/**
+ * A client the weight sent to the new revision gets cookie `cookie` and keeps going there. `value` (the
+ * new revision) is what the cookie holds where the router sets it, so a cookie left from an earlier
+ * rollout never pins a client to a later one.
+ */
 export interface StickyCookie {
   cookie: string;
+  value: string;
 }
 
 /** How requests are split: `weight` percent (an integer 0–100) to the new revision, plus every request matching one of `matches`. */
@@ -53,7 +58,7 @@ export function headerIs(name: string, value: string): TrafficMatch {
 /** A stable text form of a traffic split (two equal splits give the same key). */
 export function trafficKey(t: Traffic): string {
   const matches = t.matches.map((m) => [m.on, m.name, m.type, m.value]);
-  return JSON.stringify(t.sticky ? [t.weight, matches, t.sticky.cookie] : [t.weight, matches]);
+  return JSON.stringify(t.sticky ? [t.weight, matches, t.sticky.cookie, t.sticky.value] : [t.weight, matches]);
 }
 
 /** Whether two splits are the same. */

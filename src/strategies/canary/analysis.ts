@@ -1,5 +1,6 @@
 /** When the canary's background analysis runs: from the first traffic step until promotion. */
 import type { StrategyPlan, StrategyRecord } from '../strategy';
+import { hasTraffic } from './slice';
 import type { CanaryConfig } from './spec';
 import type { CanaryState } from './state';
 
@@ -7,5 +8,5 @@ import type { CanaryState } from './state';
 export function analysisActiveCanary(p: StrategyPlan<CanaryConfig>, record: StrategyRecord<CanaryState>): boolean {
   if (record.firstDeploy || p.plan.analysis.metrics.length === 0) return false;
   if (record.phase !== 'Progressing' && record.phase !== 'Paused') return false;
-  return record.strategy.weight > 0 || record.analysis.startedAt !== undefined;
+  return hasTraffic(p, record.strategy) || record.analysis.startedAt !== undefined;
 }

@@ -9,6 +9,7 @@ import type { DesiredReplicaSet, DesiredState, StrategyObserved, StrategyPlan, S
 import { isTerminal } from '../../engine/phase';
 import { analysisActiveCanary } from './analysis';
 import { canaryPods, canaryPodsNow, podsMode, stablePods } from './pods';
+import { steppedTraffic } from './slice';
 import { CONVERGE_POLL_MS } from './steps';
 import type { CanaryConfig } from './spec';
 import type { CanaryState } from './state';
@@ -17,15 +18,15 @@ type P = StrategyPlan<CanaryConfig>;
 type R = StrategyRecord<CanaryState>;
 
 /** What the router should be at for this record: the steps' weight while stepping, the promotion's stage, 0 otherwise. */
-export function canaryTraffic(_p: P, record: R): Traffic {
+export function canaryTraffic(p: P, record: R): Traffic {
   switch (record.phase) {
     case 'Progressing':
     case 'Paused':
-      return record.firstDeploy ? STABLE_ONLY : weighted(record.strategy.weight);
+      return record.firstDeploy ? STABLE_ONLY : steppedTraffic(p, record.strategy, record.revisions.new);
     case 'Promoting': {
       const stage = record.strategy.promotion?.stage ?? 'scaleUp';
       if (stage === 'shift' || stage === 'switch') return weighted(100);
-      return stage === 'reset' ? STABLE_ONLY : weighted(record.strategy.weight);
+      return stage === 'reset' ? STABLE_ONLY : steppedTraffic(p, record.strategy, record.revisions.new);
     }
     default:
       return STABLE_ONLY;

@@ -2,7 +2,8 @@
 import type { ProgressView } from '../progress';
 import { revisionsView, stepState } from '../progress';
 import type { StrategyPlan, StrategyRecord } from '../strategy';
-import { describeMatch } from '../traffic';
+import { describeMatch, STABLE_ONLY, type Traffic } from '../traffic';
+import { currentSlice } from './slice';
 import { podsMode } from './pods';
 import { canaryTraffic } from './cluster';
 import { describeStep, type CanaryConfig } from './spec';
@@ -22,15 +23,22 @@ function actualTraffic(p: StrategyPlan<CanaryConfig>, record: R): ProgressView['
   return { source: 'pods', weight: total === 0 ? undefined : Math.round((canary / total) * 1000) / 10 };
 }
 
+/** How people read the matches asked for: a gray slice's own labels (`5% of users by header x-user-id`), not its regex. */
+function matchLabels(p: StrategyPlan<CanaryConfig>, record: R | undefined, target: Traffic): string[] {
+  const slice = record && currentSlice(p, record.strategy);
+  const labels = slice && target.matches === slice.matches ? slice.labels : target.matches.map(describeMatch);
+  return target.sticky ? [...labels, `sticky cookie ${target.sticky.cookie}`] : labels;
+}
+
 /** The canary's progress view (`record` absent: a plan not started, as `ramp lint` shows it). */
 export function describeCanary(p: StrategyPlan<CanaryConfig>, record: R | undefined): ProgressView {
   const steps = p.config.steps;
   const current = record?.strategy.stepIndex ?? 0;
   const allDone = record !== undefined && (record.phase === 'Succeeded' || record.phase === 'Promoting');
   const started = record !== undefined && !record.firstDeploy && record.phase !== 'Pending';
-  const target = record ? canaryTraffic(p, record) : { weight: 0, matches: [] };
+  const target = record ? canaryTraffic(p, record) : STABLE_ONLY;
   return {
-    strategy: 'canary',
+    strategy: p.config.strategy ?? 'canary',
     newRole: 'canary',
     steps: steps.map((s, index) => ({
       index,
@@ -39,7 +47,7 @@ export function describeCanary(p: StrategyPlan<CanaryConfig>, record: R | undefi
     })),
     stepIndex: allDone ? steps.length : current,
     traffic: {
-      target: { weight: target.weight, matches: target.matches.map(describeMatch) },
+      target: { weight: target.weight, matches: matchLabels(p, record, target) },
       actual: record && actualTraffic(p, record),
     },
     revisions: record ? revisionsView(record, 'canary') : [],

@@ -5,6 +5,7 @@
  * and stable gives up exactly as many — only once the canary's are ready.
  */
 import type { StrategyPlan } from '../strategy';
+import { currentSlice, hasTraffic } from './slice';
 import type { CanaryConfig } from './spec';
 import type { CanaryState } from './state';
 
@@ -23,14 +24,18 @@ export function podsMode(p: StrategyPlan<CanaryConfig>): boolean {
   return p.capabilities.weights === 'pods';
 }
 
-/** Pods the canary should have for its weight (or its setCanaryScale override). */
+/**
+ * Pods the canary should have for its weight (or its setCanaryScale override). A gray slice counts as its
+ * share of users; a slice of matches alone (a beta header) gets one pod at least.
+ */
 export function canaryPods(p: StrategyPlan<CanaryConfig>, state: CanaryState): number {
   const replicas = p.plan.replicas;
   if (podsMode(p)) return podsForWeight(replicas, state.weight);
   const scale = state.canaryScale;
   if (scale?.replicas !== undefined) return scale.replicas;
-  const w = scale?.weight ?? state.weight;
-  return w <= 0 ? 0 : Math.max(1, Math.ceil((replicas * w) / 100));
+  const w = Math.max(scale?.weight ?? state.weight, currentSlice(p, state)?.usersPercent ?? 0);
+  if (w > 0) return Math.min(replicas, Math.max(1, Math.ceil((replicas * w) / 100)));
+  return hasTraffic(p, state) ? 1 : 0;
 }
 
 /** Pods the stable revision keeps while the canary runs: all of them behind a router, the rest without one. */

@@ -10,11 +10,12 @@ import type { RouterCapabilities } from '../../kube/routers/trafficRouter';
 import { durationSchema, formatDuration, parseDuration } from '../../plan/duration';
 import { intRange } from '../../plan/fields';
 import type { PlanFacts } from '../strategy';
+import type { TrafficMatch } from '../traffic';
 import { podsForWeight } from './pods';
 
 const setWeightStep = z.strictObject({ setWeight: intRange(0, 100) });
-const pauseStep = z.strictObject({ pause: z.strictObject({ duration: durationSchema({ min: 0 }).optional() }) });
-const analyzeStep = z.strictObject({
+export const pauseStep = z.strictObject({ pause: z.strictObject({ duration: durationSchema({ min: 0 }).optional() }) });
+export const analyzeStep = z.strictObject({
   analyze: z
     .strictObject({ min: durationSchema().optional(), max: durationSchema().optional() })
     .refine((a) => !a.min || !a.max || (parseDuration(a.min) ?? 0) <= (parseDuration(a.max) ?? 0), {
@@ -68,14 +69,30 @@ export const canarySpecSchema = z.strictObject({
 });
 export type CanarySpec = z.output<typeof canarySpecSchema>;
 
+/**
+ * A slice of requests that goes to the new revision whatever the weight (gray release): its matches, the
+ * share of users among them (for the canary's size), and how people read each match.
+ */
+export interface CompiledSlice {
+  kind: 'setSlice';
+  matches: TrafficMatch[];
+  /** Per match, what it means (`5% of users by header x-user-id`), for displays. */
+  labels: string[];
+  /** The share of users the slice's user-id match covers, in percent (0 without one). */
+  usersPercent: number;
+}
+
 export type CompiledStep =
-  | { kind: 'setWeight'; weight: number }
+  | { kind: 'setWeight'; weight: number; sticky?: string }
+  | CompiledSlice
   | { kind: 'pause'; durationMs?: number }
   | { kind: 'analyze'; minMs: number; maxMs?: number }
   | { kind: 'setCanaryScale'; replicas?: number; weight?: number; matchTrafficWeight?: boolean };
 
 /** The canary block compiled: steps with durations in milliseconds. */
 export interface CanaryConfig {
+  /** The strategy whose block this is: canary, or gray (which adds setSlice steps). */
+  strategy?: 'canary' | 'gray';
   steps: CompiledStep[];
   scaleDownDelayMs: number;
 }
@@ -86,7 +103,7 @@ function ms(d: string): number {
   return v;
 }
 
-function compileStep(s: Step): CompiledStep {
+export function compileStep(s: Step): CompiledStep {
   if ('setWeight' in s) return { kind: 'setWeight', weight: s.setWeight };
   if ('pause' in s)
     return { kind: 'pause', durationMs: s.pause.duration !== undefined ? ms(s.pause.duration) : undefined };
@@ -111,7 +128,9 @@ export function canaryRouter(spec: CanarySpec): RouterRef {
 export function describeStep(step: CompiledStep): string {
   switch (step.kind) {
     case 'setWeight':
-      return `setWeight ${step.weight}`;
+      return step.sticky ? `setWeight ${step.weight} (sticky)` : `setWeight ${step.weight}`;
+    case 'setSlice':
+      return step.labels.length ? `slice: ${step.labels.join(' + ')}` : 'slice: none';
     case 'pause':
       return step.durationMs === undefined ? 'pause until promoted' : `pause ${formatDuration(step.durationMs)}`;
     case 'analyze':

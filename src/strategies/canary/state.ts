@@ -4,11 +4,16 @@ import { z } from 'zod';
 export const PROMOTION_STAGES = ['scaleUp', 'shift', 'switch', 'reset'] as const;
 
 export const canaryStateSchema = z.object({
-  kind: z.literal('canary'),
+  /** canary, or gray (the canary's machinery with slices of users: src/strategies/gray). */
+  kind: z.enum(['canary', 'gray']),
   stepIndex: z.number().int().min(0),
   stepStartedAt: z.number(),
   /** The canary weight the steps so far allow (the last setWeight). */
   weight: z.number().int().min(0).max(100),
+  /** Gray: the setSlice step whose slice of requests goes to the new revision now (absent: no slice). */
+  sliceStep: z.number().int().min(0).optional(),
+  /** Gray: the cookie that keeps a client the weight sent to the new revision there (the last setWeight's `sticky`). */
+  sticky: z.string().optional(),
   /** A setCanaryScale override of the canary's pod count. */
   canaryScale: z
     .object({

@@ -24,6 +24,7 @@ import {
 } from '../lifecycle';
 import type { DecideInput, StrategyPlan, StrategyRecord, Transition } from '../strategy';
 import { canaryPods, podsMode, shareOf } from './pods';
+import { hasTraffic } from './slice';
 import { describeStep, type CanaryConfig } from './spec';
 import type { CanaryState, PromotionStage } from './state';
 
@@ -59,18 +60,24 @@ export function enterStep(p: P, record: R, index: number, now: number): T {
   }
   const step = p.config.steps[index];
   const before = canaryPods(p, record.strategy);
-  if (step.kind === 'setWeight') state.weight = step.weight;
+  if (step.kind === 'setWeight') {
+    state.weight = step.weight;
+    state.sticky = step.sticky;
+  }
+  if (step.kind === 'setSlice') state.sliceStep = index;
   if (step.kind === 'setCanaryScale')
     state.canaryScale = step.matchTrafficWeight ? undefined : { replicas: step.replicas, weight: step.weight };
   if (step.kind === 'pause' && step.durationMs === undefined) next.pause = { kind: 'step', since: now };
   if (next.pause) next.phase = 'Paused';
-  if (state.weight > 0 && next.analysis.startedAt === undefined && p.plan.analysis.metrics.length > 0)
+  if (hasTraffic(p, state) && next.analysis.startedAt === undefined && p.plan.analysis.metrics.length > 0)
     next.analysis = { ...next.analysis, startedAt: now };
   if (canaryPods(p, state) > before) next.progressDeadlineAt = now + p.plan.progressDeadlineMs;
   next.message = stepText(p, index, state);
   const events = [note(now, 'StepStarted', next.message, next.phase)];
   if (state.weight !== record.strategy.weight)
     events.push(note(now, 'WeightChanged', `canary weight ${record.strategy.weight}% → ${state.weight}%`, next.phase));
+  if (step.kind === 'setSlice')
+    events.push(note(now, 'WeightChanged', `slice of requests on the new revision: ${describeStep(step)}`, next.phase));
   if (next.phase === 'Paused')
     events.push(note(now, 'Paused', `paused at step ${index + 1} until promoted`, next.phase));
   return { record: next, events };
@@ -102,6 +109,7 @@ function stepComplete(p: P, record: R, observed: DecideInput['observed'], now: n
   const step = p.config.steps[stepIndex];
   switch (step.kind) {
     case 'setWeight':
+    case 'setSlice':
       return canaryReady(p, record, observed) && splitInPlace(p, record, observed);
     case 'setCanaryScale':
       return canaryReady(p, record, observed);

@@ -1,9 +1,9 @@
 /**
- * Crash safety: 18 rollouts — canary, blue-green and rolling, six of each, two good for every bad one —
+ * Crash safety: 24 rollouts — canary, blue-green, rolling and gray, six of each, two good for every bad one —
  * run while a chaos loop kill -9s the worker processes at random (seeded) moments and starts them again.
  * Every rollout must end with the right outcome, and the API server's watch history must show the
  * invariants of DESIGN §6 held throughout, as each strategy states them: traffic never beyond the step
- * (canary: the route's weight; blue-green: the stable Service never on the new revision before the switch,
+ * (canary and gray: the route's weight, gray's slice judged first; blue-green: the stable Service never on the new revision before the switch,
  * and only when it is at full size, ready; rolling: never fewer ready pods than replicas − maxUnavailable),
  * traffic back on stable before the new revision loses a pod, exactly one outcome, no step skipped.
  */
@@ -24,20 +24,20 @@ import {
 } from '../../helpers/engineHarness';
 
 const CLI = resolve(__dirname, '..', '..', '..', 'bin', 'ramp');
-const APPS = 18;
-const KINDS = ['canary', 'blueGreen', 'rolling'] as const;
+const APPS = 24;
+const KINDS = ['canary', 'blueGreen', 'rolling', 'gray'] as const;
 type Kind = (typeof KINDS)[number];
 /** Pods per app: rolling needs two to have a batch before the last. */
-const REPLICAS: Record<Kind, number> = { canary: 1, blueGreen: 1, rolling: 2 };
+const REPLICAS: Record<Kind, number> = { canary: 1, blueGreen: 1, rolling: 2, gray: 1 };
 const METRICS = [{ name: 'errors', errorRate: { maxRatio: 1.5, minRequests: 10, judge: 'threshold' } }];
 
 function distinct(xs: number[]): number[] {
   return xs.filter((x, i) => i === 0 || xs[i - 1] !== x);
 }
 
-const kindOf = (i: number): Kind => KINDS[i % 3];
+const kindOf = (i: number): Kind => KINDS[i % KINDS.length];
 /** One in three of each kind is bad. */
-const isBad = (i: number): boolean => Math.floor(i / 3) % 3 === 0;
+const isBad = (i: number): boolean => Math.floor(i / KINDS.length) % 3 === 0;
 
 function plan(ns: string, i: number, version: string, bad: boolean) {
   const kind = kindOf(i);
@@ -50,6 +50,22 @@ function plan(ns: string, i: number, version: string, bad: boolean) {
     metrics: version === 'v1' ? [] : METRICS,
   };
   if (kind === 'canary') return demoPlan({ ...base, steps: [{ setWeight: 50 }, { pause: { duration: '2s' } }] });
+  if (kind === 'gray' && version !== 'v1')
+    return demoPlan({
+      ...base,
+      strategy: {
+        gray: {
+          router: { gatewayApi: { httpRoute: 'checkout' } },
+          steps: [
+            { setSlice: { matches: [{ header: { name: 'x-beta', value: '1' } }] } },
+            { analyze: { min: '2s' } },
+            { setWeight: 50 },
+            { pause: { duration: '2s' } },
+          ],
+        },
+      },
+    });
+  if (kind === 'gray') return demoPlan(base);
   if (kind === 'blueGreen')
     return demoPlan({
       ...base,
@@ -150,6 +166,17 @@ describe('crash safety', () => {
       (host, i) => new LoadGenerator({ url: h.sb.urls.gateway, host, ratePerSecond: 6, seed: i + 1 }),
     );
     namespaces.forEach((ns, i) => {
+      // Gray's beta testers: the slice the new revision is judged on first.
+      if (kindOf(i) === 'gray')
+        loads.push(
+          new LoadGenerator({
+            url: h.sb.urls.gateway,
+            host: hosts[i],
+            headers: { 'x-beta': '1' },
+            ratePerSecond: 6,
+            seed: 200 + i,
+          }),
+        );
       if (kindOf(i) === 'blueGreen')
         loads.push(
           new LoadGenerator({
@@ -247,11 +274,13 @@ describe('crash safety', () => {
       }
       const newRs = distinct(history.replicas(`checkout-${rev}`));
       const oldRs = history.of('ReplicaSet', `checkout-${stable}`);
-      if (kind === 'canary') {
+      if (kind === 'canary' || kind === 'gray') {
+        // The weighted rule's share (gray's match rules, the canary alone, come first and carry no weight).
         const routes = history.of('HTTPRoute', 'checkout').map((e) => ({
           at: e.at,
           weight:
             (e.object.spec?.rules as { backendRefs?: { name: string; weight?: number }[] }[])
+              .filter((x) => (x.backendRefs ?? []).length > 1)
               .flatMap((x) => x.backendRefs ?? [])
               .find((b) => b.name.endsWith('-canary'))?.weight ?? 0,
         }));
@@ -259,7 +288,9 @@ describe('crash safety', () => {
         while (route[0] === 0) route.shift();
         if (bad) {
           // Invariant 1: never more than the step's 50%; invariant 2: route to 0 before the canary loses pods, stable untouched.
-          expect({ what, route }).toEqual({ what, route: route.includes(50) ? [50, 0] : [] });
+          // Gray judges its beta slice first: a bad version never gets the weight.
+          const expected = route.includes(50) && kind === 'canary' ? [50, 0] : [];
+          expect({ what, route }).toEqual({ what, route: expected });
           expect({ what, newRs }).toEqual({ what, newRs: [1, 0] });
           const zero = routes.find((x, k) => x.weight === 0 && routes.slice(0, k).some((y) => y.weight === 50));
           const shrink = history.of('ReplicaSet', `checkout-${rev}`).find((e) => e.object.spec?.replicas === 0);

@@ -23,6 +23,12 @@ export interface HTTPRouteMatch {
   [field: string]: unknown;
 }
 
+/** spec.rules[].filters[] and .backendRefs[].filters[]: the type names the one field that is set. */
+export interface HTTPRouteFilter {
+  type: string;
+  [field: string]: unknown;
+}
+
 /** spec.rules[].backendRefs[] (group "", kind Service, weight 1 by default). */
 export interface HTTPBackendRef {
   group?: string;
@@ -31,6 +37,7 @@ export interface HTTPBackendRef {
   namespace?: string;
   port?: number;
   weight?: number;
+  filters?: HTTPRouteFilter[];
   [field: string]: unknown;
 }
 

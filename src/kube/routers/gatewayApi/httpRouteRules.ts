@@ -15,8 +15,8 @@
  *   matches (the API's limit per rule) are split over several match rules.
  */
 import { canonicalJson } from '../../../util/canonicalJson';
-import type { Traffic, TrafficMatch } from '../../../strategies/traffic';
-import type { HTTPBackendRef, HTTPRouteMatch, HTTPRouteRule, HTTPValueMatch } from './httpRoute';
+import type { StickyCookie, Traffic, TrafficMatch } from '../../../strategies/traffic';
+import type { HTTPBackendRef, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, HTTPValueMatch } from './httpRoute';
 
 /** The Services a route's rules are managed for. */
 export interface ServiceRefs {
@@ -52,17 +52,36 @@ export function isWeightedRule(rule: HTTPRouteRule, refs: ServiceRefs): boolean 
   return (rule.backendRefs ?? []).some((r) => refersTo(r, refs.stable, refs) || refersTo(r, refs.canary, refs));
 }
 
-/** The backendRefs of a weighted rule at `canaryPercent`. */
-export function weightedRefs(refs: ServiceRefs, canaryPercent: number): HTTPBackendRef[] {
-  return [
-    { name: refs.stable, port: refs.port, weight: 100 - canaryPercent },
-    { name: refs.canary, port: refs.port, weight: canaryPercent },
-  ];
+/**
+ * The Set-Cookie a sticky split adds to the canary backend's responses: a session cookie for the whole
+ * site, holding the new revision (so one left from an earlier rollout matches nothing later).
+ */
+export function stickyFilter(sticky: StickyCookie): HTTPRouteFilter {
+  return {
+    type: 'ResponseHeaderModifier',
+    responseHeaderModifier: {
+      add: [{ name: 'Set-Cookie', value: `${sticky.cookie}=${sticky.value}; Path=/; HttpOnly; SameSite=Lax` }],
+    },
+  };
+}
+
+/** The backendRefs of a weighted rule at `canaryPercent` (the canary's setting the sticky cookie, if any). */
+export function weightedRefs(refs: ServiceRefs, canaryPercent: number, sticky?: StickyCookie): HTTPBackendRef[] {
+  const canary: HTTPBackendRef = { name: refs.canary, port: refs.port, weight: canaryPercent };
+  if (sticky) canary.filters = [stickyFilter(sticky)];
+  return [{ name: refs.stable, port: refs.port, weight: 100 - canaryPercent }, canary];
 }
 
 /** The rules with every weighted rule's backendRefs set for `canaryPercent`; other rules as they were. */
-export function withWeight(rules: readonly HTTPRouteRule[], refs: ServiceRefs, canaryPercent: number): HTTPRouteRule[] {
-  return rules.map((r) => (isWeightedRule(r, refs) ? { ...r, backendRefs: weightedRefs(refs, canaryPercent) } : r));
+export function withWeight(
+  rules: readonly HTTPRouteRule[],
+  refs: ServiceRefs,
+  canaryPercent: number,
+  sticky?: StickyCookie,
+): HTTPRouteRule[] {
+  return rules.map((r) =>
+    isWeightedRule(r, refs) ? { ...r, backendRefs: weightedRefs(refs, canaryPercent, sticky) } : r,
+  );
 }
 
 /** Regex-escapes a literal for a Gateway API RegularExpression (valid in RE2 and ECMAScript alike). */
@@ -181,9 +200,16 @@ export function weightIs(rules: readonly HTTPRouteRule[], refs: ServiceRefs, can
   return weighted.every((r) => canonicalJson((r.backendRefs ?? []).map((x) => normalRef(x, refs.namespace))) === want);
 }
 
+/** The matches a split routes on: its own, and a client's sticky cookie. */
+function routedMatches(traffic: Traffic): readonly TrafficMatch[] {
+  const { sticky } = traffic;
+  if (!sticky) return traffic.matches;
+  return [...traffic.matches, { on: 'cookie', name: sticky.cookie, type: 'Exact', value: sticky.value }];
+}
+
 /** The rules as they are once `traffic` is applied: weighted rules at its weight, Ramp's match rules for its matches. */
 export function withTraffic(rules: readonly HTTPRouteRule[], refs: ServiceRefs, traffic: Traffic): HTTPRouteRule[] {
-  return withMatches(withWeight(rules, refs, traffic.weight), refs, traffic.matches);
+  return withMatches(withWeight(rules, refs, traffic.weight, traffic.sticky), refs, routedMatches(traffic));
 }
 
 /** Whether the rules already say exactly `traffic` (a weighted rule exists, and applying it would change nothing). */

@@ -25,7 +25,7 @@ export const GATEWAY_API_CAPABILITIES: RouterCapabilities = {
   cookieMatch: true,
   queryMatch: true,
   regexMatch: true,
-  sticky: false,
+  sticky: true,
 };
 
 function refsOf(ctx: RouterContext): ServiceRefs {

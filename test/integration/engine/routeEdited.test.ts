@@ -1,0 +1,106 @@
+/**
+ * A route edited by hand mid-rollout: Ramp notices (the router no longer holds what it wrote and
+ * confirmed), pauses with a Warning event, and leaves the edit as it is through later reconciles — never
+ * silently overwritten. Resuming has Ramp write its routing again.
+ */
+import { resource } from '@ramp/sandbox';
+import { waitFor } from '@ramp/sandbox/util/ports';
+import { createRollout, operate } from '../../../src/engine/rollouts';
+import type { RolloutRecord } from '../../../src/engine/record';
+import type { HTTPRoute } from '../../../src/kube/routers/gatewayApi/httpRoute';
+import {
+  demoPlan,
+  prepareNamespace,
+  startEngineHarness,
+  waitForPhase,
+  type EngineHarness,
+} from '../../helpers/engineHarness';
+
+describe('a route edited by hand', () => {
+  let h: EngineHarness;
+
+  beforeAll(async () => {
+    h = await startEngineHarness('edited');
+  }, 60_000);
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  async function route(ns: string): Promise<HTTPRoute> {
+    return (await h.sb.cluster.get(resource('httproutes'), ns, 'checkout')) as unknown as HTTPRoute;
+  }
+
+  /** The canary's weight in the rule that splits between stable and canary. */
+  function canaryWeight(r: HTTPRoute): number | undefined {
+    const rule = (r.spec?.rules ?? []).find((x) => (x.backendRefs ?? []).length > 1);
+    return rule?.backendRefs?.find((b) => b.name.endsWith('-canary'))?.weight;
+  }
+
+  it('is reported and paused on, kept through later reconciles, and rewritten only on resume', async () => {
+    const ns = 'edited';
+    await prepareNamespace(h.sb, ns);
+    const base = { namespace: ns, replicas: 1 };
+    const first = await createRollout(h.deps, demoPlan({ ...base, version: 'v1', metrics: [] }));
+    expect((await waitForPhase(h.deps, first.id, ['Succeeded', 'Failed'])).phase).toBe('Succeeded');
+    const r = await createRollout(
+      h.deps,
+      demoPlan({
+        ...base,
+        version: 'v2',
+        strategy: {
+          gray: {
+            router: { gatewayApi: { httpRoute: 'checkout' } },
+            steps: [
+              { setSlice: { matches: [{ header: { name: 'x-beta', value: '1' } }] } },
+              { pause: { duration: '10m' } },
+            ],
+          },
+        },
+      }),
+    );
+    let rec: RolloutRecord | undefined;
+    await waitFor(
+      async () => {
+        rec = await h.deps.store.get(r.id);
+        const step = (rec?.strategy as { stepIndex?: number } | undefined)?.stepIndex;
+        return rec?.phase === 'Progressing' && step === 1 && rec.cluster?.verifiedTraffic !== undefined;
+      },
+      'the slice confirmed by the router',
+      60_000,
+      50,
+    );
+    expect(canaryWeight(await route(ns))).toBe(0);
+
+    // Someone sends half of everyone to the canary with kubectl edit.
+    const edited = await route(ns);
+    const rule = (edited.spec?.rules ?? []).find((x) => (x.backendRefs ?? []).length > 1);
+    for (const b of rule?.backendRefs ?? []) b.weight = 50;
+    await h.sb.cluster.update(resource('httproutes'), ns, 'checkout', edited as never);
+
+    const paused = await waitForPhase(h.deps, r.id, ['Paused'], 30_000);
+    expect(paused.pause?.kind).toBe('routeEdited');
+    expect(paused.message).toMatch(/changed by someone else/);
+    const events = await h.deps.events.read(r.id);
+    expect(events.some((e) => e.event.type === 'Warning' && /changed by someone else/.test(e.event.message))).toBe(
+      true,
+    );
+
+    // Three more looks at it (the analysis runs every second while paused): the edit stays.
+    const lastAt = paused.analysis.lastAt ?? 0;
+    await waitFor(
+      async () => ((await h.deps.store.get(r.id))?.analysis.lastAt ?? 0) >= lastAt + 3000,
+      'three more analysis looks',
+      30_000,
+      100,
+    );
+    expect(canaryWeight(await route(ns))).toBe(50);
+    expect((await h.deps.store.get(r.id))?.phase).toBe('Paused');
+
+    // A person says go on: Ramp writes its routing again.
+    await operate(h.deps, r.id, 'resume');
+    await waitFor(async () => canaryWeight(await route(ns)) === 0, 'Ramp to write its routing again', 30_000, 50);
+    await operate(h.deps, r.id, 'abort');
+    expect((await waitForPhase(h.deps, r.id, ['RolledBack', 'Failed'])).phase).toBe('RolledBack');
+  }, 180_000);
+});
