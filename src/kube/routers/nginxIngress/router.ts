@@ -13,8 +13,9 @@
  * What ingress-nginx does that the vocabulary does not say (documented, not hidden): a request whose
  * canary cookie is "never" goes to stable whatever the weight; with session affinity on the user's
  * Ingress, a client the affinity cookie ties to stable stays there even when it carries a canary header
- * (affinity is checked first), and the cookie holds ingress-nginx's own value, not the sticky cookie's
- * `value`, so a cookie from an earlier sticky rollout ties its client to the next one's canary too.
+ * (affinity is checked first); with a sticky split, a client a header or cookie match sent to the canary
+ * gets the affinity cookie too and stays; and the cookie holds ingress-nginx's own value, not the sticky
+ * cookie's `value`, so a cookie from an earlier sticky rollout ties its client to the next one's canary.
  */
 import { CanaryIngressConflictError } from '../../../errors/kube/canaryIngressConflictError';
 import { IngressHasNoServicePathError } from '../../../errors/kube/ingressHasNoServicePathError';
