@@ -1,4 +1,7 @@
 /** The kube layer's errors. */
+export { CanaryIngressConflictError } from './canaryIngressConflictError';
+export { IngressHasNoServicePathError } from './ingressHasNoServicePathError';
+export { IngressNotFoundError } from './ingressNotFoundError';
 export { InvalidLabelError } from './invalidLabelError';
 export { KubeClientClosedError } from './kubeClientClosedError';
 export { KubeConfigError } from './kubeConfigError';

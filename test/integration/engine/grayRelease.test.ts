@@ -27,7 +27,15 @@ async function useIngress(h: EngineHarness, ns: string, host: string): Promise<v
   await h.sb.cluster.create(resource('ingresses'), ns, {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
-    metadata: { name: 'checkout', namespace: ns },
+    // Sticky weights on ingress-nginx ride on the main Ingress's cookie affinity (the router says so if it is missing).
+    metadata: {
+      name: 'checkout',
+      namespace: ns,
+      annotations: {
+        'nginx.ingress.kubernetes.io/affinity': 'cookie',
+        'nginx.ingress.kubernetes.io/session-cookie-name': 'ramp-sticky',
+      },
+    },
     spec: {
       ingressClassName: 'nginx',
       rules: [
@@ -46,6 +54,15 @@ async function useIngress(h: EngineHarness, ns: string, host: string): Promise<v
 
 function routerBlock(kind: RouterKind): Record<string, unknown> {
   return kind === 'gatewayApi' ? { gatewayApi: { httpRoute: 'checkout' } } : { nginxIngress: { ingress: 'checkout' } };
+}
+
+/** The app's first version, deployed through the router under test (a first deploy goes straight to stable). */
+function firstPlan(kind: RouterKind, base: { namespace: string; replicas: number; metrics: unknown[] }) {
+  return demoPlan({
+    ...base,
+    version: 'v1',
+    strategy: { gray: { router: routerBlock(kind), steps: [{ setWeight: 100 }] } },
+  });
 }
 
 /** Waits for the rollout to pause at step `index` with the router confirming the split, and answers it. */
@@ -116,7 +133,7 @@ describe.each(ROUTERS)('gray release on %s', (kind) => {
     if (kind === 'nginxIngress') await useIngress(h, ns, host);
     const url = h.sb.urls.gateway;
     const base = { namespace: ns, replicas: 2, metrics: [] };
-    const first = await waitForPhase(h.deps, (await createRollout(h.deps, demoPlan({ ...base, version: 'v1' }))).id, [
+    const first = await waitForPhase(h.deps, (await createRollout(h.deps, firstPlan(kind, base))).id, [
       'Succeeded',
       'Failed',
     ]);
@@ -232,9 +249,7 @@ describe.each(ROUTERS)('gray release on %s', (kind) => {
     const host = await prepareNamespace(h.sb, ns);
     if (kind === 'nginxIngress') await useIngress(h, ns, host);
     const base = { namespace: ns, replicas: 2, metrics: [] };
-    const first = await waitForPhase(h.deps, (await createRollout(h.deps, demoPlan({ ...base, version: 'v1' }))).id, [
-      'Succeeded',
-    ]);
+    const first = await waitForPhase(h.deps, (await createRollout(h.deps, firstPlan(kind, base))).id, ['Succeeded']);
     const r = await createRollout(
       h.deps,
       demoPlan({

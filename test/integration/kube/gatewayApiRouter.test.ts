@@ -112,7 +112,10 @@ describe('gatewayApi router on a shared route', () => {
     await router.setTraffic(ctx, weighted(10));
     await router.setTraffic(ctx, {
       weight: 10,
-      matches: [{ on: 'header', name: 'x-beta', type: 'Exact', value: '1' }, { on: 'cookie', name: 'canary', type: 'Exact', value: 'yes' }],
+      matches: [
+        { on: 'header', name: 'x-beta', type: 'Exact', value: '1' },
+        { on: 'cookie', name: 'canary', type: 'Exact', value: 'yes' },
+      ],
     });
     const after = routeOf(k, ctx.namespace);
     expect(after.metadata.labels).toEqual({ team: 'shop' });

@@ -155,7 +155,10 @@ describe('gatewayApi router through the sandbox gateway', () => {
   it('sends exactly the requests matching a header or a cookie to the canary', async () => {
     await router.setTraffic(ctx, {
       weight: 0,
-      matches: [{ on: 'header', name: 'x-beta', type: 'Exact', value: '1' }, { on: 'cookie', name: 'canary', type: 'Exact', value: 'yes' }],
+      matches: [
+        { on: 'header', name: 'x-beta', type: 'Exact', value: '1' },
+        { on: 'cookie', name: 'canary', type: 'Exact', value: 'yes' },
+      ],
     });
     await waitFor(
       () => JSON.stringify(gatewaySplit({ 'x-beta': '1' })) === JSON.stringify([['web-canary', 1, 1]]),

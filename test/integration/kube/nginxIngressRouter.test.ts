@@ -4,10 +4,8 @@
  * names what keeps it from working (a missing Ingress, no stable path, someone else's `<ingress>-canary`,
  * no session affinity for a sticky split) with a typed error or a pre-flight problem.
  */
+import { CanaryIngressConflictError, IngressHasNoServicePathError, IngressNotFoundError } from '../../../src/errors';
 import { RouterUnsupportedError } from '../../../src/errors';
-import { CanaryIngressConflictError } from '../../../src/errors/kube/canaryIngressConflictError';
-import { IngressHasNoServicePathError } from '../../../src/errors/kube/ingressHasNoServicePathError';
-import { IngressNotFoundError } from '../../../src/errors/kube/ingressNotFoundError';
 import type { KubeClient } from '../../../src/kube/client';
 import { NginxIngressRouter } from '../../../src/kube/routers/nginxIngress/router';
 import type { RouterContext } from '../../../src/kube/routers/trafficRouter';

@@ -84,7 +84,9 @@ describe('withMatches', () => {
   });
 
   it('keeps weights when matches change, and matches when weights change', () => {
-    const matched = withMatches(withWeight(userRules, refs, 30), refs, [{ on: 'header', name: 'x-beta', type: 'Exact', value: '1' }]);
+    const matched = withMatches(withWeight(userRules, refs, 30), refs, [
+      { on: 'header', name: 'x-beta', type: 'Exact', value: '1' },
+    ]);
     expect(weightIs(matched, refs, 30)).toBe(true);
     const reweighted = withWeight(matched, refs, 60);
     expect(reweighted[0]).toBe(matched[0]);

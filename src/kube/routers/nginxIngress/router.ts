@@ -17,10 +17,12 @@
  * gets the affinity cookie too and stays; and the cookie holds ingress-nginx's own value, not the sticky
  * cookie's `value`, so a cookie from an earlier sticky rollout ties its client to the next one's canary.
  */
-import { CanaryIngressConflictError } from '../../../errors/kube/canaryIngressConflictError';
-import { IngressHasNoServicePathError } from '../../../errors/kube/ingressHasNoServicePathError';
-import { IngressNotFoundError } from '../../../errors/kube/ingressNotFoundError';
-import { RouterUnsupportedError } from '../../../errors';
+import {
+  CanaryIngressConflictError,
+  IngressHasNoServicePathError,
+  IngressNotFoundError,
+  RouterUnsupportedError,
+} from '../../../errors';
 import { checkTraffic, type Traffic } from '../../../strategies/traffic';
 import type { KubeClient } from '../../client';
 import { retryOnConflict } from '../../conflicts';
