@@ -16,11 +16,18 @@ import {
   type EngineHarness,
 } from '../../helpers/engineHarness';
 
-describe('a route edited by hand', () => {
+type RouterKind = 'gatewayApi' | 'nginxIngress';
+const WEIGHT = 'nginx.ingress.kubernetes.io/canary-weight';
+
+interface Ingress {
+  metadata: { annotations?: Record<string, string> };
+}
+
+describe.each<RouterKind>(['gatewayApi', 'nginxIngress'])('a route edited by hand (%s)', (kind) => {
   let h: EngineHarness;
 
   beforeAll(async () => {
-    h = await startEngineHarness('edited');
+    h = await startEngineHarness(`edited-${kind.toLowerCase()}`);
   }, 60_000);
 
   afterAll(async () => {
@@ -31,17 +38,73 @@ describe('a route edited by hand', () => {
     return (await h.sb.cluster.get(resource('httproutes'), ns, 'checkout')) as unknown as HTTPRoute;
   }
 
-  /** The canary's weight in the rule that splits between stable and canary. */
-  function canaryWeight(r: HTTPRoute): number | undefined {
-    const rule = (r.spec?.rules ?? []).find((x) => (x.backendRefs ?? []).length > 1);
+  async function canaryIngress(ns: string): Promise<Ingress> {
+    return (await h.sb.cluster.get(resource('ingresses'), ns, 'checkout-canary')) as unknown as Ingress;
+  }
+
+  /** The canary's weight: in the HTTPRoute rule that splits between stable and canary, or the canary Ingress's annotation. */
+  async function canaryWeight(ns: string): Promise<number | undefined> {
+    if (kind === 'nginxIngress') {
+      const w = (await canaryIngress(ns)).metadata.annotations?.[WEIGHT];
+      return w === undefined ? undefined : Number(w);
+    }
+    const rule = ((await route(ns)).spec?.rules ?? []).find((x) => (x.backendRefs ?? []).length > 1);
     return rule?.backendRefs?.find((b) => b.name.endsWith('-canary'))?.weight;
   }
 
+  /** Someone sends half of everyone to the canary with kubectl edit. */
+  async function editByHand(ns: string): Promise<void> {
+    if (kind === 'nginxIngress') {
+      const ing = await canaryIngress(ns);
+      ing.metadata.annotations = { ...ing.metadata.annotations, [WEIGHT]: '50' };
+      await h.sb.cluster.update(resource('ingresses'), ns, 'checkout-canary', ing as never);
+      return;
+    }
+    const edited = await route(ns);
+    const rule = (edited.spec?.rules ?? []).find((x) => (x.backendRefs ?? []).length > 1);
+    for (const b of rule?.backendRefs ?? []) b.weight = 50;
+    await h.sb.cluster.update(resource('httproutes'), ns, 'checkout', edited as never);
+  }
+
+  /** The namespace's route as an Ingress (its HTTPRoute removed) for nginxIngress. */
+  async function routeBy(ns: string, host: string): Promise<void> {
+    if (kind !== 'nginxIngress') return;
+    await h.sb.cluster.delete(resource('httproutes'), ns, 'checkout');
+    await h.sb.cluster.create(resource('ingresses'), ns, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'checkout', namespace: ns },
+      spec: {
+        rules: [
+          {
+            host,
+            http: {
+              paths: [
+                { path: '/', pathType: 'Prefix', backend: { service: { name: 'checkout', port: { number: 80 } } } },
+              ],
+            },
+          },
+        ],
+      },
+    });
+  }
+
+  const routerBlock = () =>
+    kind === 'gatewayApi' ? { gatewayApi: { httpRoute: 'checkout' } } : { nginxIngress: { ingress: 'checkout' } };
+
   it('is reported and paused on, kept through later reconciles, and rewritten only on resume', async () => {
-    const ns = 'edited';
-    await prepareNamespace(h.sb, ns);
+    const ns = `edited-${kind.toLowerCase()}`;
+    await routeBy(ns, await prepareNamespace(h.sb, ns));
     const base = { namespace: ns, replicas: 1 };
-    const first = await createRollout(h.deps, demoPlan({ ...base, version: 'v1', metrics: [] }));
+    const first = await createRollout(
+      h.deps,
+      demoPlan({
+        ...base,
+        version: 'v1',
+        metrics: [],
+        strategy: { gray: { router: routerBlock(), steps: [{ setWeight: 100 }] } },
+      }),
+    );
     expect((await waitForPhase(h.deps, first.id, ['Succeeded', 'Failed'])).phase).toBe('Succeeded');
     const r = await createRollout(
       h.deps,
@@ -50,7 +113,7 @@ describe('a route edited by hand', () => {
         version: 'v2',
         strategy: {
           gray: {
-            router: { gatewayApi: { httpRoute: 'checkout' } },
+            router: routerBlock(),
             steps: [
               { setSlice: { matches: [{ header: { name: 'x-beta', value: '1' } }] } },
               { pause: { duration: '10m' } },
@@ -70,13 +133,8 @@ describe('a route edited by hand', () => {
       60_000,
       50,
     );
-    expect(canaryWeight(await route(ns))).toBe(0);
-
-    // Someone sends half of everyone to the canary with kubectl edit.
-    const edited = await route(ns);
-    const rule = (edited.spec?.rules ?? []).find((x) => (x.backendRefs ?? []).length > 1);
-    for (const b of rule?.backendRefs ?? []) b.weight = 50;
-    await h.sb.cluster.update(resource('httproutes'), ns, 'checkout', edited as never);
+    expect(await canaryWeight(ns)).toBe(0);
+    await editByHand(ns);
 
     const paused = await waitForPhase(h.deps, r.id, ['Paused'], 30_000);
     expect(paused.pause?.kind).toBe('routeEdited');
@@ -94,12 +152,12 @@ describe('a route edited by hand', () => {
       30_000,
       100,
     );
-    expect(canaryWeight(await route(ns))).toBe(50);
+    expect(await canaryWeight(ns)).toBe(50);
     expect((await h.deps.store.get(r.id))?.phase).toBe('Paused');
 
     // A person says go on: Ramp writes its routing again.
     await operate(h.deps, r.id, 'resume');
-    await waitFor(async () => canaryWeight(await route(ns)) === 0, 'Ramp to write its routing again', 30_000, 50);
+    await waitFor(async () => (await canaryWeight(ns)) === 0, 'Ramp to write its routing again', 30_000, 50);
     await operate(h.deps, r.id, 'abort');
     expect((await waitForPhase(h.deps, r.id, ['RolledBack', 'Failed'])).phase).toBe('RolledBack');
   }, 180_000);

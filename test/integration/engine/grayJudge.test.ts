@@ -1,0 +1,110 @@
+/**
+ * The judge on a gray slice, on each router that can do gray: the new revision gets the beta testers'
+ * requests and no other, and those alone decide — a version as good as stable is promoted, one whose
+ * errors only the slice sees is rolled back before any weight reaches everyone else.
+ */
+import { LoadGenerator, resource } from '@ramp/sandbox';
+import { createRollout } from '../../../src/engine/rollouts';
+import {
+  demoPlan,
+  prepareNamespace,
+  startEngineHarness,
+  waitForPhase,
+  type EngineHarness,
+} from '../../helpers/engineHarness';
+
+type RouterKind = 'gatewayApi' | 'nginxIngress';
+
+function routerBlock(kind: RouterKind): Record<string, unknown> {
+  return kind === 'gatewayApi' ? { gatewayApi: { httpRoute: 'checkout' } } : { nginxIngress: { ingress: 'checkout' } };
+}
+
+/** The namespace's route as an Ingress (its HTTPRoute removed) for nginxIngress. */
+async function routeBy(h: EngineHarness, kind: RouterKind, ns: string, host: string): Promise<void> {
+  if (kind !== 'nginxIngress') return;
+  await h.sb.cluster.delete(resource('httproutes'), ns, 'checkout');
+  await h.sb.cluster.create(resource('ingresses'), ns, {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: 'checkout', namespace: ns },
+    spec: {
+      rules: [
+        {
+          host,
+          http: {
+            paths: [
+              { path: '/', pathType: 'Prefix', backend: { service: { name: 'checkout', port: { number: 80 } } } },
+            ],
+          },
+        },
+      ],
+    },
+  });
+}
+
+describe.each<RouterKind>(['gatewayApi', 'nginxIngress'])('the judge on a gray slice (%s)', (kind) => {
+  let h: EngineHarness;
+
+  beforeAll(async () => {
+    h = await startEngineHarness(`grayjudge-${kind.toLowerCase()}`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('promotes a version as good as stable and rolls back one whose errors only the beta slice sees', async () => {
+    const ns = `grayjudge-${kind.toLowerCase()}`;
+    const host = await prepareNamespace(h.sb, ns);
+    await routeBy(h, kind, ns, host);
+    const gray = (steps: unknown[]) => ({ gray: { router: routerBlock(kind), steps } });
+    const plan = (version: string, errorRate: number) =>
+      demoPlan({
+        namespace: ns,
+        version,
+        replicas: 2,
+        errorRate,
+        strategy: gray([
+          { setSlice: { matches: [{ header: { name: 'x-beta', value: '1' } }] } },
+          { analyze: { min: '3s' } },
+          { setWeight: 50 },
+        ]),
+      });
+    const first = await createRollout(
+      h.deps,
+      demoPlan({ namespace: ns, version: 'v1', replicas: 2, metrics: [], strategy: gray([{ setWeight: 100 }]) }),
+    );
+    expect((await waitForPhase(h.deps, first.id, ['Succeeded', 'Failed'])).phase).toBe('Succeeded');
+
+    const url = h.sb.urls.gateway;
+    const beta = new LoadGenerator({ url, host, headers: { 'x-beta': '1' }, ratePerSecond: 30, seed: 1 });
+    const everyone = new LoadGenerator({ url, host, ratePerSecond: 30, seed: 2 });
+    beta.start();
+    everyone.start();
+    let badRevision = '';
+    try {
+      const good = await createRollout(h.deps, plan('v2', 0));
+      const promoted = await waitForPhase(h.deps, good.id, ['Succeeded', 'RolledBack', 'Failed']);
+      expect({ phase: promoted.phase, message: promoted.message }).toEqual({
+        phase: 'Succeeded',
+        message: expect.any(String) as string,
+      });
+
+      // The bad version: before its weight step nobody but the beta testers reaches it.
+      const bad = await createRollout(h.deps, plan('v3', 0.3));
+      const rolledBack = await waitForPhase(h.deps, bad.id, ['Succeeded', 'RolledBack', 'Failed']);
+      expect(rolledBack.phase).toBe('RolledBack');
+      badRevision = rolledBack.revisions.new;
+      expect(rolledBack.rollback?.reason).toMatch(/^analysis failed/);
+      const steps = (await h.deps.events.read(bad.id)).filter((e) => e.event.type === 'StepStarted');
+      expect(steps.map((e) => e.event.message).some((m) => /setWeight 50/.test(m))).toBe(false);
+    } finally {
+      const [b, e] = await Promise.all([beta.stop(), everyone.stop()]);
+      expect(b.transportErrors + e.transportErrors).toBe(0);
+      if (badRevision) {
+        expect(b.byRevision[badRevision]?.total ?? 0).toBeGreaterThan(0);
+        expect(e.byRevision[badRevision]).toBeUndefined();
+      }
+    }
+  }, 240_000);
+});
