@@ -35,7 +35,9 @@ export async function preflight(deps: Pick<EngineDeps, 'kube' | 'provider'>, pla
   }
   const { key, router } = plan.strategy;
   const routerPath = `spec.strategy.${key}.router.${router.key}`;
-  for (const p of await createRouter(router, deps.kube).check(routerContext(plan, bindStrategy(plan))))
+  const strategy = bindStrategy(plan);
+  const planned = strategy.plannedTraffic();
+  for (const p of await createRouter(router, deps.kube).check(routerContext(plan, strategy), planned))
     problems.push({ path: p.path ? `${routerPath}.${p.path}` : routerPath, message: p.message });
   problems.push(...(await checkQueries(deps, plan)));
   if (problems.length) throw new PlanValidationError(problems);

@@ -59,6 +59,8 @@ export interface BoundStrategy {
     now: number,
   ): { record: RolloutRecord; events: RolloutEvent[]; unchanged?: string };
   analysisActive(record: RolloutRecord): boolean;
+  /** The splits the plan's steps will ask for (Strategy.plannedTraffic; [] when the strategy does not say). */
+  plannedTraffic(): Traffic[];
   describe(record?: RolloutRecord): ProgressView;
   /** Checks a stored state: InvalidRecordError naming the field when it is not this strategy's. */
   checkState(record: RolloutRecord): void;
@@ -88,6 +90,7 @@ function bind<C, S extends StrategyStateBase>(s: Strategy<C, S>, plan: CompiledP
     nextWakeup: (record, now) => s.nextWakeup(p, narrow(record), now),
     operate: (record, op, now) => s.operate(p, narrow(record), op, now),
     analysisActive: (record) => s.analysisActive(p, narrow(record)),
+    plannedTraffic: () => s.plannedTraffic?.(p) ?? [],
     describe: (record) => s.describe(p, record && narrow(record)),
     checkState: (record) => void narrow(record),
     place(record, events) {

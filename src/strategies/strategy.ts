@@ -155,6 +155,11 @@ export interface Strategy<C = unknown, S extends StrategyStateBase = StrategySta
   operate(p: StrategyPlan<C>, record: StrategyRecord<S>, op: Operation, now: number): Transition<S>;
   /** Whether background analysis runs now. */
   analysisActive(p: StrategyPlan<C>, record: StrategyRecord<S>): boolean;
+  /**
+   * Every split the plan's steps will ask the router for, known before the rollout starts (the new
+   * revision as `planned`): what pre-flight checks the router can apply. Absent: only weights.
+   */
+  plannedTraffic?(p: StrategyPlan<C>): Traffic[];
   /** How far the rollout got, strategy-neutral, for the API view, the CLI and `lint`. */
   describe(p: StrategyPlan<C>, record: StrategyRecord<S> | undefined): ProgressView;
 }

@@ -1,7 +1,7 @@
 /**
  * `ramp demo` (`npm run demo`): the whole story on the sandbox. Ramp (API server and worker) runs
  * beside a demo app under steady load; through the CLI, with its live view, each strategy (canary,
- * blue-green and rolling, or the one `--strategy` names) rolls out a healthy version, promoted, and then
+ * blue-green, gray and rolling, or the one `--strategy` names) rolls out a healthy version, promoted, and then
  * one that turns bad once it takes live traffic, rolled back by the judge. `--once` exits 0 when every
  * outcome was as expected (what CI runs); without it the sandbox stays up afterwards.
  */
@@ -40,9 +40,14 @@ interface DemoFlags {
 
 /** A header that sends the demo's test requests to a blue-green preview. */
 const PREVIEW_HEADER = { name: 'x-preview', value: '1' };
+/** The beta testers' header: gray release's first slice. */
+const BETA_HEADER = { name: 'x-beta', value: '1' };
 
 /** The plan block each strategy of the demo rolls out with (the demo's content; the engine and CLI name none). */
-const SCENARIOS: Record<string, { what: string; block: Record<string, unknown>; testRequests?: boolean }> = {
+const SCENARIOS: Record<
+  string,
+  { what: string; block: Record<string, unknown>; testRequests?: { name: string; value: string } }
+> = {
   canary: {
     what: 'canary: 20% → 50% of requests, judged all along',
     block: {
@@ -66,7 +71,21 @@ const SCENARIOS: Record<string, { what: string; block: Record<string, unknown>; 
       postPromotionAnalysis: { min: '10s', max: '5m' },
       scaleDownDelay: '10s',
     },
-    testRequests: true,
+    testRequests: PREVIEW_HEADER,
+  },
+  gray: {
+    what: `gray: beta testers first (header ${BETA_HEADER.name}: ${BETA_HEADER.value}), judged on their requests alone, then 50% of everyone`,
+    block: {
+      router: { gatewayApi: { httpRoute: APP } },
+      steps: [
+        { setSlice: { matches: [{ header: BETA_HEADER }] } },
+        { analyze: { min: '10s', max: '5m' } },
+        { setWeight: 50 },
+        { analyze: { min: '10s', max: '5m' } },
+      ],
+      scaleDownDelay: '5s',
+    },
+    testRequests: BETA_HEADER,
   },
   rolling: {
     what: 'rolling: 1, 2, then all 4 pods replaced, one surge at a time, judged before the last batch',
@@ -223,14 +242,15 @@ async function tellStrategy(
   const [good, bad] = versions;
   for (const v of versions) writeFileSync(join(dir, `${v}.yaml`), demoPlanYaml(v, strategy));
   progress(`[demo] ${SCENARIOS[strategy].what}`);
-  // Test requests for a preview, where the plan routes them to it by the header.
-  const tests = SCENARIOS[strategy].testRequests
+  // Test requests (a preview's, beta testers'), which the plan routes to the new version by their header.
+  const header = SCENARIOS[strategy].testRequests;
+  const tests = header
     ? new pkg.LoadGenerator({
         url: stack.sb.urls.gateway,
         host: HOST,
         ratePerSecond: 100,
         seed: 2,
-        headers: { [PREVIEW_HEADER.name]: PREVIEW_HEADER.value },
+        headers: { [header.name]: header.value },
       })
     : undefined;
   tests?.start();

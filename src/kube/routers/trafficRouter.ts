@@ -54,8 +54,13 @@ export interface TrafficRouter {
   readonly kind: string;
   readonly capabilities: RouterCapabilities;
 
-  /** Pre-flight, before a rollout is written: what in the cluster keeps this router from working (a missing route). */
-  check(ctx: RouterContext): Promise<RouterProblem[]>;
+  /**
+   * Pre-flight, before a rollout is written: what in the cluster keeps this router from working (a
+   * missing route), and from applying any of `planned` — the splits the plan's steps will ask for (a
+   * sticky weight the cluster is not set up for) — so a rollout is refused now rather than failing at a
+   * later step.
+   */
+  check(ctx: RouterContext, planned?: readonly Traffic[]): Promise<RouterProblem[]>;
 
   /**
    * Sends `traffic.weight` percent of requests, and every request matching one of `traffic.matches`, to

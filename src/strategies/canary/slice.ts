@@ -18,6 +18,22 @@ export function hasTraffic(p: StrategyPlan<CanaryConfig>, state: CanaryState): b
   return state.weight > 0 || (currentSlice(p, state)?.matches.length ?? 0) > 0;
 }
 
+/** The revision name planned splits carry before the new revision is known. */
+export const PLANNED_REVISION = 'planned';
+
+/** Every split the steps ask for, in order, as the steps would set them. */
+export function plannedTraffic(p: StrategyPlan<CanaryConfig>): Traffic[] {
+  let state: CanaryState = { kind: 'canary', stepIndex: 0, stepStartedAt: 0, weight: 0 };
+  const out: Traffic[] = [];
+  p.config.steps.forEach((step, i) => {
+    if (step.kind === 'setWeight') state = { ...state, weight: step.weight, sticky: step.sticky };
+    else if (step.kind === 'setSlice') state = { ...state, sliceStep: i };
+    else return;
+    out.push(steppedTraffic(p, state, PLANNED_REVISION));
+  });
+  return out;
+}
+
 /** What the steps so far ask the router for. */
 export function steppedTraffic(p: StrategyPlan<CanaryConfig>, state: CanaryState, revision: string): Traffic {
   const matches = currentSlice(p, state)?.matches ?? [];

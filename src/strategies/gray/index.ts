@@ -10,6 +10,7 @@ import { canaryTraffic, desiredCanary, nextCanaryWakeup } from '../canary/cluste
 import { describeCanary } from '../canary/describe';
 import { operateCanary } from '../canary/operate';
 import type { CanaryConfig } from '../canary/spec';
+import { plannedTraffic } from '../canary/slice';
 import { canaryStateSchema, type CanaryState } from '../canary/state';
 import { decideCanary } from '../canary/steps';
 import { checkGray, compileGray, graySpecSchema, grayRouter } from './spec';
@@ -32,5 +33,6 @@ export const grayStrategy: Strategy<CanaryConfig, CanaryState> = {
   nextWakeup: nextCanaryWakeup,
   operate: operateCanary,
   analysisActive: analysisActiveCanary,
+  plannedTraffic,
   describe: describeCanary,
 };

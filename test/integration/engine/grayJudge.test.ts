@@ -4,6 +4,7 @@
  * errors only the slice sees is rolled back before any weight reaches everyone else.
  */
 import { LoadGenerator, resource } from '@ramp/sandbox';
+import { PlanValidationError } from '../../../src/errors';
 import { createRollout } from '../../../src/engine/rollouts';
 import {
   demoPlan,
@@ -107,4 +108,29 @@ describe.each<RouterKind>(['gatewayApi', 'nginxIngress'])('the judge on a gray s
       }
     }
   }, 240_000);
+
+  it('refuses before anything is written a sticky weight the router cannot keep (nginx: an Ingress without cookie affinity)', async () => {
+    const ns = `graysticky-${kind.toLowerCase()}`;
+    const host = await prepareNamespace(h.sb, ns);
+    await routeBy(h, kind, ns, host);
+    const plan = demoPlan({
+      namespace: ns,
+      version: 'v2',
+      metrics: [],
+      strategy: { gray: { router: routerBlock(kind), steps: [{ setWeight: 20, sticky: true }] } },
+    });
+    if (kind === 'gatewayApi') {
+      await expect(createRollout(h.deps, plan)).resolves.toMatchObject({ phase: 'Pending' });
+      return;
+    }
+    const refused = await createRollout(h.deps, plan).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PlanValidationError);
+    expect((refused as PlanValidationError).problems).toEqual([
+      {
+        path: 'spec.strategy.gray.router.nginxIngress.ingress',
+        message: expect.stringMatching(/affinity: cookie/) as string,
+      },
+    ]);
+    expect(await h.deps.store.getLatest(ns, 'checkout')).toBeUndefined();
+  });
 });

@@ -281,7 +281,7 @@ describe('rolling strategy (simulated cluster)', () => {
           },
         }),
       ),
-    ).toEqual(['spec.strategy: expected exactly one strategy: canary, blueGreen, rolling']);
+    ).toEqual(['spec.strategy: expected exactly one strategy: canary, blueGreen, rolling, gray']);
   });
 
   it('keeps maxSurge, maxUnavailable and the rollback order for any plan, readiness and moment of failure (property)', () => {

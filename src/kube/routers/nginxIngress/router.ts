@@ -82,7 +82,7 @@ export class NginxIngressRouter implements TrafficRouter {
     };
   }
 
-  async check(ctx: RouterContext): Promise<RouterProblem[]> {
+  async check(ctx: RouterContext, planned: readonly Traffic[] = []): Promise<RouterProblem[]> {
     const refs = this.refs(ctx);
     const user = await readIngress(this.client, ctx.namespace, this.config.ingress);
     const problem = (message: string): RouterProblem[] => [{ path: 'ingress', message }];
@@ -96,7 +96,10 @@ export class NginxIngressRouter implements TrafficRouter {
     const canary = await readIngress(this.client, ctx.namespace, canaryIngressName(this.config.ingress));
     if (canary && !isOurs(canary, refs))
       return problem(new CanaryIngressConflictError(ctx.namespace, canary.metadata.name ?? '', ctx.app).message);
-    return [];
+    // A sticky step the Ingress is not set up for would fail the rollout there: refuse it now.
+    const sticky = planned.find((t) => t.sticky)?.sticky;
+    const why = sticky && stickyProblem(user, sticky);
+    return why ? problem(`the nginxIngress router cannot ${why}`) : [];
   }
 
   async setTraffic(ctx: RouterContext, traffic: Traffic): Promise<void> {
