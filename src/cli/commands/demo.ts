@@ -46,7 +46,13 @@ const BETA_HEADER = { name: 'x-beta', value: '1' };
 /** The plan block each strategy of the demo rolls out with (the demo's content; the engine and CLI name none). */
 const SCENARIOS: Record<
   string,
-  { what: string; block: Record<string, unknown>; testRequests?: { name: string; value: string } }
+  {
+    what: string;
+    block: Record<string, unknown>;
+    testRequests?: { name: string; value: string };
+    /** The bad version turns bad once a slice of requests reaches it (gray's beta testers), not only a weight. */
+    badOnSlice?: boolean;
+  }
 > = {
   canary: {
     what: 'canary: 20% → 50% of requests, judged all along',
@@ -86,6 +92,7 @@ const SCENARIOS: Record<
       scaleDownDelay: '5s',
     },
     testRequests: BETA_HEADER,
+    badOnSlice: true,
   },
   rolling: {
     what: 'rolling: 1, 2, then all 4 pods replaced, one surge at a time, judged before the last batch',
@@ -172,6 +179,7 @@ async function liveNewPods(
   pkg: SandboxApi,
   stack: Stack,
   version: string,
+  strategy: string,
   signal: AbortSignal,
 ): Promise<{ ip: string }[]> {
   let pods: { ip: string }[] = [];
@@ -180,7 +188,8 @@ async function liveNewPods(
       if (signal.aborted) return true;
       const latest = await stack.engine.deps.store.getLatest(NS, APP);
       if (!latest || !JSON.stringify(latest.template).includes(`demo-app:${version}"`)) return false;
-      const live = bindStrategy(compilePlan(latest.plan)).describe(latest).traffic.target.weight > 0;
+      const { target } = bindStrategy(compilePlan(latest.plan)).describe(latest).traffic;
+      const live = target.weight > 0 || (SCENARIOS[strategy]?.badOnSlice === true && target.matches.length > 0);
       if (!live || (latest.phase !== 'Progressing' && latest.phase !== 'Promoting')) return false;
       pods = (await stack.sb.cluster.list(pkg.resource('pods'), { namespace: NS }))
         .filter((p) => p.metadata.labels?.['ramp.dev/revision'] === latest.revisions.new)
@@ -199,8 +208,14 @@ async function liveNewPods(
 }
 
 /** Once `version` takes live traffic, turn it bad: 30% errors, through the demo app's admin endpoint. */
-async function injectRegression(pkg: SandboxApi, stack: Stack, version: string, signal: AbortSignal): Promise<void> {
-  const pods = await liveNewPods(pkg, stack, version, signal);
+async function injectRegression(
+  pkg: SandboxApi,
+  stack: Stack,
+  version: string,
+  strategy: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const pods = await liveNewPods(pkg, stack, version, strategy, signal);
   if (signal.aborted) return;
   for (const p of pods)
     await fetch(`http://${p.ip}:8080/admin/config`, {
@@ -264,7 +279,7 @@ async function tellStrategy(
     );
     load.reset();
     const stopInjecting = new AbortController();
-    const injecting = injectRegression(pkg, stack, bad, stopInjecting.signal).catch((e: unknown) =>
+    const injecting = injectRegression(pkg, stack, bad, strategy, stopInjecting.signal).catch((e: unknown) =>
       progress(`[demo] could not inject the regression: ${(e as Error).message}`),
     );
     const badExit = await ramp(stack, ['rollout', '-f', join(dir, `${bad}.yaml`), '--wait', '--timeout', '10m']);
