@@ -70,6 +70,8 @@ export const rolloutViewSchema = z
     /** Revisions by role with their pods as last observed. */
     pods: z.array(podsViewSchema),
     pause: z.object({ kind: z.enum(PAUSE_KINDS), since: z.string() }).optional(),
+    /** When the current step's timed wait ends (a timed pause, an analyze step's min), while it runs. */
+    waitUntil: z.string().openapi({ format: 'date-time' }).optional(),
     analysis: z.object({ metrics: z.array(verdictViewSchema) }),
     /** The record version: changes with every committed change. */
     version: z.number().int(),

@@ -33,6 +33,7 @@ export function rolloutView(r: RolloutRecord): RolloutView {
     traffic: progress.traffic,
     pods: progress.revisions,
     pause: r.pause ? { kind: r.pause.kind, since: iso(r.pause.since) } : undefined,
+    ...(progress.waitUntil !== undefined ? { waitUntil: iso(progress.waitUntil) } : {}),
     analysis: {
       metrics: plan.analysis.metrics.map((m) => {
         const v = r.analysis.metrics[m.name]?.verdict;

@@ -22,6 +22,8 @@ export interface WaitOptions {
   /** Warnings that must not change the outcome (a summary file we cannot write). */
   warn?: (message: string) => void;
   signal?: AbortSignal;
+  /** How often a display that shows measurements and timers fetches the rollout between events. Default 5 s. */
+  refreshMs?: number;
 }
 
 /** Follows `view`'s rollout from its first event until it ends → the final view. */
@@ -35,6 +37,7 @@ export async function waitForRollout(
     opts.timeoutMs !== undefined ? setTimeout(() => timeout.abort(new Error('timeout')), opts.timeoutMs) : undefined;
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
   opts.progress.start(view);
+  const refresher = keepFresh(client, view, opts, signal);
   try {
     for await (const item of client.followEvents(view.namespace, view.name, { rollout: view.id, signal })) {
       if (item.type === 'event') opts.progress.event(item.event);
@@ -59,8 +62,35 @@ export async function waitForRollout(
     );
   } finally {
     clearTimeout(timer);
+    clearInterval(refresher);
     opts.progress.close();
   }
+}
+
+/**
+ * Fetches the rollout every `refreshMs` for a display that refreshes (measurements and countdowns move
+ * between events). A failed fetch is skipped: the event stream tells of a lost connection.
+ */
+function keepFresh(
+  client: RampApiClient,
+  view: RolloutView,
+  opts: WaitOptions,
+  signal: AbortSignal,
+): NodeJS.Timeout | undefined {
+  const { progress } = opts;
+  if (!progress.refresh) return undefined;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy || signal.aborted) return;
+    busy = true;
+    client
+      .getRollout(view.namespace, view.name, { rollout: view.id, signal })
+      .then(({ history: _history, ...fresh }) => progress.refresh?.(fresh))
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, opts.refreshMs ?? 5000);
+  timer.unref();
+  return timer;
 }
 
 function summarize(opts: WaitOptions, view: RolloutView, stillRunning: boolean): void {

@@ -38,6 +38,11 @@ export const progressViewSchema = z.object({
       })
       .optional(),
   }),
+  /**
+   * When the current step's wait ends (ms since the epoch): a timed pause's end, an analyze step's
+   * `min`. Absent when the step waits on nothing timed.
+   */
+  waitUntil: z.number().optional(),
   /** Revisions by role, with their pods as last observed. */
   revisions: z.array(
     z.object({

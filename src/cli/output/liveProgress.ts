@@ -1,6 +1,6 @@
 /** Progress on a terminal: the live view (liveView.ts) redrawn in place on every event and every second. */
 import type { EventView, RolloutView } from '../../api/schemas';
-import { applyEnd, applyEvent, initialLiveState, renderLive, withNotice, type LiveState } from './liveView';
+import { applyEnd, applyEvent, initialLiveState, refreshed, renderLive, withNotice, type LiveState } from './liveView';
 import type { RolloutProgress } from './rolloutProgress';
 import { InPlaceWriter } from './terminal';
 
@@ -33,6 +33,12 @@ export class LiveProgress implements RolloutProgress {
   event(e: EventView): void {
     if (!this.state) return;
     this.state = applyEvent(this.state, e);
+    this.draw();
+  }
+
+  refresh(view: RolloutView): void {
+    if (!this.state || this.closed) return;
+    this.state = refreshed(this.state, view);
     this.draw();
   }
 

@@ -16,6 +16,7 @@ import {
   stepPosition,
   verdictLines,
   viewStep,
+  waitLine,
 } from './parts';
 
 /** What the live view knows: the latest view of the rollout, and a notice while disconnected. */
@@ -46,11 +47,22 @@ export function applyEvent(state: LiveState, e: EventView): LiveState {
     message: e.message,
     updatedAt: e.at,
     steps: prev.steps.map((s) => ({ ...s, state: stepState(s.index, stepIndex, phase) })),
+    // A timed wait belongs to the step it was read for; the next refresh brings the new one's.
+    waitUntil: stepIndex === prev.stepIndex && phase === prev.phase ? prev.waitUntil : undefined,
     analysis: { metrics: prev.analysis.metrics.map((m) => verdicts.get(m.name) ?? m) },
   };
   for (const v of verdicts.values())
     if (!view.analysis.metrics.some((m) => m.name === v.name)) view.analysis.metrics.push(v);
   return { view };
+}
+
+/**
+ * The state with a view fetched between events: the server's view wins, unless an event newer than it
+ * has already been shown (a fetch that was overtaken must not take the display back).
+ */
+export function refreshed(state: LiveState, view: RolloutView): LiveState {
+  if (Date.parse(view.updatedAt) < Date.parse(state.view.updatedAt)) return state;
+  return { ...state, view };
 }
 
 /** The final state: the server's own last view wins over what the events implied. */
@@ -74,6 +86,7 @@ export function renderLive(state: LiveState, now: number, columns?: number): str
     ...podProblemLines(v).map((l) => `  ${l}`),
     ...verdictLines(v.analysis.metrics).map((l) => `  ${l}`),
     `  ${state.notice ?? v.message}`,
+    ...[waitLine(v, now)].flatMap((l) => (l ? [`  ${l}`] : [])),
   ];
   return lines.map((l) => clip(l, columns ? columns - 1 : undefined));
 }

@@ -109,6 +109,39 @@ export function isoSecond(at: string | number | Date): string {
   return new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/**
+ * What the rollout waits for and what a person can do about it: the command that moves a paused rollout
+ * on (by why it is paused), or how long a timed step has left. Undefined when it waits on nothing.
+ */
+export function waitLine(
+  view: Pick<RolloutView, 'name' | 'namespace' | 'phase' | 'pause' | 'waitUntil' | 'steps' | 'stepIndex'>,
+  now: number,
+): string | undefined {
+  const app = `${view.name} -n ${view.namespace}`;
+  if (view.phase === 'Paused') {
+    switch (view.pause?.kind) {
+      case 'step':
+        return `waiting for \`ramp promote ${app}\` (or \`ramp abort ${app}\`)`;
+      case 'user':
+        return `paused by request: \`ramp resume ${app}\` goes on`;
+      case 'inconclusive':
+        return `waiting for the analysis to decide: it resumes by itself; or \`ramp resume ${app}\`, \`ramp abort ${app}\``;
+      case 'podFailure':
+        return `fix the pod, then \`ramp resume ${app}\`; or \`ramp abort ${app}\``;
+      case 'routeEdited':
+        return `undo the edit and \`ramp resume ${app}\` (Ramp writes its routing again), or \`ramp abort ${app}\``;
+      default:
+        return undefined;
+    }
+  }
+  if (view.phase !== 'Progressing' || view.waitUntil === undefined) return undefined;
+  const left = Date.parse(view.waitUntil) - now;
+  if (left <= 0) return undefined;
+  const step = view.steps[view.stepIndex];
+  const what = step?.description.startsWith('analyze') ? 'the analysis runs at least' : 'next step in';
+  return `${what} ${formatDuration(Math.ceil(left / 1000) * 1000)}`;
+}
+
 /** `promoted` → `promoted`, undefined while running → the phase. */
 export function outcomeText(view: Pick<RolloutView, 'outcome' | 'phase'>): string {
   if (!view.outcome) return view.phase;

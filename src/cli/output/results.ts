@@ -18,6 +18,7 @@ import {
   stepPosition,
   verdictLines,
   viewStep,
+  waitLine,
 } from './parts';
 
 /** Writes `value` as JSON or YAML, or `text()` for people. */
@@ -56,6 +57,7 @@ export function statusText(r: RolloutWithHistory, now: number, historyLines = 10
     `  traffic    ${canaryLine(r)}`,
     `  started    ${isoSecond(r.createdAt)} (${elapsedText(elapsedMs(r, now))}${r.outcome ? ' in all' : ' so far'})`,
     `  message    ${r.message}`,
+    ...[waitLine(r, now)].flatMap((l) => (l ? [`  next       ${l}`] : [])),
     'steps:',
     ...stepLines(r).map((l) => `  ${l}`),
     ...(r.pods.length ? ['pods:', ...podLines(r).map((l) => `  ${l}`)] : []),

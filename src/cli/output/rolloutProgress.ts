@@ -13,6 +13,11 @@ export interface RolloutProgress {
   event(e: EventView): void;
   /** The event stream dropped; the next try is in `delayMs`. */
   reconnecting(attempt: number, delayMs: number, reason: string): void;
+  /**
+   * The rollout as the API shows it now, fetched between events (measurements and timers move without
+   * one). Optional: a display that only tells events needs none.
+   */
+  refresh?(view: RolloutView): void;
   /** The rollout ended; `view` is its final state. Output is complete after this returns. */
   end(view: RolloutView): void;
   /** Stops any timer and leaves the output tidy; safe to call twice, also without `end`. */

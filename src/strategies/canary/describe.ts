@@ -51,5 +51,16 @@ export function describeCanary(p: StrategyPlan<CanaryConfig>, record: R | undefi
       actual: record && actualTraffic(p, record),
     },
     revisions: record ? revisionsView(record, 'canary') : [],
+    ...(record ? waitUntil(p, record) : {}),
   };
+}
+
+/** The end of the current step's timed wait, while the rollout steps. */
+function waitUntil(p: StrategyPlan<CanaryConfig>, record: R): { waitUntil?: number } {
+  if (record.phase !== 'Progressing' || record.firstDeploy) return {};
+  const { stepIndex, stepStartedAt } = record.strategy;
+  const step = p.config.steps[stepIndex];
+  if (step?.kind === 'pause' && step.durationMs !== undefined) return { waitUntil: stepStartedAt + step.durationMs };
+  if (step?.kind === 'analyze' && step.minMs > 0) return { waitUntil: stepStartedAt + step.minMs };
+  return {};
 }

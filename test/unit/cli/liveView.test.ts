@@ -3,13 +3,14 @@ import {
   applyEnd,
   applyEvent,
   initialLiveState,
+  refreshed,
   renderLive,
   withNotice,
   type LiveState,
 } from '../../../src/cli/output/liveView';
 import { InPlaceWriter } from '../../../src/cli/output/terminal';
-import { weightBar } from '../../../src/cli/output/parts';
-import { T0, finalGood, goodStory, view } from './fixtures';
+import { waitLine, weightBar } from '../../../src/cli/output/parts';
+import { T0, at, finalGood, goodStory, view } from './fixtures';
 
 function fold(n: number): LiveState {
   return goodStory()
@@ -84,5 +85,68 @@ describe('InPlaceWriter', () => {
     w.release();
     w.draw(['e']);
     expect(out.endsWith('d\n\x1b[0Je\n')).toBe(true);
+  });
+});
+
+describe('what a rollout waits for', () => {
+  const stepping = view({
+    phase: 'Progressing',
+    stepIndex: 1,
+    updatedAt: at(2),
+    waitUntil: at(32),
+    steps: view().steps.map((s) => ({ ...s, description: s.index === 1 ? 'pause 30s' : s.description })),
+  });
+
+  it('counts a timed step down, and says nothing once it is over', () => {
+    expect(waitLine(stepping, T0 + 2_000)).toBe('next step in 30s');
+    expect(waitLine(stepping, T0 + 31_200)).toBe('next step in 1s');
+    expect(waitLine(stepping, T0 + 32_000)).toBeUndefined();
+    const analyzing = view({
+      ...stepping,
+      steps: [stepping.steps[0], { index: 1, description: 'analyze (min 30s)', state: 'current' }],
+    });
+    expect(waitLine(analyzing, T0 + 12_000)).toBe('the analysis runs at least 20s');
+  });
+
+  it.each([
+    ['step', 'waiting for `ramp promote checkout -n shop` (or `ramp abort checkout -n shop`)'],
+    ['user', 'paused by request: `ramp resume checkout -n shop` goes on'],
+    [
+      'inconclusive',
+      'waiting for the analysis to decide: it resumes by itself; or `ramp resume checkout -n shop`, `ramp abort checkout -n shop`',
+    ],
+    ['podFailure', 'fix the pod, then `ramp resume checkout -n shop`; or `ramp abort checkout -n shop`'],
+    [
+      'routeEdited',
+      'undo the edit and `ramp resume checkout -n shop` (Ramp writes its routing again), or `ramp abort checkout -n shop`',
+    ],
+  ] as const)('names the command that moves a rollout paused for %s on', (kind, line) => {
+    const paused = view({ phase: 'Paused', pause: { kind, since: at(5) } });
+    expect(waitLine(paused, T0 + 6_000)).toBe(line);
+    expect(renderLive(initialLiveState(paused), T0 + 6_000)).toContain(`  ${line}`);
+  });
+
+  it('takes a fetched view between events, unless an event newer than it was shown; an event that moves the step drops the old countdown', () => {
+    const state = initialLiveState(stepping);
+    const fresher = view({
+      ...stepping,
+      updatedAt: at(3),
+      analysis: { metrics: [{ name: 'errors', decision: 'continue', reason: '15 of 20 requests' }] },
+    });
+    expect(refreshed(state, fresher).view).toBe(fresher);
+    expect(refreshed(state, view({ ...stepping, updatedAt: at(1) })).view).toBe(stepping);
+    const moved = applyEvent(state, {
+      id: '9-1',
+      at: at(33),
+      type: 'StepStarted',
+      message: 'step 3/4',
+      phase: 'Progressing',
+      step: 2,
+    });
+    expect(moved.view.waitUntil).toBeUndefined();
+    expect(
+      applyEvent(state, { id: '9-2', at: at(4), type: 'Analysis', message: 'look', phase: 'Progressing', step: 1 }).view
+        .waitUntil,
+    ).toBe(at(32));
   });
 });
