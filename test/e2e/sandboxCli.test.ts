@@ -51,6 +51,14 @@ describe('ramp sandbox up / status / down', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('refuses to stop a sandbox in a directory that does not exist (a mistyped --dir), exit 2', async () => {
+    const r = await ramp(['sandbox', 'down', '--dir', join(dir, 'no-such-dir')]);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringContaining('--dir: there is no sandbox directory at') as string,
+    });
+  });
+
   it('starts in the background, serves kubectl, reports status, and stops everything', async () => {
     const up = await ramp(['sandbox', 'up', '--dir', dir, '--control-plane', PLANE]);
     expect({ code: up.code, stderr: up.stderr }).toEqual({ code: 0, stderr: expect.any(String) });

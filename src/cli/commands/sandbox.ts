@@ -1,7 +1,8 @@
 /** `ramp sandbox up|down|status`. */
-import { SandboxError } from '../../errors';
+import { CliUsageError, SandboxError } from '../../errors';
 import { EXIT_CODES } from '../exitCodes';
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defaultSandboxDir, withSandbox, type SandboxApi } from '../sandboxSeam';
 import { progress } from '../progress';
@@ -131,6 +132,11 @@ export function registerSandbox(program: Command): void {
     .description('stop the sandbox and every process it started')
     .option('--dir <dir>', 'the sandbox directory', defaultSandboxDir())
     .action(async (flags: { dir: string }) => {
+      // A mistyped --dir must not read as "stopped" while the sandbox runs on elsewhere.
+      if (!existsSync(flags.dir))
+        throw new CliUsageError(
+          `--dir: there is no sandbox directory at ${resolve(flags.dir)} (the default is ${defaultSandboxDir()}); nothing was stopped`,
+        );
       const r = await withSandbox((pkg) => pkg.stopSandbox(flags.dir));
       const extra = r.leftoversKilled
         ? ` (and ${r.leftoversKilled} leftover process group${r.leftoversKilled === 1 ? '' : 's'})`
