@@ -163,7 +163,7 @@ async function retireOld(c: Context, committed: RolloutRecord, observed: Observe
     pods: observed.pods,
     terminating: observed.terminating,
     record: committed,
-    selected: Object.values(c.view?.services ?? {}),
+    stableSelects: c.view?.services.stable,
     limit: c.plan.revisionHistoryLimit,
   };
   return retirement(input, { prune });

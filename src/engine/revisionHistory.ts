@@ -7,10 +7,11 @@
  *   pods may still wait out the scale-down delay), a new revision rolled back once its rollout has ended
  *   and it has no replicas. Anything that trusts the annotation (findStable without a revision selector,
  *   an orphan's report) then reads one stable, not a pile of them.
- * - **History.** Once a rollout has ended and its scale-down delay is over, the app's empty ReplicaSets
- *   (no replicas asked for, no pods, not even terminating ones) beyond the newest `revisionHistoryLimit`
- *   are deleted. Never one that is stable, that a Service selects, that an active rollout uses, or that
- *   has pods; only those Ramp made for this app (`<app>-<revision>`, found by `ramp.dev/app`).
+ * - **History.** Once a rollout has ended and its scale-down delay is over, the app's old ReplicaSets
+ *   beyond the newest `revisionHistoryLimit` (by creation time) are deleted if they are empty: no
+ *   replicas asked for, no pods, not even terminating ones. Never one that is stable, that the stable
+ *   Service selects, that an active rollout uses, or that has pods; only those Ramp made for this app
+ *   (`<app>-<revision>`, found by `ramp.dev/app`).
  *
  * Undo does not need these ReplicaSets: it starts the plan of an earlier rollout again from its record,
  * and a deleted revision's ReplicaSet is simply created again.
@@ -31,8 +32,11 @@ export interface HistoryInput {
   /** Pods of each revision being deleted but still there. */
   terminating: Readonly<Record<string, number>>;
   record: Pick<RolloutRecord, 'phase' | 'revisions' | 'scaleDownAt'>;
-  /** The revisions the app's Services select ('*', every revision, names none). */
-  selected: readonly string[];
+  /**
+   * The revision the stable Service selects ('*' or absent: none in particular). The canary and preview
+   * Services are left out: they go on selecting a rolled-back revision that no traffic reaches.
+   */
+  stableSelects?: string;
   /** The plan's revisionHistoryLimit. */
   limit: number;
 }
@@ -55,17 +59,18 @@ function ownedBy(app: string, rs: ObservedReplicaSet): boolean {
   return rs.revision !== '' && rs.name === replicaSetName(app, rs.revision);
 }
 
-/** The revisions that play a part now, never demoted nor deleted: stable, what a Service selects, an active rollout's new one. */
-export function revisionsInUse(input: Pick<HistoryInput, 'record' | 'selected'>): Set<string> {
+/** The revisions that play a part now, never demoted nor deleted: stable, what the stable Service selects, an active rollout's new one. */
+export function revisionsInUse(input: Pick<HistoryInput, 'record' | 'stableSelects'>): Set<string> {
   const { stable, new: rev } = input.record.revisions;
-  const out = new Set(input.selected.filter((r) => r !== '*'));
+  const out = new Set<string>();
+  if (input.stableSelects && input.stableSelects !== '*') out.add(input.stableSelects);
   if (stable) out.add(stable);
   if (!isTerminal(input.record.phase) && rev) out.add(rev);
   return out;
 }
 
 /** The revisions never deleted now: those in use, and the previous stable until the rollout has settled. */
-export function protectedRevisions(input: Pick<HistoryInput, 'record' | 'selected'>): Set<string> {
+export function protectedRevisions(input: Pick<HistoryInput, 'record' | 'stableSelects'>): Set<string> {
   const out = revisionsInUse(input);
   const previous = input.record.revisions.previousStable;
   // It keeps its pods through the scale-down delay (an undo in that window starts none).
@@ -92,18 +97,20 @@ function newestFirst(a: ObservedReplicaSet, b: ObservedReplicaSet): number {
 }
 
 /**
- * The ReplicaSets to delete: none until the rollout has settled, none when no stable revision is known;
- * else the empty, unprotected ones of the app beyond the newest `limit` of them. One without a
- * resourceVersion is kept: its delete could not be made conditional on it not having changed.
+ * The ReplicaSets to delete: none until the rollout has settled, none when no stable revision is known.
+ * Else, as a Deployment does, the app's old revisions (all but the protected ones) count newest first, the
+ * newest `limit` are kept, and of the older ones those that are empty go. One that still has pods stays
+ * (it is deleted by a later rollout once empty), and so does one without a resourceVersion: its delete
+ * could not be made conditional on it not having changed.
  */
 export function prunable(input: HistoryInput): ObservedReplicaSet[] {
   if (!rolloutSettled(input.record) || !input.record.revisions.stable) return [];
   const keep = protectedRevisions(input);
   return input.replicaSets
-    .filter((rs) => ownedBy(input.app, rs) && !keep.has(rs.revision) && isEmpty(input, rs))
+    .filter((rs) => ownedBy(input.app, rs) && !keep.has(rs.revision))
     .sort(newestFirst)
     .slice(Math.max(0, input.limit))
-    .filter((rs) => rs.resourceVersion !== '');
+    .filter((rs) => isEmpty(input, rs) && rs.resourceVersion !== '');
 }
 
 /**

@@ -63,7 +63,6 @@ function input(over: Partial<HistoryInput> & Pick<HistoryInput, 'replicaSets'>):
     pods: {},
     terminating: {},
     record: { phase: 'Succeeded', revisions: { stable: 'r5', new: 'r5', previousStable: 'r4' } },
-    selected: [],
     limit: 2,
     ...over,
   };
@@ -81,7 +80,7 @@ const fiveRollouts = [
 ];
 
 describe('pruning old ReplicaSets', () => {
-  it('keeps the newest `limit` empty old ones and deletes the rest, newest first; the stable one stays', () => {
+  it('keeps the newest `limit` old ones and deletes the rest, newest first; the stable one stays', () => {
     expect(names(prunable(input({ replicaSets: fiveRollouts, limit: 2 })))).toEqual(['checkout-r2', 'checkout-r1']);
     expect(names(prunable(input({ replicaSets: fiveRollouts, limit: 0 })))).toEqual([
       'checkout-r4',
@@ -107,7 +106,7 @@ describe('pruning old ReplicaSets', () => {
     expect(prunable(input({ replicaSets: fiveRollouts, limit: 0, record: waiting }))).toEqual([]);
   });
 
-  it('never deletes one with replicas, counted pods, listed pods or pods shutting down, nor one a Service selects', () => {
+  it('never deletes one with replicas, counted pods, listed pods or pods shutting down, nor the one the stable Service selects', () => {
     const sets = [
       rs({ revision: 'a', at: 0, replicas: 1 }),
       rs({ revision: 'b', at: 1, statusReplicas: 1 }),
@@ -117,8 +116,25 @@ describe('pruning old ReplicaSets', () => {
       rs({ revision: 'r5', at: 5, replicas: 3, ready: 3 }),
     ];
     const pods = { c: [{ name: 'checkout-c-x', phase: 'Running', ready: false, restarts: 0 }] };
-    const got = prunable(input({ replicaSets: sets, limit: 0, pods, terminating: { d: 1 }, selected: ['e', '*'] }));
+    const got = prunable(input({ replicaSets: sets, limit: 0, pods, terminating: { d: 1 }, stableSelects: 'e' }));
     expect(got).toEqual([]);
+  });
+
+  it('counts an old one that still has pods among the newest, deleting an older empty one; keeps one with pods beyond the limit', () => {
+    const sets = [
+      rs({ revision: 'r1', at: 0 }),
+      rs({ revision: 'r2', at: 10 }),
+      rs({ revision: 'r3', at: 20 }),
+      rs({ revision: 'r4', at: 30 }),
+      rs({ revision: 'r5', at: 40, replicas: 1, ready: 1, role: 'stable' }),
+    ];
+    // r4's pods are still shutting down: it is one of the two newest all the same, so r2 and r1 go.
+    expect(names(prunable(input({ replicaSets: sets, limit: 2, terminating: { r4: 1 } })))).toEqual([
+      'checkout-r2',
+      'checkout-r1',
+    ]);
+    // r2's are: it stays until a later rollout finds it empty.
+    expect(names(prunable(input({ replicaSets: sets, limit: 2, terminating: { r2: 1 } })))).toEqual(['checkout-r1']);
   });
 
   it('touches only the ReplicaSets Ramp made for the app (named <app>-<revision>)', () => {
@@ -203,7 +219,7 @@ const inputArb: fc.Arbitrary<HistoryInput> = fc
     rev: fc.constantFrom(...REVS),
     previousStable: fc.option(fc.constantFrom(...REVS), { nil: undefined }),
     delayed: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
-    selected: fc.subarray([...REVS, '*'], { maxLength: 2 }),
+    stableSelects: fc.option(fc.constantFrom(...REVS, '*'), { nil: undefined }),
     limit: fc.integer({ min: 0, max: 6 }),
   })
   .map((g) => {
@@ -235,7 +251,7 @@ const inputArb: fc.Arbitrary<HistoryInput> = fc
         revisions: { stable: g.stable, new: g.rev, previousStable: g.previousStable },
         ...(g.delayed ? { scaleDownAt: T0 } : {}),
       },
-      selected: g.selected,
+      stableSelects: g.stableSelects,
       limit: g.limit,
     };
   });
@@ -255,7 +271,7 @@ const newer = (a: ObservedReplicaSet, b: ObservedReplicaSet) =>
   a.createdAt > b.createdAt || (a.createdAt === b.createdAt && a.name > b.name);
 
 describe('retirement properties', () => {
-  it('never deletes the stable revision, a selected one, an active rollout’s, or one with replicas or pods; keeps min(limit, n) of the rest, newest first', () => {
+  it('never deletes the stable revision, the one the stable Service selects, an active rollout’s, or one with replicas or pods; keeps the newest min(limit, n) of the rest and deletes the older empty ones', () => {
     let pruning = 0;
     fc.assert(
       fc.property(inputArb, (i) => {
@@ -264,7 +280,7 @@ describe('retirement properties', () => {
         const { stable, new: rev, previousStable } = i.record.revisions;
         for (const p of pruned) {
           expect(p.revision).not.toBe(stable);
-          expect(i.selected).not.toContain(p.revision);
+          expect(p.revision).not.toBe(i.stableSelects);
           if (!isTerminal(i.record.phase)) expect(p.revision).not.toBe(rev);
           if (!rolloutSettled(i.record)) expect(p.revision).not.toBe(previousStable);
           expect(isEmpty(i, p)).toBe(true);
@@ -275,12 +291,15 @@ describe('retirement properties', () => {
           return;
         }
         const keep = protectedRevisions(i);
-        const rest = i.replicaSets.filter(
-          (x) => x.name === `${APP}-${x.revision}` && !keep.has(x.revision) && isEmpty(i, x),
+        const rest = i.replicaSets.filter((x) => x.name === `${APP}-${x.revision}` && !keep.has(x.revision));
+        const newest = rest.filter((x) => rest.filter((y) => newer(y, x)).length < i.limit);
+        expect(newest).toHaveLength(Math.min(i.limit, rest.length));
+        // Beyond the newest `limit`, exactly the empty ones go, newest first.
+        const older = rest.filter((x) => !newest.includes(x));
+        expect([...pruned].sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+          older.filter((x) => isEmpty(i, x)).sort((a, b) => a.name.localeCompare(b.name)),
         );
-        const kept = rest.filter((x) => !pruned.includes(x));
-        expect(kept).toHaveLength(Math.min(i.limit, rest.length));
-        for (const k of kept) for (const p of pruned) expect(newer(k, p)).toBe(true);
+        for (let k = 1; k < pruned.length; k++) expect(newer(pruned[k - 1], pruned[k])).toBe(true);
       }),
       { seed: 16, numRuns: 2000 },
     );
