@@ -2,12 +2,14 @@
  * Carries out planned cluster actions in order through the Kubernetes adapter. Actions whose result
  * is already what `observe()` saw are skipped without a request (invariant 5: a steady state costs
  * reads only); a shrink waits while its conditions do not hold — the router not confirming the traffic
- * has left (a "cannot tell" is accepted), or the replacement's pods not ready yet.
+ * has left (a "cannot tell" is accepted), or the replacement's pods not ready yet. An old revision's
+ * demotion or deletion is made only if its ReplicaSet is still the version observed; one changed
+ * meanwhile is left for a later look to decide on.
  */
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
-import { LABELS, replicaSetName } from '../kube/names';
+import { LABELS, OLD_ROLE, replicaSetName } from '../kube/names';
 import type { Observed, ObservedService } from '../kube/observe';
-import { ensureReplicaSet, scaleReplicaSet } from '../kube/replicaSets';
+import { deleteReplicaSetIfUnchanged, ensureReplicaSet, scaleReplicaSet, setReplicaSetRole } from '../kube/replicaSets';
 import type { RouterContext, TrafficRouter } from '../kube/routers/trafficRouter';
 import { ensureService } from '../kube/services';
 import { enforceReplicaSetPodPolicy } from '../policy/enforce';
@@ -128,6 +130,14 @@ export async function applyActions(c: ApplyContext, actions: readonly ClusterAct
           changed.push(`${rs.name} scaled to ${a.replicas}`);
         break;
       }
+      case 'demote':
+        if ((await setReplicaSetRole(c.deps.kube, c.plan.namespace, a.name, OLD_ROLE, a.seen)) === 'updated')
+          changed.push(`${a.name} role ${OLD_ROLE}`);
+        break;
+      case 'prune':
+        if ((await deleteReplicaSetIfUnchanged(c.deps.kube, c.plan.namespace, a.name, a.seen)) === 'deleted')
+          changed.push(`${a.name} deleted (beyond revisionHistoryLimit ${c.plan.revisionHistoryLimit})`);
+        break;
     }
   }
   return { changed, waited };

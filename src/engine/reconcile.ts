@@ -23,6 +23,7 @@ import { clusterSnapshot, strategyView } from './clusterView';
 import type { EngineDeps } from './deps';
 import { isTerminal, type RolloutEvent, type RolloutRecord } from './record';
 import { resolveRevisions } from './resolve';
+import { retirement, rolloutSettled, type Retirement } from './revisionHistory';
 
 /** How soon to look again while the cluster converges (pods to become ready, the router to follow). */
 export const CONVERGE_POLL_MS = 1000;
@@ -146,6 +147,28 @@ async function commit(c: Context): Promise<RolloutRecord | undefined> {
   return committed;
 }
 
+/**
+ * Old revisions to demote, and — once the rollout has settled and no newer rollout of the app has begun —
+ * to delete beyond the plan's revisionHistoryLimit.
+ */
+async function retireOld(c: Context, committed: RolloutRecord, observed: Observed): Promise<Retirement> {
+  let prune = rolloutSettled(committed);
+  if (prune) {
+    const active = await c.deps.store.getActive(committed.namespace, committed.app);
+    prune = !active || active.id === committed.id;
+  }
+  const input = {
+    app: c.plan.app,
+    replicaSets: observed.replicaSets,
+    pods: observed.pods,
+    terminating: observed.terminating,
+    record: committed,
+    stableSelects: c.view?.services.stable,
+    limit: c.plan.revisionHistoryLimit,
+  };
+  return retirement(input, { prune });
+}
+
 async function applyDesired(c: Context, committed: RolloutRecord): Promise<{ changes: string[]; waited: boolean }> {
   // Nothing to act on before the new revision is known (or when it never was: a failed start).
   if (!c.observed || !c.view || committed.phase === 'Pending' || !committed.revisions.new)
@@ -173,7 +196,7 @@ async function applyDesired(c: Context, committed: RolloutRecord): Promise<{ cha
       target,
       verified,
     },
-    planActions(desired, c.view, verified ? target : undefined),
+    planActions(desired, c.view, verified ? target : undefined, await retireOld(c, committed, c.observed)),
   );
   if (result.changed.length) c.log.info({ changes: result.changed }, 'cluster updated');
   return { changes: result.changed, waited: result.waited };

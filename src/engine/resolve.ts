@@ -5,7 +5,7 @@
  */
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { Observed, ObservedReplicaSet } from '../kube/observe';
-import { LABELS } from '../kube/names';
+import { LABELS, OLD_ROLE } from '../kube/names';
 import { podTemplateSchema, type Plan, type PodTemplate } from '../plan/schema';
 import { revisionOf, templateWithImage } from '../plan/revision';
 import type { RolloutEvent, RolloutRecord } from './record';
@@ -80,8 +80,10 @@ export function resolveRevisions(
   if (refused) return failed(record, refused, now);
   const rev = revisionOf(template);
   for (const rs of observed.replicaSets) {
-    // A previous stable waiting out its scale-down delay is expected; a canary left running is an orphan.
-    if (rs.revision !== rev && rs.revision !== stable?.revision && rs.replicas > 0 && rs.role !== 'stable') {
+    // A previous stable waiting out its scale-down delay (annotated old once another is stable, or stable
+    // by an older Ramp) is expected; a canary left running is an orphan.
+    const previous = rs.role === 'stable' || rs.role === OLD_ROLE;
+    if (rs.revision !== rev && rs.revision !== stable?.revision && rs.replicas > 0 && !previous) {
       events.push({
         at: now,
         type: 'Warning',

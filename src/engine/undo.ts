@@ -1,7 +1,9 @@
 /**
  * Which rollout `undo` starts again, pure: the newest promoted rollout of another revision than the one
  * now stable (or of the revision asked for). Its plan — template, strategy, analysis — is rolled out
- * again, through the same strategy and judge as any rollout.
+ * again, through the same strategy and judge as any rollout. It needs that rollout's record, not the
+ * revision's ReplicaSet: one deleted beyond revisionHistoryLimit is created again, so the limit never
+ * stands in undo's way; how far back it reaches is how far back records are kept.
  */
 import type { RolloutRecord } from './record';
 

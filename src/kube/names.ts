@@ -24,9 +24,19 @@ export const ANNOTATIONS = {
 
 export const REVISION_ROLES: readonly RevisionRole[] = ['stable', 'canary', 'preview'];
 
+/**
+ * The `ramp.dev/role` of a ReplicaSet that plays no part any more: a previous stable once another
+ * revision is stable, a rolled-back new revision once its rollout has ended. It has no Service, so it is
+ * no RevisionRole; only the current stable revision's ReplicaSet is annotated `stable`.
+ */
+export const OLD_ROLE = 'old';
+
+/** Every `ramp.dev/role` value Ramp writes. */
+export type ReplicaSetRole = RevisionRole | typeof OLD_ROLE;
+
 /** Whether a string (an annotation read back) is a role Ramp writes. */
-export function isRevisionRole(s: string | undefined): s is RevisionRole {
-  return REVISION_ROLES.includes(s as RevisionRole);
+export function isReplicaSetRole(s: string | undefined): s is ReplicaSetRole {
+  return s === OLD_ROLE || REVISION_ROLES.includes(s as RevisionRole);
 }
 
 /** The ReplicaSet of one revision: `<app>-<revision>`. */

@@ -6,7 +6,7 @@
 import type { V1PodTemplateSpec, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { KubeClient } from './client';
 import type { RevisionRole } from '../strategies/strategy';
-import { ANNOTATIONS, appSelector, isRevisionRole, LABELS } from './names';
+import { ANNOTATIONS, appSelector, isReplicaSetRole, LABELS, type ReplicaSetRole } from './names';
 import { listAppPods, type PodSummary } from './pods';
 import { readService } from './services';
 
@@ -17,7 +17,7 @@ export interface ObservedReplicaSet {
   /** Its `ramp.dev/revision` label. */
   revision: string;
   /** Its `ramp.dev/role` annotation, when it is one Ramp writes. */
-  role?: RevisionRole;
+  role?: ReplicaSetRole;
   /** Its `ramp.dev/rollout` annotation. */
   rolloutId?: string;
   /** Its `ramp.dev/routing` annotation (a new revision's). */
@@ -48,8 +48,10 @@ export interface Observed {
   replicaSets: ObservedReplicaSet[];
   /** The Services read, by role (`<service>`, `<service>-canary`, `<service>-preview`); absent when not there. */
   services: Partial<Record<RevisionRole, ObservedService>>;
-  /** The app's pods by revision. */
+  /** The app's pods by revision, those being deleted left out. */
   pods: Record<string, PodSummary[]>;
+  /** How many of each revision's pods are being deleted but still there. */
+  terminating: Record<string, number>;
   /** Epoch ms when the reads were sent. */
   observedAt: number;
 }
@@ -76,7 +78,7 @@ export function toObservedReplicaSet(rs: V1ReplicaSet): ObservedReplicaSet {
     name: rs.metadata?.name ?? '',
     ...(rs.metadata?.uid ? { uid: rs.metadata.uid } : {}),
     revision: rs.metadata?.labels?.[LABELS.revision] ?? '',
-    role: isRevisionRole(role) ? role : undefined,
+    role: isReplicaSetRole(role) ? role : undefined,
     rolloutId: annotations[ANNOTATIONS.rollout],
     routing: annotations[ANNOTATIONS.routing],
     replicas: rs.spec?.replicas ?? 1,
@@ -122,7 +124,15 @@ export async function observe(client: KubeClient, target: ObserveTarget): Promis
     const svc = services[i];
     if (svc) byRole[role] = toObservedService(svc);
   });
-  return { namespace, app, replicaSets, services: byRole, pods: Object.fromEntries(pods), observedAt };
+  return {
+    namespace,
+    app,
+    replicaSets,
+    services: byRole,
+    pods: Object.fromEntries(pods.byRevision),
+    terminating: Object.fromEntries(pods.terminating),
+    observedAt,
+  };
 }
 
 /** The observed ReplicaSet of a revision, if any. */

@@ -85,24 +85,32 @@ export function summarizePod(pod: V1Pod): PodSummary {
   };
 }
 
-/** The app's pods by revision (`ramp.dev/revision`), each revision's sorted by name. */
-export async function listAppPods(
-  client: KubeClient,
-  namespace: string,
-  app: string,
-): Promise<Map<string, PodSummary[]>> {
+/** An app's pods by revision: those that run (or will), and how many are being deleted. */
+export interface AppPods {
+  /** Pods not being deleted, each revision's sorted by name. */
+  byRevision: Map<string, PodSummary[]>;
+  /** Pods being deleted but still there: they serve no one, yet their ReplicaSet is not empty. */
+  terminating: Map<string, number>;
+}
+
+/** The app's pods by revision (`ramp.dev/revision`). */
+export async function listAppPods(client: KubeClient, namespace: string, app: string): Promise<AppPods> {
   const list = await client.call('list', 'pods', (o) =>
     client.core.listNamespacedPod({ namespace, labelSelector: appSelector(app) }, o),
   );
   const byRevision = new Map<string, PodSummary[]>();
+  const terminating = new Map<string, number>();
   for (const pod of list.items) {
-    if (pod.metadata?.deletionTimestamp) continue;
     const rev = pod.metadata?.labels?.[LABELS.revision];
     if (!rev) continue;
+    if (pod.metadata?.deletionTimestamp) {
+      terminating.set(rev, (terminating.get(rev) ?? 0) + 1);
+      continue;
+    }
     const pods = byRevision.get(rev) ?? [];
     pods.push(summarizePod(pod));
     byRevision.set(rev, pods);
   }
   for (const pods of byRevision.values()) pods.sort((a, b) => a.name.localeCompare(b.name));
-  return byRevision;
+  return { byRevision, terminating };
 }

@@ -1,12 +1,22 @@
 /**
  * One ReplicaSet per revision (DESIGN §3): created with Ramp's name, labels, annotations and selector;
  * afterwards only its replicas and its rollout/role annotations change — the template is the revision's
- * identity and is never written again. A write that would change nothing is not made (invariant 5).
+ * identity and is never written again — until, empty and beyond the plan's revisionHistoryLimit, it is
+ * deleted. A write that would change nothing is not made (invariant 5).
  */
 import { PatchStrategy, setHeaderOptions, type V1PodTemplateSpec, type V1ReplicaSet } from '@kubernetes/client-node';
 import type { KubeClient } from './client';
+import { KubeConflictError, KubeNotFoundError } from '../errors';
 import { retryOnConflict } from './conflicts';
-import { type RevisionRole, replicaSetName, revisionAnnotations, revisionLabels, revisionSelector } from './names';
+import {
+  ANNOTATIONS,
+  type ReplicaSetRole,
+  type RevisionRole,
+  replicaSetName,
+  revisionAnnotations,
+  revisionLabels,
+  revisionSelector,
+} from './names';
 
 /** What a revision's ReplicaSet should be. */
 export interface DesiredReplicaSet {
@@ -119,4 +129,60 @@ export function scaleReplicaSet(
     await patchReplicaSet(client, namespace, name, { spec: { replicas } });
     return 'updated';
   });
+}
+
+/** The version of a ReplicaSet that was observed: a write based on it is refused once the object changed. */
+export interface ObservedVersion {
+  uid?: string;
+  resourceVersion: string;
+}
+
+/**
+ * Sets a ReplicaSet's `ramp.dev/role`, provided it is still the version observed: 'changed' when it is
+ * not (someone wrote it since; the next look decides again), 'gone' when it no longer exists.
+ */
+export async function setReplicaSetRole(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  role: ReplicaSetRole,
+  seen: ObservedVersion,
+): Promise<'updated' | 'changed' | 'gone'> {
+  // A merge patch carrying resourceVersion is refused with 409 when the object moved on.
+  const body = { metadata: { resourceVersion: seen.resourceVersion, annotations: { [ANNOTATIONS.role]: role } } };
+  try {
+    await patchReplicaSet(client, namespace, name, body);
+    return 'updated';
+  } catch (e) {
+    if (e instanceof KubeConflictError) return 'changed';
+    if (e instanceof KubeNotFoundError) return 'gone';
+    throw e;
+  }
+}
+
+/**
+ * Deletes a ReplicaSet only if it is still the object and version observed (preconditions on uid and
+ * resourceVersion): one scaled up or changed meanwhile is left alone ('changed'); 404 is 'gone' (deleted
+ * already, say by another worker, or by this request before a retried timeout).
+ */
+export async function deleteReplicaSetIfUnchanged(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  seen: ObservedVersion,
+): Promise<'deleted' | 'changed' | 'gone'> {
+  const preconditions = { resourceVersion: seen.resourceVersion, ...(seen.uid ? { uid: seen.uid } : {}) };
+  try {
+    await client.call('delete', RESOURCE, (o) =>
+      client.apps.deleteNamespacedReplicaSet(
+        { name, namespace, body: { preconditions, propagationPolicy: 'Background' } },
+        o,
+      ),
+    );
+    return 'deleted';
+  } catch (e) {
+    if (e instanceof KubeConflictError) return 'changed';
+    if (e instanceof KubeNotFoundError) return 'gone';
+    throw e;
+  }
 }

@@ -26,6 +26,8 @@ export interface CompiledPlan {
   strategy: CompiledStrategy;
   progressDeadlineMs: number;
   onPodFailure: 'rollback' | 'pause';
+  /** Old ReplicaSets kept once a rollout has ended (src/engine/revisionHistory.ts). */
+  revisionHistoryLimit: number;
   analysis: {
     intervalMs: number;
     alpha: number;
@@ -73,6 +75,7 @@ export function compilePlan(plan: Plan): CompiledPlan {
     strategy: compileStrategy(plan.spec.strategy),
     progressDeadlineMs: ms(plan.spec.progressDeadline),
     onPodFailure: plan.spec.onPodFailure,
+    revisionHistoryLimit: plan.spec.revisionHistoryLimit,
     analysis: {
       intervalMs: ms(a.interval),
       alpha: a.alpha,

@@ -181,6 +181,11 @@ export const planSchema = z
       progressDeadline: durationSchema({ min: 1000 }).default('10m'),
       /** When a new pod certainly cannot run (its image cannot be pulled, it keeps crashing): roll back at once, or pause. */
       onPodFailure: z.enum(['rollback', 'pause'], { error: 'expected rollback or pause' }).default('rollback'),
+      /**
+       * Old ReplicaSets (at 0 replicas, no pods) kept after a rollout ends, newest first; older ones are
+       * deleted. As a Deployment's: 10 by default. Undo does not need them: it starts the recorded plan again.
+       */
+      revisionHistoryLimit: intRange(0, 1000).default(10),
     }),
   })
   .superRefine((p, ctx) => {

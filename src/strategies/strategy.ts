@@ -78,7 +78,10 @@ export interface DesiredState {
   services: Partial<Record<RevisionRole, string>>;
   /** What the router should be told, or 'hold' to leave it as it is (the new pods are not ready for more yet). */
   traffic: Traffic | 'hold';
-  /** Revisions left exactly as they are (the previous stable during the scale-down delay after a promotion). */
+  /**
+   * Revisions whose replicas are left as they are (the previous stable during the scale-down delay after
+   * a promotion); the engine still annotates such a revision `ramp.dev/role: old` (src/engine/revisionHistory.ts).
+   */
   retain?: string[];
 }
 

@@ -1,9 +1,16 @@
 /**
  * ensureReplicaSet, scaleReplicaSet, ensureService and observe against the sandbox: the objects carry
  * exactly DESIGN §3's names, labels, annotations and selectors; the sandbox kubelet runs the pods and
- * observe() sees them ready; a second ensure is free of writes; a role change touches annotations only.
+ * observe() sees them ready; a second ensure is free of writes; a role change touches annotations only;
+ * an old revision's demotion and deletion are made only on the version observed.
  */
-import { ensureReplicaSet, scaleReplicaSet, type DesiredReplicaSet } from '../../../src/kube/replicaSets';
+import {
+  deleteReplicaSetIfUnchanged,
+  ensureReplicaSet,
+  scaleReplicaSet,
+  setReplicaSetRole,
+  type DesiredReplicaSet,
+} from '../../../src/kube/replicaSets';
 import { ensureService } from '../../../src/kube/services';
 import { isFullyReady, observe, replicaSetOf } from '../../../src/kube/observe';
 import { revisionOf } from '../../../src/plan/revision';
@@ -262,5 +269,71 @@ describe('ensureService and observe', () => {
         [v2.revision, 'canary', 'ro-9'],
       ].sort(),
     );
+  });
+});
+
+describe('retiring old ReplicaSets', () => {
+  /** The version of the ReplicaSet the registry holds now. */
+  const versionOf = (ns: string, name: string) => {
+    const o = k.sb.registry.get(RS, ns, name);
+    return { uid: o.metadata.uid ?? '', resourceVersion: o.metadata.resourceVersion ?? '' };
+  };
+
+  it('sets the role on the version observed, and leaves one changed since alone', async () => {
+    const ns = k.namespace('rs-demote');
+    const client = k.client();
+    const d = desired(ns, 'v1', { replicas: 0, role: 'stable' });
+    await ensureReplicaSet(client, d);
+    const name = `web-${d.revision}`;
+    const stale = versionOf(ns, name);
+    await scaleReplicaSet(client, ns, name, 1);
+    expect(await setReplicaSetRole(client, ns, name, 'old', stale)).toBe('changed');
+    expect(k.sb.registry.get(RS, ns, name).metadata.annotations?.['ramp.dev/role']).toBe('stable');
+    expect(await setReplicaSetRole(client, ns, name, 'old', versionOf(ns, name))).toBe('updated');
+    expect(k.sb.registry.get(RS, ns, name).metadata.annotations).toEqual({
+      'ramp.dev/rollout': 'ro-1',
+      'ramp.dev/role': 'old',
+    });
+    expect(await setReplicaSetRole(client, ns, 'web-missing', 'old', stale)).toBe('gone');
+  });
+
+  it('deletes only the object and version observed: one scaled up meanwhile stays, a second delete finds it gone', async () => {
+    const ns = k.namespace('rs-prune');
+    const client = k.client();
+    const d = desired(ns, 'v1', { replicas: 0 });
+    await ensureReplicaSet(client, d);
+    const name = `web-${d.revision}`;
+    const stale = versionOf(ns, name);
+    await scaleReplicaSet(client, ns, name, 1);
+    expect(await deleteReplicaSetIfUnchanged(client, ns, name, stale)).toBe('changed');
+    expect(k.sb.registry.get(RS, ns, name).metadata.name).toBe(name);
+    await scaleReplicaSet(client, ns, name, 0);
+    await waitFor(() => k.sb.registry.list(PODS, { namespace: ns }).items.length === 0, 'the pods to go', 30_000);
+    const seen = versionOf(ns, name);
+    // Another object of the same name (deleted and made again) is not the one observed either.
+    expect(await deleteReplicaSetIfUnchanged(client, ns, name, { ...seen, uid: 'someone-else' })).toBe('changed');
+    expect(await deleteReplicaSetIfUnchanged(client, ns, name, seen)).toBe('deleted');
+    expect(k.sb.registry.list(RS, { namespace: ns }).items).toEqual([]);
+    expect(await deleteReplicaSetIfUnchanged(client, ns, name, seen)).toBe('gone');
+  });
+
+  it('observe() counts pods being deleted apart from those that run', async () => {
+    const ns = k.namespace('observe-terminating');
+    const client = k.client();
+    // A finalizer holds the pod between its delete and its removal, as a slow shutdown would.
+    k.sb.registry.create(PODS, ns, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'web-r1-held',
+        labels: { 'ramp.dev/app': 'web', 'ramp.dev/revision': 'r1' },
+        finalizers: ['example.com/hold'],
+      },
+      spec: { containers: [{ name: 'app', image: 'ramp.dev/demo-app:v1' }] },
+    });
+    k.sb.registry.delete(PODS, ns, 'web-r1-held', { gracePeriodSeconds: 0 });
+    const seen = await observe(client, target(ns));
+    expect(seen.pods).toEqual({});
+    expect(seen.terminating).toEqual({ r1: 1 });
   });
 });

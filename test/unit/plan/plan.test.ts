@@ -73,6 +73,18 @@ describe('plans', () => {
     expect(canary.scaleDownDelayMs).toBe(30_000);
   });
 
+  it('keeps 10 old ReplicaSets by default, as a Deployment does; any count from 0, and says so by field path', () => {
+    expect(compilePlan(parsePlanText(PLAN)).revisionHistoryLimit).toBe(10);
+    const withLimit = (v: string) =>
+      PLAN.replace('progressDeadline: 10m', `progressDeadline: 10m\n  revisionHistoryLimit: ${v}`);
+    expect(compilePlan(parsePlanText(withLimit('0'))).revisionHistoryLimit).toBe(0);
+    expect(compilePlan(parsePlanText(withLimit('3'))).revisionHistoryLimit).toBe(3);
+    for (const bad of ['-1', '2.5', 'many', '1001'])
+      expect(problemsOf(() => parsePlanText(withLimit(bad)))).toEqual([
+        'spec.revisionHistoryLimit: expected an integer 0–1000',
+      ]);
+  });
+
   it('names the field path and what was expected', () => {
     expect(problemsOf(() => parsePlanText(PLAN.replace('setWeight: 25', 'setWeight: 250')))).toEqual([
       'spec.strategy.canary.steps[2].setWeight: expected an integer 0–100',
