@@ -15,8 +15,6 @@ const KUBERNETES_LANE = [
   'test/integration/engine/failures.test.ts',
   'test/integration/engine/podFailures.test.ts',
   'test/integration/engine/clusterEvents.test.ts',
-  // Conditional deletes and role writes (preconditions, a patch naming its resourceVersion) as kube-apiserver does them.
-  'test/integration/engine/revisionHistory.test.ts',
   'test/integration/api/sandbox.test.ts',
   'test/integration/api/kubernetesAuth.test.ts',
   'test/e2e/cliRollout.test.ts',
