@@ -26,6 +26,8 @@ export interface CompiledPlan {
   strategy: CompiledStrategy;
   progressDeadlineMs: number;
   onPodFailure: 'rollback' | 'pause';
+  /** The Deployment to adopt when the app has no stable revision yet (spec.adopt). */
+  adopt?: { deployment: string };
   analysis: {
     intervalMs: number;
     alpha: number;
@@ -73,6 +75,7 @@ export function compilePlan(plan: Plan): CompiledPlan {
     strategy: compileStrategy(plan.spec.strategy),
     progressDeadlineMs: ms(plan.spec.progressDeadline),
     onPodFailure: plan.spec.onPodFailure,
+    ...(plan.spec.adopt ? { adopt: { deployment: plan.spec.adopt.deployment } } : {}),
     analysis: {
       intervalMs: ms(a.interval),
       alpha: a.alpha,
