@@ -3,9 +3,8 @@
  * template is (the plan's, or the stable one with a new image), and its revision. Orphans — Ramp
  * ReplicaSets left running by a rollout whose record is gone — are reported here.
  */
-import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { Observed, ObservedReplicaSet } from '../kube/observe';
-import { LABELS } from '../kube/names';
+import { LABELS, userTemplate } from '../kube/names';
 import { podTemplateSchema, type Plan, type PodTemplate } from '../plan/schema';
 import { revisionOf, templateWithImage } from '../plan/revision';
 import type { RolloutEvent, RolloutRecord } from './record';
@@ -19,15 +18,6 @@ export function findStable(observed: Observed): ObservedReplicaSet | undefined {
   const bySelector = selected ? live.find((rs) => rs.revision === selected) : undefined;
   if (bySelector) return bySelector;
   return live.filter((rs) => rs.role === 'stable').sort((a, b) => b.status.readyReplicas - a.status.readyReplicas)[0];
-}
-
-/** A template without the labels Ramp adds, so a revision is the user's template's identity alone. */
-function userTemplate(t: V1PodTemplateSpec): V1PodTemplateSpec {
-  const copy = structuredClone(t);
-  const labels = { ...(copy.metadata?.labels ?? {}) };
-  for (const k of Object.keys(labels)) if (k.startsWith('ramp.dev/') || k === LABELS.name) delete labels[k];
-  copy.metadata = { ...copy.metadata, labels };
-  return copy;
 }
 
 export type Resolution =
