@@ -28,6 +28,7 @@ export function strategyView(o: Observed, trafficVerified?: boolean, routeEdited
     services,
     trafficVerified,
     ...(routeEdited ? { routeEdited } : {}),
+    ...(o.deployment ? { deployment: o.deployment } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import { revisionOf, templateWithImage } from '../plan/revision';
 import type { RolloutEvent, RolloutRecord } from './record';
 import { podPolicyRefusal } from '../policy/enforce';
 import type { PodPolicy } from '../policy/podPolicy';
+import { adoptionPlan, releasePlan } from './resolveHandover';
 
 /** The stable ReplicaSet: the one the stable Service selects, else the ready-most one marked stable. */
 export function findStable(observed: Observed): ObservedReplicaSet | undefined {
@@ -54,7 +55,10 @@ export function resolveRevisions(
   const stable = findStable(observed);
   const events: RolloutEvent[] = [];
   let stableTemplate: PodTemplate | undefined;
-  if (stable) {
+  const adopt = adoptionPlan(plan, observed, stable, podPolicy);
+  if (adopt.kind === 'fail') return failed(record, adopt.message, now);
+  if (adopt.kind === 'adopt') stableTemplate = adopt.template;
+  else if (stable) {
     const parsed = podTemplateSchema.safeParse(userTemplate(stable.template));
     if (!parsed.success)
       return failed(
@@ -79,12 +83,20 @@ export function resolveRevisions(
       });
     }
   }
+  const adopted = adopt.kind === 'adopt';
   const next: RolloutRecord = {
     ...record,
     template,
     stableTemplate,
-    revisions: { stable: stable?.revision, new: rev },
-    firstDeploy: stable === undefined,
+    revisions: { stable: adopted ? adopt.revision : stable?.revision, new: rev },
+    firstDeploy: stable === undefined && !adopted,
+    ...(adopted ? { adoption: { deployment: adopt.deployment, replicas: adopt.replicas, stage: 'scaleUp' } } : {}),
   };
   return { ok: true, record: next, events };
+}
+
+/** Fills in what a Pending release hands back (the Deployment's size, the stable template), or fails it saying why. */
+export function resolveRelease(record: RolloutRecord, observed: Observed, now: number): Resolution {
+  const r = releasePlan(record, observed, findStable(observed));
+  return r.ok ? { ok: true, record: r.record, events: [] } : failed(record, r.message, now);
 }

@@ -5,6 +5,7 @@
  */
 import type { V1PodTemplateSpec, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { KubeClient } from './client';
+import { readDeployment, type ObservedDeployment } from './deployments';
 import type { RevisionRole } from '../strategies/strategy';
 import { ANNOTATIONS, appSelector, isRevisionRole, LABELS } from './names';
 import { listAppPods, type PodSummary } from './pods';
@@ -50,6 +51,8 @@ export interface Observed {
   services: Partial<Record<RevisionRole, ObservedService>>;
   /** The app's pods by revision. */
   pods: Record<string, PodSummary[]>;
+  /** The Deployment an adoption or a release hands the app over with, when one was asked for and exists. */
+  deployment?: ObservedDeployment;
   /** Epoch ms when the reads were sent. */
   observedAt: number;
 }
@@ -60,6 +63,8 @@ export interface ObserveTarget {
   app: string;
   /** The Services to read, by role. */
   services: Partial<Record<RevisionRole, string>>;
+  /** A Deployment to read too (only while an adoption or a release needs it). */
+  deployment?: string;
 }
 
 function createdAt(rs: V1ReplicaSet): string {
@@ -107,11 +112,12 @@ export async function observe(client: KubeClient, target: ObserveTarget): Promis
   const { namespace, app } = target;
   const observedAt = Date.now();
   const roles = Object.entries(target.services) as [RevisionRole, string][];
-  const [list, pods, ...services] = await Promise.all([
+  const [list, pods, deployment, ...services] = await Promise.all([
     client.call('list', 'replicasets', (o) =>
       client.apps.listNamespacedReplicaSet({ namespace, labelSelector: appSelector(app) }, o),
     ),
     listAppPods(client, namespace, app),
+    target.deployment === undefined ? undefined : readDeployment(client, namespace, target.deployment),
     ...roles.map(([, name]) => readService(client, namespace, name)),
   ]);
   const replicaSets = list.items
@@ -122,7 +128,15 @@ export async function observe(client: KubeClient, target: ObserveTarget): Promis
     const svc = services[i];
     if (svc) byRole[role] = toObservedService(svc);
   });
-  return { namespace, app, replicaSets, services: byRole, pods: Object.fromEntries(pods), observedAt };
+  return {
+    namespace,
+    app,
+    replicaSets,
+    services: byRole,
+    pods: Object.fromEntries(pods),
+    ...(deployment ? { deployment } : {}),
+    observedAt,
+  };
 }
 
 /** The observed ReplicaSet of a revision, if any. */

@@ -1,8 +1,10 @@
 /**
  * What Ramp reads of a Deployment and the one patch it writes: label selectors evaluated as the API
- * server does, and the merge patch of only what differs (none when nothing does).
+ * server does, the merge patch of only what differs (none when nothing does), and the adopted
+ * Deployment found by its annotation.
  */
 import type { V1Deployment } from '@kubernetes/client-node';
+import { adoptedDeployment } from '../../../src/engine/release';
 import {
   deploymentChanges,
   deploymentReady,
@@ -103,5 +105,13 @@ describe('a Deployment as Ramp reads and writes it', () => {
     const to = { a: 1, b: { c: [1, 3] }, f: true };
     expect(mergePatchBetween(from, to)).toEqual({ b: { c: [1, 3], d: null }, e: null, f: true });
     expect(mergePatchBetween(to, to)).toBeUndefined();
+  });
+
+  it('the adopted Deployment of an app is the one its rollouts annotated (the latest, should there be two)', () => {
+    const other = { ...d, name: 'old', adoptedBy: 'shop.checkout.2' };
+    const foreign = { ...d, name: 'payments', adoptedBy: 'shop.payments.9' };
+    const lookalike = { ...d, name: 'x', adoptedBy: 'shop.checkout-v2.9' };
+    expect(adoptedDeployment([other, foreign, d, lookalike], 'shop', 'checkout')?.name).toBe('checkout');
+    expect(adoptedDeployment([foreign, lookalike], 'shop', 'checkout')).toBeUndefined();
   });
 });
