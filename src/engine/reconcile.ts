@@ -191,8 +191,7 @@ async function applyDesired(c: Context, committed: RolloutRecord): Promise<{ cha
     },
     planActions(desired, c.view, verified ? target : undefined),
   );
-  const handover = await applyHandover(c.deps, committed, c.observed);
-  if (handover) result.changed.push(handover);
+  result.changed.push(...(await applyHandover(c.deps, c.plan, committed, c.observed)));
   if (result.changed.length) c.log.info({ changes: result.changed }, 'cluster updated');
   return { changes: result.changed, waited: result.waited };
 }

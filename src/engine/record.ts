@@ -87,11 +87,12 @@ export type Adoption = z.infer<typeof adoptionSchema>;
 /**
  * A release (`ramp release`): an adopted app handed back to its Deployment. Its stages: `scaleUp` (the
  * Deployment back at its size with the stable revision's template, Ramp's other revisions at 0, until its
- * pods are ready), `switch` (the stable Service on the plan's selector, which the Deployment's pods
- * carry), `scaleDown` (Ramp's ReplicaSets to 0, Ramp's annotations off the Deployment), `done`; `undo`:
- * its pods were not ready in time and it goes back to 0, then `failed`.
+ * pods are ready), `narrow` (the stable Service on the Deployment's pods alone: the plan's selector and
+ * their pod-template-hash), `scaleDown` (Ramp's ReplicaSets to 0, their pods already out of the Service),
+ * `widen` (the Service on the plan's selector, which the Deployment's pods carry; Ramp's annotations off
+ * the Deployment), `done`; `undo`: its pods were not ready in time and it goes back to 0, then `failed`.
  */
-export const RELEASE_STAGES = ['scaleUp', 'switch', 'scaleDown', 'done', 'undo', 'failed'] as const;
+export const RELEASE_STAGES = ['scaleUp', 'narrow', 'scaleDown', 'widen', 'done', 'undo', 'failed'] as const;
 export const releaseSchema = z.object({
   deployment: z.string(),
   /** The size to hand back (the Deployment's `ramp.dev/adopted-replicas`); 0 until a worker read it. */

@@ -3,12 +3,13 @@
  * what was read: its size and readiness, Ramp's annotations, and the merge patch that brings it where an
  * adoption or a release wants it (src/kube/deployments.ts sends it).
  */
-import type { V1Deployment, V1LabelSelector, V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { V1Deployment, V1LabelSelector, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
 import { DEPLOYMENT_ANNOTATIONS } from './names';
 
 /** A Deployment as Ramp reads it. */
 export interface ObservedDeployment {
   name: string;
+  uid?: string;
   /** spec.replicas (unset means 1). */
   replicas: number;
   readyReplicas: number;
@@ -28,6 +29,28 @@ export interface ObservedDeployment {
   adoptedReplicas?: number;
   /** `ramp.dev/released-by`: the release that last handed it back. */
   releasedBy?: string;
+  /**
+   * The `pod-template-hash` label of its pods, when they all belong to one of its ReplicaSets: a Service
+   * selecting it reaches the Deployment's pods and no one else's. Read only while a handover needs it.
+   */
+  podTemplateHash?: string;
+}
+
+/** The label the Deployment controller gives each of its ReplicaSets and their pods. */
+export const POD_TEMPLATE_HASH = 'pod-template-hash';
+
+/** The pod-template-hash of the one ReplicaSet of Deployment `uid` that has pods, if exactly one has. Pure. */
+export function currentPodTemplateHash(
+  uid: string | undefined,
+  replicaSets: readonly V1ReplicaSet[],
+): string | undefined {
+  const live = replicaSets.filter(
+    (rs) =>
+      (rs.spec?.replicas ?? 1) > 0 &&
+      uid !== undefined &&
+      (rs.metadata?.ownerReferences ?? []).some((o) => o.controller && o.uid === uid),
+  );
+  return live.length === 1 ? live[0].metadata?.labels?.[POD_TEMPLATE_HASH] : undefined;
 }
 
 /** What a Deployment should be: only the parts given are compared and written. */
@@ -58,6 +81,7 @@ export function toObservedDeployment(d: V1Deployment): ObservedDeployment {
   const template = plain(d.spec?.template ?? {}) as V1PodTemplateSpec;
   return {
     name: d.metadata?.name ?? '',
+    ...(d.metadata?.uid ? { uid: d.metadata.uid } : {}),
     replicas: d.spec?.replicas ?? 1,
     readyReplicas: d.status?.readyReplicas ?? 0,
     updatedReplicas: d.status?.updatedReplicas ?? 0,

@@ -7,7 +7,9 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeClient } from './client';
 import { retryOnConflict } from './conflicts';
+import { labelSelector } from './names';
 import {
+  currentPodTemplateHash,
   deploymentChanges,
   toObservedDeployment,
   type DeploymentTarget,
@@ -24,14 +26,26 @@ export async function listDeployments(client: KubeClient, namespace: string): Pr
   return list.items.map(toObservedDeployment);
 }
 
-/** The Deployment, or undefined when there is none. */
+/**
+ * The Deployment, or undefined when there is none; with `pods`, also which pod-template-hash its pods
+ * have (one list of the ReplicaSets its selector's labels match).
+ */
 export async function readDeployment(
   client: KubeClient,
   namespace: string,
   name: string,
+  opts: { pods?: boolean } = {},
 ): Promise<ObservedDeployment | undefined> {
   const d = await client.readOrUndefined(RESOURCE, (o) => client.apps.readNamespacedDeployment({ name, namespace }, o));
-  return d && toObservedDeployment(d);
+  if (!d) return undefined;
+  const observed = toObservedDeployment(d);
+  const matchLabels = d.spec?.selector?.matchLabels;
+  if (!opts.pods || !matchLabels || Object.keys(matchLabels).length === 0) return observed;
+  const list = await client.call('list', 'replicasets', (o) =>
+    client.apps.listNamespacedReplicaSet({ namespace, labelSelector: labelSelector(matchLabels) }, o),
+  );
+  const podTemplateHash = currentPodTemplateHash(observed.uid, list.items);
+  return podTemplateHash ? { ...observed, podTemplateHash } : observed;
 }
 
 /**

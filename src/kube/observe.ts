@@ -117,7 +117,7 @@ export async function observe(client: KubeClient, target: ObserveTarget): Promis
       client.apps.listNamespacedReplicaSet({ namespace, labelSelector: appSelector(app) }, o),
     ),
     listAppPods(client, namespace, app),
-    target.deployment === undefined ? undefined : readDeployment(client, namespace, target.deployment),
+    target.deployment === undefined ? undefined : readDeployment(client, namespace, target.deployment, { pods: true }),
     ...roles.map(([, name]) => readService(client, namespace, name)),
   ]);
   const replicaSets = list.items

@@ -46,6 +46,8 @@ export interface StrategyObserved {
   routeEdited?: boolean;
   /** The Deployment an adoption or a release hands the app over from or to, when one is under way (absent: gone, or not read). */
   deployment?: ObservedDeployment;
+  /** Each role's Service's whole selector, where a handover needs more than the revision it selects. */
+  serviceSelectors?: Partial<Record<RevisionRole, Readonly<Record<string, string>>>>;
 }
 
 /** The combined analysis verdict of this reconcile (absent when no measurement was due). */

@@ -2,10 +2,12 @@
  * Adopting a plain Deployment (DESIGN §4, Adoption), as pure record transitions and desired states. The
  * Deployment keeps serving until Ramp can: Ramp's stable ReplicaSet is made from its pod template at its
  * size (its pods carry the Deployment's labels, so the Service clients call selects them as soon as they
- * are ready), the strategy's Services are pointed at it only once every pod is ready, and the Deployment
- * is scaled to 0 only once the cluster shows the Services moved. Until the switch nothing clients reach
- * has changed, so a failure or an abort then just takes Ramp's pods away again; after it the adoption
- * goes on to the end, because going back would need the Service's old selector, which Ramp never owned.
+ * are ready), the strategy's Services are pointed at that revision alone only once every pod is ready —
+ * even where the strategy selects the whole app, so the Deployment's pods leave the Service before they
+ * are asked to stop — and the Deployment is scaled to 0 only once the cluster shows the Services moved.
+ * Until the switch nothing clients reach has changed, so a failure or an abort then just takes Ramp's
+ * pods away again; after it the adoption goes on to the end, because going back would need the Service's
+ * old selector, which Ramp never owned.
  */
 import { DEPLOYMENT_ANNOTATIONS } from '../../kube/names';
 import type { CompiledPlan } from '../../plan/compile';

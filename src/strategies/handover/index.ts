@@ -20,7 +20,7 @@ import {
   desiredAdoption,
   type ServiceLayout,
 } from './adoption';
-import { decideRelease, desiredRelease, isRelease, releaseDeploymentTarget } from './release';
+import { decideRelease, desiredRelease, isRelease, releaseDeploymentTarget, releaseServiceTarget } from './release';
 
 export { adoptionGoverns } from './adoption';
 export { isRelease } from './release';
@@ -67,6 +67,29 @@ export function deploymentTarget(
   return target && { name: record.adoption.deployment, target };
 }
 
+/**
+ * The stable Service's selector a handover writes itself (a release's: the Deployment's pods alone, which
+ * no revision names), when it asks for one now.
+ */
+export function serviceTarget(
+  plan: CompiledPlan,
+  record: RolloutRecord,
+  deployment: ObservedDeployment | undefined,
+): Record<string, string> | undefined {
+  return isRelease(record) ? releaseServiceTarget(plan, record, deployment) : undefined;
+}
+
+/**
+ * Where an adoption points the Services: the strategy's layout at rest, but on the adopted revision
+ * alone where that layout selects the whole app — so the Deployment's pods are out of the Service before
+ * they are asked to stop; the strategy widens it again when it starts.
+ */
+export function adoptionLayout(strategy: BoundStrategy, record: RolloutRecord): ServiceLayout {
+  const rev = record.revisions.stable ?? '';
+  const steady = steadyServices(strategy, record, rev);
+  return Object.fromEntries(Object.entries(steady).map(([role, r]) => [role, r === '*' ? rev : r]));
+}
+
 /** The view of a handover: no step has started and no traffic moves to a new revision yet. */
 function handoverView(view: ProgressView, record: RolloutRecord): ProgressView {
   return {
@@ -83,7 +106,7 @@ function place(record: RolloutRecord, events: readonly RolloutEvent[]): RolloutE
 
 /** `inner`, with adoption and release deciding for the records they govern. */
 export function withHandover(inner: BoundStrategy, plan: CompiledPlan): BoundStrategy {
-  const layout = (r: RolloutRecord) => steadyServices(inner, r, r.revisions.stable ?? '');
+  const layout = (r: RolloutRecord) => adoptionLayout(inner, r);
   return {
     ...inner,
     decide(input) {

@@ -1,13 +1,20 @@
 /**
  * Releasing an adopted app (`ramp release`), as pure record transitions and desired states: adoption
- * run backwards, with the same rule that clients always have ready pods behind the Service. The
- * Deployment comes back at the size it had, running the stable revision's pod template — a release hands
- * back the version that serves now, never silently the one adopted long ago — and only once its pods are
- * ready does the stable Service select it (by the plan's selector, which its pods carry, as a Service in
- * front of a plain Deployment does); then Ramp's ReplicaSets go to 0 and its annotations come off.
+ * run backwards, with the same rule that clients always have ready pods behind the Service and that pods
+ * leave the Service before they are asked to stop. The Deployment comes back at the size it had, running
+ * the stable revision's pod template — a release hands back the version that serves now, never silently
+ * the one adopted long ago. Once its pods are ready the stable Service selects them alone (the plan's
+ * selector and their pod-template-hash), then Ramp's ReplicaSets go to 0, and last the Service selects the
+ * plan's selector — which the Deployment's pods carry, as a Service in front of a plain Deployment does —
+ * so its next rollout (a new pod-template-hash) stays behind it; Ramp's annotations come off.
  */
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
-import { deploymentReady, type DeploymentTarget, type ObservedDeployment } from '../../kube/deploymentState';
+import {
+  deploymentReady,
+  POD_TEMPLATE_HASH,
+  type DeploymentTarget,
+  type ObservedDeployment,
+} from '../../kube/deploymentState';
 import { selectorKeys } from '../../kube/labelSelectors';
 import { DEPLOYMENT_ANNOTATIONS } from '../../kube/names';
 import type { CompiledPlan } from '../../plan/compile';
@@ -34,6 +41,20 @@ function othersDown(observed: StrategyObserved, keep: string | undefined): boole
   return observed.revisions.every((r) => r.revision === keep || r.specReplicas === 0);
 }
 
+/** The stable Service's selector while Ramp's pods leave it: the Deployment's pods alone. */
+export function narrowSelector(plan: CompiledPlan, podTemplateHash: string): Record<string, string> {
+  return { ...plan.selector, [POD_TEMPLATE_HASH]: podTemplateHash };
+}
+
+function selects(observed: StrategyObserved, selector: Readonly<Record<string, string>>): boolean {
+  const have = observed.serviceSelectors?.stable;
+  return (
+    !!have &&
+    Object.keys(have).length === Object.keys(selector).length &&
+    Object.entries(selector).every(([k, v]) => have[k] === v)
+  );
+}
+
 function failed(record: R, message: string, now: number): Transition {
   const next = { ...withStage(record, 'failed'), progressDeadlineAt: undefined };
   return transition(next, { phase: 'Failed', outcome: 'failed', message }, 'Failed', now);
@@ -43,9 +64,10 @@ function scaleUp(plan: CompiledPlan, record: R, observed: StrategyObserved, now:
   const { deployment: d, replicas } = record.release;
   const dep = observed.deployment;
   if (!dep) return failed(record, `release failed: Deployment ${d} is gone; Ramp keeps serving the app`, now);
-  if (dep.releasedBy === record.id && deploymentReady(dep, replicas) && othersDown(observed, record.revisions.stable)) {
-    const message = `releasing to Deployment ${d}: its ${replicas} pods are ready; pointing Service ${plan.service.name} at them`;
-    return transition(withStage(record, 'switch'), { message }, 'StepStarted', now);
+  const ready = dep.releasedBy === record.id && deploymentReady(dep, replicas) && dep.podTemplateHash !== undefined;
+  if (ready && othersDown(observed, record.revisions.stable)) {
+    const message = `releasing to Deployment ${d}: its ${replicas} pods are ready; pointing Service ${plan.service.name} at them alone`;
+    return transition(withStage(record, 'narrow'), { message }, 'StepStarted', now);
   }
   if (record.progressDeadlineAt !== undefined && now >= record.progressDeadlineAt) {
     const within = formatDuration(plan.progressDeadlineMs);
@@ -53,6 +75,12 @@ function scaleUp(plan: CompiledPlan, record: R, observed: StrategyObserved, now:
     return transition(withStage(record, 'undo'), { phase: 'RollingBack', message }, 'RollingBack', now);
   }
   return { record, events: [] };
+}
+
+function describeLabels(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }
 
 /** One reconcile's decision for a release. */
@@ -69,17 +97,22 @@ export function decideRelease(plan: CompiledPlan, record: R, observed: StrategyO
   switch (stage) {
     case 'scaleUp':
       return scaleUp(plan, record, observed, now);
-    case 'switch': {
-      if (observed.services.stable !== '*') return { record, events: [] };
-      const message = `releasing to Deployment ${d}: Service ${plan.service.name} selects its pods; scaling Ramp's ReplicaSets to 0`;
+    case 'narrow': {
+      if (!dep?.podTemplateHash || !selects(observed, narrowSelector(plan, dep.podTemplateHash)))
+        return { record, events: [] };
+      const message = `releasing to Deployment ${d}: Service ${plan.service.name} selects its pods alone; scaling Ramp's ReplicaSets to 0`;
       return transition(withStage(record, 'scaleDown'), { message }, 'StepStarted', now);
     }
     case 'scaleDown': {
-      if (!othersDown(observed, undefined) || dep?.adoptedBy !== undefined) return { record, events: [] };
+      if (!othersDown(observed, undefined)) return { record, events: [] };
+      const message = `releasing to Deployment ${d}: Ramp's ReplicaSets are at 0; Service ${plan.service.name} goes back to ${describeLabels(plan.selector)}`;
+      return transition(withStage(record, 'widen'), { message }, 'StepStarted', now);
+    }
+    case 'widen': {
+      if (!selects(observed, plan.selector) || dep?.adoptedBy !== undefined) return { record, events: [] };
       const message = `released: Deployment ${d} serves ${record.app} (${replicas} replicas); Service ${plan.service.name} selects ${describeLabels(plan.selector)}; Ramp's ReplicaSets are at 0`;
       const next = { ...withStage(record, 'done'), progressDeadlineAt: undefined };
-      const t = transition(next, { phase: 'Succeeded', outcome: 'released', message }, 'Released', now);
-      return t;
+      return transition(next, { phase: 'Succeeded', outcome: 'released', message }, 'Released', now);
     }
     case 'undo': {
       if (dep && dep.replicas !== 0) return { record, events: [] };
@@ -90,20 +123,29 @@ export function decideRelease(plan: CompiledPlan, record: R, observed: StrategyO
   }
 }
 
-function describeLabels(labels: Readonly<Record<string, string>>): string {
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-}
-
-/** The cluster a release asks for: the stable revision kept until the Service has moved, then nothing of Ramp's. */
+/**
+ * The cluster a release asks for: the stable revision kept until its pods are out of the Service, then
+ * nothing of Ramp's. (The Service's narrow selector, which no revision names, is releaseServiceTarget's.)
+ */
 export function desiredRelease(record: R): DesiredState {
   const { stage } = record.release;
   const keep = record.revisions.stable ? [record.revisions.stable] : [];
   const hold = { traffic: 'hold' as const, replicaSets: [] };
-  if (stage === 'switch') return { ...hold, services: { stable: '*' }, retain: keep };
-  if (stage === 'scaleDown' || stage === 'done') return { ...hold, services: { stable: '*' } };
+  if (stage === 'widen' || stage === 'done') return { ...hold, services: { stable: '*' } };
+  if (stage === 'scaleDown') return { ...hold, services: {} };
   return { ...hold, services: {}, retain: keep };
+}
+
+/** The stable Service's selector the release writes itself (the Deployment's pods alone), when it is that stage. */
+export function releaseServiceTarget(
+  plan: CompiledPlan,
+  record: R,
+  dep: ObservedDeployment | undefined,
+): Record<string, string> | undefined {
+  const { stage } = record.release;
+  if (isTerminal(record.phase) || (stage !== 'narrow' && stage !== 'scaleDown') || !dep?.podTemplateHash)
+    return undefined;
+  return narrowSelector(plan, dep.podTemplateHash);
 }
 
 /**
@@ -131,7 +173,7 @@ export function releaseDeploymentTarget(record: R, dep: ObservedDeployment | und
         annotations: { [DEPLOYMENT_ANNOTATIONS.releasedBy]: record.id },
         ...(record.template && dep ? { template: releaseTemplate(record.template, dep) } : {}),
       };
-    case 'scaleDown':
+    case 'widen':
       return {
         annotations: { [DEPLOYMENT_ANNOTATIONS.adoptedBy]: null, [DEPLOYMENT_ANNOTATIONS.adoptedReplicas]: null },
       };

@@ -6,6 +6,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { adoptedDeployment } from '../../../src/engine/release';
 import {
+  currentPodTemplateHash,
   deploymentChanges,
   deploymentReady,
   mergePatchBetween,
@@ -98,6 +99,21 @@ describe('a Deployment as Ramp reads and writes it', () => {
     expect(deploymentChanges(d, { replicas: 3, template })).toEqual({
       spec: { replicas: 3, template: { spec: { containers: [{ name: 'app', image: 'v2' }], dnsPolicy: null } } },
     });
+  });
+
+  it('knows its pods’ pod-template-hash only when one of its own ReplicaSets has them all', () => {
+    const rs = (hash: string, replicas: number, uid = 'd1') => ({
+      metadata: {
+        labels: { app: 'checkout', 'pod-template-hash': hash },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'checkout', uid, controller: true }],
+      },
+      spec: { replicas, selector: { matchLabels: { app: 'checkout' } } },
+    });
+    expect(currentPodTemplateHash('d1', [rs('old', 0), rs('new', 3)])).toBe('new');
+    // Mid-rollout (two with pods), someone else's, or nothing running: no single hash.
+    expect(currentPodTemplateHash('d1', [rs('old', 1), rs('new', 3)])).toBeUndefined();
+    expect(currentPodTemplateHash('d1', [rs('new', 3, 'other')])).toBeUndefined();
+    expect(currentPodTemplateHash(undefined, [rs('new', 3)])).toBeUndefined();
   });
 
   it('merge patches (RFC 7386) turn one value into the other', () => {

@@ -16,7 +16,7 @@ import type { Observed, ObservedReplicaSet } from '../../../src/kube/observe';
 import { compilePlan } from '../../../src/plan/compile';
 import { validatePlan } from '../../../src/plan/parse';
 import type { Plan } from '../../../src/plan/schema';
-import { handoverGoverns, steadyServices } from '../../../src/strategies/handover';
+import { handoverGoverns, serviceTarget, steadyServices } from '../../../src/strategies/handover';
 import { bindStrategy } from '../../../src/strategies/registry';
 import type { RevisionRole } from '../../../src/strategies/strategy';
 import { InvalidOperationError } from '../../../src/errors';
@@ -100,6 +100,7 @@ function deployment(replicas: number, annotations: Record<string, string> = {}):
       ? Number(annotations[DEPLOYMENT_ANNOTATIONS.adoptedReplicas])
       : undefined,
     releasedBy: annotations[DEPLOYMENT_ANNOTATIONS.releasedBy],
+    podTemplateHash: 'h1',
   };
 }
 
@@ -165,13 +166,24 @@ function observed(m: Model, p: Plan): Observed {
   };
 }
 
+/** The labels of the Deployment's pods: its template's and the Deployment controller's pod-template-hash. */
+function depPodLabels(d: ObservedDeployment): Record<string, string> {
+  return { ...d.podLabels, ...(d.podTemplateHash ? { 'pod-template-hash': d.podTemplateHash } : {}) };
+}
+
+/** Whether the stable Service selects pods labelled `labels`. */
+function selected(m: Model, labels: Record<string, string>): boolean {
+  const selector = m.services.stable;
+  return !!selector && Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
 /** Pods that select `selector`'s Service and are ready: the Deployment's and each revision's. */
 function servingPods(m: Model, role: RevisionRole = 'stable'): number {
   const selector = m.services[role];
   if (!selector) return 0;
   const matches = (labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
   let n = 0;
-  if (m.dep && matches(m.dep.podLabels)) n += m.dep.readyReplicas;
+  if (m.dep && matches(depPodLabels(m.dep))) n += m.dep.readyReplicas;
   for (const [rev, s] of m.rs)
     if (matches({ ...s.template.metadata?.labels, ...revisionLabels('checkout', rev) })) n += s.ready;
   return n;
@@ -186,6 +198,8 @@ interface Run {
   /** The tick at which the Deployment was scaled (to what). */
   depWrites: { tick: number; replicas?: number; annotations?: Record<string, string | null> }[];
   serviceWrites: { tick: number; role: string; revision: string }[];
+  /** Ready pods a handover asked to stop while the stable Service still selected them (each a request risked). */
+  stoppedWhileSelected: number;
 }
 
 /** Runs `record` to the end (or `ticks`), one reconcile a tick, on `m`; `operate` may change the record first. */
@@ -197,7 +211,15 @@ function run(
 ): Run {
   const compiled = compilePlan(p);
   const strategy = bindStrategy(compiled);
-  const out: Run = { record, phases: [record.phase], messages: [], serving: [], depWrites: [], serviceWrites: [] };
+  const out: Run = {
+    record,
+    phases: [record.phase],
+    messages: [],
+    serving: [],
+    depWrites: [],
+    serviceWrites: [],
+    stoppedWhileSelected: 0,
+  };
   for (let tick = 0; tick < (opts.ticks ?? 200); tick++) {
     const now = tick * 1000;
     // Pods asked for last tick are ready now.
@@ -239,8 +261,17 @@ function run(
         } else if (a.kind === 'scaleDown') {
           if (a.after?.ready && (m.rs.get(a.after.ready.revision)?.ready ?? 0) < a.after.ready.pods) continue;
           const cur = m.rs.get(a.revision);
-          if (cur) m.rs.set(a.revision, { ...cur, spec: a.replicas, ready: Math.min(cur.ready, a.replicas) });
+          if (!cur) continue;
+          const labels = { ...cur.template.metadata?.labels, ...revisionLabels('checkout', a.revision) };
+          if (handoverGoverns(r) && selected(m, labels))
+            out.stoppedWhileSelected += Math.max(0, cur.ready - a.replicas);
+          m.rs.set(a.revision, { ...cur, spec: a.replicas, ready: Math.min(cur.ready, a.replicas) });
         }
+      }
+      const narrow = serviceTarget(compiled, r, m.dep);
+      if (narrow && JSON.stringify(m.services.stable) !== JSON.stringify(narrow)) {
+        out.serviceWrites.push({ tick, role: 'stable', revision: `pod-template-hash=${narrow['pod-template-hash']}` });
+        m.services.stable = narrow;
       }
       const want = deploymentTarget(r, m.dep);
       const patch = m.dep && want && deploymentChanges(m.dep, want.target);
@@ -250,9 +281,12 @@ function run(
           if (v === null) delete annotations[k];
           else annotations[k] = v;
         const replicas = want.target.replicas ?? m.dep.replicas;
+        if (replicas < m.dep.replicas && selected(m, depPodLabels(m.dep)))
+          out.stoppedWhileSelected += Math.max(0, m.dep.readyReplicas - replicas);
         const podLabels = { ...(want.target.template?.metadata?.labels ?? m.dep.podLabels) };
         m.dep = {
           ...deployment(replicas, annotations),
+          podTemplateHash: want.target.template ? 'h2' : m.dep.podTemplateHash,
           podLabels,
           readyReplicas: Math.min(m.dep.readyReplicas, replicas),
           updatedReplicas: want.target.template ? 0 : Math.min(m.dep.updatedReplicas, replicas),
@@ -289,18 +323,24 @@ describe('adoption (pure, on a model cluster)', () => {
     expect(switched?.revision).toBe(adopted);
     // Strictly later: the Deployment gives up its pods only once the cluster shows the Service moved.
     expect(scaled && switched && scaled.tick > switched.tick).toBe(true);
-    // No tick without ready pods behind the Service clients call.
+    // No tick without ready pods behind the Service clients call, and no pod asked to stop while it selects it.
     expect(Math.min(...r.serving)).toBeGreaterThanOrEqual(3);
+    expect(r.stoppedWhileSelected).toBe(0);
   });
 
-  it('with replicaRatio the stable Service selects the whole app by the plan selector, and the Deployment still gives way only after', () => {
+  it('with replicaRatio the switch selects the adopted revision alone, so the Deployment’s pods leave the Service before they stop; the strategy widens it after', () => {
     const p = plan('canaryPods');
     const m = withDeployment();
     const r = run(p, pendingRecord(p), m);
     expect(r.record.adoption?.stage).toBe('done');
+    // The switch selects the adopted revision alone, so the Deployment's pods leave the Service before they
+    // are asked to stop; the strategy widens it to the whole app once it starts.
+    const adopted = r.record.revisions.stable ?? '';
+    expect(r.serviceWrites.map((w) => w.revision)).toEqual([adopted, '*']);
     expect(m.services.stable).toEqual(SELECTOR);
     expect(r.depWrites.map((w) => w.replicas)).toEqual([0]);
     expect(Math.min(...r.serving)).toBeGreaterThanOrEqual(3);
+    expect(r.stoppedWhileSelected).toBe(0);
   });
 
   it('an image-only plan builds the new version on the Deployment template', () => {
@@ -455,7 +495,7 @@ describe('release (pure, on a model cluster)', () => {
   }
 
   it.each<Strategy>(['canary', 'canaryPods'])(
-    '%s: the Deployment comes back at its size with the stable template; the Service moves to it once ready; then Ramp goes to 0',
+    '%s: the Deployment comes back at its size with the stable template; once ready the Service selects it alone, Ramp goes to 0, then the Service takes the plan selector',
     (s) => {
       const { p, m, record } = adoptedApp(s);
       const r = run(p, record, m);
@@ -475,6 +515,9 @@ describe('release (pure, on a model cluster)', () => {
       });
       expect(m.services.stable).toEqual(SELECTOR);
       expect([...m.rs.values()].every((x) => x.spec === 0)).toBe(true);
+      // Narrowed to the Deployment's pods (their new pod-template-hash) before Ramp's go, then widened.
+      expect(r.serviceWrites.map((w) => w.revision)).toEqual(['pod-template-hash=h2', '*']);
+      expect(r.stoppedWhileSelected).toBe(0);
       // The Deployment runs the version that served (v2), its own selector's labels kept.
       const scaleUp = r.depWrites[0];
       expect(scaleUp).toMatchObject({
