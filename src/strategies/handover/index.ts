@@ -119,7 +119,8 @@ export function withHandover(inner: BoundStrategy, plan: CompiledPlan): BoundStr
       // during the handover is the strategy's rollback to end).
       const handed = t.record.phase === 'Progressing' ? { ...t.record, phase: 'Pending' as const } : t.record;
       const next = inner.decide({ ...input, record: handed });
-      return { record: next.record, events: [...t.events, ...next.events] };
+      // The adoption's own events stay where they happened: before any step or traffic.
+      return { record: next.record, events: [...place(t.record, t.events), ...next.events] };
     },
     desired(record, observed, now) {
       if (isRelease(record)) return desiredRelease(record);
