@@ -20,6 +20,7 @@ import { handoverGoverns, serviceTarget, steadyServices } from '../../../src/str
 import { bindStrategy } from '../../../src/strategies/registry';
 import type { RevisionRole } from '../../../src/strategies/strategy';
 import { InvalidOperationError } from '../../../src/errors';
+import { createRng } from '@ramp/sandbox/util/random';
 import { deploymentTarget } from '../../../src/strategies/handover';
 
 const SELECTOR = { app: 'checkout' };
@@ -207,7 +208,15 @@ function run(
   p: Plan,
   record: RolloutRecord,
   m: Model,
-  opts: { ticks?: number; operate?: (r: RolloutRecord, tick: number) => RolloutRecord | undefined } = {},
+  opts: {
+    ticks?: number;
+    operate?: (r: RolloutRecord, tick: number) => RolloutRecord | undefined;
+    /**
+     * A worker killed in this tick's reconcile: before its commit (nothing happens), or after it, with
+     * only the first `writes` of its cluster writes made.
+     */
+    crash?: (tick: number) => { committed: boolean; writes: number } | undefined;
+  } = {},
 ): Run {
   const compiled = compilePlan(p);
   const strategy = bindStrategy(compiled);
@@ -237,63 +246,72 @@ function run(
     }
     const view = strategyView(seen);
     const t = strategy.decide({ record: r, observed: view, now });
+    const crash = opts.crash?.(tick);
+    if (crash && !crash.committed) continue;
     r = t.record;
     out.messages.push(...t.events.map((e) => e.message));
     if (out.phases[out.phases.length - 1] !== r.phase) out.phases.push(r.phase);
     out.record = r;
+    // The writes in the engine's order, so a crash can cut them anywhere.
+    const writes: (() => void)[] = [];
     if (r.phase !== 'Pending' && (r.revisions.new || r.release)) {
       const desired = strategy.desired(r, view, now);
-      for (const a of planActions(desired, view)) {
-        if (a.kind === 'ensureService') {
-          const selector = a.revision === '*' ? { ...SELECTOR } : { ...SELECTOR, [LABELS.revision]: a.revision };
-          if (JSON.stringify(m.services[a.role]) !== JSON.stringify(selector))
-            out.serviceWrites.push({ tick, role: a.role, revision: a.revision });
-          m.services[a.role] = selector;
-        } else if (a.kind === 'scaleUp') {
-          const cur = m.rs.get(a.revision);
-          const tpl = (a.revision === r.revisions.new ? r.template : r.stableTemplate) as V1PodTemplateSpec;
-          m.rs.set(a.revision, {
-            spec: a.replicas,
-            ready: cur?.ready ?? 0,
-            template: cur?.template ?? tpl,
-            role: a.role,
-          });
-        } else if (a.kind === 'scaleDown') {
-          if (a.after?.ready && (m.rs.get(a.after.ready.revision)?.ready ?? 0) < a.after.ready.pods) continue;
-          const cur = m.rs.get(a.revision);
-          if (!cur) continue;
-          const labels = { ...cur.template.metadata?.labels, ...revisionLabels('checkout', a.revision) };
-          if (handoverGoverns(r) && selected(m, labels))
-            out.stoppedWhileSelected += Math.max(0, cur.ready - a.replicas);
-          m.rs.set(a.revision, { ...cur, spec: a.replicas, ready: Math.min(cur.ready, a.replicas) });
-        }
-      }
-      const narrow = serviceTarget(compiled, r, m.dep);
-      if (narrow && JSON.stringify(m.services.stable) !== JSON.stringify(narrow)) {
+      for (const a of planActions(desired, view))
+        writes.push(() => {
+          if (a.kind === 'ensureService') {
+            const selector = a.revision === '*' ? { ...SELECTOR } : { ...SELECTOR, [LABELS.revision]: a.revision };
+            if (JSON.stringify(m.services[a.role]) !== JSON.stringify(selector))
+              out.serviceWrites.push({ tick, role: a.role, revision: a.revision });
+            m.services[a.role] = selector;
+          } else if (a.kind === 'scaleUp') {
+            const cur = m.rs.get(a.revision);
+            const tpl = (a.revision === r.revisions.new ? r.template : r.stableTemplate) as V1PodTemplateSpec;
+            m.rs.set(a.revision, {
+              spec: a.replicas,
+              ready: cur?.ready ?? 0,
+              template: cur?.template ?? tpl,
+              role: a.role,
+            });
+          } else if (a.kind === 'scaleDown') {
+            if (a.after?.ready && (m.rs.get(a.after.ready.revision)?.ready ?? 0) < a.after.ready.pods) return;
+            const cur = m.rs.get(a.revision);
+            if (!cur) return;
+            const labels = { ...cur.template.metadata?.labels, ...revisionLabels('checkout', a.revision) };
+            if (handoverGoverns(r) && selected(m, labels))
+              out.stoppedWhileSelected += Math.max(0, cur.ready - a.replicas);
+            m.rs.set(a.revision, { ...cur, spec: a.replicas, ready: Math.min(cur.ready, a.replicas) });
+          }
+        });
+      writes.push(() => {
+        const narrow = serviceTarget(compiled, r, m.dep);
+        if (!narrow || JSON.stringify(m.services.stable) === JSON.stringify(narrow)) return;
         out.serviceWrites.push({ tick, role: 'stable', revision: `pod-template-hash=${narrow['pod-template-hash']}` });
         m.services.stable = narrow;
-      }
-      const want = deploymentTarget(r, m.dep);
-      const patch = m.dep && want && deploymentChanges(m.dep, want.target);
-      if (m.dep && want && patch) {
-        const annotations = { ...m.dep.annotations };
-        for (const [k, v] of Object.entries(want.target.annotations ?? {}))
-          if (v === null) delete annotations[k];
-          else annotations[k] = v;
-        const replicas = want.target.replicas ?? m.dep.replicas;
-        if (replicas < m.dep.replicas && selected(m, depPodLabels(m.dep)))
-          out.stoppedWhileSelected += Math.max(0, m.dep.readyReplicas - replicas);
-        const podLabels = { ...(want.target.template?.metadata?.labels ?? m.dep.podLabels) };
-        m.dep = {
-          ...deployment(replicas, annotations),
-          podTemplateHash: want.target.template ? 'h2' : m.dep.podTemplateHash,
-          podLabels,
-          readyReplicas: Math.min(m.dep.readyReplicas, replicas),
-          updatedReplicas: want.target.template ? 0 : Math.min(m.dep.updatedReplicas, replicas),
-        };
-        out.depWrites.push({ tick, replicas: want.target.replicas, annotations: { ...want.target.annotations } });
-      }
+      });
+      writes.push(() => {
+        const want = deploymentTarget(r, m.dep);
+        const patch = m.dep && want && deploymentChanges(m.dep, want.target);
+        if (m.dep && want && patch) {
+          const annotations = { ...m.dep.annotations };
+          for (const [k, v] of Object.entries(want.target.annotations ?? {}))
+            if (v === null) delete annotations[k];
+            else annotations[k] = v;
+          const replicas = want.target.replicas ?? m.dep.replicas;
+          if (replicas < m.dep.replicas && selected(m, depPodLabels(m.dep)))
+            out.stoppedWhileSelected += Math.max(0, m.dep.readyReplicas - replicas);
+          const podLabels = { ...(want.target.template?.metadata?.labels ?? m.dep.podLabels) };
+          m.dep = {
+            ...deployment(replicas, annotations),
+            podTemplateHash: want.target.template ? 'h2' : m.dep.podTemplateHash,
+            podLabels,
+            readyReplicas: Math.min(m.dep.readyReplicas, replicas),
+            updatedReplicas: want.target.template ? 0 : Math.min(m.dep.updatedReplicas, replicas),
+          };
+          out.depWrites.push({ tick, replicas: want.target.replicas, annotations: { ...want.target.annotations } });
+        }
+      });
     }
+    for (const w of writes.slice(0, crash?.writes ?? writes.length)) w();
     if (isTerminal(r.phase) && strategy.nextWakeup(r, now) === Infinity) break;
     if (r.phase === 'Progressing' && !handoverGoverns(r) && !r.release && r.adoption?.stage === 'done') break;
   }
@@ -303,6 +321,29 @@ function run(
 /** The model of a Deployment `checkout` of 3 pods behind the user's Service `checkout` (app=checkout). */
 function withDeployment(): Model {
   return { rs: new Map(), services: { stable: { ...SELECTOR } }, dep: deployment(3) };
+}
+
+/** An adopted app: Ramp's stable revision `s2` (v2) at 4 behind the Service, the Deployment at 0, annotated. */
+function adoptedApp(strategy: Strategy): { p: Plan; m: Model; record: RolloutRecord } {
+  const p = plan(strategy);
+  const routed = strategy === 'canary' || strategy === 'blueGreen';
+  const m: Model = {
+    rs: new Map([
+      ['s1s1s1s1s1', { spec: 0, ready: 0, template: template('v1'), role: 'stable' }],
+      ['s2s2s2s2s2', { spec: 4, ready: 4, template: template('v2'), role: 'stable' }],
+    ]),
+    services: { stable: routed ? { ...SELECTOR, [LABELS.revision]: 's2s2s2s2s2' } : { ...SELECTOR } },
+    dep: deployment(0, {
+      [DEPLOYMENT_ANNOTATIONS.adoptedBy]: 'shop.checkout.1',
+      [DEPLOYMENT_ANNOTATIONS.adoptedReplicas]: '3',
+    }),
+  };
+  const record = pendingRecord(p, {
+    id: 'shop.checkout.3',
+    seq: 3,
+    release: { deployment: 'checkout', replicas: 0, stage: 'scaleUp' },
+  });
+  return { p, m, record };
 }
 
 describe('adoption (pure, on a model cluster)', () => {
@@ -458,6 +499,56 @@ describe('adoption (pure, on a model cluster)', () => {
   });
 });
 
+describe('a worker killed anywhere in a handover’s reconciles (seeded)', () => {
+  /** Kills about one reconcile in three: before its commit, or after it with a random share of its writes made. */
+  function killer(seed: number): (tick: number) => { committed: boolean; writes: number } | undefined {
+    const random = createRng(seed);
+    return () => {
+      if (random() > 0.35) return undefined;
+      return { committed: random() < 0.7, writes: Math.floor(random() * 4) };
+    };
+  }
+
+  it.each<Strategy>(['canary', 'canaryPods'])(
+    '%s: adoption ends the same, never without pods behind the Service',
+    (s) => {
+      for (let seed = 1; seed <= 30; seed++) {
+        const p = plan(s);
+        const m = withDeployment();
+        const r = run(p, pendingRecord(p), m, { crash: killer(seed) });
+        expect({ seed, stage: r.record.adoption?.stage, dep: m.dep?.replicas }).toEqual({
+          seed,
+          stage: 'done',
+          dep: 0,
+        });
+        expect({ seed, serving: Math.min(...r.serving), stopped: r.stoppedWhileSelected }).toEqual({
+          seed,
+          serving: 3,
+          stopped: 0,
+        });
+      }
+    },
+  );
+
+  it.each<Strategy>(['canary', 'canaryPods'])(
+    '%s: release ends the same, never without pods behind the Service',
+    (s) => {
+      for (let seed = 1; seed <= 30; seed++) {
+        const { p, m, record } = adoptedApp(s);
+        const r = run(p, record, m, { crash: killer(seed) });
+        expect({ seed, outcome: r.record.outcome, dep: m.dep?.replicas, adopted: m.dep?.adoptedBy }).toEqual({
+          seed,
+          outcome: 'released',
+          dep: 3,
+          adopted: undefined,
+        });
+        expect({ seed, stopped: r.stoppedWhileSelected }).toEqual({ seed, stopped: 0 });
+        expect(Math.min(...r.serving)).toBeGreaterThanOrEqual(3);
+      }
+    },
+  );
+});
+
 describe('where each strategy’s Services point at rest (what adoption switches to)', () => {
   it.each<[Strategy, Record<string, string>]>([
     ['canary', { stable: 'r1', canary: 'r1' }],
@@ -471,29 +562,6 @@ describe('where each strategy’s Services point at rest (what adoption switches
 });
 
 describe('release (pure, on a model cluster)', () => {
-  /** An adopted app: Ramp's stable revision `s2` (v2) at 4 behind the Service, the Deployment at 0, annotated. */
-  function adoptedApp(strategy: Strategy): { p: Plan; m: Model; record: RolloutRecord } {
-    const p = plan(strategy);
-    const routed = strategy === 'canary' || strategy === 'blueGreen';
-    const m: Model = {
-      rs: new Map([
-        ['s1s1s1s1s1', { spec: 0, ready: 0, template: template('v1'), role: 'stable' }],
-        ['s2s2s2s2s2', { spec: 4, ready: 4, template: template('v2'), role: 'stable' }],
-      ]),
-      services: { stable: routed ? { ...SELECTOR, [LABELS.revision]: 's2s2s2s2s2' } : { ...SELECTOR } },
-      dep: deployment(0, {
-        [DEPLOYMENT_ANNOTATIONS.adoptedBy]: 'shop.checkout.1',
-        [DEPLOYMENT_ANNOTATIONS.adoptedReplicas]: '3',
-      }),
-    };
-    const record = pendingRecord(p, {
-      id: 'shop.checkout.3',
-      seq: 3,
-      release: { deployment: 'checkout', replicas: 0, stage: 'scaleUp' },
-    });
-    return { p, m, record };
-  }
-
   it.each<Strategy>(['canary', 'canaryPods'])(
     '%s: the Deployment comes back at its size with the stable template; once ready the Service selects it alone, Ramp goes to 0, then the Service takes the plan selector',
     (s) => {
