@@ -15,6 +15,7 @@ const KUBERNETES_LANE = [
   'test/integration/engine/failures.test.ts',
   'test/integration/engine/podFailures.test.ts',
   'test/integration/engine/clusterEvents.test.ts',
+  'test/integration/engine/adoption.test.ts',
   'test/integration/api/sandbox.test.ts',
   'test/integration/api/kubernetesAuth.test.ts',
   'test/e2e/cliRollout.test.ts',

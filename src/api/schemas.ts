@@ -52,6 +52,10 @@ export const rolloutViewSchema = z
     createdBy: z.string().optional(),
     /** The rollout whose plan it repeats, when started by `undo`. */
     undoOf: z.string().optional(),
+    /** The plain Deployment this rollout adopted before its strategy started (spec.adopt), and how far that got. */
+    adoption: z.object({ deployment: z.string(), replicas: z.number().int(), stage: z.string() }).optional(),
+    /** Set when this is a release (`ramp release`): the app handed back to the Deployment, and how far that got. */
+    release: z.object({ deployment: z.string(), replicas: z.number().int(), stage: z.string() }).optional(),
     /** The new revision's container images. */
     images: z.array(z.string()),
     /** `new`: the revision rolled out ('' until a worker resolves it); `previousStable`: the stable one before its promotion. */

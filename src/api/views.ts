@@ -22,6 +22,8 @@ export function rolloutView(r: RolloutRecord): RolloutView {
     updatedAt: iso(r.updatedAt),
     ...(r.createdBy ? { createdBy: r.createdBy } : {}),
     ...(r.undoOf ? { undoOf: r.undoOf } : {}),
+    ...(r.adoption ? { adoption: { ...r.adoption } } : {}),
+    ...(r.release ? { release: { ...r.release } } : {}),
     images: (r.template ?? r.plan.spec.template)?.spec?.containers.map((c) => c.image ?? '') ?? [],
     revisions: r.revisions,
     weight: progress.traffic.target.weight,

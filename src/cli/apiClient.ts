@@ -135,6 +135,17 @@ export class RampApiClient {
     });
   }
 
+  /** POST …/rollouts/{name}/release: hand an adopted app back to its Deployment (a release, followed like a rollout). */
+  release(ns: string, name: string, opts: { signal?: AbortSignal } = {}): Promise<RolloutView> {
+    return this.call({
+      method: 'POST',
+      path: `${rolloutPath(ns, name)}/release`,
+      body: {},
+      schema: rolloutViewSchema,
+      signal: opts.signal,
+    });
+  }
+
   /** GET …/events as Server-Sent Events, reconnecting with Last-Event-ID until the rollout ends (see eventStream.ts). */
   followEvents(ns: string, name: string, opts: FollowOptions = {}): AsyncGenerator<FollowItem, void, undefined> {
     return followEvents(

@@ -5,12 +5,13 @@
  * already has an active rollout.
  */
 import { isBadInput, isBusy, isDenied, isTimedOut, isUnreachable } from '../errors';
+import type { Outcome } from '../engine/phase';
 
 export const EXIT_CODES = { ok: 0, failed: 1, badInput: 2, unreachable: 3, timeout: 3, denied: 4, busy: 5 } as const;
 
 /** The exit codes as `ramp --help` and the README list them. */
 export const EXIT_CODE_HELP = [
-  '0  promoted (or the command did what it was asked, or it was already so)',
+  '0  promoted or released (or the command did what it was asked, or it was already so)',
   '1  rolled back, aborted or failed',
   '2  bad input: the plan (every problem with its field path), flags, a 400/422 answer',
   '3  timeout (--timeout: the rollout keeps going) or the server unreachable',
@@ -29,9 +30,9 @@ export function exitCodeFor(err: unknown): ExitCode {
   return EXIT_CODES.failed;
 }
 
-/** A finished rollout's exit code: 0 promoted; 1 rolled back, aborted or failed (and 1 for an outcome we do not know). */
-export function exitCodeForOutcome(outcome: 'promoted' | 'rolledBack' | 'aborted' | 'failed' | undefined): ExitCode {
-  return outcome === 'promoted' ? EXIT_CODES.ok : EXIT_CODES.failed;
+/** A finished rollout's exit code: 0 promoted or released; 1 rolled back, aborted or failed (and 1 for an outcome we do not know). */
+export function exitCodeForOutcome(outcome: Outcome | undefined): ExitCode {
+  return outcome === 'promoted' || outcome === 'released' ? EXIT_CODES.ok : EXIT_CODES.failed;
 }
 
 export { userMessage } from '../errors';

@@ -91,6 +91,12 @@ const COMMANDS: { name: string; args?: string; summary: string; load: () => Prom
     load: async () => (await import('./commands/undo')).registerUndo,
   },
   {
+    name: 'release',
+    args: '<name>',
+    summary: 'hand an adopted app back to its Deployment (scaled back up, then Ramp’s ReplicaSets to 0)',
+    load: async () => (await import('./commands/release')).registerRelease,
+  },
+  {
     name: 'list',
     summary: "list the namespace's rollouts",
     load: async () => (await import('./commands/list')).registerList,

@@ -11,7 +11,7 @@ import { LABELS, OLD_ROLE, replicaSetName } from '../kube/names';
 import type { Observed, ObservedService } from '../kube/observe';
 import { deleteReplicaSetIfUnchanged, ensureReplicaSet, scaleReplicaSet, setReplicaSetRole } from '../kube/replicaSets';
 import type { RouterContext, TrafficRouter } from '../kube/routers/trafficRouter';
-import { ensureService } from '../kube/services';
+import { ensureService, type DesiredService } from '../kube/services';
 import { enforceReplicaSetPodPolicy } from '../policy/enforce';
 import type { CompiledPlan } from '../plan/compile';
 import type { RevisionRole, ShrinkConstraint } from '../strategies/strategy';
@@ -53,24 +53,41 @@ function templateFor(record: RolloutRecord, revision: string): V1PodTemplateSpec
   return (t ?? { spec: { containers: [] } }) as V1PodTemplateSpec;
 }
 
-async function ensureSvc(c: ApplyContext, role: RevisionRole, revision: string): Promise<string | undefined> {
-  const name = c.plan.service.names[role];
-  const current: ObservedService | undefined = c.observed.services[role];
-  const selector = selectorFor(c.plan, revision);
-  if (current && sameSelector(current.selector, selector) && current.ports.some((p) => p.port === c.plan.service.port))
-    return undefined;
-  const template = c.record.template as V1PodTemplateSpec | null;
+/** The role's Service as Ramp writes it, selecting `selector`. */
+export function roleService(
+  plan: CompiledPlan,
+  record: RolloutRecord,
+  role: RevisionRole,
+  selector: Record<string, string>,
+): DesiredService {
+  const template = record.template as V1PodTemplateSpec | null;
   const targetPort =
-    c.plan.service.targetPort ?? template?.spec?.containers?.[0]?.ports?.[0]?.containerPort ?? c.plan.service.port;
-  const r = await ensureService(c.deps.kube, {
-    namespace: c.plan.namespace,
-    name,
+    plan.service.targetPort ?? template?.spec?.containers?.[0]?.ports?.[0]?.containerPort ?? plan.service.port;
+  return {
+    namespace: plan.namespace,
+    name: plan.service.names[role],
     selector,
-    port: c.plan.service.port,
+    port: plan.service.port,
     targetPort,
-    labels: { [LABELS.app]: c.plan.app },
-  });
-  return r === 'unchanged' ? undefined : `service ${name} → ${revision}`;
+    labels: { [LABELS.app]: plan.app },
+  };
+}
+
+/** Whether the Service already selects exactly `selector` on the plan's port (then it is not written). */
+export function serviceIsAt(
+  current: ObservedService | undefined,
+  selector: Record<string, string>,
+  port: number,
+): boolean {
+  return !!current && sameSelector(current.selector, selector) && current.ports.some((p) => p.port === port);
+}
+
+async function ensureSvc(c: ApplyContext, role: RevisionRole, revision: string): Promise<string | undefined> {
+  const selector = selectorFor(c.plan, revision);
+  if (serviceIsAt(c.observed.services[role], selector, c.plan.service.port)) return undefined;
+  const desired = roleService(c.plan, c.record, role, selector);
+  const r = await ensureService(c.deps.kube, desired);
+  return r === 'unchanged' ? undefined : `service ${desired.name} → ${revision}`;
 }
 
 /** Carries out `actions` in order; answers what changed and whether a shrink waited. */

@@ -28,6 +28,12 @@ export function strategyView(o: Observed, trafficVerified?: boolean, routeEdited
     services,
     trafficVerified,
     ...(routeEdited ? { routeEdited } : {}),
+    ...(o.deployment
+      ? {
+          deployment: o.deployment,
+          serviceSelectors: Object.fromEntries(Object.entries(o.services).map(([role, svc]) => [role, svc.selector])),
+        }
+      : {}),
   };
 }
 

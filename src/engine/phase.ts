@@ -21,7 +21,8 @@ export function isTerminal(phase: Phase): boolean {
   return TERMINAL_PHASES.includes(phase);
 }
 
-export const OUTCOMES = ['promoted', 'rolledBack', 'aborted', 'failed'] as const;
+/** `released`: a release handed the app back to its Deployment (record.release). */
+export const OUTCOMES = ['promoted', 'rolledBack', 'aborted', 'failed', 'released'] as const;
 export const outcomeSchema = z.enum(OUTCOMES);
 export type Outcome = z.infer<typeof outcomeSchema>;
 

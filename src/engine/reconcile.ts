@@ -22,8 +22,10 @@ import { applyActions } from './applyActions';
 import { clusterSnapshot, strategyView } from './clusterView';
 import type { EngineDeps } from './deps';
 import { isTerminal, type RolloutEvent, type RolloutRecord } from './record';
-import { resolveRevisions } from './resolve';
+import { resolveRelease, resolveRevisions } from './resolve';
 import { retirement, rolloutSettled, type Retirement } from './revisionHistory';
+import { applyHandover, handoverDeployment } from './handoverSteps';
+import { handoverGoverns, isRelease } from '../strategies/handover';
 
 /** How soon to look again while the cluster converges (pods to become ready, the router to follow). */
 export const CONVERGE_POLL_MS = 1000;
@@ -65,23 +67,35 @@ function serviceNames(c: Context): Partial<Record<RevisionRole, string>> {
 }
 
 async function observeCluster(c: Context): Promise<void> {
-  c.observed = await observe(c.deps.kube, { namespace: c.plan.namespace, app: c.plan.app, services: serviceNames(c) });
+  c.observed = await observe(c.deps.kube, {
+    namespace: c.plan.namespace,
+    app: c.plan.app,
+    services: serviceNames(c),
+    deployment: handoverDeployment(c.loaded, c.plan),
+  });
 }
 
 /** A new rollout: find the stable revision, fix the new one, and make sure no stale route sends traffic to an old canary. */
 async function resolvePending(c: Context): Promise<void> {
   if (c.next.phase !== 'Pending' || !c.observed) return;
-  const r = resolveRevisions(c.loaded.plan, c.next, c.observed, c.now, c.deps.podPolicy);
+  const r = isRelease(c.next)
+    ? resolveRelease(c.next, c.observed, c.now)
+    : resolveRevisions(c.loaded.plan, c.next, c.observed, c.now, c.deps.podPolicy);
   c.next = r.record;
   c.events.push(...r.events);
-  if (r.ok && !c.next.firstDeploy) await c.router.reset(c.routerCtx);
+  // A handover leaves the routing as it finds it: the strategy routes once it has the rollout.
+  if (r.ok && !c.next.firstDeploy && !handoverGoverns(c.next)) await c.router.reset(c.routerCtx);
 }
 
 /** Asks the router whether it is at the record's traffic (only routers that can tell, only once there is something to route). */
 async function checkRouter(c: Context): Promise<void> {
   if (!c.observed) return;
   const routing =
-    !c.next.firstDeploy && c.next.revisions.stable && c.next.phase !== 'Pending' && !isTerminal(c.next.phase);
+    !c.next.firstDeploy &&
+    !handoverGoverns(c.next) &&
+    c.next.revisions.stable &&
+    c.next.phase !== 'Pending' &&
+    !isTerminal(c.next.phase);
   if (routing && c.router.capabilities.verify) c.checked = c.strategy.traffic(c.next);
   const verified = c.checked ? await c.router.verify(c.routerCtx, c.checked) : undefined;
   const key = c.checked && trafficKey(c.checked);
@@ -170,8 +184,10 @@ async function retireOld(c: Context, committed: RolloutRecord, observed: Observe
 }
 
 async function applyDesired(c: Context, committed: RolloutRecord): Promise<{ changes: string[]; waited: boolean }> {
-  // Nothing to act on before the new revision is known (or when it never was: a failed start).
-  if (!c.observed || !c.view || committed.phase === 'Pending' || !committed.revisions.new)
+  // Nothing to act on before the new revision is known (or when it never was: a failed start); a
+  // release acts on the Deployment and the Service even when Ramp runs no revision any more.
+  const releasing = isRelease(committed) && !isTerminal(committed.phase);
+  if (!c.observed || !c.view || committed.phase === 'Pending' || (!committed.revisions.new && !releasing))
     return { changes: [], waited: false };
   // A rollout that ended before a newer one began must not touch what the newer one runs.
   if (isTerminal(committed.phase) && isTerminal(c.loaded.phase)) {
@@ -198,6 +214,7 @@ async function applyDesired(c: Context, committed: RolloutRecord): Promise<{ cha
     },
     planActions(desired, c.view, verified ? target : undefined, await retireOld(c, committed, c.observed)),
   );
+  result.changed.push(...(await applyHandover(c.deps, c.plan, committed, c.observed)));
   if (result.changed.length) c.log.info({ changes: result.changed }, 'cluster updated');
   return { changes: result.changed, waited: result.waited };
 }

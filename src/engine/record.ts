@@ -68,6 +68,39 @@ export const clusterSnapshotSchema = z.object({
 });
 export type ClusterSnapshot = z.infer<typeof clusterSnapshotSchema>;
 
+/**
+ * Adoption (DESIGN §4): the Deployment the app ran as is taken over before the strategy starts. Its
+ * stages: `scaleUp` (Ramp's stable ReplicaSet from the Deployment's template, at its size, until every
+ * pod is ready), `switch` (the strategy's Services pointed at it), `handover` (the Deployment scaled to 0
+ * and annotated), `done` (the strategy has the rollout); `cancelled`: it failed or was aborted before the
+ * switch, and Ramp's pods went away again, the Deployment untouched.
+ */
+export const ADOPTION_STAGES = ['scaleUp', 'switch', 'handover', 'done', 'cancelled'] as const;
+export const adoptionSchema = z.object({
+  deployment: z.string(),
+  /** The Deployment's spec.replicas when adopted: the stable ReplicaSet's size, and what a release gives back. */
+  replicas: z.number().int().min(1),
+  stage: z.enum(ADOPTION_STAGES),
+});
+export type Adoption = z.infer<typeof adoptionSchema>;
+
+/**
+ * A release (`ramp release`): an adopted app handed back to its Deployment. Its stages: `scaleUp` (the
+ * Deployment back at its size with the stable revision's template, Ramp's other revisions at 0, until its
+ * pods are ready), `narrow` (the stable Service on the Deployment's pods alone: the plan's selector and
+ * their pod-template-hash), `scaleDown` (Ramp's ReplicaSets to 0, their pods already out of the Service),
+ * `widen` (the Service on the plan's selector, which the Deployment's pods carry; Ramp's annotations off
+ * the Deployment), `done`; `undo`: its pods were not ready in time and it goes back to 0, then `failed`.
+ */
+export const RELEASE_STAGES = ['scaleUp', 'narrow', 'scaleDown', 'widen', 'done', 'undo', 'failed'] as const;
+export const releaseSchema = z.object({
+  deployment: z.string(),
+  /** The size to hand back (the Deployment's `ramp.dev/adopted-replicas`); 0 until a worker read it. */
+  replicas: z.number().int().min(0),
+  stage: z.enum(RELEASE_STAGES),
+});
+export type Release = z.infer<typeof releaseSchema>;
+
 /** The record's format; records of an older one are upgraded when read (recordCodec.ts). */
 export const RECORD_SCHEMA_VERSION = 2;
 
@@ -110,6 +143,10 @@ export const recordSchema = z.object({
   scaleDownAt: z.number().optional(),
   analysis: analysisStateSchema,
   cluster: clusterSnapshotSchema.optional(),
+  /** Set when this rollout adopts a plain Deployment before its strategy starts. */
+  adoption: adoptionSchema.optional(),
+  /** Set when this "rollout" is a release: handing the app back to the Deployment it adopted. */
+  release: releaseSchema.optional(),
   /** The strategy's own state (canary: step, weight, promotion stage; …), `kind` naming the strategy. */
   strategy: strategyStateBaseSchema,
 });
@@ -132,6 +169,8 @@ export const eventSchema = z.object({
     'Failed',
     'Warning',
     'Operation',
+    'Adopted',
+    'Released',
   ]),
   message: z.string(),
   phase: phaseSchema.optional(),

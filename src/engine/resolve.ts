@@ -3,14 +3,14 @@
  * template is (the plan's, or the stable one with a new image), and its revision. Orphans — Ramp
  * ReplicaSets left running by a rollout whose record is gone — are reported here.
  */
-import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { Observed, ObservedReplicaSet } from '../kube/observe';
-import { LABELS, OLD_ROLE } from '../kube/names';
+import { LABELS, OLD_ROLE, userTemplate } from '../kube/names';
 import { podTemplateSchema, type Plan, type PodTemplate } from '../plan/schema';
 import { revisionOf, templateWithImage } from '../plan/revision';
 import type { RolloutEvent, RolloutRecord } from './record';
 import { podPolicyRefusal } from '../policy/enforce';
 import type { PodPolicy } from '../policy/podPolicy';
+import { adoptionPlan, releasePlan } from './resolveHandover';
 
 /** The stable ReplicaSet: the one the stable Service selects, else the ready-most one marked stable. */
 export function findStable(observed: Observed): ObservedReplicaSet | undefined {
@@ -19,15 +19,6 @@ export function findStable(observed: Observed): ObservedReplicaSet | undefined {
   const bySelector = selected ? live.find((rs) => rs.revision === selected) : undefined;
   if (bySelector) return bySelector;
   return live.filter((rs) => rs.role === 'stable').sort((a, b) => b.status.readyReplicas - a.status.readyReplicas)[0];
-}
-
-/** A template without the labels Ramp adds, so a revision is the user's template's identity alone. */
-function userTemplate(t: V1PodTemplateSpec): V1PodTemplateSpec {
-  const copy = structuredClone(t);
-  const labels = { ...(copy.metadata?.labels ?? {}) };
-  for (const k of Object.keys(labels)) if (k.startsWith('ramp.dev/') || k === LABELS.name) delete labels[k];
-  copy.metadata = { ...copy.metadata, labels };
-  return copy;
 }
 
 export type Resolution =
@@ -64,7 +55,10 @@ export function resolveRevisions(
   const stable = findStable(observed);
   const events: RolloutEvent[] = [];
   let stableTemplate: PodTemplate | undefined;
-  if (stable) {
+  const adopt = adoptionPlan(plan, observed, stable, podPolicy);
+  if (adopt.kind === 'fail') return failed(record, adopt.message, now);
+  if (adopt.kind === 'adopt') stableTemplate = adopt.template;
+  else if (stable) {
     const parsed = podTemplateSchema.safeParse(userTemplate(stable.template));
     if (!parsed.success)
       return failed(
@@ -91,12 +85,20 @@ export function resolveRevisions(
       });
     }
   }
+  const adopted = adopt.kind === 'adopt';
   const next: RolloutRecord = {
     ...record,
     template,
     stableTemplate,
-    revisions: { stable: stable?.revision, new: rev },
-    firstDeploy: stable === undefined,
+    revisions: { stable: adopted ? adopt.revision : stable?.revision, new: rev },
+    firstDeploy: stable === undefined && !adopted,
+    ...(adopted ? { adoption: { deployment: adopt.deployment, replicas: adopt.replicas, stage: 'scaleUp' } } : {}),
   };
   return { ok: true, record: next, events };
+}
+
+/** Fills in what a Pending release hands back (the Deployment's size, the stable template), or fails it saying why. */
+export function resolveRelease(record: RolloutRecord, observed: Observed, now: number): Resolution {
+  const r = releasePlan(record, observed, findStable(observed));
+  return r.ok ? { ok: true, record: r.record, events: [] } : failed(record, r.message, now);
 }

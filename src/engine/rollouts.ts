@@ -19,26 +19,42 @@ import type { Operation as StrategyOperation } from '../strategies/strategy';
 import type { EngineDeps } from './deps';
 import { enforcePlanPodPolicy } from '../policy/enforce';
 import { RECORD_SCHEMA_VERSION, type RolloutEvent, type RolloutRecord } from './record';
+import { checkDeployments } from './deploymentPreflight';
+import { startRelease } from './release';
+import { steadyServices } from '../strategies/handover';
 
 /** Operations on a rollout: the strategy's, and retry (a new rollout with the same plan). */
 export type Operation = StrategyOperation | 'retry';
 
-/** Checks a plan against the cluster and the metric provider: everything that would fail later, now. */
-export async function preflight(deps: Pick<EngineDeps, 'kube' | 'provider'>, plan: CompiledPlan): Promise<void> {
+/**
+ * Checks a plan against the cluster and the metric provider: everything that would fail later, now —
+ * including plain Deployments whose pods Ramp's Services would reach (src/engine/deploymentPreflight.ts)
+ * and the Deployment `spec.adopt` names.
+ */
+export async function preflight(
+  deps: Pick<EngineDeps, 'kube' | 'provider' | 'podPolicy'>,
+  plan: CompiledPlan,
+  source: Plan,
+): Promise<void> {
   const problems: FieldProblem[] = [];
+  let namespaceExists = true;
   try {
     await deps.kube.call('get', 'namespaces', (o) => deps.kube.core.readNamespace({ name: plan.namespace }, o));
   } catch (e) {
-    if (e instanceof KubeNotFoundError)
-      problems.push({ path: 'metadata.namespace', message: `namespace "${plan.namespace}" does not exist` });
-    else throw e;
+    if (!(e instanceof KubeNotFoundError)) throw e;
+    namespaceExists = false;
+    problems.push({ path: 'metadata.namespace', message: `namespace "${plan.namespace}" does not exist` });
   }
+  const strategy = bindStrategy(plan);
   const { key, router } = plan.strategy;
   const routerPath = `spec.strategy.${key}.router.${router.key}`;
-  const strategy = bindStrategy(plan);
   const planned = strategy.plannedTraffic();
   for (const p of await createRouter(router, deps.kube).check(routerContext(plan, strategy), planned))
     problems.push({ path: p.path ? `${routerPath}.${p.path}` : routerPath, message: p.message });
+  if (namespaceExists) {
+    const layout = steadyServices(strategy, newRecord(source, plan, 0, 0, 1), PREFLIGHT_REVISIONS.stable);
+    problems.push(...(await checkDeployments(deps.kube, deps.podPolicy, plan, layout.stable === '*')));
+  }
   problems.push(...(await checkQueries(deps, plan)));
   if (problems.length) throw new PlanValidationError(problems);
 }
@@ -122,7 +138,7 @@ export async function createRollout(
 ): Promise<RolloutRecord> {
   const compiled = compilePlan(plan);
   enforcePlanPodPolicy(deps.podPolicy, plan);
-  await preflight(deps, compiled);
+  await preflight(deps, compiled, plan);
   const now = deps.clock();
   if (opts.dryRun) return newRecord(plan, compiled, 0, now, opts.attempt ?? 1);
   const seq = await deps.store.nextSeq(compiled.namespace, compiled.app);
@@ -175,7 +191,9 @@ export async function operate(deps: EngineDeps, id: string, op: Operation): Prom
         current.phase,
         'only a rolled-back or failed rollout can be retried',
       );
-    const next = await createRollout(deps, plan, { attempt: current.attempt + 1 });
+    const next = current.release
+      ? await startRelease(deps, current.namespace, current.app, { attempt: current.attempt + 1 })
+      : await createRollout(deps, plan, { attempt: current.attempt + 1 });
     await deps.events.append(current.id, {
       at: deps.clock(),
       type: 'Operation',

@@ -2,6 +2,7 @@
  * The names, labels and annotations Ramp gives objects in the cluster (DESIGN §3), in one place so the
  * engine, the routers, observe() and the tests agree on them.
  */
+import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import { InvalidLabelError } from '../errors';
 import type { RevisionRole } from '../strategies/strategy';
 
@@ -21,6 +22,30 @@ export const ANNOTATIONS = {
   /** On a new revision's ReplicaSet: how to take its traffic away should its rollout's record be lost (RoutingNote). */
   routing: 'ramp.dev/routing',
 } as const;
+
+/** Annotations Ramp writes on a Deployment it adopted (and released): who took it over, and the size to hand back. */
+export const DEPLOYMENT_ANNOTATIONS = {
+  /** The rollout that adopted it: `<ns>.<app>.<seq>`. While it is there, the Deployment is Ramp's to keep at 0. */
+  adoptedBy: 'ramp.dev/adopted-by',
+  /** Its spec.replicas when it was adopted: what `ramp release` scales it back to. */
+  adoptedReplicas: 'ramp.dev/adopted-replicas',
+  /** The release that handed it back (kept afterwards, so a person can tell where its template came from). */
+  releasedBy: 'ramp.dev/released-by',
+} as const;
+
+/** A pod template without the labels Ramp adds to its revisions, so a revision is the user's template's identity alone. */
+export function userTemplate(t: V1PodTemplateSpec): V1PodTemplateSpec {
+  const copy = structuredClone(t);
+  const labels = { ...(copy.metadata?.labels ?? {}) };
+  for (const k of Object.keys(labels)) if (k.startsWith('ramp.dev/') || k === LABELS.name) delete labels[k];
+  copy.metadata = { ...copy.metadata, labels };
+  return copy;
+}
+
+/** Whether a label key is one of Ramp's own (`ramp.dev/…`): pods carrying one would be taken for Ramp's. */
+export function isRampLabel(key: string): boolean {
+  return key.startsWith('ramp.dev/');
+}
 
 export const REVISION_ROLES: readonly RevisionRole[] = ['stable', 'canary', 'preview'];
 

@@ -5,6 +5,7 @@
  */
 import type { V1PodTemplateSpec, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { KubeClient } from './client';
+import { readDeployment, type ObservedDeployment } from './deployments';
 import type { RevisionRole } from '../strategies/strategy';
 import { ANNOTATIONS, appSelector, isReplicaSetRole, LABELS, type ReplicaSetRole } from './names';
 import { listAppPods, type PodSummary } from './pods';
@@ -52,6 +53,8 @@ export interface Observed {
   pods: Record<string, PodSummary[]>;
   /** How many of each revision's pods are being deleted but still there. */
   terminating: Record<string, number>;
+  /** The Deployment an adoption or a release hands the app over with, when one was asked for and exists. */
+  deployment?: ObservedDeployment;
   /** Epoch ms when the reads were sent. */
   observedAt: number;
 }
@@ -62,6 +65,8 @@ export interface ObserveTarget {
   app: string;
   /** The Services to read, by role. */
   services: Partial<Record<RevisionRole, string>>;
+  /** A Deployment to read too (only while an adoption or a release needs it). */
+  deployment?: string;
 }
 
 function createdAt(rs: V1ReplicaSet): string {
@@ -109,11 +114,12 @@ export async function observe(client: KubeClient, target: ObserveTarget): Promis
   const { namespace, app } = target;
   const observedAt = Date.now();
   const roles = Object.entries(target.services) as [RevisionRole, string][];
-  const [list, pods, ...services] = await Promise.all([
+  const [list, pods, deployment, ...services] = await Promise.all([
     client.call('list', 'replicasets', (o) =>
       client.apps.listNamespacedReplicaSet({ namespace, labelSelector: appSelector(app) }, o),
     ),
     listAppPods(client, namespace, app),
+    target.deployment === undefined ? undefined : readDeployment(client, namespace, target.deployment, { pods: true }),
     ...roles.map(([, name]) => readService(client, namespace, name)),
   ]);
   const replicaSets = list.items
@@ -131,6 +137,7 @@ export async function observe(client: KubeClient, target: ObserveTarget): Promis
     services: byRole,
     pods: Object.fromEntries(pods.byRevision),
     terminating: Object.fromEntries(pods.terminating),
+    ...(deployment ? { deployment } : {}),
     observedAt,
   };
 }

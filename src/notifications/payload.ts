@@ -71,6 +71,8 @@ const ICON: Record<string, string> = {
   Failed: ':x:',
   Warning: ':warning:',
   Paused: ':double_vertical_bar:',
+  Adopted: ':handshake:',
+  Released: ':outbox_tray:',
 };
 
 /** The same event as a Slack incoming-webhook message. */

@@ -28,6 +28,8 @@ export interface CompiledPlan {
   onPodFailure: 'rollback' | 'pause';
   /** Old ReplicaSets kept once a rollout has ended (src/engine/revisionHistory.ts). */
   revisionHistoryLimit: number;
+  /** The Deployment to adopt when the app has no stable revision yet (spec.adopt). */
+  adopt?: { deployment: string };
   analysis: {
     intervalMs: number;
     alpha: number;
@@ -76,6 +78,7 @@ export function compilePlan(plan: Plan): CompiledPlan {
     progressDeadlineMs: ms(plan.spec.progressDeadline),
     onPodFailure: plan.spec.onPodFailure,
     revisionHistoryLimit: plan.spec.revisionHistoryLimit,
+    ...(plan.spec.adopt ? { adopt: { deployment: plan.spec.adopt.deployment } } : {}),
     analysis: {
       intervalMs: ms(a.interval),
       alpha: a.alpha,

@@ -12,6 +12,14 @@ export function dnsLabel(what: string, maxLength = 63) {
   return z.string({ error: msg }).max(maxLength, { error: msg }).regex(DNS_LABEL, { error: msg });
 }
 
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A Kubernetes DNS-1123 subdomain (names of Deployments and most other objects). */
+export function dnsSubdomain(what: string) {
+  const msg = `expected ${what}: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters`;
+  return z.string({ error: msg }).max(253, { error: msg }).regex(DNS_SUBDOMAIN, { error: msg });
+}
+
 /** An integer in [min, max]. */
 export function intRange(min: number, max: number) {
   const msg = `expected an integer ${min}–${max}`;

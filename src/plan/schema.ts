@@ -8,7 +8,7 @@ import { strategies } from '../strategies/registry';
 import { oneOfRegistry, onlyEntry } from '../util/registry';
 import { routerCapabilities } from '../kube/routers/registry';
 import { durationSchema } from './duration';
-import { dnsLabel, intRange, LABEL_KEY, LABEL_VALUE } from './fields';
+import { dnsLabel, dnsSubdomain, intRange, LABEL_KEY, LABEL_VALUE } from './fields';
 
 export { dnsLabel, intRange } from './fields';
 
@@ -55,6 +55,15 @@ export const serviceSchema = z.strictObject({
   port: intRange(1, 65535),
   /** The pods' port: a number or a container port name. Default: the first container port. */
   targetPort: z.union([intRange(1, 65535), dnsLabel('a port name', 15)]).optional(),
+});
+
+/**
+ * `spec.adopt`: the plain Deployment the app runs as today. With no stable revision yet, Ramp takes its pod
+ * template as the stable revision at its size and scales it to 0 once Ramp's pods serve (DESIGN §4,
+ * Adoption); once adopted the block changes nothing and may stay in the plan.
+ */
+export const adoptSchema = z.strictObject({
+  deployment: dnsSubdomain('a Deployment name'),
 });
 
 /** `spec.strategy`: exactly one registered strategy, its block validated by that strategy's own schema. */
@@ -186,6 +195,7 @@ export const planSchema = z
        * deleted. As a Deployment's: 10 by default. Undo does not need them: it starts the recorded plan again.
        */
       revisionHistoryLimit: intRange(0, 1000).default(10),
+      adopt: adoptSchema.optional(),
     }),
   })
   .superRefine((p, ctx) => {

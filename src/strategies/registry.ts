@@ -13,6 +13,7 @@ import { blueGreenStrategy } from './blueGreen';
 import { canaryStrategy } from './canary';
 import { grayStrategy } from './gray';
 import { rollingStrategy } from './rolling';
+import { withHandover } from './handover';
 import type { ProgressView } from './progress';
 import type {
   AnalysisOutcome,
@@ -106,9 +107,9 @@ function bind<C, S extends StrategyStateBase>(s: Strategy<C, S>, plan: CompiledP
 
 const bound = new WeakMap<CompiledPlan, BoundStrategy>();
 
-/** The plan's strategy, bound to it (one per compiled plan). */
+/** The plan's strategy, bound to it (one per compiled plan), with adoption and release around it. */
 export function bindStrategy(plan: CompiledPlan): BoundStrategy {
   let b = bound.get(plan);
-  if (!b) bound.set(plan, (b = bind(strategies.get(plan.strategy.key), plan)));
+  if (!b) bound.set(plan, (b = withHandover(bind(strategies.get(plan.strategy.key), plan), plan)));
   return b;
 }

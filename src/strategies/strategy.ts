@@ -10,6 +10,7 @@
 import { type FieldProblem } from '../errors';
 import type { z } from 'zod';
 import type { Decision as VerdictDecision, Verdict } from '../analysis/types';
+import type { ObservedDeployment } from '../kube/deploymentState';
 import type { PodSummary } from '../kube/pods';
 import type { RouterCapabilities } from '../kube/routers/trafficRouter';
 import type { RouterRef } from '../kube/routers/registry';
@@ -43,6 +44,10 @@ export interface StrategyObserved {
    * not change it: someone else edited the routing (a route edited by hand). Ramp does not overwrite it.
    */
   routeEdited?: boolean;
+  /** The Deployment an adoption or a release hands the app over from or to, when one is under way (absent: gone, or not read). */
+  deployment?: ObservedDeployment;
+  /** Each role's Service's whole selector, where a handover needs more than the revision it selects. */
+  serviceSelectors?: Partial<Record<RevisionRole, Readonly<Record<string, string>>>>;
 }
 
 /** The combined analysis verdict of this reconcile (absent when no measurement was due). */

@@ -6,6 +6,7 @@ import { planSchema } from '../../plan/schema';
 import { decodeBody, decodePlanBody, JSON_TYPES, PLAN_TYPES } from '../body';
 import { NoUndoTargetError } from '../../errors';
 import { undoTarget } from '../../engine/undo';
+import { startRelease } from '../../engine/release';
 import {
   appParamsSchema,
   createQuerySchema,
@@ -111,6 +112,24 @@ function undo(api: ApiContext) {
   };
 }
 
+const releaseBodySchema = z.strictObject({}).openapi('ReleaseOptions');
+
+/** Hands an adopted app back to its Deployment: a release, carried out by workers as rollouts are. */
+function release(api: ApiContext) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const { ns, name } = parseRequestPart(appParamsSchema, req.params, 'path');
+    parseRequestPart(releaseBodySchema, decodeBody(req, JSON_TYPES), 'body');
+    const ctx = contextOf(res);
+    const record = await startRelease(api.deps, ns, name, { createdBy: ctx.principal?.subject });
+    ctx.rolloutId = record.id;
+    ctx.log.info({ rolloutId: record.id, app: record.app, deployment: record.release?.deployment }, 'release started');
+    res
+      .status(201)
+      .location(rolloutPath(ns, record.app, record.id))
+      .json(rolloutView(record));
+  };
+}
+
 const planBody = {
   description:
     'The plan (kind Rollout). metadata.namespace may be left out (the namespace in the path is used) or must equal it.',
@@ -139,6 +158,30 @@ export function rolloutRoutes(api: ApiContext): ApiRoute[] {
             headers: z.object({ Location: z.string().openapi({ description: 'The rollout resource' }) }),
           },
           ...errors(...COMMON_ERRORS, 409, 413, 415, 422, 502),
+        },
+      },
+    },
+    {
+      method: 'post',
+      path: `${BASE}/:name/release`,
+      verb: 'write',
+      // The Deployment gets its pods back (and the stable revision's template): a workload, as a create makes.
+      workload: true,
+      params: appParamsSchema,
+      body: true,
+      handler: release(api),
+      doc: {
+        operationId: 'releaseRollout',
+        summary: "Hand an adopted app back to its Deployment (scaled back up, then Ramp's ReplicaSets to 0)",
+        description:
+          'Refused with 409 ACTIVE_ROLLOUT_EXISTS while a rollout of the app is active, and 409 NOTHING_ADOPTED when no Deployment in the namespace was adopted by a rollout of it. The release is carried out by workers like a rollout: follow it as one.',
+        request: { body: { required: false, content: { 'application/json': { schema: releaseBodySchema } } } },
+        responses: {
+          '201': {
+            ...json('The release, created and queued.', rolloutViewSchema),
+            headers: z.object({ Location: z.string().openapi({ description: 'The rollout resource' }) }),
+          },
+          ...errors(...COMMON_ERRORS, 409, 413, 415, 502),
         },
       },
     },

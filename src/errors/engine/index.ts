@@ -8,6 +8,7 @@ export { InvalidJobIdError } from './invalidJobIdError';
 export { InvalidOperationError } from './invalidOperationError';
 export { InvalidOptionError } from './invalidOptionError';
 export { InvalidRecordError } from './invalidRecordError';
+export { NothingAdoptedError } from './nothingAdoptedError';
 export { RolloutExistsError } from './rolloutExistsError';
 export { RolloutNotFoundError } from './rolloutNotFoundError';
 export { UnexpectedScriptResultError } from './unexpectedScriptResultError';

@@ -46,7 +46,7 @@ describe('/openapi.json', () => {
         'GET /api/v1/namespaces/{ns}/rollouts',
         'GET /api/v1/namespaces/{ns}/rollouts/{name}',
         'GET /api/v1/namespaces/{ns}/rollouts/{name}/events',
-        ...['promote', 'abort', 'retry', 'pause', 'resume', 'undo'].map(
+        ...['promote', 'abort', 'retry', 'pause', 'resume', 'undo', 'release'].map(
           (op) => `POST /api/v1/namespaces/{ns}/rollouts/{name}/${op}`,
         ),
         'GET /healthz',
@@ -55,7 +55,7 @@ describe('/openapi.json', () => {
         'GET /openapi.json',
       ]),
     );
-    expect(served).toHaveLength(14);
+    expect(served).toHaveLength(15);
   });
 
   it('is OpenAPI 3.1 whose schemas all compile and whose $refs all resolve', () => {

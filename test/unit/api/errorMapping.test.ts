@@ -18,6 +18,7 @@ import {
   UnauthorizedError,
   UnknownImplementationError,
   UnsupportedMediaTypeError,
+  NothingAdoptedError,
 } from '../../../src/errors';
 import { httpStatusFor } from '../../../src/api/errorStatus';
 import { errorResponse } from '../../../src/api/errors';
@@ -35,6 +36,7 @@ describe('httpStatusFor', () => {
     [new RolloutNotFoundError('shop.web.1'), 404],
     [new AppRolloutNotFoundError('shop', 'web'), 404],
     [new ActiveRolloutExistsError('shop', 'web', 'shop.web.2'), 409],
+    [new NothingAdoptedError('shop', 'web', 'no Deployment was adopted'), 409],
     [new InvalidOperationError('shop.web.1', 'promote', 'Succeeded', 'the rollout has finished'), 409],
     [new ConcurrentUpdateError('shop.web.1', 32), 409],
     [new PayloadTooLargeError(1024), 413],

@@ -12,6 +12,7 @@ import { EXIT_CODES, exitCodeFor, exitCodeForOutcome } from '../../../src/cli/ex
 describe('exit codes', () => {
   it('0 promoted; 1 rolled back, aborted, failed', () => {
     expect(exitCodeForOutcome('promoted')).toBe(0);
+    expect(exitCodeForOutcome('released')).toBe(0);
     expect(exitCodeForOutcome('rolledBack')).toBe(1);
     expect(exitCodeForOutcome('aborted')).toBe(1);
     expect(exitCodeForOutcome('failed')).toBe(1);

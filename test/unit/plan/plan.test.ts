@@ -145,6 +145,22 @@ describe('plans', () => {
     ]);
   });
 
+  it('takes spec.adopt naming a Deployment, compiled for the engine, and refuses a bad one by its path', () => {
+    const plan = parsePlanText(
+      PLAN.replace('  progressDeadline: 10m', '  progressDeadline: 10m\n  adopt: { deployment: checkout.v1 }'),
+    );
+    expect(compilePlan(plan).adopt).toEqual({ deployment: 'checkout.v1' });
+    expect(compilePlan(parsePlanText(PLAN)).adopt).toBeUndefined();
+    expect(
+      problemsOf(() => parsePlanText(PLAN.replace('  progressDeadline: 10m', '  adopt: { deployment: Checkout_1 }'))),
+    ).toEqual([
+      "spec.adopt.deployment: expected a Deployment name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters",
+    ]);
+    expect(
+      problemsOf(() => parsePlanText(PLAN.replace('  progressDeadline: 10m', '  adopt: { replicaSet: x }')))[0],
+    ).toMatch(/^spec\.adopt/);
+  });
+
   it('parses and formats durations', () => {
     expect(parseDuration('1h30m')).toBe(5_400_000);
     expect(parseDuration('500ms')).toBe(500);
