@@ -3,7 +3,7 @@
  * requests and no other, and those alone decide — a version as good as stable is promoted, one whose
  * errors only the slice sees is rolled back before any weight reaches everyone else.
  */
-import { LoadGenerator, resource } from '@ramp/sandbox';
+import { LoadGenerator } from '@ramp/sandbox';
 import { PlanValidationError } from '../../../src/errors';
 import { createRollout } from '../../../src/engine/rollouts';
 import {
@@ -13,35 +13,7 @@ import {
   waitForPhase,
   type EngineHarness,
 } from '../../helpers/engineHarness';
-
-type RouterKind = 'gatewayApi' | 'nginxIngress';
-
-function routerBlock(kind: RouterKind): Record<string, unknown> {
-  return kind === 'gatewayApi' ? { gatewayApi: { httpRoute: 'checkout' } } : { nginxIngress: { ingress: 'checkout' } };
-}
-
-/** The namespace's route as an Ingress (its HTTPRoute removed) for nginxIngress. */
-async function routeBy(h: EngineHarness, kind: RouterKind, ns: string, host: string): Promise<void> {
-  if (kind !== 'nginxIngress') return;
-  await h.sb.cluster.delete(resource('httproutes'), ns, 'checkout');
-  await h.sb.cluster.create(resource('ingresses'), ns, {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    metadata: { name: 'checkout', namespace: ns },
-    spec: {
-      rules: [
-        {
-          host,
-          http: {
-            paths: [
-              { path: '/', pathType: 'Prefix', backend: { service: { name: 'checkout', port: { number: 80 } } } },
-            ],
-          },
-        },
-      ],
-    },
-  });
-}
+import { routeBy, routerBlock, type RouterKind } from '../../helpers/grayRouters';
 
 describe.each<RouterKind>(['gatewayApi', 'nginxIngress'])('the judge on a gray slice (%s)', (kind) => {
   let h: EngineHarness;

@@ -5,7 +5,6 @@
  * 10% and 25% (random UUIDs and sequential numbers); a sticky weight keeps a client on the new revision; and
  * it promotes at the end. How long a step's write takes to reach the gateway is printed for the note.
  */
-import { resource } from '@ramp/sandbox';
 import { createRollout, operate } from '../../../src/engine/rollouts';
 import type { RolloutRecord } from '../../../src/engine/record';
 import { inSlice } from '../../../src/strategies/gray/userSlice';
@@ -16,45 +15,15 @@ import {
   waitForPhase,
   type EngineHarness,
 } from '../../helpers/engineHarness';
+import { routeBy, routerBlock, type RouterKind } from '../../helpers/grayRouters';
 import { seededUuids, sendEach } from '../../helpers/userTraffic';
 import { waitFor } from '@ramp/sandbox/util/ports';
 
-type RouterKind = 'gatewayApi' | 'nginxIngress';
-
-/** The Ingress the nginxIngress plans name (the namespace's HTTPRoute is removed, so only the Ingress routes). */
-async function useIngress(h: EngineHarness, ns: string, host: string): Promise<void> {
-  await h.sb.cluster.delete(resource('httproutes'), ns, 'checkout');
-  await h.sb.cluster.create(resource('ingresses'), ns, {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    // Sticky weights on ingress-nginx ride on the main Ingress's cookie affinity (the router says so if it is missing).
-    metadata: {
-      name: 'checkout',
-      namespace: ns,
-      annotations: {
-        'nginx.ingress.kubernetes.io/affinity': 'cookie',
-        'nginx.ingress.kubernetes.io/session-cookie-name': 'ramp-sticky',
-      },
-    },
-    spec: {
-      ingressClassName: 'nginx',
-      rules: [
-        {
-          host,
-          http: {
-            paths: [
-              { path: '/', pathType: 'Prefix', backend: { service: { name: 'checkout', port: { number: 80 } } } },
-            ],
-          },
-        },
-      ],
-    },
-  });
-}
-
-function routerBlock(kind: RouterKind): Record<string, unknown> {
-  return kind === 'gatewayApi' ? { gatewayApi: { httpRoute: 'checkout' } } : { nginxIngress: { ingress: 'checkout' } };
-}
+/** Sticky weights on ingress-nginx ride on the main Ingress's cookie affinity (the router says so if it is missing). */
+const AFFINITY = {
+  'nginx.ingress.kubernetes.io/affinity': 'cookie',
+  'nginx.ingress.kubernetes.io/session-cookie-name': 'ramp-sticky',
+};
 
 /** The app's first version, deployed through the router under test (a first deploy goes straight to stable). */
 function firstPlan(kind: RouterKind, base: { namespace: string; replicas: number; metrics: unknown[] }) {
@@ -130,7 +99,7 @@ describe.each(ROUTERS)('gray release on %s', (kind) => {
   it('sends a header slice, then 5% → 10% → 25% of users exactly and stickily, then a sticky weight; promotes', async () => {
     const ns = `gray-${kind.toLowerCase()}`;
     const host = await prepareNamespace(h.sb, ns);
-    if (kind === 'nginxIngress') await useIngress(h, ns, host);
+    await routeBy(h, kind, ns, host, AFFINITY);
     const url = h.sb.urls.gateway;
     const base = { namespace: ns, replicas: 2, metrics: [] };
     const first = await waitForPhase(h.deps, (await createRollout(h.deps, firstPlan(kind, base))).id, [
@@ -247,7 +216,7 @@ describe.each(ROUTERS)('gray release on %s', (kind) => {
   it('gives exactly 10% of sequential numeric ids, the same ones on every request', async () => {
     const ns = `grayseq-${kind.toLowerCase()}`;
     const host = await prepareNamespace(h.sb, ns);
-    if (kind === 'nginxIngress') await useIngress(h, ns, host);
+    await routeBy(h, kind, ns, host, AFFINITY);
     const base = { namespace: ns, replicas: 2, metrics: [] };
     const first = await waitForPhase(h.deps, (await createRollout(h.deps, firstPlan(kind, base))).id, ['Succeeded']);
     const r = await createRollout(

@@ -15,8 +15,8 @@ import {
   waitForPhase,
   type EngineHarness,
 } from '../../helpers/engineHarness';
+import { routeBy, routerBlock, type RouterKind } from '../../helpers/grayRouters';
 
-type RouterKind = 'gatewayApi' | 'nginxIngress';
 const WEIGHT = 'nginx.ingress.kubernetes.io/canary-weight';
 
 interface Ingress {
@@ -66,35 +66,9 @@ describe.each<RouterKind>(['gatewayApi', 'nginxIngress'])('a route edited by han
     await h.sb.cluster.update(resource('httproutes'), ns, 'checkout', edited as never);
   }
 
-  /** The namespace's route as an Ingress (its HTTPRoute removed) for nginxIngress. */
-  async function routeBy(ns: string, host: string): Promise<void> {
-    if (kind !== 'nginxIngress') return;
-    await h.sb.cluster.delete(resource('httproutes'), ns, 'checkout');
-    await h.sb.cluster.create(resource('ingresses'), ns, {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'Ingress',
-      metadata: { name: 'checkout', namespace: ns },
-      spec: {
-        rules: [
-          {
-            host,
-            http: {
-              paths: [
-                { path: '/', pathType: 'Prefix', backend: { service: { name: 'checkout', port: { number: 80 } } } },
-              ],
-            },
-          },
-        ],
-      },
-    });
-  }
-
-  const routerBlock = () =>
-    kind === 'gatewayApi' ? { gatewayApi: { httpRoute: 'checkout' } } : { nginxIngress: { ingress: 'checkout' } };
-
   it('is reported and paused on, kept through later reconciles, and rewritten only on resume', async () => {
     const ns = `edited-${kind.toLowerCase()}`;
-    await routeBy(ns, await prepareNamespace(h.sb, ns));
+    await routeBy(h, kind, ns, await prepareNamespace(h.sb, ns));
     const base = { namespace: ns, replicas: 1 };
     const first = await createRollout(
       h.deps,
@@ -102,7 +76,7 @@ describe.each<RouterKind>(['gatewayApi', 'nginxIngress'])('a route edited by han
         ...base,
         version: 'v1',
         metrics: [],
-        strategy: { gray: { router: routerBlock(), steps: [{ setWeight: 100 }] } },
+        strategy: { gray: { router: routerBlock(kind), steps: [{ setWeight: 100 }] } },
       }),
     );
     expect((await waitForPhase(h.deps, first.id, ['Succeeded', 'Failed'])).phase).toBe('Succeeded');
@@ -113,7 +87,7 @@ describe.each<RouterKind>(['gatewayApi', 'nginxIngress'])('a route edited by han
         version: 'v2',
         strategy: {
           gray: {
-            router: routerBlock(),
+            router: routerBlock(kind),
             steps: [
               { setSlice: { matches: [{ header: { name: 'x-beta', value: '1' } }] } },
               { pause: { duration: '10m' } },
