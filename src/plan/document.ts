@@ -52,17 +52,24 @@ export function parseDocuments(text: string): ParsedDocuments {
 export function documentResult(p: ParsedDocuments, path = ''): DocumentResult {
   if (p.empty) return { ok: false, problems: [{ path, message: 'the plan is empty' }] };
   if (p.count > 1) return { ok: false, problems: [{ path, message: `expected one plan document, found ${p.count}` }] };
-  if (p.errors.length)
+  if (p.errors.length) {
+    // Only the first: one bad indent makes the yaml library report every later line too, and those
+    // go away once the first is fixed.
+    const e = p.errors[0];
+    const where = e.line !== undefined ? ` (line ${e.line}, column ${e.col ?? 1})` : '';
     return {
       ok: false,
-      problems: p.errors.map((e) => ({
-        path,
-        message: `not valid YAML or JSON${e.line !== undefined ? ` (line ${e.line}, column ${e.col})` : ''}: ${e.message}`,
-      })),
+      problems: [{ path, message: `not valid YAML or JSON${where}: ${yamlReason(e.message)}` }],
     };
+  }
   if (p.toJsError !== undefined)
     return { ok: false, problems: [{ path, message: `cannot be read as plain data: ${p.toJsError}` }] };
   return { ok: true, value: p.value };
+}
+
+/** The yaml library's message without its own copy of the position (` at line 3, column 1:`). */
+function yamlReason(message: string): string {
+  return message.replace(/ at line \d+, column \d+:?\s*$/, '');
 }
 
 export function readOneDocument(text: string, path = ''): DocumentResult {

@@ -9,6 +9,7 @@ import { schemaProblems } from '@ramp/kube-schemas';
 import { planSchema, type Plan } from './schema';
 import { readOneDocument } from './document';
 import { planLimitProblems } from './limits';
+import { locateProblems } from './sourcePositions';
 
 /** `['spec', 'steps', 2, 'setWeight']` → `spec.steps[2].setWeight`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -29,10 +30,17 @@ export function issuesToProblems(
     if (i.code === 'unrecognized_keys') {
       for (const k of i.keys) out.push({ path: formatPath([...path, k]), message: 'unknown field' });
     } else if (i.code === 'invalid_type' && i.input === undefined) {
-      out.push({ path: formatPath(path), message: `required: ${i.message}` });
+      // zod's own wording ("Invalid input: expected object, received undefined") says less than the schema's.
+      const message = i.message.startsWith('Invalid input') ? `expected ${withArticle(i.expected)}` : i.message;
+      out.push({ path: formatPath(path), message: `required: ${message}` });
     } else out.push({ path: formatPath(path), message: i.message });
   }
   return out;
+}
+
+/** `object` → `an object`, `string` → `a string`. */
+function withArticle(type: string): string {
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 }
 
 /** Validates a parsed document as a plan: its limits (src/plan/limits.ts), its schema, its pod template. */
@@ -62,5 +70,10 @@ export function validatePlan(input: unknown): Plan {
 export function parsePlanText(text: string): Plan {
   const doc = readOneDocument(text);
   if (!doc.ok) throw new PlanValidationError(doc.problems);
-  return validatePlan(doc.value);
+  try {
+    return validatePlan(doc.value);
+  } catch (err) {
+    if (err instanceof PlanValidationError) throw new PlanValidationError(locateProblems(text, err.problems));
+    throw err;
+  }
 }

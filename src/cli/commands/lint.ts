@@ -2,7 +2,7 @@
  * `ramp lint -f plan.yaml`: validates a plan offline with the same schema the API uses; every problem
  * with its field path; exit 0 valid, 2 problems.
  */
-import { PlanValidationError, type FieldProblem } from '../../errors';
+import { PlanValidationError, problemWhere, type FieldProblem } from '../../errors';
 import { EXIT_CODES } from '../exitCodes';
 import type { Command } from 'commander';
 import { compilePlan } from '../../plan/compile';
@@ -58,7 +58,7 @@ export function lint(file: string, text: string): { result: LintResult; plan?: P
 function problemsText(r: LintResult): string {
   return [
     `${r.file}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}`,
-    ...r.problems.map((p) => `  ${p.path || '(document)'}: ${p.message}`),
+    ...r.problems.map((p) => `  ${problemWhere(p)}: ${p.message}`),
   ].join('\n');
 }
 

@@ -1,4 +1,4 @@
 /** The plan layer's errors. */
-export { PlanValidationError, type FieldProblem } from './planValidationError';
+export { PlanValidationError, problemWhere, type FieldProblem } from './planValidationError';
 export { UnknownImplementationError } from './unknownImplementationError';
 export { PodPolicyError } from './podPolicyError';
