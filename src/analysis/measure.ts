@@ -81,7 +81,7 @@ async function measureCounters(
   ) {
     const what = kind === 'errorRate' ? 'http_requests_total' : 'http_request_duration_seconds_bucket';
     return {
-      measurement: { kind: 'missing', at: now, reason: `no ${what} series for the canary's pods yet (${promql})` },
+      measurement: { kind: 'missing', at: now, reason: `no ${what} series for the canary's pods yet`, query: promql },
       cursor: nextCursor,
     };
   }

@@ -42,7 +42,13 @@ export const measurementSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('value'), at: z.number(), value: z.number() }),
   /** No usable data: no series, NaN, or the provider unavailable. Judges treat it as inconclusive, never as a pass. */
-  z.object({ kind: z.literal('missing'), at: z.number(), reason: z.string() }),
+  z.object({
+    kind: z.literal('missing'),
+    at: z.number(),
+    reason: z.string(),
+    /** The query that found nothing, for the verdict's evidence (not its one-line reason). */
+    query: z.string().optional(),
+  }),
 ]);
 export type Measurement = z.infer<typeof measurementSchema>;
 

@@ -136,7 +136,11 @@ function decide(c: Context): void {
   // An Analysis event when a metric's decision changes, not every interval.
   if (c.analysis && describeVerdicts(c.loaded) !== describeVerdicts(c.next)) {
     const { phase } = c.next;
-    c.events.push({ at: c.now, type: 'Analysis', message: c.analysis.reason, phase, verdicts: c.analysis.verdicts });
+    const { reason, verdicts } = c.analysis;
+    // A rollback or pause that began on this verdict already told its reason: not twice in a row.
+    const told = out.events.some((e) => e.message.includes(reason));
+    const message = told ? `verdicts: ${verdicts.map((v) => `${v.metric} ${v.decision}`).join(', ')}` : reason;
+    c.events.push({ at: c.now, type: 'Analysis', message, phase, verdicts });
   }
 }
 

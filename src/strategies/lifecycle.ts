@@ -183,10 +183,19 @@ export function startRollback<S extends StrategyStateBase>(
   return transition(record, { ...changes, message: `rolling back: ${reason}` }, 'RollingBack', now);
 }
 
+/**
+ * The cause without its evidence (`analysis failed: errors` of `analysis failed: errors — canary 30%
+ * errors …`): the evidence was told when the rollback began and is kept in `rollback.reason`.
+ */
+function headline(why: string): string {
+  const cut = why.indexOf(' — ');
+  return cut > 0 ? why.slice(0, cut) : why;
+}
+
 /** Ends a rollback once the strategy says the cluster is back on stable. */
 export function finishRollback<S extends StrategyStateBase>(record: StrategyRecord<S>, now: number): Transition<S> {
   const aborted = record.rollback?.aborted ?? false;
-  const why = record.rollback?.reason ?? 'unknown reason';
+  const why = headline(record.rollback?.reason ?? 'unknown reason');
   const on = record.revisions.stable ?? 'the stable revision';
   if (record.rollback?.failed) {
     const message = `failed: ${why}; all traffic on ${on}`;

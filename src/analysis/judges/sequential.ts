@@ -16,11 +16,14 @@ import { LatencyStream, latencyStreamStateSchema } from './sequentialLatency';
 import { errorEvidence, latencyEvidence, type Evidence } from './sequentialEvidence';
 import { sequentialSettings } from './sequentialSettings';
 
-const SUMMARY = { fail: 'failed', pass: 'passed', continue: 'not decided yet', inconclusive: 'inconclusive' } as const;
-
 function missingReason(m: Measurement | undefined, kind: 'counts' | 'histogram'): string | undefined {
   if (m === undefined || m.kind === kind) return undefined;
   return m.kind === 'missing' ? m.reason : `expected a ${kind} measurement, got ${m.kind}`;
+}
+
+/** `{ query }` of a missing measurement that names its query, else nothing. */
+function queryOf(m: Measurement | undefined): { query?: string } {
+  return m?.kind === 'missing' && m.query !== undefined ? { query: m.query } : {};
 }
 
 /** The carry: the stream's state after the measurements the engine dropped. */
@@ -124,26 +127,25 @@ export class SequentialJudge implements Judge {
       return {
         metric: metric.name,
         decision: 'inconclusive',
-        reason: `${SUMMARY.inconclusive}: ${from.reason}`,
+        reason: from.reason,
         evidence: { missing: from.reason },
       };
     const r = metric.latency
       ? judgeLatency(measurements, ctx, metric.latency.quantile, from)
       : judgeErrors(measurements, ctx, from);
     const evidence = { ...r.evidence, measurements: measurements.length };
-    if (r.decision === 'fail')
-      return { metric: metric.name, decision: 'fail', reason: `${SUMMARY.fail}: ${r.reason}`, evidence };
+    if (r.decision === 'fail') return { metric: metric.name, decision: 'fail', reason: r.reason, evidence };
     const missing = missingReason(measurements[measurements.length - 1], kind);
     if (missing !== undefined)
       return {
         metric: metric.name,
         decision: 'inconclusive',
-        reason: `${SUMMARY.inconclusive}: ${missing}`,
-        evidence: { ...evidence, missing },
+        reason: missing,
+        evidence: { ...evidence, missing, ...queryOf(measurements[measurements.length - 1]) },
       };
     if (measurements.length === 0)
       return { metric: metric.name, decision: 'continue', reason: 'no measurements yet', evidence };
-    return { metric: metric.name, decision: r.decision, reason: `${SUMMARY[r.decision]}: ${r.reason}`, evidence };
+    return { metric: metric.name, decision: r.decision, reason: r.reason, evidence };
   }
 
   fold(measurements: readonly Measurement[], ctx: JudgeContext): unknown {

@@ -1,7 +1,8 @@
 /**
- * What the sequential judge tells humans: the counts, the ratio's estimate and its anytime-valid bound
- * (upper while deciding, lower on a fail), the log-likelihood ratios against their boundaries, and the
- * exposure — as verdict evidence (numbers) and one sentence. Pure.
+ * What the sequential judge tells: all the numbers (counts, the ratio's estimate and anytime-valid
+ * bounds, the log-likelihood ratios against their boundaries, the exposure) as verdict evidence, and
+ * one sentence for a human — the rates, then how much worse the canary is at least (fail), at most
+ * (pass), or how far the test is from either (undecided). Pure.
  */
 import { ratioEstimate, ratioLowerBound, ratioUpperBound, type EventCounts } from '../stats/conditionalRatio';
 import { num, pct } from './checks';
@@ -32,37 +33,43 @@ function testEvidence(t: SequentialTest): Evidence {
   };
 }
 
-/**
- * The ratio as a human should read it: on a fail, how much worse the canary is at least (the lower
- * bound at the test's own confidence); otherwise how much worse it could still be (the upper bound a
- * pass needs below maxRatio).
- */
-function ratioClause(
-  r: { intervals: readonly EventCounts[]; estimate: number; upper: number; alternative: number },
-  t: SequentialTest,
-  maxRatio: number | undefined,
-  decision: string,
-  name: string,
-): { clause: string; lower?: number } {
-  const max = maxRatio === undefined ? '' : ` (max ${maxRatio})`;
-  if (decision === 'fail') {
-    const lower = ratioLowerBound(r.intervals, r.alternative, t.opts.alpha);
-    return {
-      clause: `${name} ${fmt(r.estimate)}, at least ${fmt(lower)} with ${pct(1 - t.opts.alpha)} confidence${max}`,
-      lower,
-    };
-  }
-  return { clause: `${name} ${fmt(r.estimate)}, ${pct(1 - t.opts.beta)} bound ${fmt(r.upper)}${max}` };
+/** A share of a boundary reached, as a whole percent clipped to 0–100 (evidence can be negative). */
+function share(llr: number, boundary: number): string {
+  const x = boundary > 0 ? Math.min(1, Math.max(0, llr / boundary)) : 0;
+  return `${Math.round(x * 100)}%`;
 }
 
-/** Why the test stands where it does, in one clause. */
-function standing(t: SequentialTest, decision: string, what: string): string {
-  const fail = `evidence of a regression ${fmt(t.epochLlr)} of ${fmt(t.failBoundary)} needed to roll back`;
-  if (decision === 'fail')
-    return `the ${what} ratio is above 1 beyond doubt: evidence ${fmt(t.epochLlr)} ≥ ${fmt(t.failBoundary)} (false-rollback risk ≤ ${pct(t.opts.alpha)})`;
+/**
+ * Where an undecided test stands, for a human: how much of the evidence each outcome needs is there
+ * (the raw log-likelihood ratios and boundaries are in the verdict's evidence).
+ */
+function progress(t: SequentialTest): string {
   if (t.exposure < t.opts.minExposure)
-    return `${fail}; a pass needs ${t.opts.minExposure} canary requests, ${t.exposure} so far`;
-  return `${fail}; evidence of no regression ${fmt(t.passLlr)} of ${fmt(t.passBoundary)} needed to pass`;
+    return `a pass needs ${t.opts.minExposure} canary requests, ${t.exposure} so far`;
+  return `${share(t.passLlr, t.passBoundary)} of the evidence a pass needs, ${share(t.epochLlr, t.failBoundary)} of what a rollback needs`;
+}
+
+/**
+ * The ratio clause: on a fail, how much worse the canary is at least (the lower bound at the test's
+ * own confidence); on a pass, how much worse it could be at most.
+ */
+function ratioClause(
+  r: { intervals: readonly EventCounts[]; upper: number; alternative: number },
+  t: SequentialTest,
+  decision: string,
+  of: string,
+): { clause: string; lower?: number } {
+  if (decision === 'fail') {
+    const lower = ratioLowerBound(r.intervals, r.alternative, t.opts.alpha);
+    return { clause: `at least ${fmt(lower)}× ${of} (${pct(1 - t.opts.alpha)} confidence)`, lower };
+  }
+  if (decision === 'pass')
+    return {
+      clause: Number.isFinite(r.upper)
+        ? `at most ${fmt(r.upper)}× ${of} (${pct(1 - t.opts.beta)} confidence)`
+        : `no worse than the limit (${pct(1 - t.opts.beta)} confidence)`,
+    };
+  return { clause: progress(t) };
 }
 
 /** Evidence and reason for the error-rate stream. */
@@ -87,20 +94,20 @@ export function errorEvidence(s: ErrorRateStream, decision: string): { evidence:
     ...testEvidence(s.test),
   };
   const ratio = ratioClause(
-    { intervals: s.intervals, estimate, upper: bound, alternative: s.alternative },
+    { intervals: s.intervals, upper: bound, alternative: s.alternative },
     s.test,
-    s.settings.maxRatio,
     decision,
-    'ratio',
+    "stable's rate",
   );
   if (ratio.lower !== undefined) evidence.ratioLowerBound = num(ratio.lower);
-  const counts = `canary ${t.canaryErrors}/${t.canaryRequests} errors (${pct(canaryRate)}) vs stable ${t.stableErrors}/${t.stableRequests} (${pct(stableRate)}); ${ratio.clause}`;
+  const limit = s.settings.maxRatio === undefined ? '' : ` (limit ${s.settings.maxRatio}×)`;
+  const rates = `canary ${pct(canaryRate)} errors (${t.canaryErrors}/${t.canaryRequests}) vs stable ${pct(stableRate)} (${t.stableErrors}/${t.stableRequests})${limit}`;
   if (decision === 'pass' && !s.test.passing)
     return {
       evidence,
-      reason: `${counts}; the canary's error rate is below the negligible ${pct(NEGLIGIBLE_ERROR_RATE)} with ${pct(1 - s.settings.beta)} confidence`,
+      reason: `${rates}: below the negligible ${pct(NEGLIGIBLE_ERROR_RATE)} (${pct(1 - s.settings.beta)} confidence)`,
     };
-  return { evidence, reason: `${counts}; ${standing(s.test, decision, 'error')}` };
+  return { evidence, reason: `${rates}${decision === 'fail' || decision === 'pass' ? ':' : ';'} ${ratio.clause}` };
 }
 
 /** Evidence and reason for the latency stream. */
@@ -130,24 +137,26 @@ export function latencyEvidence(s: LatencyStream, decision: string): { evidence:
   // No alternative yet means nothing was tested, so there is no fail to bound from below.
   const ratio =
     s.alternative === undefined
-      ? { clause: `slow ratio ${fmt(estimate)}, bound ${fmt(bound)}`, lower: undefined }
+      ? { clause: progress(s.test), lower: undefined }
       : ratioClause(
-          { intervals: s.intervals, estimate, upper: bound, alternative: s.alternative },
+          { intervals: s.intervals, upper: bound, alternative: s.alternative },
           s.test,
-          undefined,
           decision,
-          'slow ratio',
+          "stable's share of slow requests",
         );
   if (ratio.lower !== undefined) evidence.slowRatioLowerBound = num(ratio.lower);
-  const where =
+  const slow =
     s.boundary === undefined
-      ? 'no boundary yet (the stable needs more observations)'
-      : `above ${fmt(s.boundary * 1000)} ms: canary ${s.slow.canary}/${s.slow.canaryRequests}, stable ${s.slow.stable}/${s.slow.stableRequests}`;
-  const head = `canary ${p} ${fmt(q.canary * 1000)} ms vs stable ${fmt(q.stable * 1000)} ms (max ${s.settings.maxRatio}×); slow requests ${where}; ${ratio.clause}`;
+      ? 'no slow-request boundary yet (the stable needs more observations)'
+      : `slow (above ${fmt(s.boundary * 1000)} ms): canary ${s.slow.canary}/${s.slow.canaryRequests} vs stable ${s.slow.stable}/${s.slow.stableRequests}`;
+  const head = `canary ${p} ${fmt(q.canary * 1000)} ms vs stable ${fmt(q.stable * 1000)} ms (limit ${s.settings.maxRatio}×)`;
   if (decision === 'pass' && !s.test.passing)
     return {
       evidence,
-      reason: `${head}; the stable never exceeded the boundary and the canary's ${p} is at or below it with ${pct(1 - s.settings.beta)} confidence`,
+      reason: `${head}; the stable never went above the slow boundary and the canary's ${p} is at or below it (${pct(1 - s.settings.beta)} confidence)`,
     };
-  return { evidence, reason: `${head}; ${standing(s.test, decision, 'slow-request')}` };
+  return {
+    evidence,
+    reason: `${head}; ${slow}${decision === 'fail' || decision === 'pass' ? ':' : ';'} ${ratio.clause}`,
+  };
 }

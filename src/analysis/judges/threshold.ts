@@ -73,13 +73,6 @@ function valueCheck(m: Measurement, min: number | undefined, max: number | undef
   };
 }
 
-const SUMMARY: Record<Verdict['decision'], string> = {
-  fail: 'failed',
-  pass: 'passed',
-  inconclusive: 'inconclusive',
-  continue: 'not decided yet',
-};
-
 /** Judges query metrics against their threshold, errorRate and latency canary-vs-stable over a window. */
 export class ThresholdJudge implements Judge {
   readonly kind = 'threshold';
@@ -101,7 +94,7 @@ export class ThresholdJudge implements Judge {
       return {
         metric: ctx.metric.name,
         decision: 'inconclusive',
-        reason: `${SUMMARY.inconclusive}: ${why}`,
+        reason: why,
         evidence: { missing: why },
       };
     }
@@ -182,11 +175,11 @@ export class ThresholdJudge implements Judge {
         t.failures > rules.failureLimit
           ? `${t.failures} failed checks > failureLimit ${rules.failureLimit}`
           : `${t.longestRun} failed checks in a row`;
-      return `${SUMMARY.fail}: ${why}; latest: ${latest.reason}`;
+      return `${why}; latest: ${latest.reason}`;
     }
-    if (t.decision === 'pass') return `${SUMMARY.pass}: ${counted}; latest: ${latest.reason}`;
-    if (t.decision === 'inconclusive') return `${SUMMARY.inconclusive}: ${latest.reason}`;
+    if (t.decision === 'pass') return `${counted}; latest: ${latest.reason}`;
+    if (t.decision === 'inconclusive') return latest.reason;
     const need = latest.outcome === 'pass' ? `; a pass needs ${rules.minChecks} checks` : '';
-    return `${SUMMARY.continue}: ${latest.reason}; ${counted}${need}`;
+    return `${latest.reason}; ${counted}${need}`;
   }
 }

@@ -35,7 +35,10 @@ export function printResult(
 
 /** `rollout shop.checkout.3 promoted after 1m12s: <message>` — the last line of a wait. */
 export function finalLine(view: RolloutView, now: number): string {
-  return `rollout ${view.id} ${outcomeText(view)} after ${elapsedText(elapsedMs(view, now))}: ${view.message}`;
+  const outcome = outcomeText(view);
+  // The record's message often begins with the outcome too ("rolled back: …"): say it once.
+  const message = view.message.startsWith(`${outcome}: `) ? view.message.slice(outcome.length + 2) : view.message;
+  return `rollout ${view.id} ${outcome} after ${elapsedText(elapsedMs(view, now))}: ${message}`;
 }
 
 /** What a started (or operated-on) rollout looks like now, in one paragraph. */

@@ -60,10 +60,15 @@ describe('the sequential judge on the sandbox', () => {
     expect(verdict?.evidence.llr as number).toBeGreaterThanOrEqual(verdict?.evidence.failBoundary as number);
     expect(verdict?.evidence.ratio as number).toBeGreaterThan(1.2);
     expect(done.rollback?.reason).toMatch(
-      /analysis failed: .*errors: failed: canary \d+\/\d+ errors .* vs stable \d+\/\d+ .*ratio/,
+      /^analysis failed: errors — canary [\d.]+% errors \(\d+\/\d+\) vs stable [\d.]+% \(\d+\/\d+\) .*: at least [\d.]+× stable.s rate/,
     );
     // It never got past the analyze step at 25%.
     expect(canaryState(done).weight).toBeLessThanOrEqual(25);
+    // The evidence is told once, when the rollback begins; the verdict and the end only name the cause.
+    const messages = (await h.deps.events.read(r.id)).map((e) => e.event.message);
+    const evidence = done.rollback?.reason.split(' — ')[1] ?? '';
+    expect(messages.filter((m) => m.includes(evidence))).toEqual([`rolling back: ${done.rollback?.reason}`]);
+    expect(done.message).toMatch(/^rolled back: analysis failed: errors; all traffic on \w+$/);
   }, 240_000);
 
   it('promotes a canary that fails exactly as often as stable, after a pass with its bound below maxRatio', async () => {

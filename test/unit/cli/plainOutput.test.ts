@@ -63,9 +63,7 @@ describe('results', () => {
     const first = { ...finalGood(), stepIndex: 0, history: [] };
     expect(statusText(first, T0)).toContain('phase      promoted · steps done (4/4)');
     expect(listText([first], T0)).toContain('promoted  4/4');
-    expect(finalLine(finalGood(), T0 + 99_000)).toBe(
-      'rollout shop.checkout.3 promoted after 8s: promoted: bbbbbbbbbb is stable',
-    );
+    expect(finalLine(finalGood(), T0 + 99_000)).toBe('rollout shop.checkout.3 promoted after 8s: bbbbbbbbbb is stable');
   });
 });
 
