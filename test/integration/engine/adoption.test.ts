@@ -4,13 +4,16 @@
  * `spec.adopt`); a plan that adopts it takes it over with no failed request — Ramp's stable ReplicaSet
  * from its template at its size, the Service pointed at it only once every pod is ready, the Deployment
  * scaled to 0 (and annotated) only after — and canaries the new version through the strategy as usual.
- * `release` hands it back, again with no failed request. The API server's changes are watched as they
+ * `ramp release --wait` (the CLI, over HTTP) hands it back, again with no failed request. The API server's changes are watched as they
  * happen, so the order is evidence, not inference.
  */
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import request from 'supertest';
 import { LoadGenerator, resource, waitFor, type ClusterEvent, type KubeObject, type LoadReport } from '@ramp/sandbox';
 import { demoPlanInput } from '../../../src/cli/demoPlan';
 import type { RolloutView } from '../../../src/api/schemas';
+import type { RolloutRecord } from '../../../src/engine/record';
 import { PlanValidationError } from '../../../src/errors';
 import { createRollout } from '../../../src/engine/rollouts';
 import { validatePlan } from '../../../src/plan/parse';
@@ -18,6 +21,7 @@ import { prepareNamespace, startEngineHarness, waitForPhase, type EngineHarness 
 import { bearer, startApi, TOKENS, type ApiHarness } from '../api/apiHarness';
 
 const NS = 'adopt';
+const ROOT = resolve(__dirname, '..', '..', '..');
 const admin = bearer(TOKENS.admin);
 const base = `/api/v1/namespaces/${NS}/rollouts`;
 
@@ -51,6 +55,18 @@ class Changes {
     if (!hit) throw new Error(`no ${kind} ${name} change matched`);
     return hit.at;
   }
+}
+
+/** Runs `bin/ramp args…` as a CI job would (CI=true, the server's URL and a token); its exit code and output. */
+function ramp(url: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', RAMP_URL: url, RAMP_TOKEN: TOKENS.admin };
+  delete env.GITHUB_STEP_SUMMARY;
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'ramp'), ...args], { cwd: ROOT, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((res) => child.on('close', (code) => res({ code, stdout, stderr })));
 }
 
 /** A plain Deployment `checkout` of the demo app v1 (3 pods) and the Service in front of it. */
@@ -201,18 +217,31 @@ describe('adopting a plain Deployment, and releasing it', () => {
     expect(Object.keys(adopting.byRevision)).toEqual(expect.arrayContaining([adopted, v2]));
     expect(Object.keys(adopting.byRevision).length).toBeGreaterThanOrEqual(3);
 
-    // A rollout is active: release waits its turn (409); once it ends, release hands the app back.
+    // `ramp release --wait` as a pipeline runs it, over HTTP: while it runs a second release waits its
+    // turn (exit 5, the 409); once it ends, the app is handed back and the first exits 0.
     let releaseId = '';
     const from = Date.now();
+    const { url } = await api.startServer();
     const releasing = await underLoad(h, host, 11, async () => {
-      const started = (await request(api.app).post(`${base}/checkout/release`).set(admin).send({}).expect(201))
-        .body as RolloutView;
-      releaseId = started.id;
-      expect(started.release).toMatchObject({ deployment: 'checkout' });
-      const busy = await request(api.app).post(`${base}/checkout/release`).set(admin).send({}).expect(409);
-      expect(busy.body.error.code).toBe('ACTIVE_ROLLOUT_EXISTS');
-      const done = await waitForPhase(h.deps, releaseId, ['Succeeded', 'Failed'], 120_000);
-      expect(done.phase).toBe('Succeeded');
+      const waiting = ramp(url, ['release', 'checkout', '-n', NS, '--wait', '-o', 'json']);
+      let active: RolloutRecord | undefined;
+      await waitFor(
+        async () => (active = await h.deps.store.getActive(NS, 'checkout')) !== undefined,
+        'the release to start',
+        30_000,
+        50,
+      );
+      releaseId = active?.id ?? '';
+      expect(active?.release).toMatchObject({ deployment: 'checkout' });
+      const busy = await ramp(url, ['release', 'checkout', '-n', NS]);
+      expect({ code: busy.code, stderr: busy.stderr }).toMatchObject({
+        code: 5,
+        stderr: expect.stringMatching(/already has an active rollout/),
+      });
+      const done = await waiting;
+      expect(done.code).toBe(0);
+      const view = JSON.parse(done.stdout) as RolloutView;
+      expect(view).toMatchObject({ id: releaseId, phase: 'Succeeded', outcome: 'released' });
     });
     changes.stop();
     const released = await h.deps.store.get(releaseId);
