@@ -20,6 +20,7 @@ const KUBERNETES_LANE = [
   'test/integration/api/kubernetesAuth.test.ts',
   'test/e2e/cliRollout.test.ts',
   'test/e2e/sandboxCli.test.ts',
+  'test/e2e/helmInstall.test.ts',
   'packages/sandbox/test/integration/sandbox/cluster.test.ts',
   'packages/sandbox/test/integration/kubernetes/realControlPlane.test.ts',
 ];
@@ -75,6 +76,8 @@ module.exports = {
         '/packages/sandbox/test/integration/kubernetes/',
         // SubjectAccessReview is the real API server's only.
         '/test/integration/api/kubernetesAuth.test.ts',
+        // The chart installed with RBAC, TokenReview and SubjectAccessReview: the real API server's only.
+        '/test/e2e/helmInstall.test.ts',
       ],
       globals: { RAMP_CONTROL_PLANE: 'home-made' },
     },

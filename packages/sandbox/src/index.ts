@@ -63,7 +63,7 @@ export { activeTargets, PrometheusQueryError, queryInstant, type InstantSample }
 export { createDemoApp, type DemoApp, type DemoAppOptions } from './demoApp/app';
 export { startupFromEnv, type DemoConfig, type DemoStartup } from './demoApp/config';
 export { DEMO_APP, DEMO_HOST, DEMO_NAMESPACE, demoManifests } from './demoManifests';
-export { demoAppMainPath } from './kubelet/imageRegistry';
+export { demoAppMainPath, rampMainPath } from './kubelet/imageRegistry';
 
 // Processes, ports, Redis.
 export { ensureRedis, redisAnswers, type EnsureRedisOptions, type RedisHandle } from './redis';

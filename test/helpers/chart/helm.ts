@@ -3,10 +3,11 @@
  * Same rule as jest.config.js's kubernetes lane: run when it is built, RAMP_KUBERNETES_LANE=1 insists
  * (fail with the build command when it is missing), otherwise skip saying why.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import YAML from 'yaml';
 
 export const REPO = join(__dirname, '..', '..', '..');
@@ -41,6 +42,25 @@ export function helm(args: string[]): HelmRun {
   if (!bin) throw new Error('helm is not built');
   const r = spawnSync(bin, args, { encoding: 'utf8', env: { ...process.env, HELM_CACHE_HOME: tmpHome() } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs helm without blocking the event loop (a test polls the API while `helm upgrade` waits), against
+ * `kubeconfig`; resolves with what it printed, how it ended and its wall time.
+ */
+export function helmAsync(args: string[], kubeconfig?: string): Promise<HelmRun & { ms: number }> {
+  const bin = helmBinary();
+  if (!bin) return Promise.reject(new Error('helm is not built'));
+  const started = performance.now();
+  const env = { ...process.env, HELM_CACHE_HOME: tmpHome(), HELM_CONFIG_HOME: tmpHome(), HELM_DATA_HOME: tmpHome() };
+  return new Promise((resolve) => {
+    const p = spawn(bin, [...(kubeconfig ? ['--kubeconfig', kubeconfig] : []), ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    p.on('close', (status) => resolve({ status, stdout, stderr, ms: performance.now() - started }));
+  });
 }
 
 let home: string | undefined;

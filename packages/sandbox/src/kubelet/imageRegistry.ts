@@ -114,6 +114,40 @@ export function demoAppImage(root: string = packageRoot()): ImageDefinition {
   };
 }
 
+/** The preload that gives a Node.js container a port space of its own (podNetworkShim.ts), compiled. */
+export function podNetworkShimPath(root: string = packageRoot()): string {
+  return join(root, 'dist', 'kubelet', 'podNetworkShim.js');
+}
+
+/**
+ * Ramp's compiled CLI: the sandbox is a workspace package of the Ramp repository (packages/sandbox), and
+ * the image the Helm chart names is that repository's build (`npx tsc -b tsconfig.build.json`).
+ */
+export function rampMainPath(root: string = packageRoot()): string {
+  return join(root, '..', '..', 'dist', 'src', 'cli', 'main.js');
+}
+
+/**
+ * `ramp.dev/ramp:<tag>` → the image the chart installs: its entrypoint is `ramp`, the container's args
+ * follow (Docker semantics: a `command` replaces the entrypoint). Ramp listens on 0.0.0.0 as a container
+ * should, so it runs with the pod-network preload; every tag is the local build.
+ */
+export function rampImage(root: string = packageRoot()): ImageDefinition {
+  const main = rampMainPath(root);
+  const shim = podNetworkShimPath(root);
+  return {
+    pattern: 'ramp.dev/ramp:*',
+    build: (c) =>
+      c.command && c.command.length > 0
+        ? { command: c.command[0], args: [...c.command.slice(1), ...(c.args ?? [])] }
+        : { command: process.execPath, args: ['--require', shim, main, ...(c.args ?? [])] },
+    unavailable: () => {
+      if (!existsSync(main)) return `${main} is missing: compile Ramp first (npx tsc -b tsconfig.build.json)`;
+      return existsSync(shim) ? undefined : `${shim} is missing: compile the sandbox first (npm run build)`;
+    },
+  };
+}
+
 /** `ramp.dev/exec:<tag>` → the container's own `command` + `args`, run directly (no shell). */
 export function execImage(): ImageDefinition {
   return {
@@ -130,9 +164,9 @@ export function execImage(): ImageDefinition {
 export class ImageRegistry {
   private readonly definitions: { match: RegExp; definition: ImageDefinition }[] = [];
 
-  /** A registry with the built-in images (demo app and exec). */
+  /** A registry with the built-in images (demo app, Ramp and exec). */
   static withBuiltins(root?: string): ImageRegistry {
-    return new ImageRegistry().register(demoAppImage(root)).register(execImage());
+    return new ImageRegistry().register(demoAppImage(root)).register(rampImage(root)).register(execImage());
   }
 
   /** Adds a definition (checked after the ones already registered). */

@@ -48,7 +48,7 @@ export interface KubeletOptions {
    * reads logs in-process).
    */
   server?: { cert: string; key: string; clientCa: string };
-  /** Default: the built-in images (demo app, exec). */
+  /** Default: the built-in images (demo app, Ramp, exec). */
   images?: ImageRegistry;
   /** Crash-loop and image-pull back-off. Default 10 s doubling to 300 s, as Kubernetes. */
   backoff?: BackoffPolicy;

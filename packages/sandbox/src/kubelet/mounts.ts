@@ -59,16 +59,50 @@ export function resolveCommand(command: string, path: string | undefined): strin
   return undefined;
 }
 
-/** `command args…` run in a new mount namespace with `mounts` made first. */
+/** Where sources are held while targets are mounted: the first candidate no target covers. */
+const STAGING_CANDIDATES = ['/run/ramp-sandbox/mounts', '/var/tmp/ramp-sandbox-mounts', '/dev/shm/ramp-sandbox-mounts'];
+
+function covers(target: string, path: string): boolean {
+  const t = target.replace(/\/+$/, '');
+  return t === '' || path === t || path.startsWith(`${t}/`);
+}
+
+/** A staging directory that no mount target covers (so mounting a target cannot hide it). */
+export function stagingDir(targets: readonly string[]): string {
+  const free = STAGING_CANDIDATES.find((c) => !targets.some((t) => covers(t, c)));
+  if (!free) throw new Error(`no staging directory for mounts over ${targets.join(', ')}`);
+  return free;
+}
+
+/**
+ * `command args…` run in a new mount namespace with `mounts` made first. Every source is bound into a
+ * staging tmpfs before any target is mounted, because a target may cover another volume's source (an
+ * emptyDir at /tmp covers the sandbox's pod directories when they live under /tmp, as in tests); targets
+ * are then mounted parents first, as container runtimes order them, so a later mount is not hidden by
+ * an earlier one over its parent.
+ */
 export function withMounts(
   command: string,
   args: readonly string[],
   mounts: readonly BindMount[],
 ): { command: string; args: string[] } {
-  const lines = ['set -e'];
-  for (const m of mounts) {
-    lines.push(`mkdir -p ${quote(m.target)}`, `mount --bind ${quote(m.source)} ${quote(m.target)}`);
-    if (m.readOnly) lines.push(`mount -o remount,bind,ro ${quote(m.target)}`);
+  const stage = stagingDir(mounts.map((m) => m.target));
+  const lines = ['set -e', `mkdir -p ${quote(stage)}`, `mount -t tmpfs -o mode=700 ramp-mounts ${quote(stage)}`];
+  mounts.forEach((m, i) => {
+    const staged = quote(`${stage}/${i}`);
+    lines.push(`if [ -d ${quote(m.source)} ]; then mkdir ${staged}; else : > ${staged}; fi`);
+    lines.push(`mount --bind ${quote(m.source)} ${staged}`);
+  });
+  const depth = (p: string): number => p.split('/').filter(Boolean).length;
+  const ordered = mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.target) - depth(b.m.target));
+  for (const { m, i } of ordered) {
+    const staged = quote(`${stage}/${i}`);
+    const target = quote(m.target);
+    lines.push(
+      `if [ -d ${staged} ]; then mkdir -p ${target}; else mkdir -p "$(dirname ${target})"; [ -e ${target} ] || : > ${target}; fi`,
+    );
+    lines.push(`mount --bind ${staged} ${target}`);
+    if (m.readOnly) lines.push(`mount -o remount,bind,ro ${target}`);
   }
   lines.push('exec "$@"');
   return {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { demoAppImage, ImageRegistry, parseImageReference } from '../../../src/kubelet/imageRegistry';
+import { demoAppImage, ImageRegistry, parseImageReference, rampImage } from '../../../src/kubelet/imageRegistry';
 import { IpAllocator } from '../../../src/kubelet/ipAllocator';
 
 describe('image references', () => {
@@ -47,6 +47,24 @@ describe('ImageRegistry', () => {
       args: ['/repo/dist/demoApp/main.js', '--default-version=v7', '--x'],
     });
     expect(def.build({ command: ['sleep', '5'] }, ref)).toEqual({ command: 'sleep', args: ['5'] });
+  });
+
+  it("runs Ramp as the chart's image: entrypoint `ramp` (with the pod-network preload), the container's args after it", () => {
+    const def = rampImage('/repo/packages/sandbox');
+    const ref = parseImageReference('ramp.dev/ramp:0.1.0');
+    expect(def.build({ args: ['worker', '--concurrency=8'] }, ref)).toEqual({
+      command: process.execPath,
+      args: [
+        '--require',
+        '/repo/packages/sandbox/dist/kubelet/podNetworkShim.js',
+        '/repo/dist/src/cli/main.js',
+        'worker',
+        '--concurrency=8',
+      ],
+    });
+    expect(def.build({ command: ['node', '-e', '1'] }, ref)).toEqual({ command: 'node', args: ['-e', '1'] });
+    const missing = images.pull('ramp.dev/ramp:0.1.0');
+    expect(!missing.ok && missing.message).toContain('compile Ramp first');
   });
 
   it('takes extra definitions, first match winning', () => {
