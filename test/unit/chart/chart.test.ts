@@ -25,6 +25,9 @@ const COMBINATIONS: Record<string, unknown> = {
     redis: { existingSecret: 'my-redis', bundled: { enabled: false } },
     auth: { staticTokens: { existingSecret: 'my-tokens', existingSecretKey: 'tokens' } },
   },
+  'external Redis through Sentinel': {
+    redis: { url: 'redis+sentinel://sentinel-0:26379,sentinel-1:26379/mymaster', bundled: { enabled: false } },
+  },
   'bundled Redis without persistence': { redis: { bundled: { persistence: { enabled: false } } } },
   watchNamespaces: { watchNamespaces: ['shop', 'billing'] },
   ServiceMonitor: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } },
@@ -200,6 +203,7 @@ describeWithHelm('the Helm chart', () => {
     ],
     [{ podPolicy: { file: { levle: 'restricted' } } }, "additional properties 'levle' not allowed"],
     [{ redis: { url: 'redis://x:6379' } }, 'set redis.bundled.enabled=false'],
+    [{ redis: { url: 'http://x:6379', bundled: { enabled: false } } }, '/redis/url'],
     [{ redis: { bundled: { enabled: false } } }, 'redis: no Redis'],
   ])('refuses %j naming the key', (values, message) => {
     const r = helm(['template', 'ramp', CHART, '-f', valuesFile(values)]);
