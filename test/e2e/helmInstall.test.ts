@@ -351,8 +351,10 @@ spec:
     expect(made).toEqual(
       [
         'ClusterRole/ramp',
+        'ClusterRole/ramp-api',
         'ClusterRole/ramp-auth',
         'ClusterRoleBinding/ramp',
+        'ClusterRoleBinding/ramp-api',
         'ClusterRoleBinding/ramp-auth',
         'ConfigMap/ramp',
         'Deployment/ramp-api',
@@ -362,6 +364,7 @@ spec:
         'Secret/ramp-redis-url',
         'Service/ramp-api',
         'ServiceAccount/ramp',
+        'ServiceAccount/ramp-api',
       ].sort(),
     );
     const present = async (): Promise<string[]> =>

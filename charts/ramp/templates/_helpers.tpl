@@ -46,6 +46,15 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- end -}}
 {{- end -}}
 
+{{- /* The API pods' ServiceAccount: their own, so they hold only the reads and the auth reviews. */ -}}
+{{- define "ramp.apiServiceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (printf "%s-api" (include "ramp.serviceAccountName" .)) .Values.serviceAccount.apiName -}}
+{{- else -}}
+{{- default (include "ramp.serviceAccountName" .) .Values.serviceAccount.apiName -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Which Redis: "external" (a URL or an existing Secret) or "bundled"; fails on none or both. */}}
 {{- define "ramp.redisMode" -}}
 {{- $external := or .Values.redis.url .Values.redis.existingSecret -}}

@@ -16,16 +16,22 @@ import {
 
 const FIXTURES = join(REPO, 'test', 'fixtures', 'kubeCalls');
 const fixture = (name: string): string => join(FIXTURES, name, 'src', 'cli', 'main.ts');
+/** The workers' ServiceAccount (every call) and the API's (the reads, and the reviews with auth.mode kubernetes). */
 const SA = 'ramp';
+const API_SA = 'ramp-api';
+const READS = ['get', 'list', 'watch'];
 
 let calls: KubeCall[];
 /** The cluster's reviews are only the `kubernetes` authenticator's (auth.mode kubernetes). */
 let authCalls: KubeCall[];
 let staticCalls: KubeCall[];
+/** What the API pods may do to the cluster: read it (the API checks plans against it, never writes). */
+let readCalls: KubeCall[];
 beforeAll(() => {
   calls = scanCalls();
   authCalls = calls.filter((c) => c.scope === 'cluster');
   staticCalls = calls.filter((c) => c.scope !== 'cluster');
+  readCalls = staticCalls.filter((c) => READS.includes(c.verb));
 }, 60_000);
 
 function kinds(objects: RenderedObject[]): string[] {
@@ -67,18 +73,40 @@ describeWithHelm('the RBAC the chart grants', () => {
     ]);
     for (const values of [{}, { watchNamespaces: ['shop'] }]) {
       const objects = template({ ...values, auth: { mode: 'kubernetes' } });
-      const grants = grantsOf(objects, SA);
-      expect(disallowedCalls(calls, grants, 'watchNamespaces' in values ? ['shop'] : undefined)).toEqual([]);
-      expect(unusedGrants(calls, grants)).toEqual([]);
+      const namespaces = 'watchNamespaces' in values ? ['shop'] : undefined;
+      const api = grantsOf(objects, API_SA);
+      expect(disallowedCalls([...readCalls, ...authCalls], api, namespaces)).toEqual([]);
+      expect(unusedGrants([...readCalls, ...authCalls], api)).toEqual([]);
+      // The workers never authenticate anyone.
+      const workers = grantsOf(objects, SA);
+      expect(disallowedCalls(staticCalls, workers, namespaces)).toEqual([]);
+      expect(unusedGrants(staticCalls, workers)).toEqual([]);
       expect(
         objects.filter((o) => o.kind === 'ClusterRole').map((o) => (o.metadata as { name: string }).name),
       ).toContain('ramp-auth');
     }
   });
 
+  it('gives the API pods a ServiceAccount of their own that may only read what the code reads', () => {
+    for (const values of [{}, { watchNamespaces: ['shop'] }]) {
+      const objects = template(values);
+      const namespaces = 'watchNamespaces' in values ? ['shop'] : undefined;
+      const api = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'ramp-api');
+      const pod = (api?.spec as { template: { spec: { serviceAccountName: string } } }).template.spec;
+      expect(pod.serviceAccountName).toBe(API_SA);
+      const grants = grantsOf(objects, API_SA);
+      expect(grants.filter((g) => !READS.includes(g.verb))).toEqual([]);
+      expect(disallowedCalls(readCalls, grants, namespaces)).toEqual([]);
+      expect(unusedGrants(readCalls, grants)).toEqual([]);
+    }
+    process.stderr.write(
+      `[rbac] API: ${new Set(readCalls.map((c) => `${c.verb} ${c.group}/${c.resource}`)).size} distinct reads\n`,
+    );
+  });
+
   it('without watchNamespaces: one ClusterRole allowing every call and nothing else, no *', () => {
     const objects = template({});
-    expect(kinds(objects).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding']);
+    expect(kinds(objects).sort()).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding']);
     const grants = grantsOf(objects, SA);
     expect(disallowedCalls(staticCalls, grants)).toEqual([]);
     expect(unusedGrants(staticCalls, grants)).toEqual([]);
@@ -90,7 +118,7 @@ describeWithHelm('the RBAC the chart grants', () => {
   it('with watchNamespaces: a Role per namespace (the namespace object by name only), no ClusterRole', () => {
     const namespaces = ['shop', 'billing'];
     const objects = template({ watchNamespaces: namespaces });
-    expect(kinds(objects).sort()).toEqual(['Role', 'Role', 'RoleBinding', 'RoleBinding']);
+    expect(kinds(objects).sort()).toEqual([...Array(4).fill('Role'), ...Array(4).fill('RoleBinding')]);
     const grants = grantsOf(objects, SA);
     expect(disallowedCalls(staticCalls, grants, namespaces)).toEqual([]);
     expect(unusedGrants(staticCalls, grants)).toEqual([]);
@@ -98,6 +126,11 @@ describeWithHelm('the RBAC the chart grants', () => {
       ['shop'],
       ['billing'],
     ]);
+    expect(
+      grantsOf(objects, API_SA)
+        .filter((g) => g.resource === 'namespaces')
+        .map((g) => g.resourceNames),
+    ).toEqual([['shop'], ['billing']]);
     expect(JSON.stringify(objects.filter((o) => /Role$/.test(o.kind)))).not.toContain('*');
   });
 
