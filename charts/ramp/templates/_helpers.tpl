@@ -128,12 +128,15 @@ seccompProfile:
 {{- else if .Values.metricProviders.prometheusUrl }}
 - --prometheus-url={{ .Values.metricProviders.prometheusUrl }}
 {{- end }}
+{{- if .Values.notifications.file }}
+- --notifications-file=/etc/ramp/config/notifications.yaml
+{{- end }}
 {{- with .Values.watchNamespaces }}
 - --namespaces={{ join "," . }}
 {{- end }}
 {{- end -}}
 
-{{/* Volumes both Ramp Deployments mount: settings, provider credentials, /tmp. */}}
+{{/* Volumes both Ramp Deployments mount: settings, provider and notifier credentials, /tmp. */}}
 {{- define "ramp.engineVolumes" -}}
 - name: config
   configMap:
@@ -143,6 +146,11 @@ seccompProfile:
     sizeLimit: 64Mi
 {{- range .Values.metricProviders.secrets }}
 - name: provider-{{ .name }}
+  secret:
+    secretName: {{ .secretName }}
+{{- end }}
+{{- range .Values.notifications.secrets }}
+- name: notifier-{{ .name }}
   secret:
     secretName: {{ .secretName }}
 {{- end }}
@@ -157,6 +165,11 @@ seccompProfile:
 {{- range .Values.metricProviders.secrets }}
 - name: provider-{{ .name }}
   mountPath: /etc/ramp/secrets/{{ .name }}
+  readOnly: true
+{{- end }}
+{{- range .Values.notifications.secrets }}
+- name: notifier-{{ .name }}
+  mountPath: /etc/ramp/notifier-secrets/{{ .name }}
   readOnly: true
 {{- end }}
 {{- end -}}

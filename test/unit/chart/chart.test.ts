@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import { providersConfigSchema } from '../../../src/analysis/providers/registry';
 import { tokenFileSchema } from '../../../src/api/auth/staticTokens';
 import { podPolicyConfigSchema } from '../../../src/policy/podPolicy';
+import { notificationsConfigSchema } from '../../../src/notifications/config';
 import { performance } from 'node:perf_hooks';
 import { registerServer } from '../../../src/cli/commands/server';
 import { registerWorker } from '../../../src/cli/commands/worker';
@@ -71,6 +72,22 @@ const COMBINATIONS: Record<string, unknown> = {
       secrets: [{ name: 'prom', secretName: 'prometheus-token' }],
     },
     podPolicy: { level: 'restricted', file: { namespaces: { build: { level: 'baseline' } } } },
+    notifications: {
+      file: {
+        notifiers: [
+          {
+            name: 'deploys',
+            webhook: { url: 'https://hooks.example.com/ramp', secretFile: '/etc/ramp/notifier-secrets/hook/secret' },
+            events: ['Promoted', 'RolledBack', 'Failed'],
+          },
+          { name: 'team-slack', slack: { urlFile: '/etc/ramp/notifier-secrets/slack/url' }, namespaces: ['shop'] },
+        ],
+      },
+      secrets: [
+        { name: 'hook', secretName: 'ramp-hook-secret' },
+        { name: 'slack', secretName: 'ramp-slack-url' },
+      ],
+    },
   },
 };
 
@@ -188,6 +205,18 @@ describeWithHelm('the Helm chart', () => {
     const config = data('ramp', 'ConfigMap');
     expect(providersConfigSchema.safeParse(YAML.parse(config['providers.yaml'])).success).toBe(true);
     expect(podPolicyConfigSchema.safeParse(YAML.parse(config['pod-policy.yaml'])).success).toBe(true);
+    expect(notificationsConfigSchema.safeParse(YAML.parse(config['notifications.yaml'])).success).toBe(true);
+    // Both commands read the notifiers, and the files they name are where the Secrets are mounted.
+    for (const name of ['ramp-api', 'ramp-worker']) {
+      const d = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
+      const c = (
+        d?.spec as { template: { spec: { containers: { args: string[]; volumeMounts: { mountPath: string }[] }[] } } }
+      ).template.spec.containers[0];
+      expect(c.args).toContain('--notifications-file=/etc/ramp/config/notifications.yaml');
+      expect(c.volumeMounts.map((m) => m.mountPath)).toEqual(
+        expect.arrayContaining(['/etc/ramp/notifier-secrets/hook', '/etc/ramp/notifier-secrets/slack']),
+      );
+    }
     const tokens = tokenFileSchema.safeParse(YAML.parse(data('ramp-tokens', 'Secret')['tokens.yaml']));
     expect(tokens.success && tokens.data.tokens).toHaveLength(2);
   });
