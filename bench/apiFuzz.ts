@@ -55,7 +55,29 @@ function schemathesis(): string {
 
 interface HarEntry {
   request: { method: string; url: string };
-  response: { status: number };
+  response: { status: number; content?: { text?: string } };
+}
+
+/**
+ * The fields 422 answers named, most named first: what made plans the document calls valid unfit —
+ * rules JSON Schema cannot say (the URL's namespace, the cluster), or ones the document could still say.
+ */
+function refusedFields(harPath: string, top: number): [string, number][] {
+  const har = JSON.parse(readFileSync(harPath, 'utf8')) as { log: { entries: HarEntry[] } };
+  const counts = new Map<string, number>();
+  for (const e of har.log.entries) {
+    if (e.response.status !== 422) continue;
+    let details: { path: string; message: string }[] = [];
+    try {
+      details = (JSON.parse(e.response.content?.text ?? '') as { error: { details: typeof details } }).error.details;
+    } catch {
+      continue;
+    }
+    // Per answer, each field once, its list index dropped (steps[3] and steps[0] are one rule).
+    for (const f of new Set(details.map((d) => `${d.path.replace(/\[\d+\]/g, '[]')}: ${d.message.slice(0, 60)}`)))
+      counts.set(f, (counts.get(f) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
 }
 
 /** Requests by status code, from the HAR file schemathesis wrote. */
@@ -169,6 +191,7 @@ export async function runApiFuzzBench(quick: boolean): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     const statuses = statusCounts(join(reportDir, 'har.json'));
     const found = failures(join(reportDir, 'junit.xml'));
+    const refused = refusedFields(join(reportDir, 'har.json'), 8);
     const requests = Object.values(statuses).reduce((a, b) => a + b, 0);
     const rows: BenchRow[] = [
       {
@@ -180,6 +203,7 @@ export async function runApiFuzzBench(quick: boolean): Promise<void> {
       ...Object.entries(statuses)
         .sort(([a], [b]) => Number(a) - Number(b))
         .map(([s, n]) => ({ metric: `status ${s}`, value: n, unit: 'responses' })),
+      ...refused.map(([field, n]) => ({ metric: `422 naming ${field}`, value: n, unit: 'responses' })),
       { metric: 'failures found', value: found.total, unit: 'test cases', note: `schemathesis exit code ${exit}` },
       ...Object.entries(found.byKind).map(([k, n]) => ({
         metric: `failing check: ${k}`,
