@@ -3,9 +3,12 @@ import { runSandboxBench } from './sandbox';
 import { memoryProbe, runControlPlanesBench } from './controlPlanes';
 import { runEngineBench } from './engine';
 import { runApiBench } from './api';
+import { runApiAbuseBench } from './apiAbuse';
+import { runApiFuzzBench } from './apiFuzz';
 import { runJudgementBench } from './judgement';
 import { runReactionBench } from './reaction';
 import { runStrategiesBench } from './strategies';
+import { runNotificationsBench } from './notifications';
 import { ProcessTracker } from '@ramp/sandbox';
 
 const BENCHES: Record<string, (quick: boolean) => Promise<void>> = {
@@ -13,9 +16,12 @@ const BENCHES: Record<string, (quick: boolean) => Promise<void>> = {
   'control-planes': runControlPlanesBench,
   engine: runEngineBench,
   api: runApiBench,
+  'api-abuse': runApiAbuseBench,
+  'api-fuzz': runApiFuzzBench,
   judgement: runJudgementBench,
   reaction: runReactionBench,
   strategies: runStrategiesBench,
+  notifications: runNotificationsBench,
 };
 
 // Sandboxes' pods, Prometheus and Redis are detached processes: on Ctrl-C or a kill they would outlive

@@ -60,10 +60,15 @@ export const eventsQuerySchema = z.strictObject({
     .openapi({ description: 'Resume after this event id (the Last-Event-ID header wins when both are given).' }),
 });
 
-export const lastEventIdHeader = streamIdSchema.optional().openapi({
-  param: { name: 'Last-Event-ID', in: 'header' },
-  description: 'Resume after this event id (what a reconnecting EventSource sends).',
-});
+// Empty is documented because it is served: the handler reads an empty header as none (from the start),
+// as a client that saw no event id may send it.
+export const lastEventIdHeader = z
+  .union([z.literal(''), streamIdSchema])
+  .optional()
+  .openapi({
+    param: { name: 'Last-Event-ID', in: 'header' },
+    description: 'Resume after this event id (what a reconnecting EventSource sends); empty: from the start.',
+  });
 export const eventsHeadersSchema = z.object({ 'Last-Event-ID': lastEventIdHeader });
 
 /** Parses a request part or throws BadRequestError naming each bad field (prefixed with where it was). */

@@ -32,13 +32,21 @@ export function formatDuration(ms: number): string {
 /** A zod schema for a duration string; the parsed value stays the string (compile turns it to ms). */
 export function durationSchema(opts: { min?: number; max?: number } = {}) {
   const what = `a duration like 30s, 5m or 1h30m${opts.min ? ` of at least ${formatDuration(opts.min)}` : ''}${opts.max !== undefined ? ` and at most ${formatDuration(opts.max)}` : ''}`;
-  return z.string({ error: `expected ${what}` }).refine(
-    (v) => {
-      const ms = parseDuration(v);
-      return (
-        ms !== undefined && (opts.min === undefined || ms >= opts.min) && (opts.max === undefined || ms <= opts.max)
-      );
-    },
-    { error: `expected ${what}` },
-  );
+  // The pattern as a check of its own, so the OpenAPI document carries it: a client reading the document
+  // knows `5 minutes` is no duration. The refinement (bounds, and values too large to be a number) passes
+  // what the pattern already refused, so a bad duration is one problem, not two; no `abort`, which would
+  // hide the field's own message inside unions (steps).
+  return z
+    .string({ error: `expected ${what}` })
+    .regex(DURATION_RE, { error: `expected ${what}` })
+    .refine(
+      (v) => {
+        if (!DURATION_RE.test(v)) return true;
+        const ms = parseDuration(v);
+        return (
+          ms !== undefined && (opts.min === undefined || ms >= opts.min) && (opts.max === undefined || ms <= opts.max)
+        );
+      },
+      { error: `expected ${what}` },
+    );
 }

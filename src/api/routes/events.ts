@@ -22,6 +22,19 @@ const STREAM_DESCRIPTION = [
   'Reconnect with the Last-Event-ID header (what EventSource does) to resume after the last event received: nothing is sent twice or skipped.',
 ].join('\n');
 
+/**
+ * One event as an SSE reader parses it — what OpenAPI 3.1 readers (schemathesis, and 3.2's `itemSchema`)
+ * take a text/event-stream schema to describe: not the stream's text, each event's fields. `data` holds
+ * the JSON named in the description.
+ */
+export const sseEventSchema = z
+  .object({
+    event: z.enum(['rollout', 'end', 'error']),
+    data: z.string().openapi({ description: 'JSON: an Event (rollout), the Rollout (end) or an Error (error).' }),
+    id: z.string().optional().openapi({ description: 'The event id, on `rollout` events: resume after it.' }),
+  })
+  .openapi('SseEvent');
+
 function follow(api: ApiContext) {
   return async (req: Request, res: Response): Promise<void> => {
     const { ns, name } = parseRequestPart(appParamsSchema, req.params, 'path');
@@ -36,7 +49,7 @@ function follow(api: ApiContext) {
     ctx.rolloutId = query.rollout;
     const record = await findRollout(api.deps, ns, name, query.rollout);
     ctx.rolloutId = record.id;
-    const after = headers['Last-Event-ID'] ?? query.after ?? STREAM_START;
+    const after = headers['Last-Event-ID'] || query.after || STREAM_START;
     // Counted per token: the principal object is one per grant.
     const owner = ctx.principal ?? api.streams;
     api.streams.admit(owner);
@@ -73,7 +86,7 @@ export function eventRoutes(api: ApiContext): ApiRoute[] {
         summary: "Follow a rollout's events (Server-Sent Events) until it ends",
         request: { query: eventsQuerySchema, headers: eventsHeadersSchema },
         responses: {
-          '200': { description: STREAM_DESCRIPTION, content: { 'text/event-stream': { schema: z.string() } } },
+          '200': { description: STREAM_DESCRIPTION, content: { 'text/event-stream': { schema: sseEventSchema } } },
           ...errors(...COMMON_ERRORS, 404, 429),
         },
       },

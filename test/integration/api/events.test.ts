@@ -35,7 +35,11 @@ const eventsUrl = (ns: string, app: string, query = '') =>
 const rolloutFrames = (frames: SseFrame[]) => frames.filter((f) => f.event === 'rollout');
 
 function checkFrames(frames: SseFrame[]): void {
+  // Each frame as an SSE reader parses it fits the documented event (schemathesis found it documented as a string).
+  const frameSchema = doc.component('SseEvent');
   for (const f of frames) {
+    const parsed = { event: f.event, data: f.data, ...(f.id === undefined ? {} : { id: f.id }) };
+    if (!frameSchema(parsed)) throw new Error(`frame does not fit SseEvent: ${JSON.stringify(frameSchema.errors)}`);
     const data = JSON.parse(f.data) as { id?: string };
     const validate = doc.component(f.event === 'end' ? 'Rollout' : f.event === 'error' ? 'Error' : 'Event');
     if (!validate(data))
@@ -132,6 +136,24 @@ describe('rollout event streams', () => {
     checkFrames(s.frames);
     expect(s.frames.map((f) => f.event)).toEqual(['rollout', 'error']);
     expect(JSON.parse(s.frames[1].data).error.code).toBe('ROLLOUT_NOT_FOUND');
+  });
+
+  it('reads an empty Last-Event-ID as none (from the start), as the document says', async () => {
+    // schemathesis sent an empty header the document's pattern refused, and the server served it.
+    const r = await storeRollout(h.deps, 'sse', 'empty-id', 'Succeeded');
+    await addEvent(h.deps, r.id, 'Promoted', 'Succeeded');
+    const s = await openSse(eventsUrl('sse', 'empty-id'), { ...auth, 'Last-Event-ID': '' });
+    await s.closed;
+    expect([s.status, s.frames.map((f) => f.event)]).toEqual([200, ['rollout', 'rollout', 'end']]);
+    checkFrames(s.frames);
+    const op = doc.doc.paths['/api/v1/namespaces/{ns}/rollouts/{name}/events'].get as unknown as {
+      parameters: { name: string; schema: object }[];
+    };
+    const header = op.parameters.find((p) => p.name === 'Last-Event-ID');
+    const Ajv2020 = (await import('ajv/dist/2020')).default;
+    const accepts = new Ajv2020({ strict: false }).compile(header?.schema ?? false);
+    expect(['', '1700000000000-0'].map((v) => accepts(v))).toEqual([true, true]);
+    expect(accepts('yesterday')).toBe(false);
   });
 
   it('follows a specific rollout by id, and sends keep-alive comments while nothing happens', async () => {

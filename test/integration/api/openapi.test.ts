@@ -90,6 +90,18 @@ describe('/openapi.json', () => {
       expect(doc.paths['/api/v1/namespaces/{ns}/rollouts'].post.requestBody?.content[type]).toBeDefined();
   });
 
+  it("documents a duration's pattern, so `5 minutes` is no valid plan in the document either", () => {
+    // schemathesis sent plans the document called valid and the server refused for such durations (422).
+    const plan = new OpenApiChecker(doc as never).component('RolloutPlan');
+    const withDeadline = (progressDeadline: string) => {
+      const p = smallPlanInput('a', 'web') as { spec: Record<string, unknown> };
+      p.spec.progressDeadline = progressDeadline;
+      return p;
+    };
+    expect(['10m', '1h30m', '500ms'].map((d) => plan(withDeadline(d)))).toEqual([true, true, true]);
+    expect(['5 minutes', '10', 'm'].map((d) => plan(withDeadline(d)))).toEqual([false, false, false]);
+  });
+
   it('lists the error statuses each route can answer, 401 on every route that needs a token', () => {
     const statuses = (path: string, method: string) => Object.keys(doc.paths[path][method].responses);
     expect(statuses('/api/v1/namespaces/{ns}/rollouts', 'post')).toEqual(

@@ -56,6 +56,11 @@ export class OpenApiChecker {
       throw new Error(
         `${method} ${path} ${answer.status} answered ${type}, documented: ${Object.keys(response.content ?? {}).join(', ')}`,
       );
+    // An event stream's schema describes each event, not the text: callers check the frames one by one.
+    if (type === 'text/event-stream') {
+      this.checked.add(`${method.toUpperCase()} ${path} ${answer.status}`);
+      return;
+    }
     const validate = this.validator(`${method} ${path} ${answer.status} ${type}`, this.rebase(media.schema));
     const body = type === 'application/json' ? answer.body : (answer.text ?? answer.body);
     if (!validate(body))
