@@ -27,7 +27,10 @@ export function issuesToProblems(
   const out: FieldProblem[] = [];
   for (const i of issues) {
     const path = [...prefix, ...i.path];
-    if (i.code === 'unrecognized_keys') {
+    const branch = i.code === 'invalid_union' && i.message === 'Invalid input' ? matchedBranch(i.errors) : undefined;
+    if (branch) {
+      out.push(...issuesToProblems(branch, path));
+    } else if (i.code === 'unrecognized_keys') {
       for (const k of i.keys) out.push({ path: formatPath([...path, k]), message: 'unknown field' });
     } else if (i.code === 'invalid_type' && i.input === undefined) {
       // zod's own wording ("Invalid input: expected object, received undefined") says less than the schema's.
@@ -36,6 +39,24 @@ export function issuesToProblems(
     } else out.push({ path: formatPath(path), message: i.message });
   }
   return out;
+}
+
+/**
+ * The alternative of a union the input meant, when one is clear: the only one whose own keys it has
+ * (no unknown or missing key at its top), so that `setSlice: { matches: [bad] }` reports what is wrong
+ * inside the match rather than zod's bare "Invalid input" for the whole step.
+ */
+function matchedBranch(branches: readonly (readonly z.core.$ZodIssue[])[]): readonly z.core.$ZodIssue[] | undefined {
+  const fits = branches.filter(
+    (b) =>
+      b.length > 0 &&
+      !b.some(
+        (i) =>
+          i.path.length <= 1 &&
+          (i.code === 'unrecognized_keys' || (i.code === 'invalid_type' && i.input === undefined)),
+      ),
+  );
+  return fits.length === 1 ? fits[0] : undefined;
 }
 
 /** `object` → `an object`, `string` → `a string`. */

@@ -105,3 +105,17 @@ describe('plan problems in the text', () => {
     expect(located).toEqual(expected);
   });
 });
+
+describe('a union the input clearly meant', () => {
+  it("reports what is wrong inside the alternative, not zod's bare 'Invalid input' for the whole step", () => {
+    const text = TOUR.replace(
+      /canary:\n(\s+)router: (.*)\n\s+steps:\n[\s\S]*?(\n\s*#|$)/,
+      'gray:\n$1router: $2\n$1steps:\n$1  - setSlice: { matches: [{ on: header, name: x-beta, value: "1" }] }\n$1  - setWeight: 20\n$3',
+    );
+    const problems = problemsOf(text);
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'spec.strategy.gray.steps[0].setSlice.matches[0]: expected one of header: { name, value | prefix | regex }, cookie: { name, value | regex }, query: { name, value | regex }',
+    ]);
+    expect(problems[0].line).toBe(lineOf(text, '        - setSlice:'));
+  });
+});
