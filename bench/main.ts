@@ -8,7 +8,7 @@ import { runReactionBench } from './reaction';
 import { runStrategiesBench } from './strategies';
 import { ProcessTracker } from '@ramp/sandbox';
 
-const BENCHES: Record<string, (quick: boolean) => Promise<void>> = {
+const BENCHES: Record<string, (quick: boolean, args: readonly string[]) => Promise<void>> = {
   sandbox: runSandboxBench,
   'control-planes': runControlPlanesBench,
   engine: runEngineBench,
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     process.stderr.write(`unknown benchmark ${unknown.join(', ')}; choose from: ${Object.keys(BENCHES).join(', ')}\n`);
     process.exit(2);
   }
-  for (const n of names.length ? names : Object.keys(BENCHES)) await BENCHES[n](quick);
+  for (const n of names.length ? names : Object.keys(BENCHES)) await BENCHES[n](quick, args);
 }
 
 void main().then(
