@@ -7,7 +7,9 @@
  *
  * - **pods that differ**: the fail side tests "deployed ratio ≤ tolerance × K_α", K_α the pod-spread bound
  *   at level α·(1 − TEST_ALPHA_SHARE) (stats/podSpread.ts): a canary within tolerance is rolled back only
- *   if its pods are worse than the version by more than K_α (that chance) or the test errs (the rest);
+ *   if its pods are worse than the version by more than K_α (that chance) or the test errs (the rest).
+ *   The spread is estimated from the stable's pods only, under the assumption that pods of both versions
+ *   differ alike: the canary's own pods differing is not luck to allow for but a regression of some;
  * - **rates that move apart over time** (bursts in one version, misaligned windows): each window's
  *   log-likelihood ratio is divided by the dispersion φ (stats/dispersion.ts);
  * - **alternatives that follow the data**: each side's alternative is a plug-in estimate from the windows
@@ -281,7 +283,12 @@ export abstract class ConditionalStream {
   /** Recomputes the factors from everything so far (called once per bin, and after the baseline). */
   protected refresh(): void {
     const pods = this.spreadPods();
-    const spread = estimateSpread([pods.stable, pods.canary]);
+    // The spread is the stable's pods' (with their recent past) alone. The allowance rests on pods
+    // differing alike in both versions; a canary whose own pods differ more than the stable's is what a
+    // regression on some of its pods looks like, and counting that difference as luck excused it: with
+    // two canary pods, one failing 30% and one none, one degree of freedom gave a bound of 1e64 and the
+    // demo's 15% against 0% was never rolled back.
+    const spread = estimateSpread([pods.stable]);
     const h = (ps: PodEvents[]) => concentration(ps.map((p) => p.requests));
     const hc = h(Object.values(this.pods.canary));
     const hs = h(Object.keys(this.pods.stable).length ? Object.values(this.pods.stable) : pods.stable);

@@ -6,8 +6,8 @@
  * and a test that knew the deployed pods' rates exactly would still roll back whenever the draw was bad.
  *
  * τ² is estimated from the pods' counts by the method of moments on Pearson's statistic (DerSimonian &
- * Laird), within each version around its own mean — the stable's pods (with their recent past) and the
- * canary's when it has several — and counted only once Cochran's Q test says the pods differ beyond
+ * Laird), within each version given around its own mean — the judges give the stable's pods only (with
+ * their recent past; see conditionalStream.ts for why not the canary's) — and counted only once Cochran's Q test says the pods differ beyond
  * sampling noise (at SPREAD_TEST_LEVEL, 1%): sampling noise alone must not read as spread (a spread
  * too small to show at that level is also too small to push a tolerated canary past the indifference
  * zone between maxRatio and detectRatio).

@@ -291,3 +291,47 @@ describe('judgeFor', () => {
     );
   });
 });
+
+describe('SequentialJudge: a bad canary against a stable with no errors at all, few pods (the demo)', () => {
+  /**
+   * The demo's bad v3, as the sandbox measured it: 4 stable pods never failing; the canary's first pod
+   * failing 30% of its requests; 2 s windows at 200 requests/s. The first windows are across changes of
+   * the split (20%, then 50%: exposure only); at 50%, still inside them, a second, healthy canary pod
+   * takes half the canary's traffic: 15% errors against 0%. Judge v2 took the two canary pods' difference for pods' luck (one
+   * degree of freedom: a bound of 1e64) and never rolled back.
+   */
+  const demoWindows = (n: number, canaryPodRates: readonly number[]): Measurement[] =>
+    Array.from({ length: n }, (_, i) => {
+      const early = i < 4;
+      const rates = early ? canaryPodRates.slice(0, 1) : canaryPodRates;
+      const canaryRequests = early ? 80 : 200;
+      const shifted = i < 6;
+      const pods: PodCounts[] = [0, 1, 2, 3].map((j) => ({
+        pod: `checkout-s-${j}`,
+        role: 'stable',
+        requests: (400 - canaryRequests) / 4,
+        errors: 0,
+      }));
+      for (const [j, r] of rates.entries()) {
+        const requests = canaryRequests / rates.length;
+        pods.push({ pod: `checkout-c-${j}`, role: 'canary', requests, errors: Math.round(requests * r) });
+      }
+      const canaryErrors = pods.filter((p) => p.role === 'canary').reduce((a, p) => a + p.errors, 0);
+      const m = counts((i + 1) * 2000, [canaryRequests, canaryErrors], [400 - canaryRequests, 0], pods);
+      return shifted ? ({ ...m, shifted: true } as Measurement) : m;
+    });
+
+  it.each([
+    ['one canary pod at 30%', [0.3]],
+    ['two canary pods, one at 30% and one at 0%', [0.3, 0]],
+    ['two canary pods at 30%', [0.3, 0.3]],
+  ])('rolls back %s within a minute', (_, rates) => {
+    const ms: Measurement[] = [baseline([0, 0, 0, 0], 3600), ...demoWindows(30, rates)];
+    const v = judge.judge(ms, ctx());
+    expect(v.decision).toBe('fail');
+    expect(v.reason).toMatch(/: above the tolerance of 1\.5× or \+0\.10%: at least [\d.]+× stable's rate/);
+    // The canary's own pods never widen the allowance: a canary whose pods differ more than the stable's is
+    // what a regression on some of its pods looks like.
+    expect(v.evidence.podSpreadBound).toBe(1);
+  });
+});
