@@ -7,6 +7,7 @@ import {
   sequentialSettings,
 } from '../../../src/analysis/judges/sequentialSettings';
 import { FIRST_EPOCH_WEIGHT, failBoundary } from '../../../src/analysis/judges/sequentialTest';
+import { MAX_SPREAD_FACTOR } from '../../../src/analysis/stats/podSpread';
 import { judgeFor } from '../../../src/analysis/judges/factory';
 import { ThresholdJudge } from '../../../src/analysis/judges/threshold';
 import type { JudgeContext } from '../../../src/analysis/judge';
@@ -333,5 +334,20 @@ describe('SequentialJudge: a bad canary against a stable with no errors at all, 
     // The canary's own pods never widen the allowance: a canary whose pods differ more than the stable's is
     // what a regression on some of its pods looks like.
     expect(v.evidence.podSpreadBound).toBe(1);
+  });
+
+  it('rolls back a canary at 30% when one of only 4 stable pods fails now and then (few pods: a loose spread estimate)', () => {
+    // One stable pod at 1% and three at 0%: the pods differ (Cochran's Q), but 3 degrees of freedom put
+    // the bound on pods' luck in the thousands; it is capped, so 30% against 0.25% is still a regression.
+    const flaky = (ms: Measurement[]): Measurement[] =>
+      ms.map((m) => {
+        if (m.kind !== 'counts' || !m.pods) return m;
+        const pods = m.pods.map((p) => (p.pod === 'checkout-s-0' ? { ...p, errors: p.requests * 0.01 } : p));
+        return { ...m, pods, stable: { ...m.stable, errors: m.stable.requests * 0.0025 } };
+      });
+    const ms: Measurement[] = [baseline([0.01, 0, 0, 0], 3600), ...flaky(demoWindows(60, [0.3]))];
+    const v = judge.judge(ms, ctx());
+    expect(v.decision).toBe('fail');
+    expect(v.evidence.podSpreadBound as number).toBeLessThanOrEqual(MAX_SPREAD_FACTOR);
   });
 });
