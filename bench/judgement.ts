@@ -1,25 +1,22 @@
 /**
- * The judgement benchmark (`npm run bench -- judgement [--quick]`): seeded synthetic traffic fed to
- * Ramp's sequential judge, to threshold judges configured like Flagger's defaults and Argo Rollouts'
- * documented example, to the same threshold judge with its floor tuned to a 1% false-rollback rate,
- * and to Wald's SPRT knowing the true rates. Writes bench/results/judgement.{json,md}.
+ * The judgement benchmark (`npm run bench -- judgement [--quick] [--only=a,b] [--runs=n]`): seeded synthetic
+ * clusters (pods, scrapes, bursts: judgement/scenarios.ts) fed to Ramp's sequential judge, to the same
+ * judge without its allowances for pods that differ and rates that move, to threshold judges configured
+ * like Flagger's defaults and Argo Rollouts' documented example, and to Wald's SPRT of the same
+ * hypotheses knowing the stable's rate. Writes bench/results/judgement.{json,md} and judgement-curve.svg.
  */
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { SCENARIOS, type Scenario } from './judgement/scenarios';
-import { JUDGES, emptyTally, mergeTally, type JudgeName, type Matched, type Tally } from './judgement/runner';
-import { calibrate, calibrationKey } from './judgement/calibrate';
+import { SCENARIOS } from './judgement/scenarios';
+import { JUDGES, emptyTally, mergeTally, type JudgeName, type Tally } from './judgement/runner';
 import type { Task } from './judgement/worker';
 import { writeJudgementResults } from './judgement/results';
-import { matchedByHorizon } from './judgement/horizons';
-
-/** Analysis lengths the matched judge's blast radius is also shown for. */
-const HORIZONS = [15, 30, 60, 120, 240];
+import { lowTrafficOutlook } from './judgement/outlook';
 
 const FULL_RUNS = 10_000;
 const QUICK_RUNS = 1_000;
-const CHUNK = 500;
+const CHUNK = 250;
 
 /** Runs every task on a pool of worker threads, one per CPU. */
 async function runTasks(
@@ -53,39 +50,34 @@ async function runTasks(
   }
 }
 
-export async function runJudgementBench(quick: boolean): Promise<void> {
-  const runs = quick ? QUICK_RUNS : FULL_RUNS;
+export async function runJudgementBench(quick: boolean, args: readonly string[] = []): Promise<void> {
+  const runsArg = Number(args.find((a) => a.startsWith('--runs='))?.slice('--runs='.length));
+  const runs = Number.isInteger(runsArg) && runsArg > 0 ? runsArg : quick ? QUICK_RUNS : FULL_RUNS;
+  const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  const scenarios = onlyArg ? SCENARIOS.filter((s) => onlyArg.split(',').includes(s.name)) : SCENARIOS;
   const started = Date.now();
-  const calibrations = new Map<string, ReturnType<typeof calibrate>>();
-  for (const s of SCENARIOS)
-    if (!calibrations.has(calibrationKey(s))) calibrations.set(calibrationKey(s), calibrate(s, runs));
-  const matched = (s: Scenario): Matched => calibrations.get(calibrationKey(s)) as Matched;
-  const tasks: Task[] = SCENARIOS.flatMap((s) =>
+  const tasks: Task[] = scenarios.flatMap((s) =>
     Array.from({ length: Math.ceil(runs / CHUNK) }, (_, i) => ({
       scenario: s.name,
-      matched: matched(s),
       from: i * CHUNK,
       to: Math.min(runs, (i + 1) * CHUNK),
     })),
   );
   const totals = new Map<string, Record<JudgeName, Tally>>(
-    SCENARIOS.map((s) => [
+    scenarios.map((s) => [
       s.name,
       Object.fromEntries(JUDGES.map((j) => [j, emptyTally()])) as Record<JudgeName, Tally>,
     ]),
   );
+  let done = 0;
   await runTasks(tasks, (task, tallies) => {
     const into = totals.get(task.scenario) as Record<JudgeName, Tally>;
-    for (const j of JUDGES) into[j] = mergeTally(into[j], tallies[j]);
+    for (const j of JUDGES) if (tallies[j]) into[j] = mergeTally(into[j], tallies[j]);
+    if (++done % 20 === 0)
+      process.stderr.write(
+        `judgement: ${done}/${tasks.length} chunks, ${Math.round((Date.now() - started) / 1000)} s\n`,
+      );
   });
-  const byName = (n: string) => SCENARIOS.find((s) => s.name === n) as Scenario;
-  const horizons = matchedByHorizon(byName('identical'), byName('2x'), runs, HORIZONS);
-  writeJudgementResults({
-    runs,
-    quick,
-    seconds: (Date.now() - started) / 1000,
-    totals,
-    calibrations: Object.fromEntries(calibrations),
-    horizons,
-  });
+  const outlook = scenarios.some((s) => s.name === 'rpm5-identical') ? lowTrafficOutlook(quick ? 20 : 100) : undefined;
+  writeJudgementResults({ runs, quick, seconds: (Date.now() - started) / 1000, totals, outlook, scenarios });
 }

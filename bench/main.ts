@@ -11,7 +11,7 @@ import { runStrategiesBench } from './strategies';
 import { runNotificationsBench } from './notifications';
 import { ProcessTracker } from '@ramp/sandbox';
 
-const BENCHES: Record<string, (quick: boolean) => Promise<void>> = {
+const BENCHES: Record<string, (quick: boolean, args: readonly string[]) => Promise<void>> = {
   sandbox: runSandboxBench,
   'control-planes': runControlPlanesBench,
   engine: runEngineBench,
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     process.stderr.write(`unknown benchmark ${unknown.join(', ')}; choose from: ${Object.keys(BENCHES).join(', ')}\n`);
     process.exit(2);
   }
-  for (const n of names.length ? names : Object.keys(BENCHES)) await BENCHES[n](quick);
+  for (const n of names.length ? names : Object.keys(BENCHES)) await BENCHES[n](quick, args);
 }
 
 void main().then(

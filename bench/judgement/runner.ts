@@ -1,25 +1,30 @@
 /**
- * Runs of one scenario: each run draws one seeded stream of intervals and feeds it to every judge until
- * each has decided or the horizon is reached, then tallies what each judge did.
+ * Runs of one scenario: each run draws one seeded cluster (pods, phases, bursts) and its windows, and
+ * feeds them to every judge until each has decided or the horizon is reached, then tallies what each
+ * judge did.
  */
-import { createRng, seedFromString, type Rng } from '@ramp/sandbox/util/random';
-import { ALPHA, BUCKETS, HORIZON_MIN, INTERVAL_S, STABLE_LATENCY, type Scenario } from './scenarios';
-import { bucketProbabilities, drawCounts, drawHistogram, latencyCdf, poissonFrom, type PoissonDraw } from './traffic';
-import type { BenchJudge, IntervalData, Outcome, Served } from './benchJudge';
+import { createRng, seedFromString } from '@ramp/sandbox/util/random';
+import {
+  ALPHA,
+  BUCKETS,
+  DETECT_INCREASE,
+  DETECT_RATIO,
+  HORIZON_MIN,
+  MAX_INCREASE,
+  STABLE_LATENCY,
+  type Scenario,
+} from './scenarios';
+import { latencyCdf } from './traffic';
+import type { BenchJudge, Outcome, Served, WindowData } from './benchJudge';
 import { SequentialBenchJudge } from './sequentialBenchJudge';
 import { ARGO, FLAGGER, WindowJudge } from './windowJudge';
 import { SprtJudge, type SprtRates } from './sprt';
+import { Cluster } from './cluster';
 
-export const JUDGES = ['sequential', 'flagger', 'argo', 'matched', 'sprt'] as const;
+export const JUDGES = ['sequential', 'plain', 'flagger', 'argo', 'sprt'] as const;
 export type JudgeName = (typeof JUDGES)[number];
 
-/** The matched-alpha threshold judge's tuned setting for a scenario (a floor for errors, a ratio bound for latency). */
-export interface Matched {
-  floor: number;
-  latencyBound: number;
-}
-
-/** Sums over runs for one judge. */
+/** Sums over runs for one judge, and the decision times and requests of each run (for medians). */
 export interface Tally {
   runs: number;
   rollbacks: number;
@@ -27,10 +32,26 @@ export interface Tally {
   requestsToDecision: number;
   requestsToRollback: number;
   errorsBeforeRollback: number;
+  /** Minutes to the decision of every run (Infinity when undecided), and canary requests at each rollback. */
+  minutes: number[];
+  rollbackMinutes: number[];
+  passMinutes: number[];
+  rollbackRequests: number[];
 }
 
 export function emptyTally(): Tally {
-  return { runs: 0, rollbacks: 0, decided: 0, requestsToDecision: 0, requestsToRollback: 0, errorsBeforeRollback: 0 };
+  return {
+    runs: 0,
+    rollbacks: 0,
+    decided: 0,
+    requestsToDecision: 0,
+    requestsToRollback: 0,
+    errorsBeforeRollback: 0,
+    minutes: [],
+    rollbackMinutes: [],
+    passMinutes: [],
+    rollbackRequests: [],
+  };
 }
 
 export function mergeTally(a: Tally, b: Tally): Tally {
@@ -41,6 +62,10 @@ export function mergeTally(a: Tally, b: Tally): Tally {
     requestsToDecision: a.requestsToDecision + b.requestsToDecision,
     requestsToRollback: a.requestsToRollback + b.requestsToRollback,
     errorsBeforeRollback: a.errorsBeforeRollback + b.errorsBeforeRollback,
+    minutes: [...a.minutes, ...b.minutes],
+    rollbackMinutes: [...a.rollbackMinutes, ...b.rollbackMinutes],
+    passMinutes: [...a.passMinutes, ...b.passMinutes],
+    rollbackRequests: [...a.rollbackRequests, ...b.rollbackRequests],
   };
 }
 
@@ -48,11 +73,14 @@ function record(t: Tally, o: Outcome): void {
   t.runs++;
   if (o.decided) t.decided++;
   t.requestsToDecision += o.canaryRequests;
+  t.minutes.push(o.decided ? o.minute : Infinity);
   if (o.rolledBack) {
     t.rollbacks++;
     t.requestsToRollback += o.canaryRequests;
     t.errorsBeforeRollback += o.canaryErrors;
-  }
+    t.rollbackMinutes.push(o.minute);
+    t.rollbackRequests.push(o.canaryRequests);
+  } else if (o.decided) t.passMinutes.push(o.minute);
 }
 
 /** The oracle boundary for latency: where the true stable quantile's bucket ends. */
@@ -60,106 +88,81 @@ export function oracleBoundary(quantile: number): number {
   return BUCKETS.find((le) => latencyCdf(STABLE_LATENCY, le) >= quantile) ?? BUCKETS[BUCKETS.length - 1];
 }
 
-function sprtRates(s: Scenario): SprtRates {
+/** The hypotheses Wald's SPRT tests, with the stable's true rate: the judge's tolerance against its regression to detect. */
+export function sprtRates(s: Scenario): SprtRates {
   const m = s.metric;
   if (m.kind === 'errors') {
     return {
-      p0: (t) => s.stableErrorRate(t),
-      p1: (t) => Math.max(s.canaryErrorRate(t), m.maxRatio * s.stableErrorRate(t)),
-      events: (iv) => ({ requests: iv.canary.requests, events: iv.canary.errors }),
+      p0: (t) => Math.max(m.maxRatio * s.stableErrorRate(t), s.stableErrorRate(t) + MAX_INCREASE),
+      p1: (t) => Math.max(DETECT_RATIO * s.stableErrorRate(t), s.stableErrorRate(t) + DETECT_INCREASE),
+      events: (w) => ({ requests: w.canary.requests, events: w.canary.errors }),
       eventsAreErrors: true,
     };
   }
   const x = oracleBoundary(m.quantile);
   const index = BUCKETS.indexOf(x);
-  const p0 = 1 - latencyCdf(STABLE_LATENCY, x);
-  const p1 = Math.max(1 - latencyCdf(s.canaryLatency, x), 1 - latencyCdf(STABLE_LATENCY, x / m.maxRatio));
+  const survival = (y: number) => 1 - latencyCdf(STABLE_LATENCY, y);
+  const detect = (m.maxRatio * 4) / 3;
   return {
-    p0: () => p0,
-    p1: () => p1,
-    events: (iv) => {
-      const h = iv.canaryHist as NonNullable<IntervalData['canaryHist']>;
+    p0: () => survival(x / m.maxRatio),
+    p1: () => survival(x / detect),
+    events: (w) => {
+      const h = w.canaryHist as NonNullable<WindowData['canaryHist']>;
       return { requests: h.count, events: h.count - h.buckets[index].count };
     },
     eventsAreErrors: false,
   };
 }
 
-function judgesFor(s: Scenario, matched: Matched): Record<JudgeName, BenchJudge> {
+/**
+ * The judges a scenario is run with: the threshold judges only where they are the reference (the true
+ * ratios, rare errors, latency: they watch most runs for the whole horizon, which is most of the cost).
+ */
+export function judgesOf(s: Scenario): JudgeName[] {
+  return JUDGES.filter((j) => (j !== 'flagger' && j !== 'argo') || THRESHOLD_GROUPS.has(s.group));
+}
+
+const THRESHOLD_GROUPS = new Set(['ratios', 'rare', 'latency']);
+
+function judgesFor(s: Scenario, cluster: Cluster): Partial<Record<JudgeName, BenchJudge>> {
   const bound = s.metric.maxRatio;
-  return {
-    sequential: new SequentialBenchJudge(s, ALPHA),
-    flagger: new WindowJudge(s, { ...FLAGGER, latencyBound: bound }, BUCKETS),
-    argo: new WindowJudge(s, { ...ARGO, latencyBound: bound }, BUCKETS),
-    matched: new WindowJudge(s, { ...FLAGGER, floor: matched.floor, latencyBound: matched.latencyBound }, BUCKETS),
-    sprt: new SprtJudge(sprtRates(s), ALPHA),
+  const baseline = cluster.baseline();
+  const all: Record<JudgeName, () => BenchJudge> = {
+    sequential: () => new SequentialBenchJudge(s, ALPHA, baseline),
+    plain: () => new SequentialBenchJudge(s, ALPHA, baseline, false),
+    flagger: () => new WindowJudge(s, { ...FLAGGER, latencyBound: bound }, BUCKETS),
+    argo: () => new WindowJudge(s, { ...ARGO, latencyBound: bound }, BUCKETS),
+    sprt: () => new SprtJudge(sprtRates(s), ALPHA),
   };
+  return Object.fromEntries(judgesOf(s).map((j) => [j, all[j]()]));
 }
 
-/** Draws the intervals of one run. */
-export class StreamSource {
-  private readonly draw: PoissonDraw;
-  private readonly stableProbs: number[];
-  private readonly canaryProbs: number[];
-
-  constructor(
-    private readonly s: Scenario,
-    rng: Rng,
-  ) {
-    this.draw = poissonFrom(rng);
-    this.stableProbs = bucketProbabilities(STABLE_LATENCY, BUCKETS);
-    this.canaryProbs = bucketProbabilities(s.canaryLatency, BUCKETS);
-  }
-
-  /** Interval i (0-based), `seconds` long. */
-  interval(i: number, seconds = INTERVAL_S): IntervalData {
-    const minute = ((i + 1) * seconds) / 60;
-    const t = (i * seconds) / 60;
-    const mean = (this.s.rpm * seconds) / 60;
-    const share = this.s.share(t);
-    if (this.s.metric.kind === 'errors') {
-      return {
-        minute,
-        canary: drawCounts(this.draw, mean * share, this.s.canaryErrorRate(t)),
-        stable: drawCounts(this.draw, mean * (1 - share), this.s.stableErrorRate(t)),
-      };
-    }
-    const canaryHist = drawHistogram(this.draw, mean * share, BUCKETS, this.canaryProbs);
-    const stableHist = drawHistogram(this.draw, mean * (1 - share), BUCKETS, this.stableProbs);
-    return {
-      minute,
-      canary: { requests: canaryHist.count, errors: 0 },
-      stable: { requests: stableHist.count, errors: 0 },
-      canaryHist,
-      stableHist,
-    };
-  }
-}
-
-/** Runs [from, to) of a scenario; every run's stream depends only on the scenario's name and the run's index. */
-export function runScenario(s: Scenario, matched: Matched, from: number, to: number): Record<JudgeName, Tally> {
+/** Runs [from, to) of a scenario; every run's cluster depends only on the scenario's name and the run's index. */
+export function runScenario(s: Scenario, from: number, to: number, horizonMin = HORIZON_MIN): Record<JudgeName, Tally> {
   const tallies = Object.fromEntries(JUDGES.map((j) => [j, emptyTally()])) as Record<JudgeName, Tally>;
-  const horizon = (HORIZON_MIN * 60) / INTERVAL_S;
   for (let run = from; run < to; run++) {
     const seed = seedFromString(`${s.name}:${run}`);
-    const source = new StreamSource(s, createRng(seed));
+    const cluster = new Cluster(s, createRng(seed), horizonMin);
     const judgeRng = createRng(seed ^ 0x5bd1e995);
-    const judges = judgesFor(s, matched);
-    const open = new Set<JudgeName>(JUDGES);
+    const judges = judgesFor(s, cluster) as Record<JudgeName, BenchJudge>;
+    const open = new Set<JudgeName>(judgesOf(s));
     const served: Served = { canaryRequests: 0, canaryErrors: 0 };
-    for (let i = 0; i < horizon && open.size > 0; i++) {
-      const iv = source.interval(i);
+    let minute = 0;
+    while (open.size > 0) {
+      const w = cluster.next();
+      if (w.minute > horizonMin) break;
+      minute = w.minute;
       for (const name of [...open]) {
-        const o = judges[name].observe(iv, served, judgeRng);
+        const o = judges[name].observe(w, served, judgeRng);
         if (o) {
           record(tallies[name], o);
           open.delete(name);
         }
       }
-      served.canaryRequests += iv.canary.requests;
-      served.canaryErrors += iv.canary.errors;
+      served.canaryRequests += w.canary.requests;
+      served.canaryErrors += w.canary.errors;
     }
-    for (const name of open) record(tallies[name], judges[name].atHorizon(served));
+    for (const name of open) record(tallies[name], judges[name].atHorizon(served, minute));
   }
   return tallies;
 }

@@ -1,19 +1,22 @@
 /**
- * Wald's SPRT knowing the true p0 (stable's rate) and p1 — the optimum no real judge can reach, since
- * none knows p0 — by formula and by simulation on the canary's requests one at a time (the order of an
- * interval's errors among its requests drawn at random, so it sees the same canary traffic as the
- * other judges). Boundaries ln A = ln((1 − β)/α), ln B = ln(β/(1 − α)).
+ * Wald's SPRT of the same hypotheses as the sequential judge, knowing the stable's true rate — the
+ * optimum no real judge can reach, since none knows it: H0 "the canary's rate is at the tolerance"
+ * (max(maxRatio × p, p + maxIncrease) for errors; the stable's fraction above x at x / maxRatio for
+ * latency) against H1 "it is at the regression to detect" (detectRatio, detectIncrease), by formula and
+ * by simulation on the canary's requests one at a time (the order of a window's events among its requests
+ * drawn at random, so it sees the same canary traffic as the other judges). Boundaries ln A = ln((1 −
+ * β)/α), ln B = ln(β/(1 − α)).
  */
 import type { Rng } from '@ramp/sandbox/util/random';
 import { DEFAULT_BETA } from '../../src/analysis/judges/sequentialSettings';
-import type { BenchJudge, IntervalData, Outcome, Served } from './benchJudge';
+import type { BenchJudge, Outcome, Served, WindowData } from './benchJudge';
 
 export interface SprtRates {
-  /** The event rate under "no regression" and under the regression, for the interval ending at `minute`. */
+  /** The event rate under H0 and under H1, for the window ending at `minute`. */
   p0(minute: number): number;
   p1(minute: number): number;
-  /** The canary's events of an interval: errors, or requests slower than the oracle's boundary. */
-  events(iv: IntervalData): { requests: number; events: number };
+  /** The canary's events of a window: errors, or requests slower than the oracle's boundary. */
+  events(w: WindowData): { requests: number; events: number };
   /** Whether the events are the errors (then errors served are counted request by request). */
   eventsAreErrors: boolean;
 }
@@ -47,12 +50,12 @@ export class SprtJudge implements BenchJudge {
     this.lnB = Math.log(beta / (1 - alpha));
   }
 
-  observe(iv: IntervalData, served: Served, rng: Rng): Outcome | undefined {
-    const p0 = this.rates.p0(iv.minute);
-    const p1 = this.rates.p1(iv.minute);
+  observe(w: WindowData, served: Served, rng: Rng): Outcome | undefined {
+    const p0 = this.rates.p0(w.minute);
+    const p1 = this.rates.p1(w.minute);
     const up = Math.log(p1 / p0);
     const down = Math.log((1 - p1) / (1 - p0));
-    const { requests, events } = this.rates.events(iv);
+    const { requests, events } = this.rates.events(w);
     let left = events;
     let errorsSoFar = 0;
     for (let j = 0; j < requests; j++) {
@@ -67,13 +70,14 @@ export class SprtJudge implements BenchJudge {
           rolledBack: this.llr >= this.lnA,
           canaryRequests: served.canaryRequests + j + 1,
           canaryErrors: served.canaryErrors + errorsSoFar,
+          minute: w.minute,
         };
       }
     }
     return undefined;
   }
 
-  atHorizon(served: Served): Outcome {
-    return { decided: false, rolledBack: false, ...served };
+  atHorizon(served: Served, minute: number): Outcome {
+    return { decided: false, rolledBack: false, ...served, minute };
   }
 }

@@ -13,8 +13,8 @@
  */
 import { histogramQuantile } from '../../src/analysis/histogram';
 import type { HistogramWindow } from '../../src/analysis/types';
-import { INTERVAL_S, type Scenario } from './scenarios';
-import { decidedAfter, type BenchJudge, type IntervalData, type Outcome, type Served } from './benchJudge';
+import type { Scenario } from './scenarios';
+import { decidedAfter, type BenchJudge, type Outcome, type Served, type WindowData } from './benchJudge';
 
 export interface WindowRules {
   windowMin: number;
@@ -91,8 +91,8 @@ export function emptySums(les: readonly number[] | undefined): WindowSums {
   };
 }
 
-/** Adds an interval to window sums. */
-export function accumulate(w: WindowSums, iv: IntervalData): void {
+/** Adds a measurement window to a check's sums. */
+export function accumulate(w: WindowSums, iv: WindowData): void {
   w.canaryRequests += iv.canary.requests;
   w.canaryErrors += iv.canary.errors;
   const add = (into: number[] | undefined, h: HistogramWindow | undefined): number => {
@@ -106,26 +106,25 @@ export function accumulate(w: WindowSums, iv: IntervalData): void {
 
 export class WindowJudge implements BenchJudge {
   private sums: WindowSums;
-  private intervals = 0;
+  private nextCheck: number;
   private failures = 0;
   /** Set once the threshold is reached by a judge that rolls back at the next tick. */
   private rollbackDue = false;
-  private readonly perWindow: number;
 
   constructor(
     private readonly scenario: Scenario,
     private readonly rules: WindowRules,
     private readonly les: readonly number[],
-    /** The length of the intervals it is fed. */
-    intervalS = INTERVAL_S,
   ) {
-    this.perWindow = Math.round((rules.windowMin * 60) / intervalS);
+    this.nextCheck = rules.windowMin;
     this.sums = emptySums(scenario.metric.kind === 'latency' ? les : undefined);
   }
 
-  observe(iv: IntervalData, served: Served): Outcome | undefined {
+  /** A check every windowMin minutes of measurements (a window closing past the mark completes it). */
+  observe(iv: WindowData, served: Served): Outcome | undefined {
     accumulate(this.sums, iv);
-    if (++this.intervals % this.perWindow !== 0) return undefined;
+    if (iv.minute < this.nextCheck - 1e-9) return undefined;
+    this.nextCheck += this.rules.windowMin;
     if (this.rollbackDue) return decidedAfter(iv, served, true);
     const failed = windowFails(this.sums, this.scenario, this.rules, this.les);
     this.sums = emptySums(this.scenario.metric.kind === 'latency' ? this.les : undefined);
@@ -135,8 +134,8 @@ export class WindowJudge implements BenchJudge {
     return undefined;
   }
 
-  atHorizon(served: Served): Outcome {
+  atHorizon(served: Served, minute: number): Outcome {
     // A rollback already due happens at the next tick instead of the promotion.
-    return { decided: true, rolledBack: this.rollbackDue, ...served };
+    return { decided: true, rolledBack: this.rollbackDue, ...served, minute };
   }
 }

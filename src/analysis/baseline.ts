@@ -72,9 +72,17 @@ export function againstBaseline(
     return missing(
       'no pre-promotion window of the stable revision is left to compare with (each is used once; a longer pre-promotion analysis keeps more)',
     );
+  // The live stable pods' own counts go with the live stable side: they serve nothing after the switch,
+  // and the pod-spread estimate must not read their silence next to the frozen window's traffic.
   if (measurement.kind === 'counts' && 'requests' in next)
-    return { measurement: { ...measurement, stable: next }, baseline: rest };
+    return {
+      measurement: { ...measurement, stable: next, pods: measurement.pods?.filter((p) => p.role === 'canary') },
+      baseline: rest,
+    };
   if (measurement.kind === 'histogram' && 'buckets' in next)
-    return { measurement: { ...measurement, stable: next }, baseline: rest };
+    return {
+      measurement: { ...measurement, stable: next, pods: measurement.pods?.filter((p) => p.role === 'canary') },
+      baseline: rest,
+    };
   return missing(`the baseline holds ${'requests' in next ? 'counts' : 'histograms'}, not ${measurement.kind}`);
 }

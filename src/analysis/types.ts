@@ -25,12 +25,40 @@ export type HistogramWindow = z.infer<typeof histogramWindowSchema>;
  */
 const shifted = z.boolean().optional();
 
+export const roleSchema = z.enum(['canary', 'stable']);
+
+/** One pod's request and error increments in a window: what the spread between pods is estimated from. */
+export const podCountsSchema = z.object({
+  pod: z.string(),
+  role: roleSchema,
+  requests: z.number().min(0),
+  errors: z.number().min(0),
+});
+export type PodCounts = z.infer<typeof podCountsSchema>;
+
+/** One pod's histogram increments in a window, compact: `counts[i]` is the cumulative count at the measurement's `les[i]`. */
+export const podHistogramSchema = z.object({
+  pod: z.string(),
+  role: roleSchema,
+  counts: z.array(z.number().min(0)),
+  count: z.number().min(0),
+});
+export type PodHistogram = z.infer<typeof podHistogramSchema>;
+
+/**
+ * Where a window lies on Prometheus' own timestamps (ms): from the earliest sample it starts after to the
+ * latest sample it ends with. Every pod's counts in it run between two of that pod's own scrapes.
+ */
+const span = { from: z.number().optional(), to: z.number().optional() };
+
 export const measurementSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('counts'),
     at: z.number(),
     canary: countWindowSchema,
     stable: countWindowSchema,
+    pods: z.array(podCountsSchema).optional(),
+    ...span,
     shifted,
   }),
   z.object({
@@ -38,6 +66,9 @@ export const measurementSchema = z.discriminatedUnion('kind', [
     at: z.number(),
     canary: histogramWindowSchema,
     stable: histogramWindowSchema,
+    les: z.array(z.number()).optional(),
+    pods: z.array(podHistogramSchema).optional(),
+    ...span,
     shifted,
   }),
   z.object({ kind: z.literal('value'), at: z.number(), value: z.number() }),
@@ -49,8 +80,27 @@ export const measurementSchema = z.discriminatedUnion('kind', [
     /** The query that found nothing, for the verdict's evidence (not its one-line reason). */
     query: z.string().optional(),
   }),
+  /**
+   * The stable's recent past, read once when the analysis starts (never judged as a window): its pods'
+   * increments over `lookbackMs` (how much pods of one version differ) and its totals per `binMs` (how
+   * much its rate moves over time). Counts for errorRate, histograms (with `les`) for latency.
+   */
+  z.object({
+    kind: z.literal('baseline'),
+    at: z.number(),
+    lookbackMs: z.number(),
+    binMs: z.number(),
+    pods: z.array(podCountsSchema).optional(),
+    bins: z.array(countWindowSchema).optional(),
+    les: z.array(z.number()).optional(),
+    podHistograms: z.array(podHistogramSchema).optional(),
+    binHistograms: z.array(histogramWindowSchema).optional(),
+  }),
 ]);
 export type Measurement = z.infer<typeof measurementSchema>;
+export type Baseline = Extract<Measurement, { kind: 'baseline' }>;
+export type CountsMeasurement = Extract<Measurement, { kind: 'counts' }>;
+export type HistogramMeasurement = Extract<Measurement, { kind: 'histogram' }>;
 
 export const decisionSchema = z.enum(['continue', 'pass', 'fail', 'inconclusive']);
 export type Decision = z.infer<typeof decisionSchema>;
@@ -70,6 +120,11 @@ export interface Sample {
   value: number;
 }
 
+/** A series' latest sample as the server stored it: its value and its own timestamp (ms), not the query's. */
+export interface TimedSample extends Sample {
+  timestamp: number;
+}
+
 /**
  * How a query went. `unavailable` (timeouts, connection refused, 5xx: worth retrying, inconclusive
  * meanwhile) and `invalidQuery` (the query itself is wrong: the plan should be refused) are answers,
@@ -79,3 +134,7 @@ export type ProviderResult =
   | { kind: 'ok'; samples: Sample[] }
   | { kind: 'unavailable'; reason: string }
   | { kind: 'invalidQuery'; reason: string };
+
+/** A provider's answer with something else than samples in it. */
+export type ProviderAnswer<T> =
+  ({ kind: 'ok' } & T) | { kind: 'unavailable'; reason: string } | { kind: 'invalidQuery'; reason: string };

@@ -50,16 +50,13 @@ export function trafficAt(target: Traffic, verified: boolean | undefined): strin
   return `${trafficKey(target)}/${verified === true ? 'verified' : '?'}`;
 }
 
-/** The measurement, marked `shifted` when the traffic split changed since the last look (its share moved inside the interval). */
-export function markShifted(
-  measurement: Measurement | undefined,
-  before: string | undefined,
-  now: string,
-): Measurement | undefined {
-  if (!measurement || before === undefined || before === now) return measurement;
-  return measurement.kind === 'counts' || measurement.kind === 'histogram'
-    ? { ...measurement, shifted: true }
-    : measurement;
+/**
+ * Whether the traffic split changed since the last look. The measurement layer then marks as `shifted`
+ * every window that reaches back before this look (windows span several looks when Prometheus scrapes
+ * less often than Ramp looks, and each pod's part of a window starts at its own last scrape).
+ */
+export function trafficChanged(before: string | undefined, now: string): boolean {
+  return before !== undefined && before !== now;
 }
 
 export function analysisDue(plan: CompiledPlan, strategy: BoundStrategy, record: RolloutRecord, now: number): boolean {
@@ -94,15 +91,13 @@ export async function runAnalysis(
       intervalMs: plan.analysis.intervalMs,
       metricIndex: i,
     };
-    const measured = await measure(provider, metric, target, state.cursor, now);
+    const measured = await measure(provider, metric, target, state.cursor, now, {
+      trafficChanged: trafficChanged(record.analysis.trafficAtLastLook, traffic),
+    });
     const { cursor } = measured;
     // After a switch the stable revision serves nothing: its pre-switch windows stand in (analysis/baseline.ts).
     const frozen = state.baseline && againstBaseline(measured.measurement, state.baseline);
-    const measurement = markShifted(
-      frozen ? frozen.measurement : measured.measurement,
-      record.analysis.trafficAtLastLook,
-      traffic,
-    );
+    const measurement = frozen ? frozen.measurement : measured.measurement;
     const judge = judgeFor(metric);
     const ctx = { metric, alpha, analysisStartedAt: startedAt, now };
     const { measurements, carry } = keepMeasurements(judge, ctx, state, measurement);

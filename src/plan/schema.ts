@@ -71,23 +71,66 @@ export const strategySchema = oneOfRegistry(strategies, (s) => s.specSchema);
 
 const judgeName = z.enum(['threshold', 'sequential'], { error: 'expected a judge: threshold or sequential' });
 
-const errorRateMetric = z.strictObject({
-  /** Canary's error rate may be at most maxRatio × stable's. */
-  maxRatio: z.number({ error: 'expected a number ≥ 1' }).min(1, { error: 'expected a number ≥ 1' }),
-  /** sequential: canary requests before any pass (default 500); threshold: canary requests per window before a check counts (default 100). */
-  minRequests: intRange(1, 1_000_000).optional(),
-  judge: judgeName.optional(),
+/** A rate as a fraction (`0.001`) or a percentage (`0.1%`), between 0 and 1. */
+export const rateSchema = z.union([z.number().min(0).max(1), z.string().regex(/^(100|\d{1,2})(\.\d+)?%$/)], {
+  error: 'expected a rate: a fraction like 0.001 or a percentage like 0.1%',
 });
 
-const latencyMetric = z.strictObject({
-  quantile: z
-    .number({ error: 'expected a quantile between 0 and 1, like 0.99' })
-    .gt(0, { error: 'expected a quantile between 0 and 1, like 0.99' })
-    .lt(1, { error: 'expected a quantile between 0 and 1, like 0.99' }),
-  maxRatio: z.number({ error: 'expected a number ≥ 1' }).min(1, { error: 'expected a number ≥ 1' }),
+/** A rate written either way, as a fraction. */
+export function rateValue(r: number | string): number {
+  return typeof r === 'number' ? r : Number(r.slice(0, -1)) / 100;
+}
+
+const ratio = () => z.number({ error: 'expected a number ≥ 1' }).min(1, { error: 'expected a number ≥ 1' });
+
+/**
+ * What the sequential judge tolerates and what it must catch fast. A canary whose true ratio is at most
+ * maxRatio is rolled back with probability at most alpha; one at detectRatio or beyond is caught quickly.
+ */
+const toleranceFields = {
+  /** The tolerance: at most this × stable's rate (errors) or quantile (latency). */
+  maxRatio: ratio(),
+  /** The regression to catch fast (sequential judge); default maxRatio × 4/3, and more than maxRatio. */
+  detectRatio: ratio().optional(),
+  /** sequential: canary requests before any pass (default 500); threshold: canary requests per window before a check counts (default 100). */
   minRequests: intRange(1, 1_000_000).optional(),
+  /** sequential: undecided after this long, the verdict turns inconclusive and the rollout follows onInconclusive (default 1h). */
+  decideWithin: durationSchema({ min: 60_000 }).optional(),
   judge: judgeName.optional(),
-});
+};
+
+function detectAboveMax(m: { maxRatio: number; detectRatio?: number }, ctx: z.RefinementCtx): void {
+  if (m.detectRatio !== undefined && m.detectRatio <= m.maxRatio)
+    ctx.addIssue({ code: 'custom', path: ['detectRatio'], message: 'expected detectRatio above maxRatio' });
+}
+
+const errorRateMetric = z
+  .strictObject({
+    ...toleranceFields,
+    /** Also tolerated: the canary's error rate at most this much above stable's (default 0.1%), for rare errors. */
+    maxIncrease: rateSchema.optional(),
+    /** An absolute increase to catch fast (default 1%), above maxIncrease. */
+    detectIncrease: rateSchema.optional(),
+  })
+  .superRefine((m, ctx) => {
+    detectAboveMax(m, ctx);
+    if (
+      m.maxIncrease !== undefined &&
+      m.detectIncrease !== undefined &&
+      rateValue(m.detectIncrease) <= rateValue(m.maxIncrease)
+    )
+      ctx.addIssue({ code: 'custom', path: ['detectIncrease'], message: 'expected detectIncrease above maxIncrease' });
+  });
+
+const latencyMetric = z
+  .strictObject({
+    quantile: z
+      .number({ error: 'expected a quantile between 0 and 1, like 0.99' })
+      .gt(0, { error: 'expected a quantile between 0 and 1, like 0.99' })
+      .lt(1, { error: 'expected a quantile between 0 and 1, like 0.99' }),
+    ...toleranceFields,
+  })
+  .superRefine(detectAboveMax);
 
 const thresholdSchema = z
   .strictObject({

@@ -39,7 +39,7 @@ export function requireBuild(): void {
 
 export async function startEngineHarness(
   name: string,
-  opts: { worker?: boolean; notifications?: NotificationsConfig } = {},
+  opts: { worker?: boolean; notifications?: NotificationsConfig; scrapeIntervalSeconds?: number } = {},
 ): Promise<EngineHarness> {
   requireBuild();
   const dir = mkdtempSync(join(tmpdir(), `ramp-${name}-`));
@@ -49,6 +49,7 @@ export async function startEngineHarness(
     redis: false,
     logger: silentLogger(),
     backoff: { initialMs: 200, maxMs: 2000 },
+    ...(opts.scrapeIntervalSeconds !== undefined ? { scrapeIntervalSeconds: opts.scrapeIntervalSeconds } : {}),
   });
   const prefix = `test-${name}-${randomBytes(3).toString('hex')}`;
   const queueName = prefix;

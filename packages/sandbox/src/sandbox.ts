@@ -45,6 +45,11 @@ export interface SandboxOptions {
   redis?: boolean;
   /** The prometheus program (default: `prometheus` on PATH). */
   prometheusBinary?: string;
+  /**
+   * How often Prometheus scrapes each pod, in seconds (default 1: fast tests). Real ones scrape every
+   * 15–60 s; a test of how Ramp copes with that sets it.
+   */
+  scrapeIntervalSeconds?: number;
   /** Redis to reuse when it answers; default REDIS_URL or redis://127.0.0.1:6379. */
   redisUrl?: string;
   /** Container restart back-off (Kubernetes: 10 s doubling to 5 min). Tests shorten it. */
@@ -257,6 +262,7 @@ export class Sandbox {
         sdUrl,
         tracker: this.tracker,
         binary: o.prometheusBinary,
+        ...(o.scrapeIntervalSeconds !== undefined ? { scrapeIntervalSeconds: o.scrapeIntervalSeconds } : {}),
       });
       this.urls.prometheus = await this.prometheus.start();
     }

@@ -1,8 +1,10 @@
 /**
  * The sequential judge (DESIGN §5): an anytime-valid test of canary against stable for the built-in
  * errorRate and latency metrics. It replays every measurement so far through the streaming test
- * (sequentialTest.ts: O(1) per interval), so the verdict is a pure function of the history: a fail is
- * final, a pass holds while the whole history supports it, missing data now is inconclusive. Pure.
+ * (sequentialErrors.ts, sequentialLatency.ts: O(1) per window), so the verdict is a pure function of the
+ * history: a fail is final, a pass holds while the whole history supports it, missing data now is
+ * inconclusive, and undecided past `decideWithin` is inconclusive (the rollout then follows
+ * onInconclusive) — with, until then, how long a decision will take at this traffic. Pure.
  *
  * The engine keeps a bounded number of measurements; what it drops is folded into a carry (the streams'
  * state), so the test goes on over the whole analysis however long it runs: a window sliding over the
@@ -11,10 +13,18 @@
 import { z } from 'zod';
 import type { Judge, JudgeContext } from '../judge';
 import type { Measurement, Verdict } from '../types';
+import { formatDuration } from '../../plan/duration';
 import { ErrorRateStream, errorStreamStateSchema } from './sequentialErrors';
 import { LatencyStream, latencyStreamStateSchema } from './sequentialLatency';
-import { errorEvidence, latencyEvidence, type Evidence } from './sequentialEvidence';
+import { errorEvidence, humanMinutes, latencyEvidence, passOutlook, type Evidence } from './sequentialEvidence';
 import { sequentialSettings } from './sequentialSettings';
+import { num } from './checks';
+
+/** The latest measurement that is a window or says data is missing (a baseline is neither). */
+function latestWindow(ms: readonly Measurement[]): Measurement | undefined {
+  for (let i = ms.length - 1; i >= 0; i--) if (ms[i].kind !== 'baseline') return ms[i];
+  return undefined;
+}
 
 function missingReason(m: Measurement | undefined, kind: 'counts' | 'histogram'): string | undefined {
   if (m === undefined || m.kind === kind) return undefined;
@@ -28,8 +38,8 @@ function queryOf(m: Measurement | undefined): { query?: string } {
 
 /** The carry: the stream's state after the measurements the engine dropped. */
 const carrySchema = z.discriminatedUnion('kind', [
-  z.object({ v: z.literal(1), kind: z.literal('errorRate'), state: errorStreamStateSchema }),
-  z.object({ v: z.literal(1), kind: z.literal('latency'), quantile: z.number(), state: latencyStreamStateSchema }),
+  z.object({ v: z.literal(2), kind: z.literal('errorRate'), state: errorStreamStateSchema }),
+  z.object({ v: z.literal(2), kind: z.literal('latency'), quantile: z.number(), state: latencyStreamStateSchema }),
 ]);
 type Carry = z.infer<typeof carrySchema>;
 
@@ -67,7 +77,11 @@ function errorStream(ms: readonly Measurement[], ctx: JudgeContext, from: Carry 
     true,
     from?.kind === 'errorRate' ? from.state : undefined,
   );
-  for (const m of ms) if (m.kind === 'counts') stream.add(m.canary, m.stable, m.shifted);
+  for (const m of ms) {
+    if (m.kind === 'baseline') stream.addBaseline(m);
+    if (m.kind === 'counts')
+      stream.add(m.canary, m.stable, { pods: m.pods, shifted: m.shifted, from: m.from, to: m.to ?? m.at });
+  }
   return stream;
 }
 
@@ -83,27 +97,39 @@ function latencyStream(
     true,
     from?.kind === 'latency' ? from.state : undefined,
   );
-  for (const m of ms) if (m.kind === 'histogram') stream.add(m.canary, m.stable, m.shifted);
+  for (const m of ms) {
+    if (m.kind === 'baseline') stream.addBaseline(m);
+    if (m.kind === 'histogram')
+      stream.add(m.canary, m.stable, {
+        les: m.les,
+        pods: m.pods,
+        shifted: m.shifted,
+        from: m.from,
+        to: m.to ?? m.at,
+      });
+  }
   return stream;
 }
 
-function judgeErrors(
-  ms: readonly Measurement[],
-  ctx: JudgeContext,
-  from: Carry | undefined,
-): { decision: 'fail' | 'pass' | 'continue'; evidence: Evidence; reason: string } {
-  const stream = errorStream(ms, ctx, from);
-  return { decision: stream.decision, ...errorEvidence(stream, stream.decision) };
-}
-
-function judgeLatency(
-  ms: readonly Measurement[],
-  ctx: JudgeContext,
-  quantile: number,
-  from: Carry | undefined,
-): { decision: 'fail' | 'pass' | 'continue'; evidence: Evidence; reason: string } {
-  const stream = latencyStream(ms, ctx, quantile, from);
-  return { decision: stream.decision, ...latencyEvidence(stream, stream.decision) };
+/** How long a decision will take at this traffic, as evidence and a clause (while undecided). */
+function outlook(stream: ErrorRateStream | LatencyStream, ctx: JudgeContext): { evidence: Evidence; clause: string } {
+  const minutes = Math.max(ctx.now - ctx.analysisStartedAt, 0) / 60_000;
+  const perMinute = minutes > 0 ? stream.test.exposure / minutes : 0;
+  const { requestsLeft } = passOutlook(stream);
+  const etaMinutes = perMinute > 0 ? requestsLeft / perMinute : Infinity;
+  const evidence: Evidence = {
+    canaryPerMinute: num(perMinute),
+    passRequestsLeft: Number.isFinite(requestsLeft) ? Math.round(requestsLeft) : 'unknown',
+    passEtaMinutes: Number.isFinite(etaMinutes) ? num(etaMinutes) : 'unknown',
+  };
+  if (minutes <= 0 || stream.test.exposure <= 0) return { evidence, clause: '' };
+  const rate = `at ${num(perMinute)} canary requests/min`;
+  if (!Number.isFinite(requestsLeft))
+    return { evidence, clause: `; ${rate}, identical versions would not pass on this evidence (too few events)` };
+  return {
+    evidence,
+    clause: `; ${rate}, passing identical versions needs ${Math.round(requestsLeft)} more canary requests (${humanMinutes(etaMinutes)})`,
+  };
 }
 
 /** Judges errorRate and latency metrics with an anytime-valid sequential test; refuses query metrics. */
@@ -130,22 +156,48 @@ export class SequentialJudge implements Judge {
         reason: from.reason,
         evidence: { missing: from.reason },
       };
-    const r = metric.latency
-      ? judgeLatency(measurements, ctx, metric.latency.quantile, from)
-      : judgeErrors(measurements, ctx, from);
+    const stream = metric.latency
+      ? latencyStream(measurements, ctx, metric.latency.quantile, from)
+      : errorStream(measurements, ctx, from);
+    const r =
+      stream instanceof LatencyStream
+        ? latencyEvidence(stream, stream.decision)
+        : errorEvidence(stream, stream.decision);
+    const decision = stream.decision;
     const evidence = { ...r.evidence, measurements: measurements.length };
-    if (r.decision === 'fail') return { metric: metric.name, decision: 'fail', reason: r.reason, evidence };
-    const missing = missingReason(measurements[measurements.length - 1], kind);
+    if (decision === 'fail') return { metric: metric.name, decision: 'fail', reason: r.reason, evidence };
+    const missing = missingReason(latestWindow(measurements), kind);
     if (missing !== undefined)
       return {
         metric: metric.name,
         decision: 'inconclusive',
         reason: missing,
-        evidence: { ...evidence, missing, ...queryOf(measurements[measurements.length - 1]) },
+        evidence: { ...evidence, missing, ...queryOf(latestWindow(measurements)) },
       };
-    if (measurements.length === 0)
-      return { metric: metric.name, decision: 'continue', reason: 'no measurements yet', evidence };
-    return { metric: metric.name, decision: r.decision, reason: r.reason, evidence };
+    if (decision === 'pass') return { metric: metric.name, decision: 'pass', reason: r.reason, evidence };
+    if (latestWindow(measurements) === undefined && stream.test.exposure === 0)
+      return {
+        metric: metric.name,
+        decision: 'continue',
+        reason: 'no windows yet: waiting until every pod of both versions has been scraped',
+        evidence,
+      };
+    const o = outlook(stream, ctx);
+    const all = { ...evidence, ...o.evidence };
+    const settings = stream.settings;
+    if (ctx.now - ctx.analysisStartedAt > settings.decideWithinMs)
+      return {
+        metric: metric.name,
+        decision: 'inconclusive',
+        reason: `undecided after ${formatDuration(ctx.now - ctx.analysisStartedAt)} (decideWithin ${formatDuration(settings.decideWithinMs)}): ${r.reason}${o.clause}`,
+        evidence: all,
+      };
+    return {
+      metric: metric.name,
+      decision: 'continue',
+      reason: `${r.reason}${o.clause}`,
+      evidence: all,
+    };
   }
 
   fold(measurements: readonly Measurement[], ctx: JudgeContext): unknown {
@@ -154,10 +206,10 @@ export class SequentialJudge implements Judge {
     // An unreadable carry stays as it is: the verdict stays inconclusive rather than restarting the test.
     if (from instanceof UnreadableCarry) return ctx.carried;
     if (metric.errorRate)
-      return { v: 1, kind: 'errorRate', state: errorStream(measurements, ctx, from).state() } satisfies Carry;
+      return { v: 2, kind: 'errorRate', state: errorStream(measurements, ctx, from).state() } satisfies Carry;
     if (metric.latency)
       return {
-        v: 1,
+        v: 2,
         kind: 'latency',
         quantile: metric.latency.quantile,
         state: latencyStream(measurements, ctx, metric.latency.quantile, from).state(),

@@ -1,26 +1,30 @@
 /**
  * The latency stream of the sequential judge. A histogram only says how many requests were slower than
  * each bucket boundary, so the test is on those counts: at the boundary x where the stable's chosen
- * quantile falls (the upper bound of its bucket), a request slower than x is an "event", and the same
- * conditional test as for errors asks whether the canary has more of them than its share of requests.
- * Identical versions have the same fraction above any x, so the false-rollback guarantee holds as for
- * errors. x and the alternative come from the stable's earlier intervals only (chosen before the
- * interval is seen, which keeps the test a martingale).
+ * quantile falls (the upper bound of its bucket), a request slower than x is an "event", and the
+ * conditional ratio test (conditionalStream.ts) compares the canary's share of them with its share of
+ * requests. x comes from the stable's past only (its baseline and earlier windows), chosen before each
+ * window is seen.
  *
- * The alternative is the regression the plan names — "the canary's latency is maxRatio × the stable's"
- * — turned into a ratio of fractions above x: S_stable(x / maxRatio) / S_stable(x), with the stable's
- * survival function S read off its histogram, log-linear inside a bucket (tails fall off
- * exponentially; linear interpolation would overstate the ratio several times in a wide tail bucket).
- * Tail-only and spread-only regressions raise the canary's fraction above x as well and are caught the
- * same way. Pure.
+ * The tolerance is "the canary's latency is at most maxRatio × the stable's", the regression to detect
+ * "detectRatio ×". A histogram cannot say more than the fractions above its bounds, so both are read as
+ * the stable's latency scaled: the fraction above x of a canary maxRatio × slower is S(x / maxRatio), S
+ * the stable's survival function read off its histogram (log-linear inside a bucket: tails fall off
+ * exponentially), and the ratios tested are S(x / maxRatio) / S(x) (tolerated) and S(x / detectRatio) /
+ * S(x) (to detect). A canary slower by less than maxRatio across the board is within the tolerance;
+ * tail-only and spread-only regressions raise the fraction above x as well and are caught the same way.
+ *
+ * When the stable never had a request above x, no ratio can be measured; then the canary passes once its
+ * own fraction above x is below 1 − quantile with confidence 1 − β (its quantile is at or below x). Pure.
  */
 import { z } from 'zod';
 import { addHistograms, histogramQuantile } from '../histogram';
-import { histogramWindowSchema, type HistogramWindow } from '../types';
-import { bernoulliLogLikelihoodRatio, compactIntervals, type EventCounts } from '../stats/conditionalRatio';
-import { SequentialTest, informative, shareOf, testStateSchema } from './sequentialTest';
-import { eventCountsSchema } from './sequentialErrors';
-import { MAX_ALTERNATIVE, clampAlternative, type SequentialSettings } from './sequentialSettings';
+import { histogramWindowSchema, type Baseline, type HistogramWindow, type PodHistogram } from '../types';
+import { addBin } from '../stats/dispersion';
+import type { PodEvents } from '../stats/podSpread';
+import { ConditionalStream, streamStateSchema, type EventWindow } from './conditionalStream';
+import type { TestInterval } from './sequentialTest';
+import { MIN_SEPARATION, type SequentialSettings } from './sequentialSettings';
 
 /** Bucket upper bounds with cumulative counts, ascending, made monotonic (partial resets can dip). */
 type Cumulative = { le: number; count: number }[];
@@ -65,140 +69,180 @@ function above(w: HistogramWindow, le: number): number | undefined {
   return b === undefined ? undefined : Math.max(0, w.count - b.count);
 }
 
+/** A pod's compact histogram as a window. */
+function podWindow(les: readonly number[], p: PodHistogram): HistogramWindow {
+  return { buckets: les.map((le, i) => ({ le, count: p.counts[i] ?? 0 })), count: p.count };
+}
+
 /** What a latency stream has learnt, to resume from (a judge's carry). */
-export const latencyStreamStateSchema = z.object({
-  test: testStateSchema,
-  intervals: z.array(eventCountsSchema),
+export const latencyStreamStateSchema = streamStateSchema.extend({
   stablePast: histogramWindowSchema,
   canaryAll: histogramWindowSchema,
+  podHistograms: z.object({
+    canary: z.record(z.string(), histogramWindowSchema),
+    stable: z.record(z.string(), histogramWindowSchema),
+  }),
   boundary: z.number().optional(),
-  alternative: z.number().optional(),
-  slow: z.object({ canary: z.number(), stable: z.number(), canaryRequests: z.number(), stableRequests: z.number() }),
-  absoluteLlr: z.number(),
 });
 export type LatencyStreamState = z.infer<typeof latencyStreamStateSchema>;
 
-/** The latency judge's state after some intervals. */
-export class LatencyStream {
-  readonly test: SequentialTest;
-  readonly intervals: EventCounts[] = [];
-  /** The stable's histogram so far: where x and the alternative come from. */
+export interface HistogramExtras {
+  les?: readonly number[];
+  pods?: readonly PodHistogram[];
+  shifted?: boolean;
+  from?: number;
+  to?: number;
+}
+
+/** The latency judge's state after some windows. */
+export class LatencyStream extends ConditionalStream {
+  /** The stable's histogram so far (baseline and windows): where x and the ratios come from. */
   private stablePast: HistogramWindow = { buckets: [], count: 0 };
   private canaryAll: HistogramWindow = { buckets: [], count: 0 };
+  /** Each pod's histogram so far (the stable's with its baseline), for the spread at x. */
+  private podHistograms: { canary: Record<string, HistogramWindow>; stable: Record<string, HistogramWindow> } = {
+    canary: {},
+    stable: {},
+  };
   boundary?: number;
-  alternative?: number;
-  readonly slow = { canary: 0, stable: 0, canaryRequests: 0, stableRequests: 0 };
-  /** ln LR of "canary fraction above x = (1 − q)/10" against "= 1 − q": the pass when the stable never exceeds x. */
-  absoluteLlr = 0;
 
   constructor(
-    readonly settings: SequentialSettings & { quantile: number },
-    private readonly keepIntervals = true,
+    readonly latencySettings: SequentialSettings & { quantile: number },
+    keepIntervals = true,
     from?: LatencyStreamState,
   ) {
-    this.test = new SequentialTest(settings, from?.test);
+    super(latencySettings, ['ratio'], keepIntervals, from);
     if (from) {
-      this.intervals.push(...from.intervals);
       this.stablePast = from.stablePast;
       this.canaryAll = from.canaryAll;
+      this.podHistograms = { canary: { ...from.podHistograms.canary }, stable: { ...from.podHistograms.stable } };
       this.boundary = from.boundary;
-      this.alternative = from.alternative;
-      Object.assign(this.slow, from.slow);
-      this.absoluteLlr = from.absoluteLlr;
     }
   }
 
   /** The state to resume from; its intervals are compacted (they only feed the estimate and the bound shown). */
   state(): LatencyStreamState {
     return {
-      test: this.test.state(),
-      intervals: compactIntervals(this.intervals),
+      ...this.streamState(),
       stablePast: this.stablePast,
       canaryAll: this.canaryAll,
+      podHistograms: { canary: { ...this.podHistograms.canary }, stable: { ...this.podHistograms.stable } },
       ...(this.boundary !== undefined ? { boundary: this.boundary } : {}),
-      ...(this.alternative !== undefined ? { alternative: this.alternative } : {}),
-      slow: { ...this.slow },
-      absoluteLlr: this.absoluteLlr,
     };
   }
 
-  /** `shifted`: the share moved inside the interval (Measurement.shifted), so its slow requests are exposure only. */
-  add(canary: HistogramWindow, stable: HistogramWindow, shifted = false): void {
+  get quantile(): number {
+    return this.latencySettings.quantile;
+  }
+
+  private addPods(les: readonly number[] | undefined, pods: readonly PodHistogram[] | undefined): void {
+    if (!les) return;
+    for (const p of pods ?? []) {
+      const into = this.podHistograms[p.role];
+      into[p.pod] = addHistograms([into[p.pod] ?? { buckets: [], count: 0 }, podWindow(les, p)]);
+    }
+  }
+
+  /** The stable's recent past: its histogram (x is known from the start), its pods, and its bins. */
+  addBaseline(b: Baseline): void {
+    this.addPods(
+      b.les,
+      (b.podHistograms ?? []).filter((p) => p.role === 'stable'),
+    );
+    if (b.les)
+      this.stablePast = addHistograms([
+        this.stablePast,
+        ...(b.podHistograms ?? []).map((p) => podWindow(b.les ?? [], p)),
+      ]);
+    this.chooseBoundary();
+    const x = this.boundary;
+    if (x !== undefined)
+      for (const bin of b.binHistograms ?? []) this.stableBins = addBin(this.stableBins, bin.count, above(bin, x) ?? 0);
+    this.refresh();
+  }
+
+  /** One window: its events above x (x from before it), then the bookkeeping. */
+  add(canary: HistogramWindow, stable: HistogramWindow, extras: HistogramExtras = {}): void {
     this.chooseBoundary();
     const x = this.boundary;
     const canarySlow = x === undefined ? undefined : above(canary, x);
     const stableSlow = x === undefined ? undefined : above(stable, x);
-    if (shifted || canarySlow === undefined || stableSlow === undefined || this.alternative === undefined) {
-      this.test.add({
-        canaryRequests: canary.count,
-        stableRequests: stable.count,
-        canaryEvents: 0,
-        stableEvents: 0,
-        alternative: MAX_ALTERNATIVE,
-      });
-    } else {
-      this.observe(canary.count, stable.count, canarySlow, stableSlow, this.alternative);
-    }
+    const known = canarySlow !== undefined && stableSlow !== undefined;
+    const window: EventWindow = {
+      canaryRequests: canary.count,
+      canaryEvents: canarySlow ?? 0,
+      stableRequests: stable.count,
+      stableEvents: stableSlow ?? 0,
+      shifted: (extras.shifted ?? false) || !known,
+      from: extras.from,
+      to: extras.to,
+    };
+    this.observe(window);
+    for (const p of extras.pods ?? []) this.addPod(p.role, p.pod, p.count, 0);
     this.stablePast = addHistograms([this.stablePast, stable]);
     if (this.keepIntervals) this.canaryAll = addHistograms([this.canaryAll, canary]);
+    this.addPods(extras.les, extras.pods);
   }
 
-  private observe(
-    canaryRequests: number,
-    stableRequests: number,
-    canaryEvents: number,
-    stableEvents: number,
-    alternative: number,
-  ): void {
-    const iv = { canaryRequests, stableRequests, canaryEvents, stableEvents, alternative };
-    this.slow.canary += canaryEvents;
-    this.slow.stable += stableEvents;
-    this.slow.canaryRequests += canaryRequests;
-    this.slow.stableRequests += stableRequests;
-    const bad = 1 - this.settings.quantile;
-    this.absoluteLlr += bernoulliLogLikelihoodRatio(canaryRequests, canaryEvents, bad / 10, bad);
-    if (this.keepIntervals && informative(iv)) this.intervals.push({ share: shareOf(iv), canaryEvents, stableEvents });
-    this.test.add(iv);
-    if (!this.test.failed && this.absolutePassing) this.test.markPassed();
-  }
-
-  /** x and the alternative from the stable's earlier intervals. */
+  /** x from the stable's past. */
   private chooseBoundary(): void {
     const total = this.stablePast.count;
-    if (total < minStableObservations(this.settings.quantile)) return;
+    if (total < minStableObservations(this.quantile)) return;
+    this.boundary = quantileBoundary(cumulative(this.stablePast), total, this.quantile);
+  }
+
+  protected ratios(): { tolerance: number; detect: number } | undefined {
+    const x = this.boundary;
+    const total = this.stablePast.count;
+    if (x === undefined || total <= 0) return undefined;
     const cum = cumulative(this.stablePast);
-    const x = quantileBoundary(cum, total, this.settings.quantile);
-    this.boundary = x;
-    if (x === undefined) return;
     const atX = survivalAt(cum, total, x);
-    this.alternative =
-      atX <= 0 ? MAX_ALTERNATIVE : clampAlternative(survivalAt(cum, total, x / this.settings.maxRatio) / atX);
+    if (atX <= 0) return undefined;
+    const tolerance = Math.max(1, survivalAt(cum, total, x / this.settings.maxRatio) / atX);
+    const detect = Math.max(tolerance * MIN_SEPARATION, survivalAt(cum, total, x / this.settings.detectRatio) / atX);
+    return { tolerance, detect };
   }
 
-  /**
-   * When the stable never had a request above x, no ratio can be measured (the histogram cannot resolve
-   * the difference); then the canary passes once its own fraction above x is below 1 − q with confidence
-   * 1 − β: its quantile lies at or below the stable's bucket.
-   */
-  get absolutePassing(): boolean {
-    return (
-      this.slow.stable === 0 &&
-      this.slow.stableRequests > 0 &&
-      this.test.exposure >= this.settings.minExposure &&
-      this.absoluteLlr >= this.test.passBoundary
-    );
+  /** The tolerated and to-detect ratios of fractions above x now (for the evidence). */
+  get currentRatios(): { tolerance: number; detect: number } | undefined {
+    return this.ratios();
   }
 
-  get decision(): 'fail' | 'pass' | 'continue' {
-    if (this.test.failed) return 'fail';
-    return this.test.passing || this.absolutePassing ? 'pass' : 'continue';
+  protected spreadPods(): { canary: PodEvents[]; stable: PodEvents[] } {
+    const x = this.boundary;
+    const at = (hs: Record<string, HistogramWindow>) =>
+      x === undefined ? [] : Object.values(hs).map((h) => ({ requests: h.count, events: above(h, x) ?? 0 }));
+    return { canary: at(this.podHistograms.canary), stable: at(this.podHistograms.stable) };
+  }
+
+  /** Whether the stable never had a request above x (then no ratio can be measured). */
+  get stableNeverAbove(): boolean {
+    const x = this.boundary;
+    return x !== undefined && this.paired.stableRequests > 0 && (above(this.stablePast, x) ?? 0) === 0;
+  }
+
+  protected identicalRate(): number {
+    const x = this.boundary;
+    if (x === undefined || this.stablePast.count <= 0) return 0;
+    return (above(this.stablePast, x) ?? 0) / this.stablePast.count;
+  }
+
+  protected absoluteDetect(): number | undefined {
+    return this.stableNeverAbove ? (1 - this.quantile) / this.factors.spreadPass : undefined;
+  }
+
+  protected canaryAlone(w: EventWindow): Pick<TestInterval, 'fail' | 'pass'> {
+    if (w.shifted || w.canaryRequests <= 0 || !this.stableNeverAbove) return { fail: {}, pass: {} };
+    const bound = (1 - this.quantile) / this.factors.spreadPass;
+    const good = Math.max(1e-6, Math.min(this.canaryRate(0, 1), bound / 10));
+    return { fail: {}, pass: { absolute: this.bernoulli(w, good, bound) } };
   }
 
   /** The chosen quantile of each version over everything seen (NaN without observations). */
   quantiles(): { canary: number; stable: number } {
     return {
-      canary: histogramQuantile(this.settings.quantile, this.canaryAll),
-      stable: histogramQuantile(this.settings.quantile, this.stablePast),
+      canary: histogramQuantile(this.quantile, this.canaryAll),
+      stable: histogramQuantile(this.quantile, this.stablePast),
     };
   }
 }

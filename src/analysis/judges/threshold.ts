@@ -73,6 +73,11 @@ function valueCheck(m: Measurement, min: number | undefined, max: number | undef
   };
 }
 
+/** The measurements checks are made of: a baseline (the stable's past) is context for the sequential judge, not a check. */
+function checked(ms: readonly Measurement[]): Measurement[] {
+  return ms.filter((m) => m.kind !== 'baseline');
+}
+
 /** Judges query metrics against their threshold, errorRate and latency canary-vs-stable over a window. */
 export class ThresholdJudge implements Judge {
   readonly kind = 'threshold';
@@ -86,7 +91,8 @@ export class ThresholdJudge implements Judge {
     this.minChecks = opts.minChecksToPass ?? MIN_CHECKS_TO_PASS;
   }
 
-  judge(measurements: readonly Measurement[], ctx: JudgeContext): Verdict {
+  judge(all: readonly Measurement[], ctx: JudgeContext): Verdict {
+    const measurements = checked(all);
     const from = carrySchema.safeParse(ctx.carried ?? NO_CARRY);
     if (!from.success) {
       const why =
@@ -113,7 +119,8 @@ export class ThresholdJudge implements Judge {
     return { metric: ctx.metric.name, decision: t.decision, reason: this.reason(t, rules, latest), evidence };
   }
 
-  fold(measurements: readonly Measurement[], ctx: JudgeContext): unknown {
+  fold(dropped: readonly Measurement[], ctx: JudgeContext): unknown {
+    const measurements = checked(dropped);
     const from = carrySchema.safeParse(ctx.carried ?? NO_CARRY);
     // An unreadable carry stays as it is: the verdict stays inconclusive rather than forgetting failures.
     if (!from.success) return ctx.carried;

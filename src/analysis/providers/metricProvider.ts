@@ -6,7 +6,7 @@
  * metrics' queries and the filling of a plan's query templates are its own, so measure.ts names none.
  */
 import type { RevisionTarget } from '../revisionSeries';
-import type { ProviderResult } from '../types';
+import type { ProviderAnswer, ProviderResult, Sample, TimedSample } from '../types';
 
 /** The built-in metrics' counters: requests labelled with `code`, latency histogram buckets with `le`, per `pod`. */
 export type BuiltInCounters = 'requests' | 'latency';
@@ -57,8 +57,29 @@ export interface MetricProvider {
     scope: QueryScope,
   ): Promise<{ ok: true } | { ok: false; reason: string } | { ok: undefined; reason: string }>;
 
-  /** The query for a built-in metric's cumulative counters of both revisions, per series (pure). */
-  builtInQuery(counters: BuiltInCounters, target: RevisionTarget): string;
+  /**
+   * Every cumulative counter series of a built-in metric for both revisions, as stored (never summed
+   * across series), with every sample of the `sinceMs` before `at` and each sample's own timestamp —
+   * what aligned windows are cut from (analysis/counters.ts) — and the query that read them, for the
+   * evidence of a verdict that found no series. Never throws.
+   */
+  counterSamples(
+    counters: BuiltInCounters,
+    target: RevisionTarget,
+    opts: { at: Date; sinceMs: number; signal?: AbortSignal },
+  ): Promise<ProviderAnswer<{ samples: TimedSample[]; query: string }>>;
+
+  /**
+   * The stable revision's recent past, for the judge's estimates of how much pods differ and how much
+   * the rate moves: its increments per pod (series labelled with `pod` and `code` or `le`) over
+   * `lookbackMs` before `at`, and its increments per `binMs` bin over the same time, summed over pods
+   * (by `code` or `le`), oldest first. Empty when the target has no stable revision. Never throws.
+   */
+  counterHistory(
+    counters: BuiltInCounters,
+    target: RevisionTarget,
+    opts: { at: Date; lookbackMs: number; binMs: number },
+  ): Promise<ProviderAnswer<{ pods: Sample[]; bins: Sample[][] }>>;
 
   /**
    * A plan's query template with its placeholders filled (pure). PlanValidationError naming `path` when

@@ -5,6 +5,8 @@
  * in t; whatever both versions' common rate did in t (a spike, a quiet night) cancels out. Pure.
  */
 
+import { lnGamma } from './distributions';
+
 /** One interval's events, reduced to what the conditional likelihood needs. */
 export interface EventCounts {
   /** The canary's share of requests in the interval, strictly between 0 and 1. */
@@ -150,4 +152,31 @@ export function ratioLowerBound(intervals: readonly EventCounts[], alternative: 
 export function bernoulliLogLikelihoodRatio(trials: number, events: number, good: number, bad: number): number {
   const misses = Math.max(0, trials - events);
   return events * Math.log(good / bad) + misses * Math.log((1 - good) / (1 - bad));
+}
+
+function lnBeta(a: number, b: number): number {
+  return lnGamma(a) + lnGamma(b) - lnGamma(a + b);
+}
+
+/**
+ * An anytime-valid upper confidence bound at level 1 − `error` on a Bernoulli rate after `trials` with
+ * `events`: the largest p the mixture martingale ∫ L(θ) dBeta(½, ½) / L(p) has not rejected (Robbins'
+ * method of mixtures), so it is below the true rate with probability at most `error` however often it
+ * is computed. 1 with no trials.
+ */
+export function rateUpperBound(trials: number, events: number, error: number): number {
+  if (trials <= 0) return 1;
+  const k = Math.min(Math.max(events, 0), trials);
+  const mixture = lnBeta(0.5 + k, 0.5 + trials - k) - lnBeta(0.5, 0.5);
+  const target = Math.log(1 / error);
+  const excess = (p: number) => mixture - k * Math.log(p) - (trials - k) * Math.log1p(-p) - target;
+  let lo = k / trials;
+  let hi = 1 - 1e-12;
+  if (excess(hi) < 0) return 1;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (excess(mid) < 0) lo = mid;
+    else hi = mid;
+  }
+  return hi;
 }

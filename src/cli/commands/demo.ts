@@ -72,7 +72,10 @@ const SCENARIOS: Record<
     block: {
       router: { gatewayApi: { httpRoute: APP } },
       previewTraffic: { header: PREVIEW_HEADER },
-      prePromotionAnalysis: { min: '10s', max: '5m' },
+      // After the switch each live window is judged against one of the preview analysis' stable windows,
+      // each once (analysis/baseline.ts), so the preview must keep more windows than the 10 s after it use:
+      // the judge passes an error-free preview in seconds, and its min alone says how many it keeps.
+      prePromotionAnalysis: { min: '20s', max: '5m' },
       autoPromote: { after: '5s' },
       postPromotionAnalysis: { min: '10s', max: '5m' },
       scaleDownDelay: '10s',

@@ -1,7 +1,9 @@
 /**
  * measure() against a sandbox: demo-app pods of two revisions, named as Ramp names them, serving
  * requests this test sends and counts itself; the real Prometheus scrapes them. The counts per
- * revision must equal what the client saw, through restarts, new pods and gone pods.
+ * revision must equal what the client saw, through restarts, new pods and gone pods. The first look is
+ * the stable's baseline; after it a look gives a window once every pod of both revisions was scraped
+ * since the last one (judge v2's aligned windows), so the tests look until one closes.
  */
 import { PlanValidationError } from '../../../src/errors';
 import { randomBytes } from 'node:crypto';
@@ -180,14 +182,33 @@ describe('measure() on a sandbox with two revisions', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Looks from `from` until a window closes (a look before every pod was scraped again adds nothing). */
+  async function untilWindow(metric: typeof errorsMetric, t: MeasureTarget, from: unknown): Promise<MeasureResult> {
+    let r: MeasureResult = { cursor: from };
+    await waitFor(
+      async () => {
+        r = await measure(provider, metric, t, r.cursor, Date.now());
+        return r.measurement !== undefined;
+      },
+      'a window to close',
+      30_000,
+      250,
+    );
+    return r;
+  }
+
   let cursor: unknown;
   const history: Measurement[] = [];
-  async function look(): Promise<MeasureResult> {
-    const r = await measure(provider, errorsMetric, target(), cursor, Date.now());
+  function keep(r: MeasureResult): MeasureResult {
     cursor = r.cursor;
     if (r.measurement) history.push(r.measurement);
     return r;
   }
+  /** One look, whatever it gives. */
+  const look = async (): Promise<MeasureResult> =>
+    keep(await measure(provider, errorsMetric, target(), cursor, Date.now()));
+  /** Looks until a window closes. */
+  const lookWindow = async (): Promise<MeasureResult> => keep(await untilWindow(errorsMetric, target(), cursor));
 
   it('records only a baseline first: traffic from before the rollout is not counted', async () => {
     await send(stableA, 120);
@@ -195,7 +216,7 @@ describe('measure() on a sandbox with two revisions', () => {
     await send(canary, 10);
     await settle(stableA, stableB, canary);
     const r = await look();
-    expect(r.measurement).toBeUndefined();
+    expect(r.measurement).toMatchObject({ kind: 'baseline' });
     expect(cursor).toBeDefined();
   });
 
@@ -205,7 +226,7 @@ describe('measure() on a sandbox with two revisions', () => {
     const a = await send(stableA, 150);
     const b = await send(stableB, 150);
     await settle(stableA, stableB, canary);
-    const { measurement } = await look();
+    const { measurement } = await lookWindow();
     expect(c.errors).toBeGreaterThan(20);
     expect(measurement).toMatchObject({
       kind: 'counts',
@@ -230,7 +251,10 @@ describe('measure() on a sandbox with two revisions', () => {
     await admin(ipOf(canary), { errorRate: 0 });
     await send(canary, 40);
     await settle(canary);
-    expect((await look()).measurement).toMatchObject({ canary: { requests: 40, errors: 0 }, stable: { requests: 0 } });
+    expect((await lookWindow()).measurement).toMatchObject({
+      canary: { requests: 40, errors: 0 },
+      stable: { requests: 0 },
+    });
 
     const before = podNamed(canary)?.status?.containerStatuses?.[0];
     const pid = Number(/^sandbox:\/\/(\d+)$/.exec(before?.containerID ?? '')?.[1]);
@@ -247,7 +271,7 @@ describe('measure() on a sandbox with two revisions', () => {
     served.set(canary, 0);
     const after = await send(canary, 25);
     await settle(canary);
-    const { measurement } = await look();
+    const { measurement } = await lookWindow();
     expect(measurement).toMatchObject({ kind: 'counts', canary: { requests: 25, errors: after.errors } });
   });
 
@@ -267,7 +291,7 @@ describe('measure() on a sandbox with two revisions', () => {
     );
     await send(stableA, 60);
     await settle(stableA);
-    const { measurement } = await look();
+    const { measurement } = await lookWindow();
     expect(measurement).toMatchObject({
       kind: 'counts',
       canary: { requests: 30, errors: 0 },
@@ -278,11 +302,11 @@ describe('measure() on a sandbox with two revisions', () => {
   it('selects revisions by a revision label just the same', async () => {
     const byLabel = { ...target(), revisionLabel: 'ramp_dev_revision' };
     const base = await measure(provider, errorsMetric, byLabel, undefined, Date.now());
-    expect(base.measurement).toBeUndefined();
+    expect(base.measurement).toMatchObject({ kind: 'baseline' });
     await send(canary, 15);
     await send(stableA, 35);
     await settle(canary, stableA);
-    const { measurement } = await measure(provider, errorsMetric, byLabel, base.cursor, Date.now());
+    const { measurement } = await untilWindow(errorsMetric, byLabel, base.cursor);
     expect(measurement).toMatchObject({ kind: 'counts', canary: { requests: 15 }, stable: { requests: 35 } });
   });
 
@@ -299,14 +323,14 @@ describe('measure() on a sandbox with two revisions', () => {
   it('measures latency histograms per revision', async () => {
     await admin(ipOf(canary), { latencyMs: 60 });
     const first = await measure(provider, latencyMetric, target(), undefined, Date.now());
-    expect(first.measurement).toBeUndefined();
+    expect(first.measurement).toMatchObject({ kind: 'baseline' });
     const lcursor = first.cursor;
     await send(canary, 100);
     await send(stableA, 100);
     await Promise.all(
       [canary, stableA].map((p) => scraped('http_request_duration_seconds_count', p, served.get(p) ?? 0)),
     );
-    const { measurement } = await measure(provider, latencyMetric, target(), lcursor, Date.now());
+    const { measurement } = await untilWindow(latencyMetric, target(), lcursor);
     if (measurement?.kind !== 'histogram') throw new Error(`expected a histogram, got ${JSON.stringify(measurement)}`);
     expect(measurement.canary.count).toBe(100);
     expect(measurement.stable.count).toBe(100);
@@ -384,14 +408,14 @@ describe('measure() on a sandbox with two revisions', () => {
       await send(canary, 20);
       const r = await look();
       expect(r.measurement).toMatchObject({ kind: 'missing', reason: expect.stringMatching(/^metrics unavailable: /) });
-      expect(r.cursor).toBe(before);
+      expect(r.cursor).toEqual(before);
     } finally {
       await sb.prometheus?.start();
     }
     await send(canary, 5);
     await settle(canary);
     // The requests of the tests since this cursor's last look count too.
-    expect((await look()).measurement).toMatchObject({
+    expect((await lookWindow()).measurement).toMatchObject({
       kind: 'counts',
       canary: { requests: 15 + 100 + 20 + 5 },
       stable: { requests: 35 + 100 },

@@ -1,26 +1,30 @@
 import { ARGO, FLAGGER, WindowJudge } from '../../../bench/judgement/windowJudge';
-import { BUCKETS, INTERVAL_S, SCENARIOS } from '../../../bench/judgement/scenarios';
-import type { IntervalData, Outcome } from '../../../bench/judgement/benchJudge';
+import { BUCKETS, LOOK_S, SCENARIOS } from '../../../bench/judgement/scenarios';
+import type { Outcome, WindowData } from '../../../bench/judgement/benchJudge';
 
-const scenario = SCENARIOS.find((s) => s.name === '2x')!;
-const perMinute = 60 / INTERVAL_S;
+const scenario = SCENARIOS.find((s) => s.name === 'r2.0')!;
+const perMinute = 60 / LOOK_S;
 
 /** Feeds `minutes` of intervals, `bad` ones (5% errors, failing any floor ≥ 95.1%) then good ones; returns the outcome and the interval it came at. */
 function run(judge: WindowJudge, minutes: number, badMinutes: number): { outcome?: Outcome; at?: number } {
   const served = { canaryRequests: 0, canaryErrors: 0 };
   for (let i = 0; i < minutes * perMinute; i++) {
     const bad = i < badMinutes * perMinute;
-    const iv: IntervalData = {
+    const iv: WindowData = {
       minute: (i + 1) / perMinute,
       canary: { requests: 100, errors: bad ? 10 : 0 },
       stable: { requests: 900, errors: 9 },
+      pods: [],
+      shifted: false,
+      from: i * LOOK_S * 1000,
+      to: (i + 1) * LOOK_S * 1000,
     };
     const outcome = judge.observe(iv, served);
     served.canaryRequests += iv.canary.requests;
     served.canaryErrors += iv.canary.errors;
     if (outcome) return { outcome, at: i + 1 };
   }
-  return { outcome: judge.atHorizon(served) };
+  return { outcome: judge.atHorizon(served, minutes) };
 }
 
 describe('WindowJudge', () => {

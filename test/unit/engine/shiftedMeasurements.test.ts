@@ -1,22 +1,8 @@
-/** Measurements across a change of the traffic split are marked `shifted`, so share-conditioned tests take them as exposure only. */
-import { markShifted, trafficAt } from '../../../src/engine/analysisRun';
-import type { Measurement } from '../../../src/analysis/types';
+/** A change of the traffic split between two looks is what marks windows `shifted` (the measurement layer marks them). */
+import { trafficAt, trafficChanged } from '../../../src/engine/analysisRun';
 import { weighted } from '../../../src/strategies/traffic';
 
-const counts: Measurement = {
-  kind: 'counts',
-  at: 5000,
-  canary: { requests: 100, errors: 1 },
-  stable: { requests: 900, errors: 9 },
-};
-const histogram: Measurement = {
-  kind: 'histogram',
-  at: 5000,
-  canary: { buckets: [{ le: 0.1, count: 90 }], count: 100 },
-  stable: { buckets: [{ le: 0.1, count: 810 }], count: 900 },
-};
-
-describe('shifted measurements', () => {
+describe('traffic changes between looks', () => {
   it('tells traffic splits apart by the traffic the steps ask for and whether the router confirmed it', () => {
     expect(trafficAt(weighted(10), true)).toBe(trafficAt(weighted(10), true));
     expect(trafficAt(weighted(10), true)).not.toBe(trafficAt(weighted(25), true));
@@ -28,16 +14,12 @@ describe('shifted measurements', () => {
     );
   });
 
-  it('marks counts and histograms measured across a change, and nothing else', () => {
+  it('says the split changed only when there was a look before with another split', () => {
     const steady = trafficAt(weighted(10), true);
     const moved = trafficAt(weighted(25), true);
-    expect(markShifted(counts, steady, steady)).toBe(counts);
-    expect(markShifted(counts, steady, moved)).toEqual({ ...counts, shifted: true });
-    expect(markShifted(histogram, steady, moved)).toEqual({ ...histogram, shifted: true });
-    // The first look has nothing to compare with; a query value and missing data have no share.
-    expect(markShifted(counts, undefined, moved)).toBe(counts);
-    const value: Measurement = { kind: 'value', at: 5000, value: 3 };
-    expect(markShifted(value, steady, moved)).toBe(value);
-    expect(markShifted(undefined, steady, moved)).toBeUndefined();
+    expect(trafficChanged(steady, steady)).toBe(false);
+    expect(trafficChanged(steady, moved)).toBe(true);
+    // The first look has nothing to compare with.
+    expect(trafficChanged(undefined, moved)).toBe(false);
   });
 });

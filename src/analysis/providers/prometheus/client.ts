@@ -1,7 +1,8 @@
 /**
- * The Prometheus metric provider: instant queries through the HTTP API (`POST /api/v1/query`), with a
- * deadline, bearer or basic auth read from files (so rotated credentials are picked up), and TLS.
- * Every query is first confined to the caller's namespace (scope.ts). Failures are classified, never
+ * The Prometheus metric provider: instant and range queries through the HTTP API (`POST /api/v1/query`,
+ * `/api/v1/query_range`), with a deadline, bearer or basic auth read from files (so rotated credentials
+ * are picked up), and TLS. Every query — a plan's, and the built-in counters and history — is first
+ * confined to the caller's namespace (scope.ts) in send(), the only place a request is made. Failures are classified, never
  * thrown: the query's fault (`invalidQuery`) or the server's (`unavailable`). Reasons are fixed texts
  * of Ramp's own — a status code at most — because they reach tenants in verdicts, events and API
  * errors; what the server answered goes to the server log only.
@@ -10,8 +11,8 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { BuiltInCounters, MetricProvider, QueryOptions, QueryScope, TemplateVars } from '../metricProvider';
 import type { RevisionTarget } from '../../revisionSeries';
-import { latencyQuery, renderQuery, requestsQuery } from './promql';
-import type { ProviderResult, Sample } from '../../types';
+import { historyBinsQuery, historyPodsQuery, renderQuery, samplesQuery } from './promql';
+import type { ProviderAnswer, ProviderResult, Sample, TimedSample } from '../../types';
 import { postForm, type PostResult } from './httpPost';
 import { scopeQuery } from './scope';
 
@@ -67,7 +68,10 @@ export interface Classified {
   detail?: string;
 }
 
-function samplesOf(data: ApiBody['data']): ProviderResult {
+/** The label range answers put each point's time on (seconds, as Prometheus writes it). */
+const RANGE_STEP = '__ramp_step';
+
+function samplesOf(data: ApiBody['data'], acceptMatrix = false): ProviderResult {
   const type = data?.resultType;
   if (type === 'scalar' && Array.isArray(data?.result)) {
     return { kind: 'ok', samples: [{ labels: {}, value: parseValue(String((data.result as SampleValue)[1])) }] };
@@ -77,6 +81,16 @@ function samplesOf(data: ApiBody['data']): ProviderResult {
       labels: { ...(r.metric ?? {}) },
       value: parseValue(String(r.value?.[1])),
     }));
+    return { kind: 'ok', samples };
+  }
+  if (type === 'matrix' && acceptMatrix && Array.isArray(data?.result)) {
+    const rows = data.result as { metric?: Record<string, string>; values?: SampleValue[] }[];
+    const samples: Sample[] = rows.flatMap((r) =>
+      (r.values ?? []).map(([t, v]) => ({
+        labels: { ...(r.metric ?? {}), [RANGE_STEP]: String(t) },
+        value: parseValue(v),
+      })),
+    );
     return { kind: 'ok', samples };
   }
   if (type === 'matrix' || type === 'string') {
@@ -89,7 +103,7 @@ function samplesOf(data: ApiBody['data']): ProviderResult {
 }
 
 /** Turns what came back into a result: 400 bad_data and 422 execution are the query's fault. */
-export function classifyAnswer(r: PostResult): Classified {
+export function classifyAnswer(r: PostResult, acceptMatrix = false): Classified {
   if (r.kind === 'noAnswer') return { result: { kind: 'unavailable', reason: r.reason }, detail: r.detail };
   let body: ApiBody | undefined;
   try {
@@ -103,7 +117,8 @@ export function classifyAnswer(r: PostResult): Classified {
       detail: r.body.slice(0, 2000),
     };
   }
-  if (body.status === 'success' && r.status >= 200 && r.status < 300) return { result: samplesOf(body.data) };
+  if (body.status === 'success' && r.status >= 200 && r.status < 300)
+    return { result: samplesOf(body.data, acceptMatrix) };
   const errorType = ERROR_TYPES.has(body.errorType ?? '') ? (body.errorType as string) : 'error';
   const detail = `${String(body.errorType)}: ${String(body.error ?? r.body.slice(0, 2000))}`;
   if ((r.status === 400 || r.status === 422) && errorType in QUERY_ERRORS)
@@ -111,14 +126,42 @@ export function classifyAnswer(r: PostResult): Classified {
   return { result: { kind: 'unavailable', reason: `Prometheus answered HTTP ${r.status} (${errorType})` }, detail };
 }
 
+/** Milliseconds since the epoch as Prometheus' seconds. */
+const seconds = (ms: number): string => (ms / 1000).toFixed(3);
+
+/** A range selector's answer: each point as a sample with its own timestamp (ms). */
+export function timedSamples(samples: readonly Sample[]): TimedSample[] {
+  return samples.map((s) => {
+    const labels = { ...s.labels };
+    const t = Number(labels[RANGE_STEP]);
+    delete labels[RANGE_STEP];
+    return { labels, value: s.value, timestamp: Math.round(t * 1000) };
+  });
+}
+
+/** A range answer's points grouped by time, oldest first, without the time label. */
+function binsOf(samples: readonly Sample[]): Sample[][] {
+  const byTime = new Map<number, Sample[]>();
+  for (const s of samples) {
+    const t = Number(s.labels[RANGE_STEP]);
+    const labels = { ...s.labels };
+    delete labels[RANGE_STEP];
+    if (!Number.isFinite(s.value)) continue;
+    byTime.set(t, [...(byTime.get(t) ?? []), { labels, value: s.value }]);
+  }
+  return [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+}
+
 /** A MetricProvider on the Prometheus HTTP API. Stateless between queries; no close needed. */
 export class PrometheusProvider implements MetricProvider {
   readonly kind = 'prometheus';
   private readonly queryUrl: URL;
+  private readonly rangeUrl: URL;
 
   constructor(private readonly opts: PrometheusProviderOptions) {
     const base = opts.address.endsWith('/') ? opts.address : `${opts.address}/`;
     this.queryUrl = new URL('api/v1/query', base);
+    this.rangeUrl = new URL('api/v1/query_range', base);
   }
 
   /** The address queries go to, for messages. */
@@ -127,13 +170,9 @@ export class PrometheusProvider implements MetricProvider {
   }
 
   async query(promql: string, opts: QueryOptions): Promise<ProviderResult> {
-    const began = performance.now();
-    const scoped = scopeQuery(promql, opts.namespace);
-    const result: ProviderResult = scoped.ok
-      ? await this.run(scoped.query, opts)
-      : { kind: 'invalidQuery', reason: scoped.reason };
-    this.opts.onRequest?.(result.kind, performance.now() - began);
-    return result;
+    const params: Record<string, string> = {};
+    if (opts.at) params.time = seconds(opts.at.getTime());
+    return this.send('query', promql, params, opts);
   }
 
   async validate(
@@ -146,15 +185,87 @@ export class PrometheusProvider implements MetricProvider {
     return { ok: undefined, reason: r.reason };
   }
 
-  builtInQuery(counters: BuiltInCounters, target: RevisionTarget): string {
-    return counters === 'requests' ? requestsQuery(target) : latencyQuery(target);
+  async counterSamples(
+    counters: BuiltInCounters,
+    target: RevisionTarget,
+    opts: { at: Date; sinceMs: number; signal?: AbortSignal },
+  ): Promise<ProviderAnswer<{ samples: TimedSample[]; query: string }>> {
+    const query = samplesQuery(counters, target, opts.sinceMs);
+    const r = await this.send(
+      'query',
+      query,
+      { time: seconds(opts.at.getTime()) },
+      { namespace: target.namespace, signal: opts.signal, acceptMatrix: true },
+    );
+    if (r.kind !== 'ok') return r;
+    return { kind: 'ok', samples: timedSamples(r.samples), query };
+  }
+
+  async counterHistory(
+    counters: BuiltInCounters,
+    target: RevisionTarget,
+    opts: { at: Date; lookbackMs: number; binMs: number },
+  ): Promise<ProviderAnswer<{ pods: Sample[]; bins: Sample[][] }>> {
+    const stableRevision = target.stableRevision;
+    if (stableRevision === undefined || stableRevision === target.canaryRevision)
+      return { kind: 'ok', pods: [], bins: [] };
+    const t = { ...target, stableRevision };
+    const scope = { namespace: target.namespace };
+    const pods = await this.query(historyPodsQuery(counters, t, opts.lookbackMs), { ...scope, at: opts.at });
+    if (pods.kind !== 'ok') return pods;
+    const end = opts.at.getTime();
+    const range = await this.queryRange(historyBinsQuery(counters, t, opts.binMs), {
+      ...scope,
+      start: end - opts.lookbackMs + opts.binMs,
+      end,
+      stepMs: opts.binMs,
+    });
+    if (range.kind !== 'ok') return range;
+    return { kind: 'ok', pods: pods.samples.filter((s) => Number.isFinite(s.value)), bins: binsOf(range.samples) };
+  }
+
+  /**
+   * A range query (`/api/v1/query_range`) confined to `namespace` like any other: every point as a
+   * sample labelled with its time.
+   */
+  async queryRange(
+    promql: string,
+    opts: QueryScope & { start: number; end: number; stepMs: number; signal?: AbortSignal },
+  ): Promise<ProviderResult> {
+    const params = { start: seconds(opts.start), end: seconds(opts.end), step: `${opts.stepMs / 1000}` };
+    return this.send('query_range', promql, params, { ...opts, acceptMatrix: true });
   }
 
   renderQuery(template: string, vars: TemplateVars, path: string): string {
     return renderQuery(template, vars, { path });
   }
 
-  private async run(promql: string, opts: QueryOptions): Promise<ProviderResult> {
+  /**
+   * The one way a query leaves Ramp: `promql` is confined to `opts.namespace` (scope.ts) before anything
+   * is sent, and refused (`invalidQuery`) when it cannot be. Reasons are Ramp's fixed texts; what the
+   * server answered goes to the log.
+   */
+  private async send(
+    endpoint: 'query' | 'query_range',
+    promql: string,
+    params: Record<string, string>,
+    opts: QueryScope & { signal?: AbortSignal; acceptMatrix?: boolean },
+  ): Promise<ProviderResult> {
+    const began = performance.now();
+    const scoped = scopeQuery(promql, opts.namespace);
+    const result: ProviderResult = scoped.ok
+      ? await this.post(endpoint, new URLSearchParams({ ...params, query: scoped.query }), opts)
+      : { kind: 'invalidQuery', reason: scoped.reason };
+    this.opts.onRequest?.(result.kind, performance.now() - began);
+    return result;
+  }
+
+  /** Only send() calls this, with a query already scoped. */
+  private async post(
+    endpoint: 'query' | 'query_range',
+    form: URLSearchParams,
+    opts: QueryScope & { signal?: AbortSignal; acceptMatrix?: boolean },
+  ): Promise<ProviderResult> {
     let authorization: string | undefined;
     try {
       authorization = await this.authorization();
@@ -162,16 +273,14 @@ export class PrometheusProvider implements MetricProvider {
       this.opts.logger?.warn({ err: e, provider: this.opts.name }, 'cannot read the metric provider credentials');
       return { kind: 'unavailable', reason: "cannot read the metric provider's credentials (the server log says why)" };
     }
-    const form = new URLSearchParams({ query: promql });
-    if (opts.at) form.set('time', (opts.at.getTime() / 1000).toFixed(3));
-    const answer = await postForm(this.queryUrl, form, {
+    const answer = await postForm(endpoint === 'query' ? this.queryUrl : this.rangeUrl, form, {
       headers: authorization ? { authorization } : {},
       timeoutMs: this.opts.timeoutMs,
       insecureSkipVerify: this.opts.insecureSkipVerify ?? false,
       signal: opts.signal,
       maxBodyBytes: this.opts.maxBodyBytes ?? 32 * 1024 * 1024,
     });
-    const { result, detail } = classifyAnswer(answer);
+    const { result, detail } = classifyAnswer(answer, opts.acceptMatrix ?? false);
     if (result.kind !== 'ok')
       this.opts.logger?.warn(
         { provider: this.opts.name, namespace: opts.namespace, outcome: result.kind, reason: result.reason, detail },

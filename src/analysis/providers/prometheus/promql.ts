@@ -230,29 +230,50 @@ function revisions(t: RevisionTarget): string[] {
     : [t.canaryRevision];
 }
 
-/** Labels a series is kept apart by: the pod (a counter lives in one process), and the revision label if used. */
-function groupLabels(t: RevisionTarget, extra: string): string {
-  return t.revisionLabel !== undefined ? `${t.revisionLabel}, pod, instance, ${extra}` : `pod, ${extra}`;
+/** The counter series behind each built-in metric. */
+export const COUNTER_METRICS = {
+  requests: 'http_requests_total',
+  latency: 'http_request_duration_seconds_bucket',
+} as const;
+
+/** The label a built-in metric's series differ by within a pod: the status code, or the bucket bound. */
+const SPLIT_LABEL = { requests: 'code', latency: 'le' } as const;
+
+function selector(t: RevisionTarget, which: readonly string[]): string {
+  return revisionsSelector({ namespace: t.namespace, app: t.app, revisions: which, revisionLabel: t.revisionLabel });
 }
 
-/** Request counters of both revisions, per pod and status code. */
-export function requestsQuery(t: RevisionTarget): string {
-  const sel = revisionsSelector({
-    namespace: t.namespace,
-    app: t.app,
-    revisions: revisions(t),
-    revisionLabel: t.revisionLabel,
-  });
-  return `sum by (${groupLabels(t, 'code')}) (http_requests_total{${sel}})`;
+/**
+ * Every series of both revisions, as stored — not summed, so two containers of a pod keep their own
+ * resets — with every sample of the last `rangeMs` and its own timestamp: a range selector, so a reset
+ * between two looks is seen as increase() sees it.
+ */
+export function samplesQuery(counters: keyof typeof COUNTER_METRICS, t: RevisionTarget, rangeMs: number): string {
+  return `${COUNTER_METRICS[counters]}{${selector(t, revisions(t))}}[${promDuration(rangeMs)}]`;
 }
 
-/** Latency histogram buckets of both revisions, per pod and bucket. */
-export function latencyQuery(t: RevisionTarget): string {
-  const sel = revisionsSelector({
-    namespace: t.namespace,
-    app: t.app,
-    revisions: revisions(t),
-    revisionLabel: t.revisionLabel,
-  });
-  return `sum by (${groupLabels(t, 'le')}) (http_request_duration_seconds_bucket{${sel}})`;
+/** Labels the stable's history is kept apart by: the pod (and the revision label if used), and the code or bucket. */
+function historyLabels(t: RevisionTarget, counters: keyof typeof COUNTER_METRICS): string {
+  const split = SPLIT_LABEL[counters];
+  return t.revisionLabel !== undefined ? `${t.revisionLabel}, pod, instance, ${split}` : `pod, ${split}`;
+}
+
+/** The stable's increments per pod over the last `lookbackMs` (increase() per series first, then summed by pod). */
+export function historyPodsQuery(
+  counters: keyof typeof COUNTER_METRICS,
+  t: RevisionTarget & { stableRevision: string },
+  lookbackMs: number,
+): string {
+  const series = `${COUNTER_METRICS[counters]}{${selector(t, [t.stableRevision])}}`;
+  return `sum by (${historyLabels(t, counters)}) (increase(${series}[${promDuration(lookbackMs)}]))`;
+}
+
+/** The stable's increments over one bin of `binMs`, summed over its pods (a range query steps it through the lookback). */
+export function historyBinsQuery(
+  counters: keyof typeof COUNTER_METRICS,
+  t: RevisionTarget & { stableRevision: string },
+  binMs: number,
+): string {
+  const series = `${COUNTER_METRICS[counters]}{${selector(t, [t.stableRevision])}}`;
+  return `sum by (${SPLIT_LABEL[counters]}) (increase(${series}[${promDuration(binMs)}]))`;
 }
