@@ -182,8 +182,11 @@ describe('the ramp CLI against the API on the sandbox', () => {
     writeFileSync(badPath, YAML.stringify(bad));
     const r = await runCli(['lint', '-f', badPath]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain('spec.replicas: expected an integer 1–10000');
-    expect(r.stdout).toContain('spec.strategy.canary.steps[0].setWeight: expected an integer 0–100');
+    // Each problem with its path, and its line and column in the file.
+    expect(r.stdout).toMatch(/\n {2}spec\.replicas \(line \d+, column \d+\): expected an integer 1–10000\n/);
+    expect(r.stdout).toMatch(
+      /\n {2}spec\.strategy\.canary\.steps\[0\]\.setWeight \(line \d+, column \d+\): expected an integer 0–100\n/,
+    );
   });
 
   it('bad input and no server: a refused plan exits 2 with its field path, missing config 2, no server 3', async () => {

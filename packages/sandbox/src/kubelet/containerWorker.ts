@@ -10,7 +10,7 @@ import type { ProcessTracker } from '../util/processes';
 import { type Backoff, formatGoDuration } from './backoff';
 import { expandCommand, type EnvResult } from './containerEnv';
 import { ContainerInstance, type InstanceExit } from './containerRunner';
-import { type ImageRegistry, parseImageReference, type PulledImage } from './imageRegistry';
+import { type ImageCommand, type ImageRegistry, parseImageReference, type PulledImage } from './imageRegistry';
 import { containerLogPath, type PodLogKey } from './logWriter';
 import { ImagePuller } from './imagePuller';
 import { runPreStop } from './lifecycleHooks';
@@ -34,7 +34,7 @@ export interface ContainerContext {
   /** The container's environment (may fail on a missing ConfigMap or Secret). */
   env(container: Container): Promise<EnvResult>;
   /** Runs the command with the container's volumes mounted where it expects them (may leave it as it is). */
-  mount(container: Container, command: { command: string; args: string[] }): { command: string; args: string[] };
+  mount(container: Container, command: ImageCommand): { command: string; args: string[] };
   /** The container's status changed: the pod's status needs writing. */
   changed(): void;
 }

@@ -31,6 +31,11 @@ export interface ContainerLaunchSpec {
 export interface ImageCommand {
   command: string;
   args: string[];
+  /**
+   * The image's own files: host directories the program needs (its build, its node_modules). A
+   * container's volumes never hide them, as a real image's files are never under a volume's host path.
+   */
+  files?: string[];
 }
 
 /** One entry of the registry: which references it serves and how to run them. */
@@ -135,12 +140,14 @@ export function rampMainPath(root: string = packageRoot()): string {
 export function rampImage(root: string = packageRoot()): ImageDefinition {
   const main = rampMainPath(root);
   const shim = podNetworkShimPath(root);
+  // The image's files: the repository (Ramp's build, the sandbox's preload, the node_modules they load).
+  const files = [join(root, '..', '..')];
   return {
     pattern: 'ramp.dev/ramp:*',
     build: (c) =>
       c.command && c.command.length > 0
-        ? { command: c.command[0], args: [...c.command.slice(1), ...(c.args ?? [])] }
-        : { command: process.execPath, args: ['--require', shim, main, ...(c.args ?? [])] },
+        ? { command: c.command[0], args: [...c.command.slice(1), ...(c.args ?? [])], files }
+        : { command: process.execPath, args: ['--require', shim, main, ...(c.args ?? [])], files },
     unavailable: () => {
       if (!existsSync(main)) return `${main} is missing: compile Ramp first (npx tsc -b tsconfig.build.json)`;
       return existsSync(shim) ? undefined : `${shim} is missing: compile the sandbox first (npm run build)`;

@@ -85,6 +85,7 @@ export function withMounts(
   command: string,
   args: readonly string[],
   mounts: readonly BindMount[],
+  imageFiles: readonly string[] = [],
 ): { command: string; args: string[] } {
   const stage = stagingDir(mounts.map((m) => m.target));
   const lines = ['set -e', `mkdir -p ${quote(stage)}`, `mount -t tmpfs -o mode=700 ramp-mounts ${quote(stage)}`];
@@ -92,6 +93,14 @@ export function withMounts(
     const staged = quote(`${stage}/${i}`);
     lines.push(`if [ -d ${quote(m.source)} ]; then mkdir ${staged}; else : > ${staged}; fi`);
     lines.push(`mount --bind ${quote(m.source)} ${staged}`);
+  });
+  // A container's image is its own filesystem, which no volume hides; here the image's files are the
+  // host's (the repository's build), so a volume over their parent (an emptyDir at /tmp with the
+  // repository under /tmp) would hide the program itself. They are bound back over the volume.
+  const hidden = imageFiles.filter((f) => mounts.some((m) => covers(m.target, f)));
+  hidden.forEach((f, j) => {
+    lines.push(`mkdir ${quote(`${stage}/image-${j}`)}`);
+    lines.push(`mount --bind ${quote(f)} ${quote(`${stage}/image-${j}`)}`);
   });
   const depth = (p: string): number => p.split('/').filter(Boolean).length;
   const ordered = mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.target) - depth(b.m.target));
@@ -104,6 +113,10 @@ export function withMounts(
     lines.push(`mount --bind ${staged} ${target}`);
     if (m.readOnly) lines.push(`mount -o remount,bind,ro ${target}`);
   }
+  hidden.forEach((f, j) => {
+    lines.push(`mkdir -p ${quote(f)}`);
+    lines.push(`mount --bind ${quote(`${stage}/image-${j}`)} ${quote(f)}`);
+  });
   lines.push('exec "$@"');
   return {
     command: '/usr/bin/unshare',

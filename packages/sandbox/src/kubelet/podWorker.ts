@@ -15,7 +15,7 @@ import type { ProcessTracker } from '../util/processes';
 import type { Backoff } from './backoff';
 import { containerEnv, type EnvResult } from './containerEnv';
 import { ContainerWorker } from './containerWorker';
-import type { ImageRegistry } from './imageRegistry';
+import type { ImageCommand, ImageRegistry } from './imageRegistry';
 import type { IpAllocator } from './ipAllocator';
 import type { KubeletEvents } from './kubeletEvents';
 import { podLogDir, type PodLogKey } from './logWriter';
@@ -191,7 +191,7 @@ export class PodWorker {
   }
 
   /** The container's command, run with its volumes mounted at their mountPaths when this process may mount. */
-  private mount(container: Container, cmd: { command: string; args: string[] }): { command: string; args: string[] } {
+  private mount(container: Container, cmd: ImageCommand): { command: string; args: string[] } {
     const { mounts } = containerMounts(container, this.prepared?.paths ?? new Map());
     if (mounts.length === 0) return cmd;
     if (!canMount()) {
@@ -207,7 +207,7 @@ export class PodWorker {
     }
     // A command that does not exist is reported by the spawn itself, as without mounts.
     const program = resolveCommand(cmd.command, process.env.PATH);
-    return program ? withMounts(program, cmd.args, mounts) : cmd;
+    return program ? withMounts(program, cmd.args, mounts, cmd.files) : cmd;
   }
 
   /** A container worker by name. */

@@ -61,8 +61,13 @@ describe('ImageRegistry', () => {
         'worker',
         '--concurrency=8',
       ],
+      files: ['/repo'],
     });
-    expect(def.build({ command: ['node', '-e', '1'] }, ref)).toEqual({ command: 'node', args: ['-e', '1'] });
+    expect(def.build({ command: ['node', '-e', '1'] }, ref)).toEqual({
+      command: 'node',
+      args: ['-e', '1'],
+      files: ['/repo'],
+    });
     const missing = images.pull('ramp.dev/ramp:0.1.0');
     expect(!missing.ok && missing.message).toContain('compile Ramp first');
   });

@@ -1,5 +1,9 @@
 /** What stands in for a pod's network namespace: wildcard listens bound to the pod IP, and mounts that cannot hide each other. */
-import { stagingDir, withMounts } from '../../../src/kubelet/mounts';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { canMount, stagingDir, withMounts } from '../../../src/kubelet/mounts';
 import { podListenArgs } from '../../../src/kubelet/podNetworkShim';
 
 describe('podListenArgs', () => {
@@ -52,3 +56,36 @@ describe('withMounts', () => {
     expect(args.slice(-3)).toEqual(['container', '/usr/bin/node', 'main.js']);
   });
 });
+
+describe('withMounts, run for real (root and util-linux unshare)', () => {
+  const run = canMount() ? it : it.skip;
+
+  run("keeps the image's files visible under a volume that covers their parent", () => {
+    // The repository under /tmp and an emptyDir at /tmp: as when Ramp's tests run from a clone in /tmp.
+    const parent = mkdtempSync(join(tmpdir(), 'ramp-mounts-'));
+    try {
+      const image = join(parent, 'repo');
+      const volume = join(parent, 'volume');
+      mkdirSync(image);
+      mkdirSync(volume);
+      writeFileSync(join(image, 'main.txt'), 'the program');
+      writeFileSync(join(volume, 'scratch.txt'), 'the volume');
+      const mounts = [{ source: volume, target: parent, readOnly: false }];
+      const show = ['-c', `cat ${join(image, 'main.txt')} ${join(parent, 'scratch.txt')}`];
+      const without = spawnSync(...spawnArgs(withMounts('/bin/sh', show, mounts)), { encoding: 'utf8' });
+      expect(without.status).not.toBe(0);
+      const kept = spawnSync(...spawnArgs(withMounts('/bin/sh', show, mounts, [image])), { encoding: 'utf8' });
+      expect({ status: kept.status, out: kept.stdout, err: kept.stderr }).toEqual({
+        status: 0,
+        out: 'the programthe volume',
+        err: '',
+      });
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+});
+
+function spawnArgs(c: { command: string; args: string[] }): [string, string[]] {
+  return [c.command, c.args];
+}
