@@ -166,10 +166,13 @@ describe('rollouts through outages', () => {
     const tookMs = Date.now() - lost;
     expect(tookMs).toBeLessThan(60_000);
     expect(await h.deps.store.list(ns)).toEqual([]);
-    const events = h.sb.registry
-      .list(resource('events'), { namespace: ns })
-      .items.filter((e) => (e as KubeObject & { reason?: string }).reason === 'OrphanScaledDown');
-    expect(events).toHaveLength(1);
+    const events = () =>
+      h.sb.registry
+        .list(resource('events'), { namespace: ns })
+        .items.filter((e) => (e as KubeObject & { reason?: string }).reason === 'OrphanScaledDown');
+    // The sweep tells of it after the scale-down it tells of: wait for the event, then count it.
+    await waitFor(() => events().length > 0, 'the OrphanScaledDown event', 10_000, 100);
+    expect(events()).toHaveLength(1);
     process.stdout.write(`orphan taken back ${tookMs} ms after Redis lost its data\n`);
   }, 180_000);
 });

@@ -8,6 +8,7 @@ import type { Plan } from '../../../src/plan/schema';
 import { rolloutView } from '../../../src/api/views';
 import { statusText } from '../../../src/cli/output/results';
 import { createRollout } from '../../../src/engine/rollouts';
+import { resource } from '@ramp/sandbox';
 import {
   demoPlan,
   prepareNamespace,
@@ -67,11 +68,25 @@ describe('pod failures of the new revision', () => {
   it('rolls back a crash-looping canary within 30 s with its exit code, restarts and a kubectl logs hint', async () => {
     const ns = 'podfail-crash';
     await stableApp(ns);
+    // When a canary pod first restarts, as a watch on the API server sees it: the issue's measure.
+    let firstRestart: number | undefined;
+    const pods = h.sb.cluster.watch(resource('pods'), { namespace: ns }, (e) => {
+      const statuses = (e.object as { status?: { containerStatuses?: { restartCount?: number }[] } }).status
+        ?.containerStatuses;
+      if (firstRestart === undefined && statuses?.some((c) => (c.restartCount ?? 0) > 0)) firstRestart = Date.now();
+    });
+    await pods.synced;
     const started = Date.now();
     const r = await createRollout(h.deps, plan(ns, 'v2', { env: { EXIT_AFTER_MS: '300', EXIT_CODE: '3' } }));
     const done = await waitForPhase(h.deps, r.id, ['RolledBack', 'Failed', 'Succeeded'], 30_000);
+    pods.stop();
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(done.phase).toBe('RolledBack');
+    const measured =
+      firstRestart === undefined
+        ? 'no restart seen before the rollback'
+        : `first restart → rollback began ${(done.rollback?.since ?? 0) - firstRestart} ms, → rolled back ${done.updatedAt - firstRestart} ms`;
+    process.stderr.write(`[podfail] crash loop: ${measured}\n`);
     expect(done.rollback?.reason).toMatch(/cannot run: CrashLoopBackOff \(exit code 3, \d+ restarts?\)/);
     expect(done.rollback?.reason).toMatch(/see kubectl logs -n podfail-crash checkout-\S+ --previous/);
     expect(await rollbackEvent(r.id)).toMatch(/CrashLoopBackOff/);
