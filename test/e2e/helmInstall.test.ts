@@ -21,6 +21,7 @@ import { TERMINAL_PHASES } from '../../src/engine/phase';
 import { controlPlaneUnderTest } from '../../packages/sandbox/test/helpers/controlPlane';
 import { kubectl } from '../../packages/sandbox/test/helpers/kubectl';
 import { CHART, helmAsync, valuesFile, type RenderedObject } from '../helpers/chart/helm';
+import { ciRolloutGrant } from '../helpers/ciGrant';
 import { requireBuild } from '../helpers/engineHarness';
 import { InClusterApi, Poller, type PollSummary } from '../helpers/inClusterApi';
 import { testRedisUrl } from '../helpers/redis';
@@ -214,19 +215,7 @@ apiVersion: v1
 kind: ServiceAccount
 metadata: { name: nobody, namespace: ${NS} }
 ---
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: { name: ramp-rollouts, namespace: ${NS} }
-rules:
-  - { apiGroups: [ramp.dev], resources: [rollouts], verbs: [get, create, update] }
-  - { apiGroups: [apps], resources: [replicasets], verbs: [create] }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: ci-rollouts, namespace: ${NS} }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: ramp-rollouts }
-subjects: [{ kind: ServiceAccount, name: ci, namespace: ${NS} }]
----
+${ciRolloutGrant(NS)}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: checkout, namespace: ${NS} }

@@ -10,6 +10,7 @@ import request from 'supertest';
 import { createAuthenticator } from '../../../src/api/auth/factory';
 import { demoPlanInput } from '../../../src/cli/demoPlan';
 import { prepareNamespace, startEngineHarness, waitForPhase, type EngineHarness } from '../../helpers/engineHarness';
+import { ciRolloutGrant } from '../../helpers/ciGrant';
 import { startApi, type ApiHarness } from './apiHarness';
 
 const NS = 'kauth';
@@ -40,22 +41,7 @@ describe('the kubernetes authenticator', () => {
     await prepareNamespace(h.sb, NS);
     await kubectl(['create', 'serviceaccount', 'ci', '-n', NS]);
     await kubectl(['create', 'serviceaccount', 'nobody', '-n', NS]);
-    await kubectl(
-      ['apply', '-f', '-'],
-      `apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: { name: ramp-rollouts, namespace: ${NS} }
-rules:
-  - { apiGroups: [ramp.dev], resources: [rollouts], verbs: [get, create, update] }
-  - { apiGroups: [apps], resources: [replicasets], verbs: [create] }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: ci-rollouts, namespace: ${NS} }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: ramp-rollouts }
-subjects: [{ kind: ServiceAccount, name: ci, namespace: ${NS} }]
-`,
-    );
+    await kubectl(['apply', '-f', '-'], ciRolloutGrant(NS));
   }, 120_000);
 
   afterAll(async () => {
