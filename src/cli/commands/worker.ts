@@ -1,5 +1,5 @@
 /** `ramp worker`: runs reconcile jobs until SIGTERM, then finishes (or hands back) the job in flight. */
-import { CliUsageError } from '../../errors';
+import { CliUsageError, PortInUseError } from '../../errors';
 import type { Command } from 'commander';
 import {
   addEngineOptions,
@@ -8,7 +8,8 @@ import {
   notificationsOf,
   type EngineFlags,
 } from '../engineFlags';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { RampWorker } from '../../engine/worker';
 import { createLogger } from '../../observability/logger';
 import { EngineMetrics } from '../../observability/metrics';
@@ -64,20 +65,11 @@ export function registerWorker(program: Command): void {
         ...notificationsOf(engine),
         namespaces,
       });
+      // Listen before taking jobs: a taken port is a usage error (exit 2) with nothing started.
+      const server =
+        flags.metricsPort === undefined ? undefined : await serveHealth(worker, metrics, flags.metricsPort);
       worker.start();
-      const server = flags.metricsPort
-        ? createServer((req, res) => {
-            // 503 once the worker stops running, so a liveness probe sees a worker that no longer takes jobs.
-            if (req.url === '/healthz')
-              return void (worker.state === 'running' ? res.end('ok') : res.writeHead(503).end(worker.state));
-            if (req.url === '/metrics')
-              return void metrics.registry
-                .metrics()
-                .then((t) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(t));
-            res.writeHead(404).end();
-          }).listen(Number(flags.metricsPort), '0.0.0.0')
-        : undefined;
-      logger.info({ concurrency, queue: flags.queue }, 'worker started');
+      logger.info({ concurrency, queue: flags.queue, metrics: server?.url }, 'worker started');
       await new Promise<void>((done) => {
         const stop = (signal: string): void => {
           logger.info({ signal }, 'worker stopping');
@@ -91,7 +83,7 @@ export function registerWorker(program: Command): void {
             .finally(() => clearTimeout(force))
             .then(() => engine.close().catch(told('the engine')))
             .then(() => {
-              server?.close();
+              server?.server.close();
               done();
             });
         };
@@ -100,4 +92,35 @@ export function registerWorker(program: Command): void {
       });
       logger.info('worker stopped');
     });
+}
+
+/** /healthz (503 once the worker stops taking jobs, so a liveness probe sees it) and /metrics. */
+async function serveHealth(
+  worker: RampWorker,
+  metrics: EngineMetrics,
+  portFlag: string,
+): Promise<{ server: Server; url: string }> {
+  const port = Number(portFlag);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CliUsageError(`--metrics-port: expected a port number from 0 to 65535, got "${portFlag}"`);
+  const server = createServer((req, res) => {
+    if (req.url === '/healthz')
+      return void (worker.state === 'running' ? res.end('ok') : res.writeHead(503).end(worker.state));
+    if (req.url === '/metrics')
+      return void metrics.registry
+        .metrics()
+        .then((t) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(t));
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new PortInUseError('ramp worker', `0.0.0.0:${port}`, 'choose another with --metrics-port', { cause: err })
+          : err,
+      ),
+    );
+    server.listen(port, '0.0.0.0', resolve);
+  });
+  return { server, url: `http://0.0.0.0:${(server.address() as AddressInfo).port}` };
 }
