@@ -54,6 +54,14 @@ export function restartAgainstBaseline<A extends AnalysisLike>(analysis: A, now:
 }
 
 /**
+ * The metrics among `requestMetrics` (errorRate and latency: judged against the frozen windows) whose
+ * windows are all used: nothing they measure from now on can be judged.
+ */
+export function baselineUsedUp(analysis: AnalysisLike, requestMetrics: readonly string[]): string[] {
+  return requestMetrics.filter((name) => analysis.metrics[name]?.baseline?.length === 0);
+}
+
+/**
  * `measurement` with its stable side replaced by the next baseline window, and the baseline left. A
  * missing or value measurement passes unchanged and uses nothing; with no window left it is missing.
  */

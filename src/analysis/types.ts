@@ -98,6 +98,13 @@ export const measurementSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 export type Measurement = z.infer<typeof measurementSchema>;
+
+/**
+ * Measurements kept per metric in the record. Older ones are folded into the judge's carry, so the
+ * verdict still rests on the whole analysis; the bound only keeps the record, which is written on every
+ * tick, small (120 latency histograms are about 100 KB) at any interval and analysis length.
+ */
+export const MAX_MEASUREMENTS = 120;
 export type Baseline = Extract<Measurement, { kind: 'baseline' }>;
 export type CountsMeasurement = Extract<Measurement, { kind: 'counts' }>;
 export type HistogramMeasurement = Extract<Measurement, { kind: 'histogram' }>;

@@ -5,6 +5,7 @@
  * (Bonferroni), so the combined false-rollback rate stays within it.
  */
 import { againstBaseline } from '../analysis/baseline';
+import { MAX_MEASUREMENTS } from '../analysis/types';
 import { judgeFor } from '../analysis/judges/factory';
 import { measure } from '../analysis/measure';
 import type { Judge, JudgeContext } from '../analysis/judge';
@@ -16,13 +17,6 @@ import { trafficKey, type Traffic } from '../strategies/traffic';
 import type { AnalysisOutcome } from '../strategies/strategy';
 import type { EngineDeps } from './deps';
 import type { MetricState, RolloutRecord } from './record';
-
-/**
- * Measurements kept per metric in the record. Older ones are folded into the judge's carry, so the
- * verdict still rests on the whole analysis; the bound only keeps the record, which is written on every
- * tick, small (120 latency histograms are about 100 KB) at any interval and analysis length.
- */
-export const MAX_MEASUREMENTS = 120;
 
 /**
  * The measurements to keep after `measurement` arrives: at most `limit`, the oldest folded into the

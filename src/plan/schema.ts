@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { strategies } from '../strategies/registry';
 import { oneOfRegistry, onlyEntry } from '../util/registry';
 import { routerCapabilities } from '../kube/routers/registry';
-import { durationSchema } from './duration';
+import { durationSchema, parseDuration } from './duration';
 import { dnsLabel, dnsSubdomain, intRange, LABEL_KEY, LABEL_VALUE } from './fields';
 
 export { dnsLabel, intRange } from './fields';
@@ -274,14 +274,19 @@ export type PodTemplate = z.output<typeof podTemplateSchema>;
 
 /** The chosen strategy's checks that need the rest of the plan (analyze steps need metrics, weights the router can express). */
 function checkStrategy(
-  s: { replicas: number; strategy: Record<string, unknown>; analysis: { metrics: MetricSpec[] } },
+  s: { replicas: number; strategy: Record<string, unknown>; analysis: { metrics: MetricSpec[]; interval: string } },
   ctx: z.core.$RefinementCtx,
 ): void {
   const { key, value } = onlyEntry(s.strategy);
   const strategy = strategies.get(key);
   const metrics = s.analysis.metrics;
   const requestMetricCount = metrics.filter((m) => m.errorRate !== undefined || m.latency !== undefined).length;
-  const facts = { replicas: s.replicas, metricCount: metrics.length, requestMetricCount };
+  const facts = {
+    replicas: s.replicas,
+    metricCount: metrics.length,
+    requestMetricCount,
+    analysisIntervalMs: parseDuration(s.analysis.interval) ?? 0,
+  };
   const problems = strategy.check(value, facts, routerCapabilities(strategy.router(value)));
   for (const p of problems) {
     const rest = p.path === '' ? [] : pathSegments(p.path);

@@ -118,6 +118,8 @@ export interface PlanFacts {
   metricCount: number;
   /** The built-in metrics (errorRate, latency): they count the new revision's requests, so they never pass one no request reached. */
   requestMetricCount: number;
+  /** How often the analysis looks (ms): no window it judges is shorter. */
+  analysisIntervalMs: number;
 }
 
 /** A plan together with one strategy's compiled block, the strategy's `this` for every call. */

@@ -6,7 +6,7 @@
  * revision has kept its pods for the scale-down delay, so a rollback in that window is one selector
  * write and starts no pod.
  */
-import { restartAgainstBaseline } from '../../analysis/baseline';
+import { baselineUsedUp, restartAgainstBaseline } from '../../analysis/baseline';
 import { formatDuration } from '../../plan/duration';
 import {
   decideLifecycle,
@@ -150,11 +150,26 @@ function checkGuards(p: P, record: R, input: DecideInput<BlueGreenState>): T | u
         now,
       );
   }
+  const usedUp = windowsUsedUp(p, record);
+  if (usedUp) return inconclusive(p.plan, record, usedUp, now);
   if (analyzeExpired(p, record, now) && latestVerdict(record)?.decision !== 'pass') {
     const why = `the ${step.kind === 'analyze' ? step.when : ''}-promotion analysis did not pass within ${formatDuration(now - record.strategy.stepStartedAt)}`;
     return inconclusive(p.plan, record, why, now);
   }
   return inconclusiveTooLong(p.plan, record, analysis, now);
+}
+
+/**
+ * After the switch, why the analysis can go no further without a pass: every pre-promotion window of a
+ * request metric has been judged against (each once). Waiting longer would only add missing data.
+ */
+function windowsUsedUp(p: P, record: R): string | undefined {
+  const step = p.config.steps[record.strategy.stepIndex];
+  if (step?.kind !== 'analyze' || step.when !== 'post' || latestVerdict(record)?.decision === 'pass') return undefined;
+  const requestMetrics = p.plan.analysis.metrics.filter((m) => m.errorRate || m.latency).map((m) => m.name);
+  const used = baselineUsedUp(record.analysis, requestMetrics);
+  if (!used.length) return undefined;
+  return `the post-promotion analysis has judged against every window the pre-promotion analysis kept for ${used.join(', ')} (each is used once) and has not passed: a longer prePromotionAnalysis.min keeps more`;
 }
 
 function decideMoving(p: P, record: R, input: DecideInput<BlueGreenState>): T {
@@ -169,6 +184,8 @@ function decidePaused(p: P, record: R, input: DecideInput<BlueGreenState>): T {
   if (analysis?.decision === 'fail') return startRollback(record, `analysis failed: ${analysis.reason}`, now);
   const pods = podFailureGuard(p.plan, record, input.observed, now);
   if (pods) return pods;
+  // No window is left to judge against: a later look cannot make it conclusive again.
+  if (record.pause?.kind === 'inconclusive' && windowsUsedUp(p, record)) return unchanged(record);
   return resumeWhenConclusive(record, analysis, now, analyzeExpired(p, record, now) ? ['pass'] : ['pass', 'continue']);
 }
 

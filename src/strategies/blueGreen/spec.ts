@@ -5,6 +5,7 @@
  * blue-green rollout goes through, in order.
  */
 import { z } from 'zod';
+import { MAX_MEASUREMENTS } from '../../analysis/types';
 import type { FieldProblem } from '../../errors';
 import { routerRefOf, routerSpecSchema, type RouterRef } from '../../kube/routers/registry';
 import type { RouterCapabilities } from '../../kube/routers/trafficRouter';
@@ -162,6 +163,42 @@ export function describeBlueGreenStep(step: BlueGreenStep, c: StepContext): stri
 }
 
 /**
+ * The post-promotion analysis judges each of its windows against one pre-promotion window of the stable
+ * revision, each used once (analysis/baseline.ts): it cannot run longer than the windows the
+ * pre-promotion analysis surely keeps — it runs for at least its min, and until autoPromote.after — and
+ * than the MAX_MEASUREMENTS a record keeps, none shorter than the analysis interval. Its min and max must
+ * fit in that; without a max it ends when the windows run out.
+ */
+function checkWindowBudget(
+  spec: BlueGreenSpec,
+  pre: { min?: string },
+  post: { min?: string; max?: string },
+  facts: PlanFacts,
+  add: (path: string, message: string) => void,
+): void {
+  // min is at most max: the max, when there is one, is the one to name.
+  const key = post.max !== undefined ? 'max' : 'min';
+  const value = post[key];
+  if (value === undefined) return;
+  const wanted = ms(value);
+  const preMs = Math.max(pre.min ? ms(pre.min) : 0, spec.autoPromote ? ms(spec.autoPromote.after) : 0);
+  const keptMs = MAX_MEASUREMENTS * facts.analysisIntervalMs;
+  const once = 'each of its windows is judged against once after the switch';
+  if (wanted > keptMs)
+    add(
+      `postPromotionAnalysis.${key}`,
+      `expected at most ${formatDuration(keptMs)}: the analysis keeps its latest ${MAX_MEASUREMENTS} windows, none shorter than analysis.interval (${formatDuration(facts.analysisIntervalMs)}), and ${once}: lengthen analysis.interval or lower this`,
+    );
+  else if (wanted > preMs)
+    add(
+      `postPromotionAnalysis.${key}`,
+      preMs === 0
+        ? `the pre-promotion analysis may end at its first pass, keeping few windows, and ${once}: set prePromotionAnalysis.min to at least ${value}`
+        : `expected at most ${formatDuration(preMs)}: the pre-promotion analysis surely lasts only that (prePromotionAnalysis.min${spec.autoPromote ? ', or autoPromote.after' : ''}), and ${once}: raise prePromotionAnalysis.min to at least ${value} or lower this`,
+    );
+}
+
+/**
  * Checks that need the rest of the plan: the preview no larger than the app, one way to promote, a way
  * for test traffic to reach the preview when it is judged (that the router can express), metrics for the
  * analyses and analyses for the metrics, and the pre-promotion windows the post-promotion analysis
@@ -204,6 +241,7 @@ export function checkBlueGreen(
         'postPromotionAnalysis',
         'after the switch the old revision serves nothing, so the analysis compares with its last windows before the switch: add prePromotionAnalysis, which measures them',
       );
+    else checkWindowBudget(spec, spec.prePromotionAnalysis, spec.postPromotionAnalysis, facts, add);
   }
   if (facts.metricCount > 0 && !spec.prePromotionAnalysis && !spec.postPromotionAnalysis)
     add(

@@ -231,9 +231,11 @@ describe('blue-green rollouts on the sandbox', () => {
       h.deps,
       bgPlan(s.ns, 'v2', {
         previewTraffic: { header: HEADER },
-        prePromotionAnalysis: { min: '5s' },
+        // The analysis after the switch is judged against the preview's windows, each once: it may last no
+        // longer than the preview's surely does.
+        prePromotionAnalysis: { min: '10s' },
         autoPromote: { after: '5s' },
-        postPromotionAnalysis: { min: '30s' },
+        postPromotionAnalysis: { min: '10s' },
         scaleDownDelay: '30s',
       }),
     );

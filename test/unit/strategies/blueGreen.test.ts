@@ -20,7 +20,7 @@ const HEADER = { name: 'x-preview', value: '1' };
 
 function plan(
   blueGreen: Record<string, unknown>,
-  opts: { router?: 'gatewayApi' | 'replicaRatio'; metrics?: unknown[]; replicas?: number } = {},
+  opts: { router?: 'gatewayApi' | 'replicaRatio'; metrics?: unknown[]; replicas?: number; interval?: string } = {},
 ): Plan {
   return validatePlan({
     apiVersion: 'ramp.dev/v1alpha1',
@@ -38,7 +38,7 @@ function plan(
         },
       },
       analysis: {
-        interval: '5s',
+        interval: opts.interval ?? '5s',
         inconclusiveAfter: '30s',
         metrics: opts.metrics ?? [{ name: 'errors', errorRate: { maxRatio: 1.5 } }],
       },
@@ -145,7 +145,12 @@ describe('blue-green strategy (simulated cluster)', () => {
   });
 
   it('the post-promotion analysis starts over against the pre-switch windows, and must pass before the old pods go', () => {
-    const p = plan({ ...JUDGED, postPromotionAnalysis: { min: '5s', max: '5m' }, scaleDownDelay: '10s' });
+    const p = plan({
+      ...JUDGED,
+      prePromotionAnalysis: { min: '2m' },
+      postPromotionAnalysis: { min: '5s', max: '2m' },
+      scaleDownDelay: '10s',
+    });
     let switchedAt = Infinity;
     const seen: { now: number; metrics: number }[] = [];
     const w = run(p, {
@@ -162,6 +167,58 @@ describe('blue-green strategy (simulated cluster)', () => {
     const oldDown = w.result.changes.find((c) => c.revision === 's1' && c.value === 0)!.at;
     expect(oldDown).toBeGreaterThanOrEqual(switchedAt + 60_000);
     expect(seen.length).toBeGreaterThan(0);
+  });
+
+  it('once every pre-switch window has been judged against without a pass, is inconclusive at once and stays so', () => {
+    // A promote that cut the preview's analysis short: it kept few windows, and no post max bounds the analysis.
+    const p = plan({ ...JUDGED, pause: {}, postPromotionAnalysis: {}, scaleDownDelay: '10s' });
+    const w = run(p, {
+      analysis: (_now, rec) => (rec.strategy.switchedAt !== undefined ? 'continue' : 'pass'),
+      operate: operateAt(p, 'promote', (r, now) => r.phase === 'Paused' && now >= 20_000),
+      maxMs: 600_000,
+    });
+    const r = w.result.record;
+    const switchedAt = w.ticks.find((t) => t.record.strategy.switchedAt !== undefined)!.now;
+    expect(r.phase).toBe('Paused');
+    expect(r.pause?.kind).toBe('inconclusive');
+    expect(r.message).toMatch(
+      /^paused: the post-promotion analysis has judged against every window the pre-promotion analysis kept for errors \(each is used once\) and has not passed/,
+    );
+    // It paused when the windows ran out (a few looks after the switch), not after inconclusiveAfter (30 s).
+    const pausedAt = w.ticks.find((t) => t.record.pause?.kind === 'inconclusive')!.now;
+    expect(pausedAt - switchedAt).toBeLessThan(30_000);
+    expect(r.analysis.metrics.errors.baseline).toEqual([]);
+    // Nothing resumed it: a later look cannot make it conclusive again.
+    expect(w.ticks.filter((t) => t.now > pausedAt).every((t) => t.record.phase === 'Paused')).toBe(true);
+  });
+
+  it('judges each pre-switch window once, the most recent first', () => {
+    const p = plan({
+      ...JUDGED,
+      prePromotionAnalysis: { min: '1m' },
+      postPromotionAnalysis: { min: '5s', max: '1m' },
+      scaleDownDelay: '10s',
+    });
+    let baselineAtSwitch = -1;
+    const left: number[] = [];
+    run(p, {
+      analysis: (_now, rec) => {
+        const b = rec.analysis.metrics.errors?.baseline;
+        if (rec.strategy.switchedAt === undefined || !b) return 'pass';
+        if (baselineAtSwitch < 0) baselineAtSwitch = b.length;
+        left.push(b.length);
+        return 'continue';
+      },
+      maxMs: 600_000,
+    });
+    // The preview's minute at a 5 s interval kept about a dozen windows; each look after the switch uses one.
+    expect(baselineAtSwitch).toBeGreaterThanOrEqual(10);
+    expect(left.slice(0, 4)).toEqual([
+      baselineAtSwitch,
+      baselineAtSwitch - 1,
+      baselineAtSwitch - 2,
+      baselineAtSwitch - 3,
+    ]);
   });
 
   it('waits at pause until promoted, with the preview judged all along', () => {
@@ -356,6 +413,44 @@ describe('blue-green strategy (simulated cluster)', () => {
     ).toMatch(/^spec\.strategy\.blueGreen\.prePromotionAnalysis: the analysis needs an errorRate or latency metric/);
   });
 
+  it('refuses a post-promotion analysis longer than the pre-promotion windows it is judged against', () => {
+    const JUDGED_PRE = { previewTraffic: { header: HEADER } };
+    expect(
+      problems(() =>
+        plan({ ...JUDGED_PRE, prePromotionAnalysis: { min: '1m' }, postPromotionAnalysis: { min: '30s', max: '2m' } }),
+      ),
+    ).toEqual([
+      'spec.strategy.blueGreen.postPromotionAnalysis.max: expected at most 1m: the pre-promotion analysis surely lasts only that (prePromotionAnalysis.min), and each of its windows is judged against once after the switch: raise prePromotionAnalysis.min to at least 2m or lower this',
+    ]);
+    // Without a max, the min is what must fit; autoPromote.after lengthens what the preview surely keeps.
+    expect(
+      problems(() => plan({ ...JUDGED_PRE, prePromotionAnalysis: {}, postPromotionAnalysis: { min: '10s' } })),
+    ).toEqual([
+      'spec.strategy.blueGreen.postPromotionAnalysis.min: the pre-promotion analysis may end at its first pass, keeping few windows, and each of its windows is judged against once after the switch: set prePromotionAnalysis.min to at least 10s',
+    ]);
+    expect(
+      problems(() =>
+        plan({
+          ...JUDGED_PRE,
+          prePromotionAnalysis: { min: '1m' },
+          autoPromote: { after: '5m' },
+          postPromotionAnalysis: { max: '5m' },
+        }),
+      ),
+    ).toEqual([]);
+    // At a 1 s interval the 120 windows a record keeps span at least 2 minutes.
+    expect(
+      problems(() =>
+        plan(
+          { ...JUDGED_PRE, prePromotionAnalysis: { min: '10m' }, postPromotionAnalysis: { max: '5m' } },
+          { interval: '1s' },
+        ),
+      ),
+    ).toEqual([
+      'spec.strategy.blueGreen.postPromotionAnalysis.max: expected at most 2m: the analysis keeps its latest 120 windows, none shorter than analysis.interval (1s), and each of its windows is judged against once after the switch: lengthen analysis.interval or lower this',
+    ]);
+  });
+
   it('lint shows its steps', () => {
     const p = plan({ ...JUDGED, previewReplicas: 3, autoPromote: { after: '5m' } });
     expect(
@@ -394,8 +489,8 @@ describe('blue-green strategy (simulated cluster)', () => {
           const p = plan(
             {
               previewReplicas: Math.min(preview, replicas),
-              ...(pre ? { previewTraffic: { header: HEADER }, prePromotionAnalysis: { min: '5s', max: '2m' } } : {}),
-              ...(pre && post ? { postPromotionAnalysis: { min: '5s', max: '2m' } } : {}),
+              ...(pre ? { previewTraffic: { header: HEADER }, prePromotionAnalysis: { min: '10s', max: '2m' } } : {}),
+              ...(pre && post ? { postPromotionAnalysis: { min: '5s', max: '10s' } } : {}),
               ...(promotion === 'auto'
                 ? { autoPromote: { after: '10s' } }
                 : promotion === 'pause'

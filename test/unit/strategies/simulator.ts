@@ -14,7 +14,8 @@ import { bindStrategy } from '../../../src/strategies/registry';
 import type { AnalysisOutcome, RevisionRole, StrategyObserved } from '../../../src/strategies/strategy';
 import { createRng } from '@ramp/sandbox/util/random';
 import { sameTraffic, STABLE_ONLY, type Traffic } from '../../../src/strategies/traffic';
-import type { Decision } from '../../../src/analysis/types';
+import { MAX_MEASUREMENTS, type Decision, type Measurement, type Verdict } from '../../../src/analysis/types';
+import { againstBaseline } from '../../../src/analysis/baseline';
 
 export interface ClusterChange {
   at: number;
@@ -156,11 +157,12 @@ export function simulate(plan: Plan | CompiledPlan, start: RolloutRecord, opts: 
     let analysis: AnalysisOutcome | undefined;
     if (strategy.analysisActive(record) && now >= (record.analysis.lastAt ?? 0) + compiled.analysis.intervalMs) {
       const decision = opts.analysis?.(now, record) ?? 'pass';
-      const verdict = { metric: 'm', decision, reason: `simulated ${decision}`, evidence: {} };
+      const metric = compiled.analysis.metrics[0]?.name ?? 'm';
+      const verdict = { metric, decision, reason: `simulated ${decision}`, evidence: {} };
       analysis = { decision, reason: verdict.reason, verdicts: [verdict] };
       record = {
         ...record,
-        analysis: { ...record.analysis, lastAt: now, metrics: { m: { measurements: [], verdict } } },
+        analysis: { ...record.analysis, lastAt: now, metrics: { [metric]: look(record, metric, now, verdict) } },
       };
     }
     const out = strategy.decide({ record, observed, analysis, now });
@@ -208,4 +210,27 @@ export function simulate(plan: Plan | CompiledPlan, start: RolloutRecord, opts: 
     if (isTerminal(record.phase) && strategy.nextWakeup(record, now) === Infinity) break;
   }
   return { record, changes, events, phases, endedAt: now };
+}
+
+/**
+ * One look's window of equal counts, judged (by the script) against the live stable side, or after a
+ * switch against the next frozen pre-switch window, as the engine does: the windows kept and the
+ * baseline used up are real, the verdict is the script's.
+ */
+function look(record: RolloutRecord, metric: string, now: number, verdict: Verdict) {
+  const prev = record.analysis.metrics[metric];
+  const window: Measurement = {
+    kind: 'counts',
+    at: now,
+    to: now,
+    canary: { requests: 100, errors: 1 },
+    stable: { requests: 100, errors: 1 },
+  };
+  const frozen = prev?.baseline && againstBaseline(window, prev.baseline);
+  const measurement = frozen ? frozen.measurement : window;
+  return {
+    measurements: [...(prev?.measurements ?? []), ...(measurement ? [measurement] : [])].slice(-MAX_MEASUREMENTS),
+    verdict,
+    ...(frozen ? { baseline: frozen.baseline } : {}),
+  };
 }
