@@ -6,6 +6,10 @@
  * weight back to 0, and the last answer from a canary pod), and how many bad answers users got from the
  * canary meanwhile.
  *
+ * `--scrape=N` has the sandbox's Prometheus scrape every N seconds (default 1) and writes
+ * reaction-scrapeN: both judges at a 5 s interval only (looking more often than Prometheus scrapes adds
+ * nothing), with a warm-up of at least three scrapes.
+ *
  * The injection lands at a seeded random point of the analysis interval, so the figures average over
  * where in its tick a regression starts instead of always catching the same phase. A rollout that rolls
  * back before the injection (while both versions still serve alike) is a false rollback: it is counted
@@ -50,6 +54,8 @@ const ALPHA = 0.01;
 const RATE_PER_SECOND = 100;
 /** Time at 10% before the injection: Prometheus finds the new pod (≤ 5 s) and both judges have a baseline. */
 const WARMUP_MS = 20_000;
+/** The sandbox Prometheus' own scrape interval unless --scrape says otherwise. */
+const DEFAULT_SCRAPE_SECONDS = 1;
 /** Minutes of analysis over which the configurations' false-rollback rates are compared. */
 const ANALYSIS_MINUTES = 10;
 /** Runs that rolled back before the injection are repeated, up to this many times per configuration. */
@@ -111,6 +117,7 @@ type RunOutcome = { kind: 'reaction'; reaction: Reaction } | { kind: 'falseRollb
 async function injectAndMeasure(
   sb: Sandbox,
   deps: EngineDeps,
+  warmupMs: number,
   c: Config,
   version: string,
   responses: ResponseEvent[],
@@ -128,7 +135,7 @@ async function injectAndMeasure(
     100,
   );
   const canary = (rec as RolloutRecord).revisions.new;
-  await new Promise((res) => setTimeout(res, WARMUP_MS + rng() * c.intervalSeconds * 1000));
+  await new Promise((res) => setTimeout(res, warmupMs + rng() * c.intervalSeconds * 1000));
   const before = (await deps.store.get(r.id)) as RolloutRecord;
   if (before.phase !== 'Progressing' && before.phase !== 'Paused') {
     await untilPhase(deps, r.id, ['RolledBack', 'Succeeded', 'Failed']);
@@ -175,7 +182,14 @@ async function injectAndMeasure(
   }
 }
 
-export async function runReactionBench(quick: boolean): Promise<void> {
+export async function runReactionBench(quick: boolean, args: readonly string[] = []): Promise<void> {
+  const flag = args.find((a) => a.startsWith('--scrape='));
+  const scrapeSeconds = flag ? Number(flag.slice('--scrape='.length)) : DEFAULT_SCRAPE_SECONDS;
+  if (!Number.isInteger(scrapeSeconds) || scrapeSeconds < 1 || scrapeSeconds > 60)
+    throw new Error(`--scrape: expected whole seconds from 1 to 60, got "${flag}"`);
+  const configs = flag ? CONFIGS.filter((c) => c.intervalSeconds === 5) : CONFIGS;
+  const warmupMs = Math.max(WARMUP_MS, 3 * scrapeSeconds * 1000);
+  const name = flag ? `reaction-scrape${scrapeSeconds}` : 'reaction';
   const odds: FalseRollbackSetting = {
     ratePerSecond: RATE_PER_SECOND,
     canaryShare: CANARY_WEIGHT / 100,
@@ -185,9 +199,9 @@ export async function runReactionBench(quick: boolean): Promise<void> {
     analysisSeconds: ANALYSIS_MINUTES * 60,
     runs: quick ? 500 : 5000,
   };
-  const oddsRates = falseRollbackRates(odds, CONFIGS);
+  const oddsRates = falseRollbackRates(odds, configs);
   const dir = mkdtempSync(join(tmpdir(), 'ramp-bench-reaction-'));
-  const sb = await Sandbox.start({ dir, logger: silentLogger() });
+  const sb = await Sandbox.start({ dir, logger: silentLogger(), scrapeIntervalSeconds: scrapeSeconds });
   const prefix = `bench-reaction-${Date.now()}`;
   const engine = createEngine({
     redisUrl: sb.urls.redis ?? '',
@@ -216,7 +230,7 @@ export async function runReactionBench(quick: boolean): Promise<void> {
     });
     const first = await untilPhase(
       engine.deps,
-      (await createRollout(engine.deps, plan('v1', CONFIGS[0], [{ setWeight: CANARY_WEIGHT }]))).id,
+      (await createRollout(engine.deps, plan('v1', configs[0], [{ setWeight: CANARY_WEIGHT }]))).id,
       ['Succeeded'],
     );
     if (first.phase !== 'Succeeded') throw new Error('first deploy failed');
@@ -236,9 +250,9 @@ export async function runReactionBench(quick: boolean): Promise<void> {
     let version = 2;
     // Configurations take turns, so a slow patch of the machine does not land on one of them only.
     for (let i = 0; i < runs; i++) {
-      for (const c of CONFIGS) {
+      for (const c of configs) {
         for (let tries = 0; ; tries++) {
-          const out = await injectAndMeasure(sb, engine.deps, c, `v${version++}`, responses, rng);
+          const out = await injectAndMeasure(sb, engine.deps, warmupMs, c, `v${version++}`, responses, rng);
           // Old answers are no longer needed; keep memory flat.
           responses.length = 0;
           if (out.kind === 'reaction') {
@@ -255,7 +269,7 @@ export async function runReactionBench(quick: boolean): Promise<void> {
         }
       }
     }
-    const rows: BenchRow[] = CONFIGS.flatMap((c, i) => {
+    const rows: BenchRow[] = configs.flatMap((c, i) => {
       const mine = results.filter(sameConfig(c));
       const note = `${mine.length} run(s), median`;
       return [
@@ -281,7 +295,7 @@ export async function runReactionBench(quick: boolean): Promise<void> {
           metric: `${label(c)}: false rollbacks before the injection`,
           value: falseRollbacks.filter(sameConfig(c)).length,
           unit: 'rollouts',
-          note: `of ${mine.length} + these; both versions at ${BASE_ERROR_RATE * 100}% errors for ≥ ${WARMUP_MS / 1000} s`,
+          note: `of ${mine.length} + these; both versions at ${BASE_ERROR_RATE * 100}% errors for ≥ ${warmupMs / 1000} s`,
         },
         {
           metric: `${label(c)}: false-rollback rate of identical versions in ${ANALYSIS_MINUTES} min of analysis`,
@@ -291,21 +305,22 @@ export async function runReactionBench(quick: boolean): Promise<void> {
         },
       ];
     });
-    writeResults('reaction', rows, {
+    writeResults(name, rows, {
       quick,
       setting: {
+        scrapeIntervalSeconds: scrapeSeconds,
         ratePerSecond: RATE_PER_SECOND,
         canaryWeight: CANARY_WEIGHT,
         baseErrorRate: BASE_ERROR_RATE,
         badErrorRate: BAD_ERROR_RATE,
-        analysisIntervals: [...new Set(CONFIGS.map((c) => `${c.intervalSeconds}s`))],
+        analysisIntervals: [...new Set(configs.map((c) => `${c.intervalSeconds}s`))],
         maxRatio: MAX_RATIO,
-        warmupSeconds: WARMUP_MS / 1000,
+        warmupSeconds: warmupMs / 1000,
         injectionPhase: 'seeded uniform within the interval',
       },
       runs: results,
       falseRollbacks,
-      falseRollbackOdds: { ...odds, rates: CONFIGS.map((c, i) => ({ ...c, rate: oddsRates[i] })) },
+      falseRollbackOdds: { ...odds, rates: configs.map((c, i) => ({ ...c, rate: oddsRates[i] })) },
     });
   } finally {
     await load?.stop();
