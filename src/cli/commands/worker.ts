@@ -65,7 +65,7 @@ export function registerWorker(program: Command): void {
         ...notificationsOf(engine),
         namespaces,
       });
-      // Listen before taking jobs: a taken port is a usage error (exit 2) with nothing started.
+      // Listen before taking jobs: a taken port is an error that names the flag, with no job taken.
       const server =
         flags.metricsPort === undefined ? undefined : await serveHealth(worker, metrics, flags.metricsPort);
       worker.start();
