@@ -6,7 +6,7 @@
  * weight back to 0, and the last answer from a canary pod), and how many bad answers users got from the
  * canary meanwhile.
  *
- * `--scrape=N` has the sandbox's Prometheus scrape every N seconds (default 1) and writes
+ * `--runs=N` runs each configuration N times (default 10; 1 with --quick). `--scrape=N` has the sandbox's Prometheus scrape every N seconds (default 1) and writes
  * reaction-scrapeN: both judges at a 5 s interval only (looking more often than Prometheus scrapes adds
  * nothing), with a warm-up of at least three scrapes.
  *
@@ -243,7 +243,10 @@ export async function runReactionBench(quick: boolean, args: readonly string[] =
       onResponse: (e) => responses.push(e),
     });
     load.start();
-    const runs = quick ? 1 : 10;
+    const runsFlag = args.find((a) => a.startsWith('--runs='));
+    const runs = runsFlag ? Number(runsFlag.slice('--runs='.length)) : quick ? 1 : 10;
+    if (!Number.isInteger(runs) || runs < 1)
+      throw new Error(`--runs: expected a positive whole number, got "${runsFlag}"`);
     const rng = createRng(20261204);
     const results: Reaction[] = [];
     const falseRollbacks: (Config & { reason: string })[] = [];
