@@ -11,6 +11,7 @@ import Redis from 'ioredis';
 import { StaticTokenAuthenticator } from '../src/api/auth/staticTokens';
 import { RampApiServer } from '../src/api/server';
 import type { StreamLimits } from '../src/api/sse';
+import { demoPlanInput } from '../src/cli/demoPlan';
 import { createEngine, type Engine } from '../src/engine/engine';
 import { silentLogger } from '../src/observability/logger';
 import { EngineMetrics } from '../src/observability/metrics';
@@ -113,33 +114,12 @@ export async function startApiOnSandbox(opts: ApiOnSandboxOptions): Promise<ApiO
 
 /** A small canary plan for `app` (JSON) on the HTTPRoute of its name, as bench/api.ts sends. */
 export function smallPlan(app: string): string {
-  return JSON.stringify({
-    apiVersion: 'ramp.dev/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: app },
-    spec: {
+  return JSON.stringify(
+    demoPlanInput({
+      app,
+      version: 'v2',
       replicas: 2,
-      selector: { matchLabels: { app } },
-      template: {
-        metadata: { labels: { app } },
-        spec: {
-          containers: [
-            {
-              name: 'app',
-              image: 'ramp.dev/demo-app:v2',
-              ports: [{ name: 'http', containerPort: 8080 }],
-              readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1 },
-            },
-          ],
-        },
-      },
-      service: { name: app, port: 80, targetPort: 'http' },
-      strategy: {
-        canary: {
-          router: { gatewayApi: { httpRoute: app } },
-          steps: [{ setWeight: 20 }, { pause: { duration: '5s' } }, { setWeight: 50 }],
-        },
-      },
-    },
-  });
+      steps: [{ setWeight: 20 }, { pause: { duration: '5s' } }, { setWeight: 50 }],
+    }),
+  );
 }

@@ -4,7 +4,8 @@
  */
 
 export interface DemoPlanOptions {
-  namespace: string;
+  /** Absent: the plan names none, and the API takes the one in its URL. */
+  namespace?: string;
   /** App, Service and HTTPRoute name. Default `checkout`. */
   app?: string;
   /** The image tag and the VERSION the app reports. */
@@ -17,8 +18,9 @@ export interface DemoPlanOptions {
   /** Default: the gatewayApi router on the HTTPRoute named like the app. */
   router?: 'gatewayApi' | 'replicaRatio';
   steps: unknown[];
-  scaleDownDelay: string;
-  analysis: Record<string, unknown>;
+  scaleDownDelay?: string;
+  /** Absent: no analysis block (the plan's defaults: no metrics). */
+  analysis?: Record<string, unknown>;
   progressDeadline?: string;
 }
 
@@ -27,7 +29,7 @@ export function demoPlanInput(o: DemoPlanOptions): Record<string, unknown> {
   return {
     apiVersion: 'ramp.dev/v1alpha1',
     kind: 'Rollout',
-    metadata: { name: app, namespace: o.namespace },
+    metadata: { name: app, ...(o.namespace !== undefined ? { namespace: o.namespace } : {}) },
     spec: {
       replicas: o.replicas,
       selector: { matchLabels: { app } },
@@ -53,10 +55,10 @@ export function demoPlanInput(o: DemoPlanOptions): Record<string, unknown> {
         canary: {
           router: o.router === 'replicaRatio' ? { replicaRatio: {} } : { gatewayApi: { httpRoute: app } },
           steps: o.steps,
-          scaleDownDelay: o.scaleDownDelay,
+          ...(o.scaleDownDelay !== undefined ? { scaleDownDelay: o.scaleDownDelay } : {}),
         },
       },
-      analysis: o.analysis,
+      ...(o.analysis !== undefined ? { analysis: o.analysis } : {}),
       ...(o.progressDeadline ? { progressDeadline: o.progressDeadline } : {}),
     },
   };
