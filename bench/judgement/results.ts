@@ -13,7 +13,6 @@ import {
   DETECT_RATIO,
   HISTORY_MIN,
   HORIZON_MIN,
-  LATE_ONSET_MIN,
   LOOK_S,
   MAX_INCREASE,
   MAX_RATIO,
@@ -177,7 +176,6 @@ const GROUP_TITLES: Record<string, string> = {
   bursts: 'Rates that move over time',
   rare: 'Rare errors and low traffic',
   combined: 'All at once',
-  late: `Regressions that begin mid-analysis (at minute ${LATE_ONSET_MIN}: minutes count from the analysis' start)`,
   latency: 'Latency (1 pod each, 5 s scrapes)',
 };
 

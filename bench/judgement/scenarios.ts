@@ -145,9 +145,6 @@ function latencyScenario(
   };
 }
 
-/** When the late regressions begin (minutes into the analysis). */
-export const LATE_ONSET_MIN = 5;
-
 /** A spike: both versions at 10× their error rate from minute 1 to minute 3. */
 const spike = (t: number) => (t >= 1 && t < 3 ? 10 * P0 : P0);
 
@@ -204,13 +201,6 @@ export const SCENARIOS: Scenario[] = [
     canaryErrorRate: spike,
   }),
   errorScenario('bursts', 'ramp', 'identical; canary share 5% → 10% → 25% → 50%, 2 min each', 1, { share: ramp }),
-  // A regression that begins in the middle of the analysis (a cache that fills, a job that starts): the
-  // minutes before it served well, and the judge must not take as long again to see it.
-  ...[2, 5].map((x) =>
-    errorScenario('late', `late-${r(x)}`, `identical until minute ${LATE_ONSET_MIN}, then the canary at ${x}×`, x, {
-      canaryErrorRate: (t) => (t >= LATE_ONSET_MIN ? x * P0 : P0),
-    }),
-  ),
   errorScenario('rare', 'p0-0-identical', 'no errors in either, 600 req/min', 1, { rpm: 600, p0: 0, canaryRate: 0 }),
   errorScenario('rare', 'p0-0.1%-identical', 'both at 0.1% errors, 600 req/min', 1, { rpm: 600, p0: 0.001 }),
   errorScenario(

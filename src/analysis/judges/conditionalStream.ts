@@ -14,14 +14,10 @@
  *   log-likelihood ratio is divided by the dispersion φ (stats/dispersion.ts);
  * - **alternatives that follow the data**: each side's alternative is a plug-in estimate from the windows
  *   before (never below the regression to detect), which keeps each evidence a test supermartingale under
- *   its null and catches a 5× regression about as fast as a test built for 5× would. The fail side's
- *   plug-in is the larger of the ratio since the start and the ratio of the recent windows (a half-life of
- *   RECENT_HALF_LIFE_MS): a regression that starts in the middle of an analysis shows in the recent
- *   windows within seconds, where the totals since the start — diluted by the minutes it served well —
- *   take as long again as the analysis has run.
+ *   its null and catches a 5× regression about as fast as a test built for 5× would.
  *
- * K and φ are refreshed once per bin (≥ BIN_MS of windows), the plug-ins after every window, each from
- * data before the window it is used on. Pure.
+ * K, φ and the plug-ins are refreshed once per bin (≥ BIN_MS of windows), from data before the window
+ * they are used on. Pure.
  */
 import { z } from 'zod';
 import {
@@ -72,12 +68,6 @@ export const RATIO_MIXTURE = [0.9, 0.1] as const;
 /** Pseudo-events toward "no regression" in the plug-in ratio (keeps an early window from swinging it). */
 const PSEUDO_EVENTS = 3;
 
-/** How fast the recent windows the fail side's plug-ins follow forget (their weight halves in this long). */
-export const RECENT_HALF_LIFE_MS = 20_000;
-
-/** A window whose span is not known counts as this long for the recent totals' decay. */
-const UNKNOWN_WINDOW_MS = 5_000;
-
 const podEventsSchema = z.object({ requests: z.number(), events: z.number() });
 const totalsSchema = z.object({
   canaryRequests: z.number(),
@@ -101,8 +91,6 @@ export const factorsSchema = z.object({
   stableDispersion: z.number(),
   /** The plug-in ratio of the canary's event rate to the stable's. */
   ratio: z.number(),
-  /** The fail side's plug-in: the larger of `ratio` and the recent windows' ratio (absent in carries from before it). */
-  failRatio: z.number().optional(),
 });
 export type Factors = z.infer<typeof factorsSchema>;
 
@@ -120,8 +108,6 @@ export const streamStateSchema = z.object({
     z.object({ share: z.number(), sumKc2OverK: z.number(), sumKc: z.number(), sumK: z.number(), bins: z.number() }),
   ),
   bin: totalsSchema.extend({ from: z.number() }).optional(),
-  /** The paired windows' counts, each weighted by how recent it is (absent in carries from before them). */
-  recent: totalsSchema.optional(),
   factors: factorsSchema,
   intervals: z.array(z.object({ share: z.number(), canaryEvents: z.number(), stableEvents: z.number() })),
 });
@@ -146,12 +132,6 @@ function conditionalLlr(share: number, alternative: number, nul: number, canaryE
   );
 }
 
-/** The canary's event rate over the stable's in `t`, each pulled toward the other by PSEUDO_EVENTS; 1 without both. */
-function ratioOf(t: Totals): number {
-  if (!(t.canaryRequests > 0 && t.stableRequests > 0)) return 1;
-  return (t.canaryEvents + PSEUDO_EVENTS) / t.canaryRequests / ((t.stableEvents + PSEUDO_EVENTS) / t.stableRequests);
-}
-
 /** Adds a window's counts into `into` (in place: this runs millions of times in the benchmark). */
 function add<T extends Totals>(into: T, w: EventWindow): T {
   into.canaryRequests += w.canaryRequests;
@@ -173,7 +153,6 @@ export abstract class ConditionalStream {
   stableBins: BinStats = { ...EMPTY_BIN_STATS };
   residuals: ResidualGroup[] = [];
   bin?: Totals & { from: number };
-  recent: Totals = { ...ZERO };
   factors: Factors = { ...INITIAL_FACTORS };
   /** Informative windows (share, events), for the estimate and bounds shown (kept only when asked). */
   readonly intervals: EventCounts[] = [];
@@ -201,7 +180,6 @@ export abstract class ConditionalStream {
       this.stableBins = { ...from.stableBins };
       this.residuals = from.residuals.map((g) => ({ ...g }));
       this.bin = from.bin ? { ...from.bin } : undefined;
-      this.recent = { ...(from.recent ?? ZERO) };
       this.factors = { ...from.factors };
       this.intervals.push(...from.intervals);
     }
@@ -216,7 +194,6 @@ export abstract class ConditionalStream {
       stableBins: { ...this.stableBins },
       residuals: this.residuals.map((g) => ({ ...g })),
       ...(this.bin ? { bin: { ...this.bin } } : {}),
-      recent: { ...this.recent },
       factors: { ...this.factors },
       intervals: compactIntervals(this.intervals),
     };
@@ -245,7 +222,7 @@ export abstract class ConditionalStream {
     const share = w.canaryRequests / (w.canaryRequests + w.stableRequests);
     const nul = r.tolerance * f.spreadFail;
     const fixed = nul * (r.detect / r.tolerance);
-    const plugIn = Math.max(fixed, Math.min(f.failRatio ?? f.ratio, MAX_ALTERNATIVE * nul));
+    const plugIn = Math.max(fixed, Math.min(f.ratio, MAX_ALTERNATIVE * nul));
     if (this.keepIntervals) this.intervals.push({ share, canaryEvents: w.canaryEvents, stableEvents: w.stableEvents });
     const fail = [fixed, plugIn].map(
       (alternative) => conditionalLlr(share, alternative, nul, w.canaryEvents, w.stableEvents) / f.dispersion,
@@ -268,34 +245,8 @@ export abstract class ConditionalStream {
     });
     add(this.all, w);
     const informative = !w.shifted && w.canaryRequests > 0 && w.stableRequests > 0;
-    if (informative) {
-      add(this.paired, w);
-      this.addRecent(w);
-    }
+    if (informative) add(this.paired, w);
     this.binWindow(w, informative);
-    this.followWindow();
-  }
-
-  /** Ages the recent totals by the window's span, then adds it. */
-  private addRecent(w: EventWindow): void {
-    const spanMs = w.from !== undefined && w.to !== undefined ? Math.max(0, w.to - w.from) : UNKNOWN_WINDOW_MS;
-    const keep = 0.5 ** (spanMs / RECENT_HALF_LIFE_MS);
-    const r = this.recent;
-    r.canaryRequests *= keep;
-    r.canaryEvents *= keep;
-    r.stableRequests *= keep;
-    r.stableEvents *= keep;
-    add(r, w);
-  }
-
-  /**
-   * After every window, what is cheap to follow at once: the fail side's plug-in (and, in subclasses,
-   * anytime-valid bounds). Still from windows before the one each is used on, so every evidence stays a
-   * test supermartingale under its null.
-   */
-  protected followWindow(): void {
-    const recent = ratioOf(this.recent);
-    this.factors.failRatio = Math.max(this.factors.ratio, recent);
   }
 
   /** Counts one pod's part of a window (subclasses call it for each pod the measurement names). */
@@ -345,7 +296,10 @@ export abstract class ConditionalStream {
     const ce = this.paired.canaryEvents + 1;
     const se = this.paired.stableEvents + 1;
     const p = this.paired;
-    const ratio = ratioOf(p);
+    const ratio =
+      p.canaryRequests > 0 && p.stableRequests > 0
+        ? (p.canaryEvents + PSEUDO_EVENTS) / p.canaryRequests / ((p.stableEvents + PSEUDO_EVENTS) / p.stableRequests)
+        : 1;
     const robust = this.settings.robust !== false;
     // The residuals of the bins so far around the ratio they show (not the plug-in, which leans to 1);
     // with no events on one side there is no ratio to scatter around, and nothing to say.
@@ -362,7 +316,6 @@ export abstract class ConditionalStream {
       canaryDispersion: robust ? canaryOwnDispersion(stableDispersion, ce, se) : 1,
       stableDispersion,
       ratio,
-      failRatio: Math.max(ratio, ratioOf(this.recent)),
     };
   }
 

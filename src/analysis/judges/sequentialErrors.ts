@@ -135,16 +135,6 @@ export class ErrorRateStream extends ConditionalStream {
 
   protected override refresh(): void {
     super.refresh();
-    this.boundStable();
-  }
-
-  /** The stable's bound follows every window: it is anytime-valid, so computing it as often as we like costs nothing. */
-  protected override followWindow(): void {
-    super.followWindow();
-    this.boundStable();
-  }
-
-  private boundStable(): void {
     const n = this.history.requests + this.all.stableRequests;
     const k = this.history.errors + this.all.stableEvents;
     this.stableUpper = rateUpperBound(n, k, this.settings.alpha * INCREASE_BOUND_SHARE);
@@ -173,15 +163,8 @@ export class ErrorRateStream extends ConditionalStream {
     // Nothing is known of the stable's rate before its first requests: the tolerated rate is not defined yet.
     const increase = this.history.requests + this.all.stableRequests > 0;
     const guess = this.canaryRate(this.stableRate, RATE_PRIOR_REQUESTS);
-    // The fail side also follows the recent windows' rate when it is higher (a regression that just began).
-    const recent =
-      (this.recent.canaryEvents + this.stableRate * RATE_PRIOR_REQUESTS) /
-      (this.recent.canaryRequests + RATE_PRIOR_REQUESTS);
     const nul = this.toleratedRate;
-    const alternative = Math.min(
-      0.95,
-      Math.max(nul * (this.settings.detectRatio / this.settings.maxRatio), guess, recent),
-    );
+    const alternative = Math.min(0.95, Math.max(nul * (this.settings.detectRatio / this.settings.maxRatio), guess));
     const detect = this.detectRate;
     const good = Math.max(MIN_RATE, Math.min(guess, detect / MIN_SEPARATION));
     return {
