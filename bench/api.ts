@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
 import { StaticTokenAuthenticator } from '../src/api/auth/staticTokens';
 import { RampApiServer } from '../src/api/server';
-import { createEngine } from '../src/engine/engine';
+import { sandboxEngine } from './sandboxEngine';
 import { silentLogger } from '../src/observability/logger';
 import { EngineMetrics } from '../src/observability/metrics';
 import { resource, Sandbox } from '@ramp/sandbox';
@@ -142,15 +142,7 @@ export async function runApiBench(quick: boolean): Promise<void> {
   const prefix = `bench-api-${Date.now()}`;
   const redisUrl = sb.urls.redis ?? '';
   const metrics = new EngineMetrics();
-  const engine = createEngine({
-    redisUrl,
-    prefix,
-    queueName: prefix,
-    kubeconfig: sb.kubeconfigPath,
-    prometheusUrl: sb.urls.prometheus,
-    logger: silentLogger(),
-    metrics,
-  });
+  const engine = sandboxEngine(sb, prefix, { metrics });
   const authenticator = new StaticTokenAuthenticator({
     tokens: [{ token: TOKEN, subject: 'bench', namespaces: ['*'], verbs: ['read', 'write', 'operate'] }],
   });

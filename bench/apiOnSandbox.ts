@@ -12,7 +12,8 @@ import { StaticTokenAuthenticator } from '../src/api/auth/staticTokens';
 import { RampApiServer } from '../src/api/server';
 import type { StreamLimits } from '../src/api/sse';
 import { demoPlanInput } from '../src/cli/demoPlan';
-import { createEngine, type Engine } from '../src/engine/engine';
+import type { Engine } from '../src/engine/engine';
+import { sandboxEngine } from './sandboxEngine';
 import { silentLogger } from '../src/observability/logger';
 import { EngineMetrics } from '../src/observability/metrics';
 import { resource, Sandbox } from '@ramp/sandbox';
@@ -62,15 +63,7 @@ export async function startApiOnSandbox(opts: ApiOnSandboxOptions): Promise<ApiO
   const prefix = `bench-${opts.name}-${Date.now()}`;
   const redisUrl = sb.urls.redis ?? '';
   const metrics = new EngineMetrics();
-  const engine = createEngine({
-    redisUrl,
-    prefix,
-    queueName: prefix,
-    kubeconfig: sb.kubeconfigPath,
-    prometheusUrl: sb.urls.prometheus,
-    logger: silentLogger(),
-    metrics,
-  });
+  const engine = sandboxEngine(sb, prefix, { metrics });
   const authenticator = new StaticTokenAuthenticator({
     tokens: opts.tokens.map((token, i) => ({
       token,

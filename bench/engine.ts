@@ -7,7 +7,7 @@ import { rolloutView } from '../src/api/views';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine } from '../src/engine/engine';
+import { sandboxEngine } from './sandboxEngine';
 import { createRollout } from '../src/engine/rollouts';
 import { RampWorker } from '../src/engine/worker';
 import { validatePlan } from '../src/plan/parse';
@@ -49,14 +49,7 @@ export async function runEngineBench(quick: boolean): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ramp-bench-engine-'));
   const sb = await Sandbox.start({ dir, logger: silentLogger() });
   const prefix = `bench-${Date.now()}`;
-  const engine = createEngine({
-    redisUrl: sb.urls.redis ?? '',
-    prefix,
-    queueName: prefix,
-    kubeconfig: sb.kubeconfigPath,
-    prometheusUrl: sb.urls.prometheus,
-    logger: silentLogger(),
-  });
+  const engine = sandboxEngine(sb, prefix);
   const durations: number[] = [];
   const worker = new RampWorker({
     deps: engine.deps,

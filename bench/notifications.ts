@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { demoPlanInput } from '../src/cli/demoPlan';
-import { createEngine, type Engine } from '../src/engine/engine';
+import type { Engine } from '../src/engine/engine';
+import { sandboxEngine } from './sandboxEngine';
 import { createRollout } from '../src/engine/rollouts';
 import { RampWorker } from '../src/engine/worker';
 import type { NotificationBody } from '../src/notifications/payload';
@@ -104,15 +105,7 @@ async function run(sb: Sandbox, tag: string, versions: number, delayMs: number, 
   const notifications = {
     notifiers: [{ name: 'bench', webhook: { url: hook.url, secretFile: join(dir, 'secret'), timeoutSeconds: 10 } }],
   };
-  const engine: Engine = createEngine({
-    redisUrl,
-    prefix,
-    queueName: prefix,
-    kubeconfig: sb.kubeconfigPath,
-    prometheusUrl: sb.urls.prometheus,
-    logger: silentLogger(),
-    notifications,
-  });
+  const engine: Engine = sandboxEngine(sb, prefix, { notifications });
   const notifyConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const worker = new RampWorker({
     deps: engine.deps,

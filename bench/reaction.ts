@@ -20,7 +20,7 @@ import { rolloutView } from '../src/api/views';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine } from '../src/engine/engine';
+import { sandboxEngine } from './sandboxEngine';
 import { createRollout } from '../src/engine/rollouts';
 import { RampWorker } from '../src/engine/worker';
 import type { EngineDeps } from '../src/engine/deps';
@@ -203,14 +203,7 @@ export async function runReactionBench(quick: boolean, args: readonly string[] =
   const dir = mkdtempSync(join(tmpdir(), 'ramp-bench-reaction-'));
   const sb = await Sandbox.start({ dir, logger: silentLogger(), scrapeIntervalSeconds: scrapeSeconds });
   const prefix = `bench-reaction-${Date.now()}`;
-  const engine = createEngine({
-    redisUrl: sb.urls.redis ?? '',
-    prefix,
-    queueName: prefix,
-    kubeconfig: sb.kubeconfigPath,
-    prometheusUrl: sb.urls.prometheus,
-    logger: silentLogger(),
-  });
+  const engine = sandboxEngine(sb, prefix);
   const worker = new RampWorker({
     deps: engine.deps,
     connection: engine.workerConnection(),

@@ -14,7 +14,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine } from '../src/engine/engine';
+import { sandboxEngine } from './sandboxEngine';
 import type { EngineDeps } from '../src/engine/deps';
 import { createRollout, operate } from '../src/engine/rollouts';
 import type { RolloutRecord } from '../src/engine/record';
@@ -322,14 +322,7 @@ export async function runStrategiesBench(quick: boolean): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ramp-bench-strategies-'));
   const sb = await Sandbox.start({ dir, logger: silentLogger() });
   const prefix = `bench-strategies-${Date.now()}`;
-  const engine = createEngine({
-    redisUrl: sb.urls.redis ?? '',
-    prefix,
-    queueName: prefix,
-    kubeconfig: sb.kubeconfigPath,
-    prometheusUrl: sb.urls.prometheus,
-    logger: silentLogger(),
-  });
+  const engine = sandboxEngine(sb, prefix);
   const worker = new RampWorker({
     deps: engine.deps,
     connection: engine.workerConnection(),
